@@ -2,7 +2,6 @@ module github.com/streamdb/streamdb
 
 go 1.26
 
-require (
-	github.com/hack-pad/safejs v0.1.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-)
+require github.com/stretchr/testify v1.12.1
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

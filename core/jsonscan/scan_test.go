@@ -1,0 +1,149 @@
+package jsonscan
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ok   bool
+		near int // expected error offset, when !ok
+	}{
+		{`null`, true, 0},
+		{` {"a":[1,2.5e-3,true,false,null,"x\u00e9\n"]} `, true, 0},
+		{`[]`, true, 0},
+		{`-0.0E+1`, true, 0},
+		{`"\ud83d\ude00"`, true, 0},
+		{``, false, 0},
+		{`[1,]`, false, 3},
+		{`{"a" 1}`, false, 5},
+		{`01`, false, 1},
+		{`1.`, false, 2},
+		{`"abc`, false, 4},
+		{"\"a\x01\"", false, 2},
+		{`"\x"`, false, 1},
+		{`[1] 2`, false, 4},
+		{`tru`, false, 0},
+		{"\"\xff\"", true, 0},
+	} {
+		err := Check([]byte(tc.in))
+		if tc.ok {
+			assert.NoError(t, err, tc.in)
+			continue
+		}
+		var se *SyntaxError
+		if assert.ErrorAs(t, err, &se, tc.in) {
+			assert.Equal(t, tc.near, se.Offset, tc.in)
+		}
+	}
+}
+
+func TestCheckDepth(t *testing.T) {
+	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
+	require.Error(t, Check([]byte(deep)))
+	ok := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	require.NoError(t, Check([]byte(ok)))
+}
+
+func TestSplitArray(t *testing.T) {
+	items, err := SplitArray(nil, []byte(` [ {"a":1} , [2,3], "x" ,null] `))
+	require.NoError(t, err)
+	got := make([]string, len(items))
+	for i, it := range items {
+		got[i] = string(it)
+	}
+	assert.Equal(t, []string{`{"a":1}`, `[2,3]`, `"x"`, `null`}, got)
+
+	items, err = SplitArray(nil, []byte(`[]`))
+	require.NoError(t, err)
+	assert.Empty(t, items)
+
+	_, err = SplitArray(nil, []byte(`{"a":1}`))
+	assert.ErrorIs(t, err, ErrNotArray)
+	_, err = SplitArray(nil, []byte(`[1,2`))
+	assert.Error(t, err)
+	_, err = SplitArray(nil, []byte(`[1]x`))
+	assert.Error(t, err)
+	_, err = SplitArray(nil, nil)
+	assert.Error(t, err)
+}
+
+func TestUnquote(t *testing.T) {
+	for in, want := range map[string]string{
+		`"plain"`:           "plain",
+		`"a\"b\\c\/d"`:      `a"b\c/d`,
+		`"\b\f\n\r\t"`:      "\b\f\n\r\t",
+		`"\u00e9\u20ac"`:    "é€",
+		`"\ud83d\ude00"`:    "😀",
+		`"\ud83d"`:          "\uFFFD",
+		`"\ud83dx"`:         "\uFFFDx",
+		`"\ud83d\u0041"`:    "\uFFFDA",
+		`"\u2028 \u0085"`:   "\u2028 \u0085",
+		`"raw é and 😀 ok"`: "raw é and 😀 ok",
+	} {
+		got, err := Unquote([]byte(in))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{``, `x`, `"open`, `"a" `} {
+		_, err := Unquote([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestObjectFields(t *testing.T) {
+	got := map[string]string{}
+	err := ObjectFields([]byte(` {"a": 1, "b\n" : {"c":[1]}, "d":"x"} `), func(k string, v []byte) error {
+		got[k] = string(v)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"a": "1", "b\n": `{"c":[1]}`, "d": `"x"`}, got)
+	require.NoError(t, ObjectFields([]byte(`{}`), func(string, []byte) error { t.Fatal("called"); return nil }))
+	assert.Error(t, ObjectFields([]byte(`[1]`), func(string, []byte) error { return nil }))
+	assert.Error(t, ObjectFields([]byte(`{"a":}`), func(string, []byte) error { return nil }))
+}
+
+// FuzzCheck holds the scanner to encoding/json: both must agree on what is
+// valid, array splitting must return exactly the items encoding/json sees,
+// and string decoding must match.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{`[1,"a",{"b":null}]`, `{"a":[true,false]}`, `"\u00e9\ud83d\ude00"`, `-1.5e10`, `[`, `"\ud800"`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ours := Valid(b)
+		theirs := json.Valid(b)
+		if ours != theirs {
+			t.Fatalf("Valid(%q) = %v, encoding/json says %v", b, ours, theirs)
+		}
+		if !ours {
+			return
+		}
+		var raw []json.RawMessage
+		items, err := SplitArray(nil, b)
+		if json.Unmarshal(b, &raw) == nil {
+			require.NoError(t, err)
+			require.Len(t, items, len(raw))
+			for i := range raw {
+				assert.JSONEq(t, string(raw[i]), string(items[i]))
+			}
+		} else {
+			require.ErrorIs(t, err, ErrNotArray)
+		}
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			trimmed := b[SkipSpace(b, 0):]
+			end, _ := ValueEnd(trimmed, 0)
+			got, err := Unquote(trimmed[:end])
+			require.NoError(t, err)
+			require.Equal(t, s, got)
+		}
+	})
+}

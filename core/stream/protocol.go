@@ -1,0 +1,183 @@
+package stream
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Header and query parameter names of the Durable Streams protocol.
+const (
+	HeaderNextOffset          = "Stream-Next-Offset"
+	HeaderUpToDate            = "Stream-Up-To-Date"
+	HeaderCursor              = "Stream-Cursor"
+	HeaderClosed              = "Stream-Closed"
+	HeaderTTL                 = "Stream-TTL"
+	HeaderExpiresAt           = "Stream-Expires-At"
+	HeaderSeq                 = "Stream-Seq"
+	HeaderSSEDataEncoding     = "Stream-SSE-Data-Encoding"
+	HeaderProducerID          = "Producer-Id"
+	HeaderProducerEpoch       = "Producer-Epoch"
+	HeaderProducerSeq         = "Producer-Seq"
+	HeaderProducerExpectedSeq = "Producer-Expected-Seq"
+	HeaderProducerReceivedSeq = "Producer-Received-Seq"
+	HeaderContentType         = "Content-Type"
+	HeaderRetryAfter          = "Retry-After"
+	HeaderETag                = "ETag"
+
+	// OffsetStart asks a read to start at the beginning of the stream.
+	OffsetStart = "-1"
+	// OffsetNow asks a read to start at the current tail.
+	OffsetNow = "now"
+)
+
+// maxOffsetLen bounds offsets the client accepts from servers and callers;
+// the protocol asks servers to keep them under 256 characters.
+const maxOffsetLen = 1024
+
+// ValidateOffset checks an offset given by a caller or received from a
+// server: "-1", "now", or an opaque token of printable ASCII that holds none
+// of the characters the protocol reserves (, & = ? /) and no space.
+func ValidateOffset(o string) error {
+	if o == "" {
+		return fmt.Errorf("offset is empty")
+	}
+	if len(o) > maxOffsetLen {
+		return fmt.Errorf("offset is %d bytes long, more than %d", len(o), maxOffsetLen)
+	}
+	for i := 0; i < len(o); i++ {
+		c := o[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(",&=?/#%", c) >= 0 {
+			return fmt.Errorf("offset %q holds the reserved or non-printable byte %q", o, c)
+		}
+	}
+	return nil
+}
+
+// isTrue reports whether a boolean header value means true: the protocol
+// compares "true" case-insensitively and ignores any other value.
+func isTrue(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "true") }
+
+// ParseRetryAfter reads a Retry-After value, either delta-seconds or an
+// HTTP date, relative to now. It returns 0 and false when the value is
+// absent or malformed. Delays are capped at one hour.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	const maxDelay = time.Hour
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs < 0 || math.IsNaN(secs) {
+			return 0, false
+		}
+		if secs > maxDelay.Seconds() {
+			return maxDelay, true
+		}
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC} {
+		if t, err := time.Parse(layout, v); err == nil {
+			d := t.Sub(now)
+			if d < 0 {
+				d = 0
+			}
+			return min(d, maxDelay), true
+		}
+	}
+	return 0, false
+}
+
+// ParseTTL reads a Stream-TTL value: decimal seconds with no sign and no
+// leading zero, as the protocol requires.
+func ParseTTL(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, fmt.Errorf("empty TTL")
+	}
+	if v != "0" && v[0] == '0' {
+		return 0, fmt.Errorf("TTL %q has a leading zero", v)
+	}
+	n, err := strconv.ParseUint(v, 10, 63)
+	if err != nil || n > math.MaxInt64/uint64(time.Second) {
+		return 0, fmt.Errorf("TTL %q is not a number of seconds", v)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// FormatTTL writes d as a Stream-TTL value (whole seconds, rounded up).
+func FormatTTL(d time.Duration) string {
+	secs := int64(d / time.Second)
+	if d%time.Second != 0 {
+		secs++
+	}
+	return strconv.FormatInt(secs, 10)
+}
+
+// ParseProducerNumber reads a Producer-Epoch or Producer-Seq value: digits
+// only, at most 2^53-1.
+func ParseProducerNumber(v string) (int64, error) {
+	if v == "" || len(v) > 16 {
+		return 0, fmt.Errorf("producer number %q is empty or too long", v)
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, fmt.Errorf("producer number %q is not a decimal integer", v)
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n > 1<<53-1 {
+		return 0, fmt.Errorf("producer number %q is out of range", v)
+	}
+	return n, nil
+}
+
+// mediaType returns the media type of a Content-Type value, lower-cased and
+// without parameters, so that "application/json; charset=utf-8" compares
+// equal to "application/json".
+func mediaType(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// IsJSON reports whether a content type selects the protocol's JSON mode.
+func IsJSON(contentType string) bool { return mediaType(contentType) == "application/json" }
+
+// sseIsBase64 reports whether SSE data for a stream of this content type is
+// base64-encoded: everything but text/* and application/json is.
+func sseIsBase64(contentType string) bool {
+	mt := mediaType(contentType)
+	return !(strings.HasPrefix(mt, "text/") || mt == "application/json")
+}
+
+// buildURL appends query parameters to base in a stable, sorted order (for
+// cache hits), keeping any query base already has.
+func buildURL(base string, params map[string]string) string {
+	if len(params) == 0 {
+		return base
+	}
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(base)
+	sep := byte('?')
+	if strings.IndexByte(base, '?') >= 0 {
+		sep = '&'
+	}
+	for _, k := range keys {
+		b.WriteByte(sep)
+		sep = '&'
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(params[k]))
+	}
+	return b.String()
+}

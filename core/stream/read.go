@@ -1,0 +1,524 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/streamdb/streamdb/core/jsonscan"
+)
+
+// LiveMode says how a Reader goes on once it has caught up.
+type LiveMode string
+
+// The live modes.
+const (
+	// LiveOff stops at the first up-to-date response (catch-up only).
+	LiveOff LiveMode = ""
+	// LiveLongPoll waits for new data with long-poll requests.
+	LiveLongPoll LiveMode = "long-poll"
+	// LiveSSE keeps a server-sent-events connection open.
+	LiveSSE LiveMode = "sse"
+)
+
+// ReadOptions configure Stream.Read.
+type ReadOptions struct {
+	// Offset is where to start: OffsetStart ("-1", the default), OffsetNow,
+	// or an offset returned by the server.
+	Offset string
+	// Live says what to do after catching up.
+	Live LiveMode
+	// Cursor is a Stream-Cursor from an earlier session, echoed on the
+	// first live request.
+	Cursor string
+	// Header holds extra request header fields.
+	Header Header
+	// Params holds extra query parameters.
+	Params map[string]string
+	// SSEMaxLine bounds one SSE line (DefaultSSEMaxLine when 0).
+	SSEMaxLine int
+}
+
+// Batch is what one response (or one SSE control event with the data
+// events before it) delivered.
+type Batch struct {
+	// Data holds the bytes read. In JSON mode it is one JSON array holding
+	// Items.
+	Data []byte
+	// Items holds, in JSON mode, each message of the batch as raw JSON.
+	Items [][]byte
+	// Offset is the offset to read from next (resume from it).
+	Offset string
+	// Cursor is the last Stream-Cursor seen, to echo on live requests.
+	Cursor string
+	// UpToDate is true when the batch reaches the tail as of its response.
+	UpToDate bool
+	// Closed is true when the stream is closed and the batch reaches its end.
+	Closed bool
+	// Status is the HTTP status of the response: 200, or 204 for a
+	// long-poll that timed out, or 200 for the SSE response.
+	Status int
+	// ContentType is the stream's content type.
+	ContentType string
+	// WireBytes counts the response bytes read for this batch.
+	WireBytes int
+}
+
+// Reader reads a stream batch by batch. Its methods are safe for concurrent
+// use, but batches come out of Next one at a time.
+type Reader struct {
+	s      *Stream
+	ctx    context.Context
+	cancel context.CancelFunc
+	opts   ReadOptions
+
+	mu          sync.Mutex
+	offset      string
+	cursor      string
+	upToDate    bool
+	closed      bool
+	started     bool
+	ended       bool
+	contentType string
+
+	sse *sseConn
+	bo  *backoff
+}
+
+type sseConn struct {
+	body     io.ReadCloser
+	parser   *SSEParser
+	cancel   context.CancelFunc
+	opened   time.Time
+	base64   bool
+	data     [][]byte // data events since the last control event
+	items    [][]byte // their JSON items, in JSON mode
+	wire     int
+	received bool // a control event was received on this connection
+}
+
+// Read returns a Reader over the stream from o.Offset. It makes no request
+// until Next is called. Cancelling ctx (or calling Close) ends the reader.
+func (s *Stream) Read(ctx context.Context, o ReadOptions) (*Reader, error) {
+	if o.Offset == "" {
+		o.Offset = OffsetStart
+	}
+	if err := ValidateOffset(o.Offset); err != nil {
+		return nil, &Error{Code: CodeInvalidArgument, Op: "read", URL: s.url, Offset: o.Offset, Err: err}
+	}
+	switch o.Live {
+	case LiveOff, LiveLongPoll, LiveSSE:
+	default:
+		return nil, &Error{Code: CodeInvalidArgument, Op: "read", URL: s.url, Message: "unknown live mode " + string(o.Live)}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	return &Reader{s: s, ctx: ctx, cancel: cancel, opts: o, offset: o.Offset, cursor: o.Cursor,
+		contentType: s.ContentType(), bo: newBackoff(s.c.retry)}, nil
+}
+
+// Offset returns the offset to resume from: where the next batch starts.
+func (r *Reader) Offset() string { r.mu.Lock(); defer r.mu.Unlock(); return r.offset }
+
+// Cursor returns the last Stream-Cursor seen.
+func (r *Reader) Cursor() string { r.mu.Lock(); defer r.mu.Unlock(); return r.cursor }
+
+// UpToDate reports whether the last batch reached the tail.
+func (r *Reader) UpToDate() bool { r.mu.Lock(); defer r.mu.Unlock(); return r.upToDate }
+
+// Closed reports whether the stream was seen closed and read to its end.
+func (r *Reader) Closed() bool { r.mu.Lock(); defer r.mu.Unlock(); return r.closed }
+
+// ContentType returns the stream's content type once a response told it.
+func (r *Reader) ContentType() string { r.mu.Lock(); defer r.mu.Unlock(); return r.contentType }
+
+// Close ends the reader and any request it has in flight.
+func (r *Reader) Close() {
+	r.cancel()
+	r.mu.Lock()
+	r.ended = true
+	r.mu.Unlock()
+}
+
+// Next returns the next batch. It returns io.EOF when there is no more to
+// read: the stream is closed and read to its end, or, with LiveOff, the
+// reader has caught up. It blocks in live modes until data arrives (or a
+// long-poll times out, which gives an empty up-to-date batch).
+//
+// Transient failures (5xx, 429, dropped connections) are retried from the
+// current offset. Any other failure is returned as an *Error and leaves the
+// reader where it was: calling Next again retries from the same offset, so
+// nothing is skipped and nothing is delivered twice.
+func (r *Reader) Next() (*Batch, error) {
+	r.mu.Lock()
+	ended, closed := r.ended, r.closed
+	done := r.started && r.upToDate && r.opts.Live == LiveOff
+	r.mu.Unlock()
+	if ended {
+		return nil, &Error{Code: CodeClosed, Op: "read", URL: r.s.url, Offset: r.Offset(), Message: "reader closed"}
+	}
+	if closed || done {
+		r.dropSSE()
+		return nil, io.EOF
+	}
+	if err := r.ctx.Err(); err != nil {
+		return nil, r.fail(CodeNetwork, 0, nil, "", err)
+	}
+	var (
+		b   *Batch
+		err error
+	)
+	if r.opts.Live == LiveSSE && (r.sse != nil || (r.started && r.UpToDate())) {
+		b, err = r.nextSSE()
+	} else {
+		live := r.started && r.UpToDate() && r.opts.Live == LiveLongPoll
+		b, err = r.nextHTTP(live)
+	}
+	if err == nil {
+		r.bo.reset()
+	}
+	return b, err
+}
+
+func (r *Reader) fail(code Code, status int, h Header, msg string, err error) *Error {
+	return &Error{Code: code, Op: "read", URL: r.s.url, Offset: r.Offset(), Status: status, Header: h, Message: msg, Err: err}
+}
+
+// requestURL builds the URL of the next request.
+func (r *Reader) requestURL(live LiveMode) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	params := make(map[string]string, len(r.opts.Params)+3)
+	for k, v := range r.opts.Params {
+		params[k] = v
+	}
+	params["offset"] = r.offset
+	if live != LiveOff {
+		params["live"] = string(live)
+		if r.cursor != "" {
+			params["cursor"] = r.cursor
+		}
+	}
+	return buildURL(r.s.url, params)
+}
+
+// retry waits before the next attempt after a transient failure. It returns
+// the error to give up with, or nil to try again.
+func (r *Reader) retry(status int, h Header, msg string, cause error) error {
+	var floor time.Duration
+	if h != nil {
+		floor, _ = ParseRetryAfter(h.Get(HeaderRetryAfter), time.Now())
+	}
+	ok, err := r.bo.wait(r.ctx, floor)
+	code := CodeNetwork
+	if status != 0 {
+		code = statusCode("read", status, h, false)
+	}
+	if err != nil {
+		return r.fail(code, status, h, msg, err)
+	}
+	if !ok {
+		if msg == "" {
+			msg = "retries exhausted"
+		}
+		return r.fail(code, status, h, msg, cause)
+	}
+	return nil
+}
+
+// nextHTTP does one catch-up or long-poll request, with retries.
+func (r *Reader) nextHTTP(live bool) (*Batch, error) {
+	mode := LiveOff
+	if live {
+		mode = LiveLongPoll
+	}
+	for {
+		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header)}
+		resp, err := r.s.c.transport.RoundTrip(r.ctx, req)
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+			}
+			if err := r.retry(0, nil, "", err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return nil, r.fail(CodeNetwork, resp.StatusCode, resp.Header, "", r.ctx.Err())
+			}
+			// The connection dropped mid-body: nothing of it was used, so
+			// asking again from the same offset loses and repeats nothing.
+			if err := r.retry(0, nil, "connection dropped mid-body", err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		switch st := resp.StatusCode; {
+		case st == 200 || st == 204:
+			return r.accept(resp, body)
+		case retryable(st):
+			if err := r.retry(st, resp.Header, serverText(body), nil); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, r.fail(statusCode("read", st, resp.Header, false), st, resp.Header, serverText(body), nil)
+		}
+	}
+}
+
+// accept turns a 200 or 204 read response into a batch and moves the reader
+// on. A response that breaks the protocol leaves the reader where it was.
+func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
+	h := resp.Header
+	next := h.Get(HeaderNextOffset)
+	if next == "" {
+		return nil, r.fail(CodeProtocol, resp.StatusCode, h, "response has no Stream-Next-Offset header", nil)
+	}
+	if err := ValidateOffset(next); err != nil {
+		return nil, r.fail(CodeProtocol, resp.StatusCode, h, "malformed Stream-Next-Offset", err)
+	}
+	ct := h.Get(HeaderContentType)
+	if ct == "" || resp.StatusCode == 204 {
+		ct = r.ContentType()
+	}
+	b := &Batch{Status: resp.StatusCode, ContentType: ct, WireBytes: len(body), Offset: next}
+	if resp.StatusCode == 200 && len(body) > 0 {
+		b.Data = body
+		if IsJSON(ct) {
+			items, err := jsonscan.SplitArray(nil, body)
+			if err != nil {
+				return nil, r.fail(CodeParse, resp.StatusCode, h, "JSON-mode body is not a JSON array", err)
+			}
+			b.Items = items
+			if len(items) == 0 {
+				b.Data = nil
+			}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.started = true
+	r.offset = next
+	if c := h.Get(HeaderCursor); c != "" {
+		r.cursor = c
+	}
+	// A long-poll that timed out (204) means there is nothing newer.
+	r.upToDate = h.Has(HeaderUpToDate) || resp.StatusCode == 204
+	if isTrue(h.Get(HeaderClosed)) {
+		r.closed = true
+		r.upToDate = true
+	}
+	if ct != "" {
+		r.contentType = ct
+	}
+	b.Cursor, b.UpToDate, b.Closed = r.cursor, r.upToDate, r.closed
+	return b, nil
+}
+
+// nextSSE reads SSE events until a control event completes a batch,
+// (re)connecting as needed.
+func (r *Reader) nextSSE() (*Batch, error) {
+	for {
+		if r.sse == nil {
+			if err := r.openSSE(); err != nil {
+				return nil, err
+			}
+		}
+		c := r.sse
+		ev, err := c.parser.Next()
+		if err != nil {
+			short := time.Since(c.opened) < time.Second || !c.received
+			r.dropSSE()
+			if r.ctx.Err() != nil {
+				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+			}
+			if errors.Is(err, ErrSSELineTooLong) {
+				return nil, r.fail(CodeParse, 0, nil, "SSE event too long", err)
+			}
+			// The connection ended. Data events not yet confirmed by a
+			// control event are dropped; reconnecting from the last
+			// confirmed offset delivers them again, exactly once.
+			if short || err != io.EOF {
+				if err := r.retry(0, nil, "SSE connection ended", err); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		switch ev.Type {
+		case "data":
+			if err := c.addData(ev.Data, IsJSON(r.ContentType())); err != nil {
+				r.dropSSE()
+				return nil, r.fail(CodeParse, 200, nil, "malformed SSE data event", err)
+			}
+			c.wire += len(ev.Data)
+		case "control":
+			b, err := r.control(c, ev.Data)
+			if err != nil {
+				r.dropSSE()
+				return nil, err
+			}
+			return b, nil
+		}
+		// Other event types are ignored, as the protocol asks.
+	}
+}
+
+// openSSE opens an SSE connection from the current offset, with retries.
+func (r *Reader) openSSE() error {
+	for {
+		ctx, cancel := context.WithCancel(r.ctx)
+		req := &Request{Method: "GET", URL: r.requestURL(LiveSSE), Header: r.s.c.headers(r.opts.Header)}
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := r.s.c.transport.RoundTrip(ctx, req)
+		if err != nil {
+			cancel()
+			if r.ctx.Err() != nil {
+				return r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+			}
+			if err := r.retry(0, nil, "", err); err != nil {
+				return err
+			}
+			continue
+		}
+		if resp.StatusCode != 200 {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			cancel()
+			if retryable(resp.StatusCode) {
+				if err := r.retry(resp.StatusCode, resp.Header, serverText(body), nil); err != nil {
+					return err
+				}
+				continue
+			}
+			return r.fail(statusCode("read", resp.StatusCode, resp.Header, false), resp.StatusCode, resp.Header, serverText(body), nil)
+		}
+		b64 := isTrue(resp.Header.Get(HeaderSSEDataEncoding)) || resp.Header.Get(HeaderSSEDataEncoding) == "base64" ||
+			sseIsBase64(r.ContentType())
+		r.sse = &sseConn{body: resp.Body, parser: NewSSEParser(resp.Body, r.opts.SSEMaxLine), cancel: cancel,
+			opened: time.Now(), base64: b64}
+		return nil
+	}
+}
+
+// dropSSE closes the SSE connection, if any.
+func (r *Reader) dropSSE() {
+	if r.sse != nil {
+		r.sse.cancel()
+		r.sse.body.Close()
+		r.sse = nil
+	}
+}
+
+// addData buffers one data event until its control event arrives.
+func (c *sseConn) addData(data []byte, jsonMode bool) error {
+	if c.base64 {
+		clean := bytes.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, data)
+		dec := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+		n, err := base64.StdEncoding.Strict().Decode(dec, clean)
+		if err != nil {
+			return err
+		}
+		data = dec[:n]
+	}
+	if jsonMode {
+		items, err := jsonscan.SplitArray(c.items, data)
+		if err != nil {
+			return err
+		}
+		c.items = items
+	}
+	c.data = append(c.data, data)
+	return nil
+}
+
+// control applies an SSE control event and returns the batch it completes.
+func (r *Reader) control(c *sseConn, data []byte) (*Batch, error) {
+	var (
+		next, cursor     string
+		upToDate, closed bool
+	)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, r.fail(CodeParse, 200, nil, "empty SSE control event", nil)
+	}
+	err := jsonscan.ObjectFields(data, func(key string, v []byte) error {
+		var err error
+		switch key {
+		case "streamNextOffset":
+			next, err = jsonscan.Unquote(v)
+		case "streamCursor":
+			cursor, err = jsonscan.Unquote(v)
+		case "upToDate":
+			upToDate = string(v) == "true"
+		case "streamClosed":
+			closed = string(v) == "true"
+		}
+		return err
+	})
+	if err != nil {
+		return nil, r.fail(CodeParse, 200, nil, "malformed SSE control event", err)
+	}
+	if next == "" {
+		return nil, r.fail(CodeParse, 200, nil, "SSE control event has no streamNextOffset", nil)
+	}
+	if err := ValidateOffset(next); err != nil {
+		return nil, r.fail(CodeProtocol, 200, nil, "malformed streamNextOffset", err)
+	}
+	c.received = true
+	b := &Batch{Status: 200, ContentType: r.ContentType(), Offset: next, WireBytes: c.wire + len(data)}
+	jsonMode := IsJSON(b.ContentType)
+	switch {
+	case jsonMode && len(c.items) > 0:
+		b.Items = c.items
+		b.Data = frameItems(c.items)
+	case !jsonMode && len(c.data) == 1:
+		b.Data = c.data[0]
+	case !jsonMode && len(c.data) > 1:
+		b.Data = bytes.Join(c.data, nil)
+	}
+	c.data, c.items, c.wire = nil, nil, 0
+	r.mu.Lock()
+	r.offset = next
+	if cursor != "" {
+		r.cursor = cursor
+	}
+	r.upToDate = upToDate || closed
+	if closed {
+		r.closed = true
+	}
+	b.Cursor, b.UpToDate, b.Closed = r.cursor, r.upToDate, r.closed
+	r.mu.Unlock()
+	if closed {
+		r.dropSSE()
+	}
+	return b, nil
+}
+
+// frameItems joins JSON items into one JSON array.
+func frameItems(items [][]byte) []byte {
+	size := 2
+	for _, it := range items {
+		size += len(it) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	return append(b, ']')
+}
