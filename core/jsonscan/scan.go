@@ -15,7 +15,7 @@ import (
 
 // MaxDepth bounds the nesting of arrays and objects the scanner accepts, so
 // that hostile input cannot exhaust the stack.
-const MaxDepth = 10000
+const MaxDepth = 1000
 
 // SyntaxError reports malformed JSON and the byte offset where it was found.
 type SyntaxError struct {

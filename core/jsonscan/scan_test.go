@@ -76,15 +76,15 @@ func TestSplitArray(t *testing.T) {
 
 func TestUnquote(t *testing.T) {
 	for in, want := range map[string]string{
-		`"plain"`:           "plain",
-		`"a\"b\\c\/d"`:      `a"b\c/d`,
-		`"\b\f\n\r\t"`:      "\b\f\n\r\t",
-		`"\u00e9\u20ac"`:    "é€",
-		`"\ud83d\ude00"`:    "😀",
-		`"\ud83d"`:          "\uFFFD",
-		`"\ud83dx"`:         "\uFFFDx",
-		`"\ud83d\u0041"`:    "\uFFFDA",
-		`"\u2028 \u0085"`:   "\u2028 \u0085",
+		`"plain"`:          "plain",
+		`"a\"b\\c\/d"`:     `a"b\c/d`,
+		`"\b\f\n\r\t"`:     "\b\f\n\r\t",
+		`"\u00e9\u20ac"`:   "é€",
+		`"\ud83d\ude00"`:   "😀",
+		`"\ud83d"`:         "\uFFFD",
+		`"\ud83dx"`:        "\uFFFDx",
+		`"\ud83d\u0041"`:   "\uFFFDA",
+		`"\u2028 \u0085"`:  "\u2028 \u0085",
 		`"raw é and 😀 ok"`: "raw é and 😀 ok",
 	} {
 		got, err := Unquote([]byte(in))

@@ -69,9 +69,13 @@ type Producer struct {
 	batches   []*producerBatch // not yet acknowledged, in sequence order
 	err       error            // the first failure; the producer stops there
 	stopped   bool             // closed or detached: no more appends
-	closed    bool             // the stream was closed by this producer
-	final     string
-	lastTail  string
+	// established is true once the server accepted a batch in the current
+	// epoch. Until then only sequence 0 may be sent: a new epoch must start
+	// there, so pipelined batches wait for it.
+	established bool
+	closed      bool // the stream was closed by this producer
+	final       string
+	lastTail    string
 }
 
 type producerBatch struct {
@@ -206,6 +210,9 @@ func (p *Producer) send(b *producerBatch) {
 	gaps := 0
 	for {
 		p.mu.Lock()
+		for p.err == nil && !p.established && b.seq != 0 {
+			p.cond.Wait()
+		}
 		epoch, seq, failed := b.epoch, b.seq, p.err
 		p.mu.Unlock()
 		if failed != nil {
@@ -280,6 +287,7 @@ func (p *Producer) claim(from, to int64) {
 		return // claimed already
 	}
 	p.epoch = to
+	p.established = false
 	var seq int64
 	for _, b := range p.batches {
 		b.epoch, b.seq = to, seq
@@ -322,6 +330,9 @@ func (p *Producer) finish(b *producerBatch, err error, tail ...string) {
 	}
 	if err != nil && p.err == nil {
 		p.err = err
+	}
+	if err == nil && b.epoch == p.epoch {
+		p.established = true
 	}
 	if len(tail) > 0 && tail[0] != "" && tail[0] > p.lastTail {
 		p.lastTail = tail[0]
@@ -426,6 +437,7 @@ func (p *Producer) Restart(ctx context.Context) error {
 	defer p.mu.Unlock()
 	p.epoch++
 	p.nextSeq = 0
+	p.established = false
 	return nil
 }
 

@@ -87,6 +87,9 @@ type Reader struct {
 
 	sse *sseConn
 	bo  *backoff
+	// reload is set after a response that could not be used (a parse or
+	// protocol error), so the next request bypasses HTTP caches.
+	reload bool
 }
 
 type sseConn struct {
@@ -236,7 +239,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		mode = LiveLongPoll
 	}
 	for {
-		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header)}
+		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header), Reload: r.reload}
 		resp, err := r.s.c.transport.RoundTrip(r.ctx, req)
 		if err != nil {
 			if r.ctx.Err() != nil {
@@ -262,7 +265,9 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		}
 		switch st := resp.StatusCode; {
 		case st == 200 || st == 204:
-			return r.accept(resp, body)
+			b, err := r.accept(resp, body)
+			r.reload = err != nil
+			return b, err
 		case retryable(st):
 			if err := r.retry(st, resp.Header, serverText(body), nil); err != nil {
 				return nil, err

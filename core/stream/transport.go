@@ -46,6 +46,11 @@ type Request struct {
 	Header Header
 	// Body is the request body; nil sends none.
 	Body []byte
+	// Reload asks transports with an HTTP cache (the browser's) to go to
+	// the network and refresh the cache instead of reusing a stored
+	// response. The reader sets it when it asks again after a response it
+	// could not use, which a cache would otherwise hand back unchanged.
+	Reload bool
 }
 
 // Response is what a transport returns for a request that reached a server.

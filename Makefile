@@ -1,0 +1,155 @@
+# StreamDB: build and test rig. GNU make + bash.
+#
+#   make demo    run the example app (not there yet)
+#   make test    install what is missing, vet, test natively, test in headless
+#                Chromium (GOOS=js), run a short fuzz pass
+#   make build   build dist/streamdb.wasm + dist/wasm_exec.js and print sizes
+#   make bench   run the Go benchmarks
+#   make deps    only install what is missing (node_modules, chromium,
+#                wasmbrowsertest)
+#   make clean   remove build outputs and installed tools
+#
+# Works on a fresh Debian machine with Go and Node 20, as root (apt-get is used
+# to install Chromium when it is missing).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+
+GO    ?= go
+NODE  ?= node
+TOOLS := $(CURDIR)/.tools
+
+WASMBROWSERTEST_VERSION := v0.11.0
+
+# Fuzz targets run for FUZZTIME each by `make test`, as pkg:FuncName, e.g.
+#   FUZZ_TARGETS += ./core/stream:FuzzSSE
+# Add yours here when you add a fuzz function.
+FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/stream:FuzzSSEParser
+FUZZTIME ?= 10s
+
+# Extra flags for every `go test` of `make test`, e.g. GOTESTFLAGS='-v -timeout 3m'.
+GOTESTFLAGS ?=
+
+# The program built into dist/streamdb.wasm.
+WASM_PKG ?= ./wasm
+
+# Use the race detector for native tests when cgo works (it needs a C compiler).
+RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
+
+# GOOS=js tests in the browser: argv+env of a Go wasm program must fit in
+# 8 KiB (wasm_exec.js), and wasmbrowsertest forwards the whole environment of
+# `go test` into the page. So the browser tests run under `env -i` with only
+# what go needs; run.mjs then adds STREAMDB_TEST_SERVER.
+JS_ENV = env -i \
+	PATH='$(TOOLS):$(PATH)' \
+	HOME='$(HOME)' \
+	TMPDIR='$(or $(TMPDIR),/tmp)' \
+	GOCACHE='$(shell $(GO) env GOCACHE)' \
+	GOPATH='$(shell $(GO) env GOPATH)' \
+	GOMODCACHE='$(shell $(GO) env GOMODCACHE)' \
+	GOENV='$(shell $(GO) env GOENV)' \
+	GOFLAGS='$(shell $(GO) env GOFLAGS)' \
+	GOPROXY='$(shell $(GO) env GOPROXY)' \
+	GOTOOLCHAIN='$(shell $(GO) env GOTOOLCHAIN)' \
+	GOOS=js GOARCH=wasm
+
+# Packages with tests for js/wasm. `go list ./...` leaves out packages whose
+# files are all excluded by build tags: a package that does not build for
+# js/wasm (net/http servers, os/exec, ...) must say so with `//go:build !js`.
+# Any other package that fails to build for js/wasm fails `make test`.
+js_test_pkgs = GOOS=js GOARCH=wasm $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...
+
+.PHONY: all deps build check-wasm-deps test vet test-native test-js fuzz bench demo clean
+
+all: build
+
+# ---------------------------------------------------------------- deps
+
+deps: node_modules/.package-lock.json chromium $(TOOLS)/wasmbrowsertest $(TOOLS)/go_js_wasm_exec
+
+# Only when missing: npm ci deletes node_modules first, which would pull the
+# rug from under a test run in the same tree. Run `npm ci` by hand after a
+# dependency change.
+node_modules/.package-lock.json:
+	npm ci --no-audit --no-fund
+
+.PHONY: chromium
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "chromium not found: installing Debian's chromium"; \
+		apt-get update; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	fi
+
+$(TOOLS)/wasmbrowsertest:
+	GOBIN=$(TOOLS) $(GO) install github.com/agnivade/wasmbrowsertest@$(WASMBROWSERTEST_VERSION)
+
+$(TOOLS)/go_js_wasm_exec: | $(TOOLS)/wasmbrowsertest
+	ln -sf wasmbrowsertest $@
+
+# ---------------------------------------------------------------- build
+
+build: check-wasm-deps
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o dist/streamdb.wasm $(WASM_PKG)
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" dist/wasm_exec.js
+	$(NODE) scripts/sizes.mjs dist/streamdb.wasm
+
+# The browser does HTTP through fetch; net/http would add megabytes to the wasm.
+check-wasm-deps:
+	@deps="$$(GOOS=js GOARCH=wasm $(GO) list -deps $(WASM_PKG))"; \
+	if grep -qx 'net/http' <<<"$$deps"; then \
+		echo "error: $(WASM_PKG) depends on net/http under GOOS=js (it adds several MB to the wasm)." >&2; \
+		echo "       Use the fetch transport through syscall/js instead. Import chain:" >&2; \
+		GOOS=js GOARCH=wasm $(GO) list -deps -f '{{.ImportPath}}: {{join .Imports " "}}' $(WASM_PKG) \
+			| grep -E '(^| )net/http( |$$)' | sed 's/^/         /' >&2 || true; \
+		exit 1; \
+	fi
+
+# ---------------------------------------------------------------- test
+
+# Each step prints how long it took.
+test: deps
+	@for step in vet test-native test-js fuzz; do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$step; \
+		echo "== $$step: ok in $$(( $$(date +%s) - start )) s"; \
+	done
+
+vet:
+	@echo "== go vet (native)"
+	$(GO) vet ./...
+	@echo "== go vet (GOOS=js GOARCH=wasm)"
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+
+test-native:
+	@echo "== go test (native$(if $(RACE), with the race detector))"
+	$(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./...
+
+test-js: deps
+	@echo "== go test (GOOS=js GOARCH=wasm, headless Chromium via wasmbrowsertest)"
+	@pkgs="$$($(js_test_pkgs))"; \
+	if [ -z "$$pkgs" ]; then echo "no packages with tests for js/wasm"; exit 0; fi; \
+	echo $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs; \
+	$(JS_ENV) $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs
+
+fuzz:
+	@echo "== go test -fuzz ($(FUZZTIME) per target)"
+	@targets='$(strip $(FUZZ_TARGETS))'; \
+	if [ -z "$$targets" ]; then echo "no fuzz targets in FUZZ_TARGETS"; exit 0; fi; \
+	for t in $$targets; do \
+		pkg="$${t%%:*}"; fn="$${t##*:}"; \
+		echo "$(GO) test -run '^\$$' -fuzz '^$$fn\$$' -fuzztime $(FUZZTIME) $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	done
+
+# ---------------------------------------------------------------- other
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo:
+	@echo "make demo: not yet — the example app lands with issue 6 (the chat room)."
+
+clean:
+	rm -rf dist .tools

@@ -1,0 +1,522 @@
+//go:build js && wasm
+
+// Package fetch implements stream.Transport for the browser on top of the
+// Fetch API, called through github.com/hack-pad/safejs.
+//
+// It does not use net/http, which would add several megabytes to the wasm
+// binary and, under Node, would not even use fetch. Response bodies stream:
+// each Read awaits one chunk from response.body's reader, so SSE and
+// long-poll responses are seen as they arrive.
+//
+// RoundTrip and Body.Read wait on Go channels that promise callbacks feed.
+// They must be called from a goroutine, never from inside a js.FuncOf
+// callback, or they deadlock the JS event loop.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/streamdb/streamdb/core/stream"
+)
+
+// Transport sends stream.Requests with the browser's fetch function.
+//
+// The zero value is ready to use and safe for concurrent use; its
+// fields must not change while requests are in flight.
+type Transport struct {
+	// Mode is RequestInit.mode. Empty means "cors".
+	Mode string
+	// Credentials is RequestInit.credentials. Empty means "omit": the
+	// reference server answers CORS with "*", which forbids credentials.
+	Credentials string
+	// Init holds extra RequestInit members, for example
+	// {"cache": "no-store"} or {"priority": "high"}. Values must be
+	// convertible by js.ValueOf. Method, headers, body, signal, mode and
+	// credentials are always set by RoundTrip and override entries here.
+	Init map[string]any
+}
+
+// New returns a Transport with the defaults: mode "cors", credentials
+// "omit", no extra RequestInit members.
+func New() *Transport { return &Transport{} }
+
+var _ stream.Transport = (*Transport)(nil)
+
+// RoundTrip sends req with fetch and returns as soon as the response status
+// and header have arrived; the body streams through Response.Body, which
+// the caller must close. Every status code is a Response; a failed fetch
+// (network error, CORS refusal, abort) is an error that names the method
+// and URL and wraps a *JSError.
+//
+// Each request has an AbortController. When ctx is done, the controller
+// aborts the request, and a body still being read fails with an error for
+// which errors.Is(err, ctx.Err()) holds.
+func (t *Transport) RoundTrip(ctx context.Context, req *stream.Request) (*stream.Response, error) {
+	if req == nil {
+		return nil, errors.New("fetch: nil request")
+	}
+	method := req.Method
+	if method == "" {
+		method = "GET"
+	}
+	rt := &roundTrip{ctx: ctx, method: method, url: req.URL}
+	if err := ctx.Err(); err != nil {
+		return nil, rt.wrap("", err)
+	}
+	return rt.run(t, req)
+}
+
+// roundTrip holds the state of one request.
+type roundTrip struct {
+	ctx    context.Context
+	method string
+	url    string
+	// controller is the request's AbortController.
+	controller safejs.Value
+	// stopAbort unregisters the context.AfterFunc that aborts the request.
+	stopAbort func() bool
+}
+
+// wrap adds the method, URL and an optional step to err. When the context
+// is done and err does not say so, ctx.Err() is wrapped as well.
+func (rt *roundTrip) wrap(step string, err error) error {
+	prefix := "fetch: " + rt.method + " " + rt.url
+	if step != "" {
+		prefix += ": " + step
+	}
+	if cerr := rt.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%s: %w: %w", prefix, cerr, err)
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
+}
+
+// abort aborts the request through its AbortController. It is safe to
+// call more than once and from any goroutine.
+func (rt *roundTrip) abort() {
+	_, _ = rt.controller.Call("abort")
+}
+
+func (rt *roundTrip) run(t *Transport, req *stream.Request) (*stream.Response, error) {
+	global := safejs.Global()
+	fetchFn, err := global.Get("fetch")
+	if err != nil || fetchFn.Type() != safejs.TypeFunction {
+		return nil, rt.wrap("", fmt.Errorf("no global fetch function: %w", errInvalid))
+	}
+	abortCtor, err := global.Get("AbortController")
+	if err != nil {
+		return nil, rt.wrap("", err)
+	}
+	rt.controller, err = abortCtor.New()
+	if err != nil {
+		return nil, rt.wrap("new AbortController", err)
+	}
+	init, err := t.requestInit(rt, req)
+	if err != nil {
+		return nil, rt.wrap("build RequestInit", err)
+	}
+
+	// Abort the request, and later its body, as soon as ctx is done. The
+	// abort also settles every pending promise of this request, so the
+	// callbacks that await them get released.
+	rt.stopAbort = context.AfterFunc(rt.ctx, rt.abort)
+
+	promise, err := fetchFn.Invoke(req.URL, init)
+	if err != nil {
+		rt.stopAbort()
+		return nil, rt.wrap("", err)
+	}
+	settled, err := await(promise)
+	if err != nil {
+		rt.stopAbort()
+		rt.abort()
+		return nil, rt.wrap("", err)
+	}
+	var o outcome
+	select {
+	case o = <-settled:
+	case <-rt.ctx.Done():
+		// AfterFunc aborts the fetch; the callbacks release themselves
+		// when the promise rejects with the AbortError.
+		return nil, rt.wrap("", rt.ctx.Err())
+	}
+	switch {
+	case o.err != nil:
+		rt.stopAbort()
+		rt.abort()
+		return nil, rt.wrap("", o.err)
+	case o.rejected != nil:
+		rt.stopAbort()
+		return nil, rt.wrap("", o.rejected)
+	}
+	if err := rt.ctx.Err(); err != nil {
+		// The response won the race against cancellation: the abort
+		// already errors its body; report the cancellation.
+		return nil, rt.wrap("", err)
+	}
+	resp, err := rt.response(o.value)
+	if err != nil {
+		rt.stopAbort()
+		rt.abort()
+		return nil, err
+	}
+	return resp, nil
+}
+
+// requestInit builds the RequestInit object for req.
+func (t *Transport) requestInit(rt *roundTrip, req *stream.Request) (safejs.Value, error) {
+	headers := make(map[string]any, len(req.Header))
+	for k, v := range req.Header {
+		headers[k] = v
+	}
+	mode, credentials := "cors", "omit"
+	if t != nil && t.Mode != "" {
+		mode = t.Mode
+	}
+	if t != nil && t.Credentials != "" {
+		credentials = t.Credentials
+	}
+	members := map[string]any{}
+	if t != nil {
+		for k, v := range t.Init {
+			members[k] = v
+		}
+	}
+	members["method"] = rt.method
+	members["headers"] = headers
+	members["mode"] = mode
+	members["credentials"] = credentials
+	if req.Reload {
+		members["cache"] = "reload"
+	}
+	init, err := safejs.ValueOf(members)
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	signal, err := rt.controller.Get("signal")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	if err := init.Set("signal", signal); err != nil {
+		return safejs.Value{}, err
+	}
+	if req.Body != nil {
+		body, err := uint8Array(req.Body)
+		if err != nil {
+			return safejs.Value{}, fmt.Errorf("copy body: %w", err)
+		}
+		if err := init.Set("body", body); err != nil {
+			return safejs.Value{}, err
+		}
+	}
+	return init, nil
+}
+
+// uint8Array returns a new JS Uint8Array holding a copy of b.
+func uint8Array(b []byte) (safejs.Value, error) {
+	ctor, err := safejs.Global().Get("Uint8Array")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	arr, err := ctor.New(len(b))
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	if _, err := safejs.CopyBytesToJS(arr, b); err != nil {
+		return safejs.Value{}, err
+	}
+	return arr, nil
+}
+
+// response converts a JS Response into a stream.Response whose Body
+// streams from response.body.
+func (rt *roundTrip) response(v safejs.Value) (*stream.Response, error) {
+	statusV, err := v.Get("status")
+	if err != nil {
+		return nil, rt.wrap("read status", err)
+	}
+	status, err := statusV.Int()
+	if err != nil {
+		return nil, rt.wrap("read status", err)
+	}
+	header, err := readHeaders(v)
+	if err != nil {
+		return nil, rt.wrap("read headers", err)
+	}
+	bodyV, err := v.Get("body")
+	if err != nil {
+		return nil, rt.wrap("read body", err)
+	}
+	b := &body{rt: rt}
+	if bodyV.IsNull() || bodyV.IsUndefined() {
+		// No body at all (204, 304, HEAD): reads end at once.
+		b.finish(io.EOF)
+	} else {
+		b.reader, err = bodyV.Call("getReader")
+		if err != nil {
+			return nil, rt.wrap("get body reader", err)
+		}
+	}
+	return &stream.Response{StatusCode: status, Header: header, Body: b}, nil
+}
+
+// readHeaders copies response.headers into a stream.Header by walking
+// headers.entries() from Go (no JS-to-Go callbacks). Fetch already lower-
+// cases names and joins repeated fields with ", ".
+func readHeaders(resp safejs.Value) (stream.Header, error) {
+	hv, err := resp.Get("headers")
+	if err != nil {
+		return nil, err
+	}
+	it, err := hv.Call("entries")
+	if err != nil {
+		return nil, err
+	}
+	h := stream.Header{}
+	for {
+		next, err := it.Call("next")
+		if err != nil {
+			return nil, err
+		}
+		doneV, err := next.Get("done")
+		if err != nil {
+			return nil, err
+		}
+		if done, err := doneV.Truthy(); err != nil {
+			return nil, err
+		} else if done {
+			return h, nil
+		}
+		pair, err := next.Get("value")
+		if err != nil {
+			return nil, err
+		}
+		k, err := indexString(pair, 0)
+		if err != nil {
+			return nil, err
+		}
+		v, err := indexString(pair, 1)
+		if err != nil {
+			return nil, err
+		}
+		k = strings.ToLower(k)
+		if old, ok := h[k]; ok {
+			v = old + ", " + v
+		}
+		h[k] = v
+	}
+}
+
+// indexString returns v[i] as a string.
+func indexString(v safejs.Value, i int) (string, error) {
+	e, err := v.Index(i)
+	if err != nil {
+		return "", err
+	}
+	if e.Type() != safejs.TypeString {
+		return "", fmt.Errorf("header entry %d is %v: %w", i, e.Type(), errInvalid)
+	}
+	return e.String()
+}
+
+// errClosed is returned by Read after Close.
+var errClosed = errors.New("read on closed response body")
+
+// body streams a fetch response body through its ReadableStream reader.
+type body struct {
+	rt     *roundTrip
+	reader safejs.Value // a ReadableStreamDefaultReader; unset when no body
+
+	// buf holds bytes of the last chunk that did not fit into p; store is
+	// its backing array, reused between chunks. Only Read touches them.
+	buf   []byte
+	store []byte
+
+	mu       sync.Mutex
+	closed   bool
+	finished bool  // the stream ended (EOF, error or Close): no more reader.read()
+	err      error // io.EOF or the wrapped error that ended the stream; set iff finished
+}
+
+// Read copies the next bytes of the body into p. It awaits one chunk from
+// the reader when no bytes are left over from the previous chunk. It returns
+// io.EOF at the end of the body, and a wrapped error when the stream fails
+// (network drop, abort); when ctx is done, that error matches ctx.Err().
+func (b *body) Read(p []byte) (int, error) {
+	if err := b.state(); err != nil {
+		return 0, err
+	}
+	if len(b.buf) > 0 {
+		n := copy(p, b.buf)
+		b.buf = b.buf[n:]
+		return n, nil
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		chunk, err := b.next()
+		if err != nil {
+			return 0, err
+		}
+		n, err := chunk.Length()
+		if err != nil {
+			return 0, b.fail("read body", err)
+		}
+		if n == 0 {
+			continue
+		}
+		if n <= len(p) {
+			if _, err := safejs.CopyBytesToGo(p[:n], chunk); err != nil {
+				return 0, b.fail("copy chunk", err)
+			}
+			return n, nil
+		}
+		if cap(b.store) < n {
+			b.store = make([]byte, n)
+		}
+		b.buf = b.store[:n]
+		if _, err := safejs.CopyBytesToGo(b.buf, chunk); err != nil {
+			b.buf = nil
+			return 0, b.fail("copy chunk", err)
+		}
+		m := copy(p, b.buf)
+		b.buf = b.buf[m:]
+		return m, nil
+	}
+}
+
+// state returns the error a Read must return now, if any.
+func (b *body) state() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return b.rt.wrap("", errClosed)
+	}
+	return b.err
+}
+
+// next awaits reader.read() and returns the chunk (a Uint8Array).
+func (b *body) next() (safejs.Value, error) {
+	p, err := b.reader.Call("read")
+	if err != nil {
+		return safejs.Value{}, b.fail("read body", err)
+	}
+	settled, err := await(p)
+	if err != nil {
+		return safejs.Value{}, b.fail("read body", err)
+	}
+	var o outcome
+	select {
+	case o = <-settled:
+	case <-b.rt.ctx.Done():
+		// The AfterFunc aborts the request, which errors the stream and
+		// rejects this read, releasing its callbacks.
+		return safejs.Value{}, b.fail("read body", b.rt.ctx.Err())
+	}
+	if err := b.state(); err != nil { // Close ran while we waited
+		return safejs.Value{}, err
+	}
+	switch {
+	case o.err != nil:
+		return safejs.Value{}, b.fail("read body", o.err)
+	case o.rejected != nil:
+		return safejs.Value{}, b.fail("read body", o.rejected)
+	}
+	doneV, err := o.value.Get("done")
+	if err != nil {
+		return safejs.Value{}, b.fail("read body", err)
+	}
+	done, err := doneV.Truthy()
+	if err != nil {
+		return safejs.Value{}, b.fail("read body", err)
+	}
+	if done {
+		return safejs.Value{}, b.finish(io.EOF)
+	}
+	chunk, err := o.value.Get("value")
+	if err != nil {
+		return safejs.Value{}, b.fail("read body", err)
+	}
+	return chunk, nil
+}
+
+// fail ends the stream with err wrapped with the request context.
+func (b *body) fail(step string, err error) error {
+	return b.finish(b.rt.wrap(step, err))
+}
+
+// finish records the error that ends the stream (io.EOF at the end),
+// stops watching ctx, and returns the recorded error. The first error wins.
+func (b *body) finish(err error) error {
+	b.mu.Lock()
+	if b.finished {
+		err = b.err
+		b.mu.Unlock()
+		return err
+	}
+	b.finished = true
+	b.err = err
+	b.mu.Unlock()
+	if b.rt.stopAbort != nil {
+		b.rt.stopAbort()
+	}
+	if err != io.EOF {
+		// Make sure the connection is torn down after a failed read.
+		b.rt.abort()
+	}
+	return err
+}
+
+// Close stops the body. If the stream has not ended, it cancels the reader
+// (reader.cancel()), which also ends the underlying fetch and settles a Read
+// still waiting. Reads after Close fail. Close is safe to call more than
+// once and concurrently with Read.
+func (b *body) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	finished := b.finished
+	if !finished {
+		b.finished = true
+		b.err = b.rt.wrap("", errClosed)
+	}
+	b.mu.Unlock()
+	if b.rt.stopAbort != nil {
+		b.rt.stopAbort()
+	}
+	if finished {
+		return nil
+	}
+	p, err := b.reader.Call("cancel")
+	if err != nil {
+		b.rt.abort()
+		return b.rt.wrap("cancel body", err)
+	}
+	// cancel() returns a promise that rejects if the stream had errored
+	// meanwhile; handle it with a built-in no-op function (no js.Func to
+	// release) so the page logs no unhandled rejection.
+	if noop, err := noopFunc(); err == nil {
+		_, _ = p.Call("catch", noop)
+	}
+	return nil
+}
+
+// noopFunc returns Function.prototype, a built-in function that accepts
+// any arguments and returns undefined.
+func noopFunc() (safejs.Value, error) {
+	fn, err := safejs.Global().Get("Function")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	return fn.Get("prototype")
+}
