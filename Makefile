@@ -60,7 +60,7 @@ JS_ENV = env -i \
 # Any other package that fails to build for js/wasm fails `make test`.
 js_test_pkgs = GOOS=js GOARCH=wasm $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...
 
-.PHONY: all deps build check-wasm-deps test vet test-native test-js fuzz bench demo clean
+.PHONY: all deps build check-wasm-deps test vet test-native test-js fuzz bench demo clean conformance
 
 all: build
 
@@ -153,3 +153,21 @@ demo:
 
 clean:
 	rm -rf dist .tools
+
+# ---------------------------------------------------------------- conformance
+
+# The public client conformance suite lives in the durable-streams repository
+# (packages/client-conformance-tests), which is not on npm. Point
+# CONFORMANCE_DIR at a checkout where that package's dependencies are
+# installed and the client and server packages are built (pnpm install
+# --filter '@durable-streams/client-conformance-tests...', then pnpm build in
+# packages/client, packages/state and packages/server).
+CONFORMANCE_DIR ?=
+conformance:
+	@if [ -z "$(CONFORMANCE_DIR)" ]; then \
+		echo "make conformance: set CONFORMANCE_DIR to a prepared checkout of durable-streams/durable-streams (see the Makefile)" >&2; \
+		exit 2; \
+	fi
+	$(GO) build -trimpath -o dist/conformance-adapter ./cmd/conformance-adapter
+	cd "$(CONFORMANCE_DIR)/packages/client-conformance-tests" && \
+		./node_modules/.bin/tsx src/cli.ts --run "$(CURDIR)/dist/conformance-adapter"

@@ -8,7 +8,7 @@
 // stderr. The runner starts it once for the whole run and sends "init"
 // first and "shutdown" last:
 //
-//	/work/conformance/run.sh ./conformance-adapter
+//	make conformance CONFORMANCE_DIR=<checkout of durable-streams/durable-streams>
 //
 // Requests go over net/http through the nethttp transport.
 package main
