@@ -309,12 +309,9 @@ func (a *adapter) create(ctx context.Context, c *command) (result, error) {
 }
 
 func (a *adapter) connect(ctx context.Context, c *command) (result, error) {
-	m, err := a.stream(c.Path, nil).Head(ctx, header(c.Headers))
+	m, err := a.headStream(ctx, c)
 	if err != nil {
 		return nil, err
-	}
-	if m.ContentType != "" {
-		a.contentTypes[c.Path] = m.ContentType
 	}
 	out := ok(c.Type)
 	out["status"] = 200
@@ -324,13 +321,19 @@ func (a *adapter) connect(ctx context.Context, c *command) (result, error) {
 	return out, nil
 }
 
-func (a *adapter) head(ctx context.Context, c *command) (result, error) {
+// headStream asks for a stream's metadata and remembers its content type.
+func (a *adapter) headStream(ctx context.Context, c *command) (stream.Metadata, error) {
 	m, err := a.stream(c.Path, nil).Head(ctx, header(c.Headers))
+	if err == nil && m.ContentType != "" {
+		a.contentTypes[c.Path] = m.ContentType
+	}
+	return m, err
+}
+
+func (a *adapter) head(ctx context.Context, c *command) (result, error) {
+	m, err := a.headStream(ctx, c)
 	if err != nil {
 		return nil, err
-	}
-	if m.ContentType != "" {
-		a.contentTypes[c.Path] = m.ContentType
 	}
 	out := ok(c.Type)
 	out["status"] = 200
