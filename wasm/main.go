@@ -1,11 +1,85 @@
 //go:build js && wasm
 
-// Command streamdb is the bridge entry point: the program compiled to
-// dist/streamdb.wasm and loaded by the JS shim. It will expose the core to
-// JavaScript; for now it only stays alive (select{}) so that calls made into
-// it later do not hit "Go program has already exited".
+// Command streamdb is the bridge: the program compiled to
+// dist/streamdb.wasm and loaded by the JS shim. It exposes the core to
+// JavaScript as one API object, through github.com/hack-pad/safejs, and
+// does marshalling and scheduling only.
+//
+// Loading contract (spec/go-wasm-notes.md §7): the loader sets
+// go.argv = ["streamdb", key] and defines globalThis[key] as a function;
+// main builds the API object and calls globalThis[key](api). Without a
+// key it sets globalThis.streamdb = api. main then blocks until JS calls
+// api.shutdown(), which releases every exported function and lets the
+// program exit.
+//
+// The API so far exposes the Durable Streams client (core/stream):
+//
+//	version() → string
+//	create(url, {contentType, ttlSeconds, closed, headers}) → Promise<{created, status, offset, closed}>
+//	append(url, data, {contentType, headers}) → Promise<{offset}>
+//	head(url, {headers}) → Promise<{contentType, offset, closed}>
+//	read(url, {offset, live, maxBatches, headers, signal}, onBatch?) → Promise<{offset, upToDate, closed, cursor, contentType}>
+//	shutdown()
+//
+// Failures reject with an Error whose message is the Go error text; stream
+// failures are named "StreamError" and carry code, status, url and offset.
 package main
 
+import (
+	"fmt"
+	"os"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/wasm/fetch"
+)
+
+// version is the module version reported by api.version(); builds may set
+// it with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
 func main() {
-	select {}
+	retry := stream.DefaultRetryPolicy()
+	client, err := stream.NewClient(fetch.New(), stream.Options{Retry: &retry})
+	if err != nil {
+		fail(err)
+	}
+	b, err := newStreamDB(client)
+	if err != nil {
+		fail(err)
+	}
+	if err := b.publish(os.Args[1:]); err != nil {
+		b.shutdown()
+		fail(err)
+	}
+	<-b.Done()
+}
+
+// fail reports an error that keeps the module from starting and exits.
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "streamdb:", err)
+	os.Exit(1)
+}
+
+// newStreamDB builds the bridge with the module's exports, all using
+// client for Durable Streams requests.
+func newStreamDB(client *stream.Client) (*bridge, error) {
+	b, err := newBridge()
+	if err != nil {
+		return nil, err
+	}
+	b.streams = &streamAPI{b: b, client: client, writers: map[string]*writer{}}
+	err = b.export("version", func([]safejs.Value) (any, error) { return version, nil })
+	if err == nil {
+		err = b.export("shutdown", func([]safejs.Value) (any, error) { b.shutdown(); return nil, nil })
+	}
+	if err == nil {
+		err = b.streams.register()
+	}
+	if err != nil {
+		b.shutdown()
+		return nil, err
+	}
+	return b, nil
 }

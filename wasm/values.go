@@ -1,0 +1,290 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/streamdb/streamdb/core/stream"
+)
+
+// This file converts values between Go and JS: argument decoding (which
+// panics with *argError, recovered at the export boundary), result objects
+// and errors.
+
+// argError is a bad argument. Decoding helpers panic with it; the export
+// boundary recovers it and rejects with a TypeError carrying its text.
+type argError struct{ msg string }
+
+func (e *argError) Error() string { return e.msg }
+
+// badArg panics with an argError.
+func badArg(format string, a ...any) {
+	panic(&argError{msg: "streamdb: " + fmt.Sprintf(format, a...)})
+}
+
+// abortError is the rejection of an operation whose AbortSignal fired.
+type abortError struct {
+	op     string
+	reason safejs.Value // signal.reason
+}
+
+func (e *abortError) Error() string {
+	msg := "streamdb: " + e.op + " aborted"
+	if r := describe(e.reason); r != "" {
+		msg += ": " + r
+	}
+	return msg
+}
+
+// describe returns the message of a JS Error, or "" for anything else.
+func describe(v safejs.Value) string {
+	if v.Type() != safejs.TypeObject {
+		return ""
+	}
+	m, err := v.Get("message")
+	if err != nil || m.Type() != safejs.TypeString {
+		return ""
+	}
+	s, _ := m.String()
+	return s
+}
+
+// errorValue returns the JS Error an error rejects with. Its message is
+// the Go error text. A *stream.Error (found with errors.As) gives an Error
+// named "StreamError" with code, status, url and offset properties; an
+// abort gives one named "AbortError" whose cause is signal.reason; a bad
+// argument gives a TypeError.
+func (b *bridge) errorValue(err error) safejs.Value {
+	ctor := b.errorCtor
+	var ae *argError
+	if errors.As(err, &ae) {
+		ctor = b.typeErrorCtor
+	}
+	e, jerr := ctor.New(err.Error())
+	if jerr != nil {
+		// Only a broken global Error gets here; a string still rejects.
+		v, _ := safejs.ValueOf(err.Error())
+		return v
+	}
+	var ab *abortError
+	var se *stream.Error
+	switch {
+	case errors.As(err, &ab):
+		_ = e.Set("name", "AbortError")
+		_ = e.Set("cause", ab.reason)
+	case errors.As(err, &se):
+		_ = e.Set("name", "StreamError")
+		_ = e.Set("code", string(se.Code))
+		_ = e.Set("status", se.Status)
+		_ = e.Set("url", se.URL)
+		_ = e.Set("offset", se.Offset)
+	}
+	return e
+}
+
+// obj is a JS object to build: field names to values that safejs.ValueOf
+// takes, or safejs.Values.
+type obj map[string]any
+
+// jsValue converts a result for resolve: obj (shallow, safejs.Value fields
+// allowed), safejs.Value, or anything js.ValueOf takes.
+func jsValue(v any) any {
+	switch v := v.(type) {
+	case obj:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			if sv, ok := x.(safejs.Value); ok {
+				x = safejs.Unsafe(sv)
+			}
+			m[k] = x
+		}
+		return m
+	case nil:
+		return safejs.Undefined()
+	default:
+		return v
+	}
+}
+
+// newObject returns a new empty JS object.
+func newObject() (safejs.Value, error) {
+	ctor, err := safejs.Global().Get("Object")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	return ctor.New()
+}
+
+// bytesToJS returns a new Uint8Array holding a copy of p: one bulk copy.
+func (b *bridge) bytesToJS(p []byte) (safejs.Value, error) {
+	arr, err := b.uint8ArrayCtor.New(len(p))
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	if len(p) > 0 {
+		if _, err := safejs.CopyBytesToJS(arr, p); err != nil {
+			return safejs.Value{}, err
+		}
+	}
+	return arr, nil
+}
+
+// arg returns args[i], or undefined when it is missing.
+func arg(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
+}
+
+// isNullish reports whether v is undefined or null.
+func isNullish(v safejs.Value) bool { return v.IsUndefined() || v.IsNull() }
+
+// argString decodes a required string argument.
+func argString(v safejs.Value, name string) string {
+	if v.Type() != safejs.TypeString {
+		badArg("%s must be a string, got %v", name, v.Type())
+	}
+	s, err := v.String()
+	if err != nil {
+		badArg("%s: %v", name, err)
+	}
+	return s
+}
+
+// argOptions decodes an optional options object: undefined and null give
+// undefined.
+func argOptions(v safejs.Value, name string) safejs.Value {
+	if isNullish(v) {
+		return safejs.Undefined()
+	}
+	if v.Type() != safejs.TypeObject {
+		badArg("%s must be an object, got %v", name, v.Type())
+	}
+	return v
+}
+
+// argFunc decodes an optional function argument: undefined and null give
+// undefined.
+func argFunc(v safejs.Value, name string) safejs.Value {
+	if isNullish(v) {
+		return safejs.Undefined()
+	}
+	if v.Type() != safejs.TypeFunction {
+		badArg("%s must be a function, got %v", name, v.Type())
+	}
+	return v
+}
+
+// field returns o[key], undefined when o is undefined.
+func field(o safejs.Value, key string) safejs.Value {
+	if o.IsUndefined() {
+		return o
+	}
+	v, err := o.Get(key)
+	if err != nil {
+		badArg("options.%s: %v", key, err)
+	}
+	return v
+}
+
+// optString decodes an optional string field; nullish gives "".
+func optString(o safejs.Value, key string) string {
+	v := field(o, key)
+	if isNullish(v) {
+		return ""
+	}
+	return argString(v, "options."+key)
+}
+
+// optBool decodes an optional boolean field; nullish gives false.
+func optBool(o safejs.Value, key string) bool {
+	v := field(o, key)
+	if isNullish(v) {
+		return false
+	}
+	if v.Type() != safejs.TypeBoolean {
+		badArg("options.%s must be a boolean, got %v", key, v.Type())
+	}
+	x, _ := v.Bool()
+	return x
+}
+
+// optUint decodes an optional non-negative integer field; nullish gives 0.
+func optUint(o safejs.Value, key string) int {
+	v := field(o, key)
+	if isNullish(v) {
+		return 0
+	}
+	if v.Type() != safejs.TypeNumber {
+		badArg("options.%s must be a number, got %v", key, v.Type())
+	}
+	f, _ := v.Float()
+	if f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
+		badArg("options.%s must be a non-negative integer, got %v", key, f)
+	}
+	return int(f)
+}
+
+// optHeaders decodes options.headers, a plain object of string values.
+func optHeaders(o safejs.Value) stream.Header {
+	v := field(o, "headers")
+	if isNullish(v) {
+		return nil
+	}
+	if v.Type() != safejs.TypeObject {
+		badArg("options.headers must be an object, got %v", v.Type())
+	}
+	objectCtor, err := safejs.Global().Get("Object")
+	if err != nil {
+		badArg("options.headers: %v", err)
+	}
+	entries, err := objectCtor.Call("entries", v)
+	if err != nil {
+		badArg("options.headers: %v", err)
+	}
+	n, err := entries.Length()
+	if err != nil {
+		badArg("options.headers: %v", err)
+	}
+	h := make(stream.Header, n)
+	for i := 0; i < n; i++ {
+		pair, err := entries.Index(i)
+		if err != nil {
+			badArg("options.headers: %v", err)
+		}
+		k, _ := pair.Index(0)
+		val, _ := pair.Index(1)
+		name := argString(k, "header name")
+		h.Set(name, argString(val, "options.headers."+name))
+	}
+	return h
+}
+
+// argBytes decodes data: a Uint8Array, copied into Go in one bulk copy, or
+// a string, taken as UTF-8.
+func (b *bridge) argBytes(v safejs.Value, name string) []byte {
+	if v.Type() == safejs.TypeString {
+		return []byte(argString(v, name))
+	}
+	if v.Type() == safejs.TypeObject {
+		if ok, _ := v.InstanceOf(b.uint8ArrayCtor); ok {
+			n, err := v.Length()
+			if err != nil {
+				badArg("%s: %v", name, err)
+			}
+			p := make([]byte, n)
+			if _, err := safejs.CopyBytesToGo(p, v); err != nil {
+				badArg("%s: %v", name, err)
+			}
+			return p
+		}
+	}
+	badArg("%s must be a Uint8Array or a string, got %v", name, v.Type())
+	return nil
+}
