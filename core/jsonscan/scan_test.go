@@ -147,3 +147,110 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestFieldIter(t *testing.T) {
+	it := NewFieldIter([]byte(` {"type":"user", "k\u0065y" : 5 ,"value":{"a":[1,2]}} `))
+	var keys, vals []string
+	for it.Next() {
+		keys = append(keys, string(it.Key()))
+		vals = append(vals, string(it.Value()))
+		if len(keys) == 2 {
+			assert.True(t, it.KeyIs("key"), "escaped keys compare decoded")
+		}
+	}
+	require.NoError(t, it.Err())
+	assert.Equal(t, []string{`"type"`, `"k\u0065y"`, `"value"`}, keys)
+	assert.Equal(t, []string{`"user"`, `5`, `{"a":[1,2]}`}, vals)
+
+	for _, bad := range []string{``, `[]`, `{"a":1,}`, `{"a" 1}`, `{"a":1} x`, `{"a":}`, `{"a":1`} {
+		it := NewFieldIter([]byte(bad))
+		for it.Next() {
+		}
+		assert.Error(t, it.Err(), bad)
+	}
+	empty := NewFieldIter([]byte(`{}`))
+	assert.False(t, empty.Next())
+	assert.NoError(t, empty.Err())
+}
+
+// FuzzFieldIter checks the iterator against ObjectFields: the same members,
+// and an error exactly when ObjectFields fails.
+func FuzzFieldIter(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":[true]}`, `{}`, `{"a":`, `[1]`, `{"\u0061":null}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want []string
+		werr := ObjectFields(b, func(k string, v []byte) error {
+			want = append(want, k+"="+string(v))
+			return nil
+		})
+		var got []string
+		it := NewFieldIter(b)
+		for it.Next() {
+			k, err := Unquote(it.Key())
+			require.NoError(t, err)
+			got = append(got, k+"="+string(it.Value()))
+		}
+		if werr != nil {
+			require.Error(t, it.Err())
+			return
+		}
+		require.NoError(t, it.Err())
+		require.Equal(t, want, got)
+	})
+}
+
+func TestSplitItems(t *testing.T) {
+	items, err := SplitItems(nil, []byte(` [ {"a":"],}"} , [1,[2]], tru , "x\"" ,{bad json}] `))
+	require.NoError(t, err)
+	var got []string
+	for _, it := range items {
+		got = append(got, string(it))
+	}
+	assert.Equal(t, []string{`{"a":"],}"}`, `[1,[2]]`, `tru`, `"x\""`, `{bad json}`}, got, "bad items are delimited, not judged")
+	items, err = SplitItems(nil, []byte(`[]`))
+	require.NoError(t, err)
+	assert.Empty(t, items)
+	for _, bad := range []string{``, `{}`, `[1,2`, `["abc]`, `[1]}`, `[1] x`, `[}]`, `[{]`} {
+		_, err := SplitItems(nil, []byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
+
+// FuzzSplitItems checks that on a valid array SplitItems finds exactly the
+// items SplitArray finds, and that it never panics on anything else.
+func FuzzSplitItems(f *testing.F) {
+	for _, s := range []string{`[1,"a",{"b":[null]}]`, `[]`, `[{"x":"\""}]`, `[1,,2]`, `["\\"]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, gerr := SplitItems(nil, b)
+		want, werr := SplitArray(nil, b)
+		if werr != nil {
+			return
+		}
+		require.NoError(t, gerr)
+		require.Equal(t, len(want), len(got))
+		for i := range want {
+			require.Equal(t, string(want[i]), string(got[i]))
+		}
+	})
+}
+
+func TestFieldIterLazy(t *testing.T) {
+	it := NewFieldIter([]byte(`{"value":{"a":[1,"]"],"b":tru},"n":12,"s":"x","h":[}`))
+	it.Lazy("value", "h")
+	got := map[string]string{}
+	for it.Next() {
+		k, _ := Unquote(it.Key())
+		got[k] = string(it.Value())
+	}
+	assert.Error(t, it.Err(), "an unbalanced lazy value still fails")
+	assert.Equal(t, map[string]string{"value": `{"a":[1,"]"],"b":tru}`, "n": "12", "s": `"x"`, "h": `[}`}, got, "lazy values are delimited by nesting depth, not checked")
+
+	strict := NewFieldIter([]byte(`{"value":{"b":tru}}`))
+	for strict.Next() {
+	}
+	assert.Error(t, strict.Err())
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -41,6 +42,11 @@ type ReadOptions struct {
 	Params map[string]string
 	// SSEMaxLine bounds one SSE line (DefaultSSEMaxLine when 0).
 	SSEMaxLine int
+	// LenientItems, in JSON mode, delimits a batch's items by the array's
+	// structure only and leaves checking each item to the caller: one
+	// malformed item then costs only itself, and the body is scanned once
+	// less. A body that is not an array at all is still a parse error.
+	LenientItems bool
 }
 
 // Batch is what one response (or one SSE control event with the data
@@ -250,7 +256,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 			}
 			continue
 		}
-		body, err := io.ReadAll(resp.Body)
+		body, err := readBody(resp)
 		resp.Body.Close()
 		if err != nil {
 			if r.ctx.Err() != nil {
@@ -297,7 +303,7 @@ func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 	if resp.StatusCode == 200 && len(body) > 0 {
 		b.Data = body
 		if IsJSON(ct) {
-			items, err := jsonscan.SplitArray(nil, body)
+			items, err := r.split(nil, body)
 			if err != nil {
 				return nil, r.fail(CodeParse, resp.StatusCode, h, "JSON-mode body is not a JSON array", err)
 			}
@@ -359,7 +365,7 @@ func (r *Reader) nextSSE() (*Batch, error) {
 		}
 		switch ev.Type {
 		case "data":
-			if err := c.addData(ev.Data, IsJSON(r.ContentType())); err != nil {
+			if err := c.addData(ev.Data, IsJSON(r.ContentType()), r.split); err != nil {
 				r.dropSSE()
 				return nil, r.fail(CodeParse, 200, nil, "malformed SSE data event", err)
 			}
@@ -423,7 +429,7 @@ func (r *Reader) dropSSE() {
 }
 
 // addData buffers one data event until its control event arrives.
-func (c *sseConn) addData(data []byte, jsonMode bool) error {
+func (c *sseConn) addData(data []byte, jsonMode bool, split func([][]byte, []byte) ([][]byte, error)) error {
 	if c.base64 {
 		clean := bytes.Map(func(r rune) rune {
 			if r == '\r' || r == '\n' {
@@ -439,7 +445,7 @@ func (c *sseConn) addData(data []byte, jsonMode bool) error {
 		data = dec[:n]
 	}
 	if jsonMode {
-		items, err := jsonscan.SplitArray(c.items, data)
+		items, err := split(c.items, data)
 		if err != nil {
 			return err
 		}
@@ -511,6 +517,14 @@ func (r *Reader) control(c *sseConn, data []byte) (*Batch, error) {
 	return b, nil
 }
 
+// split finds the items of a JSON-mode batch.
+func (r *Reader) split(dst [][]byte, b []byte) ([][]byte, error) {
+	if r.opts.LenientItems {
+		return jsonscan.SplitItems(dst, b)
+	}
+	return jsonscan.SplitArray(dst, b)
+}
+
 // frameItems joins JSON items into one JSON array.
 func frameItems(items [][]byte) []byte {
 	size := 2
@@ -526,4 +540,17 @@ func frameItems(items [][]byte) []byte {
 		b = append(b, it...)
 	}
 	return append(b, ']')
+}
+
+// readBody reads a whole response body, sized from Content-Length when the
+// server sent one (a compressed body may still grow past it).
+func readBody(resp *Response) ([]byte, error) {
+	n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	if err != nil || n <= 0 || n > 1<<30 {
+		return io.ReadAll(resp.Body)
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(n) + bytes.MinRead)
+	_, err = buf.ReadFrom(resp.Body)
+	return buf.Bytes(), err
 }

@@ -1,0 +1,331 @@
+// Package collection holds the rows of one StreamDB collection: a synced
+// layer written by the stream, in key order with O(log n) writes, and an
+// optimistic overlay written by pending transactions. Every visible change
+// comes out of a change feed as batches of {type, key, value, previous}.
+//
+// A Collection does no locking of its own: its owner (the database)
+// serialises writes and publishes the change batches. Reads are safe while
+// no write runs.
+package collection
+
+import (
+	"sort"
+
+	"github.com/google/btree"
+
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// ChangeType says what happened to a row.
+type ChangeType uint8
+
+// The change types.
+const (
+	Insert ChangeType = iota + 1
+	Update
+	Delete
+)
+
+func (t ChangeType) String() string {
+	switch t {
+	case Insert:
+		return "insert"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	}
+	return "unknown"
+}
+
+// Change is one visible change of a row. For a delete, Value is the row
+// that went away; Previous is set for updates only.
+type Change struct {
+	Type     ChangeType
+	Key      string
+	Value    value.Value
+	Previous value.Value
+}
+
+type row struct {
+	key   string
+	val   value.Value
+	plain bool // no byte of key is 0xEE or above: byte order is UTF-16 order
+}
+
+func lessRow(a, b row) bool {
+	if a.plain && b.plain {
+		return a.key < b.key
+	}
+	return value.CompareKeys(a.key, b.key) < 0
+}
+
+// keyRow returns the tree item for key, without a value.
+func keyRow(key string) row { return row{key: key, plain: plainKey(key)} }
+
+// plainKey reports whether key's UTF-8 byte order agrees with JavaScript's
+// UTF-16 order against any other plain key: it has no character in
+// U+E000..U+FFFF or above U+FFFF (lead bytes 0xEE and up).
+func plainKey(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if key[i] >= 0xEE {
+			return false
+		}
+	}
+	return true
+}
+
+// Overlay is one optimistic entry: a row value, or a deletion.
+type Overlay struct {
+	Deleted bool
+	Value   value.Value
+}
+
+// Collection is one collection's rows.
+type Collection struct {
+	name, typ, pk string
+
+	synced  *btree.BTreeG[row]
+	overlay map[string]Overlay
+
+	// The batch in progress: the visible value of each key before its first
+	// change, in the order keys were first touched. When the batch starts
+	// on an empty collection (a preload, say) nothing needs recording: every
+	// row visible at the end is an insert.
+	inBatch    bool
+	emptyStart bool
+	before     map[string]value.Value
+	touched    []string
+}
+
+// New returns an empty collection named name, fed by change events of type
+// typ, whose rows carry their key in field pk.
+func New(name, typ, pk string) *Collection {
+	return &Collection{name: name, typ: typ, pk: pk, synced: btree.NewG(32, lessRow), overlay: map[string]Overlay{}}
+}
+
+// Name returns the collection's name.
+func (c *Collection) Name() string { return c.name }
+
+// Type returns the event type routed to the collection.
+func (c *Collection) Type() string { return c.typ }
+
+// PrimaryKey returns the name of the field that holds a row's key.
+func (c *Collection) PrimaryKey() string { return c.pk }
+
+// Get returns the visible row for key.
+func (c *Collection) Get(key string) (value.Value, bool) {
+	if o, ok := c.overlay[key]; ok {
+		if o.Deleted {
+			return value.Value{}, false
+		}
+		return o.Value, true
+	}
+	r, ok := c.synced.Get(keyRow(key))
+	return r.val, ok
+}
+
+// Synced returns the synced row for key, ignoring the overlay.
+func (c *Collection) Synced(key string) (value.Value, bool) {
+	r, ok := c.synced.Get(keyRow(key))
+	return r.val, ok
+}
+
+// Has reports whether a row is visible for key.
+func (c *Collection) Has(key string) bool {
+	_, ok := c.Get(key)
+	return ok
+}
+
+// Size returns the number of visible rows.
+func (c *Collection) Size() int {
+	n := c.synced.Len()
+	for k, o := range c.overlay {
+		_, inSynced := c.synced.Get(keyRow(k))
+		switch {
+		case o.Deleted && inSynced:
+			n--
+		case !o.Deleted && !inSynced:
+			n++
+		}
+	}
+	return n
+}
+
+// Range calls fn for every visible row in key order until fn returns false.
+func (c *Collection) Range(fn func(key string, v value.Value) bool) {
+	if len(c.overlay) == 0 {
+		c.synced.Ascend(func(r row) bool { return fn(r.key, r.val) })
+		return
+	}
+	extra := make([]string, 0, len(c.overlay))
+	for k, o := range c.overlay {
+		if !o.Deleted {
+			if _, ok := c.synced.Get(keyRow(k)); !ok {
+				extra = append(extra, k)
+			}
+		}
+	}
+	sort.Slice(extra, func(i, j int) bool { return value.CompareKeys(extra[i], extra[j]) < 0 })
+	stopped := false
+	c.synced.Ascend(func(r row) bool {
+		for len(extra) > 0 && value.CompareKeys(extra[0], r.key) < 0 {
+			if !fn(extra[0], c.overlay[extra[0]].Value) {
+				stopped = true
+				return false
+			}
+			extra = extra[1:]
+		}
+		if o, ok := c.overlay[r.key]; ok {
+			if o.Deleted {
+				return true
+			}
+			if !fn(r.key, o.Value) {
+				stopped = true
+				return false
+			}
+			return true
+		}
+		if !fn(r.key, r.val) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	for !stopped && len(extra) > 0 {
+		if !fn(extra[0], c.overlay[extra[0]].Value) {
+			return
+		}
+		extra = extra[1:]
+	}
+}
+
+// Begin starts a batch of writes whose visible effect End reports.
+func (c *Collection) Begin() {
+	c.inBatch = true
+	c.emptyStart = c.synced.Len() == 0 && len(c.overlay) == 0
+	if c.before == nil {
+		c.before = map[string]value.Value{}
+	}
+}
+
+// touch records key's visible value before the batch changes it.
+func (c *Collection) touch(key string) {
+	if !c.inBatch {
+		panic("collection: write outside Begin/End")
+	}
+	if c.emptyStart {
+		return
+	}
+	if _, seen := c.before[key]; seen {
+		return
+	}
+	v, _ := c.Get(key) // Undefined when absent
+	c.before[key] = v
+	c.touched = append(c.touched, key)
+}
+
+// Put sets the synced row for key.
+func (c *Collection) Put(key string, v value.Value) {
+	c.touch(key)
+	c.synced.ReplaceOrInsert(row{key: key, val: v, plain: plainKey(key)})
+}
+
+// Upsert sets the synced row for key to v, or, when there is one already,
+// to merge(old, v), in one tree walk for a new key.
+func (c *Collection) Upsert(key string, v value.Value, merge func(old, v value.Value) value.Value) {
+	c.touch(key)
+	old, had := c.synced.ReplaceOrInsert(row{key: key, val: v, plain: plainKey(key)})
+	if had {
+		c.synced.ReplaceOrInsert(row{key: key, val: merge(old.val, v), plain: old.plain})
+	}
+}
+
+// Remove deletes the synced row for key, if any.
+func (c *Collection) Remove(key string) {
+	if _, ok := c.synced.Get(keyRow(key)); !ok {
+		return
+	}
+	c.touch(key)
+	c.synced.Delete(keyRow(key))
+}
+
+// Truncate drops every synced row.
+func (c *Collection) Truncate() {
+	if c.synced.Len() == 0 {
+		return
+	}
+	c.synced.Ascend(func(r row) bool {
+		c.touch(r.key)
+		return true
+	})
+	c.synced.Clear(false)
+}
+
+// SetOverlay replaces the optimistic overlay. The keys whose entry changed
+// are touched in key order, so the changes come out in a stable order.
+func (c *Collection) SetOverlay(o map[string]Overlay) {
+	var changed []string
+	for k, old := range c.overlay {
+		if n, ok := o[k]; !ok || !sameOverlay(n, old) {
+			changed = append(changed, k)
+		}
+	}
+	for k := range o {
+		if _, ok := c.overlay[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	sort.Slice(changed, func(i, j int) bool { return value.CompareKeys(changed[i], changed[j]) < 0 })
+	for _, k := range changed {
+		c.touch(k)
+	}
+	if o == nil {
+		o = map[string]Overlay{}
+	}
+	c.overlay = o
+}
+
+func sameOverlay(a, b Overlay) bool {
+	return a.Deleted == b.Deleted && value.Equal(a.Value, b.Value) && a.Value.Kind() == b.Value.Kind()
+}
+
+// End finishes the batch and returns its visible changes, in the order the
+// keys were first touched; a batch that began on an empty collection gives
+// its inserts in key order. A key whose visible row ends as it began gives
+// no change. With collect false (nobody listens) it only ends the batch.
+func (c *Collection) End(collect bool) []Change {
+	if !collect {
+		clear(c.before)
+		c.touched = c.touched[:0]
+		c.inBatch, c.emptyStart = false, false
+		return nil
+	}
+	if c.emptyStart {
+		c.inBatch, c.emptyStart = false, false
+		out := make([]Change, 0, c.Size())
+		c.Range(func(k string, v value.Value) bool {
+			out = append(out, Change{Type: Insert, Key: k, Value: v})
+			return true
+		})
+		return out
+	}
+	out := make([]Change, 0, len(c.touched))
+	for _, k := range c.touched {
+		was := c.before[k]
+		now, present := c.Get(k)
+		existed := !was.IsUndefined()
+		switch {
+		case !existed && present:
+			out = append(out, Change{Type: Insert, Key: k, Value: now})
+		case existed && !present:
+			out = append(out, Change{Type: Delete, Key: k, Value: was})
+		case existed && present && !value.Equal(was, now):
+			out = append(out, Change{Type: Update, Key: k, Value: now, Previous: was})
+		}
+	}
+	clear(c.before)
+	c.touched = c.touched[:0]
+	c.inBatch = false
+	return out
+}

@@ -1,0 +1,595 @@
+// Package db is StreamDB's core: it reads a Durable Stream of State Protocol
+// events, materializes one collection per entity type, keeps an optimistic
+// layer for pending transactions, and tells subscribers what changed, one
+// atomic batch at a time.
+//
+// Semantics follow the reference StreamDB (@durable-streams/state) where it
+// is sound: the event key is written into the row's primary-key field, an
+// update (or upsert, or insert of an existing key) is a shallow merge, an
+// update of an unknown key inserts, a delete of an unknown key does nothing,
+// rows carry a `_seq` counter, unknown types are ignored while their txids
+// still count. Where the reference breaks (reset, malformed items, unbounded
+// txid memory), this package does what the design asks instead: see Open.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/streamdb/streamdb/core/collection"
+	"github.com/streamdb/streamdb/core/state"
+	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// CollectionDef declares one collection.
+type CollectionDef struct {
+	// Name is the collection's name (db.Collection(name)).
+	Name string
+	// Type is the value of `type` in the change events routed to it.
+	Type string
+	// PrimaryKey is the row field that holds the key.
+	PrimaryKey string
+}
+
+// LiveMode says how the database follows the stream after preload.
+type LiveMode string
+
+// The live modes. The zero value follows with long-poll, like the
+// reference's `live: true`.
+const (
+	LiveLongPoll LiveMode = ""
+	LiveSSE      LiveMode = "sse"
+	LiveOff      LiveMode = "off"
+)
+
+// Progress reports how far reading has come.
+type Progress struct {
+	// Bytes and Events count what was read so far.
+	Bytes, Events int64
+	// Offset is the stream offset reached.
+	Offset string
+	// Ready is true once preload has completed.
+	Ready bool
+}
+
+// Options configure Open.
+type Options struct {
+	// Collections declares the collections. Names and types must be unique.
+	Collections []CollectionDef
+	// Live selects how to follow the stream after preload.
+	Live LiveMode
+	// OnError receives every error the consumer meets and goes on from:
+	// invalid events (a *state.Error with offset, type and key), and read
+	// failures. A failure that stops the consumer (the stream is gone) is
+	// also passed here.
+	OnError func(error)
+	// OnProgress is called after every batch read.
+	OnProgress func(Progress)
+	// OnEvent is called for every valid change event (of any type) after
+	// its batch is applied.
+	OnEvent func(*state.Event)
+	// MaxTxIDs bounds the seen-txid memory (DefaultMaxTxIDs when 0).
+	MaxTxIDs int
+}
+
+// Reserved collection names, rejected as in the reference.
+var reservedNames = map[string]bool{"collections": true, "preload": true, "close": true, "utils": true, "actions": true}
+
+// Errors returned by the database.
+var (
+	// ErrClosed is returned by calls on a closed database and by waits that
+	// Close interrupted.
+	ErrClosed = errors.New("StreamDB closed")
+	// ErrTxIDTimeout is returned by AwaitTxID when its timeout passes.
+	ErrTxIDTimeout = errors.New("timeout waiting for txid")
+	// ErrUnknownCollection is returned for a collection name not declared.
+	ErrUnknownCollection = errors.New("unknown collection")
+)
+
+// DB is an open StreamDB.
+type DB struct {
+	s    *stream.Stream
+	opts Options
+
+	mu     sync.Mutex
+	colls  map[string]*Collection
+	byType map[string]*Collection
+	order  []*Collection
+	offset string
+	seq    float64
+	txids  *txids
+	txs    []*Tx // active transactions, in creation order
+	nextTx int64
+
+	ready    bool
+	readyCh  chan struct{} // closed once preload is over: ready, failed or closed
+	readyOut bool          // readyCh is closed
+	fatal    error
+	started  bool
+	closed   bool
+	ctx      context.Context
+	cancel   context.CancelFunc
+	finished chan struct{}
+
+	// Events read but not applied yet: during preload everything up to the
+	// first up-to-date batch, and anything inside an open snapshot.
+	pending      []pendingOp
+	pendingTxids []string // txids of the pending ops
+	appliedTxids []string // txids of what the open batch applied
+	inSnapshot   bool
+	open         bool // a batch is open on the collections
+	progress     Progress
+	dec          state.Decoder
+
+	pub publisher
+}
+
+// pendingOp is an event waiting to be applied, reduced to what applying
+// needs.
+type pendingOp struct {
+	ctl  state.Control
+	op   state.Operation
+	coll *Collection
+	key  string
+	val  value.Value // the row, for inserts, updates and upserts
+}
+
+// Open returns a database over stream s. It makes no request until Preload.
+func Open(s *stream.Stream, opts Options) (*DB, error) {
+	if s == nil {
+		return nil, errors.New("db.Open: nil stream")
+	}
+	d := &DB{s: s, opts: opts, colls: map[string]*Collection{}, byType: map[string]*Collection{},
+		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{}), finished: make(chan struct{})}
+	for _, def := range opts.Collections {
+		switch {
+		case def.Name == "":
+			return nil, errors.New("db.Open: a collection has no name")
+		case reservedNames[def.Name]:
+			return nil, fmt.Errorf("db.Open: Reserved collection name %q", def.Name)
+		case d.colls[def.Name] != nil:
+			return nil, fmt.Errorf("db.Open: duplicate collection name %q", def.Name)
+		case def.Type == "":
+			return nil, fmt.Errorf("db.Open: collection %q has no event type", def.Name)
+		case d.byType[def.Type] != nil:
+			return nil, fmt.Errorf("db.Open: Duplicate event type %q (collections %q and %q)", def.Type, d.byType[def.Type].Name(), def.Name)
+		case def.PrimaryKey == "":
+			return nil, fmt.Errorf("db.Open: collection %q has no primary key", def.Name)
+		}
+		c := &Collection{db: d, c: collection.New(def.Name, def.Type, def.PrimaryKey)}
+		d.colls[def.Name] = c
+		d.byType[def.Type] = c
+		d.order = append(d.order, c)
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	return d, nil
+}
+
+// Stream returns the stream the database reads.
+func (d *DB) Stream() *stream.Stream { return d.s }
+
+// Collection returns the named collection, or nil.
+func (d *DB) Collection(name string) *Collection { return d.colls[name] }
+
+// Collections returns the collections in declaration order.
+func (d *DB) Collections() []*Collection { return append([]*Collection(nil), d.order...) }
+
+// Offset returns the offset of the last batch read: "-1" before the first.
+func (d *DB) Offset() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.offset
+}
+
+// Ready reports whether preload has completed.
+func (d *DB) Ready() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ready
+}
+
+// Preload starts reading the stream (once) and returns when every event up
+// to the first up-to-date response is visible, as one atomic batch. It
+// fails when the stream cannot be read (not found, say), when ctx ends, or
+// when the database is closed first. It may be called any number of times.
+func (d *DB) Preload(ctx context.Context) error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return ErrClosed
+	}
+	if !d.started {
+		d.started = true
+		go d.consume()
+	}
+	d.mu.Unlock()
+	select {
+	case <-d.readyCh:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.ready {
+			return nil
+		}
+		if d.closed {
+			return ErrClosed
+		}
+		return d.fatal
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops reading, rejects pending Preload and AwaitTxID calls with
+// ErrClosed, and keeps the collections' rows readable. It cannot be undone.
+func (d *DB) Close() {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closed = true
+	started := d.started
+	d.txids.failAll(ErrClosed)
+	d.endPreloadLocked()
+	d.mu.Unlock()
+	d.cancel()
+	if started {
+		<-d.finished
+	}
+}
+
+// Err returns the failure that stopped the consumer, if any.
+func (d *DB) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.fatal
+}
+
+// AwaitTxID returns once a batch carrying txid is visible in the
+// collections: at once if it already is. It fails with ErrTxIDTimeout after
+// timeout (DefaultTxIDTimeout when 0), with ErrClosed when the database
+// closes, and with the consumer's failure if reading stops.
+func (d *DB) AwaitTxID(ctx context.Context, txid string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultTxIDTimeout
+	}
+	d.mu.Lock()
+	if d.txids.has(txid) {
+		d.mu.Unlock()
+		return nil
+	}
+	if d.closed {
+		d.mu.Unlock()
+		return ErrClosed
+	}
+	if d.fatal != nil {
+		err := d.fatal
+		d.mu.Unlock()
+		return err
+	}
+	ch := d.txids.wait(txid)
+	d.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case err := <-ch:
+		return err
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	d.mu.Lock()
+	d.txids.forget(txid, ch)
+	d.mu.Unlock()
+	select {
+	case err := <-ch: // resolved while we were giving up
+		return err
+	default:
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("%w: %s", ErrTxIDTimeout, txid)
+}
+
+func (d *DB) report(err error) {
+	if d.opts.OnError != nil && err != nil {
+		d.opts.OnError(err)
+	}
+}
+
+// consume reads the stream until it ends, the database closes, or a fatal
+// error.
+func (d *DB) consume() {
+	defer close(d.finished)
+	live := stream.LiveLongPoll
+	switch d.opts.Live {
+	case LiveSSE:
+		live = stream.LiveSSE
+	case LiveOff:
+		live = stream.LiveOff
+	}
+	r, err := d.s.Read(d.ctx, stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true})
+	if err != nil {
+		d.stop(err)
+		return
+	}
+	defer r.Close()
+	retries := 0
+	for {
+		b, err := r.Next()
+		if err == io.EOF {
+			d.mu.Lock()
+			if !d.ready && !d.closed {
+				d.commitLocked()
+			}
+			d.mu.Unlock()
+			d.pub.drain()
+			return
+		}
+		if err != nil {
+			if d.ctx.Err() != nil {
+				return
+			}
+			// A body or event the reader could not use leaves it where it
+			// was: report it and ask again after a pause.
+			if c := stream.CodeOf(err); c == stream.CodeParse || c == stream.CodeProtocol {
+				d.report(err)
+				retries++
+				if sleepCtx(d.ctx, backoff(retries)) != nil {
+					return
+				}
+				continue
+			}
+			d.stop(err)
+			return
+		}
+		retries = 0
+		d.batch(b)
+	}
+}
+
+func backoff(n int) time.Duration {
+	d := 100 * time.Millisecond << min(n, 8)
+	return min(d, 10*time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// stop ends the consumer on a fatal error.
+func (d *DB) stop(err error) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.fatal = err
+	d.txids.failAll(err)
+	d.endPreloadLocked()
+	d.mu.Unlock()
+	d.report(err)
+}
+
+// batch decodes one stream batch and applies it when it may be: during
+// preload everything waits for the first up-to-date batch, events inside an
+// open snapshot wait for its end, and otherwise each batch is one atomic
+// step. When the batch will be committed at its end anyway, its events are
+// applied as they are decoded instead of being queued first.
+func (d *DB) batch(b *stream.Batch) {
+	var events []*state.Event
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.offset = b.Offset
+	d.progress.Bytes += int64(b.WireBytes)
+	d.progress.Events += int64(len(b.Items))
+	d.progress.Offset = b.Offset
+	commit := d.ready || b.UpToDate || b.Closed
+	direct := commit && len(d.pending) == 0 && !d.inSnapshot
+	if direct {
+		d.beginLocked()
+	}
+	var errs []error
+	for i, item := range b.Items {
+		e, err := d.dec.DecodeLazy(item)
+		if err == nil {
+			err = d.take(&e, direct && !d.inSnapshot)
+		}
+		if err != nil {
+			var se *state.Error
+			if errors.As(err, &se) {
+				se.Offset, se.Index = b.Offset, i
+			}
+			errs = append(errs, err)
+			continue
+		}
+		if d.opts.OnEvent != nil && e.IsChange() {
+			if e.ValueRaw != nil && e.Value.IsUndefined() {
+				e.Value, _ = value.Parse(e.ValueRaw)
+			}
+			events = append(events, &e)
+		}
+	}
+	switch {
+	case commit && !d.inSnapshot:
+		d.commitLocked()
+	case direct:
+		// A snapshot opened in this batch: publish what came before it and
+		// keep the snapshot's events for its end.
+		d.finishLocked()
+	}
+	p := d.progress
+	p.Ready = d.ready
+	d.mu.Unlock()
+	d.pub.drain()
+	for _, err := range errs {
+		d.report(err)
+	}
+	if d.opts.OnProgress != nil {
+		d.opts.OnProgress(p)
+	}
+	for _, e := range events {
+		d.opts.OnEvent(e)
+	}
+}
+
+// take handles one decoded event: it applies it at once (now) or queues it.
+// Either way the row is built here: the value with the event key in the
+// primary-key field and a `_seq` number.
+func (d *DB) take(e *state.Event, now bool) error {
+	var op pendingOp
+	switch e.Control {
+	case state.ControlSnapshotStart:
+		d.inSnapshot = true
+		d.noteTxid(e.TxID, false)
+		return nil
+	case state.ControlSnapshotEnd:
+		d.inSnapshot = false
+		d.noteTxid(e.TxID, false)
+		return nil
+	case state.ControlReset:
+		op.ctl = state.ControlReset
+	default:
+		c := d.byType[e.Type]
+		if c == nil {
+			d.noteTxid(e.TxID, now) // unknown type: ignored, but its txid counts
+			return nil
+		}
+		op = pendingOp{op: e.Op, coll: c, key: e.Key}
+		if e.Op != state.OpDelete {
+			row, err := d.row(c.PrimaryKey(), e, d.seq+1)
+			if err != nil {
+				return &state.Error{Type: e.Type, Key: op.key, Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
+			}
+			op.val = row
+		}
+		d.seq++
+	}
+	d.noteTxid(e.TxID, now)
+	if now {
+		d.apply(&op)
+	} else {
+		d.pending = append(d.pending, op)
+	}
+	return nil
+}
+
+// noteTxid records a txid to mark seen when its event becomes visible.
+func (d *DB) noteTxid(id string, applied bool) {
+	switch {
+	case id == "":
+	case applied:
+		d.appliedTxids = append(d.appliedTxids, id)
+	default:
+		d.pendingTxids = append(d.pendingTxids, id)
+	}
+}
+
+// row builds a synced row from an event's value, in one allocation when
+// the value already holds the key in its primary-key field.
+func (d *DB) row(pk string, e *state.Event, seq float64) (value.Value, error) {
+	v, err := value.ParseWith(e.ValueRaw, "_seq", value.Number(seq))
+	if err != nil {
+		return v, err
+	}
+	if cur := v.Get(pk); cur.IsUndefined() {
+		// The key goes before _seq, as {...value, [pk]: key, _seq} has it.
+		v, err = value.Parse(e.ValueRaw)
+		return value.With(value.With(v, pk, e.KeyValue), "_seq", value.Number(seq)), err
+	} else if !value.Equal(cur, e.KeyValue) {
+		v = value.With(v, pk, e.KeyValue)
+	}
+	return v, nil
+}
+
+// beginLocked opens a batch on every collection, once.
+func (d *DB) beginLocked() {
+	if d.open {
+		return
+	}
+	d.open = true
+	for _, c := range d.order {
+		c.c.Begin()
+	}
+}
+
+// commitLocked applies the queued ops and finishes the batch.
+func (d *DB) commitLocked() {
+	d.beginLocked()
+	for i := range d.pending {
+		d.apply(&d.pending[i])
+	}
+	clear(d.pending)
+	d.pending = d.pending[:0]
+	d.appliedTxids = append(d.appliedTxids, d.pendingTxids...)
+	d.pendingTxids = d.pendingTxids[:0]
+	d.finishLocked()
+}
+
+// finishLocked ends the open batch: it marks the applied txids seen, drops
+// the optimistic rows they confirm, publishes the changes and, the first
+// time, marks the database ready.
+func (d *DB) finishLocked() {
+	d.beginLocked()
+	for _, id := range d.appliedTxids {
+		d.txids.add(id)
+	}
+	clear(d.appliedTxids)
+	d.appliedTxids = d.appliedTxids[:0]
+	if d.dropConfirmedLocked() {
+		d.setOverlaysLocked()
+	}
+	d.endLocked()
+	d.open = false
+	d.ready = true
+	d.endPreloadLocked()
+}
+
+// endPreloadLocked wakes the Preload callers.
+func (d *DB) endPreloadLocked() {
+	if !d.readyOut {
+		d.readyOut = true
+		close(d.readyCh)
+	}
+}
+
+// apply writes one change to its collection's synced layer.
+func (d *DB) apply(p *pendingOp) {
+	if p.ctl == state.ControlReset {
+		for _, c := range d.order {
+			c.c.Truncate()
+		}
+		return
+	}
+	c := p.coll.c
+	if p.op == state.OpDelete {
+		c.Remove(p.key)
+		return
+	}
+	c.Upsert(p.key, p.val, value.Merge)
+}
+
+// endLocked ends the batch on every collection and queues the changes for
+// the subscribers.
+func (d *DB) endLocked() {
+	for _, c := range d.order {
+		if ch := c.c.End(len(c.subs) > 0); len(ch) > 0 {
+			c.publishLocked(ch)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package state
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/streamdb/streamdb/core/value"
+)
+
+func TestDecodeChangeEvents(t *testing.T) {
+	e, err := Decode([]byte(`{"type":"user","key":"1","value":{"id":"1","name":"Kyle"},"old_value":{"name":"K"},` +
+		`"headers":{"operation":"update","txid":"tx-1","timestamp":"2025-01-15T12:00:00Z","offset":"0000_0001","sourceApp":"web"}}`))
+	require.NoError(t, err)
+	assert.True(t, e.IsChange())
+	assert.Equal(t, "user", e.Type)
+	assert.Equal(t, "1", e.Key)
+	assert.Equal(t, OpUpdate, e.Op)
+	assert.Equal(t, `{"id":"1","name":"Kyle"}`, e.Value.JSON())
+	assert.Equal(t, `{"name":"K"}`, e.OldValue.JSON())
+	assert.Equal(t, "tx-1", e.TxID)
+	assert.Equal(t, "2025-01-15T12:00:00Z", e.Timestamp)
+	assert.Equal(t, "0000_0001", e.Offset)
+	assert.Equal(t, `"web"`, e.HeadersValue().Get("sourceApp").JSON(), "custom headers are kept")
+
+	for op, want := range map[string]Operation{"insert": OpInsert, "update": OpUpdate, "upsert": OpUpsert, "delete": OpDelete} {
+		e, err := Decode([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"` + op + `"}}`))
+		require.NoError(t, err, op)
+		assert.Equal(t, want, e.Op)
+		assert.Equal(t, op, e.Op.String())
+	}
+
+	e, err = Decode([]byte(`{"type":"t","key":"k","headers":{"operation":"delete"}}`))
+	require.NoError(t, err, "a delete needs no value")
+	assert.True(t, e.Value.IsUndefined())
+
+	e, err = Decode([]byte(` { "key" : 42 , "type":"t","value":{"a":[1]},"headers":{"operation":"insert"},"extra":true } `))
+	require.NoError(t, err)
+	assert.Equal(t, "42", e.Key, "a numeric key becomes its string form")
+	assert.Equal(t, value.KindNumber, e.KeyValue.Kind())
+
+	var dec Decoder
+	e, err = dec.DecodeLazy([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"ins\u0065rt"}}`))
+	require.NoError(t, err, "escaped operation names are decoded")
+	assert.Equal(t, OpInsert, e.Op)
+	assert.Equal(t, "t", e.Type)
+
+	e, err = Decode([]byte(`{"type":"t","key":"\u00e9","value":{},"headers":{"operation":"insert"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "é", e.Key)
+}
+
+func TestDecodeLazyLeavesTheValueToTheCaller(t *testing.T) {
+	item := []byte(`{"type":"t","key":"k","value":{"a":tru},"headers":{"operation":"insert"}}`)
+	_, err := Decode(item)
+	var se *Error
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "bad value", se.Reason)
+	assert.Equal(t, "k", se.Key)
+
+	e, err := DecodeLazy(item)
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":tru}`, string(e.ValueRaw))
+	assert.True(t, e.Value.IsUndefined())
+
+	_, err = DecodeLazy([]byte(`{"type":"t","key":"k","value":{"a":1},"headers":{"operation":"insert","txid":tru}}`))
+	require.ErrorAs(t, err, &se, "headers are always checked")
+}
+
+func TestDecodeControlEvents(t *testing.T) {
+	for name, want := range map[string]Control{"snapshot-start": ControlSnapshotStart, "snapshot-end": ControlSnapshotEnd, "reset": ControlReset} {
+		e, err := Decode([]byte(`{"headers":{"control":"` + name + `","offset":"5_5"}}`))
+		require.NoError(t, err)
+		assert.Equal(t, want, e.Control)
+		assert.Equal(t, name, e.Control.String())
+		assert.False(t, e.IsChange())
+		assert.Equal(t, "5_5", e.Offset)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		in, reason, typ, key string
+	}{
+		{`[1]`, "not a JSON object", "", ""},
+		{`"x"`, "not a JSON object", "", ""},
+		{`{"type":"t","key":"k","value":{}`, "not a JSON object", "", ""},
+		{`{"type":"t","key":"k","value":{}}`, "no headers", "t", "k"},
+		{`{"type":"t","key":"k","value":{},"headers":[]}`, "headers is not an object", "t", "k"},
+		{`{"type":"t","key":"k","value":{},"headers":{}}`, "neither operation nor control", "t", "k"},
+		{`{"type":"t","key":"k","value":{},"headers":{"operation":"explode"}}`, "unknown operation", "t", "k"},
+		{`{"headers":{"control":"rewind"}}`, "unknown control", "", ""},
+		{`{"type":"t","key":"k","value":"dark","headers":{"operation":"insert"}}`, "needs an object value", "t", "k"},
+		{`{"type":"t","key":"k","value":null,"headers":{"operation":"update"}}`, "needs an object value", "t", "k"},
+		{`{"type":"t","key":"k","headers":{"operation":"upsert"}}`, "needs an object value", "t", "k"},
+		{`{"type":"t","value":{},"headers":{"operation":"insert"}}`, "no key", "t", ""},
+		{`{"key":"k","value":{},"headers":{"operation":"insert"}}`, "no type", "", "k"},
+		{`{"type":"t","key":true,"value":{},"headers":{"operation":"insert"}}`, "key is not a string or a number", "t", ""},
+		{`{"type":7,"key":"k","value":{},"headers":{"operation":"insert"}}`, "type is not a string", "", ""},
+	} {
+		_, err := Decode([]byte(tc.in))
+		var se *Error
+		require.ErrorAs(t, err, &se, tc.in)
+		assert.ErrorIs(t, err, ErrInvalidEvent)
+		assert.Contains(t, se.Reason, tc.reason, tc.in)
+		assert.Equal(t, tc.typ, se.Type, tc.in)
+		assert.Equal(t, tc.key, se.Key, tc.in)
+	}
+	_, err := Decode([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"explode","txid":"x1"}}`))
+	var se *Error
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "x1", se.TxID)
+	assert.Equal(t, "explode", se.Op)
+}
+
+// FuzzDecode checks that Decode never panics, that a decoded change event
+// has what the consumer relies on, and that failures are *Error.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"user","key":"1","value":{"id":"1"},"headers":{"operation":"insert","txid":"t"}}`,
+		`{"type":"user","key":2,"headers":{"operation":"delete"}}`,
+		`{"headers":{"control":"reset"}}`,
+		`{"type":"u","key":"k","value":[1],"headers":{"operation":"upsert"}}`,
+		`{"headers":"x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := Decode(b)
+		if err != nil {
+			var se *Error
+			require.ErrorAs(t, err, &se)
+			return
+		}
+		if e.IsChange() {
+			require.NotEmpty(t, e.Type)
+			require.NotEmpty(t, e.Key)
+			require.NotEqual(t, OpNone, e.Op)
+			if e.Op != OpDelete {
+				require.Equal(t, value.KindObject, e.Value.Kind())
+			}
+		}
+	})
+}

@@ -1,0 +1,92 @@
+package value
+
+import "testing"
+
+// benchRow is a 5-field row as JSON.stringify writes it (canonical).
+var benchRow = []byte(`{"id":7,"name":"user 7 é","email":"user7@example.com","active":false,"score":5433.07}`)
+
+func BenchmarkParseRow(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchRow)))
+	for b.Loop() {
+		if _, err := Parse(benchRow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseRowEscaped parses a row with an escape JSON.stringify would
+// not write (\u00e9, as Python's json.dumps writes it): the rewriting path.
+func BenchmarkParseRowEscaped(b *testing.B) {
+	row := []byte(`{"id":7,"name":"user 7 \u00e9","email":"user7@example.com","active":false,"score":5433.07}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(row)))
+	for b.Loop() {
+		if _, err := Parse(row); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseRowIndented(b *testing.B) {
+	row := []byte(`{ "id": 7, "name": "user 7 \u00e9", "email": "user7@example.com", "active": false, "score": 5433.07 }`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(row)))
+	for b.Loop() {
+		if _, err := Parse(row); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var sink Value
+
+func BenchmarkGetField(b *testing.B) {
+	row, _ := Parse(benchRow)
+	b.ReportAllocs()
+	for b.Loop() {
+		sink = row.Get("email")
+	}
+}
+
+func BenchmarkEqual(b *testing.B) {
+	x := MustParse(`{"id":7,"name":"user 7","email":"user7@example.com","active":false,"score":5433.07}`)
+	y := MustParse(`{"name":"user 7","id":7,"email":"user7@example.com","score":5433.07,"active":false}`)
+	b.Run("same text", func(b *testing.B) {
+		y := MustParse(string(benchRow))
+		x := MustParse(string(benchRow))
+		b.ReportAllocs()
+		for b.Loop() {
+			if !Equal(x, y) {
+				b.Fatal()
+			}
+		}
+	})
+	b.Run("permuted", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !Equal(x, y) {
+				b.Fatal()
+			}
+		}
+	})
+}
+
+var hashSink uint64
+
+func BenchmarkHash(b *testing.B) {
+	row, _ := Parse(benchRow)
+	b.ReportAllocs()
+	for b.Loop() {
+		hashSink = Hash(row, 1)
+	}
+}
+
+func BenchmarkMerge(b *testing.B) {
+	row, _ := Parse(benchRow)
+	patch := MustParse(`{"score":17,"active":true}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		sink = Merge(row, patch)
+	}
+}

@@ -1,0 +1,132 @@
+package value
+
+import (
+	"cmp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Collation orders two strings: negative when a sorts first, 0 when they
+// tie, positive when b sorts first.
+type Collation func(a, b string) int
+
+// Lexical orders strings by their UTF-16 code units, as JavaScript's < does
+// (TanStack DB's stringSort: 'lexical'). It differs from Go's byte order
+// only where one string has a character in U+E000–U+FFFF and the other one
+// above U+FFFF at the first difference: UTF-16 puts the latter first
+// (surrogates are 0xD800–0xDFFF).
+func Lexical(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		return cmp.Compare(len(a), len(b))
+	}
+	if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
+		return cmp.Compare(a[i], b[i])
+	}
+	// Back up to the start of the character holding the first difference.
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, sa := utf8.DecodeRuneInString(a[i:])
+	rb, sb := utf8.DecodeRuneInString(b[i:])
+	if (ra == utf8.RuneError && sa <= 1) || (rb == utf8.RuneError && sb <= 1) {
+		return strings.Compare(a[i:], b[i:])
+	}
+	return cmp.Compare(utf16Rank(ra), utf16Rank(rb))
+}
+
+// utf16Rank maps a rune to a number that orders runes as their UTF-16
+// encodings order: U+E000–U+FFFF after every supplementary character.
+func utf16Rank(r rune) rune {
+	if r >= 0xE000 && r <= 0xFFFF {
+		return r + 0x110000
+	}
+	return r
+}
+
+// CompareKeys orders collection keys (strings) as JavaScript's < does; it
+// is Lexical.
+func CompareKeys(a, b string) int { return Lexical(a, b) }
+
+// Compare orders a and b for orderBy (TanStack DB's ascComparator for
+// non-nullish values; callers place null and undefined first or last
+// themselves):
+//   - numbers by value; NaN is greater than every other number and equal to
+//     NaN; -0 equals 0;
+//   - strings by c (Lexical when c is nil);
+//   - false < true;
+//   - arrays element by element (with Compare), then by length;
+//   - objects by their canonical JSON text in byte order: a deterministic
+//     stand-in for TanStack's per-object id (first-comparison order), which
+//     is not reproducible;
+//   - values of different kinds by a fixed rank: Undefined < Null < Bool <
+//     Number < String < Array < Object (JS < across types is rarely
+//     meaningful; this keeps the order total).
+func Compare(a, b Value, c Collation) int {
+	if a.kind != b.kind {
+		return cmp.Compare(a.kind, b.kind)
+	}
+	switch a.kind {
+	case KindBool:
+		return cmp.Compare(a.num, b.num)
+	case KindNumber:
+		return compareNumbers(a.num, b.num)
+	case KindString:
+		if c == nil {
+			return Lexical(a.str, b.str)
+		}
+		return c(a.str, b.str)
+	case KindArray:
+		return compareArrays(a.str, b.str, c)
+	case KindObject:
+		return strings.Compare(a.str, b.str)
+	}
+	return 0
+}
+
+// compareNumbers orders numbers with NaN greater than every other number.
+func compareNumbers(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	case x == y:
+		return 0
+	case isNaN(x) && isNaN(y):
+		return 0
+	case isNaN(x):
+		return 1
+	}
+	return -1
+}
+
+// compareArrays orders two canonical array texts element by element, then
+// by length.
+func compareArrays(s, t string, c Collation) int {
+	if s == t {
+		return 0
+	}
+	i, j := 1, 1
+	for {
+		if s[i] == ']' || t[j] == ']' {
+			return cmp.Compare(len(s)-i, len(t)-j) // 1 left means ended
+		}
+		x, ie := decodeAt(s, i)
+		y, je := decodeAt(t, j)
+		if r := Compare(x, y, c); r != 0 {
+			return r
+		}
+		i, j = ie, je
+		if s[i] == ',' {
+			i++
+		}
+		if t[j] == ',' {
+			j++
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package value
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// AppendJSON appends v's JSON text to dst and returns the extended slice. The
+// text is exactly what JavaScript's JSON.stringify produces for the
+// equivalent JS value: numbers in JS's shortest round-trip form (1, 1.5,
+// 1e+21, 1e-7; -0 as 0; NaN and ±Inf as null), strings escaped as
+// JSON.stringify escapes them, arrays and objects as the canonical text they
+// hold. Undefined is written as null (callers omit undefined object fields).
+func AppendJSON(dst []byte, v Value) []byte {
+	switch v.kind {
+	case KindNumber:
+		return appendNumber(dst, v.num)
+	case KindString:
+		return appendString(dst, v.str)
+	case KindArray, KindObject:
+		return append(dst, v.str...)
+	case KindBool:
+		if v.num != 0 {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	}
+	return append(dst, "null"...)
+}
+
+// appendNumber appends f the way JavaScript's JSON.stringify writes a number
+// (Number.prototype.toString for finite numbers, null otherwise).
+func appendNumber(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	if f == 0 {
+		return append(dst, '0') // -0 too
+	}
+	// Integers below 2^53 print all their digits, which are also their
+	// shortest round-trip digits.
+	if f == math.Trunc(f) && f > -(1<<53) && f < 1<<53 {
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
+	// Shortest round-trip digits and the decimal exponent, from Go's 'e'
+	// format: [-]d[.ddd]e±XX.
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	neg := e[0] == '-'
+	if neg {
+		e = e[1:]
+		dst = append(dst, '-')
+	}
+	var digits [24]byte
+	k := 0
+	i := 0
+	for ; e[i] != 'e'; i++ {
+		if e[i] != '.' {
+			digits[k] = e[i]
+			k++
+		}
+	}
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	n := exp + 1 // the decimal point sits after n digits
+	d := digits[:k]
+	switch {
+	case k <= n && n <= 21:
+		dst = append(dst, d...)
+		for j := k; j < n; j++ {
+			dst = append(dst, '0')
+		}
+	case 0 < n && n <= 21:
+		dst = append(dst, d[:n]...)
+		dst = append(dst, '.')
+		dst = append(dst, d[n:]...)
+	case -6 < n && n <= 0:
+		dst = append(dst, '0', '.')
+		for j := n; j < 0; j++ {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, d...)
+	default:
+		dst = append(dst, d[0])
+		if k > 1 {
+			dst = append(dst, '.')
+			dst = append(dst, d[1:]...)
+		}
+		dst = append(dst, 'e')
+		if n-1 >= 0 {
+			dst = append(dst, '+')
+		}
+		dst = strconv.AppendInt(dst, int64(n-1), 10)
+	}
+	return dst
+}
+
+const hexDigits = "0123456789abcdef"
+
+// needsEscape[c] is true for the ASCII bytes JSON.stringify escapes.
+var needsEscape = func() (t [utf8.RuneSelf]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'] = true
+	t['\\'] = true
+	return t
+}()
+
+// appendString appends s as a JSON string literal the way JSON.stringify
+// writes it: \" \\ \b \f \n \r \t, other control characters as \u00XX,
+// everything else as is. Bytes that are not valid UTF-8 become U+FFFD.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !needsEscape[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// stringNeedsEscape reports whether appendString would write s differently
+// from '"' + s + '"'.
+func stringNeedsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if needsEscape[c] {
+				return true
+			}
+			continue
+		}
+		return !utf8.ValidString(s[i:])
+	}
+	return false
+}

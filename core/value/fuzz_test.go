@@ -1,0 +1,81 @@
+package value
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/streamdb/streamdb/core/jsonscan"
+	"github.com/stretchr/testify/require"
+)
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`null`, `true`, `-0`, `1.0`, `1e400`, `"a\u0041\ud800"`, `[1, 2 ,{"a" : []}]`,
+		`{"b":1,"2":2,"a":{"1":3,"0":4},"b":5}`, `{"k":"\u00e9\n\/"}`, "\"\xff\"", `[0.30000000000000004,1E21,1e-7]`,
+		`{"id":7,"name":"user 7 \u00e9","email":"user7@example.com","active":false,"score":5433.07}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := Parse(b)
+		vs, errS := ParseString(string(b))
+		// Parse accepts exactly what jsonscan accepts.
+		require.Equal(t, jsonscan.Check(b) == nil, err == nil, "%v", err)
+		require.Equal(t, err == nil, errS == nil)
+		var want any
+		jsonErr := json.Unmarshal(b, &want)
+		if err != nil {
+			if jsonErr == nil && bytes.Count(b, []byte("["))+bytes.Count(b, []byte("{")) <= jsonscan.MaxDepth {
+				t.Fatalf("encoding/json accepts %q, Parse says %v", b, err)
+			}
+			return
+		}
+		require.True(t, Equal(v, v))
+		require.True(t, Equal(v, vs), "%s vs %s", v, vs)
+		require.Equal(t, v.JSON(), vs.JSON())
+		out := AppendJSON(nil, v)
+		require.True(t, json.Valid(out), "%q", out)
+		// The text is canonical: parsing it again keeps it as is.
+		again, err := Parse(out)
+		require.NoError(t, err)
+		require.Equal(t, string(out), string(AppendJSON(nil, again)))
+		if n, ok := v.Num(); ok && (math.IsInf(n, 0) || math.IsNaN(n)) {
+			require.True(t, again.IsNull()) // JSON.stringify(Infinity) is null
+		} else {
+			require.True(t, Equal(v, again))
+			require.Equal(t, Hash(v, 3), Hash(again, 3))
+		}
+		if v.Kind() == KindArray || v.Kind() == KindObject {
+			require.Equal(t, string(out), v.JSON())
+		}
+		if jsonErr != nil {
+			return // e.g. numbers beyond float64, which JS and Parse make Infinity
+		}
+		var got any
+		require.NoError(t, json.Unmarshal(out, &got))
+		require.Equal(t, want, got)
+		// Accessors agree with encoding/json.
+		switch w := want.(type) {
+		case map[string]any:
+			require.Equal(t, len(w), v.Len())
+			n := 0
+			v.Fields(func(k string, fv Value) bool {
+				n++
+				var fw any
+				require.NoError(t, json.Unmarshal([]byte(fv.JSON()), &fw))
+				require.Equal(t, w[k], fw)
+				require.True(t, Equal(fv, v.Get(k)))
+				return true
+			})
+			require.Equal(t, len(w), n)
+		case []any:
+			require.Equal(t, len(w), v.Len())
+			v.Elems(func(i int, e Value) bool {
+				require.True(t, Equal(e, v.Index(i)))
+				return true
+			})
+		}
+	})
+}

@@ -1,0 +1,273 @@
+package value
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The functions in this file read canonical JSON text without validating
+// it.
+
+// skipString returns the index just past the string literal at s[i].
+func skipString(s string, i int) int {
+	j := i + 1
+	for {
+		k := strings.IndexByte(s[j:], '"')
+		if k < 0 {
+			return len(s)
+		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && s[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
+	}
+}
+
+// skipValue returns the index just past the value at s[i].
+func skipValue(s string, i int) int {
+	switch s[i] {
+	case '"':
+		return skipString(s, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(s); {
+			switch s[j] {
+			case '"':
+				j = skipString(s, j)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+			j++
+		}
+		return len(s)
+	case 't', 'n':
+		return i + 4
+	case 'f':
+		return i + 5
+	}
+	j := i + 1
+	for j < len(s) && s[j] != ',' && s[j] != ']' && s[j] != '}' {
+		j++
+	}
+	return j
+}
+
+// decodeAt returns the value at s[i] and the index just past it. Strings
+// without escapes, arrays and objects share memory with s.
+func decodeAt(s string, i int) (Value, int) {
+	switch s[i] {
+	case '"':
+		end := skipString(s, i)
+		return String(unescape(s[i+1 : end-1])), end
+	case '{':
+		end := skipValue(s, i)
+		return Value{kind: KindObject, str: s[i:end]}, end
+	case '[':
+		end := skipValue(s, i)
+		return Value{kind: KindArray, str: s[i:end]}, end
+	case 't':
+		return Bool(true), i + 4
+	case 'f':
+		return Bool(false), i + 5
+	case 'n':
+		return Null(), i + 4
+	}
+	end := skipValue(s, i)
+	f, _ := strconv.ParseFloat(s[i:end], 64)
+	return Number(f), end
+}
+
+// unescape decodes the body of a string literal; with no backslash it
+// returns raw itself.
+func unescape(raw string) string {
+	k := strings.IndexByte(raw, '\\')
+	if k < 0 {
+		return raw
+	}
+	out := make([]byte, 0, len(raw))
+	out = append(out, raw[:k]...)
+	for i := k; i < len(raw); {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch e := raw[i+1]; e {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if i+6 > len(raw) {
+				out = append(out, raw[i:]...)
+				return string(out)
+			}
+			r := hex4(raw[i+2 : i+6])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					r2 = hex4(raw[i+2 : i+6])
+				}
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					r = d
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default: // '"', '\\', '/'
+			out = append(out, e)
+		}
+		i += 2
+	}
+	return string(out)
+}
+
+func hex4(h string) rune {
+	v, err := strconv.ParseUint(h, 16, 32)
+	if err != nil {
+		return utf8.RuneError
+	}
+	return rune(v)
+}
+
+// Get returns the value of the object field named field, or Undefined when
+// v is not an Object or has no such field. A String field without escapes,
+// and an Array or Object field, share memory with v's text (no
+// allocation).
+func (v Value) Get(field string) Value {
+	if v.kind != KindObject {
+		return Value{}
+	}
+	_, vs, ok := findField(v.str, field)
+	if !ok {
+		return Value{}
+	}
+	val, _ := decodeAt(v.str, vs)
+	return val
+}
+
+// findField finds the member named field in the canonical object text s
+// and returns the index of its key's opening quote and of its value.
+func findField(s, field string) (ks, vs int, ok bool) {
+	if len(s) < 3 {
+		return 0, 0, false
+	}
+	var buf [64]byte
+	var enc []byte
+	esc := stringNeedsEscape(field)
+	if esc {
+		enc = appendString(buf[:0], field)
+	}
+	i := 1
+	for {
+		ke := skipString(s, i)
+		var match bool
+		if esc {
+			match = s[i:ke] == string(enc)
+		} else {
+			match = ke-i-2 == len(field) && s[i+1:ke-1] == field
+		}
+		if match {
+			return i, ke + 1, true
+		}
+		ve := skipValue(s, ke+1)
+		if ve >= len(s) || s[ve] != ',' {
+			return 0, 0, false
+		}
+		i = ve + 1
+	}
+}
+
+// Fields calls fn for each field of the Object v, in order, with the
+// decoded key and the value, until fn returns false. It does nothing when v
+// is not an Object.
+func (v Value) Fields(fn func(key string, v Value) bool) {
+	if v.kind != KindObject || len(v.str) < 3 {
+		return
+	}
+	s := v.str
+	for i := 1; i < len(s); {
+		ke := skipString(s, i)
+		val, ve := decodeAt(s, ke+1)
+		if !fn(unescape(s[i+1:ke-1]), val) {
+			return
+		}
+		i = ve + 1
+	}
+}
+
+// Len returns the number of elements of an Array or of fields of an Object,
+// and 0 for other kinds.
+func (v Value) Len() int {
+	if (v.kind != KindArray && v.kind != KindObject) || len(v.str) < 3 {
+		return 0
+	}
+	s := v.str
+	n := 0
+	for i := 1; i < len(s); {
+		if v.kind == KindObject {
+			i = skipString(s, i) + 1
+		}
+		i = skipValue(s, i) + 1
+		n++
+	}
+	return n
+}
+
+// Index returns element i of an Array, or Undefined when v is not an Array
+// or i is out of range.
+func (v Value) Index(i int) Value {
+	if v.kind != KindArray || len(v.str) < 3 || i < 0 {
+		return Value{}
+	}
+	s := v.str
+	j := 1
+	for ; i > 0; i-- {
+		j = skipValue(s, j) + 1
+		if j >= len(s) {
+			return Value{}
+		}
+	}
+	val, _ := decodeAt(s, j)
+	return val
+}
+
+// Elems calls fn for each element of the Array v, in order, with its index,
+// until fn returns false. It does nothing when v is not an Array.
+func (v Value) Elems(fn func(i int, v Value) bool) {
+	if v.kind != KindArray || len(v.str) < 3 {
+		return
+	}
+	s := v.str
+	for i, n := 1, 0; i < len(s); n++ {
+		val, end := decodeAt(s, i)
+		if !fn(n, val) {
+			return
+		}
+		i = end + 1
+	}
+}

@@ -1,0 +1,185 @@
+// Package value is the compact JSON value type that rows and query results
+// are made of.
+//
+// A Value is a small struct (kind, number, string). Scalars are held
+// decoded; arrays and objects are held as their canonical JSON text: the
+// exact text JavaScript's JSON.stringify produces for the equivalent JS
+// value (compact, numbers in JS's shortest form, strings escaped as
+// JSON.stringify escapes them, object keys in JS property order without
+// duplicates). A row is therefore a string, not a map: a 5-field row costs
+// its text plus a 32-byte Value. Fields are found by scanning the text.
+//
+// Every Array or Object made by this package (Parse, ParseString,
+// ObjectBuilder, Merge, With) holds canonical text; FromCompactJSON trusts
+// its caller to pass canonical text. Equal, Hash and the accessors rely on
+// it. Values nested in the text of an array or object are JSON values: a
+// NaN or ±Inf number put into an object becomes null there, as
+// JSON.stringify makes it.
+package value
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Kind is the JSON (or JavaScript) type of a Value. The zero Kind is
+// KindUndefined.
+type Kind uint8
+
+// The kinds of Value, in the rank order Compare uses across kinds.
+const (
+	// KindUndefined is JS undefined: a missing field. It is the zero Kind.
+	KindUndefined Kind = iota
+	// KindNull is JSON null.
+	KindNull
+	// KindBool is true or false.
+	KindBool
+	// KindNumber is a float64; computed values may be NaN or ±Inf.
+	KindNumber
+	// KindString is a Unicode string, held decoded (UTF-8).
+	KindString
+	// KindArray is a JSON array, held as its canonical JSON text.
+	KindArray
+	// KindObject is a JSON object, held as its canonical JSON text.
+	KindObject
+)
+
+var kindNames = [...]string{"undefined", "null", "boolean", "number", "string", "array", "object"}
+
+// String returns the kind's name: JavaScript's typeof, except that null and
+// array have names of their own.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Value is an immutable JSON value, or Undefined. The zero Value is
+// Undefined, which is distinct from Null. Values are small (32 bytes on
+// 64-bit platforms) and are passed by value. Do not compare Values with ==:
+// use Equal.
+type Value struct {
+	kind Kind
+	num  float64 // Number (may be NaN or ±Inf for computed values); Bool as 0/1
+	str  string  // String: the decoded text; Array/Object: their canonical JSON text
+}
+
+// Undefined returns the Undefined value (the zero Value): JS undefined, a
+// missing field.
+func Undefined() Value { return Value{} }
+
+// Null returns JSON null.
+func Null() Value { return Value{kind: KindNull} }
+
+// Bool returns the boolean b.
+func Bool(b bool) Value {
+	if b {
+		return Value{kind: KindBool, num: 1}
+	}
+	return Value{kind: KindBool}
+}
+
+// Number returns the number f. NaN and ±Inf are allowed (results of
+// arithmetic); they encode as null, as in JSON.stringify.
+func Number(f float64) Value { return Value{kind: KindNumber, num: f} }
+
+// String returns the string s. s should be UTF-8; bytes that are not valid
+// UTF-8 encode as U+FFFD.
+func String(s string) Value { return Value{kind: KindString, str: s} }
+
+// emptyObject is the Value of {}.
+var emptyObject = Value{kind: KindObject, str: "{}"}
+
+// FromCompactJSON returns the Array or Object (or scalar) whose canonical
+// JSON text is s, without validating it: s must be valid JSON in the
+// canonical form this package keeps (what JSON.stringify produces, or what
+// Encode returned). The kind is taken from the first byte. Use it for text
+// this package or JSON.stringify produced; use Parse for anything else.
+func FromCompactJSON(s string) Value {
+	if s == "" {
+		return Value{}
+	}
+	switch s[0] {
+	case '{':
+		return Value{kind: KindObject, str: s}
+	case '[':
+		return Value{kind: KindArray, str: s}
+	}
+	v, _ := decodeAt(s, 0)
+	return v
+}
+
+// Kind returns v's kind.
+func (v Value) Kind() Kind { return v.kind }
+
+// IsUndefined reports whether v is Undefined (JS undefined, a missing field).
+func (v Value) IsUndefined() bool { return v.kind == KindUndefined }
+
+// IsNull reports whether v is JSON null (and not Undefined).
+func (v Value) IsNull() bool { return v.kind == KindNull }
+
+// IsNullish reports whether v is null or Undefined.
+func (v Value) IsNullish() bool { return v.kind <= KindNull }
+
+// Num returns v's number and true when v is a Number.
+func (v Value) Num() (float64, bool) {
+	if v.kind != KindNumber {
+		return 0, false
+	}
+	return v.num, true
+}
+
+// Str returns v's string and true when v is a String.
+func (v Value) Str() (string, bool) {
+	if v.kind != KindString {
+		return "", false
+	}
+	return v.str, true
+}
+
+// BoolVal returns v's boolean and true when v is a Bool.
+func (v Value) BoolVal() (bool, bool) {
+	if v.kind != KindBool {
+		return false, false
+	}
+	return v.num != 0, true
+}
+
+// JSON returns v's JSON text as JSON.stringify would produce it: for an
+// Array or Object the text it holds (no allocation), for the others their
+// encoding (Undefined encodes as null).
+func (v Value) JSON() string {
+	switch v.kind {
+	case KindArray, KindObject:
+		return v.str
+	case KindUndefined, KindNull:
+		return "null"
+	case KindBool:
+		if v.num != 0 {
+			return "true"
+		}
+		return "false"
+	}
+	var buf [64]byte
+	return string(AppendJSON(buf[:0], v))
+}
+
+// String returns v's JSON text, for debugging; Undefined shows as
+// "undefined".
+func (v Value) String() string {
+	if v.kind == KindUndefined {
+		return "undefined"
+	}
+	return v.JSON()
+}
+
+// Encode returns v's JSON text: the same as v.JSON().
+func Encode(v Value) string { return v.JSON() }
+
+// isNaN reports whether f is NaN.
+func isNaN(f float64) bool { return f != f }
+
+var _ = math.NaN
+var _ = strings.Compare
