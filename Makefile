@@ -25,7 +25,7 @@ WASMBROWSERTEST_VERSION := v0.11.0
 # Fuzz targets run for FUZZTIME each by `make test`, as pkg:FuncName, e.g.
 #   FUZZ_TARGETS += ./core/stream:FuzzSSE
 # Add yours here when you add a fuzz function.
-FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/jsonscan:FuzzFieldIter ./core/jsonscan:FuzzSplitItems ./core/stream:FuzzSSEParser ./core/stream:FuzzSSEReader ./core/stream:FuzzOffset ./core/stream:FuzzHeaders ./core/value:FuzzParse ./core/value:FuzzEqualHash ./core/state:FuzzDecode
+FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/jsonscan:FuzzFieldIter ./core/jsonscan:FuzzSplitItems ./core/stream:FuzzSSEParser ./core/stream:FuzzSSEReader ./core/stream:FuzzOffset ./core/stream:FuzzHeaders ./core/value:FuzzParse ./core/value:FuzzEqualHash ./core/value:FuzzParseRow ./core/state:FuzzDecode
 FUZZTIME ?= 5s
 
 # Extra flags for every `go test` of `make test`, e.g. GOTESTFLAGS='-v -timeout 3m'.

@@ -11,8 +11,6 @@ package collection
 import (
 	"sort"
 
-	"github.com/google/btree"
-
 	"github.com/streamdb/streamdb/core/value"
 )
 
@@ -47,34 +45,6 @@ type Change struct {
 	Previous value.Value
 }
 
-type row struct {
-	key   string
-	val   value.Value
-	plain bool // no byte of key is 0xEE or above: byte order is UTF-16 order
-}
-
-func lessRow(a, b row) bool {
-	if a.plain && b.plain {
-		return a.key < b.key
-	}
-	return value.CompareKeys(a.key, b.key) < 0
-}
-
-// keyRow returns the tree item for key, without a value.
-func keyRow(key string) row { return row{key: key, plain: plainKey(key)} }
-
-// plainKey reports whether key's UTF-8 byte order agrees with JavaScript's
-// UTF-16 order against any other plain key: it has no character in
-// U+E000..U+FFFF or above U+FFFF (lead bytes 0xEE and up).
-func plainKey(key string) bool {
-	for i := 0; i < len(key); i++ {
-		if key[i] >= 0xEE {
-			return false
-		}
-	}
-	return true
-}
-
 // Overlay is one optimistic entry: a row value, or a deletion.
 type Overlay struct {
 	Deleted bool
@@ -85,7 +55,7 @@ type Overlay struct {
 type Collection struct {
 	name, typ, pk string
 
-	synced  *btree.BTreeG[row]
+	synced  *rows
 	overlay map[string]Overlay
 
 	// The batch in progress: the visible value of each key before its first
@@ -101,7 +71,7 @@ type Collection struct {
 // New returns an empty collection named name, fed by change events of type
 // typ, whose rows carry their key in field pk.
 func New(name, typ, pk string) *Collection {
-	return &Collection{name: name, typ: typ, pk: pk, synced: btree.NewG(32, lessRow), overlay: map[string]Overlay{}}
+	return &Collection{name: name, typ: typ, pk: pk, synced: newRows(), overlay: map[string]Overlay{}}
 }
 
 // Name returns the collection's name.
@@ -121,14 +91,12 @@ func (c *Collection) Get(key string) (value.Value, bool) {
 		}
 		return o.Value, true
 	}
-	r, ok := c.synced.Get(keyRow(key))
-	return r.val, ok
+	return c.synced.get(key)
 }
 
 // Synced returns the synced row for key, ignoring the overlay.
 func (c *Collection) Synced(key string) (value.Value, bool) {
-	r, ok := c.synced.Get(keyRow(key))
-	return r.val, ok
+	return c.synced.get(key)
 }
 
 // Has reports whether a row is visible for key.
@@ -139,9 +107,9 @@ func (c *Collection) Has(key string) bool {
 
 // Size returns the number of visible rows.
 func (c *Collection) Size() int {
-	n := c.synced.Len()
+	n := c.synced.len()
 	for k, o := range c.overlay {
-		_, inSynced := c.synced.Get(keyRow(k))
+		_, inSynced := c.synced.find(k)
 		switch {
 		case o.Deleted && inSynced:
 			n--
@@ -155,38 +123,38 @@ func (c *Collection) Size() int {
 // Range calls fn for every visible row in key order until fn returns false.
 func (c *Collection) Range(fn func(key string, v value.Value) bool) {
 	if len(c.overlay) == 0 {
-		c.synced.Ascend(func(r row) bool { return fn(r.key, r.val) })
+		c.synced.ascend(fn)
 		return
 	}
 	extra := make([]string, 0, len(c.overlay))
 	for k, o := range c.overlay {
 		if !o.Deleted {
-			if _, ok := c.synced.Get(keyRow(k)); !ok {
+			if _, ok := c.synced.find(k); !ok {
 				extra = append(extra, k)
 			}
 		}
 	}
 	sort.Slice(extra, func(i, j int) bool { return value.CompareKeys(extra[i], extra[j]) < 0 })
 	stopped := false
-	c.synced.Ascend(func(r row) bool {
-		for len(extra) > 0 && value.CompareKeys(extra[0], r.key) < 0 {
+	c.synced.ascend(func(key string, val value.Value) bool {
+		for len(extra) > 0 && value.CompareKeys(extra[0], key) < 0 {
 			if !fn(extra[0], c.overlay[extra[0]].Value) {
 				stopped = true
 				return false
 			}
 			extra = extra[1:]
 		}
-		if o, ok := c.overlay[r.key]; ok {
+		if o, ok := c.overlay[key]; ok {
 			if o.Deleted {
 				return true
 			}
-			if !fn(r.key, o.Value) {
+			if !fn(key, o.Value) {
 				stopped = true
 				return false
 			}
 			return true
 		}
-		if !fn(r.key, r.val) {
+		if !fn(key, val) {
 			stopped = true
 			return false
 		}
@@ -203,7 +171,7 @@ func (c *Collection) Range(fn func(key string, v value.Value) bool) {
 // Begin starts a batch of writes whose visible effect End reports.
 func (c *Collection) Begin() {
 	c.inBatch = true
-	c.emptyStart = c.synced.Len() == 0 && len(c.overlay) == 0
+	c.emptyStart = c.synced.len() == 0 && len(c.overlay) == 0
 	if c.before == nil {
 		c.before = map[string]value.Value{}
 	}
@@ -228,38 +196,35 @@ func (c *Collection) touch(key string) {
 // Put sets the synced row for key.
 func (c *Collection) Put(key string, v value.Value) {
 	c.touch(key)
-	c.synced.ReplaceOrInsert(row{key: key, val: v, plain: plainKey(key)})
+	c.synced.upsert(key, v, nil)
 }
 
 // Upsert sets the synced row for key to v, or, when there is one already,
 // to merge(old, v), in one tree walk for a new key.
 func (c *Collection) Upsert(key string, v value.Value, merge func(old, v value.Value) value.Value) {
 	c.touch(key)
-	old, had := c.synced.ReplaceOrInsert(row{key: key, val: v, plain: plainKey(key)})
-	if had {
-		c.synced.ReplaceOrInsert(row{key: key, val: merge(old.val, v), plain: old.plain})
-	}
+	c.synced.upsert(key, v, merge)
 }
 
 // Remove deletes the synced row for key, if any.
 func (c *Collection) Remove(key string) {
-	if _, ok := c.synced.Get(keyRow(key)); !ok {
+	if _, ok := c.synced.find(key); !ok {
 		return
 	}
 	c.touch(key)
-	c.synced.Delete(keyRow(key))
+	c.synced.remove(key)
 }
 
 // Truncate drops every synced row.
 func (c *Collection) Truncate() {
-	if c.synced.Len() == 0 {
+	if c.synced.len() == 0 {
 		return
 	}
-	c.synced.Ascend(func(r row) bool {
-		c.touch(r.key)
+	c.synced.ascend(func(key string, _ value.Value) bool {
+		c.touch(key)
 		return true
 	})
-	c.synced.Clear(false)
+	c.synced.clear()
 }
 
 // SetOverlay replaces the optimistic overlay. The keys whose entry changed

@@ -477,6 +477,11 @@ func (d *DB) take(e *state.Event, now bool) error {
 				return &state.Error{Type: e.Type, Key: op.key, Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
 			}
 			op.val = row
+			// Keep the key as a slice of the row's own text when it is there
+			// verbatim: one object per row for the collector, not two.
+			if k, ok := row.Get(c.PrimaryKey()).Str(); ok && k == op.key {
+				op.key = k
+			}
 		}
 		d.seq++
 	}
@@ -500,21 +505,11 @@ func (d *DB) noteTxid(id string, applied bool) {
 	}
 }
 
-// row builds a synced row from an event's value, in one allocation when
-// the value already holds the key in its primary-key field.
+// row builds a synced row from an event's value: the value with the event
+// key in the primary-key field and a `_seq` number, as the reference's
+// {...value, [pk]: key, _seq} has it.
 func (d *DB) row(pk string, e *state.Event, seq float64) (value.Value, error) {
-	v, err := value.ParseWith(e.ValueRaw, "_seq", value.Number(seq))
-	if err != nil {
-		return v, err
-	}
-	if cur := v.Get(pk); cur.IsUndefined() {
-		// The key goes before _seq, as {...value, [pk]: key, _seq} has it.
-		v, err = value.Parse(e.ValueRaw)
-		return value.With(value.With(v, pk, e.KeyValue), "_seq", value.Number(seq)), err
-	} else if !value.Equal(cur, e.KeyValue) {
-		v = value.With(v, pk, e.KeyValue)
-	}
-	return v, nil
+	return value.ParseRow(e.ValueRaw, pk, e.KeyValue, "_seq", value.Number(seq))
 }
 
 // beginLocked opens a batch on every collection, once.

@@ -131,8 +131,9 @@ func (it *FieldIter) Value() []byte { return it.val }
 func (it *FieldIter) Err() error { return it.err }
 
 func (it *FieldIter) isLazy() bool {
+	name := it.key[1 : len(it.key)-1] // plain keys only: escaped ones get checked
 	for _, k := range it.lazy {
-		if it.KeyIs(k) {
+		if string(name) == k {
 			return true
 		}
 	}

@@ -203,22 +203,22 @@ func decode(item []byte, strs map[string]string) (Event, error) {
 		keyRaw     []byte
 	)
 	it := jsonscan.NewFieldIter(item)
-	it.Lazy("value", "headers")
+	it.Lazy(lazyFields...)
 	for it.Next() {
-		switch {
-		case it.KeyIs("type"):
+		switch name := fieldName(&it); name {
+		case "type":
 			typeRaw = it.Value()
-		case it.KeyIs("key"):
+		case "key":
 			keyRaw = it.Value()
-		case it.KeyIs("value"):
+		case "value":
 			e.ValueRaw = it.Value()
-		case it.KeyIs("old_value"):
+		case "old_value":
 			v, err := value.Parse(it.Value())
 			if err != nil {
 				return e, &Error{Reason: "bad old_value", Err: err}
 			}
 			e.OldValue = v
-		case it.KeyIs("headers"):
+		case "headers":
 			headersRaw = it.Value()
 		}
 	}
@@ -282,16 +282,16 @@ func (e *Event) readHeaders(raw []byte) error {
 	var opRaw, ctlRaw []byte
 	it := jsonscan.NewFieldIter(raw)
 	for it.Next() {
-		switch {
-		case it.KeyIs("operation"):
+		switch fieldName(&it) {
+		case "operation":
 			opRaw = it.Value()
-		case it.KeyIs("control"):
+		case "control":
 			ctlRaw = it.Value()
-		case it.KeyIs("txid"):
+		case "txid":
 			e.TxID, _ = stringField(it.Value())
-		case it.KeyIs("timestamp"):
+		case "timestamp":
 			e.Timestamp, _ = stringField(it.Value())
-		case it.KeyIs("offset"):
+		case "offset":
 			e.Offset, _ = stringField(it.Value())
 		}
 	}
@@ -334,6 +334,43 @@ func (e *Event) readHeaders(raw []byte) error {
 		return &Error{Type: e.Type, Key: e.Key, TxID: e.TxID, Reason: "headers has neither operation nor control"}
 	}
 	return nil
+}
+
+// lazyFields are the members whose syntax the decoder leaves to their
+// parsers.
+var lazyFields = []string{"value", "headers"}
+
+// fieldName returns the current key of it when it is one of the names the
+// decoder looks for, without allocating, and "" otherwise.
+func fieldName(it *jsonscan.FieldIter) string {
+	k := it.Key()
+	if bytes.IndexByte(k, '\\') >= 0 {
+		s, _ := jsonscan.Unquote(k)
+		return s
+	}
+	switch string(k[1 : len(k)-1]) {
+	case "type":
+		return "type"
+	case "key":
+		return "key"
+	case "value":
+		return "value"
+	case "old_value":
+		return "old_value"
+	case "headers":
+		return "headers"
+	case "operation":
+		return "operation"
+	case "control":
+		return "control"
+	case "txid":
+		return "txid"
+	case "timestamp":
+		return "timestamp"
+	case "offset":
+		return "offset"
+	}
+	return ""
 }
 
 // stringField decodes a raw JSON string.

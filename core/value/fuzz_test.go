@@ -79,3 +79,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRow holds the one-pass row builder to its definition:
+// With(With(Parse(raw), pk, key), "_seq", n), byte for byte.
+func FuzzParseRow(f *testing.F) {
+	f.Add([]byte(`{"id":"1","name":"Kyle"}`), "1")
+	f.Add([]byte(`{"name":"x","2":1}`), "k")
+	f.Add([]byte(`{"id":"a","id":"b"}`), "a")
+	f.Fuzz(func(t *testing.T, raw []byte, key string) {
+		got, err := ParseRow(raw, "id", String(key), "_seq", Number(3))
+		p, perr := Parse(raw)
+		if perr != nil {
+			if err == nil {
+				t.Fatalf("ParseRow accepted %q that Parse rejects", raw)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("ParseRow rejected %q: %v", raw, err)
+		}
+		want := With(With(p, "id", String(key)), "_seq", Number(3))
+		if got.JSON() != want.JSON() {
+			t.Fatalf("ParseRow(%q) = %s, want %s", raw, got.JSON(), want.JSON())
+		}
+	})
+}

@@ -154,3 +154,30 @@ func TestParseWith(t *testing.T) {
 	})
 	assert.Equal(t, 1.0, allocs, "one allocation on the common path")
 }
+
+func TestParseRow(t *testing.T) {
+	for _, tc := range []struct{ in, pk, key, want string }{
+		{`{"id":"1","name":"Kyle"}`, "id", `"1"`, `{"id":"1","name":"Kyle","_seq":7}`},
+		{`{"id":"999","name":"Six"}`, "id", `"6"`, `{"id":"6","name":"Six","_seq":7}`},
+		{`{"name":"Five"}`, "id", `"5"`, `{"name":"Five","id":"5","_seq":7}`},
+		{`{"name":"Five"}`, "id", `5`, `{"name":"Five","id":5,"_seq":7}`},
+		{`{"a":1,"id":"x","b":[1,{"c":2}]}`, "id", `"x"`, `{"a":1,"id":"x","b":[1,{"c":2}],"_seq":7}`},
+		{`{"_seq":1,"id":"k"}`, "id", `"k"`, `{"_seq":7,"id":"k"}`},
+		{` { "id" : "k" , "n" : 1.0 } `, "id", `"k"`, `{"id":"k","n":1,"_seq":7}`},
+		{`{"b":1,"2":2,"id":"k"}`, "id", `"k"`, `{"2":2,"b":1,"id":"k","_seq":7}`},
+		{`{}`, "id", `"k"`, `{"id":"k","_seq":7}`},
+		{`{"id":"k","id":"j"}`, "id", `"k"`, `{"id":"k","_seq":7}`},
+	} {
+		got, err := ParseRow([]byte(tc.in), tc.pk, MustParse(tc.key), "_seq", Number(7))
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got.JSON(), tc.in)
+		slow := With(With(MustParse(tc.in), tc.pk, MustParse(tc.key)), "_seq", Number(7))
+		assert.Equal(t, slow.JSON(), got.JSON(), "same as With(With(Parse)) for %s", tc.in)
+	}
+	_, err := ParseRow([]byte(`{"id":"1","x":tru}`), "id", String("1"), "_seq", Number(1))
+	assert.Error(t, err)
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _ = ParseRow([]byte(`{"id":"1","name":"Kyle","email":"k@example.com"}`), "id", String("1"), "_seq", Number(12345))
+	})
+	assert.Equal(t, 1.0, allocs, "one allocation on the common path")
+}
