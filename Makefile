@@ -60,7 +60,7 @@ JS_ENV = env -i \
 # Any other package that fails to build for js/wasm fails `make test`.
 js_test_pkgs = GOOS=js GOARCH=wasm $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...
 
-.PHONY: all deps build check-wasm-deps test vet test-native test-js fuzz bench demo clean conformance
+.PHONY: all deps build check-wasm-deps test vet test-native test-js fuzz bench bench-wasm demo clean conformance
 
 all: build
 
@@ -145,8 +145,16 @@ fuzz:
 
 # ---------------------------------------------------------------- other
 
+# BENCH selects benchmarks (a go test -bench pattern); BENCHTIME their length.
+BENCH ?= .
+BENCHTIME ?= 1s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+
+# The same benchmarks compiled to wasm and run in headless Chromium, e.g.
+#   make bench-wasm BENCH=Ingest BENCHTIME=2x
+bench-wasm: deps
+	$(JS_ENV) $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./core/...
 
 demo:
 	@echo "make demo: not yet — the example app lands with issue 6 (the chat room)."

@@ -401,3 +401,27 @@ func TestProgress(t *testing.T) {
 	assert.True(t, last.Ready)
 	assert.NotEqual(t, "-1", last.Offset)
 }
+
+// Malformed JSON items can only come from a server that does not check
+// what it stores, so this one is scripted: one bad item costs only itself.
+func TestMalformedJSONItems(t *testing.T) {
+	body := `[` + ev("user", "1", "insert", kyle) + `,{bad json},` +
+		`{"type":"user","key":"2","value":{"a":tru},"headers":{"operation":"insert"}},` +
+		ev("user", "3", "insert", alice) + `]`
+	c, err := stream.NewClient(servedBody{[]byte(body)}, stream.Options{})
+	require.NoError(t, err)
+	o := preloaded(t, c.Stream("http://scripted/s"), func(o *db.Options) { o.Live = db.LiveOff })
+	users := o.Collection("users")
+	assert.True(t, users.Has("1"))
+	assert.True(t, users.Has("3"))
+	assert.False(t, users.Has("2"))
+	errs := o.errors()
+	require.Len(t, errs, 2)
+	var se *state.Error
+	require.ErrorAs(t, errs[0], &se)
+	assert.Equal(t, 1, se.Index)
+	require.ErrorAs(t, errs[1], &se)
+	assert.Equal(t, 2, se.Index)
+	assert.Equal(t, "2", se.Key)
+	assert.Equal(t, "bad value", se.Reason)
+}

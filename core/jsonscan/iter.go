@@ -152,6 +152,12 @@ func skipStructural(b []byte, i int) (int, error) {
 	case '{', '[':
 		depth := 0
 		for ; i < len(b); i++ {
+			for i < len(b) && !structuralByte[b[i]] {
+				i++
+			}
+			if i >= len(b) {
+				break
+			}
 			switch b[i] {
 			case '"':
 				end, err := stringEnd(b, i)

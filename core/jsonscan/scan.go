@@ -147,6 +147,13 @@ func numberEnd(b []byte, i int) (int, error) {
 func stringEnd(b []byte, i int) (int, error) {
 	i++
 	for i < len(b) {
+		// Skip the plain run first: one table load per byte.
+		for i < len(b) && plainStringByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -181,6 +188,24 @@ func stringEnd(b []byte, i int) (int, error) {
 	}
 	return i, errAt(i, "unterminated string")
 }
+
+// plainStringByte marks the bytes a string can hold as they are: not the
+// quote, the backslash or a control character.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// structuralByte marks the bytes that can change the structure of JSON
+// text: quotes, brackets, braces and commas.
+var structuralByte = func() (t [256]bool) {
+	for _, c := range []byte(`"[]{},`) {
+		t[c] = true
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')

@@ -25,6 +25,12 @@ func SplitItems(dst [][]byte, b []byte) ([][]byte, error) {
 	depth := 0
 	start := i
 	for ; i < len(b); i++ {
+		for i < len(b) && !structuralByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		switch c := b[i]; c {
 		case '"':
 			i++
@@ -33,6 +39,9 @@ func SplitItems(dst [][]byte, b []byte) ([][]byte, error) {
 					i++
 				}
 				i++
+				for i < len(b) && b[i] != '"' && b[i] != '\\' {
+					i++
+				}
 			}
 			if i >= len(b) {
 				return dst, errAt(len(b), "unterminated string")

@@ -143,6 +143,13 @@ func literalEnd[T text](b T, i int, lit string) (int, bool) {
 func canonStringEnd[T text](b T, i int) (int, bool) {
 	i++
 	for i < len(b) {
+		// Skip the run of plain ASCII first: one table load per byte.
+		for i < len(b) && plainASCII[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -190,6 +197,14 @@ func canonStringEnd[T text](b T, i int) (int, bool) {
 	}
 	return i, false
 }
+
+// plainASCII marks the ASCII bytes a canonical string holds as they are.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // utf8SeqLen returns the length of the valid UTF-8 sequence at b[i] (whose
 // first byte is >= 0x80), or 0 if it is not valid.
