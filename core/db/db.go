@@ -340,8 +340,10 @@ func (d *DB) consume() {
 			if c := stream.CodeOf(err); c == stream.CodeParse || c == stream.CodeProtocol {
 				d.report(err)
 				retries++
-				if sleepCtx(d.ctx, backoff(retries)) != nil {
+				select {
+				case <-d.ctx.Done():
 					return
+				case <-time.After(backoff(retries)):
 				}
 				continue
 			}
@@ -356,17 +358,6 @@ func (d *DB) consume() {
 func backoff(n int) time.Duration {
 	d := 100 * time.Millisecond << min(n, 8)
 	return min(d, 10*time.Second)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // stop ends the consumer on a fatal error.

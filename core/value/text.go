@@ -3,8 +3,9 @@ package value
 import (
 	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/streamdb/streamdb/core/jsonscan"
 )
 
 // The functions in this file read canonical JSON text without validating
@@ -91,59 +92,13 @@ func decodeAt(s string, i int) (Value, int) {
 }
 
 // unescape decodes the body of a string literal; with no backslash it
-// returns raw itself.
+// returns raw itself, sharing its memory.
 func unescape(raw string) string {
-	k := strings.IndexByte(raw, '\\')
-	if k < 0 {
+	if strings.IndexByte(raw, '\\') < 0 {
 		return raw
 	}
-	out := make([]byte, 0, len(raw))
-	out = append(out, raw[:k]...)
-	for i := k; i < len(raw); {
-		c := raw[i]
-		if c != '\\' || i+1 >= len(raw) {
-			out = append(out, c)
-			i++
-			continue
-		}
-		switch e := raw[i+1]; e {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			if i+6 > len(raw) {
-				out = append(out, raw[i:]...)
-				return string(out)
-			}
-			r := hex4(raw[i+2 : i+6])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-					r2 = hex4(raw[i+2 : i+6])
-				}
-				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-					r = d
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			out = utf8.AppendRune(out, r)
-			continue
-		default: // '"', '\\', '/'
-			out = append(out, e)
-		}
-		i += 2
-	}
-	return string(out)
+	s, _ := jsonscan.Unquote([]byte(`"` + raw + `"`))
+	return s
 }
 
 func hex4(h string) rune {
