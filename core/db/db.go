@@ -13,10 +13,12 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -404,7 +406,7 @@ func (d *DB) batch(b *stream.Batch) {
 		if err != nil {
 			var se *state.Error
 			if errors.As(err, &se) {
-				se.Offset, se.Index = b.Offset, i
+				se.Offset, se.Index, se.Key = b.Offset, i, strings.Clone(se.Key)
 			}
 			errs = append(errs, err)
 			continue
@@ -412,6 +414,11 @@ func (d *DB) batch(b *stream.Batch) {
 		if d.opts.OnEvent != nil && e.IsChange() {
 			if e.ValueRaw != nil && e.Value.IsUndefined() {
 				e.Value, _ = value.Parse(e.ValueRaw)
+			}
+			// Copy what shares the batch's memory before handing it out.
+			e.Key, e.ValueRaw, e.HeadersRaw = strings.Clone(e.Key), nil, bytes.Clone(e.HeadersRaw)
+			if e.KeyValue.Kind() == value.KindString {
+				e.KeyValue = value.String(e.Key)
 			}
 			events = append(events, &e)
 		}
@@ -461,18 +468,22 @@ func (d *DB) take(e *state.Event, now bool) error {
 			d.noteTxid(e.TxID, now) // unknown type: ignored, but its txid counts
 			return nil
 		}
-		op = pendingOp{op: e.Op, coll: c, key: e.Key}
+		// e.Key shares the batch's memory: the op keeps a slice of its
+		// row's own text when the key is there verbatim (one object per row
+		// for the collector), and a copy otherwise.
+		op = pendingOp{op: e.Op, coll: c}
 		if e.Op != state.OpDelete {
 			row, err := d.row(c.PrimaryKey(), e, d.seq+1)
 			if err != nil {
-				return &state.Error{Type: e.Type, Key: op.key, Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
+				return &state.Error{Type: e.Type, Key: strings.Clone(e.Key), Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
 			}
 			op.val = row
-			// Keep the key as a slice of the row's own text when it is there
-			// verbatim: one object per row for the collector, not two.
-			if k, ok := row.Get(c.PrimaryKey()).Str(); ok && k == op.key {
+			if k, ok := row.Get(c.PrimaryKey()).Str(); ok && k == e.Key {
 				op.key = k
 			}
+		}
+		if op.key == "" {
+			op.key = strings.Clone(e.Key)
 		}
 		d.seq++
 	}

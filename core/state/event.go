@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/value"
@@ -162,11 +163,14 @@ func Decode(item []byte) (Event, error) {
 // caller parses it (value.Parse, value.ParseWith) and treats a failure as
 // an invalid event. It saves a pass and an allocation per event.
 func DecodeLazy(item []byte) (Event, error) {
-	return decode(item, nil)
+	return decode(item, nil, false)
 }
 
 // Decoder is DecodeLazy with a memory: it hands out one shared string per
-// distinct type instead of a new one per event. Not safe for concurrent use.
+// distinct type instead of a new one per event. It also leaves Key sharing
+// the item's memory (no copy): the caller must not change the item while it
+// uses the event, and copies the key (strings.Clone) to keep it longer.
+// Not safe for concurrent use.
 type Decoder struct {
 	strs map[string]string
 }
@@ -176,7 +180,7 @@ func (d *Decoder) DecodeLazy(item []byte) (Event, error) {
 	if d.strs == nil {
 		d.strs = map[string]string{}
 	}
-	return decode(item, d.strs)
+	return decode(item, d.strs, true)
 }
 
 // intern returns the string for a plain JSON string literal from strs,
@@ -195,7 +199,7 @@ func intern(raw []byte, strs map[string]string) (string, error) {
 	return s, err
 }
 
-func decode(item []byte, strs map[string]string) (Event, error) {
+func decode(item []byte, strs map[string]string, aliasKey bool) (Event, error) {
 	var (
 		e          Event
 		headersRaw []byte
@@ -233,7 +237,13 @@ func decode(item []byte, strs map[string]string) (Event, error) {
 		e.Type = s
 	}
 	if keyRaw != nil {
-		kv, err := value.Parse(keyRaw)
+		var kv value.Value
+		var err error
+		if aliasKey && len(keyRaw) > 0 {
+			kv, err = value.ParseString(unsafe.String(&keyRaw[0], len(keyRaw)))
+		} else {
+			kv, err = value.Parse(keyRaw)
+		}
 		if err != nil {
 			return e, &Error{Type: e.Type, Reason: "bad key", Err: err}
 		}
