@@ -116,7 +116,6 @@ type DB struct {
 	closed   bool
 	ctx      context.Context
 	cancel   context.CancelFunc
-	finished chan struct{}
 
 	// Events read but not applied yet: during preload everything up to the
 	// first up-to-date batch, and anything inside an open snapshot.
@@ -147,7 +146,7 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 		return nil, errors.New("db.Open: nil stream")
 	}
 	d := &DB{s: s, opts: opts, colls: map[string]*Collection{}, byType: map[string]*Collection{},
-		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{}), finished: make(chan struct{})}
+		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{})}
 	for _, def := range opts.Collections {
 		switch {
 		case def.Name == "":
@@ -227,7 +226,9 @@ func (d *DB) Preload(ctx context.Context) error {
 }
 
 // Close stops reading, rejects pending Preload and AwaitTxID calls with
-// ErrClosed, and keeps the collections' rows readable. It cannot be undone.
+// ErrClosed, and keeps the collections' rows readable. Nothing is applied
+// after it returns. It does not wait for the reading goroutine to end, so a
+// subscriber may call it. It cannot be undone.
 func (d *DB) Close() {
 	d.mu.Lock()
 	if d.closed {
@@ -235,14 +236,10 @@ func (d *DB) Close() {
 		return
 	}
 	d.closed = true
-	started := d.started
 	d.txids.failAll(ErrClosed)
 	d.endPreloadLocked()
 	d.mu.Unlock()
 	d.cancel()
-	if started {
-		<-d.finished
-	}
 }
 
 // Err returns the failure that stopped the consumer, if any.
@@ -307,7 +304,6 @@ func (d *DB) report(err error) {
 // consume reads the stream until it ends, the database closes, or a fatal
 // error.
 func (d *DB) consume() {
-	defer close(d.finished)
 	live := stream.LiveLongPoll
 	switch d.opts.Live {
 	case LiveSSE:

@@ -425,3 +425,22 @@ func TestMalformedJSONItems(t *testing.T) {
 	assert.Equal(t, "2", se.Key)
 	assert.Equal(t, "bad value", se.Reason)
 }
+
+func TestCloseFromASubscriber(t *testing.T) {
+	s := newJSONStream(t, nil)
+	o := preloaded(t, s)
+	closed := make(chan struct{})
+	o.Collection("users").Subscribe(func([]db.Change) {
+		o.Close()
+		close(closed)
+	}, false)
+	post(t, s, ev("user", "1", "insert", kyle))
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close from inside a subscriber did not return")
+	}
+	post(t, s, ev("user", "2", "insert", kyle))
+	time.Sleep(100 * time.Millisecond)
+	assert.False(t, o.Collection("users").Has("2"))
+}
