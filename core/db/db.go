@@ -408,15 +408,7 @@ func (d *DB) batch(b *stream.Batch) {
 			continue
 		}
 		if d.opts.OnEvent != nil && e.IsChange() {
-			if e.ValueRaw != nil && e.Value.IsUndefined() {
-				e.Value, _ = value.Parse(e.ValueRaw)
-			}
-			// Copy what shares the batch's memory before handing it out.
-			e.Key, e.ValueRaw, e.HeadersRaw = strings.Clone(e.Key), nil, bytes.Clone(e.HeadersRaw)
-			if e.KeyValue.Kind() == value.KindString {
-				e.KeyValue = value.String(e.Key)
-			}
-			events = append(events, &e)
+			events = append(events, handOut(e))
 		}
 	}
 	switch {
@@ -440,6 +432,19 @@ func (d *DB) batch(b *stream.Batch) {
 	for _, e := range events {
 		d.opts.OnEvent(e)
 	}
+}
+
+// handOut copies an event for OnEvent: its value parsed, and nothing left
+// sharing the batch's memory.
+func handOut(e state.Event) *state.Event {
+	if e.ValueRaw != nil && e.Value.IsUndefined() {
+		e.Value, _ = value.Parse(e.ValueRaw)
+	}
+	e.Key, e.ValueRaw, e.HeadersRaw = strings.Clone(e.Key), nil, bytes.Clone(e.HeadersRaw)
+	if e.KeyValue.Kind() == value.KindString {
+		e.KeyValue = value.String(e.Key)
+	}
+	return &e
 }
 
 // take handles one decoded event: it applies it at once (now) or queues it.
