@@ -126,10 +126,14 @@ func TestRandomAgainstModel(t *testing.T) {
 				return out
 			}
 			seen := visible()
+			// Keys share long prefixes and include characters whose UTF-8
+			// order differs from JavaScript's UTF-16 order.
+			names := []string{"k0", "k1", "k10", "k2", "key-00000001", "key-00000002", "key-0000000", "😀", "\uffff", "a\ue000", "a😀", "", "ab\x00", "ab"}
+			key := func() string { return names[rng.IntN(len(names))] }
 			for step := range 200 {
 				c.Begin()
 				for range rng.IntN(6) {
-					k := fmt.Sprint("k", rng.IntN(12))
+					k := key()
 					val := v(fmt.Sprintf(`{"n":%d}`, rng.IntN(3)))
 					switch r := rng.IntN(20); {
 					case r < 10:
@@ -144,7 +148,7 @@ func TestRandomAgainstModel(t *testing.T) {
 					default:
 						next := map[string]Overlay{}
 						for range rng.IntN(4) {
-							next[fmt.Sprint("k", rng.IntN(12))] = Overlay{Deleted: rng.IntN(3) == 0, Value: val}
+							next[key()] = Overlay{Deleted: rng.IntN(3) == 0, Value: val}
 						}
 						c.SetOverlay(next)
 						overlay = next
