@@ -149,15 +149,16 @@ fuzz:
 # ---------------------------------------------------------------- other
 
 # BENCH selects benchmarks (a go test -bench pattern); BENCHTIME their length.
+# One package at a time (-p 1): parallel packages would share the 2 cores.
 BENCH ?= .
 BENCHTIME ?= 1s
 bench:
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
 
 # The same benchmarks compiled to wasm and run in headless Chromium, e.g.
 #   make bench-wasm BENCH=Ingest BENCHTIME=2x
 bench-wasm: deps
-	$(JS_ENV) $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./core/...
+	$(JS_ENV) $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./core/...
 
 demo:
 	@echo "make demo: not yet — the example app lands with issue 6 (the chat room)."
