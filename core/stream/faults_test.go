@@ -242,3 +242,32 @@ func FuzzSSEReader(f *testing.F) {
 }
 
 func splitJSON(b []byte) ([][]byte, error) { return jsonscan.SplitArray(nil, b) }
+
+// A proxy that cuts every SSE connection at once: after MaxShortSSE short
+// connections in a row the reader falls back to long-poll, and loses nothing.
+func TestShortSSEConnectionsFallBackToLongPoll(t *testing.T) {
+	ctl := func(off string) string {
+		return "event: data\ndata:[" + off + "]\n\nevent: control\ndata:{\"streamNextOffset\":\"" + off + "\",\"streamCursor\":\"c\",\"upToDate\":true}\n\n"
+	}
+	lp := Header{"content-type": "application/json", "stream-next-offset": "5", "stream-up-to-date": "true", "stream-cursor": "c2"}
+	f := &fakeServer{answers: []func(*Request) (*Response, error){
+		answer(200, jsonHeader("1", true), `[]`),
+		answer(200, sseHeader(), ctl("2")),
+		answer(200, sseHeader(), ctl("3")),
+		answer(200, sseHeader(), ctl("4")),
+		answer(200, lp, `[5]`),
+	}}
+	r := fakeReader(t, f, ReadOptions{Live: LiveSSE})
+	var got []string
+	for len(got) < 4 {
+		b, err := r.Next()
+		require.NoError(t, err)
+		for _, it := range b.Items {
+			got = append(got, string(it))
+		}
+	}
+	assert.Equal(t, []string{"2", "3", "4", "5"}, got, "every item once, across the switch")
+	assert.Equal(t, LiveLongPoll, r.Live())
+	assert.Contains(t, f.urls[4], "live=long-poll")
+	assert.Contains(t, f.urls[4], "offset=4")
+}

@@ -96,7 +96,23 @@ type Reader struct {
 	// reload is set after a response that could not be used (a parse or
 	// protocol error), so the next request bypasses HTTP caches.
 	reload bool
+	// shortSSE counts SSE connections in a row that ended within
+	// MinSSEConnection: a proxy that buffers or cuts them. After
+	// MaxShortSSE of them the reader falls back to long-poll for good.
+	shortSSE int
 }
+
+// SSE fallback: a connection that ends sooner than MinSSEConnection counts
+// as short; after MaxShortSSE short ones in a row the reader switches to
+// long-poll, as the reference client does.
+const (
+	MinSSEConnection = time.Second
+	MaxShortSSE      = 3
+)
+
+// Live returns the reader's live mode: the one it was given, or
+// LiveLongPoll after it fell back from SSE.
+func (r *Reader) Live() LiveMode { r.mu.Lock(); defer r.mu.Unlock(); return r.opts.Live }
 
 type sseConn struct {
 	body     io.ReadCloser
@@ -345,7 +361,7 @@ func (r *Reader) nextSSE() (*Batch, error) {
 		c := r.sse
 		ev, err := c.parser.Next()
 		if err != nil {
-			short := time.Since(c.opened) < time.Second || !c.received
+			short := time.Since(c.opened) < MinSSEConnection
 			r.dropSSE()
 			if r.ctx.Err() != nil {
 				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
@@ -356,6 +372,17 @@ func (r *Reader) nextSSE() (*Batch, error) {
 			// The connection ended. Data events not yet confirmed by a
 			// control event are dropped; reconnecting from the last
 			// confirmed offset delivers them again, exactly once.
+			if short {
+				r.shortSSE++
+			} else {
+				r.shortSSE = 0
+			}
+			if r.shortSSE >= MaxShortSSE {
+				r.mu.Lock()
+				r.opts.Live = LiveLongPoll
+				r.mu.Unlock()
+				return r.nextHTTP(true)
+			}
 			if short || err != io.EOF {
 				if err := r.retry(0, nil, "SSE connection ended", err); err != nil {
 					return nil, err
