@@ -195,7 +195,8 @@ func (d *DB) Ready() bool {
 }
 
 // Preload starts reading the stream (once) and returns when every event up
-// to the first up-to-date response is visible, as one atomic batch. It
+// to the first up-to-date response is visible, as one atomic batch, and the
+// subscribers and callbacks have been told about it. It
 // fails when the stream cannot be read (not found, say), when ctx ends, or
 // when the database is closed first. It may be called any number of times.
 func (d *DB) Preload(ctx context.Context) error {
@@ -327,6 +328,7 @@ func (d *DB) consume() {
 			}
 			d.mu.Unlock()
 			d.pub.drain()
+			d.announceReady()
 			return
 		}
 		if err != nil {
@@ -432,6 +434,7 @@ func (d *DB) batch(b *stream.Batch) {
 	for _, e := range events {
 		d.opts.OnEvent(e)
 	}
+	d.announceReady()
 }
 
 // handOut copies an event for OnEvent: its value parsed, and nothing left
@@ -555,7 +558,17 @@ func (d *DB) finishLocked() {
 	d.endLocked()
 	d.open = false
 	d.ready = true
-	d.endPreloadLocked()
+}
+
+// announceReady wakes the Preload callers once the database is ready. It
+// runs after the batch's subscribers, progress and event callbacks, so that
+// Preload returns with all of them done.
+func (d *DB) announceReady() {
+	d.mu.Lock()
+	if d.ready {
+		d.endPreloadLocked()
+	}
+	d.mu.Unlock()
 }
 
 // endPreloadLocked wakes the Preload callers.

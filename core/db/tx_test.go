@@ -156,7 +156,7 @@ func TestConfirmTimeoutDropsRows(t *testing.T) {
 	s := newJSONStream(t, nil)
 	o := preloaded(t, s)
 	users := o.Collection("users")
-	tx := o.Begin(db.TxOptions{TxID: "never-comes", ConfirmTimeout: 100 * time.Millisecond})
+	tx := o.Begin(db.TxOptions{TxID: "never-comes", ConfirmTimeout: time.Second})
 	require.NoError(t, tx.Insert("users", value.MustParse(`{"id":"7"}`)))
 	require.NoError(t, tx.Commit(ctxT(t), nil))
 	assert.True(t, users.Has("7"), "kept while waiting for the txid")
