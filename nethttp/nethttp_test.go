@@ -3,14 +3,12 @@
 package nethttp_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,166 +17,24 @@ import (
 
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/internal/testserver"
+	"github.com/streamdb/streamdb/internal/transporttest"
 	"github.com/streamdb/streamdb/nethttp"
 )
 
 func TestMain(m *testing.M) { testserver.Main(m) }
 
-// do sends one request and returns the response with its body read fully.
-func do(t *testing.T, tr stream.Transport, method, url string, h stream.Header, body []byte) (*stream.Response, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp, err := tr.RoundTrip(ctx, &stream.Request{Method: method, URL: url, Header: h, Body: body})
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(b)
+// TestContract runs the Transport contract, with a client of its own and
+// with the shared default client (a nil Client).
+func TestContract(t *testing.T) {
+	t.Run("New", func(t *testing.T) {
+		transporttest.Run(t, "nethttp", func() stream.Transport { return nethttp.New() })
+	})
+	t.Run("nil Client", func(t *testing.T) {
+		transporttest.Run(t, "nethttp", func() stream.Transport { return &nethttp.Transport{} })
+	})
 }
 
-func TestCreateAppendRead(t *testing.T) {
-	tr := nethttp.New()
-	url := testserver.StreamURL(t)
-	text := stream.Header{"content-type": "text/plain"}
-
-	resp, _ := do(t, tr, http.MethodPut, url, text, nil)
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	created := resp.Header.Get("Stream-Next-Offset")
-	require.NotEmpty(t, created)
-
-	tail := created
-	for _, part := range []string{"hello ", "world"} {
-		resp, _ = do(t, tr, http.MethodPost, url, text, []byte(part))
-		require.Equal(t, http.StatusNoContent, resp.StatusCode)
-		next := resp.Header.Get("stream-next-offset")
-		require.NotEmpty(t, next)
-		assert.Greater(t, next, tail, "offsets grow")
-		tail = next
-	}
-
-	resp, body := do(t, tr, http.MethodGet, url+"?offset=-1", nil, nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "hello world", body)
-	assert.Equal(t, tail, resp.Header.Get("Stream-Next-Offset"))
-	assert.Equal(t, "true", resp.Header.Get("Stream-Up-To-Date"))
-	for k := range resp.Header {
-		assert.Equal(t, strings.ToLower(k), k, "header keys are lower case")
-	}
-
-	// An existing stream with the same config answers 200, not an error.
-	resp, _ = do(t, tr, http.MethodPut, url, text, nil)
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-}
-
-func TestErrorStatusIsResponse(t *testing.T) {
-	tr := &nethttp.Transport{} // nil Client: the default client
-	missing := testserver.StreamURL(t)
-	tests := []struct {
-		method string
-		url    string
-		body   []byte
-	}{
-		{http.MethodGet, missing + "?offset=-1", nil},
-		{http.MethodHead, missing, nil},
-		{http.MethodPost, missing, []byte("x")},
-		{http.MethodDelete, missing, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.method, func(t *testing.T) {
-			resp, _ := do(t, tr, tc.method, tc.url, stream.Header{"Content-Type": "text/plain"}, tc.body)
-			assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-		})
-	}
-}
-
-// createStream makes a text/plain stream holding body and returns its tail.
-func createStream(t *testing.T, tr stream.Transport, url, body string) string {
-	t.Helper()
-	resp, _ := do(t, tr, http.MethodPut, url, stream.Header{"content-type": "text/plain"}, []byte(body))
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	tail := resp.Header.Get("stream-next-offset")
-	require.NotEmpty(t, tail)
-	return tail
-}
-
-func TestLongPollAbortedByContext(t *testing.T) {
-	tr := nethttp.New()
-	url := testserver.StreamURL(t)
-	tail := createStream(t, tr, url, "")
-	lp := url + "?offset=" + tail + "&live=long-poll"
-
-	tests := []struct {
-		name string
-		ctx  func() (context.Context, context.CancelFunc)
-		want error
-	}{
-		{"cancel", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(200*time.Millisecond, cancel)
-			return ctx, cancel
-		}, context.Canceled},
-		{"deadline", func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 200*time.Millisecond)
-		}, context.DeadlineExceeded},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := tc.ctx()
-			defer cancel()
-			start := time.Now()
-			resp, err := tr.RoundTrip(ctx, &stream.Request{Method: http.MethodGet, URL: lp})
-			elapsed := time.Since(start)
-			if resp != nil {
-				resp.Body.Close()
-			}
-			require.Error(t, err)
-			assert.Nil(t, resp)
-			assert.ErrorIs(t, err, tc.want)
-			assert.Contains(t, err.Error(), "nethttp: GET "+lp)
-			// The shared server's long-poll lasts 1.5 s: returning well
-			// before that shows the request was aborted, not answered.
-			assert.Less(t, elapsed, time.Second)
-		})
-	}
-}
-
-func TestSSEStreamsFirstEvent(t *testing.T) {
-	tr := nethttp.New()
-	url := testserver.StreamURL(t)
-	createStream(t, tr, url, "first-event")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	start := time.Now()
-	resp, err := tr.RoundTrip(ctx, &stream.Request{Method: http.MethodGet, URL: url + "?offset=-1&live=sse"})
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, resp.Header.Get("content-type"), "text/event-stream")
-
-	// The server keeps the connection open: the data event must be readable
-	// long before the context's 10 s deadline.
-	r := bufio.NewReader(resp.Body)
-	var got []string
-	for {
-		line, err := r.ReadString('\n')
-		require.NoError(t, err)
-		got = append(got, strings.TrimRight(line, "\r\n"))
-		if strings.HasPrefix(line, "data:") {
-			break
-		}
-	}
-	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Contains(t, got, "event: data")
-	assert.Equal(t, "data:first-event", got[len(got)-1])
-
-	// Cancelling ctx aborts the body that is still streaming.
-	cancel()
-	_, err = io.Copy(io.Discard, r)
-	require.Error(t, err)
-	assert.ErrorIs(t, err, context.Canceled)
-}
+var do = transporttest.Do
 
 func TestHeadersAndBody(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
