@@ -270,18 +270,7 @@ func TestCloseAndClosedStream(t *testing.T) {
 	r, err := s.Read(ctx, stream.ReadOptions{Live: stream.LiveSSE})
 	require.NoError(t, err)
 	defer r.Close()
-	var items []string
-	for {
-		b, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		require.NoError(t, err)
-		for _, it := range b.Items {
-			items = append(items, string(it))
-		}
-	}
-	assert.Equal(t, []string{`1`, `"last"`}, items)
+	assert.Equal(t, []string{`1`, `"last"`}, drain(t, r))
 	assert.True(t, r.Closed())
 	assert.Equal(t, res.FinalOffset, r.Offset())
 }

@@ -67,17 +67,24 @@ func inject(t testing.TB, s *stream.Stream, fault string) {
 	require.Equal(t, 200, resp.StatusCode, string(msg))
 }
 
-// readAll reads until EOF (catch-up) and returns every JSON item as a string.
+// readAll reads until EOF (catch-up) and returns every item as a string.
 func readAll(t testing.TB, s *stream.Stream, offset string) ([]string, string) {
 	t.Helper()
 	r, err := s.Read(testCtx(t), stream.ReadOptions{Offset: offset})
 	require.NoError(t, err)
 	defer r.Close()
+	return drain(t, r), r.Offset()
+}
+
+// drain reads r until EOF and returns every item as a string: each JSON
+// item in JSON mode, each batch's bytes otherwise.
+func drain(t testing.TB, r *stream.Reader) []string {
+	t.Helper()
 	var items []string
 	for {
 		b, err := r.Next()
 		if err == io.EOF {
-			return items, r.Offset()
+			return items
 		}
 		require.NoError(t, err)
 		for _, it := range b.Items {
