@@ -160,7 +160,7 @@ func Decode(item []byte) (Event, error) {
 
 // DecodeLazy is Decode without parsing the value: ValueRaw is delimited but
 // not checked, beyond starting like an object where one is needed. The
-// caller parses it (value.Parse, value.ParseWith) and treats a failure as
+// caller parses it (value.Parse, value.ParseRow) and treats a failure as
 // an invalid event. It saves a pass and an allocation per event.
 func DecodeLazy(item []byte) (Event, error) {
 	return decode(item, nil, false)

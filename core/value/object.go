@@ -3,9 +3,6 @@ package value
 import (
 	"slices"
 	"strings"
-	"unsafe"
-
-	"github.com/streamdb/streamdb/core/jsonscan"
 )
 
 // ObjectBuilder builds an Object field by field, in JavaScript property
@@ -257,44 +254,4 @@ func With(obj Value, key string, v Value) Value {
 	}
 	sb.WriteString(s[at:])
 	return Value{kind: KindObject, str: sb.String()}
-}
-
-// ParseWith is With(Parse(raw), key, v) for raw JSON holding an object, in
-// one allocation on the common path: raw is already in canonical form, key
-// is not in it and is not integer-like, so the new member simply goes last.
-// It is how rows get a field added as they are read off the wire.
-func ParseWith(raw []byte, key string, v Value) (Value, error) {
-	i := jsonscan.SkipSpace(raw, 0)
-	end, ok := canonEnd(raw, i, 0)
-	if !ok || raw[i] != '{' || jsonscan.SkipSpace(raw, end) != len(raw) || v.kind == KindUndefined {
-		return parseWithSlow(raw, key, v)
-	}
-	obj := raw[i:end]
-	if _, isIndex := arrayIndex(key, 0, len(key)); isIndex {
-		return parseWithSlow(raw, key, v)
-	}
-	// A temporary string view of obj for the lookup; it is not kept.
-	if _, _, found := findField(unsafe.String(&obj[0], len(obj)), key); found {
-		return parseWithSlow(raw, key, v)
-	}
-	var num [32]byte
-	enc := AppendJSON(num[:0], v)
-	buf := make([]byte, 0, len(obj)+len(key)+len(enc)+4)
-	buf = append(buf, obj[:len(obj)-1]...)
-	if len(obj) > 2 {
-		buf = append(buf, ',')
-	}
-	buf = appendString(buf, key)
-	buf = append(buf, ':')
-	buf = append(buf, enc...)
-	buf = append(buf, '}')
-	return Value{kind: KindObject, str: unsafe.String(unsafe.SliceData(buf), len(buf))}, nil
-}
-
-func parseWithSlow(raw []byte, key string, v Value) (Value, error) {
-	p, err := Parse(raw)
-	if err != nil {
-		return Value{}, err
-	}
-	return With(p, key, v), nil
 }

@@ -128,33 +128,6 @@ func TestWithSameValueNoAlloc(t *testing.T) {
 	}
 }
 
-func TestParseWith(t *testing.T) {
-	for _, tc := range []struct{ in, key, val, want string }{
-		{`{"id":"1","name":"Kyle"}`, "_seq", `7`, `{"id":"1","name":"Kyle","_seq":7}`},
-		{`{}`, "_seq", `1.5`, `{"_seq":1.5}`},
-		{` {"a":1} `, "b", `"x"`, `{"a":1,"b":"x"}`},
-		{`{"_seq":1,"a":2}`, "_seq", `3`, `{"_seq":3,"a":2}`}, // present: replaced in place
-		{`{"a":1,"5":2}`, "b", `1`, `{"5":2,"a":1,"b":1}`},    // not canonical: rewritten
-		{`{"a":1}`, "3", `true`, `{"3":true,"a":1}`},          // integer-like key goes first
-		{`{"a" : 1.0}`, "b", `null`, `{"a":1,"b":null}`},      // spaces and 1.0 rewritten
-		{`{"s":"\u00e9"}`, "k", `"\u00e9"`, `{"s":"é","k":"é"}`},
-	} {
-		got, err := ParseWith([]byte(tc.in), tc.key, MustParse(tc.val))
-		require.NoError(t, err, tc.in)
-		assert.Equal(t, tc.want, got.JSON(), tc.in)
-		assert.True(t, Equal(got, With(MustParse(tc.in), tc.key, MustParse(tc.val))), tc.in)
-	}
-	_, err := ParseWith([]byte(`{"a":`), "b", Null())
-	assert.Error(t, err)
-	got, err := ParseWith([]byte(`[1]`), "b", Null())
-	require.NoError(t, err)
-	assert.Equal(t, `{"b":null}`, got.JSON(), "like With, a non-object is taken as {}")
-	allocs := testing.AllocsPerRun(100, func() {
-		_, _ = ParseWith([]byte(`{"id":"1","name":"Kyle","email":"k@example.com"}`), "_seq", Number(12345))
-	})
-	assert.Equal(t, 1.0, allocs, "one allocation on the common path")
-}
-
 func TestParseRow(t *testing.T) {
 	for _, tc := range []struct{ in, pk, key, want string }{
 		{`{"id":"1","name":"Kyle"}`, "id", `"1"`, `{"id":"1","name":"Kyle","_seq":7}`},
