@@ -1,0 +1,83 @@
+// Package ivm holds the incremental operators that live queries are built
+// from: filter, project, join, group-by with aggregates, distinct, top-K and
+// the output stage that turns row deltas into result changes.
+//
+// Data flows as batches of Deltas. A Delta adds (+1) or removes (-1) one
+// Row. At every stage of a query graph rows are unique by key: a stage
+// never holds two rows with the same key at once, so an update of a row is
+// the removal of its old version followed by the addition of the new one,
+// in one batch, and operators find the row to remove by its key.
+//
+// Every operator is incremental: the work for a batch is proportional to
+// the batch (times the matches of a join key, or log n for ordered state),
+// never to the size of its inputs.
+package ivm
+
+import (
+	"math"
+
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// Row is one row at some stage of a query graph.
+type Row struct {
+	// Key identifies the row at its stage: a source row's key (a String),
+	// the JSON text of [leftKey, rightKey] after a join, a group's key after
+	// a group-by, a hash-derived key after distinct.
+	Key value.Value
+	// Vals holds one value per source alias of the query, in the order the
+	// query names its aliases (from, then each join); the missing side of an
+	// outer join is Undefined.
+	Vals []value.Value
+	// Sel is the selected value (TanStack DB's $selected), set by the
+	// project stage; Undefined before it.
+	Sel value.Value
+}
+
+// Delta is the addition (Mult > 0) or removal (Mult < 0) of a Row.
+type Delta struct {
+	Row  *Row
+	Mult int
+}
+
+// Batch is the deltas of one step, in the order they happened. Within a
+// batch a key's removal comes before its re-addition.
+type Batch []Delta
+
+// KeyID returns a string that identifies the key k among keys of every
+// kind, for use as a Go map key: equal keys (value.Equal) give equal IDs,
+// and keys of different kinds (the number 1 and the string "1", null and
+// undefined) give different IDs. The form is a kind letter and the
+// JavaScript text of the key: "s" + the string, "n" + String(number)
+// ("n-1.5", "nNaN"), "b" + "true"/"false", "z" for null, "u" for undefined,
+// "a"/"o" + JSON text for arrays and objects. A JS program computes the same
+// ID from a TanStack DB key, which the differential tests rely on.
+func KeyID(k value.Value) string {
+	switch k.Kind() {
+	case value.KindString:
+		s, _ := k.Str()
+		return "s" + s
+	case value.KindUndefined:
+		return "u"
+	case value.KindNull:
+		return "z"
+	case value.KindNumber:
+		// JavaScript's String(n): -0 is "0", NaN is "NaN".
+		f, _ := k.Num()
+		switch {
+		case math.IsNaN(f):
+			return "nNaN"
+		case math.IsInf(f, 1):
+			return "nInfinity"
+		case math.IsInf(f, -1):
+			return "n-Infinity"
+		}
+		return "n" + value.Encode(value.Number(f+0))
+	case value.KindBool:
+		return "b" + k.JSON()
+	case value.KindArray:
+		return "a" + k.JSON()
+	default:
+		return "o" + k.JSON()
+	}
+}
