@@ -1,6 +1,7 @@
 package db
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -111,16 +112,17 @@ func (c *Collection) Subscribe(fn func([]Change), initial bool) (unsubscribe fun
 	}
 	d.mu.Unlock()
 	d.pub.drain()
+	return unsubscriber(d, &s.active, &c.subs, s)
+}
+
+// unsubscriber returns the function that ends subscription s: it stops its
+// pending deliveries and takes it out of subs.
+func unsubscriber[S any](d *DB, active *atomic.Bool, subs *[]*S, s *S) func() {
 	return func() {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		s.active.Store(false)
-		for i, o := range c.subs {
-			if o == s {
-				c.subs = append(c.subs[:i], c.subs[i+1:]...)
-				break
-			}
-		}
+		active.Store(false)
+		*subs = slices.DeleteFunc(*subs, func(o *S) bool { return o == s })
 	}
 }
 
@@ -140,16 +142,23 @@ type publisher struct {
 	delivering bool
 }
 
+// delivery is one queued callback, skipped when its subscription ended
+// before its turn.
 type delivery struct {
-	s  *subscription
-	ch []Change
+	active *atomic.Bool
+	run    func()
 }
 
-// add queues a delivery; called with the database's lock held, so the
-// queue order is the order of the changes.
+// add queues a delivery of a collection's changes; called with the
+// database's lock held, so the queue order is the order of the changes.
 func (p *publisher) add(s *subscription, ch []Change) {
+	p.push(&s.active, func() { s.fn(ch) })
+}
+
+// push queues a callback.
+func (p *publisher) push(active *atomic.Bool, run func()) {
 	p.mu.Lock()
-	p.queue = append(p.queue, delivery{s, ch})
+	p.queue = append(p.queue, delivery{active, run})
 	p.mu.Unlock()
 }
 
@@ -165,8 +174,8 @@ func (p *publisher) drain() {
 		d := p.queue[0]
 		p.queue = p.queue[1:]
 		p.mu.Unlock()
-		if d.s.active.Load() {
-			d.s.fn(d.ch)
+		if d.active.Load() {
+			d.run()
 		}
 		p.mu.Lock()
 	}

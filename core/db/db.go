@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/streamdb/streamdb/core/collection"
+	"github.com/streamdb/streamdb/core/query"
 	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
@@ -77,6 +78,11 @@ type Options struct {
 	OnEvent func(*state.Event)
 	// MaxTxIDs bounds the seen-txid memory (DefaultMaxTxIDs when 0).
 	MaxTxIDs int
+	// Collator makes the locale collations of live queries' orderBy
+	// (stringSort 'locale', TanStack DB's default). Nil orders strings by
+	// UTF-16 code units; native programs pass core/collate, the browser
+	// Intl.Collator.
+	Collator query.Collator
 }
 
 // Reserved collection names, rejected as in the reference.
@@ -128,6 +134,9 @@ type DB struct {
 	dec          state.Decoder
 
 	pub publisher
+
+	lives   []*Live        // open live queries, in creation order
+	readers map[string]int // collection name → number of live queries reading it
 }
 
 // pendingOp is an event waiting to be applied, reduced to what applying
@@ -598,9 +607,22 @@ func (d *DB) apply(p *pendingOp) {
 // endLocked ends the batch on every collection and queues the changes for
 // the subscribers.
 func (d *DB) endLocked() {
+	var step map[string][]Change // for the live queries
+	if len(d.lives) > 0 {
+		step = map[string][]Change{}
+	}
 	for _, c := range d.order {
-		if ch := c.c.End(len(c.subs) > 0); len(ch) > 0 {
+		read := step != nil && d.readers[c.Name()] > 0
+		if ch := c.c.End(len(c.subs) > 0 || read); len(ch) > 0 {
 			c.publishLocked(ch)
+			if read {
+				step[c.Name()] = ch
+			}
+		}
+	}
+	if len(step) > 0 {
+		for _, l := range d.lives {
+			l.applyLocked(step)
 		}
 	}
 }

@@ -31,8 +31,11 @@ func ToNumber(v Value) float64 {
 			if e.IsNullish() {
 				return 0
 			}
-			if e.kind == KindString {
+			switch e.kind {
+			case KindString:
 				return stringToNumber(e.str)
+			case KindBool:
+				return math.NaN() // String([true]) is "true"
 			}
 			return e.num
 		}
@@ -111,4 +114,71 @@ func isJSSpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
+}
+
+// ToString converts v as JavaScript's String(v) does: "undefined", "null",
+// "true"/"false", numbers as Number.prototype.toString writes them (NaN,
+// Infinity, -Infinity, 1e+21, -0 as 0), strings as they are, arrays as
+// Array.prototype.join(",") of their elements (null elements as ""), and
+// objects as "[object Object]".
+func ToString(v Value) string {
+	switch v.kind {
+	case KindUndefined:
+		return "undefined"
+	case KindNull:
+		return "null"
+	case KindBool:
+		if v.num != 0 {
+			return "true"
+		}
+		return "false"
+	case KindNumber:
+		return NumberToString(v.num)
+	case KindString:
+		return v.str
+	case KindArray:
+		return string(appendArrayString(nil, v))
+	case KindObject:
+		return "[object Object]"
+	}
+	return ""
+}
+
+// NumberToString formats f as JavaScript's Number.prototype.toString()
+// does: the shortest round-trip digits, exponent form from 1e21 and below
+// 1e-6, "NaN", "Infinity", "-Infinity", and "0" for -0.
+func NumberToString(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	var buf [32]byte
+	return string(appendNumber(buf[:0], f))
+}
+
+// appendArrayString appends the JavaScript String() of the Array v: its
+// elements' strings joined with commas, null elements as empty strings.
+func appendArrayString(dst []byte, v Value) []byte {
+	v.Elems(func(i int, e Value) bool {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		switch e.kind {
+		case KindNull, KindUndefined:
+		case KindArray:
+			dst = appendArrayString(dst, e)
+		case KindString:
+			dst = append(dst, e.str...)
+		case KindNumber:
+			dst = appendNumber(dst, e.num)
+		default:
+			dst = append(dst, ToString(e)...)
+		}
+		return true
+	})
+	return dst
 }

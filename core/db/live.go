@@ -1,0 +1,157 @@
+package db
+
+import (
+	"sync/atomic"
+
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/ivm"
+	"github.com/streamdb/streamdb/core/query"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// QueryChange is one change of a live query's result: a row of the result
+// inserted, updated or deleted, keyed by its result key.
+type QueryChange = ivm.Change
+
+// Live is a live query over a database's collections. Its result is kept
+// up to date by every committed batch, synced or optimistic, in the same
+// step as the collections: a subscriber never sees a result that mixes two
+// steps. Its reads take the database's lock.
+type Live struct {
+	db     *DB
+	q      *query.LiveQuery
+	subs   []*liveSub
+	closed bool
+}
+
+type liveSub struct {
+	fn     func([]QueryChange)
+	active atomic.Bool
+}
+
+// Query compiles q over the database's collections and computes its first
+// result. Compile errors are *ir.Error values naming the clause at fault.
+// Close the live query when done: until then every change pays for it.
+func (d *DB) Query(q *ir.Query) (*Live, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, ErrClosed
+	}
+	lq, err := query.Compile(q, query.Options{
+		HasCollection: func(name string) bool { return d.colls[name] != nil },
+		Collator:      d.opts.Collator,
+	})
+	if err != nil {
+		return nil, err
+	}
+	lq.Load(func(name string, fn func(string, value.Value) bool) { d.colls[name].c.Range(fn) })
+	l := &Live{db: d, q: lq}
+	d.lives = append(d.lives, l)
+	if d.readers == nil {
+		d.readers = map[string]int{}
+	}
+	for _, name := range lq.Collections() {
+		d.readers[name]++
+	}
+	return l, nil
+}
+
+// applyLocked feeds one step's collection changes to the query and queues
+// the result changes for its subscribers.
+func (l *Live) applyLocked(step map[string][]Change) {
+	out := l.q.ApplyAll(step)
+	if len(out) == 0 {
+		return
+	}
+	for _, s := range l.subs {
+		s := s
+		l.db.pub.push(&s.active, func() { s.fn(out) })
+	}
+}
+
+// Subscribe calls fn with every batch of result changes, in order, from the
+// next step on; with initial set, fn first gets the current result as
+// inserts in result order. fn runs after the database's lock is released,
+// so it may read the database. It returns a function that ends the
+// subscription.
+func (l *Live) Subscribe(fn func([]QueryChange), initial bool) (unsubscribe func()) {
+	d := l.db
+	d.mu.Lock()
+	s := &liveSub{fn: fn}
+	s.active.Store(true)
+	l.subs = append(l.subs, s)
+	if initial {
+		var rows []QueryChange
+		l.q.Range(func(k, v value.Value) bool {
+			rows = append(rows, QueryChange{Type: ivm.Insert, Key: k, Value: v})
+			return true
+		})
+		if len(rows) > 0 {
+			d.pub.push(&s.active, func() { fn(rows) })
+		}
+	}
+	d.mu.Unlock()
+	d.pub.drain()
+	return unsubscriber(d, &s.active, &l.subs, s)
+}
+
+// Len returns the number of rows in the result.
+func (l *Live) Len() int {
+	l.db.mu.Lock()
+	defer l.db.mu.Unlock()
+	return l.q.Len()
+}
+
+// Get returns the result row with key k.
+func (l *Live) Get(k value.Value) (value.Value, bool) {
+	l.db.mu.Lock()
+	defer l.db.mu.Unlock()
+	return l.q.Get(k)
+}
+
+// Range calls fn for every result row in result order until fn returns
+// false. fn must not call the database.
+func (l *Live) Range(fn func(key, v value.Value) bool) {
+	l.db.mu.Lock()
+	defer l.db.mu.Unlock()
+	l.q.Range(fn)
+}
+
+// Rows returns the result rows in result order.
+func (l *Live) Rows() []value.Value {
+	var out []value.Value
+	l.Range(func(_, v value.Value) bool {
+		out = append(out, v)
+		return true
+	})
+	return out
+}
+
+// SingleResult reports whether the query asked for one row (findOne).
+func (l *Live) SingleResult() bool { return l.q.SingleResult() }
+
+// Close disposes of the live query: it stops following the collections and
+// its subscribers get nothing more. Closing twice does nothing.
+func (l *Live) Close() {
+	d := l.db
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.closed = true
+	for _, s := range l.subs {
+		s.active.Store(false)
+	}
+	l.subs = nil
+	for i, o := range d.lives {
+		if o == l {
+			d.lives = append(d.lives[:i], d.lives[i+1:]...)
+			break
+		}
+	}
+	for _, name := range l.q.Collections() {
+		d.readers[name]--
+	}
+}

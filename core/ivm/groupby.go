@@ -1,0 +1,194 @@
+package ivm
+
+import (
+	"math/big"
+
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// GroupBy groups rows by the values of key expressions and maintains
+// aggregates per group (TanStack DB's groupBy with 0.15.2's aggregate
+// semantics, see AggKind).
+//
+// Each group has one output row, made by the build function from the
+// group's key values and aggregate values, with the key TanStack DB gives
+// the group:
+//   - no key expressions (aggregates without groupBy): the single group
+//     "single_group", which exists only while there are input rows (an
+//     empty input gives an empty result, as 0.15.2 does);
+//   - one key expression: the key value itself, type-sensitive (1 and "1"
+//     are different groups; null and undefined are different groups), -0
+//     as 0; an array or object value (which TanStack groups by reference)
+//     groups by content under the key serializeTuple([v]), e.g. "[[1,2]]";
+//   - several: serializeTuple of the values, e.g. "[\"a\",1]", or
+//     "~[\"array\",[[\"string\",\"a\"],[\"undefined\"]]]" when a value is
+//     undefined or a non-finite number.
+//
+// The key values passed to build are those of the row that created the
+// group (-0 as 0); values of one group are equal under value.Equal.
+//
+// A group whose row count drops to 0 disappears. For each group a batch
+// touches, Push emits the removal of its previous output row (if any) then
+// the addition of its new one (if it still has rows). count, sum and avg
+// cost O(1) per change, min and max O(log g) (an ordered multiset per
+// group).
+type GroupBy struct {
+	keys   []func(*Row) value.Value
+	aggs   []AggSpec
+	build  func(key []value.Value, aggs []value.Value) *Row
+	groups map[keyID]*group
+	rows   map[keyID]gbRow
+	tmp    big.Int
+	kbuf   []value.Value
+	avbuf  []value.Value
+	tbuf   []*group
+}
+
+// tupleKind marks the keyID of a group of several key expressions (or
+// none): its text is the serialized tuple.
+const tupleKind value.Kind = 100
+
+type gbRow struct {
+	row *Row
+	g   *group
+}
+
+type group struct {
+	id      keyID
+	key     value.Value
+	keyVals []value.Value
+	n       int // input rows
+	aggs    []aggState
+	out     *Row // current output row; nil while the group has no rows
+	prev    *Row // output row before the batch being pushed
+	touched bool
+}
+
+// NewGroupBy returns a GroupBy with the given key expressions, aggregates
+// and output row builder. build receives the group's key values (one per
+// key expression) and aggregate values (one per AggSpec, in order) and
+// returns a new Row; GroupBy sets its Key. The slices passed to build must
+// not be kept.
+func NewGroupBy(keys []func(*Row) value.Value, aggs []AggSpec,
+	build func(key []value.Value, aggs []value.Value) *Row) *GroupBy {
+	return &GroupBy{
+		keys: keys, aggs: aggs, build: build,
+		groups: map[keyID]*group{},
+		rows:   map[keyID]gbRow{},
+	}
+}
+
+// Len returns the number of groups.
+func (g *GroupBy) Len() int { return len(g.groups) }
+
+// Push applies a batch of input changes and returns the changes of the
+// groups' output rows.
+func (g *GroupBy) Push(in Batch) Batch {
+	touched := g.tbuf[:0]
+	touch := func(gr *group) {
+		if !gr.touched {
+			gr.touched = true
+			gr.prev = gr.out
+			touched = append(touched, gr)
+		}
+	}
+	for _, d := range in {
+		if d.Row == nil || d.Mult == 0 {
+			continue
+		}
+		id := idOf(d.Row.Key)
+		if e, ok := g.rows[id]; ok {
+			// A removal, or an addition over a present key (a replace).
+			delete(g.rows, id)
+			touch(e.g)
+			g.apply(e.g, e.row, -1)
+		}
+		if d.Mult < 0 {
+			continue
+		}
+		gr := g.groupOf(d.Row)
+		touch(gr)
+		g.apply(gr, d.Row, 1)
+		g.rows[id] = gbRow{row: d.Row, g: gr}
+	}
+	var out Batch
+	if cap(g.avbuf) < len(g.aggs) {
+		g.avbuf = make([]value.Value, len(g.aggs))
+	}
+	av := g.avbuf[:len(g.aggs)]
+	for _, gr := range touched {
+		gr.touched = false
+		if gr.prev != nil {
+			out = append(out, Delta{Row: gr.prev, Mult: -1})
+			gr.prev = nil
+		}
+		if gr.n <= 0 {
+			gr.out = nil
+			delete(g.groups, gr.id)
+			continue
+		}
+		for i, a := range g.aggs {
+			av[i] = gr.aggs[i].result(a.Kind, gr.n, &g.tmp)
+		}
+		r := g.build(gr.keyVals, av)
+		if r == nil {
+			r = &Row{}
+		}
+		r.Key = gr.key
+		gr.out = r
+		out = append(out, Delta{Row: r, Mult: 1})
+	}
+	clear(touched)
+	g.tbuf = touched[:0]
+	return out
+}
+
+// apply adds (sign > 0) or removes (sign < 0) row r in group gr.
+func (g *GroupBy) apply(gr *group, r *Row, sign int) {
+	gr.n += sign
+	for i, a := range g.aggs {
+		var v value.Value
+		if a.Arg != nil {
+			v = a.Arg(r)
+		}
+		gr.aggs[i].apply(a.Kind, v, sign, &g.tmp)
+	}
+}
+
+// groupOf returns the group of row r, creating it when needed.
+func (g *GroupBy) groupOf(r *Row) *group {
+	kv := g.kbuf[:0]
+	for _, k := range g.keys {
+		v := k(r)
+		if f, ok := v.Num(); ok && f == 0 {
+			v = value.Number(0) // -0 is the group of 0
+		}
+		kv = append(kv, v)
+	}
+	g.kbuf = kv
+	var (
+		id  keyID
+		key value.Value
+	)
+	switch len(kv) {
+	case 0:
+		id, key = keyID{kind: tupleKind}, value.String("single_group")
+	case 1:
+		id = idOf(kv[0])
+		switch kv[0].Kind() {
+		case value.KindArray, value.KindObject:
+			key = value.String(serializeTuple(kv))
+		default:
+			key = kv[0]
+		}
+	default:
+		s := serializeTuple(kv)
+		id, key = keyID{kind: tupleKind, s: s}, value.String(s)
+	}
+	if gr := g.groups[id]; gr != nil {
+		return gr
+	}
+	gr := &group{id: id, key: key, keyVals: append([]value.Value(nil), kv...), aggs: make([]aggState, len(g.aggs))}
+	g.groups[id] = gr
+	return gr
+}

@@ -1,0 +1,309 @@
+package ivm
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// keyID identifies a key value as a Go map key: equal keys (value.Equal)
+// give equal IDs and keys of different kinds different IDs. String keys,
+// the common case, are held without copying; other kinds by their KeyID
+// (arrays and objects by their stable text, so that objects with the same
+// fields in another order are one key).
+type keyID struct {
+	kind value.Kind
+	s    string
+}
+
+// idOf returns the keyID of k.
+func idOf(k value.Value) keyID {
+	switch k.Kind() {
+	case value.KindString:
+		s, _ := k.Str()
+		return keyID{value.KindString, s}
+	case value.KindArray, value.KindObject:
+		return keyID{k.Kind(), stableText(k)}
+	}
+	return keyID{k.Kind(), KeyID(k)}
+}
+
+// CompareKeys orders result keys as TanStack DB's compareKeys does, made
+// total over every kind: strings first (in UTF-16 code unit order, as JS <),
+// then numbers (by value, -0 equal to 0, NaN after every other number),
+// then the other kinds in value.Compare's rank (undefined, null, booleans,
+// arrays, objects), each ordered by value.Compare. TanStack only defines
+// the string and number cases (strings before numbers); between other
+// kinds its order is not consistent, so this extension is ours.
+func CompareKeys(a, b value.Value) int {
+	ra, rb := keyRank(a.Kind()), keyRank(b.Kind())
+	if ra != rb {
+		return cmp.Compare(ra, rb)
+	}
+	return value.Compare(a, b, nil)
+}
+
+// keyRank places strings, then numbers, then the other kinds.
+func keyRank(k value.Kind) int {
+	switch k {
+	case value.KindString:
+		return 0
+	case value.KindNumber:
+		return 1
+	}
+	return 2 + int(k)
+}
+
+// joinResultKey returns the key of a joined row as TanStack DB 0.15.2 forms
+// it: JSON.stringify([leftKey ?? null, rightKey ?? null]) with non-finite
+// numbers written as {"number":"NaN"}, {"number":"Infinity"} or
+// {"number":"-Infinity"}. A nil side (the missing side of an outer join)
+// is null. Example: source keys "u1" and 10 give "[\"u1\",10]"; a left
+// key that is itself a join key "[1,10]" gives "[\"[1,10]\",\"c1\"]".
+func joinResultKey(left, right *Row) value.Value {
+	buf := make([]byte, 0, 8+keyLen(left)+keyLen(right))
+	buf = append(buf, '[')
+	buf = appendJoinKeyPart(buf, left)
+	buf = append(buf, ',')
+	buf = appendJoinKeyPart(buf, right)
+	buf = append(buf, ']')
+	return value.String(string(buf))
+}
+
+// keyLen estimates the JSON length of a row's key, for buffer sizing.
+func keyLen(r *Row) int {
+	if r == nil {
+		return 4
+	}
+	if s, ok := r.Key.Str(); ok {
+		return len(s) + 2
+	}
+	return 16
+}
+
+func appendJoinKeyPart(buf []byte, r *Row) []byte {
+	if r == nil || r.Key.IsNullish() {
+		return append(buf, "null"...)
+	}
+	if f, ok := r.Key.Num(); ok {
+		switch {
+		case math.IsNaN(f):
+			return append(buf, `{"number":"NaN"}`...)
+		case math.IsInf(f, 1):
+			return append(buf, `{"number":"Infinity"}`...)
+		case math.IsInf(f, -1):
+			return append(buf, `{"number":"-Infinity"}`...)
+		}
+	}
+	return value.AppendJSON(buf, r.Key)
+}
+
+// joinKeyID returns the identity under which a join key matches keys of
+// the other side, and false when the key never matches: a null or
+// undefined key, or an Array (a composite key) with a null or undefined
+// component (TanStack DB 0.15.2: null never matches null). Keys compare as
+// TanStack's equality identity does: type-sensitive (1 and "1" differ),
+// -0 equal to 0, NaN equal to NaN. Arrays and objects compare by content
+// (TanStack compares objects by reference, which a JSON engine cannot
+// reproduce); a NaN inside an Array has already become null there, so a
+// composite key with a NaN component never matches.
+func joinKeyID(k value.Value) (keyID, bool) {
+	switch k.Kind() {
+	case value.KindUndefined, value.KindNull:
+		return keyID{}, false
+	case value.KindArray:
+		ok := true
+		k.Elems(func(_ int, e value.Value) bool {
+			if e.IsNullish() {
+				ok = false
+			}
+			return ok
+		})
+		if !ok {
+			return keyID{}, false
+		}
+	}
+	return idOf(k), true
+}
+
+// stableText returns the JSON text of v with the fields of every object
+// sorted (in UTF-16 code unit order, as JS's default sort orders them), so
+// that values equal under value.Equal have the same text. It is the
+// JSON-safe branch of db-ivm's serializeValue.
+func stableText(v value.Value) string {
+	switch v.Kind() {
+	case value.KindArray, value.KindObject:
+		s := v.JSON()
+		if !strings.Contains(s, "{") {
+			return s
+		}
+		return string(appendStable(nil, v))
+	}
+	return v.JSON()
+}
+
+// appendStable appends v's JSON text with object fields sorted.
+func appendStable(dst []byte, v value.Value) []byte {
+	switch v.Kind() {
+	case value.KindArray:
+		s := v.JSON()
+		if !strings.Contains(s, "{") {
+			return append(dst, s...)
+		}
+		dst = append(dst, '[')
+		v.Elems(func(i int, e value.Value) bool {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendStable(dst, e)
+			return true
+		})
+		return append(dst, ']')
+	case value.KindObject:
+		dst = append(dst, '{')
+		for i, f := range sortedFields(v) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = value.AppendJSON(dst, value.String(f.k))
+			dst = append(dst, ':')
+			dst = appendStable(dst, f.v)
+		}
+		return append(dst, '}')
+	}
+	return value.AppendJSON(dst, v)
+}
+
+type field struct {
+	k string
+	v value.Value
+}
+
+// sortedFields returns the fields of the object v sorted by name.
+func sortedFields(v value.Value) []field {
+	fs := make([]field, 0, v.Len())
+	v.Fields(func(k string, e value.Value) bool {
+		fs = append(fs, field{k, e})
+		return true
+	})
+	slices.SortFunc(fs, func(a, b field) int { return value.Lexical(a.k, b.k) })
+	return fs
+}
+
+// serializeTuple returns db-ivm 0.2.0's serializeValue of the JS array of
+// vals: its JSON text with object fields sorted when every element is
+// JSON-safe (not undefined, no NaN or ±Infinity), otherwise "~" followed
+// by the JSON of a type-tagged canonical form, such as
+// ~["array",[["string","a"],["undefined"]]]. It is the key TanStack DB
+// gives a group of several groupBy expressions ("[\"a\",1]").
+func serializeTuple(vals []value.Value) string {
+	safe := true
+	for _, v := range vals {
+		if !jsonSafe(v) {
+			safe = false
+			break
+		}
+	}
+	var buf []byte
+	if safe {
+		buf = append(buf, '[')
+		for i, v := range vals {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendStable(buf, v)
+		}
+		return string(append(buf, ']'))
+	}
+	buf = append(buf, `~["array",[`...)
+	for i, v := range vals {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendCanonical(buf, v)
+	}
+	return string(append(buf, "]]"...))
+}
+
+// serializeValue returns db-ivm's serializeValue of one value (see
+// serializeTuple).
+func serializeValue(v value.Value) string {
+	if jsonSafe(v) {
+		return stableText(v)
+	}
+	return string(appendCanonical([]byte{'~'}, v))
+}
+
+// jsonSafe reports whether v serializes as plain JSON: not undefined and
+// not a non-finite number. Values nested in arrays and objects are JSON
+// values already.
+func jsonSafe(v value.Value) bool {
+	switch v.Kind() {
+	case value.KindUndefined:
+		return false
+	case value.KindNumber:
+		f, _ := v.Num()
+		return !math.IsNaN(f) && !math.IsInf(f, 0)
+	}
+	return true
+}
+
+// appendCanonical appends db-ivm's type-tagged canonical form of v:
+// ["undefined"], ["null"], ["boolean",b], ["number",n|"NaN"|"Infinity"|
+// "-Infinity"] (-0 as 0), ["string",s], ["array",[...]],
+// ["object",[[name,canonical],...]] with fields sorted by name.
+func appendCanonical(dst []byte, v value.Value) []byte {
+	switch v.Kind() {
+	case value.KindUndefined:
+		return append(dst, `["undefined"]`...)
+	case value.KindNull:
+		return append(dst, `["null"]`...)
+	case value.KindBool:
+		dst = append(dst, `["boolean",`...)
+		dst = value.AppendJSON(dst, v)
+		return append(dst, ']')
+	case value.KindNumber:
+		f, _ := v.Num()
+		dst = append(dst, `["number",`...)
+		switch {
+		case math.IsNaN(f):
+			dst = append(dst, `"NaN"`...)
+		case math.IsInf(f, 1):
+			dst = append(dst, `"Infinity"`...)
+		case math.IsInf(f, -1):
+			dst = append(dst, `"-Infinity"`...)
+		default:
+			dst = value.AppendJSON(dst, value.Number(f+0))
+		}
+		return append(dst, ']')
+	case value.KindString:
+		dst = append(dst, `["string",`...)
+		dst = value.AppendJSON(dst, v)
+		return append(dst, ']')
+	case value.KindArray:
+		dst = append(dst, `["array",[`...)
+		v.Elems(func(i int, e value.Value) bool {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendCanonical(dst, e)
+			return true
+		})
+		return append(dst, "]]"...)
+	}
+	dst = append(dst, `["object",[`...)
+	for i, f := range sortedFields(v) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '[')
+		dst = value.AppendJSON(dst, value.String(f.k))
+		dst = append(dst, ',')
+		dst = appendCanonical(dst, f.v)
+		dst = append(dst, ']')
+	}
+	return append(dst, "]]"...)
+}

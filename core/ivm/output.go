@@ -1,0 +1,199 @@
+package ivm
+
+import "github.com/streamdb/streamdb/core/value"
+
+// ChangeType is the kind of a result change.
+type ChangeType uint8
+
+// The kinds of result change, as TanStack DB's change messages.
+const (
+	// Insert: a key entered the result.
+	Insert ChangeType = iota
+	// Update: a key's value changed (to a value not deep-equal to the
+	// previous one).
+	Update
+	// Delete: a key left the result.
+	Delete
+)
+
+// String returns "insert", "update" or "delete".
+func (t ChangeType) String() string {
+	switch t {
+	case Insert:
+		return "insert"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	}
+	return "unknown"
+}
+
+// Change is one change of a query result. Value is the new value (for an
+// Insert or Update) or the value removed (for a Delete); Previous is the
+// value before an Update (Undefined otherwise).
+type Change struct {
+	Type     ChangeType
+	Key      value.Value
+	Value    value.Value
+	Previous value.Value
+}
+
+// Output is the last stage of a query graph: it turns row deltas into
+// result changes and keeps the current result in result order.
+//
+// Per key, the deltas of a batch are consolidated into their net effect:
+// an Insert, a Delete, an Update when the value (val of the row) is not
+// deep-equal (value.Equal) to the previous one, or nothing. Changes come in
+// the order their keys first appear in the batch.
+type Output struct {
+	val   func(*Row) value.Value
+	tree  *Tree[*outEntry]
+	byKey map[keyID]*outEntry
+	keyed bool // ordered by key: a row's position never changes
+}
+
+type outEntry struct {
+	row *Row
+	v   value.Value
+}
+
+// NewOutput returns an empty Output. val computes a row's result value.
+// order orders the result (ties broken by key); nil orders it by key with
+// CompareKeys, as TanStack DB orders a result without orderBy.
+func NewOutput(val func(*Row) value.Value, order func(a, b *Row) int) *Output {
+	o := &Output{val: val, byKey: map[keyID]*outEntry{}}
+	if order == nil {
+		o.keyed = true
+		o.tree = NewTree(func(a, b *outEntry) int { return CompareKeys(a.row.Key, b.row.Key) })
+	} else {
+		cmp := totalOrder(order)
+		o.tree = NewTree(func(a, b *outEntry) int { return cmp(a.row, b.row) })
+	}
+	return o
+}
+
+// Push applies a batch of row deltas and returns the result changes.
+func (o *Output) Push(in Batch) []Change {
+	type net struct {
+		id      keyID
+		before  *outEntry // nil: absent before the batch
+		after   *Row      // nil: absent after
+		present bool
+	}
+	var nets []net
+	var idx map[keyID]int
+	if len(in) > 2 {
+		idx = make(map[keyID]int, len(in))
+	}
+	for _, d := range in {
+		if d.Row == nil || d.Mult == 0 {
+			continue
+		}
+		id := idOf(d.Row.Key)
+		i := -1
+		if idx != nil {
+			if j, ok := idx[id]; ok {
+				i = j
+			}
+		} else {
+			for j := range nets {
+				if nets[j].id == id {
+					i = j
+				}
+			}
+		}
+		if i < 0 {
+			i = len(nets)
+			b := o.byKey[id]
+			nets = append(nets, net{id: id, before: b, present: b != nil})
+			if b != nil {
+				nets[i].after = b.row
+			}
+			if idx != nil {
+				idx[id] = i
+			}
+		}
+		if d.Mult > 0 {
+			nets[i].after, nets[i].present = d.Row, true
+		} else {
+			nets[i].after, nets[i].present = nil, false
+		}
+	}
+	var out []Change
+	for _, n := range nets {
+		b := n.before
+		switch {
+		case b == nil && n.present:
+			e := &outEntry{row: n.after, v: o.val(n.after)}
+			o.byKey[n.id] = e
+			o.tree.Insert(e)
+			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v})
+		case b != nil && !n.present:
+			delete(o.byKey, n.id)
+			o.tree.Delete(b)
+			out = append(out, Change{Type: Delete, Key: b.row.Key, Value: b.v})
+		case b != nil && n.after != b.row:
+			v := o.val(n.after)
+			if !o.keyed {
+				o.tree.Delete(b)
+			}
+			b.row = n.after
+			if !o.keyed {
+				o.tree.Insert(b)
+			}
+			if !value.Equal(v, b.v) {
+				prev := b.v
+				b.v = v
+				out = append(out, Change{Type: Update, Key: b.row.Key, Value: v, Previous: prev})
+			}
+		}
+	}
+	return out
+}
+
+// Len returns the number of rows in the result.
+func (o *Output) Len() int { return len(o.byKey) }
+
+// Get returns the value of the row with key key.
+func (o *Output) Get(key value.Value) (value.Value, bool) {
+	if e := o.byKey[idOf(key)]; e != nil {
+		return e.v, true
+	}
+	return value.Undefined(), false
+}
+
+// Range calls fn for each row of the result, in result order, until fn
+// returns false.
+func (o *Output) Range(fn func(key, v value.Value) bool) {
+	o.tree.Ascend(0, func(e *outEntry) bool { return fn(e.row.Key, e.v) })
+}
+
+// RangeFrom calls fn for the rows from position from on, in result order,
+// until fn returns false. It costs O(log n) plus the rows visited.
+func (o *Output) RangeFrom(from int, fn func(key, v value.Value) bool) {
+	o.tree.Ascend(from, func(e *outEntry) bool { return fn(e.row.Key, e.v) })
+}
+
+// At returns the key and value of the row at position i in result order.
+func (o *Output) At(i int) (key, v value.Value, ok bool) {
+	e, ok := o.tree.At(i)
+	if !ok {
+		return value.Undefined(), value.Undefined(), false
+	}
+	return e.row.Key, e.v, true
+}
+
+// Rank returns the position of the row with key key in result order, or
+// -1 when the result has no such row.
+func (o *Output) Rank(key value.Value) int {
+	e := o.byKey[idOf(key)]
+	if e == nil {
+		return -1
+	}
+	r, ok := o.tree.Rank(e)
+	if !ok {
+		return -1
+	}
+	return r
+}

@@ -1,0 +1,158 @@
+package ivm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/streamdb/streamdb/core/value"
+)
+
+func TestOutputModel(t *testing.T) {
+	for _, ordered := range []bool{false, true} {
+		t.Run(fmt.Sprint("ordered=", ordered), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(60, 1))
+			// Rows keyed by keys of every kind (as group keys are), valued
+			// by Vals[0] (few values, so that many updates change nothing),
+			// ordered by Vals[1] (which the value does not hold).
+			src := newSource(rng, "k", 40, func(rng *rand.Rand) []value.Value {
+				return []value.Value{pick(rng, small[:4]), pick(rng, pool)}
+			})
+			val := func(r *Row) value.Value { return r.Vals[0] }
+			var order func(a, b *Row) int
+			if ordered {
+				order = func(a, b *Row) int { return byVal0(&Row{Vals: a.Vals[1:]}, &Row{Vals: b.Vals[1:]}) }
+			}
+			o := NewOutput(val, order)
+			model := map[keyID]value.Value{}
+			for step := range steps() {
+				b := src.batch()
+				for i, d := range b {
+					c := *d.Row
+					c.Key = rekey(d.Row.Key)
+					b[i].Row = &c
+				}
+				for _, c := range o.Push(b) {
+					id := idOf(c.Key)
+					prev, present := model[id]
+					switch c.Type {
+					case Insert:
+						if present {
+							t.Fatalf("step %d: insert of present key %v", step, c.Key)
+						}
+						model[id] = c.Value
+					case Update:
+						if !present || !value.Equal(prev, c.Previous) {
+							t.Fatalf("step %d: update of %v: previous %v, model %v (present %v)", step, c.Key, c.Previous, prev, present)
+						}
+						if value.Equal(c.Value, c.Previous) {
+							t.Fatalf("step %d: update of %v that changes nothing", step, c.Key)
+						}
+						model[id] = c.Value
+					case Delete:
+						if !present || !value.Equal(prev, c.Value) {
+							t.Fatalf("step %d: delete of %v (present %v)", step, c.Key, present)
+						}
+						delete(model, id)
+					}
+				}
+				// The result: every current row, in order.
+				var want []*Row
+				for _, r := range src.list() {
+					want = append(want, &Row{Key: rekey(r.Key), Vals: r.Vals})
+				}
+				if order == nil {
+					slices.SortFunc(want, func(a, b *Row) int { return CompareKeys(a.Key, b.Key) })
+				} else {
+					slices.SortFunc(want, totalOrder(order))
+				}
+				if o.Len() != len(want) || len(model) != len(want) {
+					t.Fatalf("step %d: Len %d, changes give %d, want %d", step, o.Len(), len(model), len(want))
+				}
+				i := 0
+				o.Range(func(k, v value.Value) bool {
+					w := want[i]
+					if !value.Equal(k, w.Key) || !value.Equal(v, val(w)) {
+						t.Fatalf("step %d: row %d is %v=%v, want %v=%v", step, i, k, v, w.Key, val(w))
+					}
+					if !value.Equal(model[idOf(k)], v) {
+						t.Fatalf("step %d: changes give %v=%v, result %v", step, k, model[idOf(k)], v)
+					}
+					if g, ok := o.Get(k); !ok || !value.Equal(g, v) {
+						t.Fatalf("step %d: Get(%v) = %v,%v", step, k, g, ok)
+					}
+					if r := o.Rank(k); r != i {
+						t.Fatalf("step %d: Rank(%v) = %d, want %d", step, k, r, i)
+					}
+					if ak, _, ok := o.At(i); !ok || !value.Equal(ak, k) {
+						t.Fatalf("step %d: At(%d) = %v", step, i, ak)
+					}
+					i++
+					return true
+				})
+				if o.Rank(str("absent")) != -1 {
+					t.Fatal("Rank of an absent key")
+				}
+			}
+		})
+	}
+}
+
+// rekey maps a source key "kN" to a key of another kind, injectively, so
+// that keys of every kind meet in one result.
+func rekey(k value.Value) value.Value {
+	s, _ := k.Str()
+	var n int
+	fmt.Sscanf(s[1:], "%d", &n)
+	switch n % 5 {
+	case 0:
+		return num(float64(n))
+	case 1:
+		return k
+	case 2:
+		switch n {
+		case 2:
+			return value.Null()
+		case 7:
+			return value.Undefined()
+		case 12:
+			return value.Bool(true)
+		}
+		return num(float64(-n) / 2)
+	case 3:
+		return value.ArrayOf([]value.Value{num(float64(n))})
+	}
+	return str(fmt.Sprint(n))
+}
+
+func TestOutputTable(t *testing.T) {
+	row := func(k string, v value.Value) *Row { return &Row{Key: str(k), Vals: []value.Value{v}} }
+	o := NewOutput(func(r *Row) value.Value { return r.Vals[0] }, nil)
+	ch := o.Push(Batch{{row("b", num(1)), 1}, {row("a", num(2)), 1}})
+	if len(ch) != 2 || ch[0].Type != Insert || ch[1].Type != Insert {
+		t.Fatalf("inserts: %v", ch)
+	}
+	// -old +new with an equal value: no change.
+	if ch := o.Push(Batch{{row("a", num(2)), -1}, {row("a", num(2)), 1}}); len(ch) != 0 {
+		t.Fatalf("no-op update: %v", ch)
+	}
+	ch = o.Push(Batch{{row("a", num(2)), -1}, {row("a", num(3)), 1}, {row("b", num(1)), -1}})
+	if len(ch) != 2 || ch[0].Type != Update || !value.Equal(ch[0].Previous, num(2)) || ch[1].Type != Delete || !value.Equal(ch[1].Value, num(1)) {
+		t.Fatalf("update+delete: %v", ch)
+	}
+	// Several changes of one key in one batch fold into one.
+	ch = o.Push(Batch{{row("c", num(1)), 1}, {row("c", num(1)), -1}, {row("c", num(5)), 1}})
+	if len(ch) != 1 || ch[0].Type != Insert || !value.Equal(ch[0].Value, num(5)) {
+		t.Fatalf("folded insert: %v", ch)
+	}
+	ch = o.Push(Batch{{row("c", num(5)), -1}, {row("c", num(6)), 1}, {row("c", num(6)), -1}})
+	if len(ch) != 1 || ch[0].Type != Delete || !value.Equal(ch[0].Value, num(5)) {
+		t.Fatalf("folded delete: %v", ch)
+	}
+	var keys []string
+	o.Range(func(k, _ value.Value) bool { s, _ := k.Str(); keys = append(keys, s); return true })
+	if fmt.Sprint(keys) != "[a]" {
+		t.Fatalf("keys %v", keys)
+	}
+}

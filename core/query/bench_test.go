@@ -1,0 +1,207 @@
+package query
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/streamdb/streamdb/core/collection"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// The anchor queries of spec/query-semantics.md section g.
+var anchorQueries = []struct{ name, json string }{
+	{"Q1", `{"from":{"alias":"u","collection":"users"},"where":[{"type":"func","name":"eq","args":[{"type":"ref","path":["u","active"]},{"type":"val","value":true}]}]}`},
+	{"Q2", `{"from":{"alias":"m","collection":"messages"},"join":[{"type":"inner","source":{"alias":"u","collection":"users"},"on":{"type":"func","name":"eq","args":[{"type":"ref","path":["m","userId"]},{"type":"ref","path":["u","id"]}]}}],"select":[{"field":"text","expr":{"type":"ref","path":["m","text"]}},{"field":"userName","expr":{"type":"ref","path":["u","name"]}}]}`},
+	{"Q3", `{"from":{"alias":"m","collection":"messages"},"groupBy":[{"type":"ref","path":["m","userId"]}],"select":[{"field":"userId","expr":{"type":"ref","path":["m","userId"]}},{"field":"n","expr":{"type":"agg","name":"count","args":[{"type":"ref","path":["m","id"]}]}}]}`},
+	{"Q4", `{"from":{"alias":"m","collection":"messages"},"orderBy":[{"expr":{"type":"ref","path":["m","ts"]},"direction":"desc"}],"limit":50}`},
+}
+
+// anchorData holds the collections of section g: n messages and n/10 users.
+type anchorData struct {
+	users, messages *collection.Collection
+	nUsers          int
+	r               *rand.Rand
+	next            int     // id of the next message to insert
+	ts              float64 // newest ts so far
+}
+
+func newAnchorData(n int) *anchorData {
+	r := rand.New(rand.NewPCG(uint64(n), 42))
+	d := &anchorData{
+		users:    collection.New("users", "user", "id"),
+		messages: collection.New("messages", "message", "id"),
+		nUsers:   max(n/10, 1),
+		r:        r,
+		next:     n,
+		ts:       float64(n) * 10,
+	}
+	var b value.ObjectBuilder
+	d.users.Begin()
+	for i := range d.nUsers {
+		id := "u" + strconv.Itoa(i)
+		b.Add("id", value.String(id))
+		b.Add("name", value.String(fmt.Sprintf("user %d", i)))
+		b.Add("active", value.Bool(r.IntN(2) == 0))
+		b.Add("team", value.Number(float64(r.IntN(100))))
+		d.users.Put(id, b.Build())
+	}
+	d.users.End(false)
+	d.messages.Begin()
+	for i := range n {
+		d.messages.Put(d.message(i, float64(r.IntN(n*10))))
+	}
+	d.messages.End(false)
+	return d
+}
+
+func (d *anchorData) message(i int, ts float64) (string, value.Value) {
+	var b value.ObjectBuilder
+	id := "m" + strconv.Itoa(i)
+	b.Add("id", value.String(id))
+	b.Add("userId", value.String("u"+strconv.Itoa(d.r.IntN(d.nUsers))))
+	b.Add("text", value.String(fmt.Sprintf("message text number %010d", i)))
+	b.Add("ts", value.Number(ts))
+	return id, b.Build()
+}
+
+func (d *anchorData) reader() Reader {
+	return func(name string, fn func(string, value.Value) bool) {
+		if name == "users" {
+			d.users.Range(fn)
+		} else {
+			d.messages.Range(fn)
+		}
+	}
+}
+
+var anchorCache = map[int]*anchorData{}
+
+func anchor(n int) *anchorData {
+	if d := anchorCache[n]; d != nil {
+		return d
+	}
+	clear(anchorCache) // keep one size in memory
+	d := newAnchorData(n)
+	anchorCache[n] = d
+	return d
+}
+
+var anchorSizes = []int{10_000, 100_000, 1_000_000}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return strconv.Itoa(n/1_000_000) + "M"
+	case n >= 1000:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+// BenchmarkQueryFirstResult measures compiling a query and computing its
+// first result over n messages and n/10 users.
+func BenchmarkQueryFirstResult(b *testing.B) {
+	for _, n := range anchorSizes {
+		for _, q := range anchorQueries {
+			b.Run(fmt.Sprintf("%s/n=%s", q.name, sizeName(n)), func(b *testing.B) {
+				d := anchor(n)
+				iq := mustQuery(b, q.json)
+				b.ResetTimer()
+				for b.Loop() {
+					lq, err := Compile(iq, Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					lq.Load(d.reader())
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkQueryChange measures one change to the collections reaching all
+// four anchor queries (live at once), for the kinds of change section g
+// measures: insert a message (it enters Q4's top 50), toggle a user's
+// active flag, delete the newest message (inside Q4's top 50) and delete a
+// random message.
+func BenchmarkQueryChange(b *testing.B) {
+	for _, n := range anchorSizes {
+		for _, kind := range []string{"insert", "toggle", "deleteTop", "deleteRandom"} {
+			b.Run(fmt.Sprintf("%s/n=%s", kind, sizeName(n)), func(b *testing.B) {
+				d := anchor(n)
+				var lqs []*LiveQuery
+				for _, q := range anchorQueries {
+					lq, err := Compile(mustQuery(b, q.json), Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					lq.Load(d.reader())
+					lqs = append(lqs, lq)
+				}
+				apply := func(name string, ch []collection.Change) {
+					for _, lq := range lqs {
+						lq.Apply(name, ch)
+					}
+				}
+				insert := func() string {
+					d.ts++
+					id, v := d.message(d.next, d.ts)
+					d.next++
+					d.messages.Begin()
+					d.messages.Put(id, v)
+					apply("messages", d.messages.End(true))
+					return id
+				}
+				remove := func(id string) {
+					d.messages.Begin()
+					d.messages.Remove(id)
+					apply("messages", d.messages.End(true))
+				}
+				switch kind {
+				case "insert":
+					for b.Loop() {
+						insert()
+					}
+				case "toggle":
+					for b.Loop() {
+						id := "u" + strconv.Itoa(d.r.IntN(d.nUsers))
+						old, _ := d.users.Get(id)
+						a, _ := old.Get("active").BoolVal()
+						d.users.Begin()
+						d.users.Put(id, value.With(old, "active", value.Bool(!a)))
+						apply("users", d.users.End(true))
+					}
+				case "deleteTop":
+					// Insert outside the timer, delete inside: the deleted
+					// row is always the newest, in Q4's window.
+					for b.Loop() {
+						b.StopTimer()
+						id := insert()
+						b.StartTimer()
+						remove(id)
+					}
+				case "deleteRandom":
+					for b.Loop() {
+						b.StopTimer()
+						id := "m" + strconv.Itoa(d.r.IntN(n))
+						if !d.messages.Has(id) {
+							b.StartTimer()
+							continue
+						}
+						b.StartTimer()
+						remove(id)
+						// Put it back, so the sizes stay n.
+						b.StopTimer()
+						i, _ := strconv.Atoi(id[1:])
+						d.messages.Begin()
+						d.messages.Put(d.message(i, float64(d.r.IntN(n*10))))
+						apply("messages", d.messages.End(true))
+						b.StartTimer()
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package query
+
+import "github.com/streamdb/streamdb/core/ivm"
+
+// sink receives the batches a graph node produces.
+type sink interface{ push(b ivm.Batch) }
+
+// outlet is a graph node whose output goes to a sink set after it is
+// built (graphs are compiled from the sources towards the result).
+type outlet interface{ setNext(s sink) }
+
+// leaf is where one source alias reads a collection: it turns the
+// collection's changes into row deltas.
+type leaf struct {
+	collection string
+	next       sink
+}
+
+func (l *leaf) setNext(s sink) { l.next = s }
+
+// stage runs one unary operator.
+type stage struct {
+	fn   func(ivm.Batch) ivm.Batch
+	next sink
+}
+
+func (s *stage) setNext(n sink) { s.next = n }
+
+func (s *stage) push(b ivm.Batch) {
+	if out := s.fn(b); len(out) > 0 {
+		s.next.push(out)
+	}
+}
+
+// joinNode feeds a join from its two inputs.
+type joinNode struct {
+	j    *ivm.Join
+	next sink
+}
+
+func (n *joinNode) setNext(s sink) { n.next = s }
+
+// joinSide is the sink of one input of a join.
+type joinSide struct {
+	n     *joinNode
+	right bool
+}
+
+func (s joinSide) push(b ivm.Batch) {
+	var out ivm.Batch
+	if s.right {
+		out = s.n.j.PushRight(b)
+	} else {
+		out = s.n.j.PushLeft(b)
+	}
+	if len(out) > 0 {
+		s.n.next.push(out)
+	}
+}
+
+// collector gathers what reaches the result during one step, so that the
+// output stage sees the step as one batch however many leaves it fed.
+type collector struct{ buf ivm.Batch }
+
+func (c *collector) push(b ivm.Batch) { c.buf = append(c.buf, b...) }

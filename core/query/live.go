@@ -1,0 +1,132 @@
+// Package query compiles live queries (core/ir) into incremental operator
+// graphs (core/ivm) and runs them over collections: Load gives the first
+// result, and each later batch of collection changes gives the batch of
+// result changes it causes.
+//
+// The semantics are TanStack DB 0.15.2's (see spec/query-semantics.md):
+// evaluation runs from, joins, where, select (or group-by with aggregates
+// and having), distinct, then orderBy with offset and limit. Result keys
+// are the source key for one source, the JSON text of [leftKey, rightKey]
+// for joins, the group's key for group-by, and a key derived from the
+// value for distinct. Without orderBy the result is in key order.
+package query
+
+import (
+	"github.com/streamdb/streamdb/core/collection"
+	"github.com/streamdb/streamdb/core/ivm"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// LiveQuery is a compiled query and its current result. It is not safe for
+// concurrent use: its owner feeds it one batch at a time.
+type LiveQuery struct {
+	leaves      map[string][]*leaf
+	collections []string
+	col         *collector
+	out         *ivm.Output
+	single      bool
+}
+
+// Collections returns the names of the collections the query reads, sorted.
+func (lq *LiveQuery) Collections() []string { return lq.collections }
+
+// SingleResult reports whether the query asked for one row (findOne).
+func (lq *LiveQuery) SingleResult() bool { return lq.single }
+
+// Reader reads every row of a collection, in any order, until fn returns
+// false.
+type Reader func(collection string, fn func(key string, v value.Value) bool)
+
+// Load computes the first result from the current rows of the collections
+// and returns it as insert changes in result order.
+func (lq *LiveQuery) Load(read Reader) []ivm.Change {
+	for _, name := range lq.collections {
+		var rows ivm.Batch
+		read(name, func(key string, v value.Value) bool {
+			rows = append(rows, ivm.Delta{Row: &ivm.Row{Key: value.String(key), Vals: []value.Value{v}}, Mult: 1})
+			return true
+		})
+		if len(rows) == 0 {
+			continue
+		}
+		for _, l := range lq.leaves[name] {
+			l.next.push(rows)
+		}
+	}
+	return lq.flush()
+}
+
+// Apply feeds one committed batch of changes of one collection through the
+// graph and returns the result changes it causes (nil when the result did
+// not change).
+func (lq *LiveQuery) Apply(name string, changes []collection.Change) []ivm.Change {
+	leaves := lq.leaves[name]
+	if len(leaves) == 0 || len(changes) == 0 {
+		return nil
+	}
+	b := deltas(changes)
+	for _, l := range leaves {
+		l.next.push(b)
+	}
+	return lq.flush()
+}
+
+// ApplyAll feeds one atomic step that changed several collections (a
+// stream batch, or a transaction) and returns its result changes as one
+// batch.
+func (lq *LiveQuery) ApplyAll(changes map[string][]collection.Change) []ivm.Change {
+	for _, name := range lq.collections {
+		ch := changes[name]
+		if len(ch) == 0 {
+			continue
+		}
+		b := deltas(ch)
+		for _, l := range lq.leaves[name] {
+			l.next.push(b)
+		}
+	}
+	return lq.flush()
+}
+
+func (lq *LiveQuery) flush() []ivm.Change {
+	if len(lq.col.buf) == 0 {
+		return nil
+	}
+	b := lq.col.buf
+	lq.col.buf = nil
+	return lq.out.Push(b)
+}
+
+// deltas turns a collection's changes into row deltas: an update is the
+// removal of the previous row and the addition of the new one.
+func deltas(changes []collection.Change) ivm.Batch {
+	b := make(ivm.Batch, 0, len(changes)+len(changes)/2)
+	for _, c := range changes {
+		k := value.String(c.Key)
+		switch c.Type {
+		case collection.Insert:
+			b = append(b, ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Value}}, Mult: 1})
+		case collection.Update:
+			b = append(b,
+				ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Previous}}, Mult: -1},
+				ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Value}}, Mult: 1})
+		case collection.Delete:
+			b = append(b, ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Value}}, Mult: -1})
+		}
+	}
+	return b
+}
+
+// Len returns the number of rows in the result.
+func (lq *LiveQuery) Len() int { return lq.out.Len() }
+
+// Get returns the result row with key k.
+func (lq *LiveQuery) Get(k value.Value) (value.Value, bool) { return lq.out.Get(k) }
+
+// Range calls fn for every result row in result order until fn returns
+// false.
+func (lq *LiveQuery) Range(fn func(key, v value.Value) bool) { lq.out.Range(fn) }
+
+// Rank returns the position of the row with key k in the result order, or
+// -1.
+func (lq *LiveQuery) Rank(k value.Value) int { return lq.out.Rank(k) }
