@@ -25,7 +25,7 @@ WASMBROWSERTEST_VERSION := v0.11.0
 # Fuzz targets run for FUZZTIME each by `make test`, as pkg:FuncName, e.g.
 #   FUZZ_TARGETS += ./core/stream:FuzzSSE
 # Add yours here when you add a fuzz function.
-FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/jsonscan:FuzzFieldIter ./core/jsonscan:FuzzSplitItems ./core/stream:FuzzSSEParser ./core/stream:FuzzSSEReader ./core/stream:FuzzOffset ./core/stream:FuzzHeaders ./core/value:FuzzParse ./core/value:FuzzEqualHash ./core/value:FuzzParseRow ./core/state:FuzzDecode ./core/ir:FuzzParse
+FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/jsonscan:FuzzFieldIter ./core/jsonscan:FuzzSplitItems ./core/stream:FuzzSSEParser ./core/stream:FuzzSSEReader ./core/stream:FuzzOffset ./core/stream:FuzzHeaders ./core/value:FuzzParse ./core/value:FuzzEqualHash ./core/value:FuzzParseRow ./core/state:FuzzDecode ./core/ir:FuzzParse ./core/expr:FuzzEval ./core/collate:FuzzCompare ./core/query:FuzzQuery
 # A count, not a duration: Go 1.26's fuzz coordinator can fail a run with a
 # bare "context deadline exceeded" when a duration ends while a worker is
 # busy (golang/go#75804, fixed in Go 1.27). A count has no deadline.
@@ -63,7 +63,7 @@ JS_ENV = env -i \
 # Any other package that fails to build for js/wasm fails `make test`.
 js_test_pkgs = GOOS=js GOARCH=wasm $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...
 
-.PHONY: all deps build check-wasm-deps test vet test-native test-js fuzz bench bench-wasm demo clean conformance
+.PHONY: all deps build check-wasm-deps test vet test-native test-js test-queries fuzz fuzz-queries bench bench-wasm demo clean conformance
 
 all: build
 
@@ -113,7 +113,7 @@ check-wasm-deps:
 
 # Each step prints how long it took.
 test: deps
-	@for step in vet test-native test-js fuzz; do \
+	@for step in vet test-native test-js test-queries fuzz; do \
 		start=$$(date +%s); \
 		$(MAKE) --no-print-directory $$step; \
 		echo "== $$step: ok in $$(( $$(date +%s) - start )) s"; \
@@ -135,6 +135,24 @@ test-js: deps
 	if [ -z "$$pkgs" ]; then echo "no packages with tests for js/wasm"; exit 0; fi; \
 	echo $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs; \
 	$(JS_ENV) $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs
+
+# Differential query tests: random collections, queries and changes run
+# through @tanstack/db 0.15.2 and through our engine (a native Go program
+# speaking JSON lines, internal/querydiff/engine), compared after every step.
+# `make test` runs a fixed seed; `make fuzz-queries SEED=<n> N=<queries>`
+# runs longer (SEED defaults to the time) and ends with "N passed, M failed".
+QUERY_SEED ?= 1
+QUERY_N ?= 300
+test-queries: deps
+	@echo "== differential queries against @tanstack/db (seed $(QUERY_SEED), $(QUERY_N) queries)"
+	$(GO) build -o $(TOOLS)/querydiff-engine ./internal/querydiff/engine
+	$(NODE) internal/querydiff/harness.mjs --seed=$(QUERY_SEED) --queries=$(QUERY_N) --engine=$(TOOLS)/querydiff-engine
+
+SEED ?= $(shell date +%s)
+N ?= 1000
+fuzz-queries: deps
+	$(GO) build -o $(TOOLS)/querydiff-engine ./internal/querydiff/engine
+	$(NODE) internal/querydiff/harness.mjs --seed=$(SEED) --queries=$(N) --engine=$(TOOLS)/querydiff-engine
 
 fuzz:
 	@echo "== go test -fuzz ($(FUZZTIME) per target)"
