@@ -48,6 +48,8 @@ type bridge struct {
 
 	// streams is the state of the Durable Streams exports.
 	streams *streamAPI
+	// dbs is the state of the StreamDB exports.
+	dbs *dbAPI
 }
 
 // newBridge builds the API object. Exports are added by the caller with

@@ -77,6 +77,10 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 	if err == nil {
 		err = b.streams.register()
 	}
+	if err == nil {
+		b.dbs = &dbAPI{b: b}
+		err = b.dbs.register()
+	}
 	if err != nil {
 		b.shutdown()
 		return nil, err

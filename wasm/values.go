@@ -9,6 +9,9 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 )
 
@@ -60,6 +63,10 @@ func describe(v safejs.Value) string {
 // abort gives one named "AbortError" whose cause is signal.reason; a bad
 // argument gives a TypeError.
 func (b *bridge) errorValue(err error) safejs.Value {
+	var je *jsError
+	if errors.As(err, &je) {
+		return je.v // a JS error passes through unchanged
+	}
 	ctor := b.errorCtor
 	var ae *argError
 	if errors.As(err, &ae) {
@@ -83,8 +90,60 @@ func (b *bridge) errorValue(err error) safejs.Value {
 		_ = e.Set("status", se.Status)
 		_ = e.Set("url", se.URL)
 		_ = e.Set("offset", se.Offset)
+	default:
+		setCoreError(e, err)
 	}
 	return e
+}
+
+// dbErrorCodes names the database's sentinel errors for JS.
+var dbErrorCodes = []struct {
+	err  error
+	code string
+}{
+	{db.ErrDuplicateKey, "DUPLICATE_KEY"},
+	{db.ErrKeyNotFound, "KEY_NOT_FOUND"},
+	{db.ErrNoKey, "NO_KEY"},
+	{db.ErrNotObject, "NOT_OBJECT"},
+	{db.ErrTxNotPending, "TX_NOT_PENDING"},
+	{db.ErrClosed, "CLOSED"},
+	{db.ErrTxIDTimeout, "TXID_TIMEOUT"},
+	{db.ErrUnknownCollection, "UNKNOWN_COLLECTION"},
+}
+
+// setCoreError names errors of the core for JS: a query compile error
+// ("QueryCompileError", with clause), an invalid state event
+// ("InvalidEventError", with offset, type, key, operation, txid and
+// reason), an API misuse or a database error ("StreamDBError", with code).
+func setCoreError(e safejs.Value, err error) {
+	var qe *ir.Error
+	var ev *state.Error
+	var ue *usageError
+	switch {
+	case errors.As(err, &qe):
+		_ = e.Set("name", "QueryCompileError")
+		_ = e.Set("clause", qe.Clause)
+		_ = e.Set("reason", qe.Reason)
+	case errors.As(err, &ev):
+		_ = e.Set("name", "InvalidEventError")
+		_ = e.Set("offset", ev.Offset)
+		_ = e.Set("type", ev.Type)
+		_ = e.Set("key", ev.Key)
+		_ = e.Set("operation", ev.Op)
+		_ = e.Set("txid", ev.TxID)
+		_ = e.Set("reason", ev.Reason)
+	case errors.As(err, &ue):
+		_ = e.Set("name", "StreamDBError")
+		_ = e.Set("code", "USAGE")
+	default:
+		for _, c := range dbErrorCodes {
+			if errors.Is(err, c.err) {
+				_ = e.Set("name", "StreamDBError")
+				_ = e.Set("code", c.code)
+				return
+			}
+		}
+	}
 }
 
 // obj is a JS object to build: field names to values that safejs.ValueOf

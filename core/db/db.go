@@ -78,6 +78,9 @@ type Options struct {
 	OnEvent func(*state.Event)
 	// MaxTxIDs bounds the seen-txid memory (DefaultMaxTxIDs when 0).
 	MaxTxIDs int
+	// ReadHeader is sent with every read request of the stream (on top of
+	// the client's headers), e.g. an authorization token.
+	ReadHeader stream.Header
 	// Collator makes the locale collations of live queries' orderBy
 	// (stringSort 'locale', TanStack DB's default). Nil orders strings by
 	// UTF-16 code units; native programs pass core/collate, the browser
@@ -135,8 +138,9 @@ type DB struct {
 
 	pub publisher
 
-	lives   []*Live        // open live queries, in creation order
-	readers map[string]int // collection name → number of live queries reading it
+	lives    []*Live        // open live queries, in creation order
+	readers  map[string]int // collection name → number of live queries reading it
+	watchers []*watcher
 }
 
 // pendingOp is an event waiting to be applied, reduced to what applying
@@ -321,7 +325,7 @@ func (d *DB) consume() {
 	case LiveOff:
 		live = stream.LiveOff
 	}
-	r, err := d.s.Read(d.ctx, stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true})
+	r, err := d.s.Read(d.ctx, stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader})
 	if err != nil {
 		d.stop(err)
 		return
@@ -607,22 +611,29 @@ func (d *DB) apply(p *pendingOp) {
 // endLocked ends the batch on every collection and queues the changes for
 // the subscribers.
 func (d *DB) endLocked() {
-	var step map[string][]Change // for the live queries
-	if len(d.lives) > 0 {
+	var step map[string][]Change // for the live queries and watchers
+	if len(d.lives) > 0 || len(d.watchers) > 0 {
 		step = map[string][]Change{}
 	}
 	for _, c := range d.order {
-		read := step != nil && d.readers[c.Name()] > 0
-		if ch := c.c.End(len(c.subs) > 0 || read); len(ch) > 0 {
+		keep := step != nil && (d.readers[c.Name()] > 0 || d.watchedLocked(c.Name()))
+		if ch := c.c.End(len(c.subs) > 0 || keep); len(ch) > 0 {
 			c.publishLocked(ch)
-			if read {
+			if keep {
 				step[c.Name()] = ch
 			}
 		}
 	}
-	if len(step) > 0 {
-		for _, l := range d.lives {
-			l.applyLocked(step)
+	if len(step) == 0 {
+		return
+	}
+	var queries []QueryChanges
+	for _, l := range d.lives {
+		if out := l.applyLocked(step); len(out) > 0 && len(d.watchers) > 0 {
+			queries = append(queries, QueryChanges{Live: l, Changes: out})
 		}
+	}
+	for _, w := range d.watchers {
+		w.publishLocked(d, step, queries)
 	}
 }

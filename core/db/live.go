@@ -57,17 +57,18 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 	return l, nil
 }
 
-// applyLocked feeds one step's collection changes to the query and queues
-// the result changes for its subscribers.
-func (l *Live) applyLocked(step map[string][]Change) {
+// applyLocked feeds one step's collection changes to the query, queues
+// the result changes for its subscribers and returns them.
+func (l *Live) applyLocked(step map[string][]Change) []QueryChange {
 	out := l.q.ApplyAll(step)
 	if len(out) == 0 {
-		return
+		return nil
 	}
 	for _, s := range l.subs {
 		s := s
 		l.db.pub.push(&s.active, func() { s.fn(out) })
 	}
+	return out
 }
 
 // Subscribe calls fn with every batch of result changes, in order, from the
@@ -127,6 +128,10 @@ func (l *Live) Rows() []value.Value {
 	})
 	return out
 }
+
+// Ordered reports whether the result is in orderBy order (else in key
+// order).
+func (l *Live) Ordered() bool { return l.q.Ordered() }
 
 // SingleResult reports whether the query asked for one row (findOne).
 func (l *Live) SingleResult() bool { return l.q.SingleResult() }

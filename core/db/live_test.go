@@ -182,3 +182,47 @@ func TestLiveQueryErrorsAndClose(t *testing.T) {
 	assert.ErrorIs(t, err, db.ErrClosed)
 	_ = ivm.Insert
 }
+
+// A watcher gets one call per step with the followed collections' changes
+// and every live query's result changes together.
+func TestWatchDeliversWholeSteps(t *testing.T) {
+	s := newJSONStream(t, nil)
+	o := preloaded(t, s)
+	q, err := ir.Parse([]byte(`{"from":{"alias":"m","collection":"messages"},"select":[{"field":"text","expr":{"type":"ref","path":["m","text"]}}]}`))
+	require.NoError(t, err)
+	live, err := o.Query(q)
+	require.NoError(t, err)
+	t.Cleanup(live.Close)
+
+	var mu sync.Mutex
+	var steps []*db.Step
+	setFollow, unwatch := o.Watch([]string{"users"}, func(st *db.Step) {
+		mu.Lock()
+		steps = append(steps, st)
+		mu.Unlock()
+	})
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(steps) }
+
+	post(t, s,
+		ev("user", "1", "insert", `{"id":"1","name":"Kyle"}`),
+		ev("message", "a", "insert", `{"id":"a","userId":"1","text":"hi"}`),
+	)
+	eventually(t, func() bool { return count() == 1 }, "one step")
+	st := steps[0]
+	require.Len(t, st.Collections["users"], 1)
+	assert.Nil(t, st.Collections["messages"], "messages are not followed")
+	require.Len(t, st.Queries, 1)
+	assert.Same(t, live, st.Queries[0].Live)
+	assert.Equal(t, `{"text":"hi"}`, st.Queries[0].Changes[0].Value.JSON())
+
+	// Following nothing: a users-only step is not delivered at all.
+	setFollow(nil)
+	post(t, s, ev("user", "2", "insert", `{"id":"2","name":"Sam"}`))
+	post(t, s, ev("message", "b", "insert", `{"id":"b","userId":"2","text":"yo"}`))
+	eventually(t, func() bool { return count() == 2 }, "the message step")
+	assert.Nil(t, steps[1].Collections)
+	unwatch()
+	post(t, s, ev("message", "c", "insert", `{"id":"c","userId":"2","text":"?"}`))
+	eventually(t, func() bool { return live.Len() == 3 }, "the last message")
+	assert.Equal(t, 2, count(), "nothing after unwatch")
+}

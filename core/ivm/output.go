@@ -37,6 +37,14 @@ type Change struct {
 	Key      value.Value
 	Value    value.Value
 	Previous value.Value
+	// OldRank is the row's position in result order before the batch
+	// (Delete, Update), and Rank its position after the whole batch
+	// (Insert, Update); -1 when not applicable. A mirror of the ordered
+	// result applies a batch by removing the rows with an OldRank from the
+	// highest position down, then inserting the rows with a Rank from the
+	// lowest up (an update of an ordered result is both; in key order an
+	// update stays in place).
+	OldRank, Rank int
 }
 
 // Output is the last stage of a query graph: it turns row deltas into
@@ -48,6 +56,7 @@ type Change struct {
 // the order their keys first appear in the batch.
 type Output struct {
 	val   func(*Row) value.Value
+	order func(a, b *Row) int // nil when keyed
 	tree  *Tree[*outEntry]
 	byKey map[keyID]*outEntry
 	keyed bool // ordered by key: a row's position never changes
@@ -68,6 +77,7 @@ func NewOutput(val func(*Row) value.Value, order func(a, b *Row) int) *Output {
 		o.tree = NewTree(func(a, b *outEntry) int { return CompareKeys(a.row.Key, b.row.Key) })
 	} else {
 		cmp := totalOrder(order)
+		o.order = cmp
 		o.tree = NewTree(func(a, b *outEntry) int { return cmp(a.row, b.row) })
 	}
 	return o
@@ -120,33 +130,59 @@ func (o *Output) Push(in Batch) []Change {
 			nets[i].after, nets[i].present = nil, false
 		}
 	}
+	// Positions before the batch of the rows that leave or may move: all
+	// taken before the tree changes.
+	oldRank := make([]int, len(nets))
+	for i, n := range nets {
+		oldRank[i] = -1
+		if b := n.before; b != nil && (!n.present || (!o.keyed && n.after != b.row)) {
+			oldRank[i], _ = o.tree.Rank(b)
+		}
+	}
 	var out []Change
-	for _, n := range nets {
+	var placed []int // indexes into out of the changes whose new rank is due
+	var entries []*outEntry
+	for i, n := range nets {
 		b := n.before
 		switch {
 		case b == nil && n.present:
 			e := &outEntry{row: n.after, v: o.val(n.after)}
 			o.byKey[n.id] = e
 			o.tree.Insert(e)
-			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v})
+			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v, OldRank: -1})
+			placed, entries = append(placed, len(out)-1), append(entries, e)
 		case b != nil && !n.present:
 			delete(o.byKey, n.id)
 			o.tree.Delete(b)
-			out = append(out, Change{Type: Delete, Key: b.row.Key, Value: b.v})
+			out = append(out, Change{Type: Delete, Key: b.row.Key, Value: b.v, OldRank: oldRank[i], Rank: -1})
 		case b != nil && n.after != b.row:
 			v := o.val(n.after)
+			moved := false
 			if !o.keyed {
+				moved = o.order(b.row, n.after) != 0
 				o.tree.Delete(b)
 			}
 			b.row = n.after
 			if !o.keyed {
 				o.tree.Insert(b)
 			}
-			if !value.Equal(v, b.v) {
+			if !value.Equal(v, b.v) || moved {
+				// A row whose value is unchanged but whose place in the
+				// order changed is reported too, so that a mirror of the
+				// ordered result can move it.
 				prev := b.v
 				b.v = v
-				out = append(out, Change{Type: Update, Key: b.row.Key, Value: v, Previous: prev})
+				out = append(out, Change{Type: Update, Key: b.row.Key, Value: v, Previous: prev, OldRank: oldRank[i]})
+				placed, entries = append(placed, len(out)-1), append(entries, b)
+			} else {
+				b.v = v
 			}
+		}
+	}
+	for j, k := range placed {
+		out[k].Rank, _ = o.tree.Rank(entries[j])
+		if o.keyed && out[k].Type == Update {
+			out[k].OldRank = out[k].Rank // key order: an update never moves
 		}
 	}
 	return out

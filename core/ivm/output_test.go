@@ -26,6 +26,7 @@ func TestOutputModel(t *testing.T) {
 			}
 			o := NewOutput(val, order)
 			model := map[keyID]value.Value{}
+			var mirror []keyID // the result order as a mirror applying ranks keeps it
 			for step := range steps() {
 				b := src.batch()
 				for i, d := range b {
@@ -33,7 +34,9 @@ func TestOutputModel(t *testing.T) {
 					c.Key = rekey(d.Row.Key)
 					b[i].Row = &c
 				}
-				for _, c := range o.Push(b) {
+				changes := o.Push(b)
+				mirror = applyRanks(t, mirror, changes, ordered)
+				for _, c := range changes {
 					id := idOf(c.Key)
 					prev, present := model[id]
 					switch c.Type {
@@ -46,7 +49,9 @@ func TestOutputModel(t *testing.T) {
 						if !present || !value.Equal(prev, c.Previous) {
 							t.Fatalf("step %d: update of %v: previous %v, model %v (present %v)", step, c.Key, c.Previous, prev, present)
 						}
-						if value.Equal(c.Value, c.Previous) {
+						// An ordered result reports a row that only moved
+						// (same value, another place in the order).
+						if value.Equal(c.Value, c.Previous) && !ordered {
 							t.Fatalf("step %d: update of %v that changes nothing", step, c.Key)
 						}
 						model[id] = c.Value
@@ -81,6 +86,9 @@ func TestOutputModel(t *testing.T) {
 					}
 					if g, ok := o.Get(k); !ok || !value.Equal(g, v) {
 						t.Fatalf("step %d: Get(%v) = %v,%v", step, k, g, ok)
+					}
+					if mirror[i] != idOf(k) {
+						t.Fatalf("step %d: the rank mirror has %v at %d, want %v", step, mirror[i], i, k)
 					}
 					if r := o.Rank(k); r != i {
 						t.Fatalf("step %d: Rank(%v) = %d, want %d", step, k, r, i)
@@ -155,4 +163,41 @@ func TestOutputTable(t *testing.T) {
 	if fmt.Sprint(keys) != "[a]" {
 		t.Fatalf("keys %v", keys)
 	}
+}
+
+// applyRanks applies a batch of changes to a mirror of the result order
+// the way the browser shim does: removals (deletes, and updates of an
+// ordered result) from the highest old position down, then insertions from
+// the lowest new position up; updates in key order stay in place.
+func applyRanks(t *testing.T, mirror []keyID, changes []Change, ordered bool) []keyID {
+	t.Helper()
+	var removals []int
+	type ins struct {
+		rank int
+		id   keyID
+	}
+	var inserts []ins
+	for _, c := range changes {
+		switch {
+		case c.Type == Delete:
+			removals = append(removals, c.OldRank)
+		case c.Type == Insert:
+			inserts = append(inserts, ins{c.Rank, idOf(c.Key)})
+		case ordered:
+			removals = append(removals, c.OldRank)
+			inserts = append(inserts, ins{c.Rank, idOf(c.Key)})
+		case c.OldRank != c.Rank:
+			t.Fatalf("an update in key order moved from %d to %d", c.OldRank, c.Rank)
+		}
+	}
+	slices.Sort(removals)
+	for i := len(removals) - 1; i >= 0; i-- {
+		r := removals[i]
+		mirror = slices.Delete(mirror, r, r+1)
+	}
+	slices.SortFunc(inserts, func(a, b ins) int { return a.rank - b.rank })
+	for _, x := range inserts {
+		mirror = slices.Insert(mirror, x.rank, x.id)
+	}
+	return mirror
 }

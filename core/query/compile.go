@@ -45,6 +45,7 @@ func Compile(q *ir.Query, opts Options) (*LiveQuery, error) {
 	p.out.setNext(lq.col)
 	lq.out = ivm.NewOutput(func(r *ivm.Row) value.Value { return r.Sel }, p.order)
 	lq.single = q.FindOne
+	lq.ordered = p.order != nil
 	for name := range lq.leaves {
 		lq.collections = append(lq.collections, name)
 	}

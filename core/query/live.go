@@ -25,10 +25,15 @@ type LiveQuery struct {
 	col         *collector
 	out         *ivm.Output
 	single      bool
+	ordered     bool
 }
 
 // Collections returns the names of the collections the query reads, sorted.
 func (lq *LiveQuery) Collections() []string { return lq.collections }
+
+// Ordered reports whether the result is in orderBy order (else it is in
+// key order, where an update never moves a row).
+func (lq *LiveQuery) Ordered() bool { return lq.ordered }
 
 // SingleResult reports whether the query asked for one row (findOne).
 func (lq *LiveQuery) SingleResult() bool { return lq.single }

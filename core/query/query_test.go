@@ -43,7 +43,7 @@ func result(lq *LiveQuery) []string {
 
 // applyChanges applies result changes to a result held as a map, checking
 // that each change is consistent with what came before.
-func applyChanges(t *testing.T, m map[string]string, ch []ivm.Change) {
+func applyChanges(t *testing.T, m map[string]string, ch []ivm.Change, ordered bool) {
 	t.Helper()
 	for _, c := range ch {
 		id := ivm.KeyID(c.Key)
@@ -55,7 +55,9 @@ func applyChanges(t *testing.T, m map[string]string, ch []ivm.Change) {
 		case ivm.Update:
 			require.True(t, had, "update of absent key %s", id)
 			require.Equal(t, old, c.Previous.String(), "update's previous value of %s", id)
-			require.NotEqual(t, old, c.Value.String(), "update of %s that changes nothing", id)
+			if !ordered { // an ordered result also reports rows that only moved
+				require.NotEqual(t, old, c.Value.String(), "update of %s that changes nothing", id)
+			}
 			m[id] = c.Value.String()
 		case ivm.Delete:
 			require.True(t, had, "delete of absent key %s", id)
@@ -177,10 +179,10 @@ func TestIncrementalMatchesRecompute(t *testing.T) {
 			lq, err := Compile(q, Options{})
 			require.NoError(t, err)
 			feed := map[string]string{}
-			applyChanges(t, feed, lq.Load(d.reader()))
+			applyChanges(t, feed, lq.Load(d.reader()), lq.Ordered())
 			for s := range 150 {
 				name, ch := step(r, d)
-				applyChanges(t, feed, lq.Apply(name, ch))
+				applyChanges(t, feed, lq.Apply(name, ch), lq.Ordered())
 				fresh, err := Compile(q, Options{})
 				require.NoError(t, err)
 				fresh.Load(d.reader())

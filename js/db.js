@@ -1,0 +1,452 @@
+// createStreamDB: a StreamDB over one Durable Stream, computed by the Go
+// module. The JS side holds no rows: reads ask the module, and everything a
+// step changes (collections followed by subscribers, every live query's
+// result) arrives in one JSON string per step.
+import { loadModule } from './wasm.js'
+import { SOURCE } from './query.js'
+import { validateSync } from './schema.js'
+import {
+  StreamDBError,
+  SchemaValidationError,
+  MissingMutationContextError,
+  ClosedError,
+  call,
+  fromModule,
+} from './errors.js'
+import { LiveQuery } from './live.js'
+
+export const mod = await loadModule()
+
+// The transaction an action's onMutate is running in (collection writes
+// join it), or null.
+let ambient = null
+
+const TYPES = { i: 'insert', u: 'update', d: 'delete' }
+
+/** Collection is one collection of a StreamDB, with TanStack DB's read API. */
+export class Collection {
+  #db
+  #name
+  #def
+  #subs = new Set()
+
+  constructor(db, name, def) {
+    this.#db = db
+    this.#name = name
+    this.#def = def
+    this.id = `stream-db:${db.stream.url}:${name}`
+    Object.defineProperty(this, SOURCE, { value: { name, db } })
+  }
+
+  /** The row with this key, or undefined. */
+  get(key) {
+    const s = call(mod, 'collGet', this.#db._h(), this.#name, String(key))
+    return s === undefined ? undefined : JSON.parse(s)
+  }
+  has(key) {
+    return call(mod, 'collHas', this.#db._h(), this.#name, String(key))
+  }
+  get size() {
+    return call(mod, 'collSize', this.#db._h(), this.#name)
+  }
+  #entries() {
+    return JSON.parse(call(mod, 'collRows', this.#db._h(), this.#name))
+  }
+  /** The rows, in key order. */
+  get toArray() {
+    return this.#entries().map((e) => e[1])
+  }
+  /** A new Map from key to row. */
+  get state() {
+    return new Map(this.#entries())
+  }
+  keys() {
+    return this.#entries().map((e) => e[0])[Symbol.iterator]()
+  }
+  values() {
+    return this.toArray[Symbol.iterator]()
+  }
+  entries() {
+    return this.#entries()[Symbol.iterator]()
+  }
+  [Symbol.iterator]() {
+    return this.entries()
+  }
+  forEach(fn) {
+    for (const [k, v] of this.#entries()) fn(v, k, this)
+  }
+  get status() {
+    return this.#db._status()
+  }
+  isReady() {
+    return this.#db._status() === 'ready'
+  }
+  preload() {
+    return this.#db.preload()
+  }
+  async toArrayWhenReady() {
+    await this.#db.preload()
+    return this.toArray
+  }
+  async stateWhenReady() {
+    await this.#db.preload()
+    return this.state
+  }
+
+  /**
+   * subscribeChanges calls fn with every batch of changes
+   * ([{type, key, value, previousValue}]); with includeInitialState the
+   * first call carries the current rows as inserts.
+   */
+  subscribeChanges(fn, { includeInitialState = false } = {}) {
+    if (typeof fn !== 'function') throw new StreamDBError('subscribeChanges: expected a function', { code: 'BAD_ARGUMENT' })
+    this.#subs.add(fn)
+    this.#db._follow()
+    if (includeInitialState) {
+      const rows = this.#entries().map(([key, value]) => ({ type: 'insert', key, value }))
+      if (rows.length > 0) fn(rows)
+    }
+    const unsubscribe = () => {
+      if (this.#subs.delete(fn)) this.#db._follow()
+    }
+    return { unsubscribe }
+  }
+
+  _followed() {
+    return this.#subs.size > 0
+  }
+  _deliver(raw) {
+    const changes = raw.map(([t, key, value, previousValue]) =>
+      t === 'u' ? { type: 'update', key, value, previousValue } : { type: TYPES[t], key, value })
+    for (const fn of [...this.#subs]) fn(changes)
+  }
+
+  #tx(op) {
+    const tx = ambient
+    if (!tx || tx.db !== this.#db) {
+      throw new MissingMutationContextError(
+        `${this.#name}.${op}: collections change only inside an action's onMutate (define actions in createStreamDB)`,
+      )
+    }
+    return tx
+  }
+  #validate(value, op) {
+    const { value: out, issues } = validateSync(this.#def.schema, value)
+    if (issues.length > 0) {
+      throw new SchemaValidationError(
+        `${op === 'insert' ? 'Insert' : 'Update'} validation failed for ${this.#name}: ${issues.map((i) => i.message).join(', ')}`,
+        { issues },
+      )
+    }
+    return out
+  }
+
+  /** insert adds rows optimistically (inside an action's onMutate). */
+  insert(data) {
+    const tx = this.#tx('insert')
+    for (const row of Array.isArray(data) ? data : [data]) {
+      const v = this.#validate(row, 'insert')
+      call(mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#name, '', JSON.stringify(v))
+    }
+    return tx
+  }
+
+  /**
+   * update changes rows optimistically: update(key, draft => { draft.x = 1 })
+   * or update([keys], drafts => ...). Only the changed top-level fields are
+   * written.
+   */
+  update(keys, configOrFn, maybeFn) {
+    const tx = this.#tx('update')
+    const fn = typeof configOrFn === 'function' ? configOrFn : maybeFn
+    if (typeof fn !== 'function') throw new StreamDBError('update: expected a callback that changes a draft', { code: 'BAD_ARGUMENT' })
+    const many = Array.isArray(keys)
+    const list = many ? keys : [keys]
+    const originals = list.map((k) => {
+      const row = this.get(k)
+      if (row === undefined) {
+        throw new StreamDBError(`update: no row with key ${JSON.stringify(String(k))} in ${this.#name}`, { code: 'KEY_NOT_FOUND' })
+      }
+      return row
+    })
+    const drafts = originals.map((r) => structuredClone(r))
+    fn(many ? drafts : drafts[0])
+    list.forEach((k, i) => {
+      const before = originals[i]
+      const after = drafts[i]
+      const changes = {}
+      for (const [f, v] of Object.entries(after)) {
+        if (JSON.stringify(v) !== JSON.stringify(before[f])) changes[f] = v
+      }
+      if (Object.keys(changes).length === 0) return
+      this.#validate(after, 'update')
+      call(mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#name, String(k), JSON.stringify(changes))
+    })
+    return tx
+  }
+
+  /** delete removes rows optimistically. */
+  delete(keys) {
+    const tx = this.#tx('delete')
+    for (const k of Array.isArray(keys) ? keys : [keys]) {
+      call(mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#name, String(k))
+    }
+    return tx
+  }
+}
+
+/**
+ * Transaction is an optimistic action's transaction: its changes are
+ * visible at once; isPersisted.promise settles when mutationFn does (and
+ * the changes are rolled back when it fails).
+ */
+export class Transaction {
+  #db
+  #state = 'pending'
+  #mutations = []
+  constructor(db, id) {
+    this.#db = db
+    this.id = id
+    let resolve, reject
+    const promise = new Promise((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    promise.catch(() => {}) // a rejection nobody awaits is not an unhandled error
+    this.isPersisted = { promise, resolve, reject }
+    this.error = undefined
+  }
+  get state() {
+    return this.#state
+  }
+  get mutations() {
+    return this.#mutations
+  }
+  _refresh() {
+    try {
+      const info = JSON.parse(call(mod, 'txInfo', this.#db._h(), this.id))
+      this.#state = info.state
+      this.#mutations = info.mutations
+    } catch {
+      // settled and forgotten by the module: keep the last state
+    }
+  }
+  _settle(err) {
+    this.#state = err === undefined ? 'completed' : 'failed'
+    if (err === undefined) this.isPersisted.resolve(this)
+    else {
+      this.error = err
+      this.isPersisted.reject(err)
+    }
+  }
+  /** rollback undoes a pending transaction. */
+  rollback() {
+    call(mod, 'txRollback', this.#db._h(), this.id)
+    this._settle(new StreamDBError('transaction rolled back', { code: 'ROLLED_BACK' }))
+  }
+}
+
+/**
+ * createStreamDB connects collection definitions (createStateSchema) to a
+ * Durable Stream. Nothing is read until preload().
+ */
+export function createStreamDB(options = {}) {
+  return new StreamDB(options)
+}
+
+class StreamDB {
+  #h
+  #closed = false
+  #ready = false
+  #error = undefined
+  #preloading
+  #queries = new Map()
+  #following = ''
+
+  constructor({ streamOptions, stream, state, actions, live = true, onError, onProgress } = {}) {
+    const so = stream ?? streamOptions
+    if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
+    if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
+    if (!state || typeof state !== 'object') throw new StreamDBError('createStreamDB requires state (createStateSchema(...))', { code: 'BAD_ARGUMENT' })
+    const url = new URL(String(so.url), globalThis.location?.href).href
+    const headers = resolveHeaders(so.headers)
+    const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : null
+    if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll' or 'sse', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
+    this.stream = {
+      url,
+      append: async (data, opts = {}) => {
+        if (this.#closed) throw new ClosedError()
+        const body = typeof data === 'string' || data instanceof Uint8Array ? data : JSON.stringify(data)
+        try {
+          return await mod.append(url, body, { contentType: 'application/json', headers: { ...headers, ...resolveHeaders(opts.headers) } })
+        } catch (e) {
+          throw fromModule(e)
+        }
+      },
+    }
+    const config = {
+      url,
+      headers,
+      live: liveMode,
+      collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
+    }
+    this.#h = call(
+      mod,
+      'dbOpen',
+      JSON.stringify(config),
+      (json) => this.#step(json),
+      (err) => {
+        const e = fromModule(err)
+        if (onError) onError(e)
+        else console.warn('StreamDB:', e)
+      },
+      (json) => {
+        const p = JSON.parse(json)
+        if (p.ready && !this.#ready) this.#markReady()
+        onProgress?.(p)
+      },
+    )
+    const collections = Object.create(null)
+    for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
+    Object.defineProperty(this, 'collections', { value: Object.freeze(collections), enumerable: true })
+    this.utils = {
+      awaitTxId: async (txid, timeout = 5000) => {
+        try {
+          await mod.awaitTxId(this._h(), String(txid), timeout)
+        } catch (e) {
+          const err = fromModule(e)
+          if (err.code === 'TXID_TIMEOUT') throw new StreamDBError(`Timeout waiting for txid: ${txid}`, { code: 'TXID_TIMEOUT', txid })
+          throw err
+        }
+      },
+    }
+    if (actions) {
+      const defs = actions({ db: this, stream: this.stream })
+      const out = {}
+      for (const [name, a] of Object.entries(defs ?? {})) out[name] = (params) => this.#runAction(name, a, params)
+      this.actions = out
+    }
+  }
+
+  _h() {
+    if (this.#closed) throw new ClosedError()
+    return this.#h
+  }
+  _status() {
+    if (this.#closed) return 'cleaned-up'
+    if (this.#error) return 'error'
+    return this.#ready ? 'ready' : 'loading'
+  }
+
+  /** The offset of the last batch read ("-1" before preload). */
+  get offset() {
+    return this.#closed ? this._lastOffset ?? '-1' : (this._lastOffset = call(mod, 'dbOffset', this.#h))
+  }
+
+  /** preload reads the stream up to its current end; it then follows it live. */
+  preload() {
+    if (this.#closed) return Promise.reject(new ClosedError())
+    return (this.#preloading ??= mod.dbPreload(this.#h).then(
+      () => this.#markReady(),
+      (e) => {
+        this.#preloading = undefined
+        const err = fromModule(e)
+        if (err.code !== 'CLOSED') this.#error = err
+        throw err
+      },
+    ))
+  }
+
+  #markReady() {
+    if (this.#ready) return
+    this.#ready = true
+    for (const q of this.#queries.values()) q._ready()
+  }
+
+  /** close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. */
+  close() {
+    if (this.#closed) return
+    try {
+      this._lastOffset = call(mod, 'dbOffset', this.#h)
+    } catch {
+      // keep the last one
+    }
+    call(mod, 'dbClose', this.#h)
+    this.#closed = true
+    for (const q of [...this.#queries.values()]) q._closed()
+    this.#queries.clear()
+  }
+
+  _follow() {
+    const names = Object.entries(this.collections).filter(([, c]) => c._followed()).map(([n]) => n)
+    const key = JSON.stringify(names)
+    if (key === this.#following || this.#closed) return
+    this.#following = key
+    call(mod, 'dbFollow', this.#h, key)
+  }
+
+  _openQuery(ir) {
+    const r = JSON.parse(call(mod, 'queryOpen', this._h(), JSON.stringify(ir)))
+    return r
+  }
+  _register(id, q) {
+    this.#queries.set(id, q)
+  }
+  _closeQuery(id) {
+    this.#queries.delete(id)
+    if (!this.#closed) call(mod, 'queryClose', this.#h, id)
+  }
+
+  #step(json) {
+    const s = JSON.parse(json)
+    for (const [name, changes] of Object.entries(s.c)) this.collections[name]?._deliver(changes)
+    for (const [id, changes] of s.q) this.#queries.get(id)?._apply(changes)
+  }
+
+  #runAction(name, a, params) {
+    if (this.#closed) throw new ClosedError()
+    const id = call(mod, 'txBegin', this.#h, {})
+    const tx = new Transaction(this, id)
+    const prev = ambient
+    ambient = { db: this, id }
+    try {
+      const r = a.onMutate?.(params)
+      if (r && typeof r.then === 'function') {
+        throw new StreamDBError(`action ${name}: onMutate must be synchronous (it returned a Promise)`, { code: 'ONMUTATE_ASYNC' })
+      }
+    } catch (e) {
+      ambient = prev
+      try {
+        call(mod, 'txRollback', this.#h, id)
+      } catch {
+        // nothing to undo
+      }
+      throw e
+    }
+    ambient = prev
+    tx._refresh()
+    const persist = () => {
+      try {
+        return Promise.resolve(a.mutationFn?.(params, { transaction: tx }))
+      } catch (e) {
+        return Promise.reject(e)
+      }
+    }
+    mod.txCommit(this.#h, id, persist).then(
+      () => tx._settle(undefined),
+      (e) => tx._settle(fromModule(e)),
+    )
+    return tx
+  }
+}
+
+function resolveHeaders(h) {
+  const out = {}
+  for (const [k, v] of Object.entries(h ?? {})) {
+    const s = typeof v === 'function' ? v() : v
+    if (s !== undefined && s !== null) out[k] = String(s)
+  }
+  return out
+}
+
+export { LiveQuery }

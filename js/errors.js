@@ -1,0 +1,95 @@
+// Error classes. Every error StreamDB throws or rejects with is an instance
+// of StreamDBError (except errors thrown by user code, such as a
+// mutationFn's, which pass through unchanged).
+
+/** StreamDBError is the base class; `code` names the problem. */
+export class StreamDBError extends Error {
+  constructor(message, { code = 'STREAMDB', cause, ...props } = {}) {
+    super(message, cause === undefined ? undefined : { cause })
+    this.name = 'StreamDBError'
+    this.code = code
+    Object.assign(this, props)
+  }
+}
+
+/** QueryCompileError: the engine rejected a query; `clause` names the part at fault. */
+export class QueryCompileError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'QUERY_COMPILE', ...props })
+    this.name = 'QueryCompileError'
+  }
+}
+
+/** InvalidEventError: a state event on the stream was malformed; it was skipped. */
+export class InvalidEventError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'INVALID_EVENT', ...props })
+    this.name = 'InvalidEventError'
+  }
+}
+
+/** SchemaValidationError: a value failed its collection's Standard Schema. */
+export class SchemaValidationError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'SCHEMA_VALIDATION', ...props })
+    this.name = 'SchemaValidationError'
+  }
+}
+
+/** StreamError: a Durable Streams request failed (status, url, offset). */
+export class StreamError extends StreamDBError {
+  constructor(message, props) {
+    super(message, props)
+    this.name = 'StreamError'
+  }
+}
+
+/** MissingMutationContextError: insert/update/delete outside an action's onMutate. */
+export class MissingMutationContextError extends StreamDBError {
+  constructor(message) {
+    super(message, { code: 'NO_TRANSACTION' })
+    this.name = 'MissingMutationContextError'
+  }
+}
+
+/** ClosedError: the StreamDB was closed (message "StreamDB closed", as the reference). */
+export class ClosedError extends StreamDBError {
+  constructor(message = 'StreamDB closed') {
+    super(message, { code: 'CLOSED' })
+    this.name = 'ClosedError'
+  }
+}
+
+const keep = ['clause', 'reason', 'offset', 'type', 'key', 'operation', 'txid', 'status', 'url']
+
+/**
+ * fromModule turns an Error made by the Go module (name and properties set
+ * there) into an instance of the matching class. Anything else is returned
+ * as is.
+ */
+export function fromModule(e) {
+  if (!(e instanceof Error) || e instanceof StreamDBError) return e
+  const props = {}
+  for (const k of keep) if (e[k] !== undefined && e[k] !== '') props[k] = e[k]
+  switch (e.name) {
+    case 'QueryCompileError':
+      return new QueryCompileError(e.message, props)
+    case 'InvalidEventError':
+      return new InvalidEventError(e.message, props)
+    case 'StreamError':
+      return new StreamError(e.message, { code: e.code, ...props })
+    case 'StreamDBError':
+      if (e.code === 'CLOSED') return new ClosedError(e.message)
+      return new StreamDBError(e.message, { code: e.code, ...props })
+    case 'TypeError':
+      return new StreamDBError(e.message, { code: 'BAD_ARGUMENT' })
+  }
+  return e
+}
+
+/** call invokes a synchronous module export and throws what it returns as an error. */
+export function call(mod, name, ...args) {
+  const r = mod[name](...args)
+  if (r instanceof Error) throw fromModule(r)
+  return r
+}

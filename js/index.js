@@ -1,0 +1,25 @@
+// @streamdb/streamdb: a reactive client database for Durable Streams,
+// computed by a Go core compiled to WebAssembly.
+//
+// The module loads the wasm once (top-level await), so that
+// createStreamDB and every read are synchronous, as in the reference.
+export { createStateSchema } from './schema.js'
+export { createStreamDB, Collection, Transaction } from './db.js'
+export { liveQuery, LiveQuery } from './live.js'
+export {
+  Query,
+  QueryBuilderError,
+  buildQuery,
+  eq, gt, gte, lt, lte, and, or, not, inArray, like, ilike, isNull, isUndefined,
+  upper, lower, length, concat, coalesce, add, subtract, multiply, divide, caseWhen,
+  count, sum, avg, min, max, toArray, materialize,
+} from './query.js'
+export {
+  StreamDBError,
+  QueryCompileError,
+  InvalidEventError,
+  SchemaValidationError,
+  StreamError,
+  MissingMutationContextError,
+  ClosedError,
+} from './errors.js'

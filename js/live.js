@@ -1,0 +1,172 @@
+// Live queries: a query's result kept up to date by the Go engine. The JS
+// side mirrors the result (an array in result order and a Map by key),
+// applying the changes of each step.
+import { buildQuery, toIR } from './query.js'
+import { StreamDBError } from './errors.js'
+
+const TYPES = { i: 'insert', u: 'update', d: 'delete' }
+
+/**
+ * LiveQuery is the live result of one query. data is the array of result
+ * rows (a new array after each change), or the single row (or undefined)
+ * for findOne queries; state is a Map from result key to row.
+ */
+export class LiveQuery {
+  #db
+  #id
+  #keys = []
+  #rows = []
+  #map = new Map()
+  #data
+  #subs = new Set()
+  #changeSubs = new Set()
+  #status
+  #disposed = false
+
+  constructor(db, ir) {
+    this.#db = db
+    const r = db._openQuery(ir)
+    this.#id = r.id
+    this.single = r.single
+    this.ordered = r.ordered
+    for (const [k, v] of r.rows) {
+      const key = JSON.parse(k)
+      this.#keys.push(key)
+      this.#rows.push(v)
+      this.#map.set(key, v)
+    }
+    this.#status = db._status() === 'ready' ? 'ready' : 'loading'
+    db._register(this.#id, this)
+    this.#snapshot()
+  }
+
+  #snapshot() {
+    this.#data = this.single ? this.#rows[0] : this.#rows.slice()
+  }
+
+  /** The result: rows in order, or one row (or undefined) for findOne. */
+  get data() {
+    return this.#data
+  }
+  /** A Map from result key to row. */
+  get state() {
+    return new Map(this.#map)
+  }
+  get size() {
+    return this.#rows.length
+  }
+  get(key) {
+    return this.#map.get(key)
+  }
+  get toArray() {
+    return this.#rows.slice()
+  }
+  /** 'loading' until the StreamDB has preloaded, then 'ready'; 'cleaned-up' once disposed. */
+  get status() {
+    return this.#status
+  }
+  get isReady() {
+    return this.#status === 'ready'
+  }
+
+  /** subscribe calls fn (with the step's changes) after every change of the result. */
+  subscribe(fn) {
+    this.#subs.add(fn)
+    return () => this.#subs.delete(fn)
+  }
+
+  /** subscribeChanges is the collection-style change feed of the result. */
+  subscribeChanges(fn, { includeInitialState = false } = {}) {
+    this.#changeSubs.add(fn)
+    if (includeInitialState && this.#rows.length > 0) {
+      fn(this.#keys.map((key, i) => ({ type: 'insert', key, value: this.#rows[i] })))
+    }
+    return { unsubscribe: () => this.#changeSubs.delete(fn) }
+  }
+
+  /** dispose stops the query; its last result stays readable. */
+  dispose() {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.#status = 'cleaned-up'
+    this.#db._closeQuery(this.#id)
+    this.#notify([])
+    this.#subs.clear()
+    this.#changeSubs.clear()
+  }
+
+  _ready() {
+    if (this.#status === 'loading') {
+      this.#status = 'ready'
+      this.#notify([])
+    }
+  }
+  _closed() {
+    this.#disposed = true
+    this.#status = 'cleaned-up'
+    this.#notify([])
+  }
+
+  // _apply applies one step's changes: [type, keyJSON, value, previous,
+  // oldRank, rank]. Removals go first, from the highest old position down;
+  // then insertions from the lowest new position up; then in-place updates.
+  _apply(raw) {
+    const changes = []
+    const removals = []
+    const inserts = []
+    const inPlace = []
+    for (const [t, k, value, previous, oldRank, rank] of raw) {
+      const key = JSON.parse(k)
+      if (t === 'd') {
+        removals.push(oldRank)
+        this.#map.delete(key)
+        changes.push({ type: 'delete', key, value })
+      } else if (t === 'i') {
+        inserts.push([rank, key, value])
+        this.#map.set(key, value)
+        changes.push({ type: 'insert', key, value })
+      } else {
+        // With orderBy an update can move the row: take it out and put it
+        // back. In key order it stays where it is.
+        if (this.ordered || oldRank !== rank) {
+          removals.push(oldRank)
+          inserts.push([rank, key, value])
+        } else inPlace.push([rank, value])
+        this.#map.set(key, value)
+        changes.push({ type: 'update', key, value, previousValue: previous })
+      }
+    }
+    removals.sort((a, b) => b - a)
+    for (const r of removals) {
+      this.#keys.splice(r, 1)
+      this.#rows.splice(r, 1)
+    }
+    inserts.sort((a, b) => a[0] - b[0])
+    for (const [r, key, value] of inserts) {
+      this.#keys.splice(r, 0, key)
+      this.#rows.splice(r, 0, value)
+    }
+    for (const [r, value] of inPlace) this.#rows[r] = value
+    this.#snapshot()
+    for (const fn of [...this.#changeSubs]) fn(changes)
+    this.#notify(changes)
+  }
+
+  #notify(changes) {
+    for (const fn of [...this.#subs]) fn(changes)
+  }
+}
+
+/**
+ * liveQuery runs a query (built with the query builder, as TanStack DB's
+ * useLiveQuery takes it) live: liveQuery(q => q.from({u: db.collections.users})...).
+ * It returns null when the function returns null or undefined (a disabled
+ * query).
+ */
+export function liveQuery(fnOrQuery) {
+  const q = buildQuery(fnOrQuery)
+  if (q === null) return null
+  const { ir, db } = toIR(q)
+  if (!db) throw new StreamDBError('liveQuery: the query reads no StreamDB collection', { code: 'BAD_ARGUMENT' })
+  return new LiveQuery(db, ir)
+}
