@@ -263,7 +263,7 @@ class StreamDB {
   #queries = new Map()
   #following = ''
 
-  constructor({ streamOptions, stream, state, actions, live = true, onError, onProgress } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -305,6 +305,17 @@ class StreamDB {
         if (p.ready && !this.#ready) this.#markReady()
         onProgress?.(p)
       },
+      onEvent || onBatch
+        ? (json) => {
+            const batch = JSON.parse(json)
+            if (onEvent) {
+              for (const item of batch.items) {
+                if (item && typeof item === 'object' && item.headers && typeof item.headers.operation === 'string') onEvent(item)
+              }
+            }
+            onBatch?.(batch)
+          }
+        : undefined,
     )
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)

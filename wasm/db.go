@@ -180,12 +180,15 @@ func parseOpenConfig(s string) openConfig {
 	return c
 }
 
-// open: dbOpen(configJSON, onStep, onError, onProgress) → handle.
+// open: dbOpen(configJSON, onStep, onError, onProgress, onBatch) → handle.
+// onBatch, when given, gets every batch read as JSON
+// {"offset", "upToDate", "items": [...]} (the shim's onEvent and onBatch).
 func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	c := parseOpenConfig(argString(arg(args, 0), "config"))
 	onStep := argFunc(arg(args, 1), "onStep")
 	onError := argFunc(arg(args, 2), "onError")
 	onProgress := argFunc(arg(args, 3), "onProgress")
+	onBatch := argFunc(arg(args, 4), "onBatch")
 	s := a.b.streams.client.Stream(c.url)
 	s.SetContentType("application/json")
 	h := &dbHandle{url: c.url, onStep: onStep, lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
@@ -203,6 +206,18 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 		opts.OnProgress = func(p db.Progress) {
 			_, _ = onProgress.Invoke(fmt.Sprintf(`{"bytes":%d,"events":%d,"offset":%s,"ready":%t}`,
 				p.Bytes, p.Events, strconv.Quote(p.Offset), p.Ready))
+		}
+	}
+	if onBatch.Type() == safejs.TypeFunction {
+		opts.OnBatch = func(b *stream.Batch) {
+			buf := fmt.Appendf(nil, `{"offset":%s,"upToDate":%t,"items":[`, strconv.Quote(b.Offset), b.UpToDate)
+			for i, it := range b.Items {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = append(buf, it...)
+			}
+			_, _ = onBatch.Invoke(string(append(buf, "]}"...)))
 		}
 	}
 	d, err := db.Open(s, opts)

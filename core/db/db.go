@@ -76,6 +76,10 @@ type Options struct {
 	// OnEvent is called for every valid change event (of any type) after
 	// its batch is applied.
 	OnEvent func(*state.Event)
+	// OnBatch is called once per batch read, after it is applied and after
+	// its OnEvent calls, with the batch as read (its items are only valid
+	// during the call).
+	OnBatch func(*stream.Batch)
 	// MaxTxIDs bounds the seen-txid memory (DefaultMaxTxIDs when 0).
 	MaxTxIDs int
 	// ReadHeader is sent with every read request of the stream (on top of
@@ -446,6 +450,9 @@ func (d *DB) batch(b *stream.Batch) {
 	}
 	for _, e := range events {
 		d.opts.OnEvent(e)
+	}
+	if d.opts.OnBatch != nil {
+		d.opts.OnBatch(b)
 	}
 	d.announceReady()
 }

@@ -650,7 +650,7 @@ export class QueryGen {
     const aggs = this.aggregates(scope, sel, names)
     plan.select = sel
     if (aggs.length && r.chance(0.4)) plan.having = this.having(scope, aggs)
-    if (r.chance(0.6) || willLimit) {
+    if (sel.length > 0 && (r.chance(0.6) || willLimit)) {
       plan.orderBy = []
       const nOrd = r.int(1, 2)
       for (let i = 0; i < nOrd; i++) {

@@ -1,0 +1,41 @@
+// useLiveQuery for React, on useSyncExternalStore, with TanStack DB's
+// return shape: { data, state, collection, status, isLoading, isReady, ... }.
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { openLive, specKey, snapshot } from './adapter.js'
+
+export function useLiveQuery(query, deps = []) {
+  const { key, db } = specKey(query)
+  const ref = useRef(null)
+  const [, bump] = useState(0)
+  if (ref.current === null || ref.current.key !== key || ref.current.db !== db) {
+    const opened = key === null ? null : openLive(query)
+    ref.current = { key, db, opened, snap: snapshot(opened?.live) }
+  }
+  const cur = ref.current
+  const subscribe = useCallback(
+    (notify) => {
+      const live = cur.opened?.live
+      if (!live) return () => {}
+      return live.subscribe(() => {
+        cur.snap = snapshot(live)
+        notify()
+      })
+    },
+    [cur],
+  )
+  const snap = useSyncExternalStore(subscribe, () => cur.snap, () => cur.snap)
+  useEffect(() => {
+    // Strict mode runs effects twice: a query disposed by the first
+    // cleanup is opened again.
+    if (cur.opened?.owned && cur.opened.live.status === 'cleaned-up') {
+      cur.opened = openLive(query)
+      cur.snap = snapshot(cur.opened.live)
+      bump((n) => n + 1)
+    }
+    return () => {
+      if (cur.opened?.owned) cur.opened.live.dispose()
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cur, ...deps])
+  return snap
+}

@@ -1,0 +1,28 @@
+// useLiveQuery for Solid: an accessor returning the data, which also
+// carries state, collection, status, isLoading, isReady, ... as getters.
+// Signals read inside the query function rebuild the query.
+import { createComputed, createSignal, onCleanup } from 'solid-js'
+import { openLive, snapshot } from './adapter.js'
+
+export function useLiveQuery(query) {
+  const [snap, setSnap] = createSignal(snapshot(null), { equals: false })
+  createComputed(() => {
+    const opened = openLive(query)
+    if (!opened) {
+      setSnap(snapshot(null))
+      return
+    }
+    const { live, owned } = opened
+    setSnap(snapshot(live))
+    const unsubscribe = live.subscribe(() => setSnap(snapshot(live)))
+    onCleanup(() => {
+      unsubscribe()
+      if (owned) live.dispose()
+    })
+  })
+  const accessor = () => snap().data
+  for (const k of ['data', 'state', 'collection', 'status', 'isLoading', 'isReady', 'isIdle', 'isError', 'isCleanedUp', 'isEnabled']) {
+    Object.defineProperty(accessor, k, { get: () => snap()[k], enumerable: true })
+  }
+  return accessor
+}

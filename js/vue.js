@@ -1,0 +1,40 @@
+// useLiveQuery for Vue: the fields of TanStack DB's result as computed refs
+// (data.value, status.value, ...). The query is rebuilt when a ref it reads,
+// or one of deps, changes.
+import { computed, shallowRef, toValue, watchEffect, onScopeDispose } from 'vue'
+import { openLive, snapshot } from './adapter.js'
+
+export function useLiveQuery(query, deps = []) {
+  const snap = shallowRef(snapshot(null))
+  const stop = watchEffect((onCleanup) => {
+    for (const d of deps) toValue(d)
+    const opened = openLive(typeof query === 'function' ? query : toValue(query))
+    if (!opened) {
+      snap.value = snapshot(null)
+      return
+    }
+    const { live, owned } = opened
+    snap.value = snapshot(live)
+    const unsubscribe = live.subscribe(() => {
+      snap.value = snapshot(live)
+    })
+    onCleanup(() => {
+      unsubscribe()
+      if (owned) live.dispose()
+    })
+  })
+  onScopeDispose(stop, true)
+  const field = (k) => computed(() => snap.value[k])
+  return {
+    data: field('data'),
+    state: field('state'),
+    collection: field('collection'),
+    status: field('status'),
+    isLoading: field('isLoading'),
+    isReady: field('isReady'),
+    isIdle: field('isIdle'),
+    isError: field('isError'),
+    isCleanedUp: field('isCleanedUp'),
+    isEnabled: field('isEnabled'),
+  }
+}
