@@ -12,6 +12,8 @@
 //   share a phantom class member holding T; as a class method it is dropped
 //   by object spread, which is how select() tells `u` from `{...u}`.
 
+import { StreamDBError } from './errors.js'
+
 /** SOURCE is the key under which a collection carries its name and database. */
 export declare const SOURCE: unique symbol
 
@@ -374,7 +376,7 @@ export type QueryData<Q> = Q extends Query<infer C>
 export type QueryFn = (q: InitialQuery) => Query<any> | null | undefined
 
 /** QueryBuilderError: the query builder was misused (the message says how). */
-export declare class QueryBuilderError extends Error {
+export declare class QueryBuilderError extends StreamDBError {
   constructor(message: string)
   readonly code: 'QUERY_BUILDER'
 }

@@ -1,6 +1,10 @@
 package ivm
 
-import "github.com/streamdb/streamdb/core/value"
+import (
+	"slices"
+
+	"github.com/streamdb/streamdb/core/value"
+)
 
 // ChangeType is the kind of a result change.
 type ChangeType uint8
@@ -63,6 +67,7 @@ type Output struct {
 }
 
 type outEntry struct {
+	key value.Value // row.Key, held here so that comparing keys reads one struct
 	row *Row
 	v   value.Value
 }
@@ -74,7 +79,7 @@ func NewOutput(val func(*Row) value.Value, order func(a, b *Row) int) *Output {
 	o := &Output{val: val, byKey: map[keyID]*outEntry{}}
 	if order == nil {
 		o.keyed = true
-		o.tree = NewTree(func(a, b *outEntry) int { return CompareKeys(a.row.Key, b.row.Key) })
+		o.tree = NewTree(compareEntryKeys)
 	} else {
 		cmp := totalOrder(order)
 		o.order = cmp
@@ -83,15 +88,23 @@ func NewOutput(val func(*Row) value.Value, order func(a, b *Row) int) *Output {
 	return o
 }
 
-// Push applies a batch of row deltas and returns the result changes.
-func (o *Output) Push(in Batch) []Change {
+// Push applies a batch of row deltas and returns the result changes, with
+// their ranks (see Change).
+func (o *Output) Push(in Batch) []Change { return o.push(in, true) }
+
+// PushUnranked is Push without the ranks (OldRank and Rank are -1): for a
+// first result, which nobody mirrors change by change. Into an empty
+// Output it builds the result in one pass.
+func (o *Output) PushUnranked(in Batch) []Change { return o.push(in, false) }
+
+func (o *Output) push(in Batch, ranked bool) []Change {
 	type net struct {
 		id      keyID
 		before  *outEntry // nil: absent before the batch
 		after   *Row      // nil: absent after
 		present bool
 	}
-	var nets []net
+	nets := make([]net, 0, len(in))
 	var idx map[keyID]int
 	if len(in) > 2 {
 		idx = make(map[keyID]int, len(in))
@@ -130,23 +143,26 @@ func (o *Output) Push(in Batch) []Change {
 			nets[i].after, nets[i].present = nil, false
 		}
 	}
+	if !ranked && o.tree.Len() == 0 && len(nets) > 16 {
+		return o.build(nets2rows(nets, func(n net) (*Row, bool) { return n.after, n.present }))
+	}
 	// Positions before the batch of the rows that leave or may move: all
 	// taken before the tree changes.
 	oldRank := make([]int, len(nets))
 	for i, n := range nets {
 		oldRank[i] = -1
-		if b := n.before; b != nil && (!n.present || (!o.keyed && n.after != b.row)) {
+		if b := n.before; ranked && b != nil && (!n.present || (!o.keyed && n.after != b.row)) {
 			oldRank[i], _ = o.tree.Rank(b)
 		}
 	}
-	var out []Change
-	var placed []int // indexes into out of the changes whose new rank is due
-	var entries []*outEntry
+	out := make([]Change, 0, len(nets))
+	placed := make([]int, 0, len(nets)) // indexes into out of the changes whose new rank is due
+	entries := make([]*outEntry, 0, len(nets))
 	for i, n := range nets {
 		b := n.before
 		switch {
 		case b == nil && n.present:
-			e := &outEntry{row: n.after, v: o.val(n.after)}
+			e := &outEntry{key: n.after.Key, row: n.after, v: o.val(n.after)}
 			o.byKey[n.id] = e
 			o.tree.Insert(e)
 			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v, OldRank: -1})
@@ -180,10 +196,45 @@ func (o *Output) Push(in Batch) []Change {
 		}
 	}
 	for j, k := range placed {
-		out[k].Rank, _ = o.tree.Rank(entries[j])
+		out[k].Rank = -1
+		if ranked {
+			out[k].Rank, _ = o.tree.Rank(entries[j])
+		}
 		if o.keyed && out[k].Type == Update {
 			out[k].OldRank = out[k].Rank // key order: an update never moves
 		}
+	}
+	return out
+}
+
+// nets2rows returns the rows present after a batch, from its per-key net
+// effects.
+func nets2rows[N any](nets []N, after func(N) (*Row, bool)) []*Row {
+	rows := make([]*Row, 0, len(nets))
+	for _, n := range nets {
+		if r, ok := after(n); ok {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// build fills an empty Output with rows (unique keys): sorted once and
+// built bottom-up, instead of n tree insertions. The changes are the
+// inserts in result order, unranked.
+func (o *Output) build(rows []*Row) []Change {
+	entries := make([]*outEntry, len(rows))
+	for i, r := range rows {
+		e := &outEntry{key: r.Key, row: r, v: o.val(r)}
+		entries[i] = e
+		o.byKey[idOf(r.Key)] = e
+	}
+	cmp := o.tree.cmp
+	slices.SortFunc(entries, cmp)
+	o.tree.Build(entries)
+	out := make([]Change, len(entries))
+	for i, e := range entries {
+		out[i] = Change{Type: Insert, Key: e.key, Value: e.v, OldRank: -1, Rank: -1}
 	}
 	return out
 }
@@ -232,4 +283,15 @@ func (o *Output) Rank(key value.Value) int {
 		return -1
 	}
 	return r
+}
+
+// compareEntryKeys orders entries by key (CompareKeys), with a fast path
+// for the common case of two string keys.
+func compareEntryKeys(a, b *outEntry) int {
+	if x, ok := a.key.Str(); ok {
+		if y, ok := b.key.Str(); ok {
+			return value.Lexical(x, y)
+		}
+	}
+	return CompareKeys(a.key, b.key)
 }

@@ -3,7 +3,9 @@ package query
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/streamdb/streamdb/core/collection"
@@ -88,7 +90,7 @@ func anchor(n int) *anchorData {
 	return d
 }
 
-var anchorSizes = []int{10_000, 100_000, 1_000_000}
+var anchorSizes = benchSizes()
 
 func sizeName(n int) string {
 	switch {
@@ -109,6 +111,8 @@ func BenchmarkQueryFirstResult(b *testing.B) {
 				d := anchor(n)
 				iq := mustQuery(b, q.json)
 				b.ResetTimer()
+				cpu := startCPU(b)
+				defer cpu.stop()
 				for b.Loop() {
 					lq, err := Compile(iq, Options{})
 					if err != nil {
@@ -159,6 +163,8 @@ func BenchmarkQueryChange(b *testing.B) {
 					d.messages.Remove(id)
 					apply("messages", d.messages.End(true))
 				}
+				cpu := startCPU(b)
+				defer cpu.stop()
 				switch kind {
 				case "insert":
 					for b.Loop() {
@@ -204,4 +210,21 @@ func BenchmarkQueryChange(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchSizes returns the sizes the benchmarks run at: 10k, 100k and 1M, or
+// the list in STREAMDB_BENCH_SIZES (e.g. "300000").
+func benchSizes() []int {
+	s := os.Getenv("STREAMDB_BENCH_SIZES")
+	if s == "" {
+		return []int{10_000, 100_000, 1_000_000}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -43,7 +43,7 @@ func (lq *LiveQuery) SingleResult() bool { return lq.single }
 type Reader func(collection string, fn func(key string, v value.Value) bool)
 
 // Load computes the first result from the current rows of the collections
-// and returns it as insert changes in result order.
+// and returns it as insert changes in result order (without ranks).
 func (lq *LiveQuery) Load(read Reader) []ivm.Change {
 	for _, name := range lq.collections {
 		var rows ivm.Batch
@@ -58,7 +58,7 @@ func (lq *LiveQuery) Load(read Reader) []ivm.Change {
 			l.next.push(rows)
 		}
 	}
-	return lq.flush()
+	return lq.flushUnranked()
 }
 
 // Apply feeds one committed batch of changes of one collection through the
@@ -100,6 +100,13 @@ func (lq *LiveQuery) flush() []ivm.Change {
 	b := lq.col.buf
 	lq.col.buf = nil
 	return lq.out.Push(b)
+}
+
+// flushUnranked is flush for the first result: its changes carry no ranks.
+func (lq *LiveQuery) flushUnranked() []ivm.Change {
+	b := lq.col.buf
+	lq.col.buf = nil
+	return lq.out.PushUnranked(b)
 }
 
 // deltas turns a collection's changes into row deltas: an update is the

@@ -1,0 +1,131 @@
+// Type declarations of js/errors.js: the error classes. Every error StreamDB
+// throws or rejects with is a StreamDBError (errors thrown by user code,
+// such as a mutationFn's, pass through unchanged).
+
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+
+/** StreamErrorCode names what went wrong with a Durable Streams request. */
+export type StreamErrorCode =
+  | 'NOT_FOUND'
+  | 'GONE'
+  | 'CONFLICT'
+  | 'SEQUENCE_CONFLICT'
+  | 'STREAM_CLOSED'
+  | 'BAD_REQUEST'
+  | 'INVALID_OFFSET'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'PRODUCER_FENCED'
+  | 'PRODUCER_SEQ_GAP'
+  | 'TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'BUSY'
+  | 'NOT_SUPPORTED'
+  | 'UNEXPECTED_STATUS'
+  | 'PROTOCOL_ERROR'
+  | 'PARSE_ERROR'
+  | 'NETWORK_ERROR'
+  | 'INVALID_ARGUMENT'
+
+/** StreamDBErrorCode lists the codes StreamDB sets (other strings may appear). */
+export type StreamDBErrorCode =
+  | 'STREAMDB'
+  | 'BAD_ARGUMENT'
+  | 'USAGE'
+  | 'RESERVED_NAME'
+  | 'DUPLICATE_TYPE'
+  | 'NO_KEY'
+  | 'DUPLICATE_KEY'
+  | 'KEY_NOT_FOUND'
+  | 'NOT_OBJECT'
+  | 'TX_NOT_PENDING'
+  | 'TXID_TIMEOUT'
+  | 'UNKNOWN_COLLECTION'
+  | 'ROLLED_BACK'
+  | 'ONMUTATE_ASYNC'
+  | 'QUERY_BUILDER'
+  | 'QUERY_COMPILE'
+  | 'INVALID_EVENT'
+  | 'SCHEMA_VALIDATION'
+  | 'NO_TRANSACTION'
+  | 'CLOSED'
+  | StreamErrorCode
+
+/** StreamDBErrorOptions is the second argument of the error constructors. */
+export interface StreamDBErrorOptions {
+  /** The code; 'STREAMDB' when absent. */
+  code?: StreamDBErrorCode | (string & {})
+  /** The underlying error. */
+  cause?: unknown
+  /** Any other property is copied onto the error. */
+  [property: string]: unknown
+}
+
+/** StreamDBError is the base class of StreamDB's errors; `code` names the problem. */
+export declare class StreamDBError extends Error {
+  constructor(message: string, options?: StreamDBErrorOptions)
+  /** The problem, for instance 'CLOSED', 'TXID_TIMEOUT', 'KEY_NOT_FOUND'. */
+  readonly code: StreamDBErrorCode | (string & {})
+  /** The txid awaited, on a 'TXID_TIMEOUT' error. */
+  readonly txid?: string
+}
+
+/** QueryCompileError: the engine rejected a query; `clause` names the part at fault. */
+export declare class QueryCompileError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+  readonly code: 'QUERY_COMPILE'
+  /** The clause at fault (where, select, orderBy, ...). */
+  readonly clause?: string
+  /** Why the clause was rejected. */
+  readonly reason?: string
+}
+
+/** InvalidEventError: a state event on the stream was malformed; it was skipped. */
+export declare class InvalidEventError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+  readonly code: 'INVALID_EVENT'
+  /** The stream offset of the batch holding the event. */
+  readonly offset?: string
+  /** The event's type. */
+  readonly type?: string
+  /** The event's key. */
+  readonly key?: string
+  /** The event's headers.operation. */
+  readonly operation?: string
+  /** The event's headers.txid. */
+  readonly txid?: string
+  /** What is wrong with the event. */
+  readonly reason?: string
+}
+
+/** SchemaValidationError: a value failed its collection's Standard Schema. */
+export declare class SchemaValidationError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'> & { issues?: ReadonlyArray<StandardSchemaV1.Issue> })
+  readonly code: 'SCHEMA_VALIDATION'
+  /** The schema's issues (absent when the schema validates asynchronously). */
+  readonly issues?: ReadonlyArray<StandardSchemaV1.Issue>
+}
+
+/** StreamError: a Durable Streams request failed (status, url, offset). */
+export declare class StreamError extends StreamDBError {
+  constructor(message: string, options?: StreamDBErrorOptions)
+  readonly code: StreamErrorCode | (string & {})
+  /** The HTTP status (absent when there was no response). */
+  readonly status?: number
+  /** The stream URL. */
+  readonly url?: string
+  /** The offset of the request. */
+  readonly offset?: string
+}
+
+/** MissingMutationContextError: insert/update/delete outside an action's onMutate. */
+export declare class MissingMutationContextError extends StreamDBError {
+  constructor(message: string)
+  readonly code: 'NO_TRANSACTION'
+}
+
+/** ClosedError: the StreamDB was closed (message "StreamDB closed", as the reference). */
+export declare class ClosedError extends StreamDBError {
+  constructor(message?: string)
+  readonly code: 'CLOSED'
+}

@@ -1,0 +1,503 @@
+// Type declarations of @streamdb/streamdb (js/index.js): createStateSchema,
+// createStreamDB, liveQuery, the query builder (js/query.d.ts) and the
+// error classes (js/errors.d.ts).
+//
+// How the types flow:
+// - createStateSchema keeps the exact definitions it is given (schema,
+//   event type, primary key); a row is the schema's OUTPUT type and what
+//   insert() and the event helpers accept is its INPUT type.
+// - createStreamDB is generic over that state object and over what the
+//   actions factory returns; an action's parameter is its onMutate's.
+// - Collection<Row> extends QuerySource<Row>, so the query builder infers
+//   result rows from db.collections.<name>; liveQuery and the framework
+//   hooks turn a query into QueryData<Q> (rows, or one row or undefined
+//   after findOne()).
+
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { SourceInfo, QuerySource, Query, InitialQuery, QueryResult, QueryData } from './query.js'
+
+export {
+  Query,
+  QueryBuilderError,
+  buildQuery,
+  eq, gt, gte, lt, lte, and, or, not, inArray, like, ilike, isNull, isUndefined,
+  upper, lower, length, concat, coalesce, add, subtract, multiply, divide, caseWhen,
+  count, sum, avg, min, max, toArray, materialize,
+} from './query.js'
+export type {
+  QuerySource, SourceInfo, QueryContext, QueryResult, QueryData, QueryFn, InitialQuery, Expression, Aggregate,
+  Ref, Refs, Operand, ValueOf, Condition, JoinType, OrderByDirection, OrderByOptions, SourceLike,
+} from './query.js'
+export {
+  StreamDBError,
+  QueryCompileError,
+  InvalidEventError,
+  SchemaValidationError,
+  StreamError,
+  MissingMutationContextError,
+  ClosedError,
+} from './errors.js'
+export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
+export type { StandardSchemaV1 }
+
+// ---------------------------------------------------------------------------
+// Schemas
+
+/** AnySchema is any Standard Schema v1 validator (zod, valibot, arktype, or hand-written). */
+export type AnySchema = StandardSchemaV1<any, any>
+
+type SuccessValue<R> = R extends { readonly issues?: undefined; readonly value: infer V } ? V : never
+
+/** OutputOf<S> is the type a schema produces: its declared output type, else what validate returns. */
+export type OutputOf<S> = S extends { readonly '~standard': infer P }
+  ? P extends { readonly types?: infer Ty }
+    ? NonNullable<Ty> extends { readonly output: infer O }
+      ? O
+      : P extends { readonly validate: (...args: any[]) => infer R } ? SuccessValue<Awaited<R>> : unknown
+    : unknown
+  : never
+
+/** InputOf<S> is the type a schema accepts: its declared input type, else its output type. */
+export type InputOf<S> = S extends { readonly '~standard': infer P }
+  ? P extends { readonly types?: infer Ty }
+    ? NonNullable<Ty> extends { readonly input: infer I } ? I : OutputOf<S>
+    : OutputOf<S>
+  : never
+
+/** ObjectRow<T> makes a row type an object type (rows are always objects). */
+type ObjectRow<T> = T extends object ? T : T & object
+
+/** CollectionDefinition is one entry of createStateSchema's argument. */
+export interface CollectionDefinition<S extends AnySchema = AnySchema, K extends string = string, Type extends string = string> {
+  /** A synchronous Standard Schema validator of the rows. */
+  readonly schema: S
+  /** The `type` of the change events routed to this collection. */
+  readonly type: Type
+  /** The row field holding the key. */
+  readonly primaryKey: K
+}
+
+/** StateDefinitions is an object of collection definitions, by collection name. */
+export type StateDefinitions = { readonly [name: string]: CollectionDefinition }
+
+/** The collection names StreamDB keeps for itself. */
+export type ReservedCollectionName = 'collections' | 'preload' | 'close' | 'utils' | 'actions'
+
+/** DefinitionCheck<D> is the definition D must be: its primaryKey a field of its rows. */
+type DefinitionCheck<D> = D extends { readonly schema: infer S extends AnySchema }
+  ? CollectionDefinition<S, PrimaryKeyOf<OutputOf<S>>>
+  : CollectionDefinition
+
+/** PrimaryKeyOf<T> is the fields a primary key may name (any string when the row type is unknown). */
+type PrimaryKeyOf<T> = unknown extends T ? string : keyof T & string
+
+/** ValidDefinitions<T> checks every definition of T (and rejects reserved names). */
+export type ValidDefinitions<T> = {
+  readonly [K in keyof T]: K extends ReservedCollectionName ? never : DefinitionCheck<T[K]>
+}
+
+/** RowOf<D> is the row type of a collection definition (its schema's output). */
+export type RowOf<D> = D extends { readonly schema: infer S } ? ObjectRow<OutputOf<S>> : never
+
+/** RowInputOf<D> is what a collection definition's insert accepts (its schema's input). */
+export type RowInputOf<D> = D extends { readonly schema: infer S } ? InputOf<S> : never
+
+/** Operation is a change event's headers.operation. */
+export type Operation = 'insert' | 'update' | 'delete' | 'upsert'
+
+/** ChangeHeaders are a change event's headers: the operation, and any string headers (txid, timestamp, ...). */
+export interface ChangeHeaders<Op extends Operation = Operation> {
+  readonly operation: Op
+  readonly txid?: string
+  readonly timestamp?: string
+  readonly [header: string]: string | undefined
+}
+
+/** EventHeaders are the headers a helper is given ('operation' is always set by the helper). */
+export type EventHeaders = { readonly [header: string]: string }
+
+/** ChangeEvent is a State Protocol change event. */
+export interface ChangeEvent<T = unknown, Type extends string = string, Op extends Operation = Operation> {
+  type: Type
+  key: string
+  value?: T
+  old_value?: T
+  headers: ChangeHeaders<Op>
+}
+
+/** ControlEvent is a State Protocol control event. */
+export interface ControlEvent {
+  headers: { control: 'snapshot-start' | 'snapshot-end' | 'reset'; offset?: string }
+}
+
+/** StateEvent is anything a state stream carries. */
+export type StateEvent<T = unknown> = ChangeEvent<T> | ControlEvent
+
+/**
+ * CollectionEventHelpers build (and validate, throwing SchemaValidationError)
+ * change events for one collection. The key is `key`, else the value's
+ * primary key field.
+ */
+export interface CollectionEventHelpers<T, Type extends string = string> {
+  /** insert builds an insert event. */
+  insert(params: { key?: string; value: T; headers?: EventHeaders }): ChangeEvent<T, Type, 'insert'> & { value: T }
+  /** update builds an update event (oldValue, when given, is validated too). */
+  update(params: { key?: string; value: T; oldValue?: T; headers?: EventHeaders }): ChangeEvent<T, Type, 'update'> & { value: T }
+  /** delete builds a delete event; it needs `key` or `oldValue`. */
+  delete(params: { key?: string; oldValue?: T; headers?: EventHeaders }): ChangeEvent<T, Type, 'delete'>
+  /** upsert builds an upsert event (an insert or an update, whichever applies). */
+  upsert(params: { key?: string; value: T; headers?: EventHeaders }): ChangeEvent<T, Type, 'upsert'> & { value: T }
+}
+
+type TypeOf<D> = D extends { readonly type: infer Type extends string } ? Type : string
+
+/** StateSchema is createStateSchema's result: each definition with its event helpers. */
+export type StateSchema<T = StateDefinitions> = {
+  readonly [K in keyof T]: T[K] & CollectionEventHelpers<RowInputOf<T[K]>, TypeOf<T[K]>>
+}
+
+/**
+ * createStateSchema checks collection definitions (a Standard Schema, the
+ * event type, the primary key field) and adds insert/update/delete/upsert
+ * event helpers to each.
+ */
+export declare function createStateSchema<const T extends ValidDefinitions<T>>(collections: T): StateSchema<T>
+
+// ---------------------------------------------------------------------------
+// Collections and transactions
+
+/** CollectionStatus is a collection's (or live query's) lifecycle state. */
+export type CollectionStatus = 'idle' | 'loading' | 'ready' | 'error' | 'cleaned-up'
+
+/** Key is a row key (collections key rows by the String() of their primary key). */
+export type Key = string | number
+
+/** ChangeMessage is one change delivered to subscribeChanges (and LiveQuery.subscribe). */
+export type ChangeMessage<T, K = string> =
+  | { readonly type: 'insert'; readonly key: K; readonly value: T }
+  | { readonly type: 'update'; readonly key: K; readonly value: T; readonly previousValue: T }
+  | { readonly type: 'delete'; readonly key: K; readonly value: T }
+
+/** SubscribeChangesOptions: with includeInitialState the first call carries the current rows as inserts. */
+export interface SubscribeChangesOptions {
+  includeInitialState?: boolean
+}
+
+/** Subscription is what subscribeChanges returns. */
+export interface Subscription {
+  unsubscribe(): void
+}
+
+/** Draft<T> is the writable copy of a row an update callback changes. */
+export type Draft<T> = { -readonly [K in keyof T]: T[K] }
+
+/** UpdateConfig is accepted between the keys and the callback of update() for TanStack DB compatibility; it is ignored. */
+export type UpdateConfig = { readonly [option: string]: unknown }
+
+/** TransactionState: pending → persisting → completed | failed. */
+export type TransactionState = 'pending' | 'persisting' | 'completed' | 'failed'
+
+/** PendingMutation is one optimistic change of a transaction. */
+export interface PendingMutation {
+  readonly type: 'insert' | 'update' | 'delete'
+  /** The collection name. */
+  readonly collection: string
+  readonly key: string
+  /** The row before the change (undefined for an insert). */
+  readonly original: unknown
+  /** The row after the change (undefined for a delete). */
+  readonly modified: unknown
+}
+
+/**
+ * Transaction is an action's transaction: its changes are visible at once;
+ * isPersisted.promise settles when mutationFn does (and the changes are
+ * rolled back when it fails).
+ */
+export interface Transaction {
+  /** The transaction's number within its StreamDB. */
+  readonly id: number
+  readonly state: TransactionState
+  readonly mutations: ReadonlyArray<PendingMutation>
+  /** Resolves with the transaction when mutationFn resolves; rejects with its error. */
+  readonly isPersisted: {
+    readonly promise: Promise<Transaction>
+    resolve(tx: Transaction): void
+    reject(error: unknown): void
+  }
+  /** The error the transaction failed with. */
+  readonly error: unknown
+  /** rollback undoes a pending transaction. */
+  rollback(): void
+}
+
+/** Transaction is exported for instanceof checks; transactions are made by actions. */
+export declare const Transaction: (abstract new (internal: never) => Transaction) & { readonly prototype: Transaction }
+
+/**
+ * Collection is one collection of a StreamDB, with TanStack DB's read API.
+ * T is the row type (the schema's output), TInput what insert accepts (its
+ * input). Writes are allowed only inside an action's onMutate.
+ */
+export interface Collection<T extends object = Record<string, unknown>, TInput = T> extends QuerySource<T> {
+  /** `stream-db:<url>:<name>`. */
+  readonly id: string
+  /** The row with this key, or undefined. */
+  get(key: Key): T | undefined
+  has(key: Key): boolean
+  readonly size: number
+  /** The rows, in key order (a new array). */
+  readonly toArray: T[]
+  /** A new Map from key to row. */
+  readonly state: Map<string, T>
+  keys(): IterableIterator<string>
+  values(): IterableIterator<T>
+  entries(): IterableIterator<[string, T]>
+  [Symbol.iterator](): IterableIterator<[string, T]>
+  forEach(callback: (value: T, key: string, collection: this) => void): void
+  readonly status: CollectionStatus
+  isReady(): boolean
+  /** preload is the StreamDB's preload(). */
+  preload(): Promise<void>
+  toArrayWhenReady(): Promise<T[]>
+  stateWhenReady(): Promise<Map<string, T>>
+  /** subscribeChanges calls callback with every batch of changes. */
+  subscribeChanges(callback: (changes: Array<ChangeMessage<T>>) => void, options?: SubscribeChangesOptions): Subscription
+  /** insert adds rows optimistically (inside an action's onMutate). */
+  insert(data: TInput | ReadonlyArray<TInput>): Transaction
+  /** update changes a row through a draft: update(key, draft => { draft.x = 1 }). */
+  update(key: Key, callback: (draft: Draft<T>) => void): Transaction
+  update(key: Key, config: UpdateConfig, callback: (draft: Draft<T>) => void): Transaction
+  /** update changes several rows: update([k1, k2], drafts => ...). */
+  update(keys: ReadonlyArray<Key>, callback: (drafts: Array<Draft<T>>) => void): Transaction
+  update(keys: ReadonlyArray<Key>, config: UpdateConfig, callback: (drafts: Array<Draft<T>>) => void): Transaction
+  /** delete removes rows optimistically. */
+  delete(keys: Key | ReadonlyArray<Key>): Transaction
+}
+
+/** Collection is exported for instanceof checks; collections are made by createStreamDB. */
+export declare const Collection: (abstract new (internal: never) => Collection<any, any>) & { readonly prototype: Collection<any, any> }
+
+// ---------------------------------------------------------------------------
+// StreamDB
+
+/** HeaderValue is a header value, or a function called for each request. */
+export type HeaderValue = string | (() => string | null | undefined)
+
+/** StreamOptions locate the Durable Stream. */
+export interface StreamOptions {
+  /** The stream URL (resolved against the page's location). */
+  url: string | URL
+  /** Request headers. */
+  headers?: Readonly<Record<string, HeaderValue>>
+  /** Accepted for compatibility; StreamDB reads and appends JSON. */
+  contentType?: string
+}
+
+/** StreamHandle is db.stream: the stream's URL and append. */
+export interface StreamHandle {
+  /** The absolute stream URL. */
+  readonly url: string
+  /**
+   * append writes to the stream: a string or bytes as they are, anything
+   * else as its JSON (an array is a batch of events).
+   */
+  append(data: unknown, options?: { headers?: Readonly<Record<string, HeaderValue>> }): Promise<{ offset: string }>
+}
+
+/** Progress is what onProgress receives as the stream is read. */
+export interface Progress {
+  readonly bytes: number
+  readonly events: number
+  readonly offset: string
+  readonly ready: boolean
+}
+
+/** StreamDBUtils are db.utils. */
+export interface StreamDBUtils {
+  /**
+   * awaitTxId resolves once an event carrying this txid (headers.txid) has
+   * been applied; it rejects after timeout ms (default 5000).
+   */
+  awaitTxId(txid: string, timeout?: number): Promise<void>
+}
+
+/** Collections maps a state's collection names to their collections. */
+export type Collections<S extends StateDefinitions> = {
+  readonly [K in keyof S]: Collection<RowOf<S[K]>, RowInputOf<S[K]>>
+}
+
+/** StreamDB is a reactive database over one Durable Stream. */
+export interface StreamDB<S extends StateDefinitions = StateDefinitions> {
+  readonly collections: Collections<S>
+  readonly stream: StreamHandle
+  readonly utils: StreamDBUtils
+  /** The offset of the last batch read ("-1" before preload). */
+  readonly offset: string
+  /** preload reads the stream up to its current end; it then follows it live. */
+  preload(): Promise<void>
+  /** close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. */
+  close(): void
+}
+
+/** ActionContext is what an action's mutationFn receives after its parameter. */
+export interface ActionContext {
+  transaction: Transaction
+}
+
+/**
+ * ActionDefinition is one optimistic action: onMutate applies the changes
+ * at once (synchronously, with collection insert/update/delete); mutationFn
+ * persists them (appending to the stream, then awaitTxId).
+ */
+export interface ActionDefinition<P = any> {
+  onMutate: (params: P) => void
+  mutationFn: (params: P, context: ActionContext) => Promise<unknown> | void
+}
+
+/** ActionDefinitions is what the actions factory returns. */
+export type ActionDefinitions = { readonly [name: string]: ActionDefinition<any> }
+
+/** SyncOnMutate<A> rejects an action whose onMutate returns a Promise (StreamDB throws ONMUTATE_ASYNC). */
+export type SyncOnMutate<A> = {
+  [K in keyof A]: A[K] extends { onMutate: (...args: any[]) => PromiseLike<unknown> }
+    ? { readonly 'onMutate must be synchronous (it returned a Promise)': never }
+    : unknown
+}
+
+/** ActionFactory builds the actions from the database and its stream. */
+export type ActionFactory<S extends StateDefinitions, A extends ActionDefinitions> = (context: {
+  db: StreamDB<S>
+  stream: StreamHandle
+}) => A & SyncOnMutate<A>
+
+/** ActionMap turns action definitions into functions: the parameters are onMutate's. */
+export type ActionMap<A> = {
+  readonly [K in keyof A]: A[K] extends { onMutate: (...args: infer P) => any } ? (...params: P) => Transaction : never
+}
+
+/** StreamDBWithActions is a StreamDB created with actions. */
+export interface StreamDBWithActions<S extends StateDefinitions = StateDefinitions, A = {}> extends StreamDB<S> {
+  readonly actions: ActionMap<A>
+}
+
+/** StreamLocation: streamOptions, or stream (an existing handle: anything with url and headers), which wins when both are given. */
+export type StreamLocation =
+  | { streamOptions: StreamOptions; stream?: StreamOptions | StreamHandle }
+  | { stream: StreamOptions | StreamHandle; streamOptions?: StreamOptions }
+
+/** CreateStreamDBOptions are createStreamDB's options. */
+export type CreateStreamDBOptions<S extends StateDefinitions = StateDefinitions, A extends ActionDefinitions = ActionDefinitions> =
+  StreamLocation & CreateStreamDBSettings<S, A>
+
+/** CreateStreamDBSettings are createStreamDB's options besides the stream's location. */
+export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefinitions, A extends ActionDefinitions = ActionDefinitions> {
+  /** The collections: createStateSchema's result. */
+  state: S
+  /** Builds the optimistic actions. */
+  actions?: ActionFactory<S, A>
+  /** Follow the stream after preload: true (long-poll, the default), 'long-poll', 'sse', or false. */
+  live?: boolean | 'long-poll' | 'sse'
+  /** Called with errors met while following the stream (default: console.warn). */
+  onError?: (error: Error) => void
+  /** Called as the stream is read. */
+  onProgress?: (progress: Progress) => void
+}
+
+/**
+ * createStreamDB connects collection definitions (createStateSchema) to a
+ * Durable Stream. Nothing is read until preload().
+ */
+export declare function createStreamDB<S extends StateDefinitions, A extends ActionDefinitions = ActionDefinitions>(
+  options: CreateStreamDBOptions<S, A>,
+): string extends keyof A ? StreamDB<S> : StreamDBWithActions<S, A>
+
+// ---------------------------------------------------------------------------
+// Live queries
+
+/** LiveQueryKey is a live query's result key. */
+export type LiveQueryKey = string | number
+
+/**
+ * LiveQuery is the live result of one query: data is the array of result
+ * rows (a new array after each change), or for findOne() the row or
+ * undefined; state is a Map from result key to row.
+ */
+export interface LiveQuery<T = any, D = T[]> {
+  /** The result: rows in order, or one row (or undefined) for findOne. */
+  readonly data: D
+  /** A new Map from result key to row. */
+  readonly state: Map<LiveQueryKey, T>
+  readonly size: number
+  get(key: LiveQueryKey): T | undefined
+  /** The rows in order (a new array). */
+  readonly toArray: T[]
+  /** 'loading' until the StreamDB has preloaded, then 'ready'; 'cleaned-up' once disposed. */
+  readonly status: CollectionStatus
+  readonly isReady: boolean
+  /** Whether the query ends in findOne(). */
+  readonly single: boolean
+  /** Whether the query has an orderBy. */
+  readonly ordered: boolean
+  /** subscribe calls callback (with the step's changes) after every change of the result; it returns the unsubscribe function. */
+  subscribe(callback: (changes: Array<ChangeMessage<T, LiveQueryKey>>) => void): () => void
+  /** subscribeChanges is the collection-style change feed of the result. */
+  subscribeChanges(callback: (changes: Array<ChangeMessage<T, LiveQueryKey>>) => void, options?: SubscribeChangesOptions): Subscription
+  /** dispose stops the query; its last result stays readable. */
+  dispose(): void
+}
+
+/** LiveQuery is exported for instanceof checks; live queries are made by liveQuery(). */
+export declare const LiveQuery: (abstract new (internal: never) => LiveQuery<any, any>) & { readonly prototype: LiveQuery<any, any> }
+
+/** LiveQueryOf<Q> is the live query of a query (or query function). */
+export type LiveQueryOf<Q> = LiveQuery<QueryResult<Q>, QueryData<Q>>
+
+/** MaybeNull<R> is null when R may be null or undefined (a disabled query). */
+type MaybeNull<R> = [Extract<R, null | undefined>] extends [never] ? never : null
+
+/**
+ * liveQuery runs a query live: liveQuery(q => q.from({ u: db.collections.users })...).
+ * It returns null when the function returns null or undefined.
+ */
+export declare function liveQuery<R extends Query<any> | null | undefined>(
+  query: (q: InitialQuery) => R,
+): LiveQueryOf<NonNullable<R>> | MaybeNull<R>
+export declare function liveQuery<Q extends Query<any>>(query: Q): LiveQueryOf<Q>
+
+// ---------------------------------------------------------------------------
+// What the framework hooks return (react, vue, solid)
+
+/** LiveQueryState is useLiveQuery's result for an enabled query (TanStack DB's shape). */
+export interface LiveQueryState<T = any, D = T[]> {
+  readonly data: D
+  readonly state: Map<LiveQueryKey, T>
+  readonly collection: LiveQuery<T, D>
+  readonly status: CollectionStatus
+  readonly isLoading: boolean
+  readonly isReady: boolean
+  readonly isIdle: boolean
+  readonly isError: boolean
+  readonly isCleanedUp: boolean
+  readonly isEnabled: true
+}
+
+/** DisabledLiveQueryState is useLiveQuery's result while the query function returns null or undefined. */
+export interface DisabledLiveQueryState<T = any> {
+  readonly data: undefined
+  /** An empty Map. */
+  readonly state: Map<LiveQueryKey, T>
+  readonly collection: null
+  readonly status: 'disabled'
+  readonly isLoading: false
+  readonly isReady: false
+  readonly isIdle: false
+  readonly isError: false
+  readonly isCleanedUp: false
+  readonly isEnabled: false
+}
+
+/** LiveQueryStateOf<R> is the hook result for a query function returning R (disabled when R may be null). */
+export type LiveQueryStateOf<R> =
+  | LiveQueryState<QueryResult<NonNullable<R>>, QueryData<NonNullable<R>>>
+  | ([MaybeNull<R>] extends [never] ? never : DisabledLiveQueryState<QueryResult<NonNullable<R>>>)
