@@ -21,6 +21,11 @@ func Consolidate(b Batch) Batch {
 			return b
 		}
 	}
+	// Additions only (a first result): with alternating deltas no key can
+	// appear twice, so there is nothing to fold.
+	if !hasRemoval(b) {
+		return b
+	}
 	type net struct {
 		before, after *Row // nil: absent
 		first         bool // the first delta was a removal: before is set
@@ -73,4 +78,14 @@ func sameKey(a, b *Row) bool {
 		return ok && x == y
 	}
 	return idOf(a.Key) == idOf(b.Key)
+}
+
+// hasRemoval reports whether a batch holds a removal.
+func hasRemoval(b Batch) bool {
+	for _, d := range b {
+		if d.Mult < 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -22,8 +22,11 @@ import (
 // Row is one row at some stage of a query graph.
 type Row struct {
 	// Key identifies the row at its stage: a source row's key (a String),
-	// the JSON text of [leftKey, rightKey] after a join, a group's key after
-	// a group-by, a hash-derived key after distinct.
+	// the JSON text of [leftKey, rightKey] after a join (see Join), a
+	// group's key after a group-by (see GroupBy: the group value itself,
+	// a serialized tuple, or "single_group"), the serialized selected value
+	// after distinct (see Distinct). Stages find the row a removal removes
+	// by its key: a removal's Row need only carry the key.
 	Key value.Value
 	// Vals holds one value per source alias of the query, in the order the
 	// query names its aliases (from, then each join); the missing side of an
@@ -41,7 +44,11 @@ type Delta struct {
 }
 
 // Batch is the deltas of one step, in the order they happened. Within a
-// batch a key's removal comes before its re-addition.
+// batch a key's removal comes before its re-addition; a key may change
+// several times in one batch (its deltas then alternate: added, removed,
+// added...). Operators treat Mult by its sign. An addition of a key that
+// is present is taken as a replacement of its row (never a panic), though
+// a well-formed graph does not produce one.
 type Batch []Delta
 
 // KeyID returns a string that identifies the key k among keys of every
@@ -80,4 +87,42 @@ func KeyID(k value.Value) string {
 	default:
 		return "o" + k.JSON()
 	}
+}
+
+// NewRow returns a Row with key k and n Vals (all Undefined), allocated
+// together with its Vals in one block for the common small widths: rows
+// are made per source row and per stage, so this halves the allocations
+// of a query's first result.
+func NewRow(k value.Value, n int) *Row {
+	switch n {
+	case 1:
+		r := &struct {
+			Row
+			v [1]value.Value
+		}{}
+		r.Key, r.Vals = k, r.v[:]
+		return &r.Row
+	case 2:
+		r := &struct {
+			Row
+			v [2]value.Value
+		}{}
+		r.Key, r.Vals = k, r.v[:]
+		return &r.Row
+	case 3:
+		r := &struct {
+			Row
+			v [3]value.Value
+		}{}
+		r.Key, r.Vals = k, r.v[:]
+		return &r.Row
+	case 4:
+		r := &struct {
+			Row
+			v [4]value.Value
+		}{}
+		r.Key, r.Vals = k, r.v[:]
+		return &r.Row
+	}
+	return &Row{Key: k, Vals: make([]value.Value, n)}
 }

@@ -195,12 +195,12 @@ func (j *Join) retract(e *joinEntry, self, other *joinIndex, pad, padOther bool,
 
 // pair returns the joined row of l and r (either may be nil).
 func (j *Join) pair(l, r *Row) *Row {
-	vals := make([]value.Value, j.leftWidth+j.rightWidth)
+	row := NewRow(joinResultKey(l, r), j.leftWidth+j.rightWidth)
 	if l != nil {
-		copy(vals[:j.leftWidth], l.Vals)
+		copy(row.Vals[:j.leftWidth], l.Vals)
 	}
 	if r != nil {
-		copy(vals[j.leftWidth:], r.Vals)
+		copy(row.Vals[j.leftWidth:], r.Vals)
 	}
-	return &Row{Key: joinResultKey(l, r), Vals: vals}
+	return row
 }

@@ -97,6 +97,23 @@ func (o *Output) Push(in Batch) []Change { return o.push(in, true) }
 // Output it builds the result in one pass.
 func (o *Output) PushUnranked(in Batch) []Change { return o.push(in, false) }
 
+// Fill applies a batch like PushUnranked but reports no changes: for a
+// first result read through Range. Into an empty Output a batch of
+// additions is built in one pass with nothing kept but the result.
+func (o *Output) Fill(in Batch) {
+	if o.tree.Len() == 0 && !hasRemoval(in) {
+		rows := make([]*Row, 0, len(in))
+		for _, d := range in {
+			if d.Row != nil && d.Mult > 0 {
+				rows = append(rows, d.Row)
+			}
+		}
+		o.build(rows, false)
+		return
+	}
+	o.push(in, false)
+}
+
 func (o *Output) push(in Batch, ranked bool) []Change {
 	type net struct {
 		id      keyID
@@ -144,7 +161,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		}
 	}
 	if !ranked && o.tree.Len() == 0 && len(nets) > 16 {
-		return o.build(nets2rows(nets, func(n net) (*Row, bool) { return n.after, n.present }))
+		return o.build(nets2rows(nets, func(n net) (*Row, bool) { return n.after, n.present }), true)
 	}
 	// Positions before the batch of the rows that leave or may move: all
 	// taken before the tree changes.
@@ -220,9 +237,9 @@ func nets2rows[N any](nets []N, after func(N) (*Row, bool)) []*Row {
 }
 
 // build fills an empty Output with rows (unique keys): sorted once and
-// built bottom-up, instead of n tree insertions. The changes are the
-// inserts in result order, unranked.
-func (o *Output) build(rows []*Row) []Change {
+// built bottom-up, instead of n tree insertions. With report, it returns
+// the inserts in result order, unranked.
+func (o *Output) build(rows []*Row, report bool) []Change {
 	entries := make([]*outEntry, len(rows))
 	for i, r := range rows {
 		e := &outEntry{key: r.Key, row: r, v: o.val(r)}
@@ -232,6 +249,9 @@ func (o *Output) build(rows []*Row) []Change {
 	cmp := o.tree.cmp
 	slices.SortFunc(entries, cmp)
 	o.tree.Build(entries)
+	if !report {
+		return nil
+	}
 	out := make([]Change, len(entries))
 	for i, e := range entries {
 		out[i] = Change{Type: Insert, Key: e.key, Value: e.v, OldRank: -1, Rank: -1}

@@ -186,10 +186,10 @@ func (c *compiler) query(q *ir.Query) (*plan, error) {
 		n := len(aliases)
 		m := ivm.NewMap(func(r *ivm.Row) *ivm.Row {
 			s := sel(r.Vals)
-			vals := make([]value.Value, n+1)
-			copy(vals, r.Vals)
-			vals[n] = s
-			return &ivm.Row{Key: r.Key, Vals: vals, Sel: s}
+			row := ivm.NewRow(r.Key, n+1)
+			copy(row.Vals, r.Vals)
+			row.Vals[n], row.Sel = s, s
+			return row
 		})
 		add(m.Push)
 		post = &aliasScope{scope: scope{aliases: aliases, sel: n}}
@@ -794,12 +794,13 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, 
 	k := len(cols)
 	m := ivm.NewMap(func(row *ivm.Row) *ivm.Row {
 		n := len(row.Vals)
-		vals := make([]value.Value, n+k)
-		copy(vals, row.Vals)
+		out := ivm.NewRow(row.Key, n+k)
+		copy(out.Vals, row.Vals)
 		for i, ev := range evs {
-			vals[n+i] = ev(row.Vals)
+			out.Vals[n+i] = ev(row.Vals)
 		}
-		return &ivm.Row{Key: row.Key, Vals: vals, Sel: row.Sel}
+		out.Sel = row.Sel
+		return out
 	})
 	cmp := func(a, b *ivm.Row) int {
 		na, nb := len(a.Vals)-k, len(b.Vals)-k

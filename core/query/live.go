@@ -42,13 +42,15 @@ func (lq *LiveQuery) SingleResult() bool { return lq.single }
 // false.
 type Reader func(collection string, fn func(key string, v value.Value) bool)
 
-// Load computes the first result from the current rows of the collections
-// and returns it as insert changes in result order (without ranks).
-func (lq *LiveQuery) Load(read Reader) []ivm.Change {
+// Load computes the first result from the current rows of the collections;
+// read it with Range.
+func (lq *LiveQuery) Load(read Reader) {
 	for _, name := range lq.collections {
 		var rows ivm.Batch
 		read(name, func(key string, v value.Value) bool {
-			rows = append(rows, ivm.Delta{Row: &ivm.Row{Key: value.String(key), Vals: []value.Value{v}}, Mult: 1})
+			r := ivm.NewRow(value.String(key), 1)
+			r.Vals[0] = v
+			rows = append(rows, ivm.Delta{Row: r, Mult: 1})
 			return true
 		})
 		if len(rows) == 0 {
@@ -58,7 +60,9 @@ func (lq *LiveQuery) Load(read Reader) []ivm.Change {
 			l.next.push(rows)
 		}
 	}
-	return lq.flushUnranked()
+	b := lq.col.buf
+	lq.col.buf = nil
+	lq.out.Fill(b)
 }
 
 // Apply feeds one committed batch of changes of one collection through the
@@ -102,12 +106,6 @@ func (lq *LiveQuery) flush() []ivm.Change {
 	return lq.out.Push(b)
 }
 
-// flushUnranked is flush for the first result: its changes carry no ranks.
-func (lq *LiveQuery) flushUnranked() []ivm.Change {
-	b := lq.col.buf
-	lq.col.buf = nil
-	return lq.out.PushUnranked(b)
-}
 
 // deltas turns a collection's changes into row deltas: an update is the
 // removal of the previous row and the addition of the new one.

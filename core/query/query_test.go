@@ -178,8 +178,8 @@ func TestIncrementalMatchesRecompute(t *testing.T) {
 			q := mustQuery(t, qs)
 			lq, err := Compile(q, Options{})
 			require.NoError(t, err)
-			feed := map[string]string{}
-			applyChanges(t, feed, lq.Load(d.reader()), lq.Ordered())
+			lq.Load(d.reader())
+			feed := asMap(result(lq))
 			for s := range 150 {
 				name, ch := step(r, d)
 				applyChanges(t, feed, lq.Apply(name, ch), lq.Ordered())
