@@ -55,6 +55,7 @@ JS_ENV = env -i \
 	GOFLAGS='$(shell $(GO) env GOFLAGS)' \
 	GOPROXY='$(shell $(GO) env GOPROXY)' \
 	GOTOOLCHAIN='$(shell $(GO) env GOTOOLCHAIN)' \
+	$(if $(STREAMDB_BENCH_SIZES),STREAMDB_BENCH_SIZES='$(STREAMDB_BENCH_SIZES)') \
 	GOOS=js GOARCH=wasm
 
 # Packages with tests for js/wasm. `go list ./...` leaves out packages whose
@@ -63,7 +64,7 @@ JS_ENV = env -i \
 # Any other package that fails to build for js/wasm fails `make test`.
 js_test_pkgs = GOOS=js GOARCH=wasm $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...
 
-.PHONY: all deps build check-wasm-deps test vet test-native test-js test-queries fuzz fuzz-queries bench bench-wasm demo clean conformance
+.PHONY: all deps build check-wasm-deps test vet test-native test-js test-queries test-package test-e2e fuzz fuzz-queries bench bench-wasm demo clean conformance
 
 all: build
 
@@ -113,7 +114,7 @@ check-wasm-deps:
 
 # Each step prints how long it took.
 test: deps
-	@for step in vet test-native test-js test-queries fuzz; do \
+	@for step in vet test-native test-js test-queries test-package test-e2e fuzz; do \
 		start=$$(date +%s); \
 		$(MAKE) --no-print-directory $$step; \
 		echo "== $$step: ok in $$(( $$(date +%s) - start )) s"; \
@@ -148,6 +149,19 @@ test-queries: deps
 	$(GO) build -o $(TOOLS)/querydiff-engine ./internal/querydiff/engine
 	$(NODE) internal/querydiff/harness.mjs --seed=$(QUERY_SEED) --queries=$(QUERY_N) --engine=$(TOOLS)/querydiff-engine
 
+# The npm package: its type tests (tsc), its Node tests, and its tests in
+# headless Chromium against the reference server.
+test-package: deps build
+	@echo "== the npm package: type tests, Node and Chromium tests"
+	$(NODE) node_modules/.bin/tsc --noEmit -p test/types
+	$(NODE) --test test/js/*.test.mjs test/node/*.test.mjs test/browser/*.test.mjs
+
+# End-to-end test of the example app: the demo's servers on free ports,
+# two users in headless Chromium; writes test-results/demo.png.
+test-e2e: deps build
+	@echo "== end-to-end test of the example app (test/e2e)"
+	$(NODE) --test test/e2e/*.test.mjs
+
 SEED ?= $(shell date +%s)
 N ?= 1000
 fuzz-queries: deps
@@ -178,8 +192,10 @@ bench:
 bench-wasm: deps
 	$(JS_ENV) $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./core/...
 
-demo:
-	@echo "make demo: not yet — the example app lands with issue 6 (the chat room)."
+# The example chat app (example/) on the reference server; data in
+# .demo-data/ (kept between runs), Ctrl-C stops everything.
+demo: node_modules/.package-lock.json
+	$(NODE) scripts/demo.mjs
 
 clean:
 	rm -rf dist .tools

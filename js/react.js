@@ -6,31 +6,33 @@ import { openLive, specKey, snapshot } from './adapter.js'
 export function useLiveQuery(query, deps = []) {
   const { key, db } = specKey(query)
   const ref = useRef(null)
-  const [, bump] = useState(0)
+  const [, setVersion] = useState(0)
   if (ref.current === null || ref.current.key !== key || ref.current.db !== db) {
     const opened = key === null ? null : openLive(query)
     ref.current = { key, db, opened, snap: snapshot(opened?.live) }
   }
   const cur = ref.current
+  const live = cur.opened?.live
+  // A new live query (a reopened one included) gives a new subscribe
+  // function, so React subscribes to it.
   const subscribe = useCallback(
     (notify) => {
-      const live = cur.opened?.live
       if (!live) return () => {}
       return live.subscribe(() => {
         cur.snap = snapshot(live)
         notify()
       })
     },
-    [cur],
+    [cur, live],
   )
   const snap = useSyncExternalStore(subscribe, () => cur.snap, () => cur.snap)
   useEffect(() => {
-    // Strict mode runs effects twice: a query disposed by the first
-    // cleanup is opened again.
+    // Strict mode, or a change of deps, runs the cleanup and then this
+    // again: a query disposed by the cleanup is opened again.
     if (cur.opened?.owned && cur.opened.live.status === 'cleaned-up') {
       cur.opened = openLive(query)
       cur.snap = snapshot(cur.opened.live)
-      bump((n) => n + 1)
+      setVersion((n) => n + 1)
     }
     return () => {
       if (cur.opened?.owned) cur.opened.live.dispose()

@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// make demo: runs the chat example (example/) against the reference Durable
+// Streams server, with the room kept on disk between runs.
+//
+//   1. builds the wasm module (make build), unless --no-build
+//   2. links the package into example/node_modules (what `npm install`
+//      does for its "file:.." dependency)
+//   3. starts the reference server (internal/testserver/server.mjs) with file
+//      storage in .demo-data/, and creates the room's stream when missing
+//      (seeded with a welcome message)
+//   4. starts the Vite dev server of example/ and prints its URL
+//   5. on Ctrl-C (SIGINT) or SIGTERM, stops all it started
+//
+// Options (flags or environment):
+//   --port N      DEMO_PORT      the app's port (5173; the next free one if taken)
+//   --ds-port N   DEMO_DS_PORT   the stream server's port (0: any free port)
+//   --host H      DEMO_HOST      the address both listen on (127.0.0.1)
+//   --data-dir D  DEMO_DATA_DIR  where the streams are stored (.demo-data)
+//   --no-build                   skip make build (dist/ must exist)
+//
+// Other scripts (the end-to-end test) import startDemo.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const EXAMPLE = join(ROOT, 'example')
+const SERVER = join(ROOT, 'internal/testserver/server.mjs')
+const WASM = join(ROOT, 'dist/streamdb.wasm')
+
+/** build runs `make build` in the repository. */
+export function build() {
+  const r = spawnSync('make', ['--no-print-directory', 'build'], { cwd: ROOT, stdio: 'inherit' })
+  if (r.status !== 0) throw new Error(`make build failed (${r.error?.message ?? `exit ${r.status}`})`)
+}
+
+/**
+ * linkPackage makes example/node_modules/@streamdb/streamdb a link to the
+ * repository root, as `npm install` in example/ does for "file:..".
+ */
+export function linkPackage() {
+  const link = join(EXAMPLE, 'node_modules/@streamdb/streamdb')
+  try {
+    lstatSync(link)
+    return
+  } catch {
+    // missing: make it
+  }
+  mkdirSync(dirname(link), { recursive: true })
+  symlinkSync(relative(dirname(link), ROOT), link, 'dir')
+}
+
+/**
+ * startStreamServer starts the reference server with file storage in
+ * dataDir; it resolves once it listens. Its stdin is a pipe, so it also
+ * stops when this process dies.
+ */
+export function startStreamServer({ dataDir, port = 0, host = '127.0.0.1', onExit } = {}) {
+  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--host', host, '--data-dir', dataDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let log = ''
+  child.stderr.on('data', (d) => (log += d))
+  return new Promise((resolveStart, reject) => {
+    let out = ''
+    let listening = false
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = out.match(/DS_URL=(\S+)/)
+      if (m && !listening) {
+        listening = true
+        const exited = new Promise((r) => child.once('exit', r))
+        resolveStart({
+          url: m[1],
+          pid: child.pid,
+          stop: async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+            await exited
+          },
+        })
+      }
+    })
+    child.once('exit', (code, signal) => {
+      if (!listening) reject(new Error(`the stream server exited (${signal ?? code}) before listening:\n${log}`))
+      else onExit?.(code, signal)
+    })
+    child.once('error', reject)
+  })
+}
+
+// The room's first events: a welcome message from the demo, the light theme.
+function seedEvents() {
+  const ev = (type, key, value) => ({ type, key, value, headers: { operation: 'insert' } })
+  return [
+    ev('user', 'streamdb', { id: 'streamdb', name: 'StreamDB', color: '#1864ab' }),
+    ev('message', 'welcome', {
+      id: 'welcome',
+      userId: 'streamdb',
+      text: 'Welcome! Open this page in a second window (each tab is its own user) and chat with yourself. Try a reaction, switch the theme, or send a message containing "fail".',
+      ts: Date.now(),
+    }),
+    ev('setting', 'theme', { key: 'theme', value: 'light' }),
+  ]
+}
+
+/**
+ * ensureStream creates the JSON stream at url when it does not exist yet
+ * (and seeds it); it returns true when it created it.
+ */
+export async function ensureStream(url) {
+  const head = await fetch(url, { method: 'HEAD' })
+  if (head.ok) return false
+  if (head.status !== 404) throw new Error(`HEAD ${url}: ${head.status}`)
+  const put = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' } })
+  if (!put.ok) throw new Error(`PUT ${url}: ${put.status} ${await put.text()}`)
+  const post = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(seedEvents()),
+  })
+  if (!post.ok) throw new Error(`POST ${url}: ${post.status} ${await post.text()}`)
+  return true
+}
+
+/**
+ * startDemo starts the stream server and the example's Vite dev server.
+ * It resolves with { url, streamUrl, created, stop }: url is the app's
+ * address, created tells whether the stream was new.
+ */
+export async function startDemo({
+  dataDir = join(ROOT, '.demo-data'),
+  port = 5173,
+  dsPort = 0,
+  host = '127.0.0.1',
+  stream = 'chat',
+  build: doBuild = true,
+  logLevel = 'info',
+  onServerExit,
+} = {}) {
+  if (doBuild) build()
+  else if (!existsSync(WASM)) throw new Error(`${relative(ROOT, WASM)} is missing: run make build`)
+  linkPackage()
+  mkdirSync(dataDir, { recursive: true })
+
+  const ds = await startStreamServer({ dataDir, port: dsPort, host, onExit: onServerExit })
+  try {
+    const streamUrl = `${ds.url}/v1/stream/${stream}`
+    const created = await ensureStream(streamUrl)
+    const { createServer } = await import('vite')
+    const vite = await createServer({
+      configFile: join(EXAMPLE, 'vite.config.js'),
+      logLevel,
+      define: { 'import.meta.env.VITE_STREAM_URL': JSON.stringify(streamUrl) },
+      server: { host, port, strictPort: false },
+    })
+    try {
+      await vite.listen()
+    } catch (e) {
+      await vite.close()
+      throw e
+    }
+    const addr = vite.httpServer.address()
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/`
+    let stopping
+    return {
+      url,
+      streamUrl,
+      created,
+      dataDir,
+      stop: () => (stopping ??= Promise.allSettled([vite.close(), ds.stop()]).then(() => {})),
+    }
+  } catch (e) {
+    await ds.stop()
+    throw e
+  }
+}
+
+function option(args, flag, env, fallback) {
+  const i = args.indexOf(flag)
+  if (i >= 0 && i + 1 < args.length) return args[i + 1]
+  return process.env[env] || fallback
+}
+
+async function main() {
+  const args = process.argv.slice(2)
+  const dataDir = resolve(ROOT, option(args, '--data-dir', 'DEMO_DATA_DIR', '.demo-data'))
+  let demo
+  let stopping = false
+  const stop = async (code = 0) => {
+    if (stopping) {
+      process.exit(130) // a second Ctrl-C: give up waiting
+    }
+    stopping = true
+    console.log('\nstopping the demo…')
+    await demo?.stop()
+    console.log('stopped.')
+    process.exit(code)
+  }
+  process.on('SIGINT', () => stop(0))
+  process.on('SIGTERM', () => stop(0))
+
+  demo = await startDemo({
+    dataDir,
+    port: Number(option(args, '--port', 'DEMO_PORT', '5173')),
+    dsPort: Number(option(args, '--ds-port', 'DEMO_DS_PORT', '0')),
+    host: option(args, '--host', 'DEMO_HOST', '127.0.0.1'),
+    build: !args.includes('--no-build'),
+    onServerExit: (code, signal) => {
+      if (stopping) return
+      console.error(`the stream server stopped unexpectedly (${signal ?? code})`)
+      stop(1)
+    },
+  })
+  const rel = dataDir.startsWith(ROOT) ? relative(ROOT, dataDir) || '.' : dataDir
+  console.log(`
+StreamDB chat demo
+  app:     ${demo.url}
+  stream:  ${demo.streamUrl}
+  data:    ${rel}/ (${demo.created ? 'new room' : 'existing room, reused'}; delete it to start over)
+
+Open the app in two windows (each tab is its own user). Ctrl-C stops everything.
+`)
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`make demo: ${e.message}`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,309 @@
+// End-to-end test of the chat example (example/) as `make demo` runs it:
+// the reference server with file storage and the example's Vite dev
+// server, both started by scripts/demo.mjs on free ports, and two users in
+// two browser contexts of headless Chromium (playwright-core).
+//
+//   node --test test/e2e/
+//
+// Needs dist/ (make build; built here when missing) and Chromium ($CHROMIUM,
+// else `chromium` on PATH). Writes test-results/demo.png.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join as path } from 'node:path'
+import { chromium } from 'playwright-core'
+import { ROOT, startDemo } from '../../scripts/demo.mjs'
+
+const TYPING_S = 3 // typing indicators last 3 s in this test (?typing=3)
+const LATENCY_MS = 300 // Alice's writes wait 300 ms (?latency=300), so "sending…" is seen
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM
+  const r = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' })
+  const path = r.stdout.trim().split('\n')[0]
+  if (!path) throw new Error('chromium not found on PATH (make deps installs it; or set CHROMIUM)')
+  return path
+}
+
+/** until polls fn until it returns a truthy value, and returns that value. */
+async function until(what, fn, { timeout = 10000, every = 25 } = {}) {
+  const deadline = Date.now() + timeout
+  let last
+  for (;;) {
+    try {
+      last = await fn()
+      if (last) return last
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`)
+    await new Promise((r) => setTimeout(r, every))
+  }
+}
+
+const dataDir = mkdtempSync(path(tmpdir(), 'streamdb-e2e-'))
+const problems = [] // page errors, console errors, dialogs: none expected
+const timings = {}
+let demo
+let browser
+let alice
+let bob
+
+/** open opens the app in a new context and waits until it has preloaded. */
+async function open(name, query = '') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${name}: console error: ${m.text()}`)
+  })
+  page.on('dialog', (d) => {
+    problems.push(`${name}: dialog ${d.type()}: ${d.message()}`)
+    d.dismiss().catch(() => {})
+  })
+  await page.goto(`${demo.url}?typing=${TYPING_S}${query}`)
+  await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 30000 })
+  return page
+}
+
+async function join(page, name) {
+  await page.fill('#name-input', name)
+  await page.click('#join-form button[type=submit]')
+  await page.waitForSelector('#message-input')
+}
+
+async function post(page, text) {
+  await page.fill('#message-input', text)
+  await page.press('#message-input', 'Enter')
+}
+
+/** The texts of the messages on a page, oldest first. */
+const messageTexts = (page) => page.$$eval('#messages .message .text', (els) => els.map((e) => e.textContent))
+
+/** The id of the message whose text is exactly text. */
+async function messageId(page, text) {
+  return until(`message ${JSON.stringify(text)}`, () =>
+    page.$$eval('#messages .message', (els, t) => els.find((e) => e.querySelector('.text')?.textContent === t)?.dataset.id, text))
+}
+
+/** The count shown on one reaction button ('' for none). */
+const reactionCount = (page, id, emoji) =>
+  page.textContent(`#messages .message[data-id="${id}"] .reaction[data-emoji="${emoji}"] .count`)
+
+async function waitCount(page, id, emoji, want) {
+  await until(`${emoji} count ${want} on ${id}`, async () => (await reactionCount(page, id, emoji)) === want)
+}
+
+before(async () => {
+  const t0 = Date.now()
+  demo = await startDemo({
+    dataDir,
+    port: 0,
+    dsPort: 0,
+    build: !existsSync(path(ROOT, 'dist/streamdb.wasm')),
+    logLevel: 'warn',
+  })
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+  })
+  timings.start = Date.now() - t0
+})
+
+after(async () => {
+  await browser?.close()
+  await demo?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+  console.log(`# timings (ms): ${JSON.stringify(timings)}`)
+})
+
+describe('chat example', { timeout: 110000 }, () => {
+  it('opens a new room seeded with a welcome message, and two users join', async () => {
+    assert.equal(demo.created, true)
+    const t0 = Date.now()
+    ;[alice, bob] = await Promise.all([open('alice', `&latency=${LATENCY_MS}`), open('bob')])
+    timings.firstLoad = Date.now() - t0
+    await join(alice, 'Alice')
+    await join(bob, 'Bob')
+    for (const page of [alice, bob]) {
+      await until('the welcome message', async () => /^Welcome!/.test((await messageTexts(page))[0] ?? ''))
+      await until('both users listed', async () => {
+        const names = await page.$$eval('#people .name', (els) => els.map((e) => e.textContent))
+        return names.includes('Alice') && names.includes('Bob') && names.includes('StreamDB')
+      })
+    }
+    assert.equal(await alice.getAttribute('html', 'data-theme'), 'light')
+  })
+
+  it('A posts: pending on A until persisted, live on B with the author name', async () => {
+    const text = 'Hello from Alice'
+    const t0 = Date.now()
+    await post(alice, text)
+    const id = await messageId(alice, text)
+    // Optimistic: on A at once, marked as sending.
+    assert.equal(await alice.textContent(`.message[data-id="${id}"] .sending`), 'sending…')
+    // Live on B, with the author's name from the join.
+    await bob.waitForSelector(`.message[data-id="${id}"]`)
+    timings.postToPeer = Date.now() - t0
+    assert.equal(await bob.textContent(`.message[data-id="${id}"] .author`), 'Alice')
+    assert.equal(await bob.textContent(`.message[data-id="${id}"] .text`), text)
+    // Persisted: the marker goes, the message stays.
+    await alice.waitForSelector(`.message[data-id="${id}"] .sending`, { state: 'detached' })
+    assert.equal(await alice.textContent(`.message[data-id="${id}"] .text`), text)
+    // B replies; A sees it.
+    await post(bob, 'Hi Alice, Bob here')
+    const reply = await messageId(alice, 'Hi Alice, Bob here')
+    assert.equal(await alice.textContent(`.message[data-id="${reply}"] .author`), 'Bob')
+  })
+
+  it('reaction counts update in both pages', async () => {
+    const id = await messageId(alice, 'Hello from Alice')
+    const t0 = Date.now()
+    await alice.click(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`)
+    await waitCount(alice, id, '👍', '1')
+    await waitCount(bob, id, '👍', '1')
+    timings.reactionToPeer = Date.now() - t0
+    await bob.click(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`)
+    await bob.click(`.message[data-id="${id}"] .reaction[data-emoji="🎉"]`)
+    for (const page of [alice, bob]) {
+      await waitCount(page, id, '👍', '2')
+      await waitCount(page, id, '🎉', '1')
+    }
+    // Alice takes hers back.
+    await until('Alice pressed 👍', async () =>
+      (await alice.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed')) === 'true')
+    await alice.click(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`)
+    for (const page of [alice, bob]) await waitCount(page, id, '👍', '1')
+    assert.equal(await alice.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'false')
+    assert.equal(await bob.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'true')
+  })
+
+  it('typing indicator: shown live, cleared by sending, expires by itself', async () => {
+    const typing = (page) => page.textContent('#typing')
+    await bob.type('#message-input', 'abc')
+    await until('"Bob is typing…" on A', async () => (await typing(alice)) === 'Bob is typing…')
+    assert.equal((await typing(bob)).trim(), '') // one's own typing is not shown
+    // Sending clears it at once (well before it would expire).
+    const t0 = Date.now()
+    await bob.press('#message-input', 'Enter')
+    await until('typing cleared on A', async () => (await typing(alice)).trim() === '', { timeout: (TYPING_S - 1) * 1000 })
+    timings.typingCleared = Date.now() - t0
+    // Typing without sending: it expires after TYPING_S seconds.
+    await bob.type('#message-input', 'x')
+    await until('"Bob is typing…" on A again', async () => (await typing(alice)) === 'Bob is typing…')
+    const t1 = Date.now()
+    await until('typing expired on A', async () => (await typing(alice)).trim() === '', { timeout: (TYPING_S + 3) * 1000 })
+    timings.typingExpired = Date.now() - t1
+    assert.ok(timings.typingExpired >= (TYPING_S - 1.5) * 1000, `expired after ${timings.typingExpired} ms`)
+    await bob.fill('#message-input', '')
+  })
+
+  it('a refused write is shown pending, then rolled back with an error notice', async () => {
+    for (const [text, reason] of [
+      ['this message will fail', /refused the message: it contains "fail"/],
+      ['x'.repeat(300), /refused the message: it is too long \(300 characters, at most 280\)/],
+    ]) {
+      const before = (await alice.$$('#notices .notice')).length
+      await post(alice, text)
+      const id = await messageId(alice, text)
+      assert.equal(await alice.textContent(`.message[data-id="${id}"] .sending`), 'sending…')
+      await alice.waitForSelector(`.message[data-id="${id}"]`, { state: 'detached', timeout: 10000 })
+      const notices = await alice.$$eval('#notices .notice-text', (els) => els.map((e) => e.textContent))
+      assert.equal(notices.length, before + 1)
+      assert.match(notices.at(-1), reason)
+      assert.ok(!(await messageTexts(bob)).includes(text), 'B never sees a refused message')
+    }
+    // Notices can be dismissed.
+    await alice.click('#notices .notice .dismiss')
+    await alice.click('#notices .notice .dismiss')
+    assert.equal((await alice.$$('#notices .notice')).length, 0)
+  })
+
+  it('markup in a message is shown as text and runs nothing', async () => {
+    const text = '<img src=x onerror=alert(1)>'
+    await post(alice, text)
+    for (const page of [alice, bob]) {
+      const id = await messageId(page, text)
+      assert.equal(await page.textContent(`.message[data-id="${id}"] .text`), text)
+      assert.equal(await page.$$eval('img', (els) => els.length), 0)
+      assert.equal(await page.evaluate(() => document.querySelector('#messages').innerHTML.includes('<img')), false)
+    }
+    await new Promise((r) => setTimeout(r, 300)) // time for an onerror to fire, were there an img
+    assert.deepEqual(problems.filter((p) => p.includes('dialog')), [])
+  })
+
+  it('odd rows appended by another writer are rendered as text and break nothing', async () => {
+    // Anyone with the stream's URL can append: a user whose name is markup
+    // and whose colour is a URL, and a message whose text is an object and
+    // whose time is not a number.
+    const ev = (type, key, value) => ({ type, key, value, headers: { operation: 'insert' } })
+    for (const e of [
+      ev('user', 'mallory', { id: 'mallory', name: '<img src=x onerror=alert(2)>', color: 'url(http://127.0.0.1:9/x)' }),
+      ev('message', 'odd', { id: 'odd', userId: 'mallory', text: { html: '<b>bold</b>' }, ts: 'not a time' }),
+    ]) {
+      const res = await fetch(demo.streamUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e) })
+      assert.ok(res.ok, `append: ${res.status}`)
+    }
+    for (const page of [alice, bob]) {
+      await page.waitForSelector('.message[data-id="odd"]')
+      assert.equal(await page.textContent('.message[data-id="odd"] .author'), '<img src=x onerror=alert(2)>')
+      assert.equal(await page.textContent('.message[data-id="odd"] .text'), '{"html":"<b>bold</b>"}')
+      assert.equal(await page.$('.message[data-id="odd"] time'), null)
+      assert.equal(await page.$$eval('img, b', (els) => els.length), 0)
+      const dots = await page.$$eval('#people .dot', (els) => els.map((e) => e.style.background))
+      assert.ok(dots.every((d) => !d.includes('url')), `no URL in colours: ${dots}`)
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    assert.deepEqual(problems, [])
+  })
+
+  it('the theme setting applies to every page', async () => {
+    await bob.check('input[name=theme][value=dark]')
+    await until('dark theme on A', async () => (await alice.getAttribute('html', 'data-theme')) === 'dark')
+    assert.equal(await alice.isChecked('input[name=theme][value=dark]'), true)
+    await alice.check('input[name=theme][value=light]')
+    await until('light theme on B', async () => (await bob.getAttribute('html', 'data-theme')) === 'light')
+  })
+
+  it('a reload shows all the data again', async () => {
+    const want = await messageTexts(alice)
+    const id = await messageId(alice, 'Hello from Alice')
+    const t0 = Date.now()
+    await bob.reload()
+    await bob.waitForSelector('html[data-ready]', { state: 'attached' })
+    await until('messages after reload', async () => JSON.stringify(await messageTexts(bob)) === JSON.stringify(want))
+    timings.reload = Date.now() - t0
+    assert.equal(want.length, 6) // welcome, hello, reply, the typed "abc", the markup, the odd row
+    await waitCount(bob, id, '👍', '1')
+    await waitCount(bob, id, '🎉', '1')
+    assert.equal(await bob.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'true')
+    assert.ok(await bob.$('#message-input'), 'still joined as Bob (the tab keeps its user)')
+    assert.equal(await bob.getAttribute('html', 'data-theme'), 'light')
+  })
+
+  it('a second run of the demo reuses the stored room', async () => {
+    const want = await messageTexts(alice)
+    await alice.context().close()
+    await bob.context().close()
+    await demo.stop()
+    const t0 = Date.now()
+    demo = await startDemo({ dataDir, port: 0, dsPort: 0, build: false, logLevel: 'warn' })
+    timings.restart = Date.now() - t0
+    assert.equal(demo.created, false)
+    const carol = await open('carol')
+    await until('messages after restart', async () => JSON.stringify(await messageTexts(carol)) === JSON.stringify(want))
+    await join(carol, 'Carol')
+    await post(carol, 'Carol here, after a restart: everything is still there')
+    await messageId(carol, 'Carol here, after a restart: everything is still there')
+    await carol.waitForSelector('.message .sending', { state: 'detached' })
+    mkdirSync(path(ROOT, 'test-results'), { recursive: true })
+    await carol.screenshot({ path: path(ROOT, 'test-results/demo.png') })
+  })
+
+  it('no page error, console error or dialog on any page', () => {
+    assert.deepEqual(problems, [])
+  })
+})
