@@ -95,7 +95,7 @@ $(TOOLS)/go_js_wasm_exec: | $(TOOLS)/wasmbrowsertest
 # ---------------------------------------------------------------- build
 
 build: check-wasm-deps
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -o dist/streamdb.wasm $(WASM_PKG)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o dist/streamdb.wasm $(WASM_PKG)
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" dist/wasm_exec.js
 	$(NODE) scripts/sizes.mjs dist/streamdb.wasm
 

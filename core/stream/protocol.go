@@ -3,7 +3,6 @@ package stream
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,9 +174,30 @@ func buildURL(base string, params map[string]string) string {
 	for _, k := range keys {
 		b.WriteByte(sep)
 		sep = '&'
-		b.WriteString(url.QueryEscape(k))
+		writeQueryEscaped(&b, k)
 		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(params[k]))
+		writeQueryEscaped(&b, params[k])
 	}
 	return b.String()
+}
+
+// writeQueryEscaped writes s escaped for a URL query, as net/url's
+// QueryEscape does (space as '+', bytes other than letters, digits and
+// -_.~ as %XX). It keeps net/url, and the packages it pulls in, out of the
+// wasm.
+func writeQueryEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
 }

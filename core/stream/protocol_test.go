@@ -121,3 +121,14 @@ func FuzzHeaders(f *testing.F) {
 		_ = mediaType(v)
 	})
 }
+
+// writeQueryEscaped escapes as net/url's QueryEscape does.
+func TestWriteQueryEscaped(t *testing.T) {
+	for _, s := range []string{"", "abc", "a b", "a+b&c=d/e?f#g", "ünïcödé", "-_.~", "%", "\x00\xff", "offset=-1"} {
+		var b strings.Builder
+		writeQueryEscaped(&b, s)
+		if got, want := b.String(), url.QueryEscape(s); got != want {
+			t.Errorf("%q: got %q, want %q", s, got, want)
+		}
+	}
+}
