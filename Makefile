@@ -149,12 +149,14 @@ test-queries: deps
 	$(GO) build -o $(TOOLS)/querydiff-engine ./internal/querydiff/engine
 	$(NODE) internal/querydiff/harness.mjs --seed=$(QUERY_SEED) --queries=$(QUERY_N) --engine=$(TOOLS)/querydiff-engine
 
-# The npm package: its type tests (tsc), its Node tests, and its tests in
-# headless Chromium against the reference server.
+# The npm package as users run it: its type tests (tsc), the query
+# builder's IR against TanStack's, Node, pages in headless Chromium (the
+# seed's examples, React, Vue, Solid, two contexts), and the packed tarball
+# in a fresh Vite app, all against the reference Durable Streams server.
 test-package: deps build
 	@echo "== the npm package: type tests, Node and Chromium tests"
 	$(NODE) node_modules/.bin/tsc --noEmit -p test/types
-	$(NODE) --test test/js/*.test.mjs test/node/*.test.mjs test/browser/*.test.mjs
+	$(NODE) --test --test-concurrency=1 test/js/*.test.mjs test/node/*.test.mjs test/browser/*.test.mjs test/vite/*.test.mjs
 
 # End-to-end test of the example app: the demo's servers on free ports,
 # two users in headless Chromium; writes test-results/demo.png.

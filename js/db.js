@@ -23,6 +23,16 @@ let ambient = null
 
 const TYPES = { i: 'insert', u: 'update', d: 'delete' }
 
+// A closed db keeps its rows readable; they are released in the module
+// when the StreamDB object is garbage collected.
+const release = new FinalizationRegistry((h) => {
+  try {
+    mod.dbRelease(h)
+  } catch {
+    // the module is gone
+  }
+})
+
 /** Collection is one collection of a StreamDB, with TanStack DB's read API. */
 export class Collection {
   #db
@@ -40,17 +50,17 @@ export class Collection {
 
   /** The row with this key, or undefined. */
   get(key) {
-    const s = call(mod, 'collGet', this.#db._h(), this.#name, String(key))
+    const s = call(mod, 'collGet', this.#db._rh(), this.#name, String(key))
     return s === undefined ? undefined : JSON.parse(s)
   }
   has(key) {
-    return call(mod, 'collHas', this.#db._h(), this.#name, String(key))
+    return call(mod, 'collHas', this.#db._rh(), this.#name, String(key))
   }
   get size() {
-    return call(mod, 'collSize', this.#db._h(), this.#name)
+    return call(mod, 'collSize', this.#db._rh(), this.#name)
   }
   #entries() {
-    return JSON.parse(call(mod, 'collRows', this.#db._h(), this.#name))
+    return JSON.parse(call(mod, 'collRows', this.#db._rh(), this.#name))
   }
   /** The rows, in key order. */
   get toArray() {
@@ -343,6 +353,11 @@ class StreamDB {
     if (this.#closed) throw new ClosedError()
     return this.#h
   }
+  // _rh is the handle for reads, which a closed db still answers (its
+  // collections keep their data, as in the reference).
+  _rh() {
+    return this.#h
+  }
   _status() {
     if (this.#closed) return 'cleaned-up'
     if (this.#error) return 'error'
@@ -384,6 +399,7 @@ class StreamDB {
     }
     call(mod, 'dbClose', this.#h)
     this.#closed = true
+    release.register(this, this.#h)
     for (const q of [...this.#queries.values()]) q._closed()
     this.#queries.clear()
   }

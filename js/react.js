@@ -25,7 +25,13 @@ export function useLiveQuery(query, deps = []) {
     },
     [cur, live],
   )
-  const snap = useSyncExternalStore(subscribe, () => cur.snap, () => cur.snap)
+  // A change between rendering and subscribing reaches no callback: read
+  // the live query again when its data or status moved on.
+  const getSnapshot = () => {
+    if (live && (cur.snap.data !== live.data || cur.snap.status !== live.status)) cur.snap = snapshot(live)
+    return cur.snap
+  }
+  const snap = useSyncExternalStore(subscribe, getSnapshot, getSnapshot)
   useEffect(() => {
     // Strict mode, or a change of deps, runs the cleanup and then this
     // again: a query disposed by the cleanup is opened again.

@@ -31,7 +31,10 @@ async function instantiate(wasmURL) {
   let result
   const url = wasmURL instanceof URL ? wasmURL : new URL(String(wasmURL), globalThis.location?.href)
   if (typeof process !== 'undefined' && process.versions?.node && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises')
+    // Not a literal specifier: bundlers leave it alone (this branch only
+    // runs in Node).
+    const fsModule = 'node:fs/promises'
+    const { readFile } = await import(/* @vite-ignore */ fsModule)
     result = await WebAssembly.instantiate(await readFile(url), go.importObject)
   } else {
     const res = await fetch(url)

@@ -62,6 +62,7 @@ func (a *dbAPI) register() error {
 	}{
 		{"dbOpen", a.open},
 		{"dbClose", a.close},
+		{"dbRelease", a.release},
 		{"dbOffset", a.offset},
 		{"dbFollow", a.follow},
 		{"collGet", a.collGet},
@@ -329,7 +330,9 @@ func appendQueryChange(buf []byte, c ivm.Change) []byte {
 	return append(buf, ']')
 }
 
-// close: dbClose(h). Closing twice does nothing.
+// close: dbClose(h) stops the database: no more reading, no more steps,
+// waiters rejected. Its collections stay readable until dbRelease. Closing
+// twice does nothing.
 func (a *dbAPI) close(args []safejs.Value) (any, error) {
 	n, err := arg(args, 0).Int()
 	if err != nil {
@@ -337,12 +340,32 @@ func (a *dbAPI) close(args []safejs.Value) (any, error) {
 	}
 	a.mu.Lock()
 	h := a.dbs[n]
-	delete(a.dbs, n)
 	a.mu.Unlock()
 	if h != nil {
 		h.unwatch()
 		h.d.Close()
+		h.mu.Lock()
+		for id, l := range h.lives {
+			l.Close()
+			delete(h.lives, id)
+			delete(h.liveIDs, l)
+		}
+		h.txs = map[int]*db.Tx{}
+		h.mu.Unlock()
 	}
+	return nil, nil
+}
+
+// release: dbRelease(h) closes the database if needed and forgets it, with
+// its rows (the shim calls it once the StreamDB object is unreachable).
+func (a *dbAPI) release(args []safejs.Value) (any, error) {
+	if _, err := a.close(args); err != nil {
+		return nil, err
+	}
+	n, _ := arg(args, 0).Int()
+	a.mu.Lock()
+	delete(a.dbs, n)
+	a.mu.Unlock()
 	return nil, nil
 }
 

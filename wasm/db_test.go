@@ -78,7 +78,7 @@ func TestDBOpenCloseLeaksNothing(t *testing.T) {
 	steps := newStepLog(t)
 	// One round first, so that lazily started runtime goroutines exist.
 	h := callSync(t, "dbOpen", dbConfig(url), steps.fn, nil, nil)
-	callSync(t, "dbClose", h)
+	callSync(t, "dbRelease", h)
 	runtime.GC()
 	goroutines := runtime.NumGoroutine()
 	checkNoLeak(t, func() {
@@ -88,6 +88,7 @@ func TestDBOpenCloseLeaksNothing(t *testing.T) {
 				resolved(t, call(t, "dbPreload", h))
 			}
 			callSync(t, "dbClose", h)
+			callSync(t, "dbRelease", h)
 		}
 	})
 	b.dbs.mu.Lock()
@@ -168,8 +169,12 @@ func TestDBErrors(t *testing.T) {
 	assert.Equal(t, "TypeError", name)
 
 	callSync(t, "dbClose", h)
+	size := callSync(t, "collSize", h, "users")
+	name, _ = errorOf(t, size)
+	assert.Empty(t, name, "a closed db's collections stay readable")
+	rejected(t, call(t, "dbPreload", h))
+	callSync(t, "dbRelease", h)
 	name, msg = errorOf(t, callSync(t, "collSize", h, "users"))
 	assert.Equal(t, "StreamDBError", name)
 	assert.True(t, strings.Contains(msg, "closed"), msg)
-	rejected(t, call(t, "dbPreload", h))
 }

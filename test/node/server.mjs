@@ -22,6 +22,7 @@ export async function startServer({ dataDir, longPollMs = 1500 } = {}) {
   return {
     url,
     stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', resolve)
       child.kill('SIGTERM')
     }),

@@ -1,0 +1,109 @@
+// Bad input in headless Chromium: queries the package rejects (unknown
+// collection, collections of two dbs) or the engine rejects (limit
+// without orderBy: QueryCompileError with its clause), a closed db,
+// malformed items on the stream, a missing stream. Page code:
+// pages/errors.js; each outcome is a line the page shows.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { setup, run, waitText, waitFor, texts, appendEvents, ev } from './harness.mjs'
+
+let ctx, page
+
+before(async () => {
+  ctx = await setup(import.meta.url)
+  page = await ctx.open('errors')
+})
+after(async () => {
+  await ctx?.teardown()
+  // The browser logs the 404 of the missing stream's request.
+  const errors = (page?.errors ?? []).filter((e) => !/status of 404 .*does-not-exist/.test(e))
+  assert.deepEqual(errors, [], 'the page logged no errors')
+})
+
+test('queries that cannot run throw a clear error; a valid one still works', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, ev('user', '1', { id: '1', name: 'Ann' }), ev('user', '2', { id: '2', name: 'Ben' }), ev('user', '3', { id: '3', name: 'Cy' }))
+  await run(page, 'badQueries', { stream, other: await ctx.stream() })
+  const lines = await texts(page, '#bad-queries .log li')
+  if (process.env.STREAMDB_TEST_VERBOSE) console.log(lines)
+  const byLabel = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]))
+  assert.match(byLabel['unknown collection'], /^QueryBuilderError: .*from/, byLabel['unknown collection'])
+  assert.match(byLabel['unknown collection'], /\[QueryBuilderError StreamDBError\]/)
+  assert.match(byLabel['collections of two dbs'], /^QueryBuilderError: a query can only read collections of one StreamDB/)
+  assert.match(byLabel['limit without orderBy'], /^QueryCompileError: .*orderBy.* \[QueryCompileError StreamDBError\] code=QUERY_COMPILE clause=limit$/i)
+  assert.match(byLabel['offset without orderBy'], /^QueryCompileError: .* \[QueryCompileError StreamDBError\] code=QUERY_COMPILE clause=offset$/i)
+  assert.match(byLabel['aggregate in where'], /^(QueryCompileError|QueryBuilderError): /)
+  assert.equal(byLabel['valid query afterwards'], 'ok object')
+  const caught = await waitText(page, '#bad-queries .caught', /QueryCompileError/)
+  assert.match(caught, /clause=limit/)
+})
+
+test('a closed db: writes, queries, preload and awaitTxId throw or reject with ClosedError', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, ev('user', '1', { id: '1', name: 'Ann' }))
+  await run(page, 'closed', { stream })
+  const lines = await texts(page, '#closed .log li')
+  assert.deepEqual(lines, [
+    'before close: Ann ready',
+    'live query after close: Ann cleaned-up',
+    'liveQuery: ClosedError: StreamDB closed [ClosedError StreamDBError] code=CLOSED',
+    'action: ClosedError: StreamDB closed [ClosedError StreamDBError] code=CLOSED',
+    'preload: ClosedError: StreamDB closed [ClosedError StreamDBError] code=CLOSED',
+    'awaitTxId: ClosedError: StreamDB closed [ClosedError StreamDBError] code=CLOSED',
+    'stream.append: ClosedError: StreamDB closed [ClosedError StreamDBError] code=CLOSED',
+    'close again: ok',
+  ])
+})
+
+test('a closed db keeps its collections readable (as the reference: "Collections keep their data")', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, ev('user', '1', { id: '1', name: 'Ann' }))
+  await run(page, 'closedReads', { stream })
+  assert.deepEqual(await texts(page, '#closed-reads .log li'), [
+    'get: Ann',
+    'get: ok',
+    'size: 1',
+    'size: ok',
+    'toArray: Ann',
+    'toArray: ok',
+    'status: cleaned-up; offset: true',
+  ])
+})
+
+test('malformed items on the stream: onError gets InvalidEventError for each, later events still arrive', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, ev('user', '1', { id: '1', name: 'Ann' }))
+  await run(page, 'malformed', { stream })
+  await waitText(page, '#malformed .users', 'Ann')
+  const bad = [
+    'just a string',
+    42,
+    [1, 2],
+    null,
+    { type: 'user', key: '2', value: { id: '2', name: 'no headers' } },
+    { type: 'user', key: '2', value: { id: '2', name: 'bad op' }, headers: { operation: 'explode' } },
+    { type: 'user', value: { id: '2', name: 'no key' }, headers: { operation: 'insert' } },
+    { type: 'user', key: '2', value: 'primitive', headers: { operation: 'insert' } },
+    { type: 'user', key: '2', value: null, headers: { operation: 'update' } },
+  ]
+  await appendEvents(stream, ...bad)
+  await appendEvents(stream, ev('user', '3', { id: '3', name: 'Cy' }))
+  await waitText(page, '#malformed .users', 'Ann,Cy')
+  // onError runs before the batch's later events are shown, but poll anyway.
+  await waitFor(async () => (await texts(page, '#malformed .log li')).length >= bad.length, { what: 'one onError per bad item', timeout: 3000 }).catch(() => {})
+  const errors = await texts(page, '#malformed .log li')
+  if (process.env.STREAMDB_TEST_VERBOSE) console.log(errors)
+  assert.equal(errors.length, bad.length, JSON.stringify(errors, null, 1))
+  for (const line of errors) assert.match(line, /^onError: InvalidEventError: .* \[InvalidEventError StreamDBError\] code=INVALID_EVENT offset=true$/)
+  // More live events after the bad ones.
+  await appendEvents(stream, ev('user', '1', { name: 'Anne' }, 'update'))
+  await waitText(page, '#malformed .users', 'Anne,Cy')
+  assert.equal(await page.evaluate(() => window.dbs.malformed.collections.users.status), 'ready')
+})
+
+test('preload of a missing stream rejects with a StreamError (404)', async () => {
+  await run(page, 'missing', { stream: `${ctx.ds}/v1/stream/does-not-exist-${Date.now()}` })
+  const lines = await texts(page, '#missing .log li')
+  assert.match(lines[0], /^preload: .* \[StreamError StreamDBError\] .*status=404/)
+  assert.equal(lines[1], 'status: error')
+})

@@ -1,0 +1,56 @@
+// useLiveQuery of the React, Vue and Solid adapters in headless Chromium:
+// each renders the users of a picked role, updates live when events are
+// appended to the stream, rebuilds its query when the role (the query's
+// dependency) changes, and shows a disabled query when no role is picked.
+// Page code: pages/frameworks.js.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { setup, run, waitText, waitTexts, appendEvents, ev } from './harness.mjs'
+
+let ctx, page
+
+before(async () => {
+  ctx = await setup(import.meta.url)
+  page = await ctx.open('frameworks')
+})
+after(async () => {
+  await ctx?.teardown()
+  assert.deepEqual(page?.errors ?? [], [], 'the page logged no errors')
+})
+
+const user = (id, name, role) => ev('user', id, { id, name, role })
+
+for (const fw of ['react', 'vue', 'solid']) {
+  test(`${fw}: useLiveQuery updates live and follows its dependencies`, async () => {
+    const stream = await ctx.stream()
+    await appendEvents(stream, user('1', 'Ann', 'admin'), user('2', 'Ben', 'member'))
+    await run(page, fw, { stream })
+    const s = `#${fw}`
+    await waitTexts(page, `${s} .users li`, ['Ann'])
+    await waitText(page, `${s} .status`, 'ready true true')
+
+    // Live: a new admin, Ben promoted.
+    await appendEvents(stream, user('3', 'Cy', 'admin'))
+    await waitTexts(page, `${s} .users li`, ['Ann', 'Cy'])
+    await appendEvents(stream, ev('user', '2', { role: 'admin' }, 'update'))
+    await waitTexts(page, `${s} .users li`, ['Ann', 'Ben', 'Cy'])
+
+    // The dependency changes: another query.
+    await page.evaluate(([n]) => window.pickRole(n, 'member'), [fw])
+    await waitTexts(page, `${s} .users li`, [])
+    await appendEvents(stream, user('4', 'Dee', 'member'))
+    await waitTexts(page, `${s} .users li`, ['Dee'])
+    await appendEvents(stream, ev('user', '1', { role: 'member' }, 'update'))
+    await waitTexts(page, `${s} .users li`, ['Ann', 'Dee'])
+
+    // Disabled, then enabled again.
+    await page.evaluate(([n]) => window.pickRole(n, ''), [fw])
+    await waitText(page, `${s} .status`, 'disabled false false')
+    await waitTexts(page, `${s} .users li`, [])
+    await page.evaluate(([n]) => window.pickRole(n, 'admin'), [fw])
+    await waitTexts(page, `${s} .users li`, ['Ben', 'Cy'])
+    await waitText(page, `${s} .status`, 'ready true true')
+    await appendEvents(stream, ev('user', '3', undefined, 'delete'))
+    await waitTexts(page, `${s} .users li`, ['Ben'])
+  })
+}

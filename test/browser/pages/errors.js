@@ -1,0 +1,155 @@
+// Bad input, as a user meets it: queries the package or the engine
+// rejects, a closed db, malformed items on the stream, a missing stream.
+// Every outcome is written as a line of the scenario's log.
+import {
+  createStateSchema, createStreamDB, liveQuery, eq, count,
+  StreamDBError, QueryCompileError, QueryBuilderError, InvalidEventError, ClosedError, StreamError,
+} from '@streamdb/streamdb'
+import { useLiveQuery } from '@streamdb/streamdb/react'
+import { createElement as h, Component } from 'react'
+import { createRoot } from 'react-dom/client'
+import { section, logger, describe, expose } from './common.js'
+
+window.dbs = {}
+
+const classes = { QueryCompileError, QueryBuilderError, InvalidEventError, ClosedError, StreamError }
+/** What an error is: its name, message, and which classes it is an instance of. */
+function what(e) {
+  const is = Object.entries(classes).filter(([, C]) => e instanceof C).map(([n]) => n)
+  if (e instanceof StreamDBError) is.push('StreamDBError')
+  const extra = ['code', 'clause', 'status'].filter((k) => e?.[k] !== undefined).map((k) => `${k}=${e[k]}`)
+  return `${describe(e)} [${is.join(' ')}] ${extra.join(' ')}`.trim()
+}
+
+function attempt(log, label, fn) {
+  try {
+    const r = fn()
+    log(`${label}: ok ${r === undefined ? '' : typeof r}`.trim())
+  } catch (e) {
+    log(`${label}: ${what(e)}`)
+  }
+}
+
+async function settle(log, label, p) {
+  try {
+    await p
+    log(`${label}: resolved`)
+  } catch (e) {
+    log(`${label}: ${what(e)}`)
+  }
+}
+
+const schema = () => createStateSchema({
+  users: { type: 'user', primaryKey: 'id' },
+  messages: { type: 'message', primaryKey: 'id' },
+})
+
+async function openDb(name, stream, extra = {}) {
+  const db = createStreamDB({ streamOptions: { url: stream, contentType: 'application/json' }, state: schema(), ...extra })
+  await db.preload()
+  window.dbs[name] = db
+  return db
+}
+
+class Boundary extends Component {
+  constructor(props) {
+    super(props)
+    this.state = { error: null }
+  }
+  static getDerivedStateFromError(error) {
+    return { error }
+  }
+  render() {
+    return this.state.error ? h('p', { className: 'caught' }, what(this.state.error)) : this.props.children
+  }
+}
+
+/** badQueries: an unknown collection, a query the engine rejects. */
+async function badQueries({ stream, other }) {
+  const el = section('bad-queries')
+  const log = logger(el)
+  const db = await openDb('bad-queries', stream)
+  const db2 = await openDb('bad-queries-2', other)
+  attempt(log, 'unknown collection', () => liveQuery((q) => q.from({ x: db.collections.nope })))
+  attempt(log, 'collections of two dbs', () =>
+    liveQuery((q) => q.from({ u: db.collections.users }).join({ m: db2.collections.messages }, ({ u, m }) => eq(u.id, m.userId))))
+  attempt(log, 'limit without orderBy', () => liveQuery((q) => q.from({ u: db.collections.users }).limit(2)))
+  attempt(log, 'offset without orderBy', () => liveQuery((q) => q.from({ u: db.collections.users }).offset(1)))
+  attempt(log, 'aggregate in where', () =>
+    liveQuery((q) => q.from({ u: db.collections.users }).where(({ u }) => eq(count(u.id), 1))))
+  attempt(log, 'valid query afterwards', () => liveQuery((q) => q.from({ u: db.collections.users }).orderBy(({ u }) => u.id).limit(2)))
+
+  // The same in a React component: the error reaches an error boundary.
+  function Limited() {
+    const r = useLiveQuery((q) => q.from({ u: db.collections.users }).limit(2))
+    return h('p', null, `rendered ${r.data.length}`)
+  }
+  const host = document.createElement('div')
+  el.append(host)
+  createRoot(host, { onCaughtError: () => {} }).render(h(Boundary, null, h(Limited)))
+}
+
+/** closed: everything a closed db is asked to do. */
+async function closed({ stream }) {
+  const el = section('closed')
+  const log = logger(el)
+  const db = await openDb('closed', stream, {
+    actions: ({ db, stream }) => ({
+      addUser: {
+        onMutate: (u) => db.collections.users.insert(u),
+        mutationFn: async (u) => stream.append({ type: 'user', key: u.id, value: u, headers: { operation: 'insert' } }),
+      },
+    }),
+  })
+  const q = liveQuery((q) => q.from({ u: db.collections.users }))
+  log(`before close: ${q.data.map((u) => u.name).join(',')} ${q.status}`)
+  db.close()
+  log(`live query after close: ${q.data.map((u) => u.name).join(',')} ${q.status}`)
+  attempt(log, 'liveQuery', () => liveQuery((q) => q.from({ u: db.collections.users })))
+  attempt(log, 'action', () => db.actions.addUser({ id: '9', name: 'Zed' }))
+  await settle(log, 'preload', db.preload())
+  await settle(log, 'awaitTxId', db.utils.awaitTxId('t', 1000))
+  await settle(log, 'stream.append', db.stream.append({ type: 'user', key: '9', value: { id: '9' }, headers: { operation: 'insert' } }))
+  attempt(log, 'close again', () => db.close())
+}
+
+/** closedReads: reading a closed db's collections (the reference keeps their data). */
+async function closedReads({ stream }) {
+  const el = section('closed-reads')
+  const log = logger(el)
+  const db = await openDb('closed-reads', stream)
+  db.close()
+  const users = db.collections.users
+  attempt(log, 'get', () => log(`get: ${users.get('1')?.name}`))
+  attempt(log, 'size', () => log(`size: ${users.size}`))
+  attempt(log, 'toArray', () => log(`toArray: ${users.toArray.map((u) => u.name).join(',')}`))
+  log(`status: ${users.status}; offset: ${db.offset !== '-1'}`)
+}
+
+/** malformed: items that are not state events; onError gets each, later events still arrive. */
+async function malformed({ stream }) {
+  const el = section('malformed')
+  const log = logger(el)
+  const db = await openDb('malformed', stream, {
+    onError: (e) => log(`onError: ${what(e)} offset=${typeof e.offset === 'string' && e.offset.length > 0}`),
+  })
+  const users = liveQuery((q) => q.from({ u: db.collections.users }))
+  const out = document.createElement('p')
+  out.className = 'users'
+  el.append(out)
+  const render = () => { out.textContent = users.data.map((u) => u.name).join(',') }
+  users.subscribe(render)
+  render()
+}
+
+/** missing: preload of a stream that does not exist. */
+async function missing({ stream }) {
+  const el = section('missing')
+  const log = logger(el)
+  const db = createStreamDB({ streamOptions: { url: stream, contentType: 'application/json' }, state: schema(), onError: () => {} })
+  await settle(log, 'preload', db.preload())
+  log(`status: ${db.collections.users.status}`)
+  db.close()
+}
+
+expose({ badQueries, closed, closedReads, malformed, missing })

@@ -1,0 +1,105 @@
+// useLiveQuery of each framework adapter (React, Vue, Solid) in one page,
+// over one StreamDB per scenario. Each renders a role picker, the users of
+// the picked role (a query rebuilt when the role changes; the empty role
+// disables the query), and the query's status.
+import { createStateSchema, createStreamDB, eq } from '@streamdb/streamdb'
+import { useLiveQuery as useReact } from '@streamdb/streamdb/react'
+import { useLiveQuery as useVue } from '@streamdb/streamdb/vue'
+import { useLiveQuery as useSolid } from '@streamdb/streamdb/solid'
+import { createElement, useState } from 'react'
+import { createRoot } from 'react-dom/client'
+import { createApp, h as vh, ref } from 'vue'
+import { createSignal } from 'solid-js'
+import { render } from 'solid-js/web'
+import html from 'solid-js/html'
+import { section, expose } from './common.js'
+
+window.dbs = {}
+
+async function open(name, stream) {
+  const schema = createStateSchema({ users: { type: 'user', primaryKey: 'id' } })
+  const db = createStreamDB({ streamOptions: { url: stream, contentType: 'application/json' }, state: schema })
+  await db.preload()
+  window.dbs[name] = db
+  return db
+}
+
+const ROLES = ['admin', 'member', '']
+
+/** The role picker: a <select class="role"> (the empty option disables the query). */
+function setRoleFromTest(el, role) {
+  const select = el.querySelector('select.role')
+  select.value = role
+  select.dispatchEvent(new Event('change', { bubbles: true }))
+}
+window.pickRole = (name, role) => setRoleFromTest(document.getElementById(name), role)
+
+async function react({ stream }) {
+  const el = section('react')
+  const db = await open('react', stream)
+  const h = createElement
+  function App() {
+    const [role, setRole] = useState('admin')
+    const users = useReact(
+      (q) => (role ? q.from({ u: db.collections.users }).where(({ u }) => eq(u.role, role)) : undefined),
+      [role],
+    )
+    return h('div', null,
+      h('h2', null, 'React'),
+      h('select', { className: 'role', value: role, onChange: (e) => setRole(e.target.value) },
+        ROLES.map((r) => h('option', { key: r, value: r }, r || '(none)'))),
+      h('ul', { className: 'users' }, (users.data ?? []).map((u) => h('li', { key: u.id }, u.name))),
+      h('p', { className: 'status' }, `${users.status} ${users.isReady} ${users.isEnabled}`),
+    )
+  }
+  const host = document.createElement('div')
+  el.append(host)
+  createRoot(host).render(h(App))
+}
+
+async function vue({ stream }) {
+  const el = section('vue')
+  const db = await open('vue', stream)
+  const App = {
+    setup() {
+      const role = ref('admin')
+      const { data, status, isReady, isEnabled } = useVue((q) =>
+        role.value ? q.from({ u: db.collections.users }).where(({ u }) => eq(u.role, role.value)) : undefined,
+      )
+      return () => vh('div', [
+        vh('h2', 'Vue'),
+        vh('select', { class: 'role', value: role.value, onChange: (e) => { role.value = e.target.value } },
+          ROLES.map((r) => vh('option', { value: r }, r || '(none)'))),
+        vh('ul', { class: 'users' }, (data.value ?? []).map((u) => vh('li', { key: u.id }, u.name))),
+        vh('p', { class: 'status' }, `${status.value} ${isReady.value} ${isEnabled.value}`),
+      ])
+    },
+  }
+  const host = document.createElement('div')
+  el.append(host)
+  createApp(App).mount(host)
+}
+
+async function solid({ stream }) {
+  const el = section('solid')
+  const db = await open('solid', stream)
+  function App() {
+    const [role, setRole] = createSignal('admin')
+    const users = useSolid((q) =>
+      role() ? q.from({ u: db.collections.users }).where(({ u }) => eq(u.role, role())) : undefined,
+    )
+    return html`<div>
+      <h2>Solid</h2>
+      <select class="role" onChange=${(e) => setRole(e.target.value)}>
+        ${ROLES.map((r) => html`<option value=${r}>${r || '(none)'}</option>`)}
+      </select>
+      <ul class="users">${() => (users() ?? []).map((u) => html`<li>${u.name}</li>`)}</ul>
+      <p class="status">${() => `${users.status} ${users.isReady} ${users.isEnabled}`}</p>
+    </div>`
+  }
+  const host = document.createElement('div')
+  el.append(host)
+  render(App, host)
+}
+
+expose({ react, vue, solid })
