@@ -18,7 +18,9 @@ type Tree[T any] struct {
 type tnode[T any] struct {
 	items    []T
 	children []*tnode[T] // nil in a leaf; else len(items)+1 children
-	size     int         // elements in this subtree
+	csize    []int       // csize[i] = children[i].size, kept here so that
+	// positions are summed from one array, not from every child's memory
+	size int // elements in this subtree
 }
 
 // treeDegree is the B-tree's minimum degree: nodes hold between
@@ -66,8 +68,8 @@ func (t *Tree[T]) find(n *tnode[T], x T) (int, bool) {
 // before returns the number of elements in the first k children of n.
 func (n *tnode[T]) before(k int) int {
 	s := 0
-	for _, c := range n.children[:k] {
-		s += c.size
+	for _, c := range n.csize[:k] {
+		s += c
 	}
 	return s
 }
@@ -82,7 +84,11 @@ func (t *Tree[T]) Insert(x T) (int, bool) {
 	}
 	if len(t.root.items) >= t.max {
 		old := t.root
-		t.root = &tnode[T]{children: []*tnode[T]{old}, size: old.size}
+		t.root = &tnode[T]{
+			children: append(make([]*tnode[T], 0, t.max+1), old),
+			csize:    append(make([]int, 0, t.max+1), old.size),
+			size:     old.size,
+		}
 		t.split(t.root, 0)
 	}
 	return t.insert(t.root, x, 0)
@@ -115,6 +121,7 @@ func (t *Tree[T]) insert(n *tnode[T], x T, base int) (int, bool) {
 	r, ok := t.insert(n.children[i], x, base+i+n.before(i))
 	if ok {
 		n.size++
+		n.csize[i]++
 	}
 	return r, ok
 }
@@ -130,8 +137,10 @@ func (t *Tree[T]) split(n *tnode[T], i int) {
 	c.items = c.items[:mid]
 	if c.children != nil {
 		r.children = append(make([]*tnode[T], 0, t.max+1), c.children[mid+1:]...)
+		r.csize = append(make([]int, 0, t.max+1), c.csize[mid+1:]...)
 		clear(c.children[mid+1:])
 		c.children = c.children[:mid+1]
+		c.csize = c.csize[:mid+1]
 	}
 	r.size = len(r.items)
 	if r.children != nil {
@@ -140,6 +149,8 @@ func (t *Tree[T]) split(n *tnode[T], i int) {
 	c.size -= r.size + 1
 	n.items = insertAt(n.items, i, up)
 	n.children = insertAt(n.children, i+1, r)
+	n.csize[i] = c.size
+	n.csize = insertAt(n.csize, i+1, r.size)
 }
 
 // Delete removes the element equal to x and returns the position it had
@@ -178,11 +189,13 @@ func (t *Tree[T]) remove(n *tnode[T], x T, base int) (int, bool) {
 			r := base + i + n.before(i+1)
 			n.items[i] = t.removeMax(n.children[i])
 			n.size--
+			n.csize[i]--
 			return r, true
 		}
 		r, ok := t.remove(n.children[i], x, base+i+n.before(i))
 		if ok {
 			n.size--
+			n.csize[i]--
 		}
 		return r, ok
 	}
@@ -204,6 +217,7 @@ func (t *Tree[T]) removeMax(n *tnode[T]) T {
 		}
 		x := t.removeMax(n.children[i])
 		n.size--
+		n.csize[i]--
 		return x
 	}
 }
@@ -220,11 +234,15 @@ func (t *Tree[T]) grow(n *tnode[T], i int) {
 		if l.children != nil {
 			sc := l.children[len(l.children)-1]
 			l.children = removeAt(l.children, len(l.children)-1)
+			l.csize = removeAt(l.csize, len(l.csize)-1)
 			c.children = insertAt(c.children, 0, sc)
+			c.csize = insertAt(c.csize, 0, sc.size)
 			moved += sc.size
 		}
 		l.size -= moved
 		c.size += moved
+		n.csize[i-1] -= moved
+		n.csize[i] += moved
 		return
 	}
 	if i < len(n.items) && len(n.children[i+1].items) > t.min {
@@ -236,11 +254,15 @@ func (t *Tree[T]) grow(n *tnode[T], i int) {
 		if r.children != nil {
 			sc := r.children[0]
 			r.children = removeAt(r.children, 0)
+			r.csize = removeAt(r.csize, 0)
 			c.children = append(c.children, sc)
+			c.csize = append(c.csize, sc.size)
 			moved += sc.size
 		}
 		r.size -= moved
 		c.size += moved
+		n.csize[i+1] -= moved
+		n.csize[i] += moved
 		return
 	}
 	if i >= len(n.items) {
@@ -251,10 +273,13 @@ func (t *Tree[T]) grow(n *tnode[T], i int) {
 	c.items = append(c.items, r.items...)
 	if c.children != nil {
 		c.children = append(c.children, r.children...)
+		c.csize = append(c.csize, r.csize...)
 	}
 	c.size += 1 + r.size
 	n.items = removeAt(n.items, i)
 	n.children = removeAt(n.children, i+1)
+	n.csize = removeAt(n.csize, i+1)
+	n.csize[i] = c.size
 }
 
 // Get returns the element equal to x.
@@ -307,7 +332,7 @@ func (t *Tree[T]) At(i int) (T, bool) {
 		}
 		j := 0
 		for ; j < len(n.children); j++ {
-			s := n.children[j].size
+			s := n.csize[j]
 			if i < s {
 				break
 			}
@@ -368,13 +393,13 @@ func ascend[T any](n *tnode[T], skip int, fn func(x T) bool) bool {
 		return true
 	}
 	for j, c := range n.children {
-		if skip < c.size {
+		if cs := n.csize[j]; skip < cs {
 			if !ascend(c, skip, fn) {
 				return false
 			}
 			skip = 0
 		} else {
-			skip -= c.size
+			skip -= cs
 		}
 		if j < len(n.items) {
 			if skip == 0 {
@@ -412,9 +437,11 @@ func (t *Tree[T]) Build(sorted []T) {
 			n := &tnode[T]{
 				items:    make([]T, 0, t.max),
 				children: make([]*tnode[T], 0, t.max+1),
+				csize:    make([]int, 0, t.max+1),
 			}
 			for j := start; j < end; j++ {
 				n.children = append(n.children, level[j].n)
+				n.csize = append(n.csize, level[j].n.size)
 				n.size += level[j].n.size
 				if j < end-1 {
 					n.items = append(n.items, level[j].sep)

@@ -47,8 +47,15 @@ func checkTree[T any](t *testing.T, tr *Tree[T], want []T) {
 			if len(n.children) != len(n.items)+1 {
 				t.Fatalf("%d children for %d items", len(n.children), len(n.items))
 			}
-			for _, c := range n.children {
-				size += walk(c, d+1, false)
+			if len(n.csize) != len(n.children) {
+				t.Fatalf("%d child sizes for %d children", len(n.csize), len(n.children))
+			}
+			for i, c := range n.children {
+				cs := walk(c, d+1, false)
+				if n.csize[i] != cs {
+					t.Fatalf("child size %d recorded as %d", cs, n.csize[i])
+				}
+				size += cs
 			}
 		}
 		if size != n.size {
