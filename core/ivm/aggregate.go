@@ -3,7 +3,6 @@ package ivm
 import (
 	"cmp"
 	"math"
-	"math/big"
 
 	"github.com/streamdb/streamdb/core/value"
 )
@@ -103,14 +102,14 @@ func minMaxCompare(a, b value.Value) int {
 }
 
 // apply adds (sign > 0) or removes (sign < 0) one row's argument v.
-func (s *aggState) apply(kind AggKind, v value.Value, sign int, tmp *big.Int) {
+func (s *aggState) apply(kind AggKind, v value.Value, sign int, sc *sumScratch) {
 	switch kind {
 	case AggCount:
 		if !v.IsNullish() {
 			s.count += int64(sign)
 		}
 	case AggSum, AggAvg:
-		s.sum.add(sumInput(v), sign, tmp)
+		s.sum.add(sumInput(v), sign, sc)
 	case AggMin, AggMax:
 		m := minMaxInput(v)
 		if f, ok := m.Num(); ok && math.IsNaN(f) {
@@ -129,14 +128,14 @@ func (s *aggState) apply(kind AggKind, v value.Value, sign int, tmp *big.Int) {
 }
 
 // result returns the aggregate's value for a group of n rows.
-func (s *aggState) result(kind AggKind, n int, tmp *big.Int) value.Value {
+func (s *aggState) result(kind AggKind, n int, sc *sumScratch) value.Value {
 	switch kind {
 	case AggCount:
 		return value.Number(float64(s.count))
 	case AggSum:
-		return value.Number(s.sum.value(tmp))
+		return value.Number(s.sum.value(sc))
 	case AggAvg:
-		return value.Number(s.sum.value(tmp) / float64(n))
+		return value.Number(s.sum.value(sc) / float64(n))
 	}
 	var (
 		v  value.Value

@@ -41,6 +41,9 @@ func (d *Distinct) Len() int { return len(d.vals) }
 // Push applies a batch of input changes and returns the changes of the
 // distinct rows.
 func (d *Distinct) Push(in Batch) Batch {
+	if len(d.rows) == 0 && len(in) > 1024 {
+		d.rows = make(map[keyID]*distinctRow, len(in))
+	}
 	var touched []*distinctEntry
 	touch := func(e *distinctEntry) {
 		if !e.touched {

@@ -52,7 +52,10 @@ func TestDistinctModel(t *testing.T) {
 }
 
 func TestDistinctTable(t *testing.T) {
-	r := func(k, sel string) *Row { v := value.MustParse(sel); return &Row{Key: str(k), Vals: []value.Value{v}, Sel: v} }
+	r := func(k, sel string) *Row {
+		v := value.MustParse(sel)
+		return &Row{Key: str(k), Vals: []value.Value{v}, Sel: v}
+	}
 	d := NewDistinct()
 	out := d.Push(Batch{{r("a", `{"x":1,"y":2}`), 1}, {r("b", `{"y":2,"x":1}`), 1}, {r("c", `1`), 1}})
 	if len(out) != 2 {

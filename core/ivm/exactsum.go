@@ -3,6 +3,7 @@ package ivm
 import (
 	"math"
 	"math/big"
+	"math/bits"
 )
 
 // exactSum is the exact sum of a multiset of float64 values, maintained
@@ -15,22 +16,31 @@ import (
 // integers below 2^53 both are exact.)
 //
 // Integers up to 2^53 in magnitude, the common case, are summed in an
-// int64; other finite values in a big.Int counting units of 2^-1074 (the
-// smallest subnormal), allocated when first needed and dropped when it
+// int64. Other finite values go to a big.Int counting units of 2^scale,
+// where scale is the smallest exponent among them (a value m·2^e is added
+// as m shifted by e−scale): a sum of prices such as 19.99 needs about 70
+// bits. The big.Int is allocated when first needed and dropped when it
 // returns to zero. NaN and the infinities are counted apart: any NaN, or
 // both infinities, make the sum NaN, as JavaScript's additions would.
 type exactSum struct {
 	small           int64
 	nan, pinf, ninf int32
+	scale           int32
 	big             *big.Int
+}
+
+// sumScratch is scratch space for exactSum, owned by its caller.
+type sumScratch struct {
+	tmp big.Int
+	f   big.Float
 }
 
 // maxSmall bounds small so that adding an integer of magnitude 2^53 cannot
 // overflow.
 const maxSmall = 1 << 62
 
-// add adds f (sign > 0) or removes it (sign < 0). tmp is scratch space.
-func (s *exactSum) add(f float64, sign int, tmp *big.Int) {
+// add adds f (sign > 0) or removes it (sign < 0).
+func (s *exactSum) add(f float64, sign int, sc *sumScratch) {
 	switch {
 	case math.IsNaN(f):
 		s.nan += int32(sign)
@@ -49,56 +59,60 @@ func (s *exactSum) add(f float64, sign int, tmp *big.Int) {
 		}
 		n := s.small + i
 		if n > maxSmall || n < -maxSmall {
-			s.spill(tmp)
+			s.addBig(uint64(absInt64(s.small)), 0, s.small < 0, sc)
 			n = i
 		}
 		s.small = n
 		return
 	}
-	bits := math.Float64bits(f)
-	mant := bits & (1<<52 - 1)
-	exp := int(bits>>52) & 0x7ff
+	b := math.Float64bits(f)
+	mant := b & (1<<52 - 1)
+	exp := int(b>>52) & 0x7ff
 	if exp == 0 {
 		exp = 1 // subnormal: mant × 2^-1074
 	} else {
 		mant |= 1 << 52
 	}
-	tmp.SetUint64(mant)
-	tmp.Lsh(tmp, uint(exp-1))
-	if s.big == nil {
-		s.big = new(big.Int)
-	}
-	if (bits>>63 == 1) != (sign < 0) {
-		s.big.Sub(s.big, tmp)
-	} else {
-		s.big.Add(s.big, tmp)
-	}
-	if s.big.Sign() == 0 {
-		s.big = nil
-	}
+	e := exp - 1075
+	tz := bits.TrailingZeros64(mant)
+	s.addBig(mant>>tz, e+tz, (b>>63 == 1) != (sign < 0), sc)
 }
 
-// spill moves small into big.
-func (s *exactSum) spill(tmp *big.Int) {
+func absInt64(i int64) int64 {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
+
+// addBig adds (or, when neg, subtracts) m·2^e to big.
+func (s *exactSum) addBig(m uint64, e int, neg bool, sc *sumScratch) {
+	if m == 0 {
+		return
+	}
 	if s.big == nil {
 		s.big = new(big.Int)
+		s.scale = int32(e)
 	}
-	tmp.SetInt64(s.small)
-	tmp.Lsh(tmp, 1074)
-	s.big.Add(s.big, tmp)
-	s.small = 0
-	// When what big holds is again a small integer, it goes back to small.
+	if e < int(s.scale) {
+		s.big.Lsh(s.big, uint(int(s.scale)-e))
+		s.scale = int32(e)
+	}
+	t := &sc.tmp
+	t.SetUint64(m)
+	t.Lsh(t, uint(e-int(s.scale)))
+	if neg {
+		s.big.Sub(s.big, t)
+	} else {
+		s.big.Add(s.big, t)
+	}
 	if s.big.Sign() == 0 {
-		s.big = nil
-	} else if s.big.TrailingZeroBits() >= 1074 && s.big.BitLen() <= 1074+61 {
-		tmp.Rsh(s.big, 1074)
-		s.small = tmp.Int64()
 		s.big = nil
 	}
 }
 
 // value returns the sum rounded to the nearest float64 (0 when empty).
-func (s *exactSum) value(tmp *big.Int) float64 {
+func (s *exactSum) value(sc *sumScratch) float64 {
 	switch {
 	case s.nan > 0 || s.pinf > 0 && s.ninf > 0:
 		return math.NaN()
@@ -109,12 +123,22 @@ func (s *exactSum) value(tmp *big.Int) float64 {
 	case s.big == nil:
 		return float64(s.small)
 	}
-	tmp.SetInt64(s.small)
-	tmp.Lsh(tmp, 1074)
-	tmp.Add(tmp, s.big)
-	var f big.Float
-	f.SetInt(tmp)
-	f.SetMantExp(&f, -1074)
+	// big·2^scale + small, as t·2^lo.
+	lo := min(int(s.scale), 0)
+	t := &sc.tmp
+	t.SetInt64(s.small)
+	t.Lsh(t, uint(-lo))
+	if s.scale > 0 {
+		var b big.Int
+		b.Lsh(s.big, uint(s.scale))
+		t.Add(t, &b)
+	} else {
+		t.Add(t, s.big)
+	}
+	f := &sc.f
+	f.SetPrec(uint(max(t.BitLen(), 64))) // exact
+	f.SetInt(t)
+	f.SetMantExp(f, lo)
 	v, _ := f.Float64()
 	return v
 }

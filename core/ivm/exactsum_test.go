@@ -2,13 +2,12 @@ package ivm
 
 import (
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"testing"
 )
 
 func TestExactSum(t *testing.T) {
-	var tmp big.Int
+	var tmp sumScratch
 	sum := func(vals ...float64) float64 {
 		var s exactSum
 		for _, v := range vals {

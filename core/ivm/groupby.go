@@ -1,10 +1,6 @@
 package ivm
 
-import (
-	"math/big"
-
-	"github.com/streamdb/streamdb/core/value"
-)
+import "github.com/streamdb/streamdb/core/value"
 
 // GroupBy groups rows by the values of key expressions and maintains
 // aggregates per group (TanStack DB's groupBy with 0.15.2's aggregate
@@ -38,7 +34,7 @@ type GroupBy struct {
 	build  func(key []value.Value, aggs []value.Value) *Row
 	groups map[keyID]*group
 	rows   map[keyID]gbRow
-	tmp    big.Int
+	sc     sumScratch
 	kbuf   []value.Value
 	avbuf  []value.Value
 	tbuf   []*group
@@ -84,6 +80,9 @@ func (g *GroupBy) Len() int { return len(g.groups) }
 // Push applies a batch of input changes and returns the changes of the
 // groups' output rows.
 func (g *GroupBy) Push(in Batch) Batch {
+	if len(g.rows) == 0 && len(in) > 1024 {
+		g.rows = make(map[keyID]gbRow, len(in)) // a first load: no rehashing
+	}
 	touched := g.tbuf[:0]
 	touch := func(gr *group) {
 		if !gr.touched {
@@ -128,7 +127,7 @@ func (g *GroupBy) Push(in Batch) Batch {
 			continue
 		}
 		for i, a := range g.aggs {
-			av[i] = gr.aggs[i].result(a.Kind, gr.n, &g.tmp)
+			av[i] = gr.aggs[i].result(a.Kind, gr.n, &g.sc)
 		}
 		r := g.build(gr.keyVals, av)
 		if r == nil {
@@ -151,7 +150,7 @@ func (g *GroupBy) apply(gr *group, r *Row, sign int) {
 		if a.Arg != nil {
 			v = a.Arg(r)
 		}
-		gr.aggs[i].apply(a.Kind, v, sign, &g.tmp)
+		gr.aggs[i].apply(a.Kind, v, sign, &g.sc)
 	}
 }
 

@@ -261,7 +261,7 @@ func TestAggregateSemantics(t *testing.T) {
 	}
 	for _, c := range cases {
 		var s aggState
-		var tmp big.Int
+		var tmp sumScratch
 		for _, v := range vals {
 			s.apply(c.kind, v, 1, &tmp)
 		}
@@ -271,7 +271,7 @@ func TestAggregateSemantics(t *testing.T) {
 	}
 	// avg of 10 and null is 5; min of 10 and null is 0.
 	var s aggState
-	var tmp big.Int
+	var tmp sumScratch
 	s.apply(AggAvg, num(10), 1, &tmp)
 	s.apply(AggAvg, value.Null(), 1, &tmp)
 	if got := s.result(AggAvg, 2, &tmp); !value.Equal(got, num(5)) {

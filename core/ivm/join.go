@@ -98,6 +98,11 @@ func (j *Join) RightLen() int { return len(j.right.rows) }
 // push applies in to self. pad: self's unmatched rows are kept (padded);
 // padOther: the other side's unmatched rows are.
 func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
+	if len(self.rows) == 0 && len(in) > 1024 {
+		// A first load: size the maps once instead of rehashing.
+		self.rows = make(map[keyID]*joinEntry, len(in))
+		self.buckets = make(map[keyID]*joinBucket, len(in))
+	}
 	var out Batch
 	emit := func(s, o *Row, mult int) {
 		var r *Row

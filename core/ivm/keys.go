@@ -11,12 +11,15 @@ import (
 
 // keyID identifies a key value as a Go map key: equal keys (value.Equal)
 // give equal IDs and keys of different kinds different IDs. String keys,
-// the common case, are held without copying; other kinds by their KeyID
-// (arrays and objects by their stable text, so that objects with the same
-// fields in another order are one key).
+// the common case, are held without copying, numbers and booleans as
+// numbers (-0 as 0; NaN as the text "NaN", since NaN ≠ NaN), arrays and
+// objects by their stable text (so that objects with the same fields in
+// another order are one key). Making one allocates only for arrays and
+// objects.
 type keyID struct {
 	kind value.Kind
 	s    string
+	f    float64
 }
 
 // idOf returns the keyID of k.
@@ -24,24 +27,40 @@ func idOf(k value.Value) keyID {
 	switch k.Kind() {
 	case value.KindString:
 		s, _ := k.Str()
-		return keyID{value.KindString, s}
+		return keyID{kind: value.KindString, s: s}
+	case value.KindNumber:
+		f, _ := k.Num()
+		if math.IsNaN(f) {
+			return keyID{kind: value.KindNumber, s: "NaN"}
+		}
+		return keyID{kind: value.KindNumber, f: f + 0}
+	case value.KindBool:
+		if b, _ := k.BoolVal(); b {
+			return keyID{kind: value.KindBool, f: 1}
+		}
+		return keyID{kind: value.KindBool}
 	case value.KindArray, value.KindObject:
-		return keyID{k.Kind(), stableText(k)}
+		return keyID{kind: k.Kind(), s: stableText(k)}
 	}
-	return keyID{k.Kind(), KeyID(k)}
+	return keyID{kind: k.Kind()}
 }
 
 // CompareKeys orders result keys as TanStack DB's compareKeys does, made
 // total over every kind: strings first (in UTF-16 code unit order, as JS <),
 // then numbers (by value, -0 equal to 0, NaN after every other number),
-// then the other kinds in value.Compare's rank (undefined, null, booleans,
-// arrays, objects), each ordered by value.Compare. TanStack only defines
-// the string and number cases (strings before numbers); between other
-// kinds its order is not consistent, so this extension is ours.
+// then the other kinds in value.Compare's rank (undefined, null, false,
+// true, arrays, objects); arrays and objects by their JSON text with
+// object fields sorted (so that keys equal under value.Equal compare
+// equal). TanStack only defines the string and number cases (strings
+// before numbers); between other kinds its order is not consistent, so
+// this extension is ours.
 func CompareKeys(a, b value.Value) int {
-	ra, rb := keyRank(a.Kind()), keyRank(b.Kind())
-	if ra != rb {
-		return cmp.Compare(ra, rb)
+	ka, kb := a.Kind(), b.Kind()
+	if ka != kb {
+		return cmp.Compare(keyRank(ka), keyRank(kb))
+	}
+	if ka == value.KindArray || ka == value.KindObject {
+		return strings.Compare(stableText(a), stableText(b))
 	}
 	return value.Compare(a, b, nil)
 }

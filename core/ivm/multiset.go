@@ -6,10 +6,12 @@ package ivm
 // element: the first one added is kept while its count stays above zero.
 // GroupBy keeps one per group for each min and max aggregate.
 type Multiset[T any] struct {
-	t     *Tree[*msEntry[T]]
+	t     *Tree[msEntry[T]]
 	total int
 }
 
+// msEntry is an element and its count, held in the tree's nodes by value
+// (comparisons read no pointer).
 type msEntry[T any] struct {
 	v T
 	n int
@@ -17,34 +19,52 @@ type msEntry[T any] struct {
 
 // NewMultiset returns an empty Multiset ordered by cmp.
 func NewMultiset[T any](cmp func(a, b T) int) *Multiset[T] {
-	return &Multiset[T]{t: newTreeDegree(func(a, b *msEntry[T]) int { return cmp(a.v, b.v) }, msDegree)}
+	return &Multiset[T]{t: newTreeDegree(func(a, b msEntry[T]) int { return cmp(a.v, b.v) }, msDegree)}
 }
 
 // msDegree is smaller than treeDegree: most groups are small, and a
 // multiset's leaf grows by append up to 2·msDegree−1 elements.
 const msDegree = 16
 
+// ref returns a pointer to the stored element equal to x, or nil. The
+// pointer is valid until the tree next changes.
+func (m *Multiset[T]) ref(x msEntry[T]) *msEntry[T] {
+	t := m.t
+	n := t.root
+	for n != nil {
+		i, found := t.find(n, x)
+		if found {
+			return &n.items[i]
+		}
+		if n.children == nil {
+			return nil
+		}
+		n = n.children[i]
+	}
+	return nil
+}
+
 // Add adds one occurrence of v.
 func (m *Multiset[T]) Add(v T) {
 	m.total++
-	probe := &msEntry[T]{v: v, n: 1}
-	if e, ok := m.t.Get(probe); ok {
+	x := msEntry[T]{v: v, n: 1}
+	if e := m.ref(x); e != nil {
 		e.n++
 		return
 	}
-	m.t.Insert(probe)
+	m.t.Insert(x)
 }
 
 // Remove removes one occurrence of v and reports whether there was one.
 func (m *Multiset[T]) Remove(v T) bool {
-	probe := &msEntry[T]{v: v}
-	e, ok := m.t.Get(probe)
-	if !ok {
+	x := msEntry[T]{v: v}
+	e := m.ref(x)
+	if e == nil {
 		return false
 	}
 	m.total--
 	if e.n--; e.n == 0 {
-		m.t.Delete(probe)
+		m.t.Delete(x)
 	}
 	return true
 }
@@ -57,7 +77,7 @@ func (m *Multiset[T]) Distinct() int { return m.t.Len() }
 
 // Count returns the number of occurrences of v.
 func (m *Multiset[T]) Count(v T) int {
-	if e, ok := m.t.Get(&msEntry[T]{v: v}); ok {
+	if e := m.ref(msEntry[T]{v: v}); e != nil {
 		return e.n
 	}
 	return 0
@@ -66,19 +86,11 @@ func (m *Multiset[T]) Count(v T) int {
 // Min returns the smallest element.
 func (m *Multiset[T]) Min() (T, bool) {
 	e, ok := m.t.Min()
-	if !ok {
-		var zero T
-		return zero, false
-	}
-	return e.v, true
+	return e.v, ok
 }
 
 // Max returns the largest element.
 func (m *Multiset[T]) Max() (T, bool) {
 	e, ok := m.t.Max()
-	if !ok {
-		var zero T
-		return zero, false
-	}
-	return e.v, true
+	return e.v, ok
 }
