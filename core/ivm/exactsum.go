@@ -2,37 +2,44 @@ package ivm
 
 import (
 	"math"
-	"math/big"
-	"math/bits"
 )
 
 // exactSum is the exact sum of a multiset of float64 values, maintained
-// in O(1) per added or removed value. Its value is the exact sum rounded
-// once to the nearest float64, so it does not depend on the order values
-// came and went in: a sum maintained through any sequence of changes
-// equals the sum of its current values computed afresh. (TanStack DB
-// re-folds the group with float additions in its index order, which can
-// differ from this in the last bits when the values are not integers; for
-// integers below 2^53 both are exact.)
+// in O(1) per added or removed value (amortised: a handful of float
+// operations). Its value is the exact sum rounded once to the nearest
+// float64, so it does not depend on the order values came and went in: a
+// sum maintained through any sequence of changes equals the sum of its
+// current values computed afresh. (TanStack DB re-folds the group with
+// float additions in its index order, which can differ from this in the
+// last bits when the values are not integers; for integers below 2^53 both
+// are exact.)
 //
 // Integers up to 2^53 in magnitude, the common case, are summed in an
-// int64. Other finite values go to a big.Int counting units of 2^scale,
-// where scale is the smallest exponent among them (a value m·2^e is added
-// as m shifted by e−scale): a sum of prices such as 19.99 needs about 70
-// bits. The big.Int is allocated when first needed and dropped when it
-// returns to zero. NaN and the infinities are counted apart: any NaN, or
-// both infinities, make the sum NaN, as JavaScript's additions would.
+// int64. Other finite values are kept as a Shewchuk expansion: a short
+// list of non-overlapping floats whose sum is exactly the sum of the
+// values (Shewchuk, "Adaptive Precision Floating-Point Arithmetic", 1997;
+// the algorithm of Python's math.fsum). Removing a value adds its negation,
+// which the expansion absorbs exactly. NaN and the infinities are counted
+// apart: any NaN, or both infinities, make the sum NaN, as JavaScript's
+// additions would. Sums whose partial results exceed the float64 range are
+// not exact.
 type exactSum struct {
 	small           int64
 	nan, pinf, ninf int32
-	scale           int32
-	big             *big.Int
+	partials        []float64
+	huge            []float64 // values of magnitude ≥ 2^1000, scaled by 2^-100
 }
+
+// hugeMin and hugeScale keep huge values apart, scaled down exactly, so
+// that their partial sums cannot overflow.
+const (
+	hugeMin   = 0x1p1000
+	hugeScale = 0x1p-100
+)
 
 // sumScratch is scratch space for exactSum, owned by its caller.
 type sumScratch struct {
-	tmp big.Int
-	f   big.Float
+	tmp []float64
 }
 
 // maxSmall bounds small so that adding an integer of magnitude 2^53 cannot
@@ -52,63 +59,48 @@ func (s *exactSum) add(f float64, sign int, sc *sumScratch) {
 		s.ninf += int32(sign)
 		return
 	}
+	if sign < 0 {
+		f = -f
+	}
 	if f == math.Trunc(f) && f <= 1<<53 && f >= -(1<<53) {
-		i := int64(f)
-		if sign < 0 {
-			i = -i
-		}
-		n := s.small + i
+		n := s.small + int64(f)
 		if n > maxSmall || n < -maxSmall {
-			s.addBig(uint64(absInt64(s.small)), 0, s.small < 0, sc)
-			n = i
+			// Spill the int64 into the expansion, exactly, as two floats.
+			a := float64(s.small)
+			s.partials = grow(grow(s.partials, a), float64(s.small-int64(a)))
+			n = int64(f)
 		}
 		s.small = n
 		return
 	}
-	b := math.Float64bits(f)
-	mant := b & (1<<52 - 1)
-	exp := int(b>>52) & 0x7ff
-	if exp == 0 {
-		exp = 1 // subnormal: mant × 2^-1074
-	} else {
-		mant |= 1 << 52
-	}
-	e := exp - 1075
-	tz := bits.TrailingZeros64(mant)
-	s.addBig(mant>>tz, e+tz, (b>>63 == 1) != (sign < 0), sc)
-}
-
-func absInt64(i int64) int64 {
-	if i < 0 {
-		return -i
-	}
-	return i
-}
-
-// addBig adds (or, when neg, subtracts) m·2^e to big.
-func (s *exactSum) addBig(m uint64, e int, neg bool, sc *sumScratch) {
-	if m == 0 {
+	if math.Abs(f) >= hugeMin {
+		s.huge = grow(s.huge, f*hugeScale)
 		return
 	}
-	if s.big == nil {
-		s.big = new(big.Int)
-		s.scale = int32(e)
+	s.partials = grow(s.partials, f)
+}
+
+// grow adds x to the expansion p exactly (Shewchuk's grow-expansion with
+// zero elimination) and returns it.
+func grow(p []float64, x float64) []float64 {
+	i := 0
+	for _, y := range p {
+		if math.Abs(x) < math.Abs(y) {
+			x, y = y, x
+		}
+		hi := x + y
+		lo := y - (hi - x)
+		if lo != 0 {
+			p[i] = lo
+			i++
+		}
+		x = hi
 	}
-	if e < int(s.scale) {
-		s.big.Lsh(s.big, uint(int(s.scale)-e))
-		s.scale = int32(e)
+	p = p[:i]
+	if x != 0 {
+		p = append(p, x)
 	}
-	t := &sc.tmp
-	t.SetUint64(m)
-	t.Lsh(t, uint(e-int(s.scale)))
-	if neg {
-		s.big.Sub(s.big, t)
-	} else {
-		s.big.Add(s.big, t)
-	}
-	if s.big.Sign() == 0 {
-		s.big = nil
-	}
+	return p
 }
 
 // value returns the sum rounded to the nearest float64 (0 when empty).
@@ -120,25 +112,54 @@ func (s *exactSum) value(sc *sumScratch) float64 {
 		return math.Inf(1)
 	case s.ninf > 0:
 		return math.Inf(-1)
-	case s.big == nil:
+	case len(s.partials) == 0 && len(s.huge) == 0:
 		return float64(s.small)
 	}
-	// big·2^scale + small, as t·2^lo.
-	lo := min(int(s.scale), 0)
-	t := &sc.tmp
-	t.SetInt64(s.small)
-	t.Lsh(t, uint(-lo))
-	if s.scale > 0 {
-		var b big.Int
-		b.Lsh(s.big, uint(s.scale))
-		t.Add(t, &b)
-	} else {
-		t.Add(t, s.big)
+	if len(s.huge) > 0 {
+		// Huge values dominate: the small ones change the sum by less
+		// than its last bit except when the huge ones cancel.
+		if h := roundExpansion(s.huge); h != 0 {
+			return h / hugeScale
+		}
 	}
-	f := &sc.f
-	f.SetPrec(uint(max(t.BitLen(), 64))) // exact
-	f.SetInt(t)
-	f.SetMantExp(f, lo)
-	v, _ := f.Float64()
-	return v
+	// The int64 part as two floats whose sum is exact (|small| < 2^63).
+	p := append(sc.tmp[:0], s.partials...)
+	a := float64(s.small)
+	b := float64(s.small - int64(a))
+	p = grow(grow(p, a), b)
+	sc.tmp = p
+	return roundExpansion(p)
+}
+
+// roundExpansion returns the sum of the non-overlapping expansion p (in
+// increasing magnitude) correctly rounded to the nearest float64, ties to
+// even, as math.fsum does.
+func roundExpansion(p []float64) float64 {
+	n := len(p)
+	if n == 0 {
+		return 0
+	}
+	hi := p[n-1]
+	lo := 0.0
+	i := n - 1
+	for i > 0 {
+		x := hi
+		y := p[i-1]
+		i--
+		hi = x + y
+		yr := hi - x
+		lo = y - yr
+		if lo != 0 {
+			break
+		}
+	}
+	// A half-way case: the rest of the expansion decides the rounding.
+	if i > 0 && ((lo < 0 && p[i-1] < 0) || (lo > 0 && p[i-1] > 0)) {
+		y := lo * 2
+		x := hi + y
+		if yr := x - hi; y == yr {
+			hi = x
+		}
+	}
+	return hi
 }
