@@ -64,7 +64,7 @@ JS_ENV = env -i \
 # Any other package that fails to build for js/wasm fails `make test`.
 js_test_pkgs = GOOS=js GOARCH=wasm $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...
 
-.PHONY: all deps build check-wasm-deps test vet test-native test-js test-queries test-package test-e2e fuzz fuzz-queries bench bench-wasm demo clean conformance
+.PHONY: all deps build check-wasm-deps test vet test-native test-js test-queries test-package test-e2e fuzz fuzz-queries bench bench-go bench-wasm demo clean conformance
 
 all: build
 
@@ -182,14 +182,27 @@ fuzz:
 
 # ---------------------------------------------------------------- other
 
-# BENCH selects benchmarks (a go test -bench pattern); BENCHTIME their length.
-# One package at a time (-p 1): parallel packages would share the 2 cores.
+# The side-by-side benchmark in headless Chromium: StreamDB against
+# @durable-streams/state + @tanstack/db on the same stream from the same
+# reference server (bench/README.md). It fails only when the engines'
+# query results differ. e.g.
+#   make bench BENCH_N=10000,100000 ENGINES=ours,reference LIVE=long-poll,sse
+BENCH_N ?= 10000
+ENGINES ?= ours,reference
+LIVE ?= long-poll,sse
+BENCH_FLAGS ?=
+bench: build node_modules/.package-lock.json chromium
+	$(NODE) bench/run.mjs --n=$(BENCH_N) --engines=$(ENGINES) --live=$(LIVE) $(BENCH_FLAGS)
+
+# BENCH selects Go benchmarks (a go test -bench pattern); BENCHTIME their
+# length. One package at a time (-p 1): parallel packages would share the
+# 2 cores.
 BENCH ?= .
 BENCHTIME ?= 1s
-bench:
+bench-go:
 	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
 
-# The same benchmarks compiled to wasm and run in headless Chromium, e.g.
+# The Go benchmarks compiled to wasm and run in headless Chromium, e.g.
 #   make bench-wasm BENCH=Ingest BENCHTIME=2x
 bench-wasm: deps
 	$(JS_ENV) $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./core/...

@@ -497,7 +497,7 @@ func (d *DB) take(e *state.Event, now bool) error {
 		// for the collector), and a copy otherwise.
 		op = pendingOp{op: e.Op, coll: c}
 		if e.Op != state.OpDelete {
-			row, err := d.row(c.PrimaryKey(), e, d.seq+1)
+			row, err := d.row(c.PrimaryKey(), e, d.seq) // _seq from 0, as the reference counts
 			if err != nil {
 				return &state.Error{Type: e.Type, Key: strings.Clone(e.Key), Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
 			}

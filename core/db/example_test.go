@@ -117,6 +117,6 @@ func Example() {
 	// user 1: "Kyle"
 	// insert m1 "Hello!" (optimistic)
 	// committed: true completed
-	// update m1 now synced, _seq = 2
+	// update m1 now synced, _seq = 1
 	// messages: 1
 }

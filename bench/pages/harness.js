@@ -1,0 +1,257 @@
+// The page side of the benchmark, shared by both engines. An engine page
+// gives an adapter:
+//   open({url, live, indexed})  create the database (reads nothing yet)
+//   preload()                   resolve once the stream is read to its end
+//   query(i, build)             open live query i (build(q, c, fns) is the
+//                               query, c the collections); resolve with its
+//                               first result (an array of rows)
+//   subscribe(i, fn)            call fn after each change of query i's result
+//   rows(i)                     query i's current result (array of rows)
+//   info()                      engine facts for the report
+//   fns                         the builder functions {eq, count}
+//   collections()               the collections for build()
+// and the harness exposes window.bench for the runner (run.mjs).
+import { probe, wasmBytes } from './instrument.js'
+
+const now = () => performance.now()
+
+/** The anchor queries of query-semantics.md section g. */
+export const QUERIES = [
+  ['Q1', (q, c, f) => q.from({ users: c.users }).where(({ users }) => f.eq(users.active, true))],
+  [
+    'Q2',
+    (q, c, f) =>
+      q
+        .from({ m: c.messages })
+        .innerJoin({ u: c.users }, ({ m, u }) => f.eq(m.userId, u.id))
+        .select(({ m, u }) => ({ text: m.text, userName: u.name })),
+  ],
+  [
+    'Q3',
+    (q, c, f) =>
+      q
+        .from({ m: c.messages })
+        .groupBy(({ m }) => m.userId)
+        .select(({ m }) => ({ userId: m.userId, n: f.count(m.id) })),
+  ],
+  ['Q4', (q, c) => q.from({ m: c.messages }).orderBy(({ m }) => m.ts, 'desc').limit(50)],
+]
+
+/** longTasksIn sums the long tasks overlapping [from, to]. */
+function longTasksIn(from, to) {
+  let count = 0
+  let total = 0
+  let max = 0
+  for (const [s, d] of probe.longTasks) {
+    const a = Math.max(s, from)
+    const b = Math.min(s + d, to)
+    if (b > a) {
+      count++
+      total += b - a
+      max = Math.max(max, d)
+    }
+  }
+  return { count, total, max }
+}
+
+function idle() {
+  return new Promise((resolve) => requestIdleCallback(() => resolve(now())))
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+// Long-task entries reach the observer in a later task: let them arrive.
+const settleObservers = () => sleep(50)
+// inTask runs fn from a timer task of the page: work done straight inside
+// the runner's page.evaluate (a DevTools task) is not seen as a long task.
+const inTask = (fn) => new Promise((resolve, reject) => setTimeout(() => fn().then(resolve, reject), 0))
+
+// A row in a form both engines must agree on: virtual props ($synced,
+// $origin, ...) dropped, keys sorted.
+// With noSeq the top-level _seq is dropped too (to tell a _seq-only
+// difference from a real one).
+function canon(v, noSeq = false) {
+  if (Array.isArray(v)) return `[${v.map((x) => canon(x)).join(',')}]`
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v).filter((k) => !k.startsWith('$') && !(noSeq && k === '_seq')).sort()
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}`
+  }
+  return v === undefined ? 'undefined' : JSON.stringify(v)
+}
+
+async function sha256(s) {
+  const buf = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s))
+  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** install exposes window.bench over an engine adapter. */
+export function install(adapter) {
+  let url
+  let live
+  let current = null // the change being measured
+  const firstFire = [null, null, null, null]
+
+  window.bench = {
+    engine: adapter.name,
+    wasmBytes,
+    info: () => adapter.info(),
+
+    /** preload opens the database and reads the stream; returns its timings. */
+    async preload(opts) {
+      url = new URL(opts.url, location.href).href
+      live = opts.live
+      performance.clearResourceTimings()
+      const [t0, tOpen, tReady] = await inTask(async () => {
+        const t0 = now()
+        adapter.open({ url, live: opts.live, indexed: opts.indexed })
+        const tOpen = now()
+        await adapter.preload()
+        return [t0, tOpen, now()]
+      })
+      await settleObservers()
+      // The catch-up reads: GETs of the stream without live=.
+      const reads = performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.startsWith(url) && !/[?&]live=/.test(e.name) && e.startTime >= t0 && e.responseEnd <= tReady + 1)
+      const firstByte = Math.min(...reads.map((e) => e.responseStart))
+      const lastByte = Math.max(...reads.map((e) => e.responseEnd))
+      const lt = longTasksIn(t0, tReady)
+      return {
+        totalMs: tReady - t0,
+        openMs: tOpen - t0,
+        ttfbMs: firstByte - t0,
+        afterFirstByteMs: tReady - firstByte,
+        downloadMs: lastByte - firstByte,
+        afterLastByteMs: tReady - lastByte,
+        requests: reads.length,
+        transferBytes: reads.reduce((s, e) => s + (e.transferSize || 0), 0),
+        bodyBytes: reads.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
+        longTasks: lt,
+      }
+    },
+
+    /** query opens live query i (0..3); returns the time to its first result. */
+    async query(i) {
+      const [name, build] = QUERIES[i]
+      const [t0, r, t1] = await inTask(async () => {
+        const t0 = now()
+        const r = await adapter.query(i, build)
+        return [t0, r, now()]
+      })
+      await settleObservers()
+      const lt = longTasksIn(t0, t1)
+      adapter.subscribe(i, () => {
+        if (current && firstFire[i] === null) {
+          firstFire[i] = now()
+          current.fired.push(name)
+          const exp = current.expect
+          if (exp.every((q) => current.fired.includes(q))) {
+            current.notified = firstFire[i]
+            current.onNotified()
+          }
+        }
+      })
+      return { name, ms: t1 - t0, rows: r.length, ...r.timing, longTasks: lt }
+    },
+
+    /** digest fingerprints the four results (Q4 in order, the others as sets). */
+    async digest() {
+      const out = []
+      for (let i = 0; i < QUERIES.length; i++) {
+        const raw = adapter.rows(i)
+        const rows = raw.map((r) => canon(r))
+        const noSeq = raw.map((r) => canon(r, true))
+        if (QUERIES[i][0] !== 'Q4') {
+          rows.sort()
+          noSeq.sort()
+        }
+        out.push({
+          name: QUERIES[i][0],
+          count: rows.length,
+          sha256: await sha256(rows.join('\n')),
+          sha256NoSeq: await sha256(noSeq.join('\n')),
+          head: rows.slice(0, 3),
+          tail: rows.slice(-2),
+        })
+      }
+      return out
+    },
+
+    /** rowsOf returns query i's canonical rows (to show a disagreement). */
+    rowsOf(i) {
+      const rows = adapter.rows(i).map((r) => canon(r))
+      if (QUERIES[i][0] !== 'Q4') rows.sort()
+      return rows
+    },
+
+    /** idleBaseline: how long requestIdleCallback takes when nothing happens. */
+    async idleBaseline(times = 20) {
+      const out = []
+      for (let k = 0; k < times; k++) {
+        await sleep(20)
+        const t = now()
+        out.push((await idle()) - t)
+      }
+      return out
+    },
+
+    /**
+     * changes appends each planned event (one POST each, from the page),
+     * waits until every expected live query was notified and the page is
+     * idle, then waits gapMs more (so the next long-poll is waiting again).
+     */
+    async changes(plan, { gapMs = 100, timeoutMs = 30000 } = {}) {
+      const out = []
+      for (const step of plan) {
+        firstFire.fill(null)
+        performance.clearResourceTimings()
+        probe.sseChunks.length = 0
+        let onNotified
+        const notified = new Promise((r) => (onNotified = r))
+        const rec = { kind: step.kind, expect: step.expect, fired: [], notified: null, onNotified: () => onNotified() }
+        const body = JSON.stringify([step.event])
+        current = rec
+        const t0 = now()
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        const tPosted = now()
+        if (!res.ok) throw new Error(`append: HTTP ${res.status}`)
+        const timedOut = await Promise.race([notified.then(() => false), sleep(timeoutMs).then(() => true)])
+        if (timedOut) {
+          current = null
+          out.push({ kind: step.kind, timeout: true, fired: rec.fired })
+          continue
+        }
+        const tNotified = rec.notified
+        const tIdle = await idle()
+        await sleep(gapMs)
+        current = null
+        let arrival = null
+        let req = null // the long-poll that delivered the change
+        if (live === 'sse') {
+          for (const [t] of probe.sseChunks) if (t >= t0 && t <= tNotified) arrival = Math.max(arrival ?? t, t)
+        } else {
+          for (const e of performance.getEntriesByType('resource')) {
+            if (e.name.startsWith(url) && /[?&]live=/.test(e.name) && e.responseEnd >= t0 && e.responseEnd <= tNotified) {
+              if (arrival === null || e.responseEnd > arrival) {
+                arrival = e.responseEnd
+                req = { start: e.startTime - t0, responseStart: e.responseStart - t0, responseEnd: e.responseEnd - t0 }
+              }
+            }
+          }
+        }
+        const lt = longTasksIn(t0, tIdle)
+        out.push({
+          kind: step.kind,
+          appendToNotified: tNotified - t0,
+          arrivalToNotified: arrival === null ? null : tNotified - arrival,
+          notifiedToIdle: tIdle - tNotified,
+          postMs: tPosted - t0,
+          appendToArrival: arrival === null ? null : arrival - t0,
+          request: req,
+          fired: rec.fired.slice(),
+          longTaskMs: lt.total,
+        })
+      }
+      return out
+    },
+  }
+  document.documentElement.dataset.ready = '1'
+}

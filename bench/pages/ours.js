@@ -1,0 +1,32 @@
+// StreamDB (this package, through its exports) under the benchmark harness.
+import './instrument.js'
+import { createStateSchema, createStreamDB, liveQuery, eq, count } from '@streamdb/streamdb'
+import { install } from './harness.js'
+
+const schema = createStateSchema({
+  users: { type: 'user', primaryKey: 'id' },
+  messages: { type: 'message', primaryKey: 'id' },
+})
+let db
+const queries = []
+
+install({
+  name: 'ours',
+  fns: { eq, count },
+  open({ url, live }) {
+    db = createStreamDB({ streamOptions: { url, contentType: 'application/json' }, state: schema, live })
+  },
+  preload: () => db.preload(),
+  async query(i, build) {
+    const lq = liveQuery((q) => build(q, db.collections, { eq, count }))
+    queries[i] = lq
+    return lq.data
+  },
+  subscribe(i, fn) {
+    queries[i].subscribe((changes) => {
+      if (changes.length > 0) fn()
+    })
+  },
+  rows: (i) => queries[i].data,
+  info: () => ({ users: db.collections.users.size, messages: db.collections.messages.size }),
+})

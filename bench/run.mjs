@@ -1,0 +1,618 @@
+#!/usr/bin/env node
+// Side-by-side benchmark of StreamDB and the reference stack
+// (@durable-streams/state 0.3.1 createStreamDB + @tanstack/db 0.15.2 live
+// queries) in headless Chromium, both reading the same data from the
+// reference Durable Streams server (internal/testserver/server.mjs).
+//
+//   node bench/run.mjs --n=10000 --engines=ours,reference
+//
+// Options (defaults in brackets):
+//   --n=10000[,100000]     message counts (users are n/10)            [10000]
+//   --engines=ours,reference                                          [both]
+//   --live=long-poll,sse   live modes                                 [both]
+//   --index=off,eager      the reference's variants: no indexes, or
+//                          autoIndex 'eager' + BTreeIndex             [both]
+//   --rounds=100           rounds of (insert, toggle, delete) changes [100]
+//   --gap-ms=100           wait after each change has settled         [100]
+//   --timeout-s=600        budget of one run (engine, mode, variant)  [600]
+//   --seed=1               data seed                                  [1]
+//   --no-build             reuse bench/.build
+//   --js-flags=FLAGS       extra V8 flags for Chromium (e.g. --no-wasm-lazy-compilation)
+//   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
+//                          dist/) instead of this checkout's, e.g. a
+//                          `git archive` of a commit built with make build
+//
+// It prints one table per n (each figure for each engine, and the ratio
+// reference/ours: above 1 means ours is smaller or faster), writes the same
+// as JSON to bench/results/, and ends with the smallest ratio. It is not a
+// test: figures never fail it. It exits 1 when the engines' query results
+// differ (compared after preload and after the changes), 2 when a run of
+// ours failed.
+import { spawn } from 'node:child_process'
+import { createServer, request as httpRequest, Agent } from 'node:http'
+import { readFileSync, writeFileSync, mkdirSync, existsSync, statSync } from 'node:fs'
+import { join, extname, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import os from 'node:os'
+import { makeData, makePlan } from './data.mjs'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(HERE, '..')
+const BUILD = join(HERE, '.build')
+const RESULTS = join(HERE, 'results')
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+
+// ------------------------------------------------------------------ options
+
+const argv = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const m = a.match(/^--([^=]+)(?:=(.*))?$/)
+    if (!m) usage(`unexpected argument ${a}`)
+    return [m[1], m[2] ?? true]
+  }),
+)
+function usage(msg) {
+  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build]`)
+  process.exit(64)
+}
+const list = (v, d) => String(v ?? d).split(',').map((s) => s.trim()).filter(Boolean)
+const opts = {
+  ns: list(argv.n, '10000').map((s) => Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'))),
+  engines: list(argv.engines, 'ours,reference'),
+  lives: list(argv.live, 'long-poll,sse'),
+  indexes: list(argv.index, 'off,eager'),
+  rounds: Number(argv.rounds ?? 100),
+  gapMs: Number(argv['gap-ms'] ?? 100),
+  timeoutS: Number(argv['timeout-s'] ?? 600),
+  seed: Number(argv.seed ?? 1),
+  build: !argv['no-build'],
+  pkg: argv.pkg ? String(argv.pkg) : null,
+  jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
+}
+for (const n of opts.ns) if (!Number.isInteger(n) || n < 10) usage(`bad --n ${n}`)
+for (const e of opts.engines) if (!['ours', 'reference'].includes(e)) usage(`unknown engine ${e}`)
+for (const l of opts.lives) if (!['long-poll', 'sse'].includes(l)) usage(`unknown live mode ${l}`)
+for (const x of opts.indexes) if (!['off', 'eager'].includes(x)) usage(`unknown index variant ${x}`)
+
+const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a)
+
+// ------------------------------------------------------------------ build
+
+/** build bundles both pages with Vite (production mode) into bench/.build. */
+async function build() {
+  const { build: viteBuild } = await import('vite')
+  // The package's own entry, resolved through its "exports" (a
+  // self-reference), or the one in --pkg.
+  const entry = opts.pkg ? join(opts.pkg, 'js/index.js') : fileURLToPath(import.meta.resolve('@streamdb/streamdb'))
+  const wasm = join(dirname(entry), '../dist/streamdb.wasm')
+  if (!existsSync(wasm)) throw new Error(`${wasm} is missing: run make build first`)
+  await viteBuild({
+    configFile: false,
+    root: join(HERE, 'pages'),
+    logLevel: 'warn',
+    mode: 'production',
+    resolve: { alias: [{ find: /^@streamdb\/streamdb$/, replacement: entry }] },
+    build: {
+      outDir: BUILD,
+      emptyOutDir: true,
+      target: 'esnext',
+      manifest: true,
+      assetsInlineLimit: 0,
+      modulePreload: false,
+      rollupOptions: { input: { ours: join(HERE, 'pages/ours.html'), reference: join(HERE, 'pages/reference.html') } },
+    },
+  })
+}
+
+/** sizes reads the build manifest: each page's JS and wasm, raw and gzip. */
+function sizes() {
+  const manifest = JSON.parse(readFileSync(join(BUILD, '.vite/manifest.json'), 'utf8'))
+  const out = {}
+  for (const page of ['ours', 'reference']) {
+    const files = new Set()
+    const walk = (key) => {
+      const c = manifest[key]
+      if (!c || files.has(c.file)) return
+      files.add(c.file)
+      for (const a of c.assets ?? []) files.add(a)
+      for (const i of c.imports ?? []) walk(i)
+    }
+    walk(`${page}.html`)
+    // The harness is the benchmark's, not the engine's.
+    for (const [, c] of Object.entries(manifest)) if (c.name === 'harness') files.delete(c.file)
+    const s = { jsBytes: 0, jsGzip: 0, wasmBytes: 0, wasmGzip: 0, files: [] }
+    for (const f of files) {
+      const buf = readFileSync(join(BUILD, f))
+      const gz = gzipSync(buf, { level: 9 }).length
+      const kind = f.endsWith('.wasm') ? 'wasm' : f.endsWith('.js') ? 'js' : null
+      if (!kind) continue
+      s[`${kind}Bytes`] += buf.length
+      s[`${kind}Gzip`] += gz
+      s.files.push({ file: f, bytes: buf.length, gzip: gz })
+    }
+    s.totalGzip = s.jsGzip + s.wasmGzip
+    out[page] = s
+  }
+  return out
+}
+
+// ------------------------------------------------------------------ servers
+
+/** startDS starts the reference server and returns {url, stop}. */
+async function startDS() {
+  const child = spawn(process.execPath, [join(ROOT, 'internal/testserver/server.mjs'), '--port', '0', '--long-poll-ms', '30000'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = out.match(/DS_URL=(\S+)/)
+      if (m) resolve(m[1])
+    })
+    child.on('exit', (code) => reject(new Error(`the reference server exited (${code}) before listening`)))
+  })
+  return { url, pid: child.pid, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) }
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' }
+
+/**
+ * startWeb serves bench/.build and passes /v1/ through to the reference
+ * server, so the pages and the stream share one origin (no CORS preflight
+ * for either engine).
+ */
+async function startWeb(dsURL) {
+  const ds = new URL(dsURL)
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+  const server = createServer((req, res) => {
+    if (req.url.startsWith('/v1/')) {
+      const up = httpRequest(
+        { host: ds.hostname, port: ds.port, method: req.method, path: req.url, headers: { ...req.headers, host: ds.host }, agent },
+        (r) => {
+          res.writeHead(r.statusCode, r.headers)
+          r.pipe(res)
+        },
+      )
+      up.on('error', (e) => {
+        if (!res.headersSent) res.writeHead(502)
+        res.end(String(e))
+      })
+      req.pipe(up)
+      res.on('close', () => up.destroy())
+      return
+    }
+    const path = join(BUILD, decodeURIComponent(new URL(req.url, 'http://x').pathname))
+    if (!path.startsWith(BUILD) || !existsSync(path) || !statSync(path).isFile()) {
+      res.writeHead(404).end()
+      return
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' })
+    res.end(readFileSync(path))
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${server.address().port}`, stop: () => new Promise((r) => (agent.destroy(), server.closeAllConnections(), server.close(r))) }
+}
+
+/** populate creates a fresh stream and appends the data's POST bodies. */
+async function populate(dsURL, name, bodies) {
+  const url = `${dsURL}/v1/stream/${name}`
+  let res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' } })
+  if (!res.ok) throw new Error(`create ${url}: ${res.status}`)
+  for (const body of bodies) {
+    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    if (!res.ok) throw new Error(`append ${url}: ${res.status} ${await res.text()}`)
+    await res.arrayBuffer()
+  }
+  return url
+}
+
+// ------------------------------------------------------------------ one run
+
+function procStatus(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (k) => Number(s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0) * 1024
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
+  } catch {
+    return { rss: 0, hwm: 0 }
+  }
+}
+
+class Timeout extends Error {}
+
+// say prints a line of the report and keeps it for the .md file.
+const said = []
+function say(text) {
+  console.log(text)
+  said.push(text)
+}
+
+// What to stop when the runner is interrupted (browsers, servers).
+const cleanups = new Set()
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, async () => {
+    log(`${sig}: stopping`)
+    await Promise.allSettled([...cleanups].map((f) => f()))
+    process.exit(130)
+  })
+}
+
+/**
+ * runOne runs one engine in one live mode over a fresh copy of the data in
+ * its own headless Chromium, step by step, and returns what it measured.
+ * A run that exceeds its budget is stopped and returns what it had.
+ */
+async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
+  const { chromium } = await import('playwright-core')
+  const label = `${engine}${engine === 'reference' ? (indexed ? '+idx' : '') : ''} ${live} n=${data.n}`
+  const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0] }
+  const name = `bench-${engine}-${indexed ? 'idx-' : ''}${live}-${data.n}-${Date.now()}`
+  log(`${label}: populating ${data.bodies.length} POSTs`)
+  const t = Date.now()
+  const streamURL = await populate(dsURL, name, data.bodies)
+  r.populateMs = Date.now() - t
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', `--js-flags=--expose-gc ${opts.jsFlags}`.trim()],
+  })
+  cleanups.add(closeBrowser)
+  function closeBrowser() {
+    return browser.close().catch(() => {})
+  }
+  const deadline = Date.now() + opts.timeoutS * 1000
+  const within = async (what, p) => {
+    const left = deadline - Date.now()
+    let timer
+    try {
+      return await Promise.race([p, new Promise((_, rej) => (timer = setTimeout(() => rej(new Timeout(what)), Math.max(0, left))))])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  try {
+    const page = await browser.newPage()
+    const errors = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    page.on('console', (m) => {
+      if ((m.type() === 'error' || m.type() === 'warning') && !m.location()?.url?.endsWith('/favicon.ico')) errors.push(`${m.type()}: ${m.text()}`)
+    })
+    r.errors = errors
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const bcdp = await browser.newBrowserCDPSession()
+    const renderers = async () => {
+      const { processInfo } = await bcdp.send('SystemInfo.getProcessInfo')
+      return processInfo.filter((p) => p.type === 'renderer').map((p) => p.id)
+    }
+    const memory = async () => {
+      await cdp.send('HeapProfiler.collectGarbage')
+      const { metrics } = await cdp.send('Performance.getMetrics')
+      const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]))
+      const usage = await cdp.send('Runtime.getHeapUsage').catch(() => ({}))
+      const wasm = await page.evaluate(() => window.bench.wasmBytes())
+      const rss = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).rss))
+      return { jsHeapUsed: m.JSHeapUsedSize, jsHeapTotal: m.JSHeapTotalSize, wasmMemory: wasm, backingStorage: usage.backingStorageSize, rendererRSS: rss }
+    }
+    const step = async (key, fn) => {
+      log(`${label}: ${key}`)
+      r.steps[key] = await within(key, fn())
+      return r.steps[key]
+    }
+
+    await step('load', async () => {
+      const t0 = Date.now()
+      await page.goto(`${webURL}/${engine}.html`)
+      await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
+      return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
+    })
+    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed }))
+    await step('memAfterPreload', memory)
+    await step('idleBaseline', () => page.evaluate(() => window.bench.idleBaseline()))
+    r.steps.queries = []
+    for (let i = 0; i < 4; i++) {
+      log(`${label}: Q${i + 1}`)
+      r.steps.queries.push(await within(`Q${i + 1}`, page.evaluate((i) => window.bench.query(i), i)))
+    }
+    await step('info', () => page.evaluate(() => window.bench.info()))
+    if (indexed && !Object.values(r.steps.info.indexes ?? {}).some((l) => l.length > 0)) throw new Error('the indexed variant created no index')
+    await step('digestAfterPreload', () => page.evaluate(() => window.bench.digest()))
+    r.rowsAfterPreload = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
+    await step('memAfterQueries', memory)
+    await step('changes', () => page.evaluate(([plan, gapMs]) => window.bench.changes(plan, { gapMs }), [plan, opts.gapMs]))
+    await step('digestAfterChanges', () => page.evaluate(() => window.bench.digest()))
+    r.rowsAfterChanges = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
+    r.peakRendererRSS = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).hwm))
+    r.done = true
+  } catch (e) {
+    r.failed = e instanceof Timeout ? `did not finish within ${opts.timeoutS} s (stopped in ${e.message})` : String(e?.stack ?? e)
+    log(`${label}: ${r.failed}`)
+  } finally {
+    r.loadavgAfter = os.loadavg()[0]
+    cleanups.delete(closeBrowser)
+    await closeBrowser()
+    await fetch(streamURL, { method: 'DELETE' }).catch(() => {})
+  }
+  return r
+}
+
+// ------------------------------------------------------------------ figures
+
+const median = (a) => quantile(a, 0.5)
+function quantile(a, q) {
+  const s = a.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((x, y) => x - y)
+  if (s.length === 0) return null
+  const i = (s.length - 1) * q
+  const lo = Math.floor(i)
+  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo)
+}
+
+/** figures flattens one run into [name, value, unit] rows. */
+function figures(run, { withLoad, sz }) {
+  const f = []
+  // ratio=false: a part whose ratio alone misleads (ours keeps its rows in
+  // wasm memory, the reference in the JS heap; ours needs JS and wasm).
+  const add = (name, v, unit, ratio = true) => f.push([name, v ?? null, unit, ratio])
+  const s = run.steps
+  if (withLoad) {
+    add('startup: page load to module ready', s.load?.moduleReadyMs, 'ms')
+    add('preload: total', s.preload?.totalMs, 'ms')
+    add('preload: time to first byte', s.preload?.ttfbMs, 'ms')
+    add('preload: client work after first byte', s.preload?.afterFirstByteMs, 'ms')
+    add('preload: long tasks (count)', s.preload?.longTasks.count, '', false)
+    add('preload: long tasks (total)', s.preload?.longTasks.total, 'ms')
+    add('preload: longest task', s.preload?.longTasks.max, 'ms')
+    for (let i = 0; i < 4; i++) add(`first result Q${i + 1}`, s.queries?.[i]?.ms, 'ms')
+    add('first results Q1-Q4: longest task', s.queries?.length ? Math.max(...s.queries.map((q) => q.longTasks.max)) : null, 'ms')
+    const wasmOr = (m) => (m?.wasmMemory ? m.wasmMemory : null)
+    add('JS heap after preload (after GC)', s.memAfterPreload?.jsHeapUsed, 'B', false)
+    add('wasm memory after preload', wasmOr(s.memAfterPreload), 'B', false)
+    add('JS heap + wasm after preload', s.memAfterPreload ? s.memAfterPreload.jsHeapUsed + s.memAfterPreload.wasmMemory : null, 'B')
+    add('JS heap after queries (after GC)', s.memAfterQueries?.jsHeapUsed, 'B', false)
+    add('wasm memory after queries', wasmOr(s.memAfterQueries), 'B', false)
+    add('JS heap + wasm after queries', s.memAfterQueries ? s.memAfterQueries.jsHeapUsed + s.memAfterQueries.wasmMemory : null, 'B')
+    add('renderer RSS after queries', s.memAfterQueries?.rendererRSS, 'B')
+    add('renderer peak RSS (whole run)', run.peakRendererRSS, 'B')
+    add('idle probe when nothing happens (median)', median(s.idleBaseline ?? []), 'ms', false)
+  }
+  const tag = run.live === 'sse' ? 'sse' : 'lp'
+  for (const kind of ['insert', 'toggle', 'delete']) {
+    const ch = (s.changes ?? []).filter((c) => c.kind === kind && !c.timeout)
+    const col = (k) => ch.map((c) => c[k])
+    const label = { insert: 'insert msg', toggle: 'toggle user', delete: 'delete top-50 msg' }[kind]
+    for (const [k, what] of [
+      ['appendToNotified', 'append→notified'],
+      ['arrivalToNotified', 'arrival→notified'],
+      ['notifiedToIdle', 'notified→idle'],
+    ]) {
+      add(`[${tag}] ${label}: ${what} median`, median(col(k)), 'ms')
+      add(`[${tag}] ${label}: ${what} p95`, quantile(col(k), 0.95), 'ms')
+    }
+  }
+  add(`[${tag}] machine load average (1 min) before / after the run`, run.loadavgBefore != null ? `${run.loadavgBefore.toFixed(1)} / ${run.loadavgAfter?.toFixed(1)}` : null, 'text', false)
+  if (withLoad && sz) {
+    add('bundle JS (gzip)', sz.jsGzip, 'B', false)
+    add('wasm (gzip)', sz.wasmGzip || null, 'B', false)
+    add('bundle JS + wasm (gzip)', sz.totalGzip, 'B')
+  }
+  return f
+}
+
+function fmt(v, unit) {
+  if (v === null || v === undefined) return '–'
+  if (unit === 'B') {
+    if (v >= 1 << 30) return `${(v / 2 ** 30).toFixed(2)} GiB`
+    if (v >= 1 << 20) return `${(v / 2 ** 20).toFixed(1)} MiB`
+    return `${(v / 1024).toFixed(1)} KiB`
+  }
+  if (unit === 'text') return String(v)
+  if (unit === 'ms') return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`
+  return String(v)
+}
+
+/** table builds the rows for one n: one column per engine variant, then ratios. */
+function table(n, runs, sz) {
+  const cols = []
+  const byKey = (engine, indexed) => runs.filter((r) => r.engine === engine && (engine === 'ours' || r.indexed === indexed))
+  if (opts.engines.includes('ours')) cols.push({ name: 'ours', runs: byKey('ours') })
+  if (opts.engines.includes('reference')) {
+    if (opts.indexes.includes('off')) cols.push({ name: 'reference', runs: byKey('reference', false), ref: true })
+    if (opts.indexes.includes('eager')) cols.push({ name: 'reference+idx', runs: byKey('reference', true), ref: true })
+  }
+  // Figures: load/query/memory rows from the first live mode's run; the
+  // change rows from every mode's run.
+  const names = []
+  const vals = cols.map(() => new Map())
+  cols.forEach((c, ci) => {
+    c.runs.forEach((run) => {
+      const withLoad = run.live === opts.lives[0]
+      for (const [name, v, unit, ratio] of figures(run, { withLoad, sz: sz?.[run.engine] })) {
+        if (!names.find((x) => x[0] === name)) names.push([name, unit, ratio])
+        vals[ci].set(name, v)
+      }
+    })
+  })
+  const ours = cols.findIndex((c) => c.name === 'ours')
+  const rows = names.map(([name, unit, ratio]) => {
+    const row = { figure: name, unit, values: {} }
+    cols.forEach((c, ci) => (row.values[c.name] = vals[ci].get(name) ?? null))
+    if (ours >= 0 && ratio) {
+      row.ratios = {}
+      const o = row.values.ours
+      let best = null
+      for (const c of cols.filter((c) => c.ref)) {
+        const v = row.values[c.name]
+        row.ratios[c.name] = v !== null && o !== null && o > 0 ? v / o : null
+        if (v !== null) best = best === null ? v : Math.min(best, v)
+      }
+      row.bestRatio = best !== null && o !== null && o > 0 ? best / o : null
+    }
+    return row
+  })
+  const failed = runs.filter((r) => r.failed).map((r) => `${r.engine}${r.indexed ? '+idx' : ''} ${r.live}: ${r.failed.split('\n')[0]}`)
+  return { n, cols: cols.map((c) => c.name), rows, failed }
+}
+
+function printTable(t) {
+  const head = ['figure', ...t.cols, ...t.cols.filter((c) => c !== 'ours' && t.cols.includes('ours')).map((c) => `${c}/ours`)]
+  const lines = t.rows.map((r) => [
+    r.figure,
+    ...t.cols.map((c) => fmt(r.values[c], r.unit)),
+    ...t.cols.filter((c) => c !== 'ours' && t.cols.includes('ours')).map((c) => (r.ratios?.[c] == null ? '–' : `${r.ratios[c].toFixed(2)}×`)),
+  ])
+  const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
+  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`
+  say(`\n## n = ${t.n} messages, ${Math.floor(t.n / 10)} users\n`)
+  say(line(head))
+  say(`|${w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|')}|`)
+  for (const l of lines) say(line(l))
+  for (const f of t.failed) say(`\nnot finished: ${f}`)
+}
+
+// ------------------------------------------------------------------ agreement
+
+/**
+ * compare checks that every finished run of an n gave the same four results
+ * after preload and after the changes; it returns the disagreements.
+ */
+function compare(runs) {
+  const bad = []
+  const done = runs.filter((r) => r.steps.digestAfterPreload)
+  const base = done.find((r) => r.engine === 'ours') ?? done[0]
+  if (!base) return bad
+  const lbl = (r) => `${r.engine}${r.indexed ? '+idx' : ''} ${r.live}`
+  for (const r of done) {
+    if (r === base) continue
+    for (const [stage, rowsKey] of [
+      ['digestAfterPreload', 'rowsAfterPreload'],
+      ['digestAfterChanges', 'rowsAfterChanges'],
+    ]) {
+      const a = base.steps[stage]
+      const b = r.steps[stage]
+      if (!a || !b) continue
+      for (let i = 0; i < 4; i++) {
+        if (a[i].sha256 === b[i].sha256) continue
+        const d = { query: a[i].name, stage, a: lbl(base), b: lbl(r), counts: [a[i].count, b[i].count] }
+        if (a[i].sha256NoSeq === b[i].sha256NoSeq) d.note = 'the rows differ only in _seq'
+        const j = [0, -1, 1, 2][i]
+        if (j >= 0 && base[rowsKey] && r[rowsKey]) {
+          const A = new Set(base[rowsKey][j])
+          const B = new Set(r[rowsKey][j])
+          d.onlyInA = [...A].filter((x) => !B.has(x)).slice(0, 5)
+          d.onlyInB = [...B].filter((x) => !A.has(x)).slice(0, 5)
+          if (d.onlyInA.length === 0 && d.onlyInB.length === 0) d.note = 'same rows, different order'
+          d.onlyInA = d.onlyInA.slice(0, d.note ? 2 : 5)
+          d.onlyInB = d.onlyInB.slice(0, d.note ? 2 : 5)
+        } else {
+          d.headA = a[i].head
+          d.headB = b[i].head
+        }
+        bad.push(d)
+      }
+    }
+  }
+  return bad
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  if (opts.build || !existsSync(join(BUILD, '.vite/manifest.json'))) {
+    log('building the pages (vite, production)')
+    await build()
+  }
+  const sz = sizes()
+  const machine = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadavg: os.loadavg(),
+    node: process.version,
+    chromium: await new Promise((r) => {
+      const c = spawn(CHROMIUM, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      let o = ''
+      c.stdout.on('data', (d) => (o += d))
+      c.on('exit', () => r(o.trim()))
+      c.on('error', () => r('unknown'))
+    }),
+  }
+  const ds = await startDS()
+  cleanups.add(ds.stop)
+  const web = await startWeb(ds.url)
+  cleanups.add(web.stop)
+  const report = { when: new Date().toISOString(), argv: process.argv.slice(2), opts, machine, sizes: sz, byN: [] }
+  let disagree = false
+  let oursFailed = false
+  let smallest = null
+  try {
+    for (const n of opts.ns) {
+      log(`n=${n}: making data`)
+      const data = makeData(n, { seed: opts.seed })
+      const plan = makePlan(data, { rounds: opts.rounds })
+      const runs = []
+      for (const live of opts.lives) {
+        for (const engine of opts.engines) {
+          const variants = engine === 'reference' ? opts.indexes.map((x) => x === 'eager') : [false]
+          for (const indexed of variants) {
+            runs.push(await runOne({ engine, live, indexed, data, plan, dsURL: ds.url, webURL: web.url }))
+          }
+        }
+      }
+      if (runs.some((r) => r.engine === 'ours' && r.failed)) oursFailed = true
+      const t = table(n, runs, sz)
+      const disagreements = compare(runs)
+      if (disagreements.length) disagree = true
+      printTable(t)
+      if (disagreements.length) {
+        // One line per (query, stage, kind of difference), naming the runs.
+        say(`\nDISAGREEMENT (n=${n}), full detail in the JSON:`)
+        const groups = new Map()
+        for (const d of disagreements) {
+          const k = `${d.query} ${d.stage === 'digestAfterPreload' ? 'after preload' : 'after the changes'}: ${d.note ?? 'different rows'}`
+          if (!groups.has(k)) groups.set(k, { runs: [], d })
+          groups.get(k).runs.push(d.b)
+        }
+        for (const [k, g] of groups) {
+          const ex = g.d.onlyInA?.length ? ` e.g. ${g.d.a}: ${g.d.onlyInA[0]} vs ${g.d.onlyInB?.[0] ?? '(none)'}` : ` counts ${g.d.counts.join(' vs ')}`
+          say(`- ${k} (${g.d.a} vs ${g.runs.join(', ')});${ex}`)
+        }
+      } else say(`\nresults agree: Q1-Q4 identical in every finished run after preload and after the changes`)
+      for (const row of t.rows) {
+        if (row.bestRatio != null && (smallest === null || row.bestRatio < smallest.ratio)) smallest = { n, figure: row.figure, ratio: row.bestRatio }
+      }
+      // Leave the bulky rows out of the JSON.
+      for (const r of runs) {
+        delete r.rowsAfterPreload
+        delete r.rowsAfterChanges
+      }
+      report.byN.push({ n, table: t, disagreements, runs })
+      mkdirSync(RESULTS, { recursive: true })
+      const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.json`)
+      writeFileSync(file, JSON.stringify(report, null, 1))
+      writeFileSync(file.replace(/\.json$/, '.md'), `node bench/run.mjs ${report.argv.join(' ')}\n${said.join('\n')}\n`)
+      log(`wrote ${file}`)
+    }
+  } finally {
+    await web.stop()
+    await ds.stop()
+  }
+  say(`\nmachine: ${machine.cpus} vCPU ${machine.cpu}, ${machine.memGiB} GiB, ${machine.node}, ${machine.chromium}; load average at start ${machine.loadavg.map((x) => x.toFixed(1)).join(' ')}`)
+  say(`sizes (gzip): ours JS ${fmt(sz.ours.jsGzip, 'B')} + wasm ${fmt(sz.ours.wasmGzip, 'B')} (raw ${fmt(sz.ours.wasmBytes, 'B')}); reference JS ${fmt(sz.reference.jsGzip, 'B')}`)
+  if (smallest) say(`\nsmallest ratio reference/ours (best reference variant): ${smallest.ratio.toFixed(2)}× — ${smallest.figure} (n=${smallest.n})`)
+  else say('\nsmallest ratio: none (run both engines for ratios)')
+  if (report.byN.length) {
+    const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.md`)
+    writeFileSync(file, `node bench/run.mjs ${report.argv.join(' ')}\n${said.join('\n')}\n`)
+  }
+  process.exit(disagree ? 1 : oursFailed ? 2 : 0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(2)
+})
