@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
 	"github.com/streamdb/streamdb/core/value"
@@ -25,13 +24,6 @@ func cpuTimer(b *testing.B) func() {
 	}
 }
 
-func cpuNow() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
 
 // benchRow is a row as the orderBy stage leaves it: the source value,
 // then the evaluated order key.
