@@ -67,6 +67,7 @@ async function vite(...args) {
   const child = spawn(join(appDir, 'node_modules/.bin/vite'), [...args, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
     cwd: appDir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
   })
   children.add(child)
   child.once('exit', () => children.delete(child))
@@ -74,7 +75,8 @@ async function vite(...args) {
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vite ${args.join(' ')} did not start: ${out}`)), 30000)
     const onData = (d) => {
-      out += d
+      // Colours (on when CI is set) split the URL: drop them.
+      out += String(d).replace(/\x1b\[[0-9;]*m/g, '')
       if (out.includes(`127.0.0.1:${port}`)) {
         clearTimeout(timer)
         resolve()
