@@ -24,7 +24,6 @@ func cpuTimer(b *testing.B) func() {
 	}
 }
 
-
 // benchRow is a row as the orderBy stage leaves it: the source value,
 // then the evaluated order key.
 func benchRow(i int, score float64) *Row {

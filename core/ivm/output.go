@@ -3,35 +3,24 @@ package ivm
 import (
 	"slices"
 
+	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
 )
 
-// ChangeType is the kind of a result change.
-type ChangeType uint8
+// ChangeType is the kind of a result change: the collections' change
+// types (insert, update, delete), so that one name serves both feeds.
+type ChangeType = collection.ChangeType
 
 // The kinds of result change, as TanStack DB's change messages.
 const (
 	// Insert: a key entered the result.
-	Insert ChangeType = iota
+	Insert = collection.Insert
 	// Update: a key's value changed (to a value not deep-equal to the
-	// previous one).
-	Update
+	// previous one), or, in an ordered result, its row moved.
+	Update = collection.Update
 	// Delete: a key left the result.
-	Delete
+	Delete = collection.Delete
 )
-
-// String returns "insert", "update" or "delete".
-func (t ChangeType) String() string {
-	switch t {
-	case Insert:
-		return "insert"
-	case Update:
-		return "update"
-	case Delete:
-		return "delete"
-	}
-	return "unknown"
-}
 
 // Change is one change of a query result. Value is the new value (for an
 // Insert or Update) or the value removed (for a Delete); Previous is the

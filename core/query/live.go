@@ -106,7 +106,6 @@ func (lq *LiveQuery) flush() []ivm.Change {
 	return lq.out.Push(b)
 }
 
-
 // deltas turns a collection's changes into row deltas: an update is the
 // removal of the previous row and the addition of the new one.
 func deltas(changes []collection.Change) ivm.Batch {
