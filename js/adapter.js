@@ -4,25 +4,28 @@ import { buildQuery, toIR } from './query.js'
 import { LiveQuery } from './live.js'
 
 /**
- * openLive resolves useLiveQuery's argument: a query function, a Query,
- * or a LiveQuery made elsewhere (which the caller keeps and disposes).
- * It returns { live, owned, key } or null for a disabled query.
+ * resolveQuery resolves useLiveQuery's argument without opening anything:
+ * a query function or a Query gives its IR and db, with the IR's JSON text
+ * as its identity (key); a LiveQuery made elsewhere is its own key; a
+ * disabled query (the function returned null) has the key null.
  */
-export function openLive(arg) {
-  if (arg instanceof LiveQuery) return { live: arg, owned: false, key: arg }
-  const q = buildQuery(arg)
-  if (q === null) return null
-  const { ir, db } = toIR(q)
-  return { live: new LiveQuery(db, ir), owned: true, key: JSON.stringify(ir), db }
-}
-
-/** specKey returns the identity of a query argument without opening it. */
-export function specKey(arg) {
-  if (arg instanceof LiveQuery) return { key: arg, db: null }
+export function resolveQuery(arg) {
+  if (arg instanceof LiveQuery) return { key: arg, db: null, live: arg }
   const q = buildQuery(arg)
   if (q === null) return { key: null, db: null }
   const { ir, db } = toIR(q)
-  return { key: JSON.stringify(ir), db }
+  return { key: JSON.stringify(ir), db, ir }
+}
+
+/**
+ * openLive opens the live query of an argument (resolved by resolveQuery
+ * unless spec is given): { live, owned }, where owned says the caller must
+ * dispose it, or null for a disabled query.
+ */
+export function openLive(arg, spec = resolveQuery(arg)) {
+  if (spec.key === null) return null
+  if (spec.live) return { live: spec.live, owned: false }
+  return { live: new LiveQuery(spec.db, spec.ir), owned: true }
 }
 
 const DISABLED = Object.freeze({

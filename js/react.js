@@ -1,15 +1,15 @@
 // useLiveQuery for React, on useSyncExternalStore, with TanStack DB's
 // return shape: { data, state, collection, status, isLoading, isReady, ... }.
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { openLive, specKey, snapshot } from './adapter.js'
+import { openLive, resolveQuery, snapshot } from './adapter.js'
 
 export function useLiveQuery(query, deps = []) {
-  const { key, db } = specKey(query)
+  const spec = resolveQuery(query)
   const ref = useRef(null)
   const [, setVersion] = useState(0)
-  if (ref.current === null || ref.current.key !== key || ref.current.db !== db) {
-    const opened = key === null ? null : openLive(query)
-    ref.current = { key, db, opened, snap: snapshot(opened?.live) }
+  if (ref.current === null || ref.current.spec.key !== spec.key || ref.current.spec.db !== spec.db) {
+    const opened = openLive(query, spec)
+    ref.current = { spec, opened, snap: snapshot(opened?.live) }
   }
   const cur = ref.current
   const live = cur.opened?.live
@@ -36,7 +36,7 @@ export function useLiveQuery(query, deps = []) {
     // Strict mode, or a change of deps, runs the cleanup and then this
     // again: a query disposed by the cleanup is opened again.
     if (cur.opened?.owned && cur.opened.live.status === 'cleaned-up') {
-      cur.opened = openLive(query)
+      cur.opened = openLive(query, cur.spec)
       cur.snap = snapshot(cur.opened.live)
       setVersion((n) => n + 1)
     }
