@@ -25,7 +25,7 @@ WASMBROWSERTEST_VERSION := v0.11.0
 # Fuzz targets run for FUZZTIME each by `make test`, as pkg:FuncName, e.g.
 #   FUZZ_TARGETS += ./core/stream:FuzzSSE
 # Add yours here when you add a fuzz function.
-FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/jsonscan:FuzzFieldIter ./core/jsonscan:FuzzSplitItems ./core/stream:FuzzSSEParser ./core/stream:FuzzSSEReader ./core/stream:FuzzOffset ./core/stream:FuzzHeaders ./core/value:FuzzParse ./core/value:FuzzEqualHash ./core/value:FuzzParseRow ./core/state:FuzzDecode ./core/ir:FuzzParse ./core/expr:FuzzEval ./core/collate:FuzzCompare ./core/query:FuzzQuery
+FUZZ_TARGETS := ./core/jsonscan:FuzzCheck ./core/jsonscan:FuzzFieldIter ./core/jsonscan:FuzzSplitItems ./core/stream:FuzzSSEParser ./core/stream:FuzzSSEReader ./core/stream:FuzzOffset ./core/stream:FuzzHeaders ./core/value:FuzzParse ./core/value:FuzzEqualHash ./core/value:FuzzParseRow ./core/state:FuzzDecode ./core/state:FuzzScanFast ./core/ir:FuzzParse ./core/expr:FuzzEval ./core/collate:FuzzCompare ./core/query:FuzzQuery
 # A count, not a duration: Go 1.26's fuzz coordinator can fail a run with a
 # bare "context deadline exceeded" when a duration ends while a worker is
 # busy (golang/go#75804, fixed in Go 1.27). A count has no deadline.

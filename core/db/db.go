@@ -421,7 +421,7 @@ func (d *DB) batch(b *stream.Batch) {
 		if err != nil {
 			var se *state.Error
 			if errors.As(err, &se) {
-				se.Offset, se.Index, se.Key = b.Offset, i, strings.Clone(se.Key)
+				se.Offset, se.Index, se.Key, se.TxID = b.Offset, i, strings.Clone(se.Key), strings.Clone(se.TxID)
 			}
 			errs = append(errs, err)
 			continue
@@ -464,6 +464,7 @@ func handOut(e state.Event) *state.Event {
 		e.Value, _ = value.Parse(e.ValueRaw)
 	}
 	e.Key, e.ValueRaw, e.HeadersRaw = strings.Clone(e.Key), nil, bytes.Clone(e.HeadersRaw)
+	e.TxID, e.Timestamp, e.Offset = strings.Clone(e.TxID), strings.Clone(e.Timestamp), strings.Clone(e.Offset)
 	if e.KeyValue.Kind() == value.KindString {
 		e.KeyValue = value.String(e.Key)
 	}
@@ -499,7 +500,7 @@ func (d *DB) take(e *state.Event, now bool) error {
 		if e.Op != state.OpDelete {
 			row, err := d.row(c.PrimaryKey(), e, d.seq) // _seq from 0, as the reference counts
 			if err != nil {
-				return &state.Error{Type: e.Type, Key: strings.Clone(e.Key), Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
+				return &state.Error{Type: e.Type, Key: e.Key, Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
 			}
 			op.val = row
 			if k, ok := row.Get(c.PrimaryKey()).Str(); ok && k == e.Key {
@@ -520,8 +521,12 @@ func (d *DB) take(e *state.Event, now bool) error {
 	return nil
 }
 
-// noteTxid records a txid to mark seen when its event becomes visible.
+// noteTxid records a txid to mark seen when its event becomes visible. The
+// id may share the batch's memory: it is copied.
 func (d *DB) noteTxid(id string, applied bool) {
+	if id != "" {
+		id = strings.Clone(id)
+	}
 	switch {
 	case id == "":
 	case applied:

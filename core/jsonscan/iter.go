@@ -11,13 +11,14 @@ import "bytes"
 //	}
 //	if err := it.Err(); err != nil { ... }
 type FieldIter struct {
-	b     []byte
-	i     int
-	key   []byte
-	val   []byte
-	err   error
-	state uint8 // 0 before the first member, 1 inside, 2 done
-	lazy  []string
+	b []byte
+	i int
+	// The current member's key (quotes included) and value, as offsets
+	// into b: Next writes no pointers, so it costs no write barriers.
+	ks, ke, vs, ve int
+	err            error
+	state          uint8 // 0 before the first member, 1 inside, 2 done
+	lazy           []string
 }
 
 // Lazy names keys whose values the iterator only delimits, without checking
@@ -73,7 +74,7 @@ func (it *FieldIter) Next() bool {
 	if err != nil {
 		return it.fail(err)
 	}
-	it.key = b[i:kend]
+	it.ks, it.ke = i, kend
 	i = SkipSpace(b, kend)
 	if i >= len(b) || b[i] != ':' {
 		return it.fail(errAt(i, "expected ':' after object key"))
@@ -88,7 +89,7 @@ func (it *FieldIter) Next() bool {
 	if err != nil {
 		return it.fail(err)
 	}
-	it.val = b[vstart:vend]
+	it.vs, it.ve = vstart, vend
 	it.i = vend
 	return true
 }
@@ -107,12 +108,12 @@ func (it *FieldIter) end() bool {
 }
 
 // Key returns the current member's key as raw JSON, quotes included.
-func (it *FieldIter) Key() []byte { return it.key }
+func (it *FieldIter) Key() []byte { return it.b[it.ks:it.ke] }
 
 // KeyIs reports whether the current key equals name (a plain key without
 // escapes, compared without allocating; escaped keys are decoded first).
 func (it *FieldIter) KeyIs(name string) bool {
-	k := it.key
+	k := it.Key()
 	if len(k) == len(name)+2 && string(k[1:len(k)-1]) == name {
 		return true
 	}
@@ -125,13 +126,17 @@ func (it *FieldIter) KeyIs(name string) bool {
 
 // Value returns the current member's value as raw JSON (a sub-slice of the
 // input, already checked).
-func (it *FieldIter) Value() []byte { return it.val }
+func (it *FieldIter) Value() []byte { return it.b[it.vs:it.ve] }
+
+// ValueSpan returns where the current member's value starts and ends in
+// the input.
+func (it *FieldIter) ValueSpan() (start, end int) { return it.vs, it.ve }
 
 // Err returns the syntax error that stopped the iteration, or nil.
 func (it *FieldIter) Err() error { return it.err }
 
 func (it *FieldIter) isLazy() bool {
-	name := it.key[1 : len(it.key)-1] // plain keys only: escaped ones get checked
+	name := it.b[it.ks+1 : it.ke-1] // plain keys only: escaped ones get checked
 	for _, k := range it.lazy {
 		if string(name) == k {
 			return true
@@ -139,6 +144,11 @@ func (it *FieldIter) isLazy() bool {
 	}
 	return false
 }
+
+// Delimit returns the end of the value at b[i] following strings and
+// brackets only, without checking the rest of its syntax (as FieldIter
+// does for its lazy members): for callers that parse the value anyway.
+func Delimit(b []byte, i int) (int, error) { return skipStructural(b, i) }
 
 // skipStructural returns the end of the value at b[i] following strings and
 // brackets only.

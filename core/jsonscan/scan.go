@@ -73,6 +73,12 @@ func ValueEnd(b []byte, i int) (int, error) {
 	return valueEnd(b, i, 0)
 }
 
+// ValueEndIn is ValueEnd for a value found inside depth arrays or objects,
+// which count towards MaxDepth.
+func ValueEndIn(b []byte, i, depth int) (int, error) {
+	return valueEnd(b, i, depth)
+}
+
 func valueEnd(b []byte, i, depth int) (int, error) {
 	if i >= len(b) {
 		return i, errAt(i, "unexpected end of input, expected a value")

@@ -143,3 +143,62 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanFast checks the one-pass scan against the general one: for every
+// item the fast scan accepts, both find the same members, and the general
+// scan finds no error.
+func FuzzScanFast(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"user","key":"1","value":{"id":"1"},"headers":{"operation":"insert","txid":"t"}}`,
+		` { "type" : "u" , "key" : 2 , "headers" : { "operation" : "delete" , "offset" : "0_1" } } `,
+		`{"headers":{"control":"reset","x":[1,{"y":null}]}}`,
+		`{"type":"u","key":"k","value":[1],"old_value":{"a":1},"headers":{"operation":"upsert","timestamp":"now"}}`,
+		`{"type":"u","type":"v","key":"k","value":{},"headers":{"operation":"update"},"extra":true}`,
+		`{"typ\u0065":"u","key":"k","value":{},"headers":{"operation":"insert"}}`,
+		`{"headers":{"operation":"insert"},"headers":{"txid":"1"}}`,
+		`{"headers":{"operation":"insert","txid":"a\"b"}}`,
+		`{"value":{"a" 1},"headers":{}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast rawEvent
+		if !scanFast(b, &fast) {
+			return
+		}
+		var slow rawEvent
+		require.NoError(t, scanGeneric(b, &slow), "the general scan rejects what the fast one accepts")
+		require.NoError(t, slow.headersErr, "the general scan finds bad headers the fast one accepts")
+		require.Equal(t, slow, fast)
+	})
+}
+
+// TestDecodersAgree decodes items through the fast and the general scans
+// and checks that the events and errors are the same.
+func TestDecodersAgree(t *testing.T) {
+	items := []string{
+		`{"type":"user","key":"1","value":{"id":"1"},"headers":{"operation":"insert","txid":"t","offset":"0_5","timestamp":"2026"}}`,
+		`{"type":"user","key":2,"headers":{"operation":"delete"}}`,
+		`{"headers":{"control":"snapshot-start","offset":"x"}}`,
+		`{"type":"u","key":"k","value":{"a":[1,2]},"old_value":{"a":1},"headers":{"operation":"update"}}`,
+		`{"type":"u","key":"k","value":"x","headers":{"operation":"insert","txid":"t9"}}`,
+		`{"type":"u","key":"k","value":{},"headers":{"operation":"explode"}}`,
+		`{"type":"u","key":"k","value":{},"headers":{}}`,
+		`{"type":7,"key":"k","value":{},"headers":{"operation":"insert"}}`,
+		`{"type":"u","key":"é😀","value":{},"headers":{"operation":"insert","txid":"é"}}`,
+	}
+	for _, s := range items {
+		var fast rawEvent
+		require.True(t, scanFast([]byte(s), &fast), s)
+		var slow rawEvent
+		require.NoError(t, scanGeneric([]byte(s), &slow), s)
+		for _, alias := range []bool{false, true} {
+			d1 := Decoder{strs: map[string]string{}}
+			e1, err1 := d1.finish([]byte(s), &fast, alias)
+			d2 := Decoder{strs: map[string]string{}}
+			e2, err2 := d2.finish([]byte(s), &slow, alias)
+			assert.Equal(t, e2, e1, s)
+			assert.Equal(t, err2, err1, s)
+		}
+	}
+}
