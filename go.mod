@@ -3,7 +3,6 @@ module github.com/streamdb/streamdb
 go 1.26.0
 
 require (
-	github.com/google/btree v1.1.3
 	github.com/hack-pad/safejs v0.1.1
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/text v0.44.0

@@ -17,7 +17,8 @@ import (
 // single pointer (its children), so the garbage collector scans one word
 // of it, and shifting items inside a node needs no write barriers.
 type rows struct {
-	chunks [][]slot
+	chunks [][]slot // each chunk chunkSize slots (the first may be shorter)
+	used   uint32   // slots handed out, free ones included
 	free   []uint32
 	root   *node
 	count  int
@@ -49,29 +50,39 @@ func newRows() *rows { return &rows{} }
 
 func (r *rows) slot(i uint32) *slot { return &r.chunks[i>>chunkBits][i&(chunkSize-1)] }
 
-// alloc stores a row in the slab and returns its index.
-func (r *rows) alloc(s slot) uint32 {
+// alloc stores a row in the slab and returns its index. The slot's fields
+// are written one by one: copying a whole slot would go through the
+// runtime's bulk write barrier.
+func (r *rows) alloc(key string, v value.Value, plain bool) uint32 {
+	var i uint32
 	if n := len(r.free); n > 0 {
-		i := r.free[n-1]
+		i = r.free[n-1]
 		r.free = r.free[:n-1]
-		*r.slot(i) = s
-		return i
-	}
-	last := len(r.chunks) - 1
-	if last < 0 || len(r.chunks[last]) == chunkSize {
-		capacity := chunkSize
-		if last < 0 {
-			capacity = 16 // the first chunk grows by appending: small collections stay small
+	} else {
+		i = r.used
+		c, j := int(i>>chunkBits), int(i&(chunkSize-1))
+		switch {
+		case c == len(r.chunks):
+			size := chunkSize
+			if c == 0 {
+				size = 16 // the first chunk doubles up to chunkSize: small collections stay small
+			}
+			r.chunks = append(r.chunks, make([]slot, size))
+		case j == len(r.chunks[c]):
+			grown := make([]slot, 2*j)
+			copy(grown, r.chunks[c])
+			r.chunks[c] = grown
 		}
-		r.chunks = append(r.chunks, make([]slot, 0, capacity))
-		last++
+		r.used++
 	}
-	r.chunks[last] = append(r.chunks[last], s)
-	return uint32(last<<chunkBits + len(r.chunks[last]) - 1)
+	s := r.slot(i)
+	s.key, s.val, s.plain = key, v, plain
+	return i
 }
 
 func (r *rows) release(i uint32) {
-	*r.slot(i) = slot{}
+	s := r.slot(i)
+	s.key, s.val = "", value.Value{}
 	r.free = append(r.free, i)
 }
 
@@ -206,7 +217,7 @@ func (r *rows) upsert(key string, v value.Value, merge func(old, v value.Value) 
 			return
 		}
 		if nd.kids == nil {
-			insertItem(nd, i, p.pre, r.alloc(slot{key: key, val: v, plain: p.plain}))
+			insertItem(nd, i, p.pre, r.alloc(key, v, p.plain))
 			r.count++
 			return
 		}

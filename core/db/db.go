@@ -184,6 +184,11 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 		d.byType[def.Type] = c
 		d.order = append(d.order, c)
 	}
+	pks := make(map[string]string, len(d.order))
+	for _, c := range d.order {
+		pks[c.c.Type()] = c.c.PrimaryKey()
+	}
+	d.dec.UseRows(pks, seqField)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	return d, nil
 }
@@ -540,8 +545,15 @@ func (d *DB) noteTxid(id string, applied bool) {
 // key in the primary-key field and a `_seq` number, as the reference's
 // {...value, [pk]: key, _seq} has it.
 func (d *DB) row(pk string, e *state.Event, seq float64) (value.Value, error) {
-	return value.ParseRow(e.ValueRaw, pk, e.KeyValue, "_seq", value.Number(seq))
+	if e.Row.OK() { // the decoder read the value as a row of this type
+		return value.BuildRow(e.ValueRaw, e.Row, pk, e.KeyValue, seqField, value.Number(seq))
+	}
+	return value.ParseRow(e.ValueRaw, pk, e.KeyValue, seqField, value.Number(seq))
 }
+
+// seqField is the field every synced row gets: the event's position in the
+// stream, as the reference numbers them.
+const seqField = "_seq"
 
 // beginLocked opens a batch on every collection, once.
 func (d *DB) beginLocked() {

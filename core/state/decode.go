@@ -35,6 +35,9 @@ func (s span) of(b []byte) []byte {
 type rawEvent struct {
 	typ, key, val, old, headers span
 	op, ctl, txid, ts, off      span
+	// row is what value.ScanRow found in the value, when the decoder
+	// knows the type's primary key (see Decoder.UseRows).
+	row value.RowScan
 	// headersErr is the syntax error inside an object-valued headers.
 	headersErr error
 }
@@ -57,6 +60,46 @@ func DecodeLazy(item []byte) (Event, error) {
 type Decoder struct {
 	strs     map[string]string
 	lastType string
+
+	// Set by UseRows: each type with its primary key (found by index
+	// through pkIndex), the extra field, and the last type looked up.
+	rowTypes []rowType
+	pkIndex  map[string]int
+	extra    string
+	lastRow  int
+}
+
+type rowType struct{ typ, pk string }
+
+// UseRows tells the decoder the primary-key field of each event type (pks)
+// and the field the caller adds to every row (extra). When a change event
+// names its type before its value, the decoder then reads the value as a
+// row (value.ScanRow) in the same pass, and the event's Row says what it
+// found, for value.BuildRow.
+func (d *Decoder) UseRows(pks map[string]string, extra string) {
+	d.rowTypes, d.pkIndex, d.extra, d.lastRow = nil, map[string]int{}, extra, 0
+	for typ, pk := range pks {
+		d.pkIndex[typ] = len(d.rowTypes)
+		d.rowTypes = append(d.rowTypes, rowType{typ, pk})
+	}
+}
+
+// pkFor returns the primary key of the type whose raw JSON string is at t
+// in b, or "" when it has none (or the type is not known yet).
+func (d *Decoder) pkFor(b []byte, t span) string {
+	if len(d.rowTypes) == 0 || t.end-t.start < 2 || b[t.start] != '"' {
+		return ""
+	}
+	name := b[t.start+1 : t.end-1]
+	if rt := d.rowTypes[d.lastRow]; string(name) == rt.typ {
+		return rt.pk
+	}
+	i, ok := d.pkIndex[string(name)]
+	if !ok || bytes.IndexByte(name, '\\') >= 0 {
+		return ""
+	}
+	d.lastRow = i
+	return d.rowTypes[i].pk
 }
 
 // DecodeLazy is the package's DecodeLazy, sharing strings as Decoder says.
@@ -69,7 +112,7 @@ func (d *Decoder) DecodeLazy(item []byte) (Event, error) {
 
 func (d *Decoder) decode(item []byte, alias bool) (Event, error) {
 	var r rawEvent
-	if !scanFast(item, &r) {
+	if !d.scanFast(item, &r) {
 		r = rawEvent{}
 		if err := scanGeneric(item, &r); err != nil {
 			return Event{}, &Error{Reason: "not a JSON object", Err: err}
@@ -118,7 +161,7 @@ func nextMember(b []byte, end int) (next int, more, ok bool) {
 // object whose member names have no escapes, with at most one headers
 // member, itself a valid object with such names. It reports false for
 // anything else, valid or not, and leaves r for the caller to reset.
-func scanFast(b []byte, r *rawEvent) bool {
+func (d *Decoder) scanFast(b []byte, r *rawEvent) bool {
 	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -133,8 +176,20 @@ func scanFast(b []byte, r *rawEvent) bool {
 		var err error
 		switch string(b[ns:ne]) {
 		case "value":
-			end, err = jsonscan.Delimit(b, vs)
+			r.row = value.RowScan{}
+			if pk := d.pkFor(b, r.typ); pk != "" {
+				end, r.row = value.ScanRow(b, vs, pk, d.extra)
+			}
+			if !r.row.OK() {
+				end, err = jsonscan.Delimit(b, vs)
+			}
 			r.val = span{vs, end}
+		case "type":
+			if r.typ.end != 0 {
+				return false // a second type: a row scan may have used the first
+			}
+			end, err = jsonscan.ValueEndIn(b, vs, 1)
+			r.typ = span{vs, end}
 		case "headers":
 			if r.headers.end != 0 {
 				return false
@@ -146,8 +201,6 @@ func scanFast(b []byte, r *rawEvent) bool {
 		default:
 			end, err = jsonscan.ValueEndIn(b, vs, 1)
 			switch string(b[ns:ne]) {
-			case "type":
-				r.typ = span{vs, end}
 			case "key":
 				r.key = span{vs, end}
 			case "old_value":
@@ -263,6 +316,7 @@ func (d *Decoder) finish(item []byte, r *rawEvent, alias bool) (Event, error) {
 		e.OldValue = v
 	}
 	e.ValueRaw = r.val.of(item)
+	e.Row = r.row
 	if r.typ.end != 0 {
 		s, err := d.typeName(r.typ.of(item))
 		if err != nil {
@@ -274,7 +328,9 @@ func (d *Decoder) finish(item []byte, r *rawEvent, alias bool) (Event, error) {
 		keyRaw := r.key.of(item)
 		var kv value.Value
 		var err error
-		if alias {
+		if alias && plainString(keyRaw) {
+			kv = value.String(unsafe.String(&keyRaw[1], len(keyRaw)-2))
+		} else if alias {
 			kv, err = value.ParseString(unsafe.String(&keyRaw[0], len(keyRaw)))
 		} else {
 			kv, err = value.Parse(keyRaw)
@@ -326,6 +382,20 @@ func (d *Decoder) finish(item []byte, r *rawEvent, alias bool) (Event, error) {
 			Reason: fmt.Sprintf("%s needs an object value, got %s", e.Op, got)}
 	}
 	return e, nil
+}
+
+// plainString reports whether raw is a non-empty JSON string of printable
+// ASCII without escapes: its text between the quotes is its value.
+func plainString(raw []byte) bool {
+	if len(raw) < 3 || raw[0] != '"' {
+		return false
+	}
+	for _, c := range raw[1 : len(raw)-1] {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // typeName decodes the type, sharing one string per distinct plain type

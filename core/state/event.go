@@ -81,6 +81,9 @@ type Event struct {
 	// ValueRaw is the value's JSON text as it came (a sub-slice of the
 	// item), or nil when absent.
 	ValueRaw []byte
+	// Row is what the decoder found when it read ValueRaw as a row (see
+	// Decoder.UseRows), for value.BuildRow.
+	Row value.RowScan
 	// TxID, Timestamp and Offset are the headers of the same names ("" when
 	// absent). The reference server adds Offset to every event it returns.
 	TxID, Timestamp, Offset string

@@ -158,18 +158,37 @@ func FuzzScanFast(f *testing.F) {
 		`{"headers":{"operation":"insert"},"headers":{"txid":"1"}}`,
 		`{"headers":{"operation":"insert","txid":"a\"b"}}`,
 		`{"value":{"a" 1},"headers":{}}`,
+		`{"type":"user","key":"K","value":{"id":"K","n":[1,{"b":"\u0001"}]},"headers":{"operation":"insert"}}`,
+		`{"type":"u","key":"K","value":{"k":"x","_seq":1},"headers":{"operation":"insert"}}`,
+		`{"type":"u","key":"K","value":{"a":1, "k":2},"headers":{"operation":"insert"}}`,
+		`{"type":"u","value":{"k":1,"k":2},"headers":{"operation":"insert"}}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var fast rawEvent
-		if !scanFast(b, &fast) {
+		var d Decoder
+		d.UseRows(map[string]string{"user": "id", "u": "k"}, "_seq")
+		if !d.scanFast(b, &fast) {
 			return
 		}
 		var slow rawEvent
 		require.NoError(t, scanGeneric(b, &slow), "the general scan rejects what the fast one accepts")
 		require.NoError(t, slow.headersErr, "the general scan finds bad headers the fast one accepts")
+		row := fast.row
+		fast.row = value.RowScan{}
 		require.Equal(t, slow, fast)
+		if row.OK() {
+			// The row read in passing is the row ParseRow makes of the value.
+			obj := fast.val.of(b)
+			pk := map[string]string{"user": "id", "u": "k"}[string(fast.typ.of(b)[1:fast.typ.end-fast.typ.start-1])]
+			key := value.String("K")
+			got, err := value.BuildRow(obj, row, pk, key, "_seq", value.Number(3))
+			require.NoError(t, err)
+			want, err := value.ParseRow(obj, pk, key, "_seq", value.Number(3))
+			require.NoError(t, err)
+			require.True(t, value.Equal(want, got), "%s: %s, want %s", obj, value.Encode(got), value.Encode(want))
+		}
 	})
 }
 
@@ -189,7 +208,8 @@ func TestDecodersAgree(t *testing.T) {
 	}
 	for _, s := range items {
 		var fast rawEvent
-		require.True(t, scanFast([]byte(s), &fast), s)
+		var d Decoder
+		require.True(t, d.scanFast([]byte(s), &fast), s)
 		var slow rawEvent
 		require.NoError(t, scanGeneric([]byte(s), &slow), s)
 		for _, alias := range []bool{false, true} {

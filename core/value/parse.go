@@ -392,7 +392,7 @@ func hasDuplicate[T text](b T, keys []span) bool {
 	if len(keys) <= 16 {
 		for j := 1; j < len(keys); j++ {
 			for k := 0; k < j; k++ {
-				if compareSpans(b, keys[j], keys[k]) == 0 {
+				if keys[j].e-keys[j].s == keys[k].e-keys[k].s && compareSpans(b, keys[j], keys[k]) == 0 {
 					return true
 				}
 			}

@@ -1,6 +1,7 @@
 package value
 
 import (
+	"bytes"
 	"unsafe"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
@@ -14,67 +15,108 @@ import (
 // object (anything else is taken as {}, as With does).
 func ParseRow(raw []byte, pk string, key Value, extra string, extraVal Value) (Value, error) {
 	i := jsonscan.SkipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' || !plainName(pk) || !plainName(extra) || key.kind == KindUndefined || extraVal.kind == KindUndefined {
+	end, sc := ScanRow(raw, i, pk, extra)
+	if !sc.ok || jsonscan.SkipSpace(raw, end) != len(raw) {
 		return parseRowSlow(raw, pk, key, extra, extraVal)
 	}
+	return BuildRow(raw[i:end], sc, pk, key, extra, extraVal)
+}
+
+// RowScan is what ScanRow learnt about the text of an object: whether it
+// can become a row by copying (canonical JSON holding field pk once,
+// without field extra) and where pk's value sits in it.
+type RowScan struct {
+	pkStart, pkEnd int // relative to the object's first byte
+	ok             bool
+}
+
+// OK reports whether the object can become a row by copying.
+func (s RowScan) OK() bool { return s.ok }
+
+// ScanRow checks the object whose text starts at b[i] for BuildRow, with
+// primary-key field pk and extra field extra. When the scan says OK, end is
+// just past the object; otherwise the object has a shape BuildRow copes
+// with the slow way (not canonical, say, or not valid JSON at all) and end
+// says nothing. It lets a caller that walks a larger text (an event) read
+// the row's text once.
+func ScanRow(b []byte, i int, pk, extra string) (end int, sc RowScan) {
+	if i >= len(b) || b[i] != '{' || !plainName(pk) || !plainName(extra) {
+		return 0, RowScan{}
+	}
 	if _, idx := arrayIndex(extra, 0, len(extra)); idx {
-		return parseRowSlow(raw, pk, key, extra, extraVal)
+		return 0, RowScan{}
 	}
 	var keysArr [16]span
 	keys := keysArr[:0]
 	lastIndex := int64(-1)
 	pkStart, pkEnd := -1, -1
 	j := i + 1
-	if j < len(raw) && raw[j] == '}' {
-		return parseRowSlow(raw, pk, key, extra, extraVal)
+	if j < len(b) && b[j] == '}' {
+		return 0, RowScan{}
 	}
-	end := -1
+	end = -1
 	for end < 0 {
-		if j >= len(raw) || raw[j] != '"' {
-			return parseRowSlow(raw, pk, key, extra, extraVal)
+		if j >= len(b) || b[j] != '"' {
+			return 0, RowScan{}
 		}
-		kend, ok := canonStringEnd(raw, j)
-		if !ok || kend >= len(raw) || raw[kend] != ':' {
-			return parseRowSlow(raw, pk, key, extra, extraVal)
+		kend, ok := canonStringEnd(b, j)
+		if !ok || kend >= len(b) || b[kend] != ':' {
+			return 0, RowScan{}
 		}
-		name := raw[j+1 : kend-1]
-		if idx, isIndex := arrayIndex(raw, j+1, kend-1); isIndex {
+		name := b[j+1 : kend-1]
+		if idx, isIndex := arrayIndex(b, j+1, kend-1); isIndex {
 			if len(keys) > 0 || idx <= lastIndex {
-				return parseRowSlow(raw, pk, key, extra, extraVal)
+				return 0, RowScan{}
 			}
 			lastIndex = idx
 		} else {
 			keys = append(keys, span{j + 1, kend - 1})
 		}
 		if string(name) == extra {
-			return parseRowSlow(raw, pk, key, extra, extraVal)
+			return 0, RowScan{}
 		}
-		vend, ok := canonEnd(raw, kend+1, 1)
-		if !ok || vend >= len(raw) {
-			return parseRowSlow(raw, pk, key, extra, extraVal)
+		vend, ok := canonEnd(b, kend+1, 1)
+		if !ok || vend >= len(b) {
+			return 0, RowScan{}
 		}
 		if string(name) == pk {
 			pkStart, pkEnd = kend+1, vend
 		}
-		switch raw[vend] {
+		switch b[vend] {
 		case ',':
 			j = vend + 1
 		case '}':
 			end = vend + 1
 		default:
-			return parseRowSlow(raw, pk, key, extra, extraVal)
+			return 0, RowScan{}
 		}
 	}
-	if pkStart < 0 || hasDuplicate(raw, keys) || jsonscan.SkipSpace(raw, end) != len(raw) {
-		return parseRowSlow(raw, pk, key, extra, extraVal)
+	if pkStart < 0 || hasDuplicate(b, keys) {
+		return 0, RowScan{}
+	}
+	return end, RowScan{pkStart: pkStart - i, pkEnd: pkEnd - i, ok: true}
+}
+
+// BuildRow is ParseRow for an object whose text ScanRow has read: obj is
+// exactly that text (from its '{' to its '}'), and sc what ScanRow said of
+// it with the same pk and extra. Without an OK scan it parses obj.
+func BuildRow(obj []byte, sc RowScan, pk string, key Value, extra string, extraVal Value) (Value, error) {
+	if !sc.ok || key.kind == KindUndefined || extraVal.kind == KindUndefined {
+		return parseRowSlow(obj, pk, key, extra, extraVal)
 	}
 	var kbuf, xbuf [40]byte
-	encKey := AppendJSON(kbuf[:0], key)
 	encExtra := AppendJSON(xbuf[:0], extraVal)
-	obj := raw[i:end]
-	pkStart -= i
-	pkEnd -= i
-	same := string(obj[pkStart:pkEnd]) == string(encKey)
+	pkStart, pkEnd := sc.pkStart, sc.pkEnd
+	// The stream's row mostly holds the key already, as a string without
+	// escapes: compare it in place before encoding the key.
+	pkText := obj[pkStart:pkEnd]
+	same := key.kind == KindString && len(pkText) == len(key.str)+2 && pkText[0] == '"' &&
+		string(pkText[1:len(pkText)-1]) == key.str && bytes.IndexByte(pkText, '\\') < 0
+	var encKey []byte
+	if !same {
+		encKey = AppendJSON(kbuf[:0], key)
+		same = string(pkText) == string(encKey)
+	}
 	size := len(obj) + len(extra) + len(encExtra) + 4
 	if !same {
 		size += len(encKey) - (pkEnd - pkStart)
