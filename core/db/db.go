@@ -508,7 +508,9 @@ func (d *DB) take(e *state.Event, now bool) error {
 				return &state.Error{Type: e.Type, Key: e.Key, Op: e.Op.String(), TxID: e.TxID, Reason: "bad value", Err: err}
 			}
 			op.val = row
-			if k, ok := row.Get(c.PrimaryKey()).Str(); ok && k == e.Key {
+			if k, ok := e.Row.KeyIn(row, e.Key); ok {
+				op.key = k
+			} else if k, ok := row.Get(c.PrimaryKey()).Str(); ok && k == e.Key {
 				op.key = k
 			}
 		}

@@ -86,6 +86,8 @@ func FuzzParseRow(f *testing.F) {
 	f.Add([]byte(`{"id":"1","name":"Kyle"}`), "1")
 	f.Add([]byte(`{"name":"x","2":1}`), "k")
 	f.Add([]byte(`{"id":"a","id":"b"}`), "a")
+	f.Add([]byte(`{"n":1,"id":"\u0001"}`), "\u0001")
+	f.Add([]byte(`{"id":7}`), "7")
 	f.Fuzz(func(t *testing.T, raw []byte, key string) {
 		got, err := ParseRow(raw, "id", String(key), "_seq", Number(3))
 		p, perr := Parse(raw)
@@ -101,6 +103,23 @@ func FuzzParseRow(f *testing.F) {
 		want := With(With(p, "id", String(key)), "_seq", Number(3))
 		if got.JSON() != want.JSON() {
 			t.Fatalf("ParseRow(%q) = %s, want %s", raw, got.JSON(), want.JSON())
+		}
+		// The same through ScanRow and BuildRow, the object inside a larger
+		// text; KeyIn finds nothing but the key.
+		text := append(append([]byte(`[1,`), raw...), `,2]`...)
+		end, sc := ScanRow(text, 3, "id", "_seq")
+		if !sc.OK() {
+			return
+		}
+		if jsonscan.SkipSpace(text, end) != 3+len(raw) {
+			t.Fatalf("ScanRow(%q) ends at %d, not at the end of the object", text, end)
+		}
+		row, err := BuildRow(text[3:end], sc, "id", String(key), "_seq", Number(3))
+		if err != nil || row.JSON() != want.JSON() {
+			t.Fatalf("BuildRow(%q) = %s, %v; want %s", raw, row.JSON(), err, want.JSON())
+		}
+		if k, ok := sc.KeyIn(row, key); ok && k != key {
+			t.Fatalf("KeyIn(%s, %q) = %q", row.JSON(), key, k)
 		}
 	})
 }

@@ -154,3 +154,27 @@ func TestParseRow(t *testing.T) {
 	})
 	assert.Equal(t, 1.0, allocs, "one allocation on the common path")
 }
+
+func TestKeyIn(t *testing.T) {
+	for _, tc := range []struct {
+		obj, key string
+		keyVal   Value
+		shared   bool
+	}{
+		{`{"id":"u1","n":1}`, "u1", String("u1"), true},    // the row keeps the object's key text
+		{`{"n":1,"id":"u1"}`, "u1", String("u1"), true},    // anywhere in the object
+		{`{"id":"other","n":1}`, "u1", String("u1"), true}, // replaced by the key, same place
+		{`{"id":7,"n":1}`, "7", Number(7), false},          // a number is not the key's text
+		{`{"id":"a\nb"}`, "a\nb", String("a\nb"), false},   // escaped: the text is not the key
+	} {
+		end, sc := ScanRow([]byte(tc.obj), 0, "id", "_seq")
+		require.True(t, sc.OK(), tc.obj)
+		row, err := BuildRow([]byte(tc.obj)[:end], sc, "id", tc.keyVal, "_seq", Number(0))
+		require.NoError(t, err)
+		k, ok := sc.KeyIn(row, tc.key)
+		assert.Equal(t, tc.shared, ok, tc.obj)
+		if ok {
+			assert.Equal(t, tc.key, k)
+		}
+	}
+}

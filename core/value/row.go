@@ -33,6 +33,19 @@ type RowScan struct {
 // OK reports whether the object can become a row by copying.
 func (s RowScan) OK() bool { return s.ok }
 
+// KeyIn returns the text of key inside row, a row BuildRow made from the
+// scanned object, when the primary key's value there is key as a plain
+// string: a caller keeps it instead of a copy of key, sharing the row's
+// memory.
+func (s RowScan) KeyIn(row Value, key string) (string, bool) {
+	t := row.str
+	i, j := s.pkStart+1, s.pkStart+1+len(key)
+	if !s.ok || row.kind != KindObject || s.pkStart < 0 || j >= len(t) || t[s.pkStart] != '"' || t[j] != '"' || t[i:j] != key {
+		return "", false
+	}
+	return t[i:j], true
+}
+
 // ScanRow checks the object whose text starts at b[i] for BuildRow, with
 // primary-key field pk and extra field extra. When the scan says OK, end is
 // just past the object; otherwise the object has a shape BuildRow copes
