@@ -195,17 +195,21 @@ bench: build node_modules/.package-lock.json chromium
 	$(NODE) bench/run.mjs --n=$(BENCH_N) --engines=$(ENGINES) --live=$(LIVE) $(BENCH_FLAGS)
 
 # BENCH selects Go benchmarks (a go test -bench pattern); BENCHTIME their
-# length. One package at a time (-p 1): parallel packages would share the
-# 2 cores.
+# length; COUNT how many times each runs (take the median). One package at
+# a time (-p 1): parallel packages would share the 2 cores.
 BENCH ?= .
 BENCHTIME ?= 1s
+COUNT ?= 1
 bench-go:
-	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(COUNT) -benchmem ./...
 
 # The Go benchmarks compiled to wasm and run in headless Chromium, e.g.
-#   make bench-wasm BENCH=Ingest BENCHTIME=2x
+#   make bench-wasm BENCH=Ingest BENCHTIME=2x COUNT=5
+# All runs of one package share a page: V8 optimises the code during the
+# first ones (the baseline compiler comes first), so the later runs show
+# the steady speed.
 bench-wasm: deps
-	$(JS_ENV) $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./core/...
+	$(JS_ENV) $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(COUNT) ./core/...
 
 # The example chat app (example/) on the reference server; data in
 # .demo-data/ (kept between runs), Ctrl-C stops everything.
