@@ -419,6 +419,10 @@ class StreamDB {
   _register(id, q) {
     this.#queries.set(id, q)
   }
+  /** The number of live queries open on this database (for tests and diagnostics). */
+  get _liveQueryCount() {
+    return this.#queries.size
+  }
   _closeQuery(id) {
     this.#queries.delete(id)
     if (!this.#closed) call(mod, 'queryClose', this.#h, id)

@@ -3,27 +3,49 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { openLive, resolveQuery, snapshot } from './adapter.js'
 
+/**
+ * A render React throws away (a suspended first render, an interrupted
+ * concurrent render, strict mode's second render) never commits, so the
+ * live query it opened would run until the database closes. A live query
+ * opened while rendering that no committed component has claimed within
+ * unclaimedMs is disposed; a component that commits later finds it cleaned
+ * up and opens it again. Tests may shorten it.
+ */
+export const _internals = { unclaimedMs: 5000 }
+
+function disposeUnclaimed(opened) {
+  if (!opened?.owned) return
+  const timer = setTimeout(() => {
+    if (!opened.claimed) opened.live.dispose()
+  }, _internals.unclaimedMs)
+  timer.unref?.() // never keeps Node alive
+}
+
 export function useLiveQuery(query, deps = []) {
   const spec = resolveQuery(query)
   const ref = useRef(null)
   const [, setVersion] = useState(0)
   if (ref.current === null || ref.current.spec.key !== spec.key || ref.current.spec.db !== spec.db) {
     const opened = openLive(query, spec)
+    disposeUnclaimed(opened)
     ref.current = { spec, opened, snap: snapshot(opened?.live) }
   }
   const cur = ref.current
-  const live = cur.opened?.live
+  const opened = cur.opened
+  const live = opened?.live
   // A new live query (a reopened one included) gives a new subscribe
-  // function, so React subscribes to it.
+  // function, so React subscribes to it. Subscribing happens on commit:
+  // it claims the query.
   const subscribe = useCallback(
     (notify) => {
       if (!live) return () => {}
+      opened.claimed = true
       return live.subscribe(() => {
         cur.snap = snapshot(live)
         notify()
       })
     },
-    [cur, live],
+    [cur, opened, live],
   )
   // A change between rendering and subscribing reaches no callback: read
   // the live query again when its data or status moved on.
@@ -40,6 +62,7 @@ export function useLiveQuery(query, deps = []) {
       cur.snap = snapshot(cur.opened.live)
       setVersion((n) => n + 1)
     }
+    if (cur.opened) cur.opened.claimed = true
     return () => {
       if (cur.opened?.owned) cur.opened.live.dispose()
     }

@@ -54,3 +54,22 @@ for (const fw of ['react', 'vue', 'solid']) {
     await waitTexts(page, `${s} .users li`, ['Ben'])
   })
 }
+
+test('react: a live query opened by a render React throws away is disposed', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, user('1', 'Ann', 'admin'))
+  await run(page, 'reactSuspended', { stream })
+  await waitText(page, '#reactSuspended .waiting', 'waiting')
+  const count = () => page.evaluate(() => window.dbs.reactSuspended._liveQueryCount)
+  assert.ok((await count()) >= 1, 'the suspended render opened its query')
+  // Unclaimed for longer than the grace period (300 ms in this page).
+  await page.waitForFunction(() => window.dbs.reactSuspended._liveQueryCount === 0, null, { timeout: 5000 })
+  await page.evaluate(() => window.resume())
+  await waitTexts(page, '#reactSuspended .users li', ['Ann'])
+  await appendEvents(stream, user('2', 'Ben', 'member'))
+  await waitTexts(page, '#reactSuspended .users li', ['Ann', 'Ben'])
+  await new Promise((r) => setTimeout(r, 600))
+  assert.equal(await count(), 1, 'the committed component keeps exactly one live query past the grace period')
+  await appendEvents(stream, user('3', 'Cy', 'member'))
+  await waitTexts(page, '#reactSuspended .users li', ['Ann', 'Ben', 'Cy'])
+})

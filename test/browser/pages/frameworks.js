@@ -3,10 +3,10 @@
 // the picked role (a query rebuilt when the role changes; the empty role
 // disables the query), and the query's status.
 import { createStateSchema, createStreamDB, eq } from '@streamdb/streamdb'
-import { useLiveQuery as useReact } from '@streamdb/streamdb/react'
+import { useLiveQuery as useReact, _internals as reactInternals } from '@streamdb/streamdb/react'
 import { useLiveQuery as useVue } from '@streamdb/streamdb/vue'
 import { useLiveQuery as useSolid } from '@streamdb/streamdb/solid'
-import { createElement, useState } from 'react'
+import { createElement, Suspense, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createApp, h as vh, ref } from 'vue'
 import { createSignal } from 'solid-js'
@@ -57,6 +57,31 @@ async function react({ stream }) {
   createRoot(host).render(h(App))
 }
 
+// A first render that suspends is thrown away by React: the live query it
+// opened is never subscribed to, and must not stay open. The component
+// suspends until window.resume() is called.
+async function reactSuspended({ stream }) {
+  const el = section('reactSuspended')
+  const db = await open('reactSuspended', stream)
+  reactInternals.unclaimedMs = 300
+  const h = createElement
+  let resume
+  const gate = new Promise((r) => (resume = r))
+  let waiting = true
+  window.resume = () => {
+    waiting = false
+    resume()
+  }
+  function Users() {
+    const users = useReact((q) => q.from({ u: db.collections.users }), [])
+    if (waiting) throw gate
+    return h('ul', { className: 'users' }, users.data.map((u) => h('li', { key: u.id }, u.name)))
+  }
+  const host = document.createElement('div')
+  el.append(host)
+  createRoot(host).render(h(Suspense, { fallback: h('p', { className: 'waiting' }, 'waiting') }, h(Users)))
+}
+
 async function vue({ stream }) {
   const el = section('vue')
   const db = await open('vue', stream)
@@ -102,4 +127,4 @@ async function solid({ stream }) {
   render(App, host)
 }
 
-expose({ react, vue, solid })
+expose({ react, reactSuspended, vue, solid })
