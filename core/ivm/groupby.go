@@ -28,12 +28,16 @@ import "github.com/streamdb/streamdb/core/value"
 // the addition of its new one (if it still has rows). count, sum and avg
 // cost O(1) per change, min and max O(log g) (an ordered multiset per
 // group).
+//
+// GroupBy keeps nothing per input row: it relies on the Batch contract
+// that a removal carries the row as it was added (its group and aggregate
+// arguments are computed again from it), and that a key is removed before
+// it is added again. Its memory is its groups.
 type GroupBy struct {
 	keys   []func(*Row) value.Value
 	aggs   []AggSpec
 	build  func(key []value.Value, aggs []value.Value) *Row
 	groups map[keyID]*group
-	rows   map[keyID]gbRow
 	sc     sumScratch
 	kbuf   []value.Value
 	avbuf  []value.Value
@@ -43,11 +47,6 @@ type GroupBy struct {
 // tupleKind marks the keyID of a group of several key expressions (or
 // none): its text is the serialized tuple.
 const tupleKind value.Kind = 100
-
-type gbRow struct {
-	row *Row
-	g   *group
-}
 
 type group struct {
 	id      keyID
@@ -70,7 +69,6 @@ func NewGroupBy(keys []func(*Row) value.Value, aggs []AggSpec,
 	return &GroupBy{
 		keys: keys, aggs: aggs, build: build,
 		groups: map[keyID]*group{},
-		rows:   map[keyID]gbRow{},
 	}
 }
 
@@ -80,9 +78,6 @@ func (g *GroupBy) Len() int { return len(g.groups) }
 // Push applies a batch of input changes and returns the changes of the
 // groups' output rows.
 func (g *GroupBy) Push(in Batch) Batch {
-	if len(g.rows) == 0 && len(in) > 1024 {
-		g.rows = make(map[keyID]gbRow, len(in)) // a first load: no rehashing
-	}
 	touched := g.tbuf[:0]
 	touch := func(gr *group) {
 		if !gr.touched {
@@ -95,20 +90,12 @@ func (g *GroupBy) Push(in Batch) Batch {
 		if d.Row == nil || d.Mult == 0 {
 			continue
 		}
-		id := idOf(d.Row.Key)
-		if e, ok := g.rows[id]; ok {
-			// A removal, or an addition over a present key (a replace).
-			delete(g.rows, id)
-			touch(e.g)
-			g.apply(e.g, e.row, -1)
+		gr := g.groupOf(d.Row, d.Mult > 0)
+		if gr == nil || d.Mult < 0 && gr.n == 0 {
+			continue // the removal of a row never added: nothing to undo
 		}
-		if d.Mult < 0 {
-			continue
-		}
-		gr := g.groupOf(d.Row)
 		touch(gr)
-		g.apply(gr, d.Row, 1)
-		g.rows[id] = gbRow{row: d.Row, g: gr}
+		g.apply(gr, d.Row, d.Mult)
 	}
 	var out Batch
 	if cap(g.avbuf) < len(g.aggs) {
@@ -142,8 +129,12 @@ func (g *GroupBy) Push(in Batch) Batch {
 	return out
 }
 
-// apply adds (sign > 0) or removes (sign < 0) row r in group gr.
-func (g *GroupBy) apply(gr *group, r *Row, sign int) {
+// apply adds (mult > 0) or removes (mult < 0) row r in group gr.
+func (g *GroupBy) apply(gr *group, r *Row, mult int) {
+	sign := 1
+	if mult < 0 {
+		sign = -1
+	}
 	gr.n += sign
 	for i, a := range g.aggs {
 		var v value.Value
@@ -154,8 +145,9 @@ func (g *GroupBy) apply(gr *group, r *Row, sign int) {
 	}
 }
 
-// groupOf returns the group of row r, creating it when needed.
-func (g *GroupBy) groupOf(r *Row) *group {
+// groupOf returns the group of row r, creating it when needed and create
+// is set (otherwise nil when it has none).
+func (g *GroupBy) groupOf(r *Row, create bool) *group {
 	kv := g.kbuf[:0]
 	for _, k := range g.keys {
 		v := k(r)
@@ -184,7 +176,7 @@ func (g *GroupBy) groupOf(r *Row) *group {
 		s := serializeTuple(kv)
 		id, key = keyID{kind: tupleKind, s: s}, value.String(s)
 	}
-	if gr := g.groups[id]; gr != nil {
+	if gr := g.groups[id]; gr != nil || !create {
 		return gr
 	}
 	gr := &group{id: id, key: key, keyVals: append([]value.Value(nil), kv...), aggs: make([]aggState, len(g.aggs))}

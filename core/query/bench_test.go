@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -227,4 +228,34 @@ func benchSizes() []int {
 		}
 	}
 	return out
+}
+
+// BenchmarkQueryMemory reports the heap a live query keeps after its first
+// result (retainedB, and per source row), over n messages and n/10 users.
+func BenchmarkQueryMemory(b *testing.B) {
+	for _, n := range anchorSizes {
+		for _, q := range anchorQueries {
+			b.Run(fmt.Sprintf("%s/n=%s", q.name, sizeName(n)), func(b *testing.B) {
+				d := anchor(n)
+				iq := mustQuery(b, q.json)
+				var retained float64
+				for b.Loop() {
+					runtime.GC()
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
+					lq, err := Compile(iq, Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					lq.Load(d.reader())
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					runtime.KeepAlive(lq)
+					retained = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+				}
+				b.ReportMetric(retained, "retainedB")
+				b.ReportMetric(retained/float64(n+n/10), "retainedB/row")
+			})
+		}
+	}
 }
