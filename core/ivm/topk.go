@@ -12,11 +12,13 @@ import "slices"
 // A row that stays in the window but changes (its removal and re-addition
 // in one batch) is emitted as a removal and an addition. A change costs
 // O(log n); building from n rows in one batch O(n log n).
+//
+// TopK relies on the Batch contract that a removal carries the row as it
+// was added: the tree finds the row to delete by its order.
 type TopK struct {
 	cmp           func(a, b *Row) int
 	offset, limit int
 	tree          *Tree[*Row]
-	rows          map[keyID]*Row
 }
 
 // NewTopK returns a TopK ordering rows by cmp, which must be a total order
@@ -29,7 +31,6 @@ func NewTopK(cmp func(a, b *Row) int, offset, limit int) *TopK {
 		offset: max(offset, 0),
 		limit:  limit,
 		tree:   NewTree(totalOrder(cmp)),
-		rows:   map[keyID]*Row{},
 	}
 }
 
@@ -65,13 +66,9 @@ func (t *TopK) Push(in Batch) Batch {
 		if d.Row == nil || d.Mult == 0 {
 			continue
 		}
-		id := idOf(d.Row.Key)
-		if old := t.rows[id]; old != nil {
-			delete(t.rows, id)
-			out = t.remove(old, out)
-		}
-		if d.Mult > 0 {
-			t.rows[id] = d.Row
+		if d.Mult < 0 {
+			out = t.remove(d.Row, out)
+		} else {
 			out = t.add(d.Row, out)
 		}
 	}
@@ -94,17 +91,6 @@ func (t *TopK) build(in Batch) bool {
 		if t.cmp(rows[i-1], rows[i]) == 0 {
 			return false
 		}
-	}
-	if len(t.rows) == 0 {
-		t.rows = make(map[keyID]*Row, len(rows))
-	}
-	for _, r := range rows {
-		id := idOf(r.Key)
-		if t.rows[id] != nil {
-			clear(t.rows)
-			return false
-		}
-		t.rows[id] = r
 	}
 	t.tree.Build(rows)
 	return true
@@ -144,7 +130,8 @@ func (t *TopK) add(r *Row, out Batch) Batch {
 	return out
 }
 
-// remove deletes r (the stored row) and appends the window changes to out.
+// remove deletes the row equal to r (under cmp) and appends the window
+// changes to out.
 func (t *TopK) remove(r *Row, out Batch) Batch {
 	p, ok := t.tree.Delete(r)
 	e := t.end()

@@ -81,13 +81,17 @@ func TestTopKBuild(t *testing.T) {
 	out.apply(t, 0, tk.Push(b))
 	out.check(t, 0, topKModel(rows, byVal0, 10, 20), false)
 	checkTree(t, tk.tree, topKModel(rows, byVal0, 0, -1))
-	// A batch of additions with a repeated key falls back to one by one.
+	// A first batch that is not only additions goes one by one: k5 is
+	// added, removed (the removal carries the row) and added again.
 	tk2 := NewTopK(byVal0, 0, 3)
 	b2 := append(Batch{}, b[:100]...)
-	b2 = append(b2, Delta{Row: &Row{Key: str("k5"), Vals: []value.Value{num(-1)}}, Mult: 1})
+	b2 = append(b2, Delta{Row: rows[5], Mult: -1}, Delta{Row: &Row{Key: str("k5"), Vals: []value.Value{num(-1)}}, Mult: 1})
 	out2 := acc{}
 	out2.apply(t, 0, tk2.Push(b2))
 	if tk2.Len() != 100 {
 		t.Fatalf("Len %d", tk2.Len())
+	}
+	if first, _ := tk2.tree.At(0); first == nil || !value.Equal(first.Key, str("k5")) {
+		t.Fatalf("first row %v, want k5", first)
 	}
 }
