@@ -56,8 +56,8 @@ type Output struct {
 }
 
 type outEntry struct {
-	key value.Value // row.Key, held here so that comparing keys reads one struct
-	row *Row
+	key value.Value // the row's key
+	row *Row        // the row, kept only by an ordered Output (its order reads it)
 	v   value.Value
 }
 
@@ -109,6 +109,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		before  *outEntry // nil: absent before the batch
 		after   *Row      // nil: absent after
 		present bool
+		changed bool // a delta of the batch touched the key
 	}
 	nets := make([]net, 0, len(in))
 	var idx map[keyID]int
@@ -143,6 +144,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 				idx[id] = i
 			}
 		}
+		nets[i].changed = true
 		if d.Mult > 0 {
 			nets[i].after, nets[i].present = d.Row, true
 		} else {
@@ -168,7 +170,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		b := n.before
 		switch {
 		case b == nil && n.present:
-			e := &outEntry{key: n.after.Key, row: n.after, v: o.val(n.after)}
+			e := o.entry(n.after)
 			o.byKey[n.id] = e
 			o.tree.Insert(e)
 			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v, OldRank: -1})
@@ -176,16 +178,16 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		case b != nil && !n.present:
 			delete(o.byKey, n.id)
 			o.tree.Delete(b)
-			out = append(out, Change{Type: Delete, Key: b.row.Key, Value: b.v, OldRank: oldRank[i], Rank: -1})
-		case b != nil && n.after != b.row:
+			out = append(out, Change{Type: Delete, Key: b.key, Value: b.v, OldRank: oldRank[i], Rank: -1})
+		case b != nil && (o.keyed && n.changed || !o.keyed && n.after != b.row):
 			v := o.val(n.after)
 			moved := false
 			if !o.keyed {
 				moved = o.order(b.row, n.after) != 0
 				o.tree.Delete(b)
 			}
-			b.row = n.after
 			if !o.keyed {
+				b.row = n.after
 				o.tree.Insert(b)
 			}
 			if !value.Equal(v, b.v) || moved {
@@ -194,7 +196,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 				// ordered result can move it.
 				prev := b.v
 				b.v = v
-				out = append(out, Change{Type: Update, Key: b.row.Key, Value: v, Previous: prev, OldRank: oldRank[i]})
+				out = append(out, Change{Type: Update, Key: b.key, Value: v, Previous: prev, OldRank: oldRank[i]})
 				placed, entries = append(placed, len(out)-1), append(entries, b)
 			} else {
 				b.v = v
@@ -211,6 +213,17 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		}
 	}
 	return out
+}
+
+// entry makes the result entry of row r. A keyed Output keeps its key and
+// value only, so the row (and what it holds: a join's pair, the source
+// rows) can go.
+func (o *Output) entry(r *Row) *outEntry {
+	e := &outEntry{key: r.Key, v: o.val(r)}
+	if !o.keyed {
+		e.row = r
+	}
+	return e
 }
 
 // nets2rows returns the rows present after a batch, from its per-key net
@@ -231,7 +244,7 @@ func nets2rows[N any](nets []N, after func(N) (*Row, bool)) []*Row {
 func (o *Output) build(rows []*Row, report bool) []Change {
 	entries := make([]*outEntry, len(rows))
 	for i, r := range rows {
-		e := &outEntry{key: r.Key, row: r, v: o.val(r)}
+		e := o.entry(r)
 		entries[i] = e
 		o.byKey[idOf(r.Key)] = e
 	}
@@ -262,13 +275,13 @@ func (o *Output) Get(key value.Value) (value.Value, bool) {
 // Range calls fn for each row of the result, in result order, until fn
 // returns false.
 func (o *Output) Range(fn func(key, v value.Value) bool) {
-	o.tree.Ascend(0, func(e *outEntry) bool { return fn(e.row.Key, e.v) })
+	o.tree.Ascend(0, func(e *outEntry) bool { return fn(e.key, e.v) })
 }
 
 // RangeFrom calls fn for the rows from position from on, in result order,
 // until fn returns false. It costs O(log n) plus the rows visited.
 func (o *Output) RangeFrom(from int, fn func(key, v value.Value) bool) {
-	o.tree.Ascend(from, func(e *outEntry) bool { return fn(e.row.Key, e.v) })
+	o.tree.Ascend(from, func(e *outEntry) bool { return fn(e.key, e.v) })
 }
 
 // At returns the key and value of the row at position i in result order.
@@ -277,7 +290,7 @@ func (o *Output) At(i int) (key, v value.Value, ok bool) {
 	if !ok {
 		return value.Undefined(), value.Undefined(), false
 	}
-	return e.row.Key, e.v, true
+	return e.key, e.v, true
 }
 
 // Rank returns the position of the row with key key in result order, or
