@@ -33,6 +33,10 @@ const (
 // incrementally: a row's padding is retracted when the other side's key
 // gains its first row and re-emitted when it loses its last.
 //
+// Join relies on the Batch contract that a removal carries the row as it
+// was added: it finds the row in its join key's bucket, and retracts the
+// pairs made with it.
+//
 // PushLeft and PushRight each apply their batch to the current state of
 // the other side, so pushing the left changes and then the right ones of
 // one step gives ΔL⋈R_old + L_new⋈ΔR, the exact change of L⋈R.
@@ -43,22 +47,71 @@ type Join struct {
 	left, right           joinIndex
 }
 
-// joinIndex holds one input of a join: its rows by row key, and the rows
-// of each join key.
+// joinIndex holds one input of a join: the rows of each join key. A row
+// whose join key matches nothing is not kept: its removal, which carries
+// it (the Batch contract), is all an outer join needs to retract its
+// padding.
 type joinIndex struct {
-	rows    map[keyID]*joinEntry
 	buckets map[keyID]*joinBucket
+	n       int // rows held, unmatched ones included
 }
 
-type joinEntry struct {
-	row *Row
-	b   *joinBucket // nil when the row's join key matches nothing
-	i   int         // position in b.entries
-}
-
+// joinBucket holds the rows of one join key. A removal finds its row by
+// key: by a scan while the bucket is small, through pos once it grows.
 type joinBucket struct {
-	id      keyID
-	entries []*joinEntry
+	id   keyID
+	rows []*Row
+	pos  map[keyID]int // row key -> index in rows; nil while small
+}
+
+// bucketIndexAt is the size from which a bucket indexes its rows by key.
+const bucketIndexAt = 32
+
+func (b *joinBucket) add(r *Row) {
+	b.rows = append(b.rows, r)
+	switch {
+	case b.pos != nil:
+		b.pos[idOf(r.Key)] = len(b.rows) - 1
+	case len(b.rows) > bucketIndexAt:
+		b.pos = make(map[keyID]int, 2*len(b.rows))
+		for i, x := range b.rows {
+			b.pos[idOf(x.Key)] = i
+		}
+	}
+}
+
+// remove takes the row with key k out of the bucket, reporting whether it
+// was there.
+func (b *joinBucket) remove(k value.Value) bool {
+	id := idOf(k)
+	i := -1
+	if b.pos != nil {
+		if p, ok := b.pos[id]; ok {
+			i = p
+			delete(b.pos, id)
+		}
+	} else {
+		for p, r := range b.rows {
+			if idOf(r.Key) == id {
+				i = p
+				break
+			}
+		}
+	}
+	if i < 0 {
+		return false
+	}
+	last := len(b.rows) - 1
+	if i != last {
+		moved := b.rows[last]
+		b.rows[i] = moved
+		if b.pos != nil {
+			b.pos[idOf(moved.Key)] = i
+		}
+	}
+	b.rows[last] = nil
+	b.rows = b.rows[:last]
+	return true
 }
 
 // NewJoin returns a Join of type t. leftKey and rightKey compute the join
@@ -68,8 +121,8 @@ func NewJoin(t JoinType, leftKey, rightKey func(*Row) value.Value, leftWidth, ri
 	return &Join{
 		typ: t, leftKey: leftKey, rightKey: rightKey,
 		leftWidth: leftWidth, rightWidth: rightWidth,
-		left:  joinIndex{rows: map[keyID]*joinEntry{}, buckets: map[keyID]*joinBucket{}},
-		right: joinIndex{rows: map[keyID]*joinEntry{}, buckets: map[keyID]*joinBucket{}},
+		left:  joinIndex{buckets: map[keyID]*joinBucket{}},
+		right: joinIndex{buckets: map[keyID]*joinBucket{}},
 	}
 }
 
@@ -90,17 +143,16 @@ func (j *Join) PushRight(in Batch) Batch {
 }
 
 // LeftLen and RightLen return the number of rows held for each input.
-func (j *Join) LeftLen() int { return len(j.left.rows) }
+func (j *Join) LeftLen() int { return j.left.n }
 
 // RightLen returns the number of rows held for the right input.
-func (j *Join) RightLen() int { return len(j.right.rows) }
+func (j *Join) RightLen() int { return j.right.n }
 
 // push applies in to self. pad: self's unmatched rows are kept (padded);
 // padOther: the other side's unmatched rows are.
 func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
-	if len(self.rows) == 0 && len(in) > 1024 {
-		// A first load: size the maps once instead of rehashing.
-		self.rows = make(map[keyID]*joinEntry, len(in))
+	if self.n == 0 && len(in) > 1024 {
+		// A first load: size the map once instead of rehashing.
 		self.buckets = make(map[keyID]*joinBucket, len(in))
 	}
 	var out Batch
@@ -117,22 +169,12 @@ func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value
 		if d.Row == nil || d.Mult == 0 {
 			continue
 		}
-		id := idOf(d.Row.Key)
+		jk, ok := joinKeyID(key(d.Row))
 		if d.Mult < 0 {
-			if e := self.rows[id]; e != nil {
-				delete(self.rows, id)
-				j.retract(e, self, other, pad, padOther, emit)
-			}
+			j.retract(d.Row, jk, ok, self, other, pad, padOther, emit)
 			continue
 		}
-		if e := self.rows[id]; e != nil {
-			// An addition over a present key replaces its row.
-			delete(self.rows, id)
-			j.retract(e, self, other, pad, padOther, emit)
-		}
-		e := &joinEntry{row: d.Row}
-		self.rows[id] = e
-		jk, ok := joinKeyID(key(d.Row))
+		self.n++
 		if !ok {
 			if pad {
 				emit(d.Row, nil, 1)
@@ -145,55 +187,55 @@ func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value
 			self.buckets[jk] = b
 		}
 		if ob := other.buckets[jk]; ob != nil {
-			if padOther && len(b.entries) == 0 {
-				for _, oe := range ob.entries {
-					emit(nil, oe.row, -1)
+			if padOther && len(b.rows) == 0 {
+				for _, o := range ob.rows {
+					emit(nil, o, -1)
 				}
 			}
-			for _, oe := range ob.entries {
-				emit(d.Row, oe.row, 1)
+			for _, o := range ob.rows {
+				emit(d.Row, o, 1)
 			}
 		} else if pad {
 			emit(d.Row, nil, 1)
 		}
-		e.b, e.i = b, len(b.entries)
-		b.entries = append(b.entries, e)
+		b.add(d.Row)
 	}
 	return Consolidate(out)
 }
 
-// retract removes the row of e (already out of self.rows) and emits the
-// removal of its joined rows.
-func (j *Join) retract(e *joinEntry, self, other *joinIndex, pad, padOther bool, emit func(s, o *Row, mult int)) {
-	b := e.b
-	if b == nil {
-		if pad {
-			emit(e.row, nil, -1)
+// retract removes row r (a removal: the row as it was added, with join
+// key jk, matchable when ok) and emits the removal of its joined rows.
+func (j *Join) retract(r *Row, jk keyID, ok bool, self, other *joinIndex, pad, padOther bool, emit func(s, o *Row, mult int)) {
+	if !ok {
+		if self.n > 0 {
+			self.n--
+			if pad {
+				emit(r, nil, -1)
+			}
 		}
 		return
 	}
-	last := len(b.entries) - 1
-	moved := b.entries[last]
-	b.entries[e.i] = moved
-	moved.i = e.i
-	b.entries[last] = nil
-	b.entries = b.entries[:last]
-	if len(b.entries) == 0 {
-		delete(self.buckets, b.id)
+	b := self.buckets[jk]
+	if b == nil || !b.remove(r.Key) {
+		return // never added: nothing to retract
 	}
-	ob := other.buckets[b.id]
+	self.n--
+	if len(b.rows) == 0 {
+		delete(self.buckets, jk)
+	}
+	ob := other.buckets[jk]
 	if ob == nil {
 		if pad {
-			emit(e.row, nil, -1)
+			emit(r, nil, -1)
 		}
 		return
 	}
-	for _, oe := range ob.entries {
-		emit(e.row, oe.row, -1)
+	for _, o := range ob.rows {
+		emit(r, o, -1)
 	}
-	if padOther && len(b.entries) == 0 {
-		for _, oe := range ob.entries {
-			emit(nil, oe.row, 1)
+	if padOther && len(b.rows) == 0 {
+		for _, o := range ob.rows {
+			emit(nil, o, 1)
 		}
 	}
 }

@@ -90,7 +90,11 @@ func TestJoinModel(t *testing.T) {
 					return []value.Value{pick(rng, small), pick(rng, small[:5])}
 				}
 				L := newSource(rng, "l", 25, gen)
-				R := newSource(rng, "r", 25, gen)
+				rKeys := 25
+				if ks.name == "one-key-right" {
+					rKeys = 3 * bucketIndexAt // the bucket indexes its rows past bucketIndexAt
+				}
+				R := newSource(rng, "r", rKeys, gen)
 				j := NewJoin(typ, ks.lk, ks.rk, 2, 2)
 				out := acc{}
 				for step := range steps() {
