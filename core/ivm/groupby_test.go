@@ -244,7 +244,6 @@ func TestGroupByTable(t *testing.T) {
 	}
 }
 
-
 // 0.15.2 semantics probed: sum with a non-numeric string is NaN, avg
 // counts null rows, min/max turn null into 0.
 func TestAggregateSemantics(t *testing.T) {
