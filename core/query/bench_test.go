@@ -238,7 +238,7 @@ func BenchmarkQueryMemory(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/n=%s", q.name, sizeName(n)), func(b *testing.B) {
 				d := anchor(n)
 				iq := mustQuery(b, q.json)
-				var retained float64
+				var retained, allocated float64
 				for b.Loop() {
 					runtime.GC()
 					var before, after runtime.MemStats
@@ -252,8 +252,10 @@ func BenchmarkQueryMemory(b *testing.B) {
 					runtime.ReadMemStats(&after)
 					runtime.KeepAlive(lq)
 					retained = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+					allocated = float64(after.TotalAlloc) - float64(before.TotalAlloc)
 				}
 				b.ReportMetric(retained, "retainedB")
+				b.ReportMetric(allocated, "allocB")
 				b.ReportMetric(retained/float64(n+n/10), "retainedB/row")
 			})
 		}
