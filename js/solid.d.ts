@@ -26,6 +26,6 @@ export declare function useLiveQuery<R extends Query<any> | null | undefined>(
   query: (q: InitialQuery) => R,
 ): UseLiveQueryReturn<R>
 /** useLiveQuery with a built Query. */
-export declare function useLiveQuery<Q extends Query<any>>(query: Q): LiveQueryAccessor<LiveQueryState<QueryResult<Q>, QueryData<Q>>>
+export declare function useLiveQuery<Q extends Query<any>>(query: Q | (() => Q)): LiveQueryAccessor<LiveQueryState<QueryResult<Q>, QueryData<Q>>>
 /** useLiveQuery with a LiveQuery made elsewhere (the caller keeps and disposes it). */
-export declare function useLiveQuery<T, D>(liveQuery: LiveQuery<T, D>): LiveQueryAccessor<LiveQueryState<T, D>>
+export declare function useLiveQuery<T, D>(liveQuery: LiveQuery<T, D> | (() => LiveQuery<T, D>)): LiveQueryAccessor<LiveQueryState<T, D>>

@@ -1,13 +1,15 @@
 // useLiveQuery for Solid: an accessor returning the data, which also
 // carries state, collection, status, isLoading, isReady, ... as getters.
-// Signals read inside the query function rebuild the query.
+// The argument is a query function (it takes the builder), a Query or
+// LiveQuery, or an accessor of one (a function of no arguments). Signals
+// read inside the query function or the accessor rebuild the query.
 import { createComputed, createSignal, onCleanup } from 'solid-js'
 import { openLive, snapshot } from './adapter.js'
 
 export function useLiveQuery(query) {
   const [snap, setSnap] = createSignal(snapshot(null), { equals: false })
   createComputed(() => {
-    const opened = openLive(query)
+    const opened = openLive(typeof query === 'function' && query.length === 0 ? query() : query)
     if (!opened) {
       setSnap(snapshot(null))
       return

@@ -30,11 +30,11 @@ export declare function useLiveQuery<R extends Query<any> | null | undefined>(
 ): UseLiveQueryReturn<R>
 /** useLiveQuery with a built Query (or a ref holding one). */
 export declare function useLiveQuery<Q extends Query<any>>(
-  query: MaybeRef<Q> | ComputedRef<Q>,
+  query: MaybeRef<Q> | ComputedRef<Q> | (() => Q),
   deps?: ReadonlyArray<MaybeRefOrGetter<unknown>>,
 ): ComputedFields<LiveQueryState<QueryResult<Q>, QueryData<Q>>>
 /** useLiveQuery with a LiveQuery made elsewhere (or a ref holding one); the caller keeps and disposes it. */
 export declare function useLiveQuery<T, D>(
-  liveQuery: MaybeRef<LiveQuery<T, D>> | ComputedRef<LiveQuery<T, D>>,
+  liveQuery: MaybeRef<LiveQuery<T, D>> | ComputedRef<LiveQuery<T, D>> | (() => LiveQuery<T, D>),
   deps?: ReadonlyArray<MaybeRefOrGetter<unknown>>,
 ): ComputedFields<LiveQueryState<T, D>>

@@ -1,5 +1,7 @@
 // useLiveQuery for Vue: the fields of TanStack DB's result as computed refs
-// (data.value, status.value, ...). The query is rebuilt when a ref it reads,
+// (data.value, status.value, ...). The argument is a query function (it
+// takes the builder), or a Query or LiveQuery as a value, a ref or a getter
+// (a function of no arguments). The query is rebuilt when a ref it reads,
 // or one of deps, changes.
 import { computed, shallowRef, toValue, watchEffect, onScopeDispose } from 'vue'
 import { openLive, snapshot } from './adapter.js'
@@ -8,7 +10,8 @@ export function useLiveQuery(query, deps = []) {
   const snap = shallowRef(snapshot(null))
   const stop = watchEffect((onCleanup) => {
     for (const d of deps) toValue(d)
-    const opened = openLive(typeof query === 'function' ? query : toValue(query))
+    const isQueryFn = typeof query === 'function' && query.length > 0
+    const opened = openLive(isQueryFn ? query : toValue(query))
     if (!opened) {
       snap.value = snapshot(null)
       return

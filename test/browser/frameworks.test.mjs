@@ -73,3 +73,25 @@ test('react: a live query opened by a render React throws away is disposed', asy
   await appendEvents(stream, user('3', 'Cy', 'member'))
   await waitTexts(page, '#reactSuspended .users li', ['Ann', 'Ben', 'Cy'])
 })
+
+test('vue takes a getter and solid an accessor of a LiveQuery made elsewhere', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, user('1', 'Ann', 'admin'), user('2', 'Ben', 'member'))
+  await run(page, 'liveArgs', { stream })
+  await waitText(page, '#liveArgs .vue', 'Ann')
+  await waitText(page, '#liveArgs .solid', 'Ann')
+  await appendEvents(stream, user('3', 'Cy', 'admin'))
+  await waitText(page, '#liveArgs .vue', 'Ann,Cy')
+  await waitText(page, '#liveArgs .solid', 'Ann,Cy')
+  // The getter's source changes: the hook follows the other LiveQuery.
+  await page.evaluate(() => window.switchLive('vue', 'member'))
+  await waitText(page, '#liveArgs .vue', 'Ben')
+  await waitText(page, '#liveArgs .solid', 'Ann,Cy')
+  await page.evaluate(() => window.switchLive('solid', 'member'))
+  await waitText(page, '#liveArgs .solid', 'Ben')
+  await appendEvents(stream, user('4', 'Dee', 'member'))
+  await waitText(page, '#liveArgs .vue', 'Ben,Dee')
+  await waitText(page, '#liveArgs .solid', 'Ben,Dee')
+  // The hooks did not own those LiveQueries: both are still open.
+  assert.equal(await page.evaluate(() => window.dbs.liveArgs._liveQueryCount), 2)
+})

@@ -87,6 +87,8 @@ expectType<boolean>()(v3.isEnabled.value)
 const built = computed(() => new Query().from({ p: db.collections.posts }))
 expectType<Post[]>()(useVue(built).data.value)
 expectType<Array<{ n: number }>>()(useVue(ref(lq)).data.value)
+expectType<Array<{ n: number }>>()(useVue(() => lq).data.value)
+expectType<Post[]>()(useVue(() => new Query().from({ p: db.collections.posts })).data.value)
 // @ts-expect-error Vue refs are read through .value
 v1.data.length
 
@@ -108,6 +110,9 @@ const s3 = useSolid((q) => (on ? q.from({ p: db.collections.posts }) : null))
 expectType<Post[] | undefined>()(s3())
 if (s3.isEnabled) expectType<Post[]>()(s3())
 expectType<Array<{ n: number }>>()(useSolid(lq)())
+const [lqSignal] = createSignal(lq)
+expectType<Array<{ n: number }>>()(useSolid(lqSignal)())
+expectType<Array<{ n: number }>>()(useSolid(() => lqSignal()).data)
 // @ts-expect-error the accessor takes no argument
 s1(1)
 // @ts-expect-error reading a field the query does not have

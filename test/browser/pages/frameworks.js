@@ -2,7 +2,7 @@
 // over one StreamDB per scenario. Each renders a role picker, the users of
 // the picked role (a query rebuilt when the role changes; the empty role
 // disables the query), and the query's status.
-import { createStateSchema, createStreamDB, eq } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, eq, liveQuery } from '@streamdb/streamdb'
 import { useLiveQuery as useReact, _internals as reactInternals } from '@streamdb/streamdb/react'
 import { useLiveQuery as useVue } from '@streamdb/streamdb/vue'
 import { useLiveQuery as useSolid } from '@streamdb/streamdb/solid'
@@ -105,6 +105,37 @@ async function vue({ stream }) {
   createApp(App).mount(host)
 }
 
+// A LiveQuery made outside the component, passed as a getter (Vue) or an
+// accessor (Solid) that switches between two of them: window.switchLive(name,
+// 'admin' | 'member').
+async function liveArgs({ stream }) {
+  const el = section('liveArgs')
+  const db = await open('liveArgs', stream)
+  const byRole = (role) => liveQuery((q) => q.from({ u: db.collections.users }).where(({ u }) => eq(u.role, role)))
+  const lives = { admin: byRole('admin'), member: byRole('member') }
+  const list = (rows) => (rows ?? []).map((u) => u.name).join(',')
+
+  const vueRole = ref('admin')
+  const vueHost = document.createElement('div')
+  el.append(vueHost)
+  createApp({
+    setup() {
+      const { data } = useVue(() => lives[vueRole.value])
+      return () => vh('p', { class: 'vue' }, list(data.value))
+    },
+  }).mount(vueHost)
+
+  const [solidRole, setSolidRole] = createSignal('admin')
+  const solidHost = document.createElement('div')
+  el.append(solidHost)
+  render(() => {
+    const users = useSolid(() => lives[solidRole()])
+    return html`<p class="solid">${() => list(users())}</p>`
+  }, solidHost)
+
+  window.switchLive = (which, role) => (which === 'vue' ? (vueRole.value = role) : setSolidRole(role))
+}
+
 async function solid({ stream }) {
   const el = section('solid')
   const db = await open('solid', stream)
@@ -127,4 +158,4 @@ async function solid({ stream }) {
   render(App, host)
 }
 
-expose({ react, reactSuspended, vue, solid })
+expose({ react, reactSuspended, vue, solid, liveArgs })
