@@ -245,7 +245,20 @@ func (h *dbHandle) deliver(st *db.Step) {
 	if h.onStep.Type() != safejs.TypeFunction {
 		return
 	}
-	buf := make([]byte, 0, 256)
+	size := 64
+	for name, ch := range st.Collections {
+		size += len(name) + 8
+		for _, c := range ch {
+			size += len(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 12
+		}
+	}
+	for _, qc := range st.Queries {
+		size += 16
+		for _, c := range qc.Changes {
+			size += 2*jsonSize(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 32
+		}
+	}
+	buf := make([]byte, 0, size)
 	buf = append(buf, `{"c":{`...)
 	first := true
 	for name, ch := range st.Collections {
@@ -288,7 +301,7 @@ func (h *dbHandle) deliver(st *db.Step) {
 	}
 	h.mu.Unlock()
 	buf = append(buf, "]}"...)
-	_, _ = h.onStep.Invoke(string(buf))
+	_, _ = h.onStep.Invoke(handOver(buf))
 }
 
 func appendCollChange(buf []byte, c db.Change) []byte {
@@ -434,7 +447,13 @@ func (a *dbAPI) collSize(args []safejs.Value) (any, error) {
 // collRows: collRows(h, name) → JSON [[key, row], ...] in key order.
 func (a *dbAPI) collRows(args []safejs.Value) (any, error) {
 	c := a.coll(args)
-	buf := []byte{'['}
+	size := 2
+	c.Range(func(k string, v value.Value) bool {
+		size += len(k) + jsonSize(v) + 6
+		return true
+	})
+	buf := make([]byte, 0, size)
+	buf = append(buf, '[')
 	first := true
 	c.Range(func(k string, v value.Value) bool {
 		if !first {
@@ -448,7 +467,7 @@ func (a *dbAPI) collRows(args []safejs.Value) (any, error) {
 		buf = append(buf, ']')
 		return true
 	})
-	return string(append(buf, ']')), nil
+	return handOver(append(buf, ']')), nil
 }
 
 // queryOpen: queryOpen(h, irJSON) → JSON {"id", "single", "rows": [[keyJSON, value], ...]}.
@@ -468,9 +487,19 @@ func (a *dbAPI) queryOpen(args []safejs.Value) (any, error) {
 	h.lives[id] = l
 	h.liveIDs[l] = id
 	h.mu.Unlock()
-	buf := fmt.Appendf(nil, `{"id":%d,"single":%t,"ordered":%t,"rows":`, id, l.SingleResult(), l.Ordered())
+	buf := fmt.Appendf(make([]byte, 0, 64+liveRowsSize(l)), `{"id":%d,"single":%t,"ordered":%t,"rows":`, id, l.SingleResult(), l.Ordered())
 	buf = appendLiveRows(buf, l)
-	return string(append(buf, '}')), nil
+	return handOver(append(buf, '}')), nil
+}
+
+// liveRowsSize estimates the length of appendLiveRows' text.
+func liveRowsSize(l *db.Live) int {
+	size := 2
+	l.Range(func(k, v value.Value) bool {
+		size += 2*jsonSize(k) + jsonSize(v) + 8
+		return true
+	})
+	return size
 }
 
 func appendLiveRows(buf []byte, l *db.Live) []byte {
@@ -521,7 +550,7 @@ func (a *dbAPI) queryRows(args []safejs.Value) (any, error) {
 	if l == nil {
 		panic(&usageError{"the live query is disposed"})
 	}
-	return string(appendLiveRows(nil, l)), nil
+	return handOver(appendLiveRows(make([]byte, 0, liveRowsSize(l)), l)), nil
 }
 
 // txBegin: txBegin(h, {txid}) → transaction id.
