@@ -419,10 +419,6 @@ class StreamDB {
   _register(id, q) {
     this.#queries.set(id, q)
   }
-  /** The Go heap's figures in bytes (heapAlloc, heapInuse, heapSys, totalAlloc, numGC), for diagnostics. */
-  _memStats() {
-    return JSON.parse(call(mod, 'memStats'))
-  }
   /** The number of live queries open on this database (for tests and diagnostics). */
   get _liveQueryCount() {
     return this.#queries.size

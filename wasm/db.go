@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -77,7 +76,6 @@ func (a *dbAPI) register() error {
 		{"txMutate", a.txMutate},
 		{"txRollback", a.txRollback},
 		{"txInfo", a.txInfo},
-		{"memStats", memStats},
 	} {
 		if err := a.b.export(e.name, e.fn); err != nil {
 			return err
@@ -382,15 +380,6 @@ func (a *dbAPI) release(args []safejs.Value) (any, error) {
 	delete(a.dbs, n)
 	a.mu.Unlock()
 	return nil, nil
-}
-
-// memStats: memStats() returns the Go heap's figures as JSON (bytes): for
-// diagnostics, since the wasm memory only grows.
-func memStats([]safejs.Value) (any, error) {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return fmt.Sprintf(`{"heapAlloc":%d,"heapInuse":%d,"heapSys":%d,"totalAlloc":%d,"numGC":%d}`,
-		m.HeapAlloc, m.HeapInuse, m.HeapSys, m.TotalAlloc, m.NumGC), nil
 }
 
 func (a *dbAPI) offset(args []safejs.Value) (any, error) {
