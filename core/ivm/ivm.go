@@ -25,8 +25,7 @@ type Row struct {
 	// the JSON text of [leftKey, rightKey] after a join (see Join), a
 	// group's key after a group-by (see GroupBy: the group value itself,
 	// a serialized tuple, or "single_group"), the serialized selected value
-	// after distinct (see Distinct). Stages find the row a removal removes
-	// by its key: a removal's Row need only carry the key.
+	// after distinct (see Distinct).
 	Key value.Value
 	// Vals holds one value per source alias of the query, in the order the
 	// query names its aliases (from, then each join); the missing side of an
@@ -46,9 +45,15 @@ type Delta struct {
 // Batch is the deltas of one step, in the order they happened. Within a
 // batch a key's removal comes before its re-addition; a key may change
 // several times in one batch (its deltas then alternate: added, removed,
-// added...). Operators treat Mult by its sign. An addition of a key that
-// is present is taken as a replacement of its row (never a panic), though
-// a well-formed graph does not produce one.
+// added...). Operators treat Mult by its sign.
+//
+// A removal carries the row as it was added (the same Vals; a copy will
+// do): operators that keep nothing per row (GroupBy, TopK, Join's
+// buckets) find what to undo from it. The collections' change feed has
+// the old row of every update and delete, and every operator emits its
+// removals that way. An addition of a key that is present, or a removal of
+// a key that is absent, is malformed: operators never panic on one, but
+// their results are then undefined.
 type Batch []Delta
 
 // KeyID returns a string that identifies the key k among keys of every
