@@ -42,6 +42,42 @@ type rawEvent struct {
 	headersErr error
 }
 
+// member returns where r keeps the event's member named name, or nil for
+// a member the decoder does not read.
+func (r *rawEvent) member(name string) *span {
+	switch name {
+	case "type":
+		return &r.typ
+	case "key":
+		return &r.key
+	case "value":
+		return &r.val
+	case "old_value":
+		return &r.old
+	case "headers":
+		return &r.headers
+	}
+	return nil
+}
+
+// header returns where r keeps the header named name, or nil for one the
+// decoder does not read.
+func (r *rawEvent) header(name string) *span {
+	switch name {
+	case "operation":
+		return &r.op
+	case "control":
+		return &r.ctl
+	case "txid":
+		return &r.txid
+	case "timestamp":
+		return &r.ts
+	case "offset":
+		return &r.off
+	}
+	return nil
+}
+
 // DecodeLazy is Decode without parsing the value: ValueRaw is delimited but
 // not checked, beyond starting like an object where one is needed. The
 // caller parses it (value.Parse, value.ParseRow) and treats a failure as
@@ -200,11 +236,8 @@ func (d *Decoder) scanFast(b []byte, r *rawEvent) bool {
 			r.headers = span{vs, end}
 		default:
 			end, err = jsonscan.ValueEndIn(b, vs, 1)
-			switch string(b[ns:ne]) {
-			case "key":
-				r.key = span{vs, end}
-			case "old_value":
-				r.old = span{vs, end}
+			if p := r.member(string(b[ns:ne])); p != nil {
+				*p = span{vs, end}
 			}
 		}
 		if err != nil {
@@ -236,17 +269,8 @@ func scanHeadersFast(b []byte, i int, r *rawEvent) (int, bool) {
 		if err != nil {
 			return 0, false
 		}
-		switch string(b[ns:ne]) {
-		case "operation":
-			r.op = span{vs, end}
-		case "control":
-			r.ctl = span{vs, end}
-		case "txid":
-			r.txid = span{vs, end}
-		case "timestamp":
-			r.ts = span{vs, end}
-		case "offset":
-			r.off = span{vs, end}
+		if p := r.header(string(b[ns:ne])); p != nil {
+			*p = span{vs, end}
 		}
 		if i, more, ok = nextMember(b, end); !ok {
 			return 0, false
@@ -263,18 +287,9 @@ func scanGeneric(item []byte, r *rawEvent) error {
 	it := jsonscan.NewFieldIter(item)
 	it.Lazy(lazyFields...)
 	for it.Next() {
-		vs, ve := it.ValueSpan()
-		switch fieldName(&it) {
-		case "type":
-			r.typ = span{vs, ve}
-		case "key":
-			r.key = span{vs, ve}
-		case "value":
-			r.val = span{vs, ve}
-		case "old_value":
-			r.old = span{vs, ve}
-		case "headers":
-			r.headers = span{vs, ve}
+		if p := r.member(fieldName(&it)); p != nil {
+			vs, ve := it.ValueSpan()
+			*p = span{vs, ve}
 		}
 	}
 	if err := it.Err(); err != nil {
@@ -286,19 +301,9 @@ func scanGeneric(item []byte, r *rawEvent) error {
 	base := r.headers.start
 	h := jsonscan.NewFieldIter(r.headers.of(item))
 	for h.Next() {
-		vs, ve := h.ValueSpan()
-		s := span{base + vs, base + ve}
-		switch fieldName(&h) {
-		case "operation":
-			r.op = s
-		case "control":
-			r.ctl = s
-		case "txid":
-			r.txid = s
-		case "timestamp":
-			r.ts = s
-		case "offset":
-			r.off = s
+		if p := r.header(fieldName(&h)); p != nil {
+			vs, ve := h.ValueSpan()
+			*p = span{base + vs, base + ve}
 		}
 	}
 	r.headersErr = h.Err()
