@@ -137,7 +137,13 @@ func (r *rows) cmp(p *probe, nd *node, i int) int {
 	case p.pre > q:
 		return 1
 	}
-	s := r.slot(nd.idx[i])
+	return r.tie(p, nd.idx[i])
+}
+
+// tie compares the probe's key with the key of slab slot i, whose prefix
+// is the probe's.
+func (r *rows) tie(p *probe, i uint32) int {
+	s := r.slot(i)
 	if p.plain && s.plain {
 		return strings.Compare(p.key, s.key)
 	}
@@ -159,7 +165,7 @@ func (r *rows) search(nd *node, p *probe) (int, bool) {
 			lo = m + 1
 			continue
 		}
-		switch c := r.cmp(p, nd, m); {
+		switch c := r.tie(p, nd.idx[m]); {
 		case c == 0:
 			return m, true
 		case c < 0:
