@@ -4,7 +4,10 @@
 //
 // Protocol (requests → replies; any request may get {"error": "..."}):
 //   {"op":"init","collections":{"users":{"pk":"id","rows":[...]}}} → {"ok":true}
-//   {"op":"query","id":"q1","ir":<IR>}       → {"ok":true} | {"error":"..","clause":".."}
+//   {"op":"query","id":"q1","ir":<IR>,"plan":<plan>}
+//                                             → {"ok":true} | {"error":"..","clause":".."}
+//                                               (plan: the IR with the generator's builder
+//                                               hints, gen.mjs; engines may ignore it)
 //   {"op":"sync","collection":"users","writes":[{"type":"insert|update|delete","key":"k","value":{..}}]}
 //                                             → {"ok":true}  (update: shallow merge; value
 //                                               also carries the pk field; delete: no value)
@@ -22,7 +25,7 @@ import { createInterface } from 'node:readline'
 
 /** EngineClient is one running engine process. */
 export class EngineClient {
-  constructor(command, { timeoutMs = 20000, cwd } = {}) {
+  constructor(command, { timeoutMs = 20000, cwd, env = {} } = {}) {
     this.command = command
     this.timeoutMs = timeoutMs
     this.pending = []
@@ -30,7 +33,7 @@ export class EngineClient {
     this.exited = null
     // Own process group, so a hung engine (and anything it started, e.g. under
     // `go run`) can be killed by our child's pid alone.
-    this.proc = spawn('/bin/sh', ['-c', `exec ${command}`], { cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.proc = spawn('/bin/sh', ['-c', `exec ${command}`], { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
     this.proc.stdin.on('error', () => {}) // EPIPE after a crash: reported via exit
     const rl = createInterface({ input: this.proc.stdout, crlfDelay: Infinity })
     rl.on('line', (line) => this.onLine(line))
@@ -74,7 +77,7 @@ export class EngineClient {
       p.timer = setTimeout(() => {
         const i = this.pending.indexOf(p)
         if (i >= 0) this.pending.splice(i, 1)
-        reject(new Error(`engine timed out after ${this.timeoutMs} ms on op ${obj.op}`))
+        reject(new Error(`engine did not answer within ${this.timeoutMs / 1000} s (op ${obj.op})`))
         this.kill() // replies would be out of step from now on
       }, this.timeoutMs)
       this.pending.push(p)

@@ -13,9 +13,9 @@
 
 process.env.NODE_ENV ??= 'production'
 
-import { createInterface } from 'node:readline'
 import { TanStackDB, settle } from './tanstack.mjs'
 import { canonical } from './compare.mjs'
+import { serveLines } from './serve.mjs'
 
 const args = process.argv.slice(2)
 const fresh = args.includes('--fresh')
@@ -80,30 +80,4 @@ async function handle(req) {
   return { error: `unknown op ${req.op}` }
 }
 
-const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
-const queue = []
-let busy = false
-rl.on('line', (line) => {
-  queue.push(line)
-  pump()
-})
-rl.on('close', () => {
-  const wait = () => (busy || queue.length ? setTimeout(wait, 5) : (db.dispose(), process.exit(0)))
-  wait()
-})
-
-async function pump() {
-  if (busy) return
-  busy = true
-  while (queue.length) {
-    const line = queue.shift()
-    let reply
-    try {
-      reply = await handle(JSON.parse(line))
-    } catch (e) {
-      reply = { error: `${e?.name ?? 'Error'}: ${e?.message ?? e}` }
-    }
-    process.stdout.write(JSON.stringify(reply) + '\n')
-  }
-  busy = false
-}
+serveLines(handle, () => db.dispose())

@@ -6,7 +6,15 @@
 //
 //   node internal/querydiff/harness.mjs --seed=<n> --queries=<n> [--steps=<n>]
 //        --engine=<command> [--only=<query number>] [--verbose] [--timeout=<ms>]
-//        [--ignore-property-order]
+//        [--ignore-property-order] [--server] [--tx=pending|persisting]
+//
+// Engines: engine/ (our core natively, Go), package-engine.mjs (the npm
+// package in Node, fed through a stream: it needs --server, which starts the
+// reference Durable Streams server on a free port and hands its URL to the
+// engine in QUERYDIFF_STREAM_SERVER, and --tx=persisting, see modeTx below),
+// fake-engine.mjs (TanStack again, to test the harness).
+// A request the engine does not answer within --timeout ms (a hang) fails
+// that query-step; the engine is killed and restarted for the next query.
 //
 // Prints progress to stderr, each failure to stdout, and ends with exactly one
 // line "N passed, M failed" on stdout (query-step comparisons); exit code 1
@@ -39,7 +47,7 @@ import { compareResults } from './compare.mjs'
 // ---------------------------------------------------------------------------
 // options
 
-const opts = { seed: '1', queries: 100, steps: 10, engine: null, only: null, verbose: false, timeout: 20000, propOrder: true }
+const opts = { seed: '1', queries: 100, steps: 10, engine: null, only: null, verbose: false, timeout: 20000, propOrder: true, server: false, tx: 'pending' }
 for (const a of process.argv.slice(2)) {
   const [k, v] = a.replace(/^--/, '').split(/=(.*)/s)
   switch (k) {
@@ -51,14 +59,37 @@ for (const a of process.argv.slice(2)) {
     case 'verbose': opts.verbose = true; break
     case 'timeout': opts.timeout = Number(v); break
     case 'ignore-property-order': opts.propOrder = false; break
+    case 'server': opts.server = true; break
+    case 'tx': opts.tx = v; break
     default:
       process.stderr.write(`unknown option ${a}\n`)
       process.exit(2)
   }
 }
-if (!opts.engine) {
-  process.stderr.write('usage: harness.mjs --seed=<n> --queries=<n> [--steps=<n>] --engine=<command> [--only=<n>] [--verbose]\n')
+if (!opts.engine || !['pending', 'persisting'].includes(opts.tx)) {
+  process.stderr.write('usage: harness.mjs --seed=<n> --queries=<n> [--steps=<n>] --engine=<command> [--only=<n>] [--verbose] [--server] [--tx=pending|persisting]\n')
   process.exit(2)
+}
+
+// modeTx: how the engine's transactions live until complete/rollback.
+// pending (the native engine): as TanStack's createTransaction without
+// autoCommit; a rollback cascades to the pending transactions that share a
+// key. persisting (the npm package): the package has no uncommitted
+// transaction, an action's mutationFn runs at once, and TanStack never
+// cascades a rollback to a persisting transaction; TanStack would also hold
+// synced batches back while one persists, which StreamDB deliberately does
+// not (README, core/db), so the reference keeps its transactions pending
+// and rolls back without the cascade.
+const cascade = opts.tx === 'pending'
+
+// The reference server for engines fed through a stream; their synced rows
+// carry StreamDB's _seq (tanstack.mjs), and so do the reference's then.
+let server = null
+const engineEnv = {}
+if (opts.server) {
+  const { startServer } = await import('../../test/node/server.mjs')
+  server = await startServer({ longPollMs: 5000 })
+  engineEnv.QUERYDIFF_STREAM_SERVER = server.url
 }
 
 const log = (s) => process.stderr.write(s + '\n')
@@ -94,7 +125,7 @@ const errName = (msg) => String(msg).split(':')[0]
 
 let engine = null
 function startEngine() {
-  engine = new EngineClient(opts.engine, { timeoutMs: opts.timeout })
+  engine = new EngineClient(opts.engine, { timeoutMs: opts.timeout, env: engineEnv })
 }
 async function req(obj) {
   if (!engine || engine.exited) {
@@ -173,7 +204,7 @@ async function runQuery(n) {
   const rng = new Rng(`${opts.seed}:${n}`)
   const { schema, collections } = genData(rng)
   const qg = new QueryGen(rng, schema, collections)
-  const ts = new TanStackDB()
+  const ts = new TanStackDB({ cascade, seq: opts.server })
   ts.init(collections)
   // A query whose initial result is empty tests little: usually (75%) make
   // another one, up to 3 times (TanStack is deterministic, so is this).
@@ -232,7 +263,7 @@ async function runQuery(n) {
     steps.push({ op: 'query', id, ir })
     let r
     try {
-      r = await req({ op: 'query', id, ir })
+      r = await req({ op: 'query', id, ir, plan })
     } catch (e) {
       live.set(id, { ir, plan })
       fail(`query ${id}`, `engine error: ${e.message}\n  engine stderr: ${engine?.stderrTail.slice(-5).join(' | ')}`)
@@ -430,6 +461,7 @@ for (const n of numbers) {
   }
 }
 if (engine) await engine.close()
+if (server) await server.stop()
 
 const secs = (Date.now() - t0) / 1000
 log(`\nsummary: ${numbers.length} queries, ${stats.passed + stats.failed} query-steps in ${secs.toFixed(1)} s (${((stats.passed + stats.failed) / secs).toFixed(0)}/s)`)

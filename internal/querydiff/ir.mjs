@@ -3,71 +3,33 @@
 //   buildQuery(plan, collections): builds a query with TanStack's own builder
 //     from a plan (our IR plus "_" builder hints, see gen.mjs) through the ref
 //     proxies, exactly as user code would.
+//   builderFor(api): the same for any builder with TanStack's API (the npm
+//     package's own, in package-engine.mjs).
 //   toOurIR(queryIR): converts the builder's QueryIR (builder._getQuery()) to
 //     our IR JSON.
 //   planToIR(plan): our IR of a plan without building it (for queries that
 //     TanStack's builder already rejects, e.g. a non-equality join).
 
-import {
-  Query, eq, gt, gte, lt, lte, and, or, not, inArray, like, ilike, isUndefined, isNull,
-  upper, lower, length, concat, coalesce, caseWhen, add, subtract, multiply, divide,
-  count, avg, sum, min, max, IR,
-} from '@tanstack/db'
+import * as tanstack from '@tanstack/db'
 
-const FUNCS = {
-  eq, gt, gte, lt, lte, and, or, not, in: inArray, like, ilike, isUndefined, isNull,
-  upper, lower, length, concat, coalesce, caseWhen, add, subtract, multiply, divide,
+const { IR } = tanstack
+
+const FUNC_EXPORTS = {
+  eq: 'eq', gt: 'gt', gte: 'gte', lt: 'lt', lte: 'lte', and: 'and', or: 'or', not: 'not', in: 'inArray',
+  like: 'like', ilike: 'ilike', isUndefined: 'isUndefined', isNull: 'isNull', upper: 'upper', lower: 'lower',
+  length: 'length', concat: 'concat', coalesce: 'coalesce', caseWhen: 'caseWhen', add: 'add',
+  subtract: 'subtract', multiply: 'multiply', divide: 'divide',
 }
-const AGGS = { count, avg, sum, min, max }
+const AGG_NAMES = ['count', 'avg', 'sum', 'min', 'max']
 
 // ---------------------------------------------------------------------------
-// plan → TanStack builder
+// plan → a builder
 
 function walk(refs, path) {
   let p = refs[path[0]]
   if (p === undefined) throw new Error(`unknown alias ${path[0]} in ref ${JSON.stringify(path)}`)
   for (const seg of path.slice(1)) p = p[seg]
   return p
-}
-
-/** toBuilderExpr turns one of our Expr into what a builder callback returns. */
-function toBuilderExpr(e, refs) {
-  switch (e.type) {
-    case 'ref': return walk(refs, e.path)
-    case 'val': return 'value' in e ? e.value : undefined
-    case 'func': {
-      const f = FUNCS[e.name]
-      if (!f) return new IR.Func(e.name, e.args.map((a) => toIRExpr(a, refs)))
-      return f(...e.args.map((a) => toBuilderExpr(a, refs)))
-    }
-    case 'agg': {
-      const f = AGGS[e.name]
-      if (!f) return new IR.Aggregate(e.name, e.args.map((a) => toIRExpr(a, refs)))
-      return f(toBuilderExpr(e.args[0], refs))
-    }
-  }
-  throw new Error(`unknown expression type ${e.type}`)
-}
-
-// For names the builder does not export (not generated; kept for completeness).
-function toIRExpr(e, refs) {
-  const x = toBuilderExpr(e, refs)
-  if (x instanceof IR.Func || x instanceof IR.Aggregate || x instanceof IR.Value || x instanceof IR.PropRef) return x
-  if (x !== null && typeof x === 'object' && '__path' in x) return new IR.PropRef(x.__path)
-  return new IR.Value(x)
-}
-
-function toBuilderSelect(list, refs) {
-  let obj = {}
-  for (const s of list) {
-    if (s.spread) obj = { ...obj, ...walk(refs, s.spread) }
-    else if (s.select) obj[s.field] = toBuilderSelect(s.select, refs)
-    else if (s.expr.type === 'val' && s.expr.value !== null && typeof s.expr.value === 'object') {
-      // a raw object/array constant would read as a nested select: wrap it
-      obj[s.field] = new IR.Value(s.expr.value)
-    } else obj[s.field] = toBuilderExpr(s.expr, refs)
-  }
-  return obj
 }
 
 function orderOptions(o) {
@@ -79,41 +41,100 @@ function orderOptions(o) {
   return opts
 }
 
-function sourceValue(src, collections) {
-  if (src.query) return buildQuery(src.query, collections)
-  const c = collections[src.collection]
-  if (!c) throw new Error(`unknown collection ${src.collection}`)
-  return c
-}
-
 const JOIN_METHODS = { inner: 'innerJoin', left: 'leftJoin', right: 'rightJoin', full: 'fullJoin' }
 
-/** buildQuery builds a plan with TanStack's query builder. */
-export function buildQuery(plan, collections) {
-  let q = new Query().from({ [plan.from.alias]: sourceValue(plan.from, collections) })
-  for (const j of plan.join ?? []) {
-    const src = { [j.source.alias]: sourceValue(j.source, collections) }
-    const on = (refs) => toBuilderExpr(j.on, refs)
-    q = j._method && JOIN_METHODS[j.type] ? q[JOIN_METHODS[j.type]](src, on) : q.join(src, on, j.type)
+/**
+ * builderFor returns buildQuery(plan, collections) for a query builder with
+ * TanStack DB's API: api holds Query and the exported expression functions
+ * by their exported names; api.constant(v) wraps an object or array constant
+ * of a select (a raw one would read as a nested select in TanStack);
+ * api.func(name, args) and api.agg(name, args) build functions the builder
+ * does not export (none is generated).
+ */
+export function builderFor(api) {
+  const funcs = Object.fromEntries(Object.entries(FUNC_EXPORTS).map(([ir, name]) => [ir, api[name]]))
+  const aggs = Object.fromEntries(AGG_NAMES.map((n) => [n, api[n]]))
+
+  /** expr turns one of our Expr into what a builder callback returns. */
+  const expr = (e, refs) => {
+    switch (e.type) {
+      case 'ref': return walk(refs, e.path)
+      case 'val': return 'value' in e ? e.value : undefined
+      case 'func': {
+        const f = funcs[e.name]
+        if (!f) return api.func(e.name, e.args.map((a) => expr(a, refs)))
+        return f(...e.args.map((a) => expr(a, refs)))
+      }
+      case 'agg': {
+        const f = aggs[e.name]
+        if (!f) return api.agg(e.name, e.args.map((a) => expr(a, refs)))
+        return f(expr(e.args[0], refs))
+      }
+    }
+    throw new Error(`unknown expression type ${e.type}`)
   }
-  for (const w of plan.where ?? []) q = q.where((refs) => toBuilderExpr(w, refs))
-  if (plan.groupBy) {
-    if (plan._groupByCalls) for (const g of plan.groupBy) q = q.groupBy((refs) => toBuilderExpr(g, refs))
-    else q = q.groupBy((refs) => plan.groupBy.map((g) => toBuilderExpr(g, refs)))
+
+  const select = (list, refs) => {
+    let obj = {}
+    for (const s of list) {
+      if (s.spread) obj = { ...obj, ...walk(refs, s.spread) }
+      else if (s.select) obj[s.field] = select(s.select, refs)
+      else if (s.expr.type === 'val' && s.expr.value !== null && typeof s.expr.value === 'object') {
+        obj[s.field] = api.constant(s.expr.value)
+      } else obj[s.field] = expr(s.expr, refs)
+    }
+    return obj
   }
-  if (plan.select) {
-    if (plan._selectAlias && plan.select.length === 1 && plan.select[0].spread) {
-      q = q.select((refs) => walk(refs, plan.select[0].spread))
-    } else q = q.select((refs) => toBuilderSelect(plan.select, refs))
+
+  const source = (src, collections) => {
+    if (src.query) return build(src.query, collections)
+    const c = collections[src.collection]
+    if (!c) throw new Error(`unknown collection ${src.collection}`)
+    return c
   }
-  for (const h of plan.having ?? []) q = q.having((refs) => toBuilderExpr(h, refs))
-  for (const o of plan.orderBy ?? []) q = q.orderBy((refs) => toBuilderExpr(o.expr, refs), orderOptions(o))
-  if (plan.limit !== undefined) q = q.limit(plan.limit)
-  if (plan.offset !== undefined) q = q.offset(plan.offset)
-  if (plan.distinct) q = q.distinct()
-  if (plan.findOne) q = q.findOne()
-  return q
+
+  const build = (plan, collections) => {
+    let q = new api.Query().from({ [plan.from.alias]: source(plan.from, collections) })
+    for (const j of plan.join ?? []) {
+      const src = { [j.source.alias]: source(j.source, collections) }
+      const on = (refs) => expr(j.on, refs)
+      q = j._method && JOIN_METHODS[j.type] ? q[JOIN_METHODS[j.type]](src, on) : q.join(src, on, j.type)
+    }
+    for (const w of plan.where ?? []) q = q.where((refs) => expr(w, refs))
+    if (plan.groupBy) {
+      if (plan._groupByCalls) for (const g of plan.groupBy) q = q.groupBy((refs) => expr(g, refs))
+      else q = q.groupBy((refs) => plan.groupBy.map((g) => expr(g, refs)))
+    }
+    if (plan.select) {
+      if (plan._selectAlias && plan.select.length === 1 && plan.select[0].spread) {
+        q = q.select((refs) => walk(refs, plan.select[0].spread))
+      } else q = q.select((refs) => select(plan.select, refs))
+    }
+    for (const h of plan.having ?? []) q = q.having((refs) => expr(h, refs))
+    for (const o of plan.orderBy ?? []) q = q.orderBy((refs) => expr(o.expr, refs), orderOptions(o))
+    if (plan.limit !== undefined) q = q.limit(plan.limit)
+    if (plan.offset !== undefined) q = q.offset(plan.offset)
+    if (plan.distinct) q = q.distinct()
+    if (plan.findOne) q = q.findOne()
+    return q
+  }
+  return build
 }
+
+// For names TanStack's builder does not export (not generated; kept for completeness).
+function toIRExpr(x) {
+  if (x instanceof IR.Func || x instanceof IR.Aggregate || x instanceof IR.Value || x instanceof IR.PropRef) return x
+  if (x !== null && typeof x === 'object' && '__path' in x) return new IR.PropRef(x.__path)
+  return new IR.Value(x)
+}
+
+/** buildQuery builds a plan with TanStack's query builder. */
+export const buildQuery = builderFor({
+  ...tanstack,
+  constant: (v) => new IR.Value(v),
+  func: (name, args) => new IR.Func(name, args.map(toIRExpr)),
+  agg: (name, args) => new IR.Aggregate(name, args.map(toIRExpr)),
+})
 
 // ---------------------------------------------------------------------------
 // TanStack QueryIR → our IR

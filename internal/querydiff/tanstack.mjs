@@ -18,8 +18,23 @@ function errText(e) {
 
 /** TanStackDB holds one set of collections, live queries and transactions. */
 export class TanStackDB {
-  constructor({ autoIndex = 'off' } = {}) {
+  /**
+   * cascade: a rollback also rolls back the pending transactions that touch
+   * one of its keys (TanStack's rule for pending transactions). Without it,
+   * transactions behave as those of an action whose mutationFn has not
+   * settled yet (persisting, which TanStack never cascades to), while sync
+   * is still applied at once (see package-engine.mjs).
+   */
+  /**
+   * seq: synced rows carry `_seq` as StreamDB's materialization gives them
+   * ({...value, [pk]: key, _seq}, one counter for all collections, rising
+   * with every change event, deletes included; spec 3.7), for engines fed
+   * through a stream; the initial rows are numbered in collection order.
+   */
+  constructor({ autoIndex = 'off', cascade = true, seq = false } = {}) {
     this.autoIndex = autoIndex
+    this.cascade = cascade
+    this.seq = seq ? 0 : null
     this.colls = {}
     this.syncers = {}
     this.synced = {}
@@ -32,7 +47,9 @@ export class TanStackDB {
   /** init replaces everything with new collections loaded by one sync transaction each. */
   init(collections) {
     this.dispose()
-    for (const [name, { pk, rows }] of Object.entries(collections)) {
+    if (this.seq !== null) this.seq = 0
+    for (const [name, { pk, rows: given }] of Object.entries(collections)) {
+      const rows = given.map((r) => this.withSeq(r))
       let fns
       const opts = {
         id: name,
@@ -54,6 +71,11 @@ export class TanStackDB {
       this.pk[name] = pk
       this.synced[name] = new Map(rows.map((r) => [r[pk], structuredClone(r)]))
     }
+  }
+
+  /** withSeq returns a synced row as it is materialized (with the next _seq when seq is on). */
+  withSeq(row) {
+    return this.seq === null ? row : { ...row, _seq: this.seq++ }
   }
 
   dispose() {
@@ -130,14 +152,17 @@ export class TanStackDB {
     fns.begin()
     for (const w of writes) {
       if (w.type === 'insert') {
-        fns.write({ type: 'insert', value: structuredClone(w.value) })
-        model.set(w.key, structuredClone(w.value))
+        const value = this.withSeq(structuredClone(w.value))
+        fns.write({ type: 'insert', value })
+        model.set(w.key, structuredClone(value))
       } else if (w.type === 'update') {
-        fns.write({ type: 'update', value: { ...structuredClone(w.value), [pk]: w.key } })
-        model.set(w.key, { ...model.get(w.key), ...structuredClone(w.value) })
+        const value = this.withSeq({ ...structuredClone(w.value), [pk]: w.key })
+        fns.write({ type: 'update', value })
+        model.set(w.key, { ...model.get(w.key), ...structuredClone(value) })
       } else {
         fns.write({ type: 'delete', key: w.key })
         model.delete(w.key)
+        this.withSeq({})
       }
     }
     fns.commit()
@@ -197,11 +222,11 @@ export class TanStackDB {
     return { accepted, rejected }
   }
 
-  /** rollback rolls a pending transaction back (TanStack cascades to conflicting ones). */
+  /** rollback rolls a pending transaction back (TanStack cascades to conflicting ones, unless cascade is off). */
   rollback(id) {
     const tx = this.txs.get(id)
     if (!tx) throw new Error(`unknown transaction ${id}`)
-    tx.rollback()
+    tx.rollback(this.cascade ? undefined : { isSecondaryRollback: true })
     this.forgetSettled()
   }
 
