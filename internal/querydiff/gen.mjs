@@ -20,8 +20,18 @@ const TITLES = ['Hello', 'hello world', 'Hello World', 'Ünïcode post', 'post 2
 const TEAM_NAMES = ['Red', 'red', 'Blue', 'blue', 'Green', 'Ünited', '10', 'A-Team', 'alice', 'Bob']
 const REGIONS = ['north', 'North', 'South', 'east', 'Öst', 'west']
 const TAGS = ['a', 'b', 'c', 'X', 'é', '10', '9']
-const MIXED_FOR_NUM = ['7', 'abc', '10', '', '-1.5', 'Alice', true, false]
-const MIXED_FOR_STR = [42, 7, -1, 0, 3.5, 10, true]
+// Values mixed into a field of another type, in three pools. numbool: JS's <
+// stays a total order over numbers and booleans (false = 0, true = 1, a tie
+// with 0 and 1). numstr: numeric strings, which compare as numbers against
+// numbers but as text against each other ("10" < "7" < 8 < "10"). all: also
+// strings that are no number (NaN against a number or a boolean: a tie with
+// every one of them), booleans and null. The last two make TanStack's
+// comparator intransitive; the harness decides per step (order.mjs).
+const MIXES = {
+  numbool: [true, false, 0, 1, -1, 7, 2.5, true],
+  numstr: ['7', '10', '-1.5', '', '0', '3.5', '100', 7, 10],
+  all: ['7', 'abc', '10', '', '-1.5', 'Alice', 'b', true, false, 42, 7, -1, 0, 3.5, null],
+}
 
 // Field descriptors: t = type, n = probability of null, m = probability of
 // missing (undefined). A field with m = 0 is "never missing".
@@ -53,17 +63,22 @@ const FIELDS = {
   },
 }
 const PREFIX = { users: 'u', posts: 'p', teams: 't' }
-const MIXABLE = ['users.age', 'users.name', 'posts.likes', 'users.score', 'teams.budget', 'posts.title']
+const MIXABLE = ['users.age', 'users.name', 'posts.likes', 'users.score', 'teams.budget', 'posts.title', 'posts.rating',
+  'users.active', 'teams.region', 'users.city']
 
 /** genData makes the schema and the initial rows of one test session. */
 export function genData(rng) {
-  const mixed = rng.chance(0.15) ? rng.some(MIXABLE, rng.int(1, 2)) : []
+  // In 40% of the sessions 1-3 fields mix types: each draws from one pool
+  // of MIXES for 20-60% of its values.
+  const mixed = rng.chance(0.4) ? rng.some(MIXABLE, rng.int(1, 3)) : []
+  const mix = new Map(mixed.map((f) => [f, { pool: rng.pick(Object.keys(MIXES)), rate: rng.pick([0.2, 0.35, 0.6]) }]))
   const counts = { teams: rng.int(2, 6), users: rng.int(5, 25), posts: rng.int(5, 40) }
   const schema = { mixed: new Set(mixed), counts: { ...counts }, fields: {} }
   for (const [coll, fields] of Object.entries(FIELDS)) {
     schema.fields[coll] = {}
     for (const [f, d] of Object.entries(fields)) {
-      schema.fields[coll][f] = { ...d, mixed: schema.mixed.has(`${coll}.${f}`) }
+      const m = mix.get(`${coll}.${f}`)
+      schema.fields[coll][f] = m ? { ...d, mixed: true, mix: m } : { ...d, mixed: false }
     }
   }
   const collections = {}
@@ -104,7 +119,7 @@ export function genValue(rng, schema, coll, f) {
   const d = schema.fields[coll][f]
   if (d.m && rng.chance(d.m)) return undefined
   if (d.n && rng.chance(d.n)) return null
-  if (d.mixed && rng.chance(0.25)) return rng.pick(d.t === 'num' ? MIXED_FOR_NUM : MIXED_FOR_STR)
+  if (d.mix && rng.chance(d.mix.rate)) return rng.pick(MIXES[d.mix.pool])
   return fieldValue(rng, schema, coll, f)
 }
 
@@ -310,9 +325,18 @@ export class QueryGen {
     throw new Error('unreachable')
   }
 
-  /** orderable: types whose order is total in TanStack (no mixed fields). */
-  orderableRef(scope, allowArr = false) {
-    return this.pickRef(scope, (d) => !d.mixed && d.t !== 'any' && (d.t !== 'arr' || allowArr))
+  /**
+   * orderableRef: a field whose order is total in TanStack (not mixed), or
+   * with allowMixed also a mixed one (for top-level orderBy: the harness
+   * checks per step whether the values present are ordered consistently).
+   */
+  orderableRef(scope, allowArr = false, allowMixed = false) {
+    return this.pickRef(scope, (d) => (allowMixed || (!d.mixed && d.t !== 'any')) && (d.t !== 'arr' || allowArr))
+  }
+
+  /** orderChance is p, or 0.75 when the scope has a mixed-type field (to order by it). */
+  orderChance(scope, p) {
+    return this.fieldsOf(scope, (d) => d.mixed).length ? Math.max(p, 0.75) : p
   }
 
   orderOpts() {
@@ -456,18 +480,22 @@ export class QueryGen {
     const r = this.rng
     const n = r.int(1, 2)
     plan.orderBy = []
+    // Mixed-type fields, where there are any, are ordered by more often than
+    // not, and mostly under limit/offset (where top-K has to keep a window).
+    const mixed = this.fieldsOf(scope, (d) => d.mixed).length > 0
     for (let i = 0; i < n; i++) {
       let e
-      if (selected && r.chance(0.4)) e = ref('$selected', r.pick(selected))
+      if (mixed && r.chance(0.6)) e = this.pickRef(scope, (d) => d.mixed).e
+      else if (selected && r.chance(0.4)) e = ref('$selected', r.pick(selected))
       else if (r.chance(0.2)) {
-        const base = this.orderableRef(scope)
+        const base = this.orderableRef(scope, false, true)
         e = base && base.d.t === 'str' ? fn(r.pick(['lower', 'upper', 'length']), base.e)
           : base && base.d.t === 'num' ? fn(r.pick(['add', 'multiply']), base.e, val(r.int(-2, 3))) : base?.e
-      } else e = this.orderableRef(scope, r.chance(0.1))?.e
+      } else e = this.orderableRef(scope, r.chance(0.1), true)?.e
       if (e) plan.orderBy.push({ expr: e, ...this.orderOpts() })
     }
     if (!plan.orderBy.length) { delete plan.orderBy; return }
-    if (r.chance(withLimit)) {
+    if (r.chance(mixed ? Math.max(withLimit, 0.8) : withLimit)) {
       if (r.chance(0.85)) plan.limit = r.int(0, 7)
       if (r.chance(0.4)) plan.offset = r.int(0, 4)
     }
@@ -516,7 +544,7 @@ export class QueryGen {
     const plan = { from: src }
     this.addWhere(plan, scope, 3)
     if (!plan.where) plan.where = [this.pred(scope)]
-    if (this.rng.chance(0.4)) this.addOrder(plan, scope)
+    if (this.rng.chance(this.orderChance(scope, 0.4))) this.addOrder(plan, scope)
     return plan
   }
 
@@ -530,7 +558,7 @@ export class QueryGen {
       plan.select = [{ spread: [entry.alias] }]
       if (r.chance(0.6)) plan._selectAlias = true
     } else plan.select = this.randomSelect(scope)
-    if (r.chance(0.35)) this.addOrder(plan, scope, { selected: plan.select.filter((s) => s.field && s.expr && !(s.expr.type === 'ref' && s.expr.path.length === 1)).map((s) => s.field) })
+    if (r.chance(this.orderChance(scope, 0.35))) this.addOrder(plan, scope, { selected: plan.select.filter((s) => s.field && s.expr && !(s.expr.type === 'ref' && s.expr.path.length === 1)).map((s) => s.field) })
     return plan
   }
 
@@ -563,7 +591,7 @@ export class QueryGen {
       plan.where = [...(plan.where ?? []), r.chance(0.7) ? fn('isUndefined', ref(s.alias)) : fn('not', fn('isUndefined', ref(s.alias)))]
     }
     if (r.chance(0.6)) plan.select = this.randomSelect(scope)
-    if (r.chance(0.4)) this.addOrder(plan, scope)
+    if (r.chance(this.orderChance(scope, 0.4))) this.addOrder(plan, scope)
     return plan
   }
 
@@ -746,7 +774,7 @@ export class QueryGen {
     const plan = { from: { alias, query: sub } }
     this.addWhere(plan, scope, 2)
     if (r.chance(0.5)) plan.select = this.randomSelect(scope)
-    if (r.chance(0.4)) this.addOrder(plan, scope)
+    if (r.chance(this.orderChance(scope, 0.4))) this.addOrder(plan, scope)
     return plan
   }
 

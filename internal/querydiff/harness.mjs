@@ -23,17 +23,20 @@
 //
 // Where the comparison deliberately tolerates a TanStack bug, the code says
 // so (search for "EXCEPTION"). In short:
-//   1. distinct results: keys ignored (random hashes, spec i.2)    modeFor
+//   1. distinct results: keys ignored (per-process hashes)         modeFor
 //   2. groupBy output iteration is corrupt for null/undefined/boolean keys
-//      (spec i.4): rows come from change events                    tanstack.mjs resultOf
+//      (a 0.15.2 bug): rows come from change events                tanstack.mjs resultOf
 //   3. TanStack orders ties (and key-ordered results) by compareKeys, not a
 //      total order for null/undefined/boolean keys: set comparison  modeFor, check
-//   4. history-dependent TanStack results (spec i.3 min/max NaN and others
+//   4. history-dependent TanStack results (min/max over NaN and others
 //      found here): the engine may equal TanStack-from-scratch     compareAll
 //   5. float sums/averages differ in the last bits (fold order)     compare.mjs approxEqual
-// and the generator avoids what cannot be compared at all: orderBy, min/max
-// and distinct-ordering over mixed-type fields (JS < is not transitive across
-// types), limit/offset on grouped queries with nullable keys (gen.mjs).
+//   6. orderBy over values TanStack's comparator does not order (mixed
+//      types: JS < is not transitive across them): no order is defined,
+//      so the rows are compared, not their order                   undefinedOrder
+// and the generator avoids what cannot be compared at all: min/max and
+// distinct-ordering over mixed-type fields, and limit/offset on grouped
+// queries with nullable keys (gen.mjs).
 
 process.env.NODE_ENV ??= 'production'
 
@@ -42,7 +45,8 @@ import { genData, genStep, QueryGen } from './gen.mjs'
 import { planToIR } from './ir.mjs'
 import { TanStackDB, settle } from './tanstack.mjs'
 import { EngineClient } from './engine.mjs'
-import { compareResults } from './compare.mjs'
+import { compareResults, approxEqual } from './compare.mjs'
+import { sortProbe, tuplesOf, isWeakOrder } from './order.mjs'
 
 // ---------------------------------------------------------------------------
 // options
@@ -108,6 +112,7 @@ const stats = {
   tsInconsistent: 0, // query-steps where entries() disagreed with change events
   orderTolerated: 0, // query-steps passed only by the odd-key order exception
   historyDependent: [], // engine = TanStack from scratch ≠ TanStack incremental
+  orderUndefined: 0, // query-steps whose sort values TanStack's comparator does not order
   skippedMutations: new Map(), // error name → count
   engineRestarts: 0,
 }
@@ -140,7 +145,7 @@ async function req(obj) {
 
 /**
  * modeFor chooses how TanStack's and the engine's rows are compared:
- * - distinct: EXCEPTION (spec i.2) TanStack's distinct keys are hashes seeded
+ * - distinct: EXCEPTION: TanStack's distinct keys are hashes seeded
  *   randomly per process, so keys are ignored; without orderBy the order is
  *   by those random keys, so the values are compared as a multiset. (The
  *   generator orders distinct queries by all selected, never-missing,
@@ -149,7 +154,7 @@ async function req(obj) {
  *   nullable/boolean column): EXCEPTION TanStack orders rows by compareKeys,
  *   which is not a total order for null/undefined/boolean keys (its result
  *   depends on insertion history), so rows are compared as a set by key.
- * - TanStack's entries() disagreed with its change events (spec i.4 bug,
+ * - TanStack's entries() disagreed with its change events (a 0.15.2 bug,
  *   see tanstack.mjs resultOf): its order is unusable, compare as a set.
  */
 function modeFor(ir, res) {
@@ -194,6 +199,54 @@ function check(ir, res, engRows) {
     return { diff: null, tolerated: true }
   }
   return { diff, tolerated: false }
+}
+
+/**
+ * undefinedOrder is asked when the engine's rows differ from TanStack's (also
+ * from scratch) under an orderBy. EXCEPTION 6: when the comparator does not
+ * order the sort values of the rows that reach the sort (order.mjs), TanStack's
+ * order is an accident of its insertion history, and so are its rows: its
+ * top-K finds a row to remove by binary search, which under such a comparator
+ * can remove a neighbour instead (seen: a left join's unmatched rows swapped
+ * for rows that have a match). No order is required then, and the rows are
+ * checked against TanStack's result of the same query without orderBy (and so
+ * without its window), which is sound: without limit/offset/findOne the same
+ * set; with them as many rows as the window holds, distinct keys, each one of
+ * that set. Returns null when the order is defined (the difference stands),
+ * else {diff} (diff null when the rows pass).
+ */
+function undefinedOrder(ts, ir, engRows) {
+  const probe = sortProbe(ir)
+  const values = probe && ts.freshValues(probe)
+  if (!values || isWeakOrder(tuplesOf(values, ir.orderBy.length), ir.orderBy)) return null
+  const unsorted = { ...ir }
+  for (const k of ['orderBy', 'limit', 'offset', 'findOne']) delete unsorted[k]
+  const all = ts.freshResult(unsorted)
+  if (!all) return null
+  const o = { strictKeyOrder: opts.propOrder && !spreadsSubquery(ir) }
+  const windowed = ir.limit !== undefined || ir.offset !== undefined || ir.findOne
+  if (!windowed) return { diff: compareResults(all.rows, engRows, 'unordered', o) }
+  const size = Math.min(ir.findOne ? 1 : ir.limit ?? Infinity, Math.max(0, all.rows.length - (ir.offset ?? 0)))
+  const fail = (index, engine, what) => ({
+    diff: { index, tanstack: `${size} of the ${all.rows.length} rows without orderBy`, engine, note: `order undefined (mixed-type sort values): ${what}` },
+  })
+  if (!Array.isArray(engRows) || engRows.length !== size) return fail(-1, `${engRows?.length} rows`, 'row counts differ')
+  const seen = new Set()
+  for (const [i, [k, v]] of engRows.entries()) {
+    if (seen.has(k)) return fail(i, [k, v], 'a key appears twice')
+    seen.add(k)
+    if (!all.rows.some(([k2, v2]) => k2 === k && approxEqual(v2, v, o.strictKeyOrder))) return fail(i, [k, v], 'a row that the query without orderBy does not have')
+  }
+  return { diff: null }
+}
+
+/** keyDiff says how the engine's keys differ from TanStack's from scratch (a row lost or kept, or only order). */
+function keyDiff(tsRows, engRows) {
+  if (!Array.isArray(engRows)) return ''
+  const a = new Set(tsRows.map(([k]) => k)), b = new Set(engRows.map(([k]) => k))
+  const extra = [...b].filter((k) => !a.has(k)), missing = [...a].filter((k) => !b.has(k))
+  if (!extra.length && !missing.length) return `the same keys as TanStack from scratch${b.size !== engRows.length ? ', some twice' : ''}`
+  return `against TanStack from scratch (${a.size} rows), the engine has ${JSON.stringify(extra)} too many and misses ${JSON.stringify(missing)}`
 }
 
 function reproLine(n) {
@@ -312,15 +365,16 @@ async function runQuery(n) {
       const engRows = reply.results[id]
       const mode = modeFor(q.ir, res)
       let { diff, tolerated } = check(q.ir, res, engRows)
+      let fresh = null
       if (diff) {
-        // EXCEPTION (spec i.3 and similar): TanStack's incrementally maintained
+        // EXCEPTION (min/max over NaN and similar): TanStack's incrementally maintained
         // result can depend on the change history (min/max with NaN, stale
         // rows of outer joins whose join key changed, ...). When the engine
         // differs from it but equals TanStack's result for the same query
         // created from scratch over the current state, the engine is right
         // (consistent) and the query-step passes; the case is listed in the
         // summary as a TanStack inconsistency.
-        const fresh = ts.freshResult(q.ir)
+        fresh = ts.freshResult(q.ir)
         if (fresh) {
           const again = check(q.ir, fresh, engRows)
           if (!again.diff) {
@@ -330,6 +384,17 @@ async function runQuery(n) {
             vlog(`[query ${n}] step ${stepNo} ${id}: engine equals TanStack-from-scratch, TanStack incremental differs (tolerated): ${JSON.stringify(inc)}`)
             diff = null
             tolerated = again.tolerated
+          }
+        }
+      }
+      if (diff) {
+        const u = undefinedOrder(ts, q.ir, engRows)
+        if (u) {
+          diff = u.diff
+          if (!diff) {
+            stats.orderUndefined++
+            tolerated = false
+            vlog(`[query ${n}] step ${stepNo} ${id}: order undefined among mixed-type sort values; the rows agree (tolerated)`)
           }
         }
       }
@@ -343,6 +408,7 @@ async function runQuery(n) {
         fail(`step ${stepNo} (${label}) ${id}`,
           `first difference (compare mode ${mode}) at row ${diff.index}: ${diff.note}\n` +
           `    tanstack: ${JSON.stringify(diff.tanstack)}\n    engine:   ${JSON.stringify(diff.engine)}` +
+          (fresh ? `\n    ${keyDiff(fresh.rows, engRows)}` : '') +
           (opts.verbose ? `\n    tanstack rows: ${JSON.stringify(res.rows)}\n    engine rows:   ${JSON.stringify(reply.results[id])}` : ''))
       } else stats.passed++
     }
@@ -481,7 +547,7 @@ if (stats.tsCrashed.length) {
   log(`TanStack threw during ${stats.tsCrashed.length} steps:`)
   for (const c of stats.tsCrashed.slice(0, 10)) log(`  query ${c.n} step ${c.step} (${c.op}): ${c.error}\n    IR ${JSON.stringify(c.ir)}`)
 }
-if (stats.tsInconsistent) log(`TanStack entries() inconsistent with its change events (spec i.4) in ${stats.tsInconsistent} query-steps`)
+if (stats.tsInconsistent) log(`TanStack entries() inconsistent with its change events (a 0.15.2 bug) in ${stats.tsInconsistent} query-steps`)
 if (stats.historyDependent.length) {
   log(`TanStack incremental result ≠ TanStack from scratch (engine matched from scratch) in ${stats.historyDependent.length} query-steps:`)
   const seen = new Set()
@@ -491,6 +557,7 @@ if (stats.historyDependent.length) {
     log(`  query ${h.n} step ${h.step} ${h.id}: ${JSON.stringify(h.diff)}\n    IR ${JSON.stringify(h.ir)}`)
   }
 }
+if (stats.orderUndefined) log(`order undefined (mixed-type sort values TanStack's comparator does not order), rows compared instead: ${stats.orderUndefined} query-steps`)
 if (stats.orderTolerated) log(`order differences tolerated among null/undefined/boolean keys: ${stats.orderTolerated} query-steps`)
 if (stats.engineRestarts) log(`engine restarted ${stats.engineRestarts} times`)
 out(`${stats.passed} passed, ${stats.failed} failed`)

@@ -295,10 +295,19 @@ export class TanStackDB {
    * state with a new live query, and drops it again. Null when that fails.
    */
   freshResult(ir) {
+    return this.fresh(ir, (q) => this.resultOf(q))
+  }
+
+  /** freshValues is freshResult's rows as TanStack gives them (not normalised; no order). */
+  freshValues(ir) {
+    return this.fresh(ir, (q) => [...q.events.values()])
+  }
+
+  fresh(ir, read) {
     const id = `__fresh${++this.freshN}`
     const r = this.createQuery(id, ir)
     if (r.error) return null
-    const res = this.resultOf(this.queries.get(id))
+    const res = read(this.queries.get(id))
     this.drop(id)
     return res
   }

@@ -1,0 +1,121 @@
+// Is TanStack's order of a query's rows defined? TanStack sorts by
+// ascComparator (spec a.3), which compares values of different types with
+// JavaScript's < : a string that is no number is NaN against a number, so it
+// ties with every number while the numbers order among themselves, and
+// numeric strings compare as numbers against numbers but as text against each
+// other. Over such values the comparator is no order at all, and TanStack's
+// result is whatever its binary insertions met, in history order. The harness
+// asks this only after a difference: sortProbe builds a query that lists the
+// orderBy values of every row that reaches the sort, and isWeakOrder says
+// whether the comparator orders those values consistently.
+
+/** ascCompare is TanStack's ascComparator for JSON-like values (own code, spec a.3). */
+function ascCompare(a, b, o) {
+  if (a == null && b == null) return 0
+  if (a == null) return o.nulls === 'last' ? 1 : -1
+  if (b == null) return o.nulls === 'last' ? -1 : 1
+  const an = Number.isNaN(a), bn = Number.isNaN(b)
+  if (an || bn) return an && bn ? 0 : an ? 1 : -1
+  if (typeof a === 'string' && typeof b === 'string' && (o.stringSort ?? 'locale') === 'locale') {
+    return a.localeCompare(b, o.locale, o.localeOptions)
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const d = ascCompare(a[i], b[i], o)
+      if (d !== 0) return d
+    }
+    return a.length - b.length
+  }
+  const ao = typeof a === 'object', bo = typeof b === 'object'
+  if (ao || bo) return ao && bo ? 0 : ao ? 1 : -1 // objects: by identity in TanStack; none generated
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** compareTuples orders two rows' orderBy values as TanStack's multi-column orderBy does. */
+function compareTuples(x, y, orderBy) {
+  for (let i = 0; i < orderBy.length; i++) {
+    const o = orderBy[i]
+    const a = x[i], b = y[i]
+    // desc swaps the operands, except that nulls stay where `nulls` puts them
+    const d = o.direction === 'desc' && a != null && b != null ? ascCompare(b, a, o) : ascCompare(a, b, o)
+    if (d !== 0) return Math.sign(d)
+  }
+  return 0
+}
+
+const sameValue = (x, y) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]) || JSON.stringify(v) === JSON.stringify(y[i]) && typeof v === typeof y[i])
+
+/**
+ * isWeakOrder reports whether orderBy's comparator is a strict weak order on
+ * these tuples (ties then broken by the row key make the order total). Sorted
+ * by it, the tuples split into runs of neighbours that tie; it is a weak
+ * order exactly when every pair within a run ties and every pair across runs
+ * compares as the runs lie, both ways round (a weak order sorts into such
+ * runs, and such runs show one).
+ */
+export function isWeakOrder(tuples, orderBy) {
+  const distinct = []
+  for (const t of tuples) if (!distinct.some((u) => sameValue(t, u))) distinct.push(t)
+  const s = distinct.sort((x, y) => compareTuples(x, y, orderBy))
+  const run = [0]
+  for (let i = 1; i < s.length; i++) run.push(run[i - 1] + (compareTuples(s[i - 1], s[i], orderBy) === 0 ? 0 : 1))
+  for (let i = 0; i < s.length; i++) {
+    for (let j = i + 1; j < s.length; j++) {
+      const want = run[i] === run[j] ? 0 : -1
+      if (compareTuples(s[i], s[j], orderBy) !== want || compareTuples(s[j], s[i], orderBy) !== -want) return false
+    }
+  }
+  return true
+}
+
+/**
+ * sortProbe returns the IR of a query that lists, for every row that reaches
+ * ir's sort, its orderBy values as fields __o0, __o1, ... (ir's own select
+ * kept, for having), or null when ir has no orderBy or one the probe cannot
+ * restate. `$selected.f` is replaced by f's expression; in a grouped query an
+ * expression of source refs without an aggregate is one constant (TanStack
+ * reads the refs in the aggregated row, where they are undefined).
+ */
+export function sortProbe(ir) {
+  if (!ir.orderBy?.length || ir.distinct) return null
+  const fields = []
+  for (const [i, o] of ir.orderBy.entries()) {
+    let e = o.expr
+    if (e.type === 'ref' && e.path[0] === '$selected') {
+      e = selectedExpr(ir, e.path)
+      if (!e) return null
+    } else if (ir.groupBy && !hasAgg(e)) {
+      // its source refs read undefined in the aggregated row: the same value
+      // for every row, which orders nothing
+      e = { type: 'val' }
+    }
+    fields.push({ field: `__o${i}`, expr: e })
+  }
+  const probe = { ...ir, select: [...(ir.select ?? []), ...fields] }
+  delete probe.orderBy
+  delete probe.limit
+  delete probe.offset
+  delete probe.findOne
+  return probe
+}
+
+function hasAgg(e) {
+  return e.type === 'agg' || (e.type === 'func' && e.args.some(hasAgg))
+}
+
+function selectedExpr(ir, path) {
+  if (path.length !== 2) return null
+  for (const s of [...(ir.select ?? [])].reverse()) {
+    if (s.field === path[1]) return s.expr ?? null
+    if (s.spread) {
+      // a spread alias's field, unless a later entry named it (checked first)
+      return { type: 'ref', path: [...s.spread, path[1]] }
+    }
+  }
+  return null
+}
+
+/** tuplesOf reads the probe's rows back as tuples of orderBy values. */
+export function tuplesOf(rows, n) {
+  return rows.map((r) => Array.from({ length: n }, (_, i) => r?.[`__o${i}`]))
+}
