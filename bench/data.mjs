@@ -1,7 +1,7 @@
 // The benchmark's data and its change plan, made from a seed so that every
 // engine reads the same stream and receives the same changes.
 //
-// Shapes follow /work/shared/spec/query-semantics.md section g:
+// Shapes (those of the four anchor queries, see README.md):
 //   users    N/10 rows {id, name, active (50%), team 0..99}
 //   messages N rows    {id, userId (uniform over users), text (~30 chars), ts}
 // Ids are strings ("u12", "m345"). Every ts is distinct (a shuffled

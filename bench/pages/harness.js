@@ -15,7 +15,7 @@ import { probe, wasmBytes } from './instrument.js'
 
 const now = () => performance.now()
 
-/** The anchor queries of query-semantics.md section g. */
+/** The four anchor queries (README.md), the same as core/query's benchmarks. */
 export const QUERIES = [
   ['Q1', (q, c, f) => q.from({ users: c.users }).where(({ users }) => f.eq(users.active, true))],
   [

@@ -7,7 +7,7 @@ import (
 	"github.com/streamdb/streamdb/core/value"
 )
 
-// benchRow is a 5-field row such as the benchmarks of section g use.
+// benchRow is a small row of 5 fields: numbers, strings and a boolean.
 var benchRow = value.MustParse(`{"id":42,"name":"Alice Smith","email":"alice@example.com","age":37,"active":true}`)
 
 // benchExpr is and(eq(u.active, true), gt(u.age, 30)).

@@ -28,7 +28,7 @@
 //
 //	{"type": "ref", "path": ["u", "name"]}             a property path: alias first
 //	{"type": "val", "value": 1}                        a constant; no "value" member means undefined
-//	{"type": "func", "name": "eq", "args": [Expr, ...]} a function of section a.2
+//	{"type": "func", "name": "eq", "args": [Expr, ...]} a function (core/expr's funcs table)
 //	{"type": "agg", "name": "count", "args": [Expr]}    an aggregate: count, sum, avg, min, max
 package ir
 

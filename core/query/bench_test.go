@@ -13,7 +13,9 @@ import (
 	"github.com/streamdb/streamdb/core/value"
 )
 
-// The anchor queries of spec/query-semantics.md section g.
+// The four anchor queries, the ones bench/ also runs through @tanstack/db
+// 0.15.2 (bench/pages/harness.js): Q1 the active users, Q2 messages joined
+// with their users, Q3 messages counted per user, Q4 the 50 newest messages.
 var anchorQueries = []struct{ name, json string }{
 	{"Q1", `{"from":{"alias":"u","collection":"users"},"where":[{"type":"func","name":"eq","args":[{"type":"ref","path":["u","active"]},{"type":"val","value":true}]}]}`},
 	{"Q2", `{"from":{"alias":"m","collection":"messages"},"join":[{"type":"inner","source":{"alias":"u","collection":"users"},"on":{"type":"func","name":"eq","args":[{"type":"ref","path":["m","userId"]},{"type":"ref","path":["u","id"]}]}}],"select":[{"field":"text","expr":{"type":"ref","path":["m","text"]}},{"field":"userName","expr":{"type":"ref","path":["u","name"]}}]}`},
@@ -21,7 +23,8 @@ var anchorQueries = []struct{ name, json string }{
 	{"Q4", `{"from":{"alias":"m","collection":"messages"},"orderBy":[{"expr":{"type":"ref","path":["m","ts"]},"direction":"desc"}],"limit":50}`},
 }
 
-// anchorData holds the collections of section g: n messages and n/10 users.
+// anchorData holds the anchor queries' collections, shaped as bench/data.mjs
+// makes them: n messages and n/10 users.
 type anchorData struct {
 	users, messages *collection.Collection
 	nUsers          int
@@ -127,8 +130,8 @@ func BenchmarkQueryFirstResult(b *testing.B) {
 }
 
 // BenchmarkQueryChange measures one change to the collections reaching all
-// four anchor queries (live at once), for the kinds of change section g
-// measures: insert a message (it enters Q4's top 50), toggle a user's
+// four anchor queries (live at once), for the kinds of change bench/README.md
+// describes: insert a message (it enters Q4's top 50), toggle a user's
 // active flag, delete the newest message (inside Q4's top 50) and delete a
 // random message.
 func BenchmarkQueryChange(b *testing.B) {

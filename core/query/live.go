@@ -3,7 +3,8 @@
 // result, and each later batch of collection changes gives the batch of
 // result changes it causes.
 //
-// The semantics are TanStack DB 0.15.2's (see spec/query-semantics.md):
+// The semantics are TanStack DB 0.15.2's (the @tanstack/db npm package;
+// internal/querydiff compares the two on random data and changes):
 // evaluation runs from, joins, where, select (or group-by with aggregates
 // and having), distinct, then orderBy with offset and limit. Result keys
 // are the source key for one source, the JSON text of [leftKey, rightKey]

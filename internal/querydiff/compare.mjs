@@ -51,7 +51,7 @@ const cmpStr = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
 /**
  * approxEqual is deep equality where numbers may differ by rounding.
  * EXCEPTION: TanStack re-folds sum/avg over a group's contributions in an
- * order that depends on the change history (spec e, reduce), so float sums
+ * order that depends on the change history (db-ivm's reduce), so float sums
  * differ in the last bits between TanStack incremental, TanStack from scratch
  * and any other engine (221.34 vs 221.33999999999997). Numbers within 1e-9
  * relative (or absolute below 1) are accepted as equal. Property order still

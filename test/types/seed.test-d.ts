@@ -1,4 +1,5 @@
-// The seed's examples (/work/shared/seed/streamdb-seed.md) verbatim, with
+// The seed's examples (the user's description of StreamDB, which is kept
+// outside this repository) verbatim, with
 // zod, the import paths changed to @streamdb/streamdb and
 // @streamdb/streamdb/react. Names a snippet uses without defining them
 // (updatedUser, streamUrl, configSchema, ...) are declared first, and
