@@ -89,9 +89,8 @@ func appendEach(t testing.TB, s *stream.Stream, items ...string) {
 
 type opened struct {
 	*db.DB
-	mu     sync.Mutex
-	errs   []error
-	events int
+	mu   sync.Mutex
+	errs []error
 }
 
 func (o *opened) errors() []error {

@@ -30,7 +30,6 @@ func (r slotResolver) Agg(*ir.Expr) (int, error) { return r.aggSlot, r.aggErr }
 
 func num(f float64) *ir.Expr    { return valExpr(value.Number(f)) }
 func str(s string) *ir.Expr     { return valExpr(value.String(s)) }
-func undef() *ir.Expr           { return valExpr(value.Undefined()) }
 func jsonVal(s string) *ir.Expr { return valExpr(value.MustParse(s)) }
 
 func TestCompileErrors(t *testing.T) {
@@ -134,7 +133,7 @@ func TestIsTrueTruthy(t *testing.T) {
 		{value.Undefined(), false, false},
 		{value.Number(1), false, true},
 		{value.Number(0), false, false},
-		{value.Number(-0.0), false, false},
+		{value.Number(math.Copysign(0, -1)), false, false},
 		{value.Number(math.NaN()), false, false},
 		{value.Number(math.Inf(-1)), false, true},
 		{value.String(""), false, false},
@@ -244,7 +243,7 @@ func TestInLargeConstantList(t *testing.T) {
 		want value.Value
 	}{
 		{value.Number(3), value.Bool(true)},
-		{value.Number(-0.0), value.Bool(true)},
+		{value.Number(math.Copysign(0, -1)), value.Bool(true)},
 		{value.Number(10), value.Bool(false)},
 		{value.Number(math.NaN()), value.Bool(false)},
 		{value.String("b"), value.Bool(true)},

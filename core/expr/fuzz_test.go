@@ -106,7 +106,7 @@ func (fuzzResolver) Agg(*ir.Expr) (int, error) { return 0, errors.New("no aggreg
 func FuzzEval(f *testing.F) {
 	f.Add([]byte{100, 0, 2, 10, 20}, "a%", 1.0)
 	f.Add([]byte{90, 3, 2, 100, 1, 2, 5, 6, 7}, "ΣΑΣ", math.NaN())
-	f.Add([]byte{150, 7, 3, 85, 22, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "😀_", -0.0)
+	f.Add([]byte{150, 7, 3, 85, 22, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "😀_", math.Copysign(0, -1))
 	f.Add([]byte{200, 12, 2, 90, 1, 1, 210, 240}, "", math.Inf(-1))
 	f.Fuzz(func(t *testing.T, data []byte, s string, num float64) {
 		b := &treeBuilder{data: data, s: s, f: num, slots: []value.Value{fuzzRow}}
