@@ -18,6 +18,10 @@ import (
 
 func TestMain(m *testing.M) { testserver.Main(m) }
 
+// newTransport returns the transport the integration tests use: net/http
+// natively, fetch in the browser.
+func newTransport() stream.Transport { return testserver.Transport() }
+
 var schema = []db.CollectionDef{
 	{Name: "users", Type: "user", PrimaryKey: "id"},
 	{Name: "messages", Type: "message", PrimaryKey: "id"},

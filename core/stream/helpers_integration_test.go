@@ -17,6 +17,10 @@ import (
 
 func TestMain(m *testing.M) { testserver.Main(m) }
 
+// newTransport returns the transport the integration tests use: net/http
+// natively, fetch in the browser.
+func newTransport() stream.Transport { return testserver.Transport() }
+
 // fastRetry keeps retry tests quick while still exercising backoff.
 var fastRetry = stream.RetryPolicy{MaxRetries: 8, InitialDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Multiplier: 2}
 
