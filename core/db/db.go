@@ -130,11 +130,18 @@ type DB struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 
-	// Events read but not applied yet: during preload everything up to the
-	// first up-to-date batch, and anything inside an open snapshot.
+	// Events read but not applied yet, in stream order: during preload
+	// everything up to the first up-to-date batch, and from an open
+	// snapshot's start on. Only the complete prefix (pending[:complete] and
+	// pendingTxids[:completeTx]: nothing of an unfinished snapshot) may
+	// be applied; the rest waits for the snapshot's end. Once anything is
+	// queued, every later event is queued behind it, so that the events are
+	// applied in stream order however the responses group them.
 	pending      []pendingOp
 	pendingTxids []string // txids of the pending ops
 	appliedTxids []string // txids of what the open batch applied
+	complete     int      // pending[:complete] is outside any open snapshot
+	completeTx   int      // pendingTxids[:completeTx] likewise
 	inSnapshot   bool
 	open         bool // a batch is open on the collections
 	progress     Progress
@@ -249,9 +256,11 @@ func (d *DB) Preload(ctx context.Context) error {
 }
 
 // Close stops reading, rejects pending Preload and AwaitTxID calls with
-// ErrClosed, and keeps the collections' rows readable. Nothing is applied
-// after it returns. It does not wait for the reading goroutine to end, so a
-// subscriber may call it. It cannot be undone.
+// ErrClosed, fails every transaction that has not persisted with ErrClosed
+// (dropping the optimistic rows of all of them), and keeps the
+// collections' synced rows readable. Nothing is applied after it returns.
+// It does not wait for the reading goroutine to end, so a subscriber may
+// call it. It cannot be undone.
 func (d *DB) Close() {
 	d.mu.Lock()
 	if d.closed {
@@ -260,8 +269,10 @@ func (d *DB) Close() {
 	}
 	d.closed = true
 	d.txids.failAll(ErrClosed)
+	d.closeTxsLocked()
 	d.endPreloadLocked()
 	d.mu.Unlock()
+	d.pub.drain()
 	d.cancel()
 }
 
@@ -274,10 +285,11 @@ func (d *DB) Err() error {
 
 // AwaitTxID returns once a batch carrying txid is visible in the
 // collections: at once if it already is. It fails with ErrTxIDTimeout after
-// timeout (DefaultTxIDTimeout when 0), with ErrClosed when the database
+// timeout (DefaultTxIDTimeout when 0; a negative timeout sets no timer, for
+// a caller whose ctx bounds the wait), with ErrClosed when the database
 // closes, and with the consumer's failure if reading stops.
 func (d *DB) AwaitTxID(ctx context.Context, txid string, timeout time.Duration) error {
-	if timeout <= 0 {
+	if timeout == 0 {
 		timeout = DefaultTxIDTimeout
 	}
 	d.mu.Lock()
@@ -296,12 +308,16 @@ func (d *DB) AwaitTxID(ctx context.Context, txid string, timeout time.Duration) 
 	}
 	ch := d.txids.wait(txid)
 	d.mu.Unlock()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
 	select {
 	case err := <-ch:
 		return err
-	case <-t.C:
+	case <-expired:
 	case <-ctx.Done():
 	}
 	d.mu.Lock()
@@ -396,11 +412,15 @@ func (d *DB) stop(err error) {
 	d.report(err)
 }
 
-// batch decodes one stream batch and applies it when it may be: during
-// preload everything waits for the first up-to-date batch, events inside an
-// open snapshot wait for its end, and otherwise each batch is one atomic
-// step. When the batch will be committed at its end anyway, its events are
-// applied as they are decoded instead of being queued first.
+// batch decodes one stream batch and applies what it may: during preload
+// everything waits for the first up-to-date batch, events from a
+// snapshot's start wait for its end, and otherwise each batch is one atomic
+// step. While nothing is queued and the batch will be committed at its end
+// anyway, events are applied as they are decoded instead of being queued
+// first; once one event is queued, the rest of the batch queues behind it.
+// The state after a batch is therefore the state of the stream read one
+// event at a time, up to the last event outside an open snapshot
+// (TestBatchingIsInvisible).
 func (d *DB) batch(b *stream.Batch) {
 	var events []*state.Event
 	d.mu.Lock()
@@ -413,15 +433,15 @@ func (d *DB) batch(b *stream.Batch) {
 	d.progress.Events += int64(len(b.Items))
 	d.progress.Offset = b.Offset
 	commit := d.ready || b.UpToDate || b.Closed
-	direct := commit && len(d.pending) == 0 && !d.inSnapshot
-	if direct {
-		d.beginLocked()
-	}
 	var errs []error
 	for i, item := range b.Items {
 		e, err := d.dec.DecodeLazy(item)
 		if err == nil {
-			err = d.take(&e, direct && !d.inSnapshot)
+			now := commit && len(d.pending) == 0 && !d.inSnapshot
+			if now {
+				d.beginLocked()
+			}
+			err = d.take(&e, now)
 		}
 		if err != nil {
 			var se *state.Error
@@ -435,13 +455,8 @@ func (d *DB) batch(b *stream.Batch) {
 			events = append(events, handOut(e))
 		}
 	}
-	switch {
-	case commit && !d.inSnapshot:
+	if commit {
 		d.commitLocked()
-	case direct:
-		// A snapshot opened in this batch: publish what came before it and
-		// keep the snapshot's events for its end.
-		d.finishLocked()
 	}
 	p := d.progress
 	p.Ready = d.ready
@@ -489,6 +504,7 @@ func (d *DB) take(e *state.Event, now bool) error {
 	case state.ControlSnapshotEnd:
 		d.inSnapshot = false
 		d.noteTxid(e.TxID, false)
+		d.markComplete()
 		return nil
 	case state.ControlReset:
 		op.ctl = state.ControlReset
@@ -496,6 +512,7 @@ func (d *DB) take(e *state.Event, now bool) error {
 		c := d.byType[e.Type]
 		if c == nil {
 			d.noteTxid(e.TxID, now) // unknown type: ignored, but its txid counts
+			d.markComplete()
 			return nil
 		}
 		// e.Key shares the batch's memory: the op keeps a slice of its
@@ -525,7 +542,16 @@ func (d *DB) take(e *state.Event, now bool) error {
 	} else {
 		d.pending = append(d.pending, op)
 	}
+	d.markComplete()
 	return nil
+}
+
+// markComplete records that everything queued so far may be applied,
+// unless a snapshot is open.
+func (d *DB) markComplete() {
+	if !d.inSnapshot {
+		d.complete, d.completeTx = len(d.pending), len(d.pendingTxids)
+	}
 }
 
 // noteTxid records a txid to mark seen when its event becomes visible. The
@@ -568,17 +594,26 @@ func (d *DB) beginLocked() {
 	}
 }
 
-// commitLocked applies the queued ops and finishes the batch.
+// commitLocked applies the complete part of the queue (nothing of an open
+// snapshot), keeps the rest in order, and finishes the batch.
 func (d *DB) commitLocked() {
 	d.beginLocked()
-	for i := range d.pending {
+	for i := range d.pending[:d.complete] {
 		d.apply(&d.pending[i])
 	}
-	clear(d.pending)
-	d.pending = d.pending[:0]
-	d.appliedTxids = append(d.appliedTxids, d.pendingTxids...)
-	d.pendingTxids = d.pendingTxids[:0]
+	d.pending = shift(d.pending, d.complete)
+	d.appliedTxids = append(d.appliedTxids, d.pendingTxids[:d.completeTx]...)
+	d.pendingTxids = shift(d.pendingTxids, d.completeTx)
+	d.complete, d.completeTx = 0, 0
 	d.finishLocked()
+}
+
+// shift drops the first n elements of s in place and zeroes the freed tail,
+// so that the collector can reclaim what it referenced.
+func shift[T any](s []T, n int) []T {
+	m := copy(s, s[n:])
+	clear(s[m:])
+	return s[:m]
 }
 
 // finishLocked ends the open batch: it marks the applied txids seen, drops

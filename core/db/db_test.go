@@ -302,6 +302,53 @@ func TestSnapshot(t *testing.T) {
 	assert.Equal(t, 1, rec.count(), "the snapshot arrives as one batch")
 }
 
+// A snapshot and the changes after it in one response: the changes win,
+// as when the same events arrive one per response; a reset after a
+// snapshot empties it, and one inside it keeps the rows after it.
+func TestSnapshotThenChangesInOneResponse(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		events []string
+		want   map[string]string // key → v, every row
+	}{
+		{"changes after the end", []string{control("snapshot-start"), ev("user", "a", "insert", `{"v":"old"}`), ev("user", "b", "insert", `{"v":"b"}`),
+			control("snapshot-end"), ev("user", "a", "update", `{"v":"new"}`), ev("user", "b", "delete", "")}, map[string]string{"a": `"new"`}},
+		{"reset inside", []string{control("snapshot-start"), ev("user", "a", "insert", `{"v":"a"}`), control("reset"),
+			ev("user", "b", "insert", `{"v":"b"}`), control("snapshot-end")}, map[string]string{"b": `"b"`}},
+		{"reset after", []string{control("snapshot-start"), ev("user", "a", "insert", `{"v":"a"}`), control("snapshot-end"),
+			control("reset"), ev("user", "c", "insert", `{"v":"c"}`)}, map[string]string{"c": `"c"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check := func(users *db.Collection) {
+				t.Helper()
+				got := map[string]string{}
+				for _, r := range users.Rows() {
+					k, _ := r.Get("id").Str()
+					got[k] = r.Get("v").JSON()
+				}
+				assert.Equal(t, tc.want, got)
+			}
+			s := newJSONStream(t, nil)
+			post(t, s, tc.events...) // one response at preload
+			check(preloaded(t, s).Collection("users"))
+
+			s = newJSONStream(t, nil)
+			o := preloaded(t, s)
+			post(t, s, tc.events...) // one live response
+			users := o.Collection("users")
+			eventually(t, func() bool { return o.Offset() != "" && users.Has(firstKey(tc.want)) }, "live batch applied")
+			check(users)
+		})
+	}
+}
+
+func firstKey(m map[string]string) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}
+
 // Txids: scenarios 47-51, timeouts, close, memory bound.
 func TestAwaitTxID(t *testing.T) {
 	s := newJSONStream(t, nil)

@@ -1,0 +1,217 @@
+package db
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/stream"
+)
+
+// The batching property: how the events of a stream are grouped into
+// responses never changes what a reader sees. For random event sequences
+// (changes of two types, unknown types, txids, malformed items, snapshots,
+// resets), every way of cutting the sequence into batches must show,
+// after each batch, the state the same events give when read one per
+// batch; during preload (batches not up to date) only the final state
+// counts.
+
+// batchEvents are the building blocks of the random sequences.
+var batchEvents = []string{
+	`{"type":"user","key":"a","value":{"v":"old"},"headers":{"operation":"insert"}}`,
+	`{"type":"user","key":"a","value":{"v":"new"},"headers":{"operation":"update","txid":"t1"}}`,
+	`{"type":"user","key":"a","value":{"w":1},"headers":{"operation":"upsert"}}`,
+	`{"type":"user","key":"a","headers":{"operation":"delete","txid":"t2"}}`,
+	`{"type":"user","key":"b","value":{"v":2},"headers":{"operation":"insert","txid":"t3"}}`,
+	`{"type":"user","key":"b","headers":{"operation":"delete"}}`,
+	`{"type":"message","key":"m","value":{"text":"hi","userId":"a"},"headers":{"operation":"insert"}}`,
+	`{"type":"message","key":"m","headers":{"operation":"delete","txid":"t4"}}`,
+	`{"type":"other","key":"x","value":{},"headers":{"operation":"insert","txid":"t5"}}`,
+	`{"type":"user","key":"c","value":[1],"headers":{"operation":"insert","txid":"t6"}}`, // invalid: not an object
+	`{"type":"user","key":"c","value":{"v":3},"headers":{"operation":"bogus"}}`,          // invalid operation
+	`{"headers":{"control":"snapshot-start","txid":"t7"}}`,
+	`{"headers":{"control":"snapshot-end"}}`,
+	`{"headers":{"control":"reset"}}`,
+}
+
+var batchTxids = []string{"t1", "t2", "t3", "t4", "t5", "t6", "t7"}
+
+// batchQuery joins the two collections in an order: a live query must see
+// the same result however the changes were grouped.
+const batchQuery = `{
+  "from": {"alias": "m", "collection": "messages"},
+  "join": [{"type": "full", "source": {"alias": "u", "collection": "users"},
+            "on": {"type": "func", "name": "eq", "args": [{"type": "ref", "path": ["m", "userId"]}, {"type": "ref", "path": ["u", "id"]}]}}],
+  "orderBy": [{"expr": {"type": "ref", "path": ["u", "v"]}, "direction": "desc"}],
+  "limit": 3
+}`
+
+// nopTransport answers nothing: the property test feeds batches itself.
+type nopTransport struct{}
+
+func (nopTransport) RoundTrip(context.Context, *stream.Request) (*stream.Response, error) {
+	return nil, errors.New("no network in this test")
+}
+
+// batchDB opens a database that is fed by hand, with one live query.
+func batchDB(t testing.TB) (*DB, *Live) {
+	t.Helper()
+	c, err := stream.NewClient(nopTransport{}, stream.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(c.Stream("http://invalid.test/s"), Options{Collections: []CollectionDef{
+		{Name: "users", Type: "user", PrimaryKey: "id"},
+		{Name: "messages", Type: "message", PrimaryKey: "id"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ir.Parse([]byte(batchQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, l
+}
+
+// view is what a reader of the database observes: every row, which txids
+// are seen, and the live query's ordered result.
+func view(d *DB, l *Live) string {
+	var b strings.Builder
+	for _, c := range d.Collections() {
+		var rows []string
+		for _, r := range c.Rows() {
+			rows = append(rows, r.JSON())
+		}
+		sort.Strings(rows)
+		fmt.Fprintf(&b, "%s: %s\n", c.Name(), strings.Join(rows, " "))
+	}
+	d.mu.Lock()
+	for _, id := range batchTxids {
+		if d.txids.has(id) {
+			b.WriteString(id + " ")
+		}
+	}
+	d.mu.Unlock()
+	b.WriteString("\nquery:")
+	for _, r := range l.Rows() {
+		b.WriteString(" " + r.JSON())
+	}
+	return b.String()
+}
+
+// feed hands one batch of items to the database.
+func feed(d *DB, items []string, upToDate bool) {
+	b := &stream.Batch{UpToDate: upToDate, Offset: fmt.Sprint(len(items))}
+	for _, it := range items {
+		b.Items = append(b.Items, []byte(it))
+	}
+	d.batch(b)
+}
+
+// oneByOne returns the view after each event of seq, read one per batch.
+func oneByOne(t testing.TB, seq []string) []string {
+	d, l := batchDB(t)
+	defer d.Close()
+	out := make([]string, len(seq))
+	for i, it := range seq {
+		feed(d, []string{it}, true)
+		out[i] = view(d, l)
+	}
+	return out
+}
+
+// checkCuts feeds seq cut after every event whose bit is set in cuts (the
+// last batch always ends the sequence). With live set every batch is up to
+// date and each one's view is checked; otherwise the batches before the
+// last are preload batches and only the final view is.
+func checkCuts(t testing.TB, seq, want []string, cuts uint64, live bool) {
+	d, l := batchDB(t)
+	defer d.Close()
+	start := 0
+	for i := range seq {
+		last := i == len(seq)-1
+		if !last && cuts&(1<<i) == 0 {
+			continue
+		}
+		feed(d, seq[start:i+1], live || last)
+		if live || last {
+			if got := view(d, l); got != want[i] {
+				t.Fatalf("events %q\ncut %b (live %v), after event %d:\n got %s\nwant %s", seq, cuts, live, i, got, want[i])
+			}
+		}
+		start = i + 1
+	}
+}
+
+func TestBatchingIsInvisible(t *testing.T) {
+	// The cases the issue reported, then random sequences.
+	ev := func(i ...int) []string {
+		out := make([]string, len(i))
+		for j, k := range i {
+			out[j] = batchEvents[k]
+		}
+		return out
+	}
+	seqs := [][]string{
+		ev(11, 0, 4, 12, 1, 5),    // snapshot, then changes after its end
+		ev(11, 0, 13, 4, 12),      // a reset inside a snapshot
+		ev(11, 0, 4, 12, 13, 6),   // a reset after a snapshot
+		ev(0, 11, 1, 12, 11, 3),   // a second snapshot left open
+		ev(4, 11, 12, 11, 5, 12),  // an empty snapshot, then another
+		ev(9, 11, 10, 12, 2, 8),   // invalid events inside and outside
+		ev(13, 11, 13, 0, 12, 13), // resets everywhere
+	}
+	r := rand.New(rand.NewPCG(12, 34))
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	for range n {
+		seq := make([]string, 1+r.IntN(8))
+		for i := range seq {
+			seq[i] = batchEvents[r.IntN(len(batchEvents))]
+		}
+		seqs = append(seqs, seq)
+	}
+	checked := 0
+	for _, seq := range seqs {
+		want := oneByOne(t, seq)
+		for cuts := uint64(0); cuts < 1<<(len(seq)-1); cuts++ {
+			checkCuts(t, seq, want, cuts, true)
+			checkCuts(t, seq, want, cuts, false)
+			checked += 2
+		}
+	}
+	t.Logf("%d sequences, %d groupings: %d passed, 0 failed", len(seqs), checked, checked)
+}
+
+// FuzzBatching checks the same property on sequences the fuzzer chooses:
+// each byte picks an event, the first eight bytes the cuts.
+func FuzzBatching(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0xff, 11, 0, 4, 12, 1, 5})
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 11, 0, 13, 4, 12})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 9 || len(data) > 8+24 {
+			return
+		}
+		cuts := binary.LittleEndian.Uint64(data)
+		seq := make([]string, 0, len(data)-8)
+		for _, c := range data[8:] {
+			seq = append(seq, batchEvents[int(c)%len(batchEvents)])
+		}
+		want := oneByOne(t, seq)
+		checkCuts(t, seq, want, cuts, true)
+		checkCuts(t, seq, want, cuts, false)
+	})
+}
