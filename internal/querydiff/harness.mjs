@@ -33,7 +33,9 @@
 //   5. float sums/averages differ in the last bits (fold order)     compare.mjs approxEqual
 //   6. orderBy over values TanStack's comparator does not order (mixed
 //      types: JS < is not transitive across them): no order is defined,
-//      so the rows are compared, not their order                   undefinedOrder
+//      so the rows are compared, not their order                   orderModel
+//   7. TanStack's top-K losing or keeping a row after it met such values:
+//      its rows without orderBy, sorted by its comparator, count   orderModel
 // and the generator avoids what cannot be compared at all: min/max and
 // distinct-ordering over mixed-type fields, and limit/offset on grouped
 // queries with nullable keys (gen.mjs).
@@ -45,8 +47,9 @@ import { genData, genStep, QueryGen } from './gen.mjs'
 import { planToIR } from './ir.mjs'
 import { TanStackDB, settle } from './tanstack.mjs'
 import { EngineClient } from './engine.mjs'
-import { compareResults, approxEqual } from './compare.mjs'
-import { sortProbe, tuplesOf, isWeakOrder } from './order.mjs'
+import { compareResults, approxEqual, keyId, normalizeRow } from './compare.mjs'
+import { sortProbe, tupleOf, isWeakOrder, compareTuples } from './order.mjs'
+import { compareKeys } from '@tanstack/db-ivm'
 
 // ---------------------------------------------------------------------------
 // options
@@ -113,6 +116,7 @@ const stats = {
   orderTolerated: 0, // query-steps passed only by the odd-key order exception
   historyDependent: [], // engine = TanStack from scratch ≠ TanStack incremental
   orderUndefined: 0, // query-steps whose sort values TanStack's comparator does not order
+  topKLost: [], // TanStack's top-K result ≠ its own rows sorted by its comparator (engine matched those)
   skippedMutations: new Map(), // error name → count
   engineRestarts: 0,
 }
@@ -202,42 +206,58 @@ function check(ir, res, engRows) {
 }
 
 /**
- * undefinedOrder is asked when the engine's rows differ from TanStack's (also
- * from scratch) under an orderBy. EXCEPTION 6: when the comparator does not
- * order the sort values of the rows that reach the sort (order.mjs), TanStack's
- * order is an accident of its insertion history, and so are its rows: its
- * top-K finds a row to remove by binary search, which under such a comparator
- * can remove a neighbour instead (seen: a left join's unmatched rows swapped
- * for rows that have a match). No order is required then, and the rows are
- * checked against TanStack's result of the same query without orderBy (and so
- * without its window), which is sound: without limit/offset/findOne the same
- * set; with them as many rows as the window holds, distinct keys, each one of
- * that set. Returns null when the order is defined (the difference stands),
- * else {diff} (diff null when the rows pass).
+ * orderModel is asked when the engine's rows differ from TanStack's (also
+ * from scratch) under an orderBy. It rebuilds the ordered result from
+ * TanStack's pieces that do not go through its top-K: the rows of the same
+ * query without orderBy (and so without window), and each row's sort values
+ * (sortProbe). Returns null when it cannot (the difference stands), else
+ * {diff, why} (diff null when the engine's rows pass):
+ * - EXCEPTION 6 (why 'undefined'): the comparator does not order those sort
+ *   values (order.mjs: mixed types, JS < is not transitive across them), so
+ *   TanStack's order is an accident of its insertion history, and so are its
+ *   rows: its top-K finds a row to remove by binary search, which under such a
+ *   comparator can remove a neighbour instead. No order is required: without
+ *   limit/offset/findOne the same rows; with them as many as the window holds,
+ *   distinct keys, each one of those rows.
+ * - EXCEPTION 7 (why 'top-K'): they are ordered, but TanStack's top-K met
+ *   values it could not order on the way (a left join's unmatched row that a
+ *   match retracts; a row before its update) and lost or kept a row. The
+ *   expected result is then those rows sorted by TanStack's own comparator,
+ *   ties by key (compareKeys), and windowed.
  */
-function undefinedOrder(ts, ir, engRows) {
+function orderModel(ts, ir, engRows) {
   const probe = sortProbe(ir)
-  const values = probe && ts.freshValues(probe)
-  if (!values || isWeakOrder(tuplesOf(values, ir.orderBy.length), ir.orderBy)) return null
+  const sortValues = probe && ts.freshEntries(probe)
   const unsorted = { ...ir }
   for (const k of ['orderBy', 'limit', 'offset', 'findOne']) delete unsorted[k]
-  const all = ts.freshResult(unsorted)
-  if (!all) return null
+  const entries = sortValues && ts.freshEntries(unsorted)
+  if (!entries) return null
+  const n = ir.orderBy.length
+  const tuple = new Map(sortValues.map(([k, row]) => [k, tupleOf(row, n)]))
+  if (tuple.size !== entries.length || entries.some(([k]) => !tuple.has(k))) return null
   const o = { strictKeyOrder: opts.propOrder && !spreadsSubquery(ir) }
+  const rows = entries.map(([k, v]) => [keyId(k), normalizeRow(v)])
   const windowed = ir.limit !== undefined || ir.offset !== undefined || ir.findOne
-  if (!windowed) return { diff: compareResults(all.rows, engRows, 'unordered', o) }
-  const size = Math.min(ir.findOne ? 1 : ir.limit ?? Infinity, Math.max(0, all.rows.length - (ir.offset ?? 0)))
+  const size = Math.min(ir.findOne ? 1 : ir.limit ?? Infinity, Math.max(0, rows.length - (ir.offset ?? 0)))
+  if (isWeakOrder([...tuple.values()], ir.orderBy)) {
+    if (entries.some(([k]) => typeof k !== 'string' && typeof k !== 'number')) return null // compareKeys orders no other keys
+    const sorted = [...entries].sort(([a], [b]) => compareTuples(tuple.get(a), tuple.get(b), ir.orderBy) || compareKeys(a, b))
+    const start = ir.offset ?? 0
+    const expected = sorted.slice(start, start + size).map(([k, v]) => [keyId(k), normalizeRow(v)])
+    return { diff: compareResults(expected, engRows, 'ordered', o), why: 'top-K' }
+  }
+  if (!windowed) return { diff: compareResults(rows, engRows, 'unordered', o), why: 'undefined' }
   const fail = (index, engine, what) => ({
-    diff: { index, tanstack: `${size} of the ${all.rows.length} rows without orderBy`, engine, note: `order undefined (mixed-type sort values): ${what}` },
+    diff: { index, tanstack: `${size} of the ${rows.length} rows without orderBy`, engine, note: `order undefined (mixed-type sort values): ${what}` },
   })
   if (!Array.isArray(engRows) || engRows.length !== size) return fail(-1, `${engRows?.length} rows`, 'row counts differ')
   const seen = new Set()
   for (const [i, [k, v]] of engRows.entries()) {
     if (seen.has(k)) return fail(i, [k, v], 'a key appears twice')
     seen.add(k)
-    if (!all.rows.some(([k2, v2]) => k2 === k && approxEqual(v2, v, o.strictKeyOrder))) return fail(i, [k, v], 'a row that the query without orderBy does not have')
+    if (!rows.some(([k2, v2]) => k2 === k && approxEqual(v2, v, o.strictKeyOrder))) return fail(i, [k, v], 'a row that the query without orderBy does not have')
   }
-  return { diff: null }
+  return { diff: null, why: 'undefined' }
 }
 
 /** keyDiff says how the engine's keys differ from TanStack's from scratch (a row lost or kept, or only order). */
@@ -387,14 +407,15 @@ async function runQuery(n) {
           }
         }
       }
-      if (diff) {
-        const u = undefinedOrder(ts, q.ir, engRows)
-        if (u) {
-          diff = u.diff
+      if (diff && q.ir.orderBy?.length && !q.ir.distinct) {
+        const m = orderModel(ts, q.ir, engRows)
+        if (m) {
+          diff = m.diff
           if (!diff) {
-            stats.orderUndefined++
             tolerated = false
-            vlog(`[query ${n}] step ${stepNo} ${id}: order undefined among mixed-type sort values; the rows agree (tolerated)`)
+            if (m.why === 'undefined') stats.orderUndefined++
+            else stats.topKLost.push({ n, step: stepNo, id, ir: q.ir })
+            vlog(`[query ${n}] step ${stepNo} ${id}: ${m.why === 'undefined' ? 'order undefined among mixed-type sort values; the rows agree' : "TanStack's top-K lost or kept a row; the engine equals its rows sorted by its comparator"} (tolerated)`)
           }
         }
       }
@@ -556,6 +577,10 @@ if (stats.historyDependent.length) {
     seen.add(h.n)
     log(`  query ${h.n} step ${h.step} ${h.id}: ${JSON.stringify(h.diff)}\n    IR ${JSON.stringify(h.ir)}`)
   }
+}
+if (stats.topKLost.length) {
+  log(`TanStack's top-K ≠ its own rows sorted by its comparator (engine matched those) in ${stats.topKLost.length} query-steps:`)
+  for (const t of stats.topKLost.slice(0, 5)) log(`  query ${t.n} step ${t.step} ${t.id}: IR ${JSON.stringify(t.ir)}`)
 }
 if (stats.orderUndefined) log(`order undefined (mixed-type sort values TanStack's comparator does not order), rows compared instead: ${stats.orderUndefined} query-steps`)
 if (stats.orderTolerated) log(`order differences tolerated among null/undefined/boolean keys: ${stats.orderTolerated} query-steps`)

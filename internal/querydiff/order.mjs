@@ -32,7 +32,7 @@ function ascCompare(a, b, o) {
 }
 
 /** compareTuples orders two rows' orderBy values as TanStack's multi-column orderBy does. */
-function compareTuples(x, y, orderBy) {
+export function compareTuples(x, y, orderBy) {
   for (let i = 0; i < orderBy.length; i++) {
     const o = orderBy[i]
     const a = x[i], b = y[i]
@@ -115,7 +115,7 @@ function selectedExpr(ir, path) {
   return null
 }
 
-/** tuplesOf reads the probe's rows back as tuples of orderBy values. */
-export function tuplesOf(rows, n) {
-  return rows.map((r) => Array.from({ length: n }, (_, i) => r?.[`__o${i}`]))
+/** tupleOf reads a probe's row back as the tuple of its orderBy values. */
+export function tupleOf(row, n) {
+  return Array.from({ length: n }, (_, i) => row?.[`__o${i}`])
 }

@@ -298,9 +298,9 @@ export class TanStackDB {
     return this.fresh(ir, (q) => this.resultOf(q))
   }
 
-  /** freshValues is freshResult's rows as TanStack gives them (not normalised; no order). */
-  freshValues(ir) {
-    return this.fresh(ir, (q) => [...q.events.values()])
+  /** freshEntries is freshResult's [key, row] pairs as TanStack gives them (not normalised; no order). */
+  freshEntries(ir) {
+    return this.fresh(ir, (q) => [...q.events.entries()])
   }
 
   fresh(ir, read) {
