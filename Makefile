@@ -156,16 +156,26 @@ test-js: deps
 	$(JS_ENV) $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs
 
 # Differential query tests: random collections, queries and changes run
-# through @tanstack/db 0.15.2 and through our engine (a native Go program
-# speaking JSON lines, internal/querydiff/engine), compared after every step.
-# `make test` runs a fixed seed; `make fuzz-queries SEED=<n> N=<queries>`
-# runs longer (SEED defaults to the time) and ends with "N passed, M failed".
+# through @tanstack/db 0.15.2 and through our engine, compared after every
+# step; twice: the core natively (a Go program speaking JSON lines,
+# internal/querydiff/engine), and the npm package in Node (dist/streamdb.wasm,
+# internal/querydiff/package-engine.mjs) fed through a stream on the reference
+# server. Each run ends with its own "N passed, M failed" line; both run even
+# when the first fails. A request an engine does not answer in time (a hang)
+# fails its query-step. `make test` runs a fixed seed; `make fuzz-queries
+# SEED=<n> N=<queries>` runs longer (SEED defaults to the time).
 QUERY_SEED ?= 1
 QUERY_N ?= 300
-test-queries: deps
-	@echo "== differential queries against @tanstack/db (seed $(QUERY_SEED), $(QUERY_N) queries)"
+QUERY_PACKAGE_N ?= 200
+QUERYDIFF_PACKAGE = --server --tx=persisting --engine='$(NODE) internal/querydiff/package-engine.mjs'
+test-queries: deps build
 	$(GO) build -o $(TOOLS)/querydiff-engine ./internal/querydiff/engine
-	$(NODE) internal/querydiff/harness.mjs --seed=$(QUERY_SEED) --queries=$(QUERY_N) --engine=$(TOOLS)/querydiff-engine
+	@status=0; \
+	echo "== differential queries against @tanstack/db: the core natively (seed $(QUERY_SEED), $(QUERY_N) queries)"; \
+	$(NODE) internal/querydiff/harness.mjs --seed=$(QUERY_SEED) --queries=$(QUERY_N) --timeout=10000 --engine=$(TOOLS)/querydiff-engine || status=1; \
+	echo "== differential queries against @tanstack/db: the npm package in Node, through the reference server (seed $(QUERY_SEED), $(QUERY_PACKAGE_N) queries)"; \
+	$(NODE) internal/querydiff/harness.mjs --seed=$(QUERY_SEED) --queries=$(QUERY_PACKAGE_N) --timeout=15000 $(QUERYDIFF_PACKAGE) || status=1; \
+	exit $$status
 
 # The npm package as users run it: its type tests (tsc), the query
 # builder's IR against TanStack's, Node, pages in headless Chromium (the
@@ -184,9 +194,10 @@ test-e2e: deps build
 
 SEED ?= $(shell date +%s)
 N ?= 1000
+# PACKAGE=1: the npm package's engine instead of the native one (needs make build).
 fuzz-queries: deps
 	$(GO) build -o $(TOOLS)/querydiff-engine ./internal/querydiff/engine
-	$(NODE) internal/querydiff/harness.mjs --seed=$(SEED) --queries=$(N) --engine=$(TOOLS)/querydiff-engine
+	$(NODE) internal/querydiff/harness.mjs --seed=$(SEED) --queries=$(N) --timeout=15000 $(if $(PACKAGE),$(QUERYDIFF_PACKAGE),--engine=$(TOOLS)/querydiff-engine)
 
 # `go test -list` prints a package's matching functions, then its "ok <pkg>"
 # line; awk turns that into pkg:FuncName.
