@@ -177,27 +177,27 @@ func (s *Stream) post(batch []*appendItem) (string, error) {
 	switch {
 	case first.close:
 		op = "close"
-		h.Set(HeaderClosed, "true")
+		h.Set(headerClosed, "true")
 		if len(first.data) > 0 {
 			body = frame(ct, batch)
 		}
 	default:
 		body = frame(ct, batch)
 		if seq := batch[len(batch)-1].seq; seq != "" {
-			h.Set(HeaderSeq, seq)
+			h.Set(headerSeq, seq)
 		}
 	}
 	if len(body) > 0 {
-		h.Set(HeaderContentType, ct)
+		h.Set(headerContentType, ct)
 	}
 	ctx, cancel := allDone(batch)
 	defer cancel()
 	rep, err := s.c.do(ctx, call{op: op, url: s.url, method: "POST", reqURL: s.url, header: h, body: body,
-		sentSeq: h.Has(HeaderSeq), accept: statusIs(200, 204), retryDrop: true})
+		sentSeq: h.Has(headerSeq), accept: statusIs(200, 204), retryDrop: true})
 	if err != nil {
 		return "", err
 	}
-	return rep.header.Get(HeaderNextOffset), nil
+	return rep.header.Get(headerNextOffset), nil
 }
 
 // allDone returns a context that ends when the contexts of every item have

@@ -183,7 +183,7 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 			return rep, nil
 		}
 		if retryable(rep.status) {
-			floor, _ := ParseRetryAfter(rep.header.Get(HeaderRetryAfter), time.Now())
+			floor, _ := parseRetryAfter(rep.header.Get(headerRetryAfter), time.Now())
 			ok, werr := bo.wait(ctx, floor)
 			if werr != nil {
 				return nil, cl.fail(statusCode(cl.op, rep.status, rep.header, cl.sentSeq), rep.status, rep.header, serverText(rep.body), werr)
@@ -268,15 +268,15 @@ func (s *Stream) Create(ctx context.Context, o CreateOptions) (CreateResult, err
 		ct = "application/octet-stream"
 	}
 	h := s.c.headers(o.Header)
-	h.Set(HeaderContentType, ct)
+	h.Set(headerContentType, ct)
 	if o.TTL > 0 {
-		h.Set(HeaderTTL, FormatTTL(o.TTL))
+		h.Set(headerTTL, formatTTL(o.TTL))
 	}
 	if !o.ExpiresAt.IsZero() {
-		h.Set(HeaderExpiresAt, o.ExpiresAt.UTC().Format(time.RFC3339Nano))
+		h.Set(headerExpiresAt, o.ExpiresAt.UTC().Format(time.RFC3339Nano))
 	}
 	if o.Closed {
-		h.Set(HeaderClosed, "true")
+		h.Set(headerClosed, "true")
 	}
 	rep, err := s.c.do(ctx, call{op: "create", url: s.url, method: "PUT", reqURL: s.url, header: h, body: o.Body,
 		accept: statusIs(200, 201), retryDrop: true})
@@ -287,8 +287,8 @@ func (s *Stream) Create(ctx context.Context, o CreateOptions) (CreateResult, err
 	return CreateResult{
 		Created: rep.status == 201,
 		Status:  rep.status,
-		Offset:  rep.header.Get(HeaderNextOffset),
-		Closed:  isTrue(rep.header.Get(HeaderClosed)),
+		Offset:  rep.header.Get(headerNextOffset),
+		Closed:  isTrue(rep.header.Get(headerClosed)),
 	}, nil
 }
 
@@ -318,14 +318,14 @@ func (s *Stream) Head(ctx context.Context, extra Header) (Metadata, error) {
 		return Metadata{}, err
 	}
 	m := Metadata{
-		ContentType: rep.header.Get(HeaderContentType),
-		Offset:      rep.header.Get(HeaderNextOffset),
-		Closed:      isTrue(rep.header.Get(HeaderClosed)),
-		ExpiresAt:   rep.header.Get(HeaderExpiresAt),
-		ETag:        rep.header.Get(HeaderETag),
+		ContentType: rep.header.Get(headerContentType),
+		Offset:      rep.header.Get(headerNextOffset),
+		Closed:      isTrue(rep.header.Get(headerClosed)),
+		ExpiresAt:   rep.header.Get(headerExpiresAt),
+		ETag:        rep.header.Get(headerETag),
 	}
-	if v := rep.header.Get(HeaderTTL); v != "" {
-		if ttl, err := ParseTTL(v); err == nil {
+	if v := rep.header.Get(headerTTL); v != "" {
+		if ttl, err := parseTTL(v); err == nil {
 			m.TTL = ttl
 		}
 	}

@@ -101,7 +101,7 @@ func (e *Error) FinalOffset() string {
 	if e.Header == nil {
 		return ""
 	}
-	return e.Header.Get(HeaderNextOffset)
+	return e.Header.Get(headerNextOffset)
 }
 
 // Values to match with errors.Is.
@@ -147,10 +147,10 @@ func statusCode(op string, status int, h Header, sentSeq bool) Code {
 	case status == 410:
 		return CodeGone
 	case status == 409:
-		if isTrue(h.Get(HeaderClosed)) {
+		if isTrue(h.Get(headerClosed)) {
 			return CodeStreamClosed
 		}
-		if h.Has(HeaderProducerExpectedSeq) {
+		if h.Has(headerProducerExpectedSeq) {
 			return CodeProducerSeqGap
 		}
 		if sentSeq {
@@ -165,7 +165,7 @@ func statusCode(op string, status int, h Header, sentSeq bool) Code {
 	case status == 401:
 		return CodeUnauthorized
 	case status == 403:
-		if h.Has(HeaderProducerEpoch) {
+		if h.Has(headerProducerEpoch) {
 			return CodeProducerFenced
 		}
 		return CodeForbidden

@@ -232,7 +232,7 @@ func FuzzSSEReader(f *testing.F) {
 				require.ErrorAs(t, err, &se)
 				return
 			}
-			require.NoError(t, ValidateOffset(b.Offset))
+			require.NoError(t, validateOffset(b.Offset))
 			if jsonMode && len(b.Data) > 0 {
 				_, err := splitJSON(b.Data)
 				require.NoError(t, err)
@@ -243,7 +243,7 @@ func FuzzSSEReader(f *testing.F) {
 
 func splitJSON(b []byte) ([][]byte, error) { return jsonscan.SplitArray(nil, b) }
 
-// A proxy that cuts every SSE connection at once: after MaxShortSSE short
+// A proxy that cuts every SSE connection at once: after maxShortSSE short
 // connections in a row the reader falls back to long-poll, and loses nothing.
 func TestShortSSEConnectionsFallBackToLongPoll(t *testing.T) {
 	ctl := func(off string) string {

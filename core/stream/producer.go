@@ -226,25 +226,25 @@ func (p *Producer) send(b *producerBatch) {
 		}
 		switch rep.status {
 		case 200, 204:
-			p.finish(b, nil, rep.header.Get(HeaderNextOffset))
+			p.finish(b, nil, rep.header.Get(headerNextOffset))
 			return
 		case 403:
 			if !p.opts.AutoClaim {
 				p.finish(b, p.producerError(rep, "a newer epoch owns the stream (fenced)"))
 				return
 			}
-			current, perr := ParseProducerNumber(rep.header.Get(HeaderProducerEpoch))
+			current, perr := parseProducerNumber(rep.header.Get(headerProducerEpoch))
 			if perr != nil {
 				p.finish(b, p.producerError(rep, "403 without a valid Producer-Epoch"))
 				return
 			}
 			p.claim(epoch, current+1)
 		case 409:
-			if isTrue(rep.header.Get(HeaderClosed)) {
+			if isTrue(rep.header.Get(headerClosed)) {
 				p.finish(b, p.producerError(rep, "stream is closed"))
 				return
 			}
-			expected, perr := ParseProducerNumber(rep.header.Get(HeaderProducerExpectedSeq))
+			expected, perr := parseProducerNumber(rep.header.Get(headerProducerExpectedSeq))
 			if perr != nil || expected > seq || gaps > 50 {
 				p.finish(b, p.producerError(rep, "sequence gap the producer cannot fill"))
 				return
@@ -264,14 +264,14 @@ func (p *Producer) producerError(rep *reply, msg string) error {
 // Client.do: the server deduplicates by sequence number, so that is safe.
 func (p *Producer) post(ct string, body []byte, epoch, seq int64, close bool) (*reply, error) {
 	h := p.s.c.headers(p.opts.Header)
-	h.Set(HeaderProducerID, p.id)
-	h.Set(HeaderProducerEpoch, strconv.FormatInt(epoch, 10))
-	h.Set(HeaderProducerSeq, strconv.FormatInt(seq, 10))
+	h.Set(headerProducerID, p.id)
+	h.Set(headerProducerEpoch, strconv.FormatInt(epoch, 10))
+	h.Set(headerProducerSeq, strconv.FormatInt(seq, 10))
 	if len(body) > 0 {
-		h.Set(HeaderContentType, ct)
+		h.Set(headerContentType, ct)
 	}
 	if close {
-		h.Set(HeaderClosed, "true")
+		h.Set(headerClosed, "true")
 	}
 	return p.s.c.do(context.Background(), call{op: "append", url: p.s.url, method: "POST", reqURL: p.s.url, header: h,
 		body: body, accept: statusIs(200, 204, 403, 409), retryDrop: true})
@@ -411,7 +411,7 @@ func (p *Producer) Close(ctx context.Context, final []byte) (CloseResult, error)
 	defer p.mu.Unlock()
 	p.closed = true
 	p.nextSeq++
-	p.final = rep.header.Get(HeaderNextOffset)
+	p.final = rep.header.Get(headerNextOffset)
 	if p.final == "" {
 		p.final = p.lastTail
 	}

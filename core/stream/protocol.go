@@ -11,22 +11,22 @@ import (
 
 // Header and query parameter names of the Durable Streams protocol.
 const (
-	HeaderNextOffset          = "Stream-Next-Offset"
-	HeaderUpToDate            = "Stream-Up-To-Date"
-	HeaderCursor              = "Stream-Cursor"
-	HeaderClosed              = "Stream-Closed"
-	HeaderTTL                 = "Stream-TTL"
-	HeaderExpiresAt           = "Stream-Expires-At"
-	HeaderSeq                 = "Stream-Seq"
-	HeaderSSEDataEncoding     = "Stream-SSE-Data-Encoding"
-	HeaderProducerID          = "Producer-Id"
-	HeaderProducerEpoch       = "Producer-Epoch"
-	HeaderProducerSeq         = "Producer-Seq"
-	HeaderProducerExpectedSeq = "Producer-Expected-Seq"
-	HeaderProducerReceivedSeq = "Producer-Received-Seq"
-	HeaderContentType         = "Content-Type"
-	HeaderRetryAfter          = "Retry-After"
-	HeaderETag                = "ETag"
+	headerNextOffset          = "Stream-Next-Offset"
+	headerUpToDate            = "Stream-Up-To-Date"
+	headerCursor              = "Stream-Cursor"
+	headerClosed              = "Stream-Closed"
+	headerTTL                 = "Stream-TTL"
+	headerExpiresAt           = "Stream-Expires-At"
+	headerSeq                 = "Stream-Seq"
+	headerSSEDataEncoding     = "Stream-SSE-Data-Encoding"
+	headerProducerID          = "Producer-Id"
+	headerProducerEpoch       = "Producer-Epoch"
+	headerProducerSeq         = "Producer-Seq"
+	headerProducerExpectedSeq = "Producer-Expected-Seq"
+	headerProducerReceivedSeq = "Producer-Received-Seq"
+	headerContentType         = "Content-Type"
+	headerRetryAfter          = "Retry-After"
+	headerETag                = "ETag"
 
 	// OffsetStart asks a read to start at the beginning of the stream.
 	OffsetStart = "-1"
@@ -38,10 +38,10 @@ const (
 // the protocol asks servers to keep them under 256 characters.
 const maxOffsetLen = 1024
 
-// ValidateOffset checks an offset given by a caller or received from a
+// validateOffset checks an offset given by a caller or received from a
 // server: "-1", "now", or an opaque token of printable ASCII that holds none
 // of the characters the protocol reserves (, & = ? /) and no space.
-func ValidateOffset(o string) error {
+func validateOffset(o string) error {
 	if o == "" {
 		return fmt.Errorf("offset is empty")
 	}
@@ -61,10 +61,10 @@ func ValidateOffset(o string) error {
 // compares "true" case-insensitively and ignores any other value.
 func isTrue(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "true") }
 
-// ParseRetryAfter reads a Retry-After value, either delta-seconds or an
+// parseRetryAfter reads a Retry-After value, either delta-seconds or an
 // HTTP date, relative to now. It returns 0 and false when the value is
 // absent or malformed. Delays are capped at one hour.
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
@@ -91,9 +91,9 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// ParseTTL reads a Stream-TTL value: decimal seconds with no sign and no
+// parseTTL reads a Stream-TTL value: decimal seconds with no sign and no
 // leading zero, as the protocol requires.
-func ParseTTL(v string) (time.Duration, error) {
+func parseTTL(v string) (time.Duration, error) {
 	if v == "" {
 		return 0, fmt.Errorf("empty TTL")
 	}
@@ -107,8 +107,8 @@ func ParseTTL(v string) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
-// FormatTTL writes d as a Stream-TTL value (whole seconds, rounded up).
-func FormatTTL(d time.Duration) string {
+// formatTTL writes d as a Stream-TTL value (whole seconds, rounded up).
+func formatTTL(d time.Duration) string {
 	secs := int64(d / time.Second)
 	if d%time.Second != 0 {
 		secs++
@@ -116,9 +116,9 @@ func FormatTTL(d time.Duration) string {
 	return strconv.FormatInt(secs, 10)
 }
 
-// ParseProducerNumber reads a Producer-Epoch or Producer-Seq value: digits
+// parseProducerNumber reads a Producer-Epoch or Producer-Seq value: digits
 // only, at most 2^53-1.
-func ParseProducerNumber(v string) (int64, error) {
+func parseProducerNumber(v string) (int64, error) {
 	if v == "" || len(v) > 16 {
 		return 0, fmt.Errorf("producer number %q is empty or too long", v)
 	}

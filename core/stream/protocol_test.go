@@ -12,10 +12,10 @@ import (
 
 func TestValidateOffset(t *testing.T) {
 	for _, ok := range []string{"-1", "now", "0000000000000000_0000000000000111", "abc.DEF-_~:;+!*", "ffffffffffffffff"} {
-		assert.NoError(t, ValidateOffset(ok), ok)
+		assert.NoError(t, validateOffset(ok), ok)
 	}
 	for _, bad := range []string{"", "a,b", "a&b", "a=b", "a?b", "a/b", "a b", "a#b", "a%20", "é", "\x00", strings.Repeat("x", 2000)} {
-		assert.Error(t, ValidateOffset(bad), bad)
+		assert.Error(t, validateOffset(bad), bad)
 	}
 }
 
@@ -38,27 +38,27 @@ func TestParseRetryAfter(t *testing.T) {
 		{"NaN", 0, false},
 		{"soon", 0, false},
 	} {
-		got, ok := ParseRetryAfter(tc.in, now)
+		got, ok := parseRetryAfter(tc.in, now)
 		assert.Equal(t, tc.ok, ok, tc.in)
 		assert.Equal(t, tc.want, got, tc.in)
 	}
 }
 
 func TestParseTTLAndProducerNumbers(t *testing.T) {
-	d, err := ParseTTL("3600")
+	d, err := parseTTL("3600")
 	require.NoError(t, err)
 	assert.Equal(t, time.Hour, d)
 	for _, bad := range []string{"", "01", "-1", "+1", "1.5", "x", "99999999999999999999"} {
-		_, err := ParseTTL(bad)
+		_, err := parseTTL(bad)
 		assert.Error(t, err, bad)
 	}
-	assert.Equal(t, "2", FormatTTL(1500*time.Millisecond), "rounded up to whole seconds")
+	assert.Equal(t, "2", formatTTL(1500*time.Millisecond), "rounded up to whole seconds")
 
-	n, err := ParseProducerNumber("9007199254740991")
+	n, err := parseProducerNumber("9007199254740991")
 	require.NoError(t, err)
 	assert.Equal(t, int64(1<<53-1), n)
 	for _, bad := range []string{"", "-1", "1e3", "9007199254740992", " 1", "12345678901234567"} {
-		_, err := ParseProducerNumber(bad)
+		_, err := parseProducerNumber(bad)
 		assert.Error(t, err, bad)
 	}
 }
@@ -87,7 +87,7 @@ func FuzzOffset(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, o string) {
-		if ValidateOffset(o) != nil {
+		if validateOffset(o) != nil {
 			return
 		}
 		u, err := url.Parse(buildURL("http://h/s?x=1", map[string]string{"offset": o, "live": "sse"}))
@@ -105,15 +105,15 @@ func FuzzHeaders(f *testing.F) {
 	}
 	now := time.Now()
 	f.Fuzz(func(t *testing.T, v string) {
-		if d, ok := ParseRetryAfter(v, now); ok {
+		if d, ok := parseRetryAfter(v, now); ok {
 			require.GreaterOrEqual(t, d, time.Duration(0))
 			require.LessOrEqual(t, d, time.Hour)
 		}
-		if d, err := ParseTTL(v); err == nil {
+		if d, err := parseTTL(v); err == nil {
 			require.GreaterOrEqual(t, d, time.Duration(0))
-			require.Equal(t, v, FormatTTL(d), "TTL round trip")
+			require.Equal(t, v, formatTTL(d), "TTL round trip")
 		}
-		if n, err := ParseProducerNumber(v); err == nil {
+		if n, err := parseProducerNumber(v); err == nil {
 			require.GreaterOrEqual(t, n, int64(0))
 			require.LessOrEqual(t, n, int64(1<<53-1))
 		}

@@ -97,17 +97,17 @@ type Reader struct {
 	// protocol error), so the next request bypasses HTTP caches.
 	reload bool
 	// shortSSE counts SSE connections in a row that ended within
-	// MinSSEConnection: a proxy that buffers or cuts them. After
-	// MaxShortSSE of them the reader falls back to long-poll for good.
+	// minSSEConnection: a proxy that buffers or cuts them. After
+	// maxShortSSE of them the reader falls back to long-poll for good.
 	shortSSE int
 }
 
-// SSE fallback: a connection that ends sooner than MinSSEConnection counts
-// as short; after MaxShortSSE short ones in a row the reader switches to
+// SSE fallback: a connection that ends sooner than minSSEConnection counts
+// as short; after maxShortSSE short ones in a row the reader switches to
 // long-poll, as the reference client does.
 const (
-	MinSSEConnection = time.Second
-	MaxShortSSE      = 3
+	minSSEConnection = time.Second
+	maxShortSSE      = 3
 )
 
 // Live returns the reader's live mode: the one it was given, or
@@ -116,7 +116,7 @@ func (r *Reader) Live() LiveMode { r.mu.Lock(); defer r.mu.Unlock(); return r.op
 
 type sseConn struct {
 	body     io.ReadCloser
-	parser   *SSEParser
+	parser   *sseParser
 	cancel   context.CancelFunc
 	opened   time.Time
 	base64   bool
@@ -132,7 +132,7 @@ func (s *Stream) Read(ctx context.Context, o ReadOptions) (*Reader, error) {
 	if o.Offset == "" {
 		o.Offset = OffsetStart
 	}
-	if err := ValidateOffset(o.Offset); err != nil {
+	if err := validateOffset(o.Offset); err != nil {
 		return nil, &Error{Code: CodeInvalidArgument, Op: "read", URL: s.url, Offset: o.Offset, Err: err}
 	}
 	switch o.Live {
@@ -235,7 +235,7 @@ func (r *Reader) requestURL(live LiveMode) string {
 func (r *Reader) retry(status int, h Header, msg string, cause error) error {
 	var floor time.Duration
 	if h != nil {
-		floor, _ = ParseRetryAfter(h.Get(HeaderRetryAfter), time.Now())
+		floor, _ = parseRetryAfter(h.Get(headerRetryAfter), time.Now())
 	}
 	ok, err := r.bo.wait(r.ctx, floor)
 	code := CodeNetwork
@@ -304,14 +304,14 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 // on. A response that breaks the protocol leaves the reader where it was.
 func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 	h := resp.Header
-	next := h.Get(HeaderNextOffset)
+	next := h.Get(headerNextOffset)
 	if next == "" {
 		return nil, r.fail(CodeProtocol, resp.StatusCode, h, "response has no Stream-Next-Offset header", nil)
 	}
-	if err := ValidateOffset(next); err != nil {
+	if err := validateOffset(next); err != nil {
 		return nil, r.fail(CodeProtocol, resp.StatusCode, h, "malformed Stream-Next-Offset", err)
 	}
-	ct := h.Get(HeaderContentType)
+	ct := h.Get(headerContentType)
 	if ct == "" || resp.StatusCode == 204 {
 		ct = r.ContentType()
 	}
@@ -333,12 +333,12 @@ func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 	defer r.mu.Unlock()
 	r.started = true
 	r.offset = next
-	if c := h.Get(HeaderCursor); c != "" {
+	if c := h.Get(headerCursor); c != "" {
 		r.cursor = c
 	}
 	// A long-poll that timed out (204) means there is nothing newer.
-	r.upToDate = h.Has(HeaderUpToDate) || resp.StatusCode == 204
-	if isTrue(h.Get(HeaderClosed)) {
+	r.upToDate = h.Has(headerUpToDate) || resp.StatusCode == 204
+	if isTrue(h.Get(headerClosed)) {
 		r.closed = true
 		r.upToDate = true
 	}
@@ -361,12 +361,12 @@ func (r *Reader) nextSSE() (*Batch, error) {
 		c := r.sse
 		ev, err := c.parser.Next()
 		if err != nil {
-			short := time.Since(c.opened) < MinSSEConnection
+			short := time.Since(c.opened) < minSSEConnection
 			r.dropSSE()
 			if r.ctx.Err() != nil {
 				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
 			}
-			if errors.Is(err, ErrSSELineTooLong) {
+			if errors.Is(err, errSSELineTooLong) {
 				return nil, r.fail(CodeParse, 0, nil, "SSE event too long", err)
 			}
 			// The connection ended. Data events not yet confirmed by a
@@ -377,7 +377,7 @@ func (r *Reader) nextSSE() (*Batch, error) {
 			} else {
 				r.shortSSE = 0
 			}
-			if r.shortSSE >= MaxShortSSE {
+			if r.shortSSE >= maxShortSSE {
 				r.mu.Lock()
 				r.opts.Live = LiveLongPoll
 				r.mu.Unlock()
@@ -438,9 +438,9 @@ func (r *Reader) openSSE() error {
 			}
 			return r.fail(statusCode("read", resp.StatusCode, resp.Header, false), resp.StatusCode, resp.Header, serverText(body), nil)
 		}
-		b64 := isTrue(resp.Header.Get(HeaderSSEDataEncoding)) || resp.Header.Get(HeaderSSEDataEncoding) == "base64" ||
+		b64 := isTrue(resp.Header.Get(headerSSEDataEncoding)) || resp.Header.Get(headerSSEDataEncoding) == "base64" ||
 			sseIsBase64(r.ContentType())
-		r.sse = &sseConn{body: resp.Body, parser: NewSSEParser(resp.Body, r.opts.SSEMaxLine), cancel: cancel,
+		r.sse = &sseConn{body: resp.Body, parser: newSSEParser(resp.Body, r.opts.SSEMaxLine), cancel: cancel,
 			opened: time.Now(), base64: b64}
 		return nil
 	}
@@ -511,7 +511,7 @@ func (r *Reader) control(c *sseConn, data []byte) (*Batch, error) {
 	if next == "" {
 		return nil, r.fail(CodeParse, 200, nil, "SSE control event has no streamNextOffset", nil)
 	}
-	if err := ValidateOffset(next); err != nil {
+	if err := validateOffset(next); err != nil {
 		return nil, r.fail(CodeProtocol, 200, nil, "malformed streamNextOffset", err)
 	}
 	c.received = true

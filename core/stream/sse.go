@@ -8,48 +8,48 @@ import (
 	"io"
 )
 
-// SSEEvent is one server-sent event: its type (the "event" field, "message"
+// sseEvent is one server-sent event: its type (the "event" field, "message"
 // when absent) and its data lines joined with "\n".
-type SSEEvent struct {
+type sseEvent struct {
 	Type string
 	Data []byte
 }
 
-// ErrSSELineTooLong is returned by SSEParser.Next for a line longer than the
+// errSSELineTooLong is returned by sseParser.Next for a line longer than the
 // parser's limit.
-var ErrSSELineTooLong = errors.New("SSE line too long")
+var errSSELineTooLong = errors.New("SSE line too long")
 
-// SSEParser reads server-sent events from a byte stream, following the
+// sseParser reads server-sent events from a byte stream, following the
 // WHATWG event-stream rules: lines end with CRLF, LF or CR; a line starting
 // with ':' is a comment; a field's value starts after the colon and one
 // optional space; a blank line dispatches the event. Fields other than
 // "event" and "data" (id, retry, unknown) are ignored, and so is an event
 // with no data lines.
-type SSEParser struct {
+type sseParser struct {
 	r       *bufio.Reader
 	maxLine int
 	skipLF  bool // the previous line ended with CR: a following LF belongs to it
 	line    []byte
 }
 
-// DefaultSSEMaxLine is the longest SSE line NewSSEParser accepts (64 MiB).
+// DefaultSSEMaxLine is the longest SSE line newSSEParser accepts (64 MiB).
 const DefaultSSEMaxLine = 64 << 20
 
-// NewSSEParser returns a parser reading from r that rejects lines longer than
+// newSSEParser returns a parser reading from r that rejects lines longer than
 // maxLine bytes (DefaultSSEMaxLine when maxLine <= 0).
-func NewSSEParser(r io.Reader, maxLine int) *SSEParser {
+func newSSEParser(r io.Reader, maxLine int) *sseParser {
 	if maxLine <= 0 {
 		maxLine = DefaultSSEMaxLine
 	}
-	return &SSEParser{r: bufio.NewReaderSize(r, 32<<10), maxLine: maxLine}
+	return &sseParser{r: bufio.NewReaderSize(r, 32<<10), maxLine: maxLine}
 }
 
 // Next returns the next event. At the end of the input it returns io.EOF,
 // dropping an event that was not terminated by a blank line (the stream was
 // cut short, so the event may be incomplete); a read error is returned as is.
-func (p *SSEParser) Next() (SSEEvent, error) {
+func (p *sseParser) Next() (sseEvent, error) {
 	var (
-		ev      SSEEvent
+		ev      sseEvent
 		hasData bool
 		data    []byte
 	)
@@ -57,18 +57,18 @@ func (p *SSEParser) Next() (SSEEvent, error) {
 		line, err := p.readLine()
 		if err != nil {
 			if err == io.EOF && len(line) == 0 {
-				return SSEEvent{}, io.EOF
+				return sseEvent{}, io.EOF
 			}
 			if err != io.EOF {
-				return SSEEvent{}, err
+				return sseEvent{}, err
 			}
 			// A last line without its terminator: the event cannot be
 			// complete, since a blank line never followed.
-			return SSEEvent{}, io.EOF
+			return sseEvent{}, io.EOF
 		}
 		if len(line) == 0 {
 			if !hasData {
-				ev = SSEEvent{}
+				ev = sseEvent{}
 				continue
 			}
 			if ev.Type == "" {
@@ -105,7 +105,7 @@ func (p *SSEParser) Next() (SSEEvent, error) {
 // readLine returns the next line without its terminator. The returned slice
 // is valid until the next call. It returns the partial line and io.EOF when
 // the input ends without a terminator.
-func (p *SSEParser) readLine() ([]byte, error) {
+func (p *sseParser) readLine() ([]byte, error) {
 	p.line = p.line[:0]
 	for {
 		if p.r.Buffered() == 0 {
@@ -129,7 +129,7 @@ func (p *SSEParser) readLine() ([]byte, error) {
 			n = len(buf)
 		}
 		if len(p.line)+n > p.maxLine {
-			return nil, fmt.Errorf("%w: more than %d bytes", ErrSSELineTooLong, p.maxLine)
+			return nil, fmt.Errorf("%w: more than %d bytes", errSSELineTooLong, p.maxLine)
 		}
 		p.line = append(p.line, buf[:n]...)
 		if i < 0 {

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func parseAllSSE(t testing.TB, r io.Reader) ([]SSEEvent, error) {
+func parseAllSSE(t testing.TB, r io.Reader) ([]sseEvent, error) {
 	t.Helper()
-	p := NewSSEParser(r, 0)
-	var out []SSEEvent
+	p := newSSEParser(r, 0)
+	var out []sseEvent
 	for {
 		ev, err := p.Next()
 		if err == io.EOF {
@@ -31,19 +31,19 @@ func TestSSEParser(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   string
-		want []SSEEvent
+		want []sseEvent
 	}{
 		{"reference server framing", "event: data\ndata:[1,2]\n\nevent: control\ndata:{\"upToDate\":true}\n\n",
-			[]SSEEvent{{"data", []byte("[1,2]")}, {"control", []byte(`{"upToDate":true}`)}}},
-		{"one optional space stripped", "event: data\ndata:  two spaces\n\n", []SSEEvent{{"data", []byte(" two spaces")}}},
-		{"multi-line data joined with LF", "event:data\ndata:a\ndata:b\ndata:\n\n", []SSEEvent{{"data", []byte("a\nb\n")}}},
-		{"CRLF and CR line ends", "event: data\r\ndata: x\r\n\r\nevent: data\rdata: y\r\r", []SSEEvent{{"data", []byte("x")}, {"data", []byte("y")}}},
-		{"comments, id and retry ignored", ": hi\nid: 7\nretry: 10\nevent: data\ndata: z\n\n", []SSEEvent{{"data", []byte("z")}}},
-		{"no event field is message", "data: m\n\n", []SSEEvent{{"message", []byte("m")}}},
-		{"event without data is dropped", "event: data\n\nevent: data\ndata: k\n\n", []SSEEvent{{"data", []byte("k")}}},
-		{"field without colon", "data\n\n", []SSEEvent{{"message", []byte("")}}},
-		{"unicode line separators kept", "data: a\u2028b\u0085c\u2029\n\n", []SSEEvent{{"message", []byte("a\u2028b\u0085c\u2029")}}},
-		{"unterminated last event dropped", "event: data\ndata: 1\n\nevent: data\ndata: 2", []SSEEvent{{"data", []byte("1")}}},
+			[]sseEvent{{"data", []byte("[1,2]")}, {"control", []byte(`{"upToDate":true}`)}}},
+		{"one optional space stripped", "event: data\ndata:  two spaces\n\n", []sseEvent{{"data", []byte(" two spaces")}}},
+		{"multi-line data joined with LF", "event:data\ndata:a\ndata:b\ndata:\n\n", []sseEvent{{"data", []byte("a\nb\n")}}},
+		{"CRLF and CR line ends", "event: data\r\ndata: x\r\n\r\nevent: data\rdata: y\r\r", []sseEvent{{"data", []byte("x")}, {"data", []byte("y")}}},
+		{"comments, id and retry ignored", ": hi\nid: 7\nretry: 10\nevent: data\ndata: z\n\n", []sseEvent{{"data", []byte("z")}}},
+		{"no event field is message", "data: m\n\n", []sseEvent{{"message", []byte("m")}}},
+		{"event without data is dropped", "event: data\n\nevent: data\ndata: k\n\n", []sseEvent{{"data", []byte("k")}}},
+		{"field without colon", "data\n\n", []sseEvent{{"message", []byte("")}}},
+		{"unicode line separators kept", "data: a\u2028b\u0085c\u2029\n\n", []sseEvent{{"message", []byte("a\u2028b\u0085c\u2029")}}},
+		{"unterminated last event dropped", "event: data\ndata: 1\n\nevent: data\ndata: 2", []sseEvent{{"data", []byte("1")}}},
 		{"unterminated blank-less event dropped", "event: data\ndata: 1\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,12 +59,12 @@ func TestSSEParser(t *testing.T) {
 }
 
 func TestSSEParserErrors(t *testing.T) {
-	p := NewSSEParser(strings.NewReader("data: "+strings.Repeat("x", 100)+"\n\n"), 50)
+	p := newSSEParser(strings.NewReader("data: "+strings.Repeat("x", 100)+"\n\n"), 50)
 	_, err := p.Next()
-	require.ErrorIs(t, err, ErrSSELineTooLong)
+	require.ErrorIs(t, err, errSSELineTooLong)
 
 	boom := errors.New("connection reset")
-	p = NewSSEParser(io.MultiReader(strings.NewReader("event: data\ndata: 1\n\nevent: data\n"), iotest.ErrReader(boom)), 0)
+	p = newSSEParser(io.MultiReader(strings.NewReader("event: data\ndata: 1\n\nevent: data\n"), iotest.ErrReader(boom)), 0)
 	ev, err := p.Next()
 	require.NoError(t, err)
 	assert.Equal(t, "1", string(ev.Data))
