@@ -1,7 +1,9 @@
 // createStreamDB: a StreamDB over one Durable Stream, computed by the Go
 // module. The JS side holds no rows: reads ask the module, and everything a
 // step changes (collections followed by subscribers, every live query's
-// result) arrives in one JSON string per step.
+// result) arrives in one JSON string per step (the wire format: js/wire.js).
+// Every live query of a step is updated before any user callback runs, and
+// each user callback runs on its own: what it throws goes to onError.
 import { loadModule } from './wasm.js'
 import { SOURCE } from './query.js'
 import { validateSync } from './schema.js'
@@ -125,10 +127,12 @@ export class Collection {
   _followed() {
     return this.#subs.size > 0
   }
-  _deliver(raw) {
+  // _deliver adds the subscriber calls of one step's changes (CHANGEs of
+  // js/wire.js) to calls, as [fn, changes, what].
+  _deliver(raw, calls) {
     const changes = raw.map(([t, key, value, previousValue]) =>
       t === 'u' ? { type: 'update', key, value, previousValue } : { type: TYPES[t], key, value })
-    for (const fn of [...this.#subs]) fn(changes)
+    for (const fn of this.#subs) calls.push([fn, changes, `a ${this.#name} subscriber`])
   }
 
   #tx(op) {
@@ -267,6 +271,7 @@ export function createStreamDB(options = {}) {
 class StreamDB {
   #h
   #closed = false
+  #onError
   #ready = false
   #error = undefined
   #preloading
@@ -300,30 +305,27 @@ class StreamDB {
       live: liveMode,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
+    this.#onError = onError
     this.#h = call(
       mod,
       'dbOpen',
       JSON.stringify(config),
       (json) => this.#step(json),
-      (err) => {
-        const e = fromModule(err)
-        if (onError) onError(e)
-        else console.warn('StreamDB:', e)
-      },
+      (err) => this.#report(fromModule(err)),
       (json) => {
         const p = JSON.parse(json)
         if (p.ready && !this.#ready) this.#markReady()
-        onProgress?.(p)
+        if (onProgress) this._run(onProgress, p, 'onProgress')
       },
       onEvent || onBatch
         ? (json) => {
             const batch = JSON.parse(json)
             if (onEvent) {
               for (const item of batch.items) {
-                if (item && typeof item === 'object' && item.headers && typeof item.headers.operation === 'string') onEvent(item)
+                if (item && typeof item === 'object' && item.headers && typeof item.headers.operation === 'string') this._run(onEvent, item, 'onEvent')
               }
             }
-            onBatch?.(batch)
+            if (onBatch) this._run(onBatch, batch, 'onBatch')
           }
         : undefined,
     )
@@ -428,10 +430,40 @@ class StreamDB {
     if (!this.#closed) call(mod, 'queryClose', this.#h, id)
   }
 
+  // #step applies one step (js/wire.js): first every live query's result,
+  // then the subscriber calls, each on its own.
   #step(json) {
     const s = JSON.parse(json)
-    for (const [name, changes] of Object.entries(s.c)) this.collections[name]?._deliver(changes)
-    for (const [id, changes] of s.q) this.#queries.get(id)?._apply(changes)
+    const calls = []
+    for (const [name, changes] of Object.entries(s.c)) this.collections[name]?._deliver(changes, calls)
+    for (const [id, changes] of s.q) this.#queries.get(id)?._apply(changes, calls)
+    for (const [fn, changes, what] of calls) this._run(fn, changes, what)
+  }
+
+  // _run calls a user callback (what names it) with arg. What it throws
+  // stops neither the caller nor the other callbacks: it goes to onError as
+  // a StreamDBError with code CALLBACK_THREW, the exception as its cause.
+  _run(fn, arg, what) {
+    try {
+      fn(arg)
+    } catch (e) {
+      this.#report(new StreamDBError(`${what} threw: ${describe(e)}`, { code: 'CALLBACK_THREW', cause: e }))
+    }
+  }
+
+  // #report hands an error to onError, or to the console without one (or
+  // when onError throws).
+  #report(e) {
+    if (this.#onError) {
+      try {
+        this.#onError(e)
+        return
+      } catch (e2) {
+        console.error('StreamDB: onError threw', e2, 'while reporting', e)
+        return
+      }
+    }
+    console.warn('StreamDB:', e)
   }
 
   #runAction(name, a, params) {
@@ -468,6 +500,15 @@ class StreamDB {
       (e) => tx._settle(fromModule(e)),
     )
     return tx
+  }
+}
+
+// describe returns the message of a thrown value, whatever it is.
+function describe(e) {
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    return 'a value that cannot be printed'
   }
 }
 

@@ -43,6 +43,7 @@ export type StreamDBErrorCode =
   | 'UNKNOWN_COLLECTION'
   | 'ROLLED_BACK'
   | 'ONMUTATE_ASYNC'
+  | 'CALLBACK_THREW'
   | 'QUERY_BUILDER'
   | 'QUERY_COMPILE'
   | 'INVALID_EVENT'

@@ -398,7 +398,12 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
   actions?: ActionFactory<S, A>
   /** Follow the stream after preload: true (long-poll, the default), 'long-poll', 'sse', or false. */
   live?: boolean | 'long-poll' | 'sse'
-  /** Called with errors met while following the stream (default: console.warn). */
+  /**
+   * Called with errors met while following the stream, and with what a
+   * subscriber or another callback threw (a StreamDBError with code
+   * CALLBACK_THREW, the exception as its cause): one callback's exception
+   * never stops another, nor a live query's update. Default: console.warn.
+   */
   onError?: (error: Error) => void
   /** Called as the stream is read. */
   onProgress?: (progress: Progress) => void

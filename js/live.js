@@ -3,8 +3,7 @@
 // applying the changes of each step.
 import { buildQuery, toIR } from './query.js'
 import { StreamDBError } from './errors.js'
-
-const TYPES = { i: 'insert', u: 'update', d: 'delete' }
+import { decodeKey } from './wire.js'
 
 /**
  * LiveQuery is the live result of one query. data is the array of result
@@ -30,7 +29,7 @@ export class LiveQuery {
     this.single = r.single
     this.ordered = r.ordered
     for (const [k, v] of r.rows) {
-      const key = JSON.parse(k)
+      const key = decodeKey(k)
       this.#keys.push(key)
       this.#rows.push(v)
       this.#map.set(key, v)
@@ -107,16 +106,18 @@ export class LiveQuery {
     this.#notify([])
   }
 
-  // _apply applies one step's changes: [type, keyJSON, value, previous,
-  // oldRank, rank]. Removals go first, from the highest old position down;
-  // then insertions from the lowest new position up; then in-place updates.
-  _apply(raw) {
+  // _apply applies one step's changes (QCHANGEs of js/wire.js) to the
+  // result, and adds the subscriber calls they make to calls, as [fn,
+  // changes, what]: the StreamDB runs them once every query of the step is
+  // up to date. Removals go first, from the highest old position down; then
+  // insertions from the lowest new position up; then in-place updates.
+  _apply(raw, calls) {
     const changes = []
     const removals = []
     const inserts = []
     const inPlace = []
     for (const [t, k, value, previous, oldRank, rank] of raw) {
-      const key = JSON.parse(k)
+      const key = decodeKey(k)
       if (t === 'd') {
         removals.push(oldRank)
         this.#map.delete(key)
@@ -148,12 +149,13 @@ export class LiveQuery {
     }
     for (const [r, value] of inPlace) this.#rows[r] = value
     this.#snapshot()
-    for (const fn of [...this.#changeSubs]) fn(changes)
-    this.#notify(changes)
+    for (const fn of this.#changeSubs) calls.push([fn, changes, 'a live query change subscriber'])
+    for (const fn of this.#subs) calls.push([fn, changes, 'a live query subscriber'])
   }
 
+  // #notify calls the subscribers, each shielded from the others.
   #notify(changes) {
-    for (const fn of [...this.#subs]) fn(changes)
+    for (const fn of [...this.#subs]) this.#db._run(fn, changes, 'a live query subscriber')
   }
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/hack-pad/safejs"
+
+	"github.com/streamdb/streamdb/core/jswire"
 )
 
 // bridge is the JavaScript face of the module: an API object whose methods
@@ -261,8 +263,8 @@ func (b *bridge) shutdown() {
 	close(b.done)
 }
 
-// publish hands the API object to JS following the loading contract of
-// go-wasm-notes §7: with a key (os.Args[1]), it calls globalThis[key](api);
+// publish hands the API object to JS following the loading contract (see
+// main.go): with a key (os.Args[1]), it calls globalThis[key](api);
 // without one, it sets globalThis.streamdb = api.
 func (b *bridge) publish(args []string) error {
 	g := safejs.Global()
@@ -283,11 +285,11 @@ func (b *bridge) publish(args []string) error {
 	return nil
 }
 
-// panicError turns a recovered panic value into an error. An argError
-// (a bad argument found while decoding) is returned as is.
+// panicError turns a recovered panic value into an error. A
+// *jswire.ArgError (a bad argument found while decoding) is returned as is.
 func panicError(name string, r any) error {
 	switch e := r.(type) {
-	case *argError:
+	case *jswire.ArgError:
 		return e
 	case error:
 		return fmt.Errorf("streamdb: %s: panic: %w", name, e)

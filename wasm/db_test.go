@@ -3,8 +3,10 @@
 package main
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -38,19 +40,20 @@ func errorOf(t *testing.T, v safejs.Value) (name, msg string) {
 	return str(t, v, "name"), str(t, v, "message")
 }
 
-// stepLog records the JSON steps a db delivers through onStep.
-type stepLog struct {
-	mu    sync.Mutex
-	steps []string
-	fn    safejs.Func
+// callLog records what a JS callback (fn) is called with, as text.
+type callLog struct {
+	mu      sync.Mutex
+	entries []string
+	fn      safejs.Func
 }
 
-func newStepLog(t *testing.T) *stepLog {
-	l := &stepLog{}
+// newCallLog returns a callLog that records text(first argument).
+func newCallLog(t *testing.T, text func(safejs.Value) string) *callLog {
+	l := &callLog{}
 	fn, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		s, _ := args[0].String()
+		s := text(args[0])
 		l.mu.Lock()
-		l.steps = append(l.steps, s)
+		l.entries = append(l.entries, s)
 		l.mu.Unlock()
 		return nil
 	})
@@ -60,10 +63,43 @@ func newStepLog(t *testing.T) *stepLog {
 	return l
 }
 
-func (l *stepLog) all() []string {
+// newStepLog records the JSON steps a db delivers through onStep.
+func newStepLog(t *testing.T) *callLog {
+	return newCallLog(t, func(v safejs.Value) string { s, _ := v.String(); return s })
+}
+
+// newErrorLog records the messages of the Errors a db reports through
+// onError.
+func newErrorLog(t *testing.T) *callLog {
+	return newCallLog(t, func(v safejs.Value) string {
+		m, _ := v.Get("message")
+		s, _ := m.String()
+		return s
+	})
+}
+
+func (l *callLog) all() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]string(nil), l.steps...)
+	return append([]string(nil), l.entries...)
+}
+
+// waitFor returns the entries once one contains want (10 s at most).
+func (l *callLog) waitFor(t *testing.T, want string) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		entries := l.all()
+		for _, e := range entries {
+			if strings.Contains(e, want) {
+				return entries
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no entry containing %q; got %q", want, entries)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func dbConfig(url string) string {
@@ -128,7 +164,7 @@ func TestDBLiveQueryStep(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(s), &opened))
 	assert.True(t, opened.Ordered)
 	require.Len(t, opened.Rows, 1)
-	assert.Equal(t, `"\"1\""`, string(opened.Rows[0][0]), "keys cross as JSON text")
+	assert.Equal(t, `"1"`, string(opened.Rows[0][0]), "a string key crosses as itself")
 	assert.JSONEq(t, `{"name":"Kyle"}`, string(opened.Rows[0][1]))
 
 	resolved(t, call(t, "append", url, `{"type":"user","key":"2","value":{"id":"2","name":"Sam","age":40},"headers":{"operation":"insert"}}`, nil))
@@ -137,7 +173,7 @@ func TestDBLiveQueryStep(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	require.NotEmpty(t, steps.all(), "a step")
-	assert.JSONEq(t, fmt.Sprintf(`{"c":{},"q":[[%d,[["i","\"2\"",{"name":"Sam"},null,-1,0]]]]}`, opened.ID), steps.all()[0],
+	assert.JSONEq(t, fmt.Sprintf(`{"c":{},"q":[[%d,[["i","2",{"name":"Sam"},null,-1,0]]]]}`, opened.ID), steps.all()[0],
 		"Sam is older: rank 0")
 	callSync(t, "queryClose", h, opened.ID)
 }
@@ -177,4 +213,81 @@ func TestDBErrors(t *testing.T) {
 	name, msg = errorOf(t, callSync(t, "collSize", h, "users"))
 	assert.Equal(t, "StreamDBError", name)
 	assert.True(t, strings.Contains(msg, "closed"), msg)
+}
+
+// thrower returns a JS function that throws an Error with message msg.
+func thrower(t *testing.T, msg string) safejs.Value {
+	t.Helper()
+	ctor, err := safejs.Global().Get("Function")
+	require.NoError(t, err)
+	fn, err := ctor.New(fmt.Sprintf("throw new Error(%q)", msg))
+	require.NoError(t, err)
+	return fn
+}
+
+// An exception thrown by a callback the module calls (onStep, onProgress,
+// onBatch) is not dropped: it reaches onError, and the db goes on.
+func TestDBCallbackExceptionsReachOnError(t *testing.T) {
+	for _, tc := range []struct {
+		callback string
+		arg      int // position in dbOpen's arguments
+	}{
+		{"onStep", 1},
+		{"onProgress", 3},
+		{"onBatch", 4},
+	} {
+		t.Run(tc.callback, func(t *testing.T) {
+			url := createJSON(t)
+			resolved(t, call(t, "append", url, `{"type":"user","key":"1","value":{"id":"1"},"headers":{"operation":"insert"}}`, nil))
+			errs := newErrorLog(t)
+			args := []any{dbConfig(url), nil, errs.fn, nil, nil}
+			args[tc.arg] = thrower(t, tc.callback+" bug")
+			h := callSync(t, "dbOpen", args...)
+			defer callSync(t, "dbClose", h)
+			resolved(t, call(t, "dbPreload", h))
+			// A step needs a followed collection or a live query.
+			callSync(t, "dbFollow", h, `["users"]`)
+			resolved(t, call(t, "append", url, `{"type":"user","key":"2","value":{"id":"2"},"headers":{"operation":"insert"}}`, nil))
+			msgs := errs.waitFor(t, tc.callback+" bug")
+			assert.Contains(t, strings.Join(msgs, "\n"), "streamdb: "+tc.callback+" threw")
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				if n, _ := callSync(t, "collSize", h, "users").Int(); n == 2 {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			n, _ := callSync(t, "collSize", h, "users").Int()
+			assert.Equal(t, 2, n, "the db went on")
+		})
+	}
+}
+
+//go:embed main.go
+var mainSource string
+
+// main.go's doc lists every method of the API object, and nothing else.
+func TestExportsDocumented(t *testing.T) {
+	b := newTestBridge(t) // not the shared one, which tests add methods to
+	defer b.shutdown()
+	a := b.API()
+	objectCtor, err := safejs.Global().Get("Object")
+	require.NoError(t, err)
+	keys, err := objectCtor.Call("keys", a)
+	require.NoError(t, err)
+	n, err := keys.Length()
+	require.NoError(t, err)
+	var exported []string
+	for i := range n {
+		k, _ := keys.Index(i)
+		s, _ := k.String()
+		exported = append(exported, s)
+	}
+	documented := regexp.MustCompile(`(?m)^//\t(\w+)\(`).FindAllStringSubmatch(mainSource, -1)
+	var names []string
+	for _, m := range documented {
+		names = append(names, m[1])
+	}
+	require.NotEmpty(t, names, "main.go lists the exports as //\\tname(...)")
+	assert.ElementsMatch(t, exported, names)
 }

@@ -5,12 +5,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/streamdb/streamdb/core/query"
-	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/core/jswire"
 )
 
 // await calls the JS function fn and waits for the Promise (or value) it
@@ -78,60 +78,54 @@ func mustValue(s string) safejs.Value {
 	return v
 }
 
-// jsCollator orders strings with the page's Intl.Collator, as TanStack
-// DB's default stringSort 'locale' (localeCompare) does. Collators are
-// cached by locale and options.
-func jsCollator() query.Collator {
-	var mu sync.Mutex
-	cache := map[string]value.Collation{}
-	return func(locale string, options value.Value) (value.Collation, error) {
-		id := locale + "\x00" + options.JSON()
-		mu.Lock()
-		defer mu.Unlock()
-		if c, ok := cache[id]; ok {
-			return c, nil
-		}
-		intl, err := safejs.Global().Get("Intl")
-		if err != nil {
-			return nil, err
-		}
-		ctor, err := intl.Get("Collator")
-		if err != nil {
-			return nil, err
-		}
-		var loc any = safejs.Undefined()
-		if locale != "" {
-			loc = locale
-		}
-		var opts any = safejs.Undefined()
-		if options.Kind() == value.KindObject {
-			jsonObj, _ := safejs.Global().Get("JSON")
-			o, err := jsonObj.Call("parse", options.JSON())
-			if err != nil {
-				return nil, err
-			}
-			opts = o
-		}
-		coll, err := ctor.New(loc, opts)
-		if err != nil {
-			return nil, fmt.Errorf("Intl.Collator(%q): %w", locale, err)
-		}
-		compare, err := coll.Get("compare")
-		if err != nil {
-			return nil, err
-		}
-		c := func(a, b string) int {
-			if a == b {
-				return 0
-			}
-			r, err := compare.Invoke(a, b)
-			if err != nil {
-				return value.Lexical(a, b)
-			}
-			n, _ := r.Int()
-			return n
-		}
-		cache[id] = c
-		return c, nil
+// newJSCompare is jswire.NewCompare over the page's Intl.Collator.
+func newJSCompare(locale, options string) (jswire.Compare, error) {
+	intl, err := safejs.Global().Get("Intl")
+	if err != nil {
+		return nil, err
 	}
+	ctor, err := intl.Get("Collator")
+	if err != nil {
+		return nil, err
+	}
+	var loc any = safejs.Undefined()
+	if locale != "" {
+		loc = locale
+	}
+	var opts any = safejs.Undefined()
+	if options != "" {
+		jsonObj, err := safejs.Global().Get("JSON")
+		if err != nil {
+			return nil, err
+		}
+		if opts, err = jsonObj.Call("parse", options); err != nil {
+			return nil, err
+		}
+	}
+	coll, err := ctor.New(loc, opts)
+	if err != nil {
+		return nil, err
+	}
+	compare, err := coll.Get("compare")
+	if err != nil {
+		return nil, err
+	}
+	return func(a, b string) (int, error) {
+		r, err := compare.Invoke(a, b)
+		if err != nil {
+			return 0, err
+		}
+		return r.Int()
+	}, nil
+}
+
+// consoleError prints err with console.error, or to stderr when the page
+// has no console.
+func consoleError(err error) {
+	if console, cerr := safejs.Global().Get("console"); cerr == nil {
+		if _, cerr = console.Call("error", "StreamDB: "+err.Error()); cerr == nil {
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, "StreamDB:", err)
 }

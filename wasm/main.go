@@ -5,24 +5,51 @@
 // JavaScript as one API object, through github.com/hack-pad/safejs, and
 // does marshalling and scheduling only.
 //
-// Loading contract (spec/go-wasm-notes.md §7): the loader sets
+// Loading contract (js/wasm.js is the loader): the loader sets
 // go.argv = ["streamdb", key] and defines globalThis[key] as a function;
 // main builds the API object and calls globalThis[key](api). Without a
 // key it sets globalThis.streamdb = api. main then blocks until JS calls
 // api.shutdown(), which releases every exported function and lets the
 // program exit.
 //
-// The API so far exposes the Durable Streams client (core/stream):
+// The API object's methods, every one of them (TestExportsDocumented
+// checks this list against the object). The JSON texts they take and
+// return are core/jswire's wire format; "→ Promise" marks the asynchronous
+// ones.
+//
+// The module and the Durable Streams client (core/stream):
 //
 //	version() → string
+//	shutdown()
 //	create(url, {contentType, ttlSeconds, closed, headers}) → Promise<{created, status, offset, closed}>
 //	append(url, data, {contentType, headers}) → Promise<{offset}>
 //	head(url, {headers}) → Promise<{contentType, offset, closed}>
 //	read(url, {offset, live, maxBatches, headers, signal}, onBatch?) → Promise<{offset, upToDate, closed, cursor, contentType}>
-//	shutdown()
 //
-// Failures reject with an Error whose message is the Go error text; stream
-// failures are named "StreamError" and carry code, status, url and offset.
+// StreamDB databases (core/db), by handle:
+//
+//	dbOpen(config, onStep, onError?, onProgress?, onBatch?) → handle
+//	dbPreload(handle) → Promise
+//	dbOffset(handle) → offset
+//	dbFollow(handle, names)
+//	dbClose(handle)
+//	dbRelease(handle)
+//	collGet(handle, collection, key) → row text or undefined
+//	collHas(handle, collection, key) → bool
+//	collSize(handle, collection) → number
+//	collRows(handle, collection) → rows text
+//	queryOpen(handle, ir) → first result text
+//	queryClose(handle, query)
+//	txBegin(handle, {txid}) → transaction
+//	txMutate(handle, transaction, operation, collection, key, value)
+//	txRollback(handle, transaction)
+//	txInfo(handle, transaction) → transaction text
+//	txCommit(handle, transaction, persist) → Promise
+//	awaitTxId(handle, txid, timeoutMs) → Promise
+//
+// Failures return (synchronous calls) or reject with (asynchronous ones)
+// an Error whose message is the Go error text, named and given properties
+// as the wire format says.
 package main
 
 import (

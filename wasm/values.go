@@ -9,25 +9,18 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/streamdb/streamdb/core/db"
-	"github.com/streamdb/streamdb/core/ir"
-	"github.com/streamdb/streamdb/core/state"
+	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/stream"
 )
 
 // This file converts values between Go and JS: argument decoding (which
-// panics with *argError, recovered at the export boundary), result objects
-// and errors.
+// panics with *jswire.ArgError, recovered at the export boundary), result
+// objects and errors.
 
-// argError is a bad argument. Decoding helpers panic with it; the export
-// boundary recovers it and rejects with a TypeError carrying its text.
-type argError struct{ msg string }
-
-func (e *argError) Error() string { return e.msg }
-
-// badArg panics with an argError.
+// badArg panics with a *jswire.ArgError: the export boundary recovers it
+// and rejects with a TypeError carrying its text.
 func badArg(format string, a ...any) {
-	panic(&argError{msg: "streamdb: " + fmt.Sprintf(format, a...)})
+	panic(&jswire.ArgError{Msg: "streamdb: " + fmt.Sprintf(format, a...)})
 }
 
 // abortError is the rejection of an operation whose AbortSignal fired.
@@ -57,19 +50,18 @@ func describe(v safejs.Value) string {
 	return s
 }
 
-// errorValue returns the JS Error an error rejects with. Its message is
-// the Go error text. A *stream.Error (found with errors.As) gives an Error
-// named "StreamError" with code, status, url and offset properties; an
-// abort gives one named "AbortError" whose cause is signal.reason; a bad
-// argument gives a TypeError.
+// errorValue returns the JS Error an error rejects with, made as
+// jswire.Shape says; its message is the Go error text. A JS value thrown
+// by JS code (a *jsError) passes through unchanged, and an abort gives an
+// Error named "AbortError" whose cause is signal.reason.
 func (b *bridge) errorValue(err error) safejs.Value {
 	var je *jsError
 	if errors.As(err, &je) {
-		return je.v // a JS error passes through unchanged
+		return je.v
 	}
+	shape := jswire.Shape(err)
 	ctor := b.errorCtor
-	var ae *argError
-	if errors.As(err, &ae) {
+	if shape.TypeError {
 		ctor = b.typeErrorCtor
 	}
 	e, jerr := ctor.New(err.Error())
@@ -79,71 +71,18 @@ func (b *bridge) errorValue(err error) safejs.Value {
 		return v
 	}
 	var ab *abortError
-	var se *stream.Error
-	switch {
-	case errors.As(err, &ab):
-		_ = e.Set("name", "AbortError")
-		_ = e.Set("cause", ab.reason)
-	case errors.As(err, &se):
-		_ = e.Set("name", "StreamError")
-		_ = e.Set("code", string(se.Code))
-		_ = e.Set("status", se.Status)
-		_ = e.Set("url", se.URL)
-		_ = e.Set("offset", se.Offset)
-	default:
-		setCoreError(e, err)
+	if errors.As(err, &ab) {
+		shape = jswire.ErrorShape{Name: "AbortError", Props: []jswire.Prop{{Name: "cause", Value: ab.reason}}}
+	}
+	// Setting a property of a fresh Error cannot fail but on a broken
+	// page; the error keeps its message then.
+	if shape.Name != "" {
+		_ = e.Set("name", shape.Name)
+	}
+	for _, p := range shape.Props {
+		_ = e.Set(p.Name, p.Value)
 	}
 	return e
-}
-
-// dbErrorCodes names the database's sentinel errors for JS.
-var dbErrorCodes = []struct {
-	err  error
-	code string
-}{
-	{db.ErrDuplicateKey, "DUPLICATE_KEY"},
-	{db.ErrKeyNotFound, "KEY_NOT_FOUND"},
-	{db.ErrNoKey, "NO_KEY"},
-	{db.ErrNotObject, "NOT_OBJECT"},
-	{db.ErrTxNotPending, "TX_NOT_PENDING"},
-	{db.ErrClosed, "CLOSED"},
-	{db.ErrTxIDTimeout, "TXID_TIMEOUT"},
-	{db.ErrUnknownCollection, "UNKNOWN_COLLECTION"},
-}
-
-// setCoreError names errors of the core for JS: a query compile error
-// ("QueryCompileError", with clause), an invalid state event
-// ("InvalidEventError", with offset, type, key, operation, txid and
-// reason), an API misuse or a database error ("StreamDBError", with code).
-func setCoreError(e safejs.Value, err error) {
-	var qe *ir.Error
-	var ev *state.Error
-	var ue *usageError
-	switch {
-	case errors.As(err, &qe):
-		_ = e.Set("name", "QueryCompileError")
-		_ = e.Set("clause", qe.Clause)
-		_ = e.Set("reason", qe.Reason)
-	case errors.As(err, &ev):
-		_ = e.Set("name", "InvalidEventError")
-		_ = e.Set("offset", ev.Offset)
-		_ = e.Set("type", ev.Type)
-		_ = e.Set("key", ev.Key)
-		_ = e.Set("operation", ev.Op)
-		_ = e.Set("txid", ev.TxID)
-		_ = e.Set("reason", ev.Reason)
-	case errors.As(err, &ue):
-		_ = e.Set("name", "StreamDBError")
-		_ = e.Set("code", "USAGE")
-	default:
-		for _, c := range dbErrorCodes {
-			if errors.Is(err, c.err) {
-				_ = e.Set("name", "StreamDBError")
-				_ = e.Set("code", c.code)
-				return
-			}
-		}
-	}
 }
 
 // obj is a JS object to build: field names to values that safejs.ValueOf

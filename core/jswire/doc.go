@@ -1,0 +1,70 @@
+// Package jswire is the protocol between the Go module (wasm/, the bridge)
+// and the JS shim (js/): the JSON texts that cross, built and parsed here
+// in plain Go so that they are tested natively. The bridge only converts
+// them to and from JS strings and schedules the calls.
+//
+// The block below is repeated word for word in js/wire.js, the file of the
+// shim that decodes it (TestHeaderMatchesShim checks it).
+//
+// WIRE FORMAT (Go module <-> JS shim)
+//
+// Everything crosses as one JSON text per call, never field by field.
+//
+// The module sends:
+//
+//	step, onStep(text), once per step that changed something:
+//	  {"c": {NAME: [CHANGE, ...], ...}, "q": [[QUERY, [QCHANGE, ...]], ...]}
+//	  "c" holds the followed collections (dbFollow) the step changed, "q"
+//	  the open live queries it changed, in the order they were opened.
+//	  CHANGE  is ["i", ID, ROW] | ["u", ID, ROW, PREVIOUS] | ["d", ID, ROW]
+//	  QCHANGE is [TYPE, KEY, VALUE, PREVIOUS, OLDRANK, RANK], six fields
+//	          whatever TYPE ("i", "u" or "d"); PREVIOUS is null unless TYPE
+//	          is "u"; OLDRANK is the row's position in the result before
+//	          the step and RANK after it, -1 where it has none (OLDRANK of
+//	          "i", RANK of "d").
+//	first result, queryOpen(handle, ir):
+//	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "rows": [[KEY, VALUE], ...]}
+//	collection rows, collRows(handle, name): [[ID, ROW], ...] in key order
+//	collection row, collGet(handle, name, id): ROW, or undefined (not text)
+//	transaction, txInfo(handle, tx):
+//	  {"state": "pending"|"persisting"|"completed"|"failed",
+//	   "mutations": [{"type": "insert"|"update"|"delete", "collection": NAME,
+//	                  "key": ID, "original": ROW|null, "modified": ROW|null}, ...]}
+//	progress, onProgress(text): {"bytes": N, "events": N, "offset": OFFSET, "ready": BOOL}
+//	batch read, onBatch(text): {"offset": OFFSET, "upToDate": BOOL, "items": [ITEM, ...]}
+//
+// ID is a collection row's key, always a string. KEY is a live query's
+// result key (a row key, a join key, a group key), sent as itself when JSON
+// holds it (a string, a finite number, true, false, null) and otherwise as
+// a one-element array: ["undefined"], ["NaN"], ["Infinity"], ["-Infinity"],
+// or [V] for an array or object V. So 1 and "1", null and undefined stay
+// apart.
+//
+// The shim sends:
+//
+//	dbOpen(config, onStep, onError, onProgress, onBatch), config:
+//	  {"url": URL, "headers": {NAME: STRING}, "live": "long-poll"|"sse"|"off",
+//	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N}
+//	dbFollow(handle, names): [NAME, ...]
+//	queryOpen(handle, ir): the query IR (core/ir)
+//	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):
+//	  value is the row to insert, or the changed fields of an update
+//
+// Errors: a synchronous call returns an Error instead of its result; an
+// asynchronous one rejects with it. A bad argument is a TypeError. The
+// name and properties say what failed:
+//
+//	StreamError       code, status, url, offset (a Durable Streams request)
+//	QueryCompileError clause, reason
+//	InvalidEventError offset, type, key, operation, txid, reason
+//	StreamDBError     code: USAGE, DUPLICATE_KEY, KEY_NOT_FOUND, NO_KEY,
+//	                  NOT_OBJECT, TX_NOT_PENDING, CLOSED, TXID_TIMEOUT,
+//	                  UNKNOWN_COLLECTION
+//	AbortError        cause (the AbortSignal's reason)
+//
+// An error thrown by a JS function the module calls (onStep, onError,
+// onProgress, onBatch) is reported through onError; one thrown by onError
+// is printed to the console.
+//
+// (end of the wire format)
+package jswire

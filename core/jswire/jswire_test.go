@@ -1,0 +1,410 @@
+package jswire_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/core/state"
+	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+func parse(t *testing.T, text string) value.Value {
+	t.Helper()
+	v, err := value.ParseString(text)
+	require.NoError(t, err)
+	return v
+}
+
+// Every form of key TanStack DB 0.15.2 gives a result (row keys, join keys,
+// group keys of one or more values) crosses as a distinct JSON text, so
+// that undefined and null, 1 and "1", NaN and null stay apart.
+func TestAppendKey(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		key  value.Value
+		want string
+	}{
+		{"undefined", value.Undefined(), `["undefined"]`},
+		{"null", value.Null(), `null`},
+		{"NaN", value.Number(math.NaN()), `["NaN"]`},
+		{"Infinity", value.Number(math.Inf(1)), `["Infinity"]`},
+		{"-Infinity", value.Number(math.Inf(-1)), `["-Infinity"]`},
+		{"zero", value.Number(0), `0`},
+		{"negative zero is zero", value.Number(math.Copysign(0, -1)), `0`},
+		{"number", value.Number(1), `1`},
+		{"fraction", value.Number(-2.5), `-2.5`},
+		{"numeric string", value.String("1"), `"1"`},
+		{"empty string", value.String(""), `""`},
+		{"string with escapes", value.String("a\"b\\c\n\u2028"), "\"a\\\"b\\\\c\\n\u2028\""},
+		{"true", value.Bool(true), `true`},
+		{"false", value.Bool(false), `false`},
+		{"join key", value.String(`["u1",10]`), `"[\"u1\",10]"`},
+		{"nested join key", value.String(`["[1,10]","c1"]`), `"[\"[1,10]\",\"c1\"]"`},
+		{"group tuple", value.String(`[null,"a",{"number":"NaN"}]`), `"[null,\"a\",{\"number\":\"NaN\"}]"`},
+		{"array", parse(t, `[1,"a",null]`), `[[1,"a",null]]`},
+		{"object", parse(t, `{"a":1}`), `[{"a":1}]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(jswire.AppendKey(nil, tc.key))
+			assert.Equal(t, tc.want, got)
+			assert.True(t, json.Valid([]byte(got)), "valid JSON: %s", got)
+		})
+	}
+}
+
+// Keys that differ give texts that differ.
+func TestAppendKeyDistinct(t *testing.T) {
+	keys := []value.Value{
+		value.Undefined(), value.Null(), value.Number(math.NaN()), value.Number(math.Inf(1)),
+		value.Number(math.Inf(-1)), value.Number(0), value.Number(1), value.String("1"),
+		value.String("null"), value.String("undefined"), value.String(`["undefined"]`),
+		value.Bool(true), value.String("true"), parse(t, `["undefined"]`), parse(t, `[1]`),
+	}
+	seen := map[string]value.Value{}
+	for _, k := range keys {
+		text := string(jswire.AppendKey(nil, k))
+		if prev, dup := seen[text]; dup {
+			t.Errorf("%v and %v both cross as %s", prev, k, text)
+		}
+		seen[text] = k
+	}
+}
+
+func TestStep(t *testing.T) {
+	sorted, closed, keyed := new(db.Live), new(db.Live), new(db.Live)
+	ids := map[*db.Live]int{sorted: 3, keyed: 7}
+	queryID := func(l *db.Live) (int, bool) { id, ok := ids[l]; return id, ok }
+	row := func(s string) value.Value { return parse(t, s) }
+	for _, tc := range []struct {
+		name string
+		step db.Step
+		want string
+	}{
+		{"empty", db.Step{}, `{"c":{},"q":[]}`},
+		{"collection changes", db.Step{Collections: map[string][]db.Change{"users": {
+			{Type: db.Insert, Key: "1", Value: row(`{"id":"1"}`)},
+			{Type: db.Update, Key: "2", Value: row(`{"id":"2","n":2}`), Previous: row(`{"id":"2","n":1}`)},
+			{Type: db.Delete, Key: "3", Value: row(`{"id":"3"}`)},
+		}}}, `{"c":{"users":[["i","1",{"id":"1"}],["u","2",{"id":"2","n":2},{"id":"2","n":1}],["d","3",{"id":"3"}]]},"q":[]}`},
+		{"query changes have six fields, closed queries are left out", db.Step{Queries: []db.QueryChanges{
+			{Live: sorted, Changes: []db.QueryChange{
+				{Type: db.Insert, Key: value.String("a"), Value: row(`{"n":1}`), OldRank: -1, Rank: 0},
+				{Type: db.Update, Key: value.Number(2), Value: row(`{"n":2}`), Previous: row(`{"n":1}`), OldRank: 4, Rank: 1},
+				{Type: db.Delete, Key: value.Undefined(), Value: row(`{"n":3}`), Previous: row(`{"n":9}`), OldRank: 2, Rank: -1},
+			}},
+			{Live: closed, Changes: []db.QueryChange{{Type: db.Insert, Key: value.String("x"), Value: row(`{}`), OldRank: -1}}},
+			{Live: keyed, Changes: []db.QueryChange{{Type: db.Insert, Key: value.Null(), Value: row(`{"team":null}`), OldRank: -1, Rank: 0}}},
+		}}, `{"c":{},"q":[[3,[["i","a",{"n":1},null,-1,0],["u",2,{"n":2},{"n":1},4,1],["d",["undefined"],{"n":3},null,2,-1]]],[7,[["i",null,{"team":null},null,-1,0]]]]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := jswire.Step(&tc.step, queryID)
+			assert.Equal(t, tc.want, string(got))
+			assert.GreaterOrEqual(t, cap(got), len(got))
+		})
+	}
+}
+
+// The step's buffer is sized once: no append grows it.
+func TestStepSizedOnce(t *testing.T) {
+	var st db.Step
+	st.Collections = map[string][]db.Change{}
+	l := new(db.Live)
+	qc := db.QueryChanges{Live: l}
+	for i := range 1000 {
+		k := fmt.Sprint(i)
+		v := parse(t, fmt.Sprintf(`{"id":%q,"name":"user %d"}`, k, i))
+		st.Collections["users"] = append(st.Collections["users"], db.Change{Type: db.Update, Key: k, Value: v, Previous: v})
+		qc.Changes = append(qc.Changes, db.QueryChange{Type: db.Update, Key: value.String(k), Value: v, Previous: v, OldRank: i, Rank: i})
+	}
+	st.Queries = []db.QueryChanges{qc}
+	allocs := testing.AllocsPerRun(10, func() {
+		jswire.Step(&st, func(*db.Live) (int, bool) { return 1, true })
+	})
+	assert.LessOrEqual(t, allocs, 1.0, "one allocation: the buffer")
+}
+
+func TestQueryOpened(t *testing.T) {
+	rows := func(pairs ...value.Value) func(func(k, v value.Value) bool) {
+		return func(fn func(k, v value.Value) bool) {
+			for i := 0; i+1 < len(pairs); i += 2 {
+				if !fn(pairs[i], pairs[i+1]) {
+					return
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name            string
+		single, ordered bool
+		rows            func(func(k, v value.Value) bool)
+		want            string
+	}{
+		{"empty", false, false, rows(), `{"id":1,"single":false,"ordered":false,"rows":[]}`},
+		{"group keys", false, true, rows(value.Undefined(), parse(t, `{"n":2}`), value.Null(), parse(t, `{"n":3}`), value.Number(1), parse(t, `{"n":1}`), value.String("1"), parse(t, `{"n":4}`)),
+			`{"id":1,"single":false,"ordered":true,"rows":[[["undefined"],{"n":2}],[null,{"n":3}],[1,{"n":1}],["1",{"n":4}]]}`},
+		{"findOne", true, false, rows(value.String("single_group"), parse(t, `{"total":0}`)),
+			`{"id":1,"single":true,"ordered":false,"rows":[["single_group",{"total":0}]]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, string(jswire.QueryOpened(1, tc.single, tc.ordered, tc.rows)))
+		})
+	}
+}
+
+func TestCollectionRows(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"empty", nil, `[]`},
+		{"rows", []string{"a", "b\"c"}, `[["a",{"k":"a"}],["b\"c",{"k":"b\"c"}]]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := jswire.CollectionRows(func(fn func(string, value.Value) bool) {
+				for _, k := range tc.keys {
+					b, _ := json.Marshal(map[string]string{"k": k})
+					if !fn(k, parse(t, string(b))) {
+						return
+					}
+				}
+			})
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+}
+
+func TestTxInfo(t *testing.T) {
+	muts := []db.Mutation{
+		{Collection: "users", Key: "1", Type: db.Insert, Modified: parse(t, `{"id":"1"}`)},
+		{Collection: "users", Key: "2", Type: db.Delete, Original: parse(t, `{"id":"2"}`)},
+	}
+	assert.Equal(t, `{"state":"pending","mutations":[]}`, string(jswire.TxInfo(db.TxState(0), nil)))
+	assert.Equal(t, `{"state":"completed","mutations":[`+
+		`{"type":"insert","collection":"users","key":"1","original":null,"modified":{"id":"1"}},`+
+		`{"type":"delete","collection":"users","key":"2","original":{"id":"2"},"modified":null}]}`,
+		string(jswire.TxInfo(db.TxState(2), muts)))
+}
+
+func TestProgressAndBatch(t *testing.T) {
+	assert.Equal(t, `{"bytes":10,"events":2,"offset":"0_10","ready":true}`,
+		string(jswire.Progress(db.Progress{Bytes: 10, Events: 2, Offset: "0_10", Ready: true})))
+	assert.Equal(t, `{"offset":"0_5","upToDate":false,"items":[]}`,
+		string(jswire.Batch(&stream.Batch{Offset: "0_5"})))
+	assert.Equal(t, `{"offset":"0_9","upToDate":true,"items":[{"a":1},[2]]}`,
+		string(jswire.Batch(&stream.Batch{Offset: "0_9", UpToDate: true, Items: [][]byte{[]byte(`{"a":1}`), []byte(`[2]`)}})))
+}
+
+// authorization returns a header with an Authorization field.
+func authorization(v string) stream.Header {
+	h := stream.Header{}
+	h.Set("Authorization", v)
+	return h
+}
+
+func TestParseOpenConfig(t *testing.T) {
+	users := db.CollectionDef{Name: "users", Type: "user", PrimaryKey: "id"}
+	for _, tc := range []struct {
+		name    string
+		text    string
+		want    jswire.OpenConfig
+		wantErr string
+	}{
+		{"defaults", `{"url":"http://x/s"}`, jswire.OpenConfig{URL: "http://x/s", Options: db.Options{Live: db.LiveLongPoll}}, ""},
+		{"everything", `{"url":"u","headers":{"Authorization":"Bearer t","X-N":1},"live":"sse",` +
+			`"collections":[{"name":"users","type":"user","primaryKey":"id"}],"maxTxIds":50}`,
+			jswire.OpenConfig{URL: "u", Options: db.Options{
+				ReadHeader: authorization("Bearer t"), Live: db.LiveSSE,
+				Collections: []db.CollectionDef{users}, MaxTxIDs: 50}}, ""},
+		{"live off", `{"url":"u","live":"off","maxTxIds":-1}`, jswire.OpenConfig{URL: "u", Options: db.Options{Live: db.LiveOff}}, ""},
+		{"not JSON", `{`, jswire.OpenConfig{}, "config must be a JSON object"},
+		{"not an object", `[]`, jswire.OpenConfig{}, "config must be a JSON object"},
+		{"no url", `{"live":"sse"}`, jswire.OpenConfig{}, "config.url must be a non-empty string"},
+		{"bad live", `{"url":"u","live":"yes"}`, jswire.OpenConfig{}, `config.live must be long-poll, sse or off, got "yes"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := jswire.ParseOpenConfig(tc.text)
+			if tc.wantErr != "" {
+				var ae *jswire.ArgError
+				require.ErrorAs(t, err, &ae)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			if tc.want.Options.ReadHeader != nil {
+				assert.Equal(t, tc.want.Options.ReadHeader.Get("Authorization"), got.Options.ReadHeader.Get("Authorization"))
+				assert.Empty(t, got.Options.ReadHeader.Get("X-N"), "a header that is not a string is ignored")
+				got.Options.ReadHeader, tc.want.Options.ReadHeader = nil, nil
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestParseNames(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		want    []string
+		wantErr bool
+	}{
+		{`[]`, nil, false},
+		{`["users","messages"]`, []string{"users", "messages"}, false},
+		{`["users",1,null]`, []string{"users"}, false},
+		{`{"users":true}`, nil, true},
+		{`nope`, nil, true},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			got, err := jswire.ParseNames(tc.text)
+			if tc.wantErr {
+				var ae *jswire.ArgError
+				assert.ErrorAs(t, err, &ae)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// offline is a transport that never reaches a server: transactions need
+// none.
+var offline = stream.TransportFunc(func(context.Context, *stream.Request) (*stream.Response, error) {
+	return nil, errors.New("offline")
+})
+
+func TestMutate(t *testing.T) {
+	client, err := stream.NewClient(offline, stream.Options{})
+	require.NoError(t, err)
+	d, err := db.Open(client.Stream("http://offline/s"), db.Options{
+		Live:        db.LiveOff,
+		Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
+	})
+	require.NoError(t, err)
+	defer d.Close()
+	tx := d.Begin(db.TxOptions{})
+	for _, tc := range []struct {
+		name              string
+		op, key, value    string
+		wantArg, wantSent error
+	}{
+		{name: "insert", op: "insert", value: `{"id":"1","name":"a"}`},
+		{name: "update", op: "update", key: "1", value: `{"name":"b"}`},
+		{name: "insert of a key there", op: "insert", value: `{"id":"1"}`, wantSent: db.ErrDuplicateKey},
+		{name: "update of a missing key", op: "update", key: "9", value: `{"name":"b"}`, wantSent: db.ErrKeyNotFound},
+		{name: "value not JSON", op: "insert", value: `{`, wantArg: &jswire.ArgError{}},
+		{name: "unknown operation", op: "upsert", value: `{}`, wantArg: &jswire.ArgError{}},
+		{name: "delete", op: "delete", key: "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := jswire.Mutate(tx, tc.op, "users", tc.key, tc.value)
+			switch {
+			case tc.wantArg != nil:
+				var ae *jswire.ArgError
+				assert.ErrorAs(t, err, &ae)
+			case tc.wantSent != nil:
+				assert.ErrorIs(t, err, tc.wantSent)
+			default:
+				assert.NoError(t, err)
+			}
+		})
+	}
+	_, ok := d.Collection("users").Get("1")
+	assert.False(t, ok, "inserted, updated, then deleted")
+}
+
+func TestShape(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want jswire.ErrorShape
+	}{
+		{"bad argument", fmt.Errorf("open: %w", &jswire.ArgError{Msg: "x"}), jswire.ErrorShape{TypeError: true}},
+		{"stream", &stream.Error{Code: "NOT_FOUND", URL: "u", Offset: "0_1", Status: 404},
+			jswire.ErrorShape{Name: "StreamError", Props: []jswire.Prop{{"code", "NOT_FOUND"}, {"status", 404}, {"url", "u"}, {"offset", "0_1"}}}},
+		{"query", &ir.Error{Clause: "limit", Reason: "needs an orderBy"},
+			jswire.ErrorShape{Name: "QueryCompileError", Props: []jswire.Prop{{"clause", "limit"}, {"reason", "needs an orderBy"}}}},
+		{"event", &state.Error{Offset: "0_1", Type: "user", Key: "1", Op: "insert", TxID: "t", Reason: "no value"},
+			jswire.ErrorShape{Name: "InvalidEventError", Props: []jswire.Prop{{"offset", "0_1"}, {"type", "user"}, {"key", "1"}, {"operation", "insert"}, {"txid", "t"}, {"reason", "no value"}}}},
+		{"usage", &jswire.UsageError{Msg: "the StreamDB is closed"}, jswire.ErrorShape{Name: "StreamDBError", Props: []jswire.Prop{{"code", "USAGE"}}}},
+		{"db sentinel, wrapped", fmt.Errorf("update users/9: %w", db.ErrKeyNotFound), jswire.ErrorShape{Name: "StreamDBError", Props: []jswire.Prop{{"code", "KEY_NOT_FOUND"}}}},
+		{"closed", db.ErrClosed, jswire.ErrorShape{Name: "StreamDBError", Props: []jswire.Prop{{"code", "CLOSED"}}}},
+		{"anything else", errors.New("boom"), jswire.ErrorShape{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, jswire.Shape(tc.err))
+		})
+	}
+}
+
+func TestCollator(t *testing.T) {
+	var made []string
+	collator := jswire.Collator(func(locale, options string) (jswire.Compare, error) {
+		made = append(made, locale+"|"+options)
+		if locale == "bad" {
+			return nil, errors.New("RangeError: Incorrect locale information provided")
+		}
+		return func(a, b string) (int, error) {
+			if a == "throw" || b == "throw" {
+				return 0, errors.New("compare threw")
+			}
+			return strings.Compare(strings.ToLower(a), strings.ToLower(b)), nil
+		}, nil
+	})
+	c, err := collator("de", parse(t, `{"sensitivity":"base"}`))
+	require.NoError(t, err)
+	assert.Equal(t, 0, c("A", "a"))
+	assert.Equal(t, 0, c("x", "x"))
+	assert.Equal(t, value.Lexical("throw", "a"), c("throw", "a"), "a failing compare falls back to code unit order")
+	_, err = collator("de", parse(t, `{"sensitivity":"base"}`))
+	require.NoError(t, err)
+	_, err = collator("", value.Undefined())
+	require.NoError(t, err)
+	_, err = collator("bad", value.Null())
+	assert.ErrorContains(t, err, `Intl.Collator("bad", )`)
+	assert.Equal(t, []string{`de|{"sensitivity":"base"}`, "|", "bad|"}, made, "made once per locale and options")
+}
+
+// wireFormat returns the lines of a file from "// WIRE FORMAT" to
+// "// (end of the wire format)".
+func wireFormat(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	text := string(b)
+	start := strings.Index(text, "// WIRE FORMAT")
+	end := strings.Index(text, "// (end of the wire format)")
+	require.True(t, start >= 0 && end > start, "%s has the wire format block", path)
+	return text[start:end]
+}
+
+// The wire format is stated once, in this package's doc, and repeated word
+// for word in the shim's file that reads it.
+func TestHeaderMatchesShim(t *testing.T) {
+	goSide := wireFormat(t, "doc.go")
+	jsSide := wireFormat(t, "../../js/wire.js")
+	assert.Equal(t, goSide, jsSide, "js/wire.js repeats core/jswire/doc.go's wire format")
+}
+
+// The header names every error code Shape can give.
+func TestHeaderNamesEveryErrorCode(t *testing.T) {
+	header := wireFormat(t, "doc.go")
+	for _, err := range append(jswire.DBErrors(), &jswire.UsageError{}) {
+		s := jswire.Shape(err)
+		require.NotEmpty(t, s.Props, "%v has a code", err)
+		assert.Contains(t, header, s.Name)
+		assert.Contains(t, header, s.Props[0].Value, "the header names %v's code", err)
+	}
+}

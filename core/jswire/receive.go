@@ -1,0 +1,116 @@
+package jswire
+
+import (
+	"fmt"
+
+	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// OpenConfig is dbOpen's configuration.
+type OpenConfig struct {
+	// URL is the stream's URL.
+	URL string
+	// Options holds the collections, the live mode, the txid limit and
+	// the read headers; the bridge adds the callbacks.
+	Options db.Options
+}
+
+// ParseOpenConfig parses dbOpen's config text. Headers whose value is not
+// a string are ignored, as is a maxTxIds that is not a positive number.
+func ParseOpenConfig(text string) (OpenConfig, error) {
+	v, err := value.ParseString(text)
+	if err != nil || v.Kind() != value.KindObject {
+		return OpenConfig{}, argErrorf("dbOpen: config must be a JSON object")
+	}
+	var c OpenConfig
+	c.URL, _ = v.Get("url").Str()
+	if c.URL == "" {
+		return OpenConfig{}, argErrorf("dbOpen: config.url must be a non-empty string")
+	}
+	v.Get("headers").Fields(func(k string, x value.Value) bool {
+		if s, ok := x.Str(); ok {
+			if c.Options.ReadHeader == nil {
+				c.Options.ReadHeader = stream.Header{}
+			}
+			c.Options.ReadHeader.Set(k, s)
+		}
+		return true
+	})
+	switch l, _ := v.Get("live").Str(); l {
+	case "", "long-poll":
+		c.Options.Live = db.LiveLongPoll
+	case "sse":
+		c.Options.Live = db.LiveSSE
+	case "off":
+		c.Options.Live = db.LiveOff
+	default:
+		return OpenConfig{}, argErrorf("dbOpen: config.live must be long-poll, sse or off, got %q", l)
+	}
+	v.Get("collections").Elems(func(_ int, e value.Value) bool {
+		var d db.CollectionDef
+		d.Name, _ = e.Get("name").Str()
+		d.Type, _ = e.Get("type").Str()
+		d.PrimaryKey, _ = e.Get("primaryKey").Str()
+		c.Options.Collections = append(c.Options.Collections, d)
+		return true
+	})
+	if n, ok := v.Get("maxTxIds").Num(); ok && n > 0 {
+		c.Options.MaxTxIDs = int(n)
+	}
+	return c, nil
+}
+
+// ParseNames parses dbFollow's names, a JSON array of strings; elements
+// that are not strings are ignored.
+func ParseNames(text string) ([]string, error) {
+	v, err := value.ParseString(text)
+	if err != nil || v.Kind() != value.KindArray {
+		return nil, argErrorf("dbFollow: names must be a JSON array")
+	}
+	var names []string
+	v.Elems(func(_ int, e value.Value) bool {
+		if s, ok := e.Str(); ok {
+			names = append(names, s)
+		}
+		return true
+	})
+	return names, nil
+}
+
+// ParseQuery parses queryOpen's query IR. A bad query is an *ir.Error
+// (a QueryCompileError in JS).
+func ParseQuery(text string) (*ir.Query, error) {
+	return ir.Parse([]byte(text))
+}
+
+// Mutate applies txMutate: op is "insert", "update" or "delete"; valueText
+// is the row to insert or the fields an update changes (unused for a
+// delete).
+func Mutate(tx *db.Tx, op, collection, key, valueText string) error {
+	var v value.Value
+	switch op {
+	case "insert", "update":
+		var err error
+		if v, err = value.ParseString(valueText); err != nil {
+			return argErrorf("%s: value is not JSON: %v", op, err)
+		}
+	case "delete":
+	default:
+		return argErrorf("unknown operation %q", op)
+	}
+	switch op {
+	case "insert":
+		return tx.Insert(collection, v)
+	case "update":
+		return tx.Update(collection, key, v)
+	}
+	return tx.Delete(collection, key)
+}
+
+// argErrorf returns an *ArgError with a formatted message.
+func argErrorf(format string, a ...any) error {
+	return &ArgError{Msg: "streamdb: " + fmt.Sprintf(format, a...)}
+}

@@ -1,0 +1,291 @@
+package jswire
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// The texts that carry many rows (a step, a first result, a collection's
+// rows) are built into one buffer sized once from an estimate (jsonSize):
+// the bridge hands the bytes to JS without copying them, so such an answer
+// costs one allocation of its size instead of the doublings of append. It
+// is the wasm memory's high-water mark that counts, since it never shrinks.
+
+// AppendKey appends a live query's result key as the wire format states:
+// the key itself when JSON holds it, otherwise a one-element array
+// (["undefined"], ["NaN"], ["Infinity"], ["-Infinity"], or [V] for an
+// array or object V).
+func AppendKey(buf []byte, k value.Value) []byte {
+	switch k.Kind() {
+	case value.KindUndefined:
+		return append(buf, `["undefined"]`...)
+	case value.KindNumber:
+		f, _ := k.Num()
+		switch {
+		case math.IsNaN(f):
+			return append(buf, `["NaN"]`...)
+		case math.IsInf(f, 1):
+			return append(buf, `["Infinity"]`...)
+		case math.IsInf(f, -1):
+			return append(buf, `["-Infinity"]`...)
+		}
+	case value.KindArray, value.KindObject:
+		buf = append(buf, '[')
+		buf = value.AppendJSON(buf, k)
+		return append(buf, ']')
+	}
+	return value.AppendJSON(buf, k)
+}
+
+// Step returns the text of one step (see the wire format). queryID gives
+// the id the shim knows a live query by; a query without one (closed
+// meanwhile) is left out.
+func Step(st *db.Step, queryID func(*db.Live) (int, bool)) []byte {
+	size := 64
+	for name, ch := range st.Collections {
+		size += len(name) + 8
+		for _, c := range ch {
+			size += len(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 12
+		}
+	}
+	for _, qc := range st.Queries {
+		size += 16
+		for _, c := range qc.Changes {
+			size += jsonSize(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 32
+		}
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, `{"c":{`...)
+	first := true
+	for name, ch := range st.Collections {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = value.AppendJSON(buf, value.String(name))
+		buf = append(buf, ":["...)
+		for i, c := range ch {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendChange(buf, c)
+		}
+		buf = append(buf, ']')
+	}
+	buf = append(buf, `},"q":[`...)
+	first = true
+	for _, qc := range st.Queries {
+		id, ok := queryID(qc.Live)
+		if !ok {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, '[')
+		buf = strconv.AppendInt(buf, int64(id), 10)
+		buf = append(buf, ",["...)
+		for i, c := range qc.Changes {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendQueryChange(buf, c)
+		}
+		buf = append(buf, "]]"...)
+	}
+	return append(buf, "]}"...)
+}
+
+// changeTag is a change type's one-letter name on the wire.
+func changeTag(update, remove bool) string {
+	switch {
+	case update:
+		return `["u",`
+	case remove:
+		return `["d",`
+	}
+	return `["i",`
+}
+
+// appendChange writes a collection change: ["i", ID, ROW],
+// ["u", ID, ROW, PREVIOUS] or ["d", ID, ROW].
+func appendChange(buf []byte, c db.Change) []byte {
+	update := c.Type == db.Update
+	buf = append(buf, changeTag(update, c.Type == db.Delete)...)
+	buf = value.AppendJSON(buf, value.String(c.Key))
+	buf = append(buf, ',')
+	buf = value.AppendJSON(buf, c.Value)
+	if update {
+		buf = append(buf, ',')
+		buf = value.AppendJSON(buf, c.Previous)
+	}
+	return append(buf, ']')
+}
+
+// appendQueryChange writes [TYPE, KEY, VALUE, PREVIOUS, OLDRANK, RANK].
+func appendQueryChange(buf []byte, c db.QueryChange) []byte {
+	update := c.Type == db.Update
+	buf = append(buf, changeTag(update, c.Type == db.Delete)...)
+	buf = AppendKey(buf, c.Key)
+	buf = append(buf, ',')
+	buf = value.AppendJSON(buf, c.Value)
+	buf = append(buf, ',')
+	if update {
+		buf = value.AppendJSON(buf, c.Previous)
+	} else {
+		buf = append(buf, "null"...)
+	}
+	buf = append(buf, ',')
+	buf = strconv.AppendInt(buf, int64(c.OldRank), 10)
+	buf = append(buf, ',')
+	buf = strconv.AppendInt(buf, int64(c.Rank), 10)
+	return append(buf, ']')
+}
+
+// QueryOpened returns the text of a first result:
+// {"id", "single", "ordered", "rows": [[KEY, VALUE], ...]}. rows calls its
+// argument with each result key and value in result order until it
+// returns false (a *db.Live's Range); single and ordered say whether the
+// query is a findOne and whether it has an orderBy.
+//
+// The db types are passed as method values, not behind an interface: a
+// type converted to an interface keeps every method whose name and
+// signature any interface shares, which would link unused code into the
+// wasm.
+func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool)) []byte {
+	size := 64
+	rows(func(k, v value.Value) bool {
+		size += jsonSize(k) + jsonSize(v) + 8
+		return true
+	})
+	buf := make([]byte, 0, size)
+	buf = append(buf, `{"id":`...)
+	buf = strconv.AppendInt(buf, int64(id), 10)
+	buf = append(buf, `,"single":`...)
+	buf = strconv.AppendBool(buf, single)
+	buf = append(buf, `,"ordered":`...)
+	buf = strconv.AppendBool(buf, ordered)
+	buf = append(buf, `,"rows":[`...)
+	first := true
+	rows(func(k, v value.Value) bool {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, '[')
+		buf = AppendKey(buf, k)
+		buf = append(buf, ',')
+		buf = value.AppendJSON(buf, v)
+		buf = append(buf, ']')
+		return true
+	})
+	return append(buf, "]}"...)
+}
+
+// CollectionRows returns the text of a collection's rows: [[ID, ROW], ...]
+// in the order rows gives them (a *db.Collection's Range: key order).
+func CollectionRows(rows func(func(key string, v value.Value) bool)) []byte {
+	size := 2
+	rows(func(k string, v value.Value) bool {
+		size += len(k) + jsonSize(v) + 6
+		return true
+	})
+	buf := make([]byte, 0, size)
+	buf = append(buf, '[')
+	first := true
+	rows(func(k string, v value.Value) bool {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, '[')
+		buf = value.AppendJSON(buf, value.String(k))
+		buf = append(buf, ',')
+		buf = value.AppendJSON(buf, v)
+		buf = append(buf, ']')
+		return true
+	})
+	return append(buf, ']')
+}
+
+// TxInfo returns the text of a transaction: {"state", "mutations": [...]}.
+func TxInfo(state db.TxState, muts []db.Mutation) []byte {
+	buf := make([]byte, 0, 64)
+	buf = append(buf, `{"state":`...)
+	buf = strconv.AppendQuote(buf, state.String())
+	buf = append(buf, `,"mutations":[`...)
+	for i, m := range muts {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"type":`...)
+		buf = strconv.AppendQuote(buf, m.Type.String())
+		buf = append(buf, `,"collection":`...)
+		buf = value.AppendJSON(buf, value.String(m.Collection))
+		buf = append(buf, `,"key":`...)
+		buf = value.AppendJSON(buf, value.String(m.Key))
+		buf = append(buf, `,"original":`...)
+		buf = value.AppendJSON(buf, m.Original)
+		buf = append(buf, `,"modified":`...)
+		buf = value.AppendJSON(buf, m.Modified)
+		buf = append(buf, '}')
+	}
+	return append(buf, "]}"...)
+}
+
+// Progress returns the text of a progress report:
+// {"bytes", "events", "offset", "ready"}.
+func Progress(p db.Progress) []byte {
+	buf := make([]byte, 0, 64+len(p.Offset))
+	buf = append(buf, `{"bytes":`...)
+	buf = strconv.AppendInt(buf, p.Bytes, 10)
+	buf = append(buf, `,"events":`...)
+	buf = strconv.AppendInt(buf, p.Events, 10)
+	buf = append(buf, `,"offset":`...)
+	buf = value.AppendJSON(buf, value.String(p.Offset))
+	buf = append(buf, `,"ready":`...)
+	buf = strconv.AppendBool(buf, p.Ready)
+	return append(buf, '}')
+}
+
+// Batch returns the text of a batch read: {"offset", "upToDate", "items"};
+// the items are the batch's own JSON texts.
+func Batch(b *stream.Batch) []byte {
+	size := 48 + len(b.Offset)
+	for _, it := range b.Items {
+		size += len(it) + 1
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, `{"offset":`...)
+	buf = value.AppendJSON(buf, value.String(b.Offset))
+	buf = append(buf, `,"upToDate":`...)
+	buf = strconv.AppendBool(buf, b.UpToDate)
+	buf = append(buf, `,"items":[`...)
+	for i, it := range b.Items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, it...)
+	}
+	return append(buf, "]}"...)
+}
+
+// jsonSize estimates the length of v's JSON text: exact for arrays and
+// objects (held as their text), close for the rest (escapes not counted).
+func jsonSize(v value.Value) int {
+	switch v.Kind() {
+	case value.KindArray, value.KindObject:
+		return len(v.JSON())
+	case value.KindString:
+		s, _ := v.Str()
+		return len(s) + 2
+	case value.KindNumber:
+		return 24
+	}
+	return 5
+}

@@ -1,0 +1,151 @@
+// What crosses between the Go module and the shim, seen through the npm
+// package in Node against the reference server: a user callback that
+// throws is reported through onError and never stops another subscriber
+// nor leaves a live query behind (issue 12, item 3); result keys keep
+// every form TanStack DB 0.15.2 gives them, undefined apart from null
+// (item 4).
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createStateSchema, createStreamDB, liveQuery, count, StreamDBError } from '@streamdb/streamdb'
+import { z } from 'zod'
+import { startServer, createStream, appendEvents } from './server.mjs'
+
+let srv
+before(async () => { srv = await startServer({ longPollMs: 1000 }) })
+after(async () => { await srv?.stop() })
+
+/** until polls fn until it returns a truthy value (5 s at most). */
+async function until(fn, what) {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const v = fn()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const schema = createStateSchema({
+  users: { schema: z.object({ id: z.string(), name: z.string() }), type: 'user', primaryKey: 'id' },
+  players: { schema: z.object({ id: z.string() }).passthrough(), type: 'player', primaryKey: 'id' },
+})
+
+const user = (id) => schema.users.insert({ value: { id, name: id } })
+
+function open(url, errors) {
+  return createStreamDB({ streamOptions: { url }, state: schema, onError: (e) => errors.push(e) })
+}
+
+const sortedUsers = (db) => liveQuery((q) =>
+  q.from({ u: db.collections.users }).orderBy(({ u }) => u.name).select(({ u }) => ({ id: u.id })))
+
+const ids = (lq) => lq.data.map((r) => r.id)
+
+test('a collection subscriber that throws is reported and no live query misses the step', async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('b'), user('c'))
+  const errors = []
+  const db = open(url, errors)
+  t.after(() => db.close())
+  await db.preload()
+  const sorted = sortedUsers(db)
+  let thrown = false
+  db.collections.users.subscribeChanges(() => {
+    if (thrown) return
+    thrown = true
+    throw new Error('subscriber bug')
+  })
+  const seen = []
+  db.collections.users.subscribeChanges((changes) => seen.push(...changes.map((c) => c.key)))
+
+  await appendEvents(url, user('a'))
+  await until(() => db.collections.users.has('a'), 'a to arrive')
+  await appendEvents(url, user('d'))
+  await until(() => ids(sorted).includes('d'), 'the second step to reach the live query')
+
+  const fresh = sortedUsers(db)
+  t.after(() => fresh.dispose())
+  assert.deepEqual(ids(fresh), ['a', 'b', 'c', 'd'])
+  assert.deepEqual(ids(sorted), ids(fresh), 'the live query saw every step')
+  assert.deepEqual(seen, ['a', 'd'], 'the other subscriber was called for both steps')
+  assert.equal(errors.length, 1, 'the exception went to onError')
+  assert.ok(errors[0] instanceof StreamDBError)
+  assert.equal(errors[0].code, 'CALLBACK_THREW')
+  assert.equal(errors[0].cause?.message, 'subscriber bug')
+})
+
+test('a live query subscriber that throws stops neither its other subscribers nor other queries', async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('b'))
+  const errors = []
+  const db = open(url, errors)
+  t.after(() => db.close())
+  await db.preload()
+  const first = sortedUsers(db)
+  const second = sortedUsers(db)
+  const calls = []
+  first.subscribe(() => { throw new Error('first query subscriber') })
+  first.subscribeChanges(() => { throw new Error('first query change feed') })
+  first.subscribe(() => calls.push(['first', ids(first), ids(second)]))
+  second.subscribe(() => calls.push(['second', ids(first), ids(second)]))
+
+  await appendEvents(url, user('a'))
+  await until(() => calls.length >= 2, 'both queries to notify')
+  // Every query's state was updated before any subscriber ran.
+  assert.deepEqual(calls, [['first', ['a', 'b'], ['a', 'b']], ['second', ['a', 'b'], ['a', 'b']]])
+  assert.deepEqual(errors.map((e) => e.cause?.message).sort(), ['first query change feed', 'first query subscriber'])
+  assert.ok(errors.every((e) => e.code === 'CALLBACK_THREW'))
+})
+
+test('onProgress and onEvent that throw are reported and the db goes on', async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('a'))
+  const errors = []
+  const db = createStreamDB({
+    streamOptions: { url },
+    state: schema,
+    onError: (e) => errors.push(e),
+    onProgress: () => { throw new Error('progress bug') },
+    onEvent: () => { throw new Error('event bug') },
+  })
+  t.after(() => db.close())
+  await db.preload()
+  const sorted = sortedUsers(db)
+  await appendEvents(url, user('b'))
+  await until(() => ids(sorted).length === 2, 'b to arrive')
+  assert.deepEqual(ids(sorted), ['a', 'b'])
+  const messages = new Set(errors.map((e) => e.cause?.message))
+  assert.deepEqual([...messages].sort(), ['event bug', 'progress bug'])
+})
+
+test('group keys keep undefined apart from null, and numbers apart from numeric strings', async (t) => {
+  const url = await createStream(srv.url)
+  const teams = [undefined, undefined, null, null, null, 1, 1, '1', 'x', true]
+  await appendEvents(url, ...teams.map((team, i) =>
+    schema.players.insert({ value: team === undefined ? { id: `p${i}` } : { id: `p${i}`, team } })))
+  const db = open(url, [])
+  t.after(() => db.close())
+  await db.preload()
+  const byTeam = liveQuery((q) =>
+    q.from({ p: db.collections.players })
+      .groupBy(({ p }) => p.team)
+      .select(({ p }) => ({ team: p.team, n: count(p.id) })))
+  t.after(() => byTeam.dispose())
+
+  assert.equal(byTeam.data.length, 6)
+  assert.equal(byTeam.state.size, byTeam.data.length, 'one key per result row')
+  assert.equal(byTeam.get(undefined)?.n, 2)
+  assert.equal(byTeam.get(null)?.n, 3)
+  assert.equal(byTeam.get(1)?.n, 2)
+  assert.equal(byTeam.get('1')?.n, 1)
+  assert.equal(byTeam.get(true)?.n, 1)
+
+  // Steps carry the keys the same way.
+  const changes = []
+  byTeam.subscribeChanges((c) => changes.push(...c))
+  await appendEvents(url, schema.players.insert({ value: { id: 'p10' } }))
+  await until(() => byTeam.get(undefined)?.n === 3, 'the undefined group to grow')
+  assert.equal(byTeam.get(null)?.n, 3, 'the null group is untouched')
+  assert.equal(byTeam.state.size, byTeam.data.length)
+  assert.ok(changes.length > 0 && changes.every((c) => c.key === undefined), 'the step names the undefined group')
+})
