@@ -45,11 +45,11 @@ func Parse(data []byte) (*Query, error) {
 	if err != nil {
 		return nil, &Error{Clause: "query", Reason: "malformed JSON: " + err.Error()}
 	}
-	return FromValue(v)
+	return fromValue(v)
 }
 
-// FromValue decodes a query already parsed into a value.
-func FromValue(v value.Value) (*Query, error) {
+// fromValue decodes a query already parsed into a value.
+func fromValue(v value.Value) (*Query, error) {
 	p := parser{}
 	return p.query(v, 0)
 }

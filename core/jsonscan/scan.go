@@ -47,12 +47,6 @@ func SkipSpace(b []byte, i int) int {
 	return i
 }
 
-// Valid reports whether b holds exactly one JSON value, with optional white
-// space around it.
-func Valid(b []byte) bool {
-	return Check(b) == nil
-}
-
 // Check returns nil when b holds exactly one JSON value (with optional white
 // space around it), and a *SyntaxError saying where it is malformed otherwise.
 func Check(b []byte) error {

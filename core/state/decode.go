@@ -78,21 +78,22 @@ func (r *rawEvent) header(name string) *span {
 	return nil
 }
 
-// DecodeLazy is Decode without parsing the value: ValueRaw is delimited but
-// not checked, beyond starting like an object where one is needed. The
-// caller parses it (value.Parse, value.ParseRow) and treats a failure as
-// an invalid event. It saves a pass and an allocation per event.
-func DecodeLazy(item []byte) (Event, error) {
+// decodeLazy is decodeEvent without parsing the value: ValueRaw is
+// delimited but not checked, beyond starting like an object where one is
+// needed. The caller parses it (value.Parse, value.ParseRow) and treats a
+// failure as an invalid event. It saves a pass and an allocation per
+// event.
+func decodeLazy(item []byte) (Event, error) {
 	var d Decoder
 	return d.decode(item, false)
 }
 
-// Decoder is DecodeLazy with a memory and without copies: it hands out one
-// shared string per distinct type instead of a new one per event, and
-// leaves Key, TxID, Timestamp and Offset sharing the item's memory when
-// they hold no escape. The caller must not change the item while it uses
-// the event, and copies those strings (strings.Clone) to keep them longer.
-// Not safe for concurrent use.
+// Decoder decodes items as decodeLazy does, with a memory and without
+// copies: it hands out one shared string per distinct type instead of a new
+// one per event, and leaves Key, TxID, Timestamp and Offset sharing the
+// item's memory when they hold no escape. The caller must not change the
+// item while it uses the event, and copies those strings (strings.Clone) to
+// keep them longer. Not safe for concurrent use.
 type Decoder struct {
 	strs     map[string]string
 	lastType string
@@ -138,7 +139,8 @@ func (d *Decoder) pkFor(b []byte, t span) string {
 	return d.rowTypes[i].pk
 }
 
-// DecodeLazy is the package's DecodeLazy, sharing strings as Decoder says.
+// DecodeLazy reads one stream item as decodeEvent does but leaves the
+// value unparsed (see Event.ValueRaw), sharing strings as Decoder says.
 func (d *Decoder) DecodeLazy(item []byte) (Event, error) {
 	if d.strs == nil {
 		d.strs = map[string]string{}

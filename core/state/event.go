@@ -142,13 +142,13 @@ var ErrInvalidEvent = errors.New("invalid state event")
 // Is makes errors.Is(err, ErrInvalidEvent) true for every *Error.
 func (e *Error) Is(target error) bool { return target == ErrInvalidEvent }
 
-// Decode reads one stream item. It fails with an *Error (without Offset and
-// Index, which the caller knows) when the item is not a state event the
+// decodeEvent reads one stream item. It fails with an *Error (without Offset
+// and Index, which the caller knows) when the item is not a state event the
 // protocol allows: not an object, no headers, an unknown operation or
 // control, a missing or empty type or key, or an insert, update or upsert
 // whose value is not an object. Fields it does not know are ignored.
-func Decode(item []byte) (Event, error) {
-	e, err := DecodeLazy(item)
+func decodeEvent(item []byte) (Event, error) {
+	e, err := decodeLazy(item)
 	if err != nil || e.ValueRaw == nil {
 		return e, err
 	}

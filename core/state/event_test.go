@@ -10,7 +10,7 @@ import (
 )
 
 func TestDecodeChangeEvents(t *testing.T) {
-	e, err := Decode([]byte(`{"type":"user","key":"1","value":{"id":"1","name":"Kyle"},"old_value":{"name":"K"},` +
+	e, err := decodeEvent([]byte(`{"type":"user","key":"1","value":{"id":"1","name":"Kyle"},"old_value":{"name":"K"},` +
 		`"headers":{"operation":"update","txid":"tx-1","timestamp":"2025-01-15T12:00:00Z","offset":"0000_0001","sourceApp":"web"}}`))
 	require.NoError(t, err)
 	assert.True(t, e.IsChange())
@@ -25,17 +25,17 @@ func TestDecodeChangeEvents(t *testing.T) {
 	assert.Equal(t, `"web"`, e.HeadersValue().Get("sourceApp").JSON(), "custom headers are kept")
 
 	for op, want := range map[string]Operation{"insert": OpInsert, "update": OpUpdate, "upsert": OpUpsert, "delete": OpDelete} {
-		e, err := Decode([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"` + op + `"}}`))
+		e, err := decodeEvent([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"` + op + `"}}`))
 		require.NoError(t, err, op)
 		assert.Equal(t, want, e.Op)
 		assert.Equal(t, op, e.Op.String())
 	}
 
-	e, err = Decode([]byte(`{"type":"t","key":"k","headers":{"operation":"delete"}}`))
+	e, err = decodeEvent([]byte(`{"type":"t","key":"k","headers":{"operation":"delete"}}`))
 	require.NoError(t, err, "a delete needs no value")
 	assert.True(t, e.Value.IsUndefined())
 
-	e, err = Decode([]byte(` { "key" : 42 , "type":"t","value":{"a":[1]},"headers":{"operation":"insert"},"extra":true } `))
+	e, err = decodeEvent([]byte(` { "key" : 42 , "type":"t","value":{"a":[1]},"headers":{"operation":"insert"},"extra":true } `))
 	require.NoError(t, err)
 	assert.Equal(t, "42", e.Key, "a numeric key becomes its string form")
 	assert.Equal(t, value.KindNumber, e.KeyValue.Kind())
@@ -46,31 +46,31 @@ func TestDecodeChangeEvents(t *testing.T) {
 	assert.Equal(t, OpInsert, e.Op)
 	assert.Equal(t, "t", e.Type)
 
-	e, err = Decode([]byte(`{"type":"t","key":"\u00e9","value":{},"headers":{"operation":"insert"}}`))
+	e, err = decodeEvent([]byte(`{"type":"t","key":"\u00e9","value":{},"headers":{"operation":"insert"}}`))
 	require.NoError(t, err)
 	assert.Equal(t, "é", e.Key)
 }
 
 func TestDecodeLazyLeavesTheValueToTheCaller(t *testing.T) {
 	item := []byte(`{"type":"t","key":"k","value":{"a":tru},"headers":{"operation":"insert"}}`)
-	_, err := Decode(item)
+	_, err := decodeEvent(item)
 	var se *Error
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "bad value", se.Reason)
 	assert.Equal(t, "k", se.Key)
 
-	e, err := DecodeLazy(item)
+	e, err := decodeLazy(item)
 	require.NoError(t, err)
 	assert.Equal(t, `{"a":tru}`, string(e.ValueRaw))
 	assert.True(t, e.Value.IsUndefined())
 
-	_, err = DecodeLazy([]byte(`{"type":"t","key":"k","value":{"a":1},"headers":{"operation":"insert","txid":tru}}`))
+	_, err = decodeLazy([]byte(`{"type":"t","key":"k","value":{"a":1},"headers":{"operation":"insert","txid":tru}}`))
 	require.ErrorAs(t, err, &se, "headers are always checked")
 }
 
 func TestDecodeControlEvents(t *testing.T) {
 	for name, want := range map[string]Control{"snapshot-start": ControlSnapshotStart, "snapshot-end": ControlSnapshotEnd, "reset": ControlReset} {
-		e, err := Decode([]byte(`{"headers":{"control":"` + name + `","offset":"5_5"}}`))
+		e, err := decodeEvent([]byte(`{"headers":{"control":"` + name + `","offset":"5_5"}}`))
 		require.NoError(t, err)
 		assert.Equal(t, want, e.Control)
 		assert.Equal(t, name, e.Control.String())
@@ -99,7 +99,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"type":"t","key":true,"value":{},"headers":{"operation":"insert"}}`, "key is not a string or a number", "t", ""},
 		{`{"type":7,"key":"k","value":{},"headers":{"operation":"insert"}}`, "type is not a string", "", ""},
 	} {
-		_, err := Decode([]byte(tc.in))
+		_, err := decodeEvent([]byte(tc.in))
 		var se *Error
 		require.ErrorAs(t, err, &se, tc.in)
 		assert.ErrorIs(t, err, ErrInvalidEvent)
@@ -107,15 +107,15 @@ func TestDecodeErrors(t *testing.T) {
 		assert.Equal(t, tc.typ, se.Type, tc.in)
 		assert.Equal(t, tc.key, se.Key, tc.in)
 	}
-	_, err := Decode([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"explode","txid":"x1"}}`))
+	_, err := decodeEvent([]byte(`{"type":"t","key":"k","value":{},"headers":{"operation":"explode","txid":"x1"}}`))
 	var se *Error
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "x1", se.TxID)
 	assert.Equal(t, "explode", se.Op)
 }
 
-// FuzzDecode checks that Decode never panics, that a decoded change event
-// has what the consumer relies on, and that failures are *Error.
+// FuzzDecode checks that decodeEvent never panics, that a decoded change
+// event has what the consumer relies on, and that failures are *Error.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"type":"user","key":"1","value":{"id":"1"},"headers":{"operation":"insert","txid":"t"}}`,
@@ -127,7 +127,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := Decode(b)
+		e, err := decodeEvent(b)
 		if err != nil {
 			var se *Error
 			require.ErrorAs(t, err, &se)

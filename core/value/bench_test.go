@@ -78,7 +78,7 @@ func BenchmarkHash(b *testing.B) {
 	row, _ := Parse(benchRow)
 	b.ReportAllocs()
 	for b.Loop() {
-		hashSink = Hash(row, 1)
+		hashSink = hash(row, 1)
 	}
 }
 

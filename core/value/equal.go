@@ -132,12 +132,12 @@ const (
 	mulField     = 0x589965cc75374cc3
 )
 
-// Hash returns a hash of v consistent with Equal (equal values hash the
+// hash returns a hash of v consistent with Equal (equal values hash the
 // same: object fields are combined independently of order, numbers by
 // value so 1, 1.0 and 1e0 hash the same, NaN as one value, -0 as 0). It is
 // deterministic: the same value and seed give the same hash in every run
 // and on every platform.
-func Hash(v Value, seed uint64) uint64 {
+func hash(v Value, seed uint64) uint64 {
 	switch v.kind {
 	case KindNull:
 		return mix(seed ^ tagNull)

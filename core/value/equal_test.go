@@ -47,9 +47,9 @@ func TestEqualAndHash(t *testing.T) {
 			assert.Equal(t, tt.eq, Equal(tt.b, tt.a))
 			assert.True(t, Equal(tt.a, tt.a))
 			if tt.eq {
-				assert.Equal(t, Hash(tt.a, 1), Hash(tt.b, 1))
+				assert.Equal(t, hash(tt.a, 1), hash(tt.b, 1))
 			} else {
-				assert.NotEqual(t, Hash(tt.a, 1), Hash(tt.b, 1))
+				assert.NotEqual(t, hash(tt.a, 1), hash(tt.b, 1))
 			}
 		})
 	}
@@ -58,9 +58,9 @@ func TestEqualAndHash(t *testing.T) {
 func TestHashDeterministic(t *testing.T) {
 	// Fixed values: the hash must not change between runs or platforms.
 	v := MustParse(`{"a":1,"b":[true,"x"]}`)
-	assert.Equal(t, Hash(v, 42), Hash(MustParse(`{"b":[true,"x"],"a":1.0}`), 42))
-	assert.NotEqual(t, Hash(v, 1), Hash(v, 2))
-	assert.Equal(t, uint64(0x54574b2fd093c6c3), Hash(String("hello"), 0), "hash of a string changed")
+	assert.Equal(t, hash(v, 42), hash(MustParse(`{"b":[true,"x"],"a":1.0}`), 42))
+	assert.NotEqual(t, hash(v, 1), hash(v, 2))
+	assert.Equal(t, uint64(0x54574b2fd093c6c3), hash(String("hello"), 0), "hash of a string changed")
 }
 
 // randomJSON builds a random JSON value as a Go value and its text, with
@@ -120,11 +120,11 @@ func TestEqualImpliesSameHash(t *testing.T) {
 		a := MustParse(randomJSON(r, 0))
 		b := MustParse(permute(r, a))
 		assert.True(t, Equal(a, b), "%s vs %s", a, b)
-		assert.Equal(t, Hash(a, 7), Hash(b, 7), "%s vs %s", a, b)
+		assert.Equal(t, hash(a, 7), hash(b, 7), "%s vs %s", a, b)
 		c := MustParse(randomJSON(r, 0))
 		if Equal(a, c) {
-			assert.Equal(t, Hash(a, 7), Hash(c, 7), "%s vs %s", a, c)
-		} else if Hash(a, 7) == Hash(c, 7) {
+			assert.Equal(t, hash(a, 7), hash(c, 7), "%s vs %s", a, c)
+		} else if hash(a, 7) == hash(c, 7) {
 			t.Errorf("collision: %s vs %s", a, c)
 		}
 	}
@@ -136,7 +136,7 @@ func FuzzEqualHash(f *testing.F) {
 		r := rand.New(rand.NewPCG(s1, s2))
 		a := MustParse(randomJSON(r, 0))
 		b := MustParse(permute(r, a))
-		if !Equal(a, b) || Hash(a, s1) != Hash(b, s1) {
+		if !Equal(a, b) || hash(a, s1) != hash(b, s1) {
 			t.Fatalf("%s vs %s", a, b)
 		}
 	})

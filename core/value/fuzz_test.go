@@ -45,7 +45,7 @@ func FuzzParse(f *testing.F) {
 			require.True(t, again.IsNull()) // JSON.stringify(Infinity) is null
 		} else {
 			require.True(t, Equal(v, again))
-			require.Equal(t, Hash(v, 3), Hash(again, 3))
+			require.Equal(t, hash(v, 3), hash(again, 3))
 		}
 		if v.Kind() == KindArray || v.Kind() == KindObject {
 			require.Equal(t, string(out), v.JSON())

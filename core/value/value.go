@@ -10,11 +10,10 @@
 // its text plus a 32-byte Value. Fields are found by scanning the text.
 //
 // Every Array or Object made by this package (Parse, ParseString,
-// ObjectBuilder, Merge, With) holds canonical text; FromCompactJSON trusts
-// its caller to pass canonical text. Equal, Hash and the accessors rely on
-// it. Values nested in the text of an array or object are JSON values: a
-// NaN or ±Inf number put into an object becomes null there, as
-// JSON.stringify makes it.
+// ObjectBuilder, Merge, With) holds canonical text; Equal, the hash and
+// the accessors rely on it. Values nested in the text of an array or
+// object are JSON values: a NaN or ±Inf number put into an object becomes
+// null there, as JSON.stringify makes it.
 package value
 
 import (
@@ -92,12 +91,12 @@ func String(s string) Value { return Value{kind: KindString, str: s} }
 // emptyObject is the Value of {}.
 var emptyObject = Value{kind: KindObject, str: "{}"}
 
-// FromCompactJSON returns the Array or Object (or scalar) whose canonical
+// fromCompactJSON returns the Array or Object (or scalar) whose canonical
 // JSON text is s, without validating it: s must be valid JSON in the
 // canonical form this package keeps (what JSON.stringify produces, or what
 // Encode returned). The kind is taken from the first byte. Use it for text
 // this package or JSON.stringify produced; use Parse for anything else.
-func FromCompactJSON(s string) Value {
+func fromCompactJSON(s string) Value {
 	if s == "" {
 		return Value{}
 	}

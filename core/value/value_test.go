@@ -26,8 +26,8 @@ func TestConstructorsAndAccessors(t *testing.T) {
 		{"string", String("a\"b"), KindString, false, `"a\"b"`},
 		{"array", MustParse("[1,2]"), KindArray, false, "[1,2]"},
 		{"object", MustParse(`{"a":1}`), KindObject, false, `{"a":1}`},
-		{"trusted", FromCompactJSON(`{"a":[true]}`), KindObject, false, `{"a":[true]}`},
-		{"trusted scalar", FromCompactJSON(`"x\ny"`), KindString, false, `"x\ny"`},
+		{"trusted", fromCompactJSON(`{"a":[true]}`), KindObject, false, `{"a":[true]}`},
+		{"trusted scalar", fromCompactJSON(`"x\ny"`), KindString, false, `"x\ny"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
