@@ -17,8 +17,19 @@ import (
 //   - arrays and objects come after primitives; two of them (not both
 //     arrays) compare by their canonical JSON text, a deterministic stand-in
 //     for TanStack's per-object identity order;
-//   - other primitives compare as JavaScript's < and > do, converting to
-//     numbers when the types differ (true > 0.5; "abc" and 1 tie).
+//   - numbers and booleans compare as JavaScript's < and > do (false is 0,
+//     true is 1: true > 0.5, and true ties with 1);
+//   - every number and boolean comes before every string.
+//
+// The last rule is where this order leaves TanStack's: JavaScript converts
+// a string compared with a number to a number, so "abc" ties with every
+// number while 1 < 2, and "10" < "9" while 9 < "10". That is no order at
+// all, and TanStack's result over such values depends on the order the
+// rows arrived in. The incremental operators keep rows in trees that need
+// a total order (a comparison that is not one made a live top-K loop
+// forever), so ascCompare is a total order over every value
+// (TestAscCompareIsATotalOrder), equal to TanStack's wherever the values
+// of an orderBy column do not mix strings with numbers or booleans.
 func ascCompare(a, b value.Value, nullsLast bool, coll value.Collation) int {
 	an, bn := a.IsNullish(), b.IsNullish()
 	switch {
@@ -71,21 +82,16 @@ func ascCompare(a, b value.Value, nullsLast bool, coll value.Collation) int {
 	case bo:
 		return -1
 	}
-	if ak == bk && ak == value.KindNumber {
-		x, _ := a.Num()
-		y, _ := b.Num()
-		return cmp.Compare(x, y)
-	}
-	// Mixed primitive kinds: JavaScript's relational comparison converts
-	// both sides to numbers; NaN makes both < and > false, a tie.
-	x, y := value.ToNumber(a), value.ToNumber(b)
+	as, bs := ak == value.KindString, bk == value.KindString
 	switch {
-	case x < y:
-		return -1
-	case x > y:
+	case as:
 		return 1
+	case bs:
+		return -1
 	}
-	return 0
+	// Numbers and booleans: JavaScript's relational comparison converts
+	// booleans to 0 and 1 (NaN was handled above).
+	return cmp.Compare(value.ToNumber(a), value.ToNumber(b))
 }
 
 func isNaN(v value.Value) bool {

@@ -48,7 +48,7 @@ import { planToIR } from './ir.mjs'
 import { TanStackDB, settle } from './tanstack.mjs'
 import { EngineClient } from './engine.mjs'
 import { compareResults, approxEqual, keyId, normalizeRow } from './compare.mjs'
-import { sortProbe, tupleOf, isWeakOrder, compareTuples } from './order.mjs'
+import { sortProbe, tupleOf, isWeakOrder, compareTuples, ordersDiffer } from './order.mjs'
 import { compareKeys } from '@tanstack/db-ivm'
 
 // ---------------------------------------------------------------------------
@@ -116,6 +116,7 @@ const stats = {
   orderTolerated: 0, // query-steps passed only by the odd-key order exception
   historyDependent: [], // engine = TanStack from scratch ≠ TanStack incremental
   orderUndefined: 0, // query-steps whose sort values TanStack's comparator does not order
+  documentedOrder: 0, // query-steps checked in StreamDB's order (strings mixed with numbers)
   topKLost: [], // TanStack's top-K result ≠ its own rows sorted by its comparator (engine matched those)
   skippedMutations: new Map(), // error name → count
   engineRestarts: 0,
@@ -219,6 +220,11 @@ function check(ir, res, engRows) {
  *   comparator can remove a neighbour instead. No order is required: without
  *   limit/offset/findOne the same rows; with them as many as the window holds,
  *   distinct keys, each one of those rows.
+ * - EXCEPTION 8 (why 'documented order'): the sort values mix strings with
+ *   numbers or booleans, where StreamDB's order is a total one of its own
+ *   (numbers and booleans before strings) and TanStack's is JavaScript's <,
+ *   no order at all: the rows are sorted by StreamDB's order, ties by key, and
+ *   windowed, and must equal the engine's exactly.
  * - EXCEPTION 7 (why 'top-K'): they are ordered, but TanStack's top-K met
  *   values it could not order on the way (a left join's unmatched row that a
  *   match retracts; a row before its update) and lost or kept a row. The
@@ -239,12 +245,13 @@ function orderModel(ts, ir, engRows) {
   const rows = entries.map(([k, v]) => [keyId(k), normalizeRow(v)])
   const windowed = ir.limit !== undefined || ir.offset !== undefined || ir.findOne
   const size = Math.min(ir.findOne ? 1 : ir.limit ?? Infinity, Math.max(0, rows.length - (ir.offset ?? 0)))
-  if (isWeakOrder([...tuple.values()], ir.orderBy)) {
+  const total = ordersDiffer([...tuple.values()], ir.orderBy)
+  if (total || isWeakOrder([...tuple.values()], ir.orderBy)) {
     if (entries.some(([k]) => typeof k !== 'string' && typeof k !== 'number')) return null // compareKeys orders no other keys
-    const sorted = [...entries].sort(([a], [b]) => compareTuples(tuple.get(a), tuple.get(b), ir.orderBy) || compareKeys(a, b))
+    const sorted = [...entries].sort(([a], [b]) => compareTuples(tuple.get(a), tuple.get(b), ir.orderBy, total) || compareKeys(a, b))
     const start = ir.offset ?? 0
     const expected = sorted.slice(start, start + size).map(([k, v]) => [keyId(k), normalizeRow(v)])
-    return { diff: compareResults(expected, engRows, 'ordered', o), why: 'top-K' }
+    return { diff: compareResults(expected, engRows, 'ordered', o), why: total ? 'documented order' : 'top-K' }
   }
   if (!windowed) return { diff: compareResults(rows, engRows, 'unordered', o), why: 'undefined' }
   const fail = (index, engine, what) => ({
@@ -414,8 +421,14 @@ async function runQuery(n) {
           if (!diff) {
             tolerated = false
             if (m.why === 'undefined') stats.orderUndefined++
+            else if (m.why === 'documented order') stats.documentedOrder++
             else stats.topKLost.push({ n, step: stepNo, id, ir: q.ir })
-            vlog(`[query ${n}] step ${stepNo} ${id}: ${m.why === 'undefined' ? 'order undefined among mixed-type sort values; the rows agree' : "TanStack's top-K lost or kept a row; the engine equals its rows sorted by its comparator"} (tolerated)`)
+            const why = {
+              undefined: 'order undefined among mixed-type sort values; the rows agree',
+              'documented order': "strings mixed with numbers: the engine equals the rows in StreamDB's documented order",
+              'top-K': "TanStack's top-K lost or kept a row; the engine equals its rows sorted by its comparator",
+            }[m.why]
+            vlog(`[query ${n}] step ${stepNo} ${id}: ${why} (tolerated)`)
           }
         }
       }
@@ -582,6 +595,7 @@ if (stats.topKLost.length) {
   log(`TanStack's top-K ≠ its own rows sorted by its comparator (engine matched those) in ${stats.topKLost.length} query-steps:`)
   for (const t of stats.topKLost.slice(0, 5)) log(`  query ${t.n} step ${t.step} ${t.id}: IR ${JSON.stringify(t.ir)}`)
 }
+if (stats.documentedOrder) log(`strings mixed with numbers in a sort column, checked in StreamDB's documented order: ${stats.documentedOrder} query-steps`)
 if (stats.orderUndefined) log(`order undefined (mixed-type sort values TanStack's comparator does not order), rows compared instead: ${stats.orderUndefined} query-steps`)
 if (stats.orderTolerated) log(`order differences tolerated among null/undefined/boolean keys: ${stats.orderTolerated} query-steps`)
 if (stats.engineRestarts) log(`engine restarted ${stats.engineRestarts} times`)

@@ -9,8 +9,14 @@
 // orderBy values of every row that reaches the sort, and isWeakOrder says
 // whether the comparator orders those values consistently.
 
-/** ascCompare is TanStack's ascComparator for JSON-like values (own code, spec a.3). */
-function ascCompare(a, b, o) {
+/**
+ * ascCompare is TanStack's ascComparator for JSON-like values (own code, spec
+ * a.3). With total set it is StreamDB's documented order instead, which
+ * differs in one rule: a string and a number or boolean do not compare as
+ * JavaScript's < does, every number and boolean comes first (core/query's
+ * ascCompare: a total order, where TanStack's is none).
+ */
+function ascCompare(a, b, o, total = false) {
   if (a == null && b == null) return 0
   if (a == null) return o.nulls === 'last' ? 1 : -1
   if (b == null) return o.nulls === 'last' ? -1 : 1
@@ -21,23 +27,28 @@ function ascCompare(a, b, o) {
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const d = ascCompare(a[i], b[i], o)
+      const d = ascCompare(a[i], b[i], o, total)
       if (d !== 0) return d
     }
     return a.length - b.length
   }
   const ao = typeof a === 'object', bo = typeof b === 'object'
   if (ao || bo) return ao && bo ? 0 : ao ? 1 : -1 // objects: by identity in TanStack; none generated
+  const as = typeof a === 'string', bs = typeof b === 'string'
+  if (total && as !== bs) return as ? 1 : -1
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** compareTuples orders two rows' orderBy values as TanStack's multi-column orderBy does. */
-export function compareTuples(x, y, orderBy) {
+/**
+ * compareTuples orders two rows' orderBy values as TanStack's multi-column
+ * orderBy does (total: in StreamDB's documented order, see ascCompare).
+ */
+export function compareTuples(x, y, orderBy, total = false) {
   for (let i = 0; i < orderBy.length; i++) {
     const o = orderBy[i]
     const a = x[i], b = y[i]
     // desc swaps the operands, except that nulls stay where `nulls` puts them
-    const d = o.direction === 'desc' && a != null && b != null ? ascCompare(b, a, o) : ascCompare(a, b, o)
+    const d = o.direction === 'desc' && a != null && b != null ? ascCompare(b, a, o, total) : ascCompare(a, b, o, total)
     if (d !== 0) return Math.sign(d)
   }
   return 0
@@ -118,4 +129,13 @@ function selectedExpr(ir, path) {
 /** tupleOf reads a probe's row back as the tuple of its orderBy values. */
 export function tupleOf(row, n) {
   return Array.from({ length: n }, (_, i) => row?.[`__o${i}`])
+}
+
+/**
+ * ordersDiffer reports whether StreamDB's documented order and TanStack's
+ * comparator disagree on some pair of these tuples (they can only where a
+ * column mixes strings with numbers or booleans).
+ */
+export function ordersDiffer(tuples, orderBy) {
+  return tuples.some((x, i) => tuples.some((y, j) => j > i && Math.sign(compareTuples(x, y, orderBy)) !== Math.sign(compareTuples(x, y, orderBy, true))))
 }
