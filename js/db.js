@@ -53,7 +53,7 @@ export class Collection {
   /** The row with this key, or undefined. */
   get(key) {
     const s = call(mod, 'collGet', this.#db._rh(), this.#name, String(key))
-    return s === undefined ? undefined : JSON.parse(s)
+    return s == null ? undefined : JSON.parse(s)
   }
   has(key) {
     return call(mod, 'collHas', this.#db._rh(), this.#name, String(key))
@@ -179,7 +179,8 @@ export class Collection {
     const originals = list.map((k) => {
       const row = this.get(k)
       if (row === undefined) {
-        throw new StreamDBError(`update: no row with key ${JSON.stringify(String(k))} in ${this.#name}`, { code: 'KEY_NOT_FOUND' })
+        // TanStack DB's UpdateKeyNotFoundError message, with our code
+        throw new StreamDBError(`The key "${k}" was passed to update but an object for this key was not found in the collection`, { code: 'KEY_NOT_FOUND', key: String(k) })
       }
       return row
     })
@@ -218,8 +219,13 @@ export class Transaction {
   #db
   #state = 'pending'
   #mutations = []
-  constructor(db, id) {
+  #settled = false
+  #onSettled
+  #abort // rejects the Promise the module awaits for mutationFn
+  #rejection // [what mutationFn rejected with], once it has
+  constructor(db, id, onSettled) {
     this.#db = db
+    this.#onSettled = onSettled
     this.id = id
     let resolve, reject
     const promise = new Promise((res, rej) => {
@@ -245,18 +251,52 @@ export class Transaction {
       // settled and forgotten by the module: keep the last state
     }
   }
-  _settle(err) {
-    this.#state = err === undefined ? 'completed' : 'failed'
-    if (err === undefined) this.isPersisted.resolve(this)
-    else {
-      this.error = err
-      this.isPersisted.reject(err)
-    }
+  // _persist runs mutationFn for the module. The module awaits the Promise
+  // returned, which also rejects when the transaction fails first (a
+  // rollback, close), so that the module stops waiting for a mutationFn
+  // that never settles.
+  _persist(fn) {
+    return new Promise((resolve, reject) => {
+      this.#abort = reject
+      const rejected = (e) => {
+        this.#rejection = [e]
+        reject(e)
+      }
+      try {
+        Promise.resolve(fn()).then(resolve, rejected)
+      } catch (e) {
+        rejected(e)
+      }
+    })
+  }
+  // _committed settles the transaction as the module's commit did: a
+  // failure of mutationFn with mutationFn's own value, untouched.
+  _committed(ok, err) {
+    if (ok) this._complete()
+    else this._fail(this.#rejection ? this.#rejection[0] : fromModule(err))
+  }
+  _complete() {
+    if (this.#settle('completed')) this.isPersisted.resolve(this)
+  }
+  // _fail fails the transaction with err; any rejection value is a failure
+  // (as in TanStack DB, a value that is not an Error is wrapped in one).
+  _fail(err) {
+    if (!this.#settle('failed')) return
+    this.error = toError(err)
+    this.isPersisted.reject(this.error)
+    this.#abort?.(this.error)
+  }
+  #settle(state) {
+    if (this.#settled) return false
+    this.#settled = true
+    this.#state = state
+    this.#onSettled?.(this)
+    return true
   }
   /** rollback undoes a pending transaction. */
   rollback() {
     call(mod, 'txRollback', this.#db._h(), this.id)
-    this._settle(new StreamDBError('transaction rolled back', { code: 'ROLLED_BACK' }))
+    this._fail(new StreamDBError('transaction rolled back', { code: 'ROLLED_BACK' }))
   }
 }
 
@@ -277,6 +317,7 @@ class StreamDB {
   #preloading
   #queries = new Map()
   #following = ''
+  #txs = new Set() // transactions of actions not settled yet
 
   constructor({ streamOptions, stream, state, actions, live = true, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
@@ -332,22 +373,37 @@ class StreamDB {
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
     Object.defineProperty(this, 'collections', { value: Object.freeze(collections), enumerable: true })
-    this.utils = {
-      awaitTxId: async (txid, timeout = 5000) => {
-        try {
-          await mod.awaitTxId(this._h(), String(txid), timeout)
-        } catch (e) {
-          const err = fromModule(e)
-          if (err.code === 'TXID_TIMEOUT') throw new StreamDBError(`Timeout waiting for txid: ${txid}`, { code: 'TXID_TIMEOUT', txid })
-          throw err
-        }
-      },
-    }
+    this.utils = { awaitTxId: (txid, timeout = 5000) => this.#awaitTxId(txid, timeout) }
     if (actions) {
       const defs = actions({ db: this, stream: this.stream })
       const out = {}
       for (const [name, a] of Object.entries(defs ?? {})) out[name] = (params) => this.#runAction(name, a, params)
       this.actions = out
+    }
+  }
+
+  // #awaitTxId waits until a batch carrying txid is visible, for timeout ms
+  // at most (Infinity: no limit). The timer is ours, not the module's: it
+  // is cleared as soon as the wait ends, so that it never keeps a page or
+  // Node busy. A timeout of 0 or less has already passed: it resolves only
+  // for a txid already seen, as the reference's setTimeout does.
+  async #awaitTxId(txid, timeout) {
+    if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+      throw new StreamDBError(`awaitTxId: timeout must be a number of milliseconds, got ${typeof timeout === 'number' ? 'NaN' : typeof timeout}`, { code: 'BAD_ARGUMENT' })
+    }
+    const h = this._h()
+    const expired = () => new StreamDBError(`Timeout waiting for txid: ${txid}`, { code: 'TXID_TIMEOUT', txid: String(txid) })
+    const stop = new AbortController()
+    const wait = mod.awaitTxId(h, String(txid), stop.signal)
+    // an already-aborted signal would fail before the module looks for txid
+    const timer = timeout >= 2 ** 31 ? undefined : setTimeout(() => stop.abort(), Math.max(timeout, 0))
+    try {
+      await wait
+    } catch (e) {
+      if (stop.signal.aborted) throw expired()
+      throw fromModule(e)
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -399,6 +455,7 @@ class StreamDB {
     } catch {
       // keep the last one
     }
+    for (const tx of [...this.#txs]) tx._fail(new ClosedError('StreamDB closed before the transaction persisted'))
     call(mod, 'dbClose', this.#h)
     this.#closed = true
     release.register(this, this.#h)
@@ -469,7 +526,8 @@ class StreamDB {
   #runAction(name, a, params) {
     if (this.#closed) throw new ClosedError()
     const id = call(mod, 'txBegin', this.#h, {})
-    const tx = new Transaction(this, id)
+    const tx = new Transaction(this, id, (t) => this.#txs.delete(t))
+    this.#txs.add(tx)
     const prev = ambient
     ambient = { db: this, id }
     try {
@@ -479,6 +537,7 @@ class StreamDB {
       }
     } catch (e) {
       ambient = prev
+      this.#txs.delete(tx)
       try {
         call(mod, 'txRollback', this.#h, id)
       } catch {
@@ -488,18 +547,23 @@ class StreamDB {
     }
     ambient = prev
     tx._refresh()
-    const persist = () => {
-      try {
-        return Promise.resolve(a.mutationFn?.(params, { transaction: tx }))
-      } catch (e) {
-        return Promise.reject(e)
-      }
-    }
+    const persist = () => tx._persist(() => a.mutationFn?.(params, { transaction: tx }))
     mod.txCommit(this.#h, id, persist).then(
-      () => tx._settle(undefined),
-      (e) => tx._settle(fromModule(e)),
+      () => tx._committed(true),
+      (e) => tx._committed(false, e),
     )
     return tx
+  }
+}
+
+// toError is TanStack DB's normalizeError: an Error as it is, any other
+// value (undefined included) as an Error of its string form.
+function toError(v) {
+  if (v instanceof Error) return v
+  try {
+    return new Error(String(v))
+  } catch {
+    return new Error('Unknown error')
   }
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -407,15 +406,17 @@ func (a *dbAPI) txCommit(ctx context.Context, args []safejs.Value) (runFunc, fun
 	}, nil, nil
 }
 
-// awaitTxId: awaitTxId(h, txid, timeoutMs) → Promise.
+// awaitTxId: awaitTxId(h, txid, signal) → Promise. The wait has no timer
+// of its own (a Go timer keeps a JS timeout scheduled until its deadline,
+// even once stopped): the shim times it and aborts signal.
 func (a *dbAPI) awaitTxID(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
 	h := a.handle(arg(args, 0))
 	txid := argString(arg(args, 1), "txid")
-	timeout := db.DefaultTxIDTimeout
-	if ms, err := arg(args, 2).Float(); err == nil && ms > 0 {
-		timeout = time.Duration(ms * float64(time.Millisecond))
+	ctx, cleanup, err := a.b.abortable(ctx, arg(args, 2), "awaitTxId")
+	if err != nil {
+		return nil, cleanup, err
 	}
-	return func() (any, error) { return nil, h.d.AwaitTxID(ctx, txid, timeout) }, nil, nil
+	return func() (any, error) { return nil, h.d.AwaitTxID(ctx, txid, -1) }, cleanup, nil
 }
 
 // preload: dbPreload(h) → Promise.

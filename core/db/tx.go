@@ -79,6 +79,12 @@ type Tx struct {
 	err      error
 	awaiting bool // completed, waiting for its txid to drop its rows
 	done     chan struct{}
+	// stop ends the context its persist function runs with (set while it
+	// persists): a rollback or Close tells persist nobody waits any more.
+	stop context.CancelFunc
+	// confirm drops the rows of a completed transaction whose txid does
+	// not come back in time (set while awaiting).
+	confirm *time.Timer
 }
 
 // Begin starts a transaction.
@@ -248,7 +254,10 @@ func rowKey(row value.Value, pk string) (string, bool) {
 // Commit persists the transaction: it runs persist (which typically
 // appends the writes to the stream and waits for their txid), then
 // completes the transaction, or rolls it back when persist fails and
-// returns that error. A nil persist completes at once.
+// returns that error. A nil persist completes at once. When the
+// transaction is rolled back or the database closes while persist runs,
+// persist's context ends and Commit returns that failure (ErrClosed for a
+// close) once persist has returned.
 func (t *Tx) Commit(ctx context.Context, persist func(ctx context.Context) error) error {
 	d := t.d
 	d.mu.Lock()
@@ -258,6 +267,9 @@ func (t *Tx) Commit(ctx context.Context, persist func(ctx context.Context) error
 		return fmt.Errorf("commit: %w (it is %s)", ErrTxNotPending, st)
 	}
 	t.state = TxPersisting
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	t.stop = stop
 	d.mu.Unlock()
 
 	var err error
@@ -266,6 +278,7 @@ func (t *Tx) Commit(ctx context.Context, persist func(ctx context.Context) error
 	}
 
 	d.mu.Lock()
+	t.stop = nil
 	if t.state != TxPersisting { // rolled back meanwhile (a conflict cascade)
 		err = t.err
 		d.mu.Unlock()
@@ -284,7 +297,7 @@ func (t *Tx) Commit(ctx context.Context, persist func(ctx context.Context) error
 		if wait <= 0 {
 			wait = DefaultConfirmTimeout
 		}
-		time.AfterFunc(wait, func() { d.confirmTimeout(t) })
+		t.confirm = time.AfterFunc(wait, func() { d.confirmTimeout(t) })
 	} else {
 		d.removeLocked(t)
 		d.refreshLocked()
@@ -342,8 +355,42 @@ func (d *DB) failLocked(t *Tx, reason error) {
 	}
 	for _, f := range failed {
 		d.removeLocked(f)
-		close(f.done)
+		f.end()
 	}
+	d.refreshLocked()
+}
+
+// end lets go of a transaction that failed: its persist function's context
+// ends and Done is closed.
+func (t *Tx) end() {
+	if t.stop != nil {
+		t.stop()
+	}
+	close(t.done)
+}
+
+// closeTxsLocked is Close's part: every pending or persisting transaction
+// fails with ErrClosed (persist functions see their context end), and
+// completed ones stop waiting for their txid, so that no optimistic row is
+// left and nothing keeps a transaction alive.
+func (d *DB) closeTxsLocked() {
+	if len(d.txs) == 0 {
+		return
+	}
+	for _, t := range d.txs {
+		switch t.state {
+		case TxPending, TxPersisting:
+			t.state = TxFailed
+			t.err = fmt.Errorf("transaction %d did not persist: %w", t.id, ErrClosed)
+			t.end()
+		case TxCompleted:
+			t.awaiting = false
+			if t.confirm != nil {
+				t.confirm.Stop()
+			}
+		}
+	}
+	d.txs = nil
 	d.refreshLocked()
 }
 

@@ -172,3 +172,114 @@ func TestPersistPanicRollsBack(t *testing.T) {
 	require.ErrorContains(t, err, "bug in persist")
 	assert.False(t, o.Collection("users").Has("1"))
 }
+
+// commitUntilCancelled commits tx in a goroutine with a persist function
+// that returns only when its context ends, and returns once persist runs.
+// wait returns what Commit returned, failing the test when that takes more
+// than 5 s.
+func commitUntilCancelled(t *testing.T, tx *db.Tx) (wait func() error) {
+	started := make(chan struct{})
+	res := make(chan error, 1)
+	go func() {
+		res <- tx.Commit(context.Background(), func(ctx context.Context) error {
+			close(started)
+			<-ctx.Done()
+			return nil // what persist says no longer matters
+		})
+	}()
+	<-started
+	return func() error {
+		select {
+		case err := <-res:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatal("Commit still waits: persist's context did not end")
+			return nil
+		}
+	}
+}
+
+// Close fails every transaction that has not persisted (pending or
+// persisting) with ErrClosed, ends the context of a persist function that
+// never returns by itself, and drops every optimistic row, including those
+// of a completed transaction still waiting for its txid.
+func TestCloseFailsUnpersistedTransactions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// start leaves tx in the state under test; wait, when not nil,
+		// returns what its Commit returned.
+		start     func(t *testing.T, tx *db.Tx) (wait func() error)
+		wantState db.TxState
+	}{
+		{"pending", func(*testing.T, *db.Tx) func() error { return nil }, db.TxFailed},
+		{"persisting, persist never returns by itself", commitUntilCancelled, db.TxFailed},
+		{"completed, waiting for its txid", func(t *testing.T, tx *db.Tx) func() error {
+			require.NoError(t, tx.Commit(ctxT(t), nil))
+			return nil
+		}, db.TxCompleted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := preloaded(t, newJSONStream(t, nil))
+			users := o.Collection("users")
+			tx := o.Begin(db.TxOptions{TxID: "never-comes"})
+			require.NoError(t, tx.Insert("users", value.MustParse(`{"id":"1"}`)))
+			wait := tc.start(t, tx)
+			require.True(t, users.Has("1"))
+
+			o.Close()
+			if wait != nil {
+				err := wait()
+				require.ErrorIs(t, err, db.ErrClosed)
+			}
+			assert.Equal(t, tc.wantState, tx.State())
+			if tc.wantState == db.TxFailed {
+				assert.ErrorIs(t, tx.Err(), db.ErrClosed)
+			}
+			select {
+			case <-tx.Done():
+			default:
+				t.Fatal("Done is still open after Close")
+			}
+			assert.False(t, users.Has("1"), "the optimistic row is dropped")
+			assert.Equal(t, 0, users.Size())
+			assert.ErrorIs(t, tx.Insert("users", value.MustParse(`{"id":"2"}`)), db.ErrClosed)
+		})
+	}
+}
+
+// A rollback while persist runs ends persist's context, so that a persist
+// function waiting for something that will never matter can stop.
+func TestRollbackEndsPersistContext(t *testing.T) {
+	o := preloaded(t, newJSONStream(t, nil))
+	tx := o.Begin(db.TxOptions{})
+	require.NoError(t, tx.Insert("users", value.MustParse(`{"id":"1"}`)))
+	wait := commitUntilCancelled(t, tx)
+	require.NoError(t, tx.Rollback(errors.New("user cancelled")))
+	require.ErrorContains(t, wait(), "user cancelled")
+	assert.Equal(t, db.TxFailed, tx.State())
+	assert.False(t, o.Collection("users").Has("1"))
+}
+
+// A negative timeout sets no timer: the wait ends with its context (the
+// bridge's caller keeps the timer, in JS, and cancels through ctx), or when
+// the txid comes.
+func TestAwaitTxIDWithoutTimer(t *testing.T) {
+	s := newJSONStream(t, nil)
+	o := preloaded(t, s)
+	ctx, cancel := context.WithTimeout(ctxT(t), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := o.AwaitTxID(ctx, "never", -1)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 3*time.Second, "not the default timeout")
+
+	done := make(chan error, 1)
+	go func() { done <- o.AwaitTxID(ctxT(t), "later", -1) }()
+	post(t, s, ev("user", "1", "insert", kyle, "txid", "later"))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the txid did not end the wait")
+	}
+}

@@ -32,7 +32,10 @@ export async function startServer({ dataDir, longPollMs = 1500 } = {}) {
 /** createStream creates a JSON stream at a fresh path and returns its URL. */
 export async function createStream(base, name = `s-${Math.random().toString(36).slice(2)}`) {
   const url = `${base}/v1/stream/${name}`
-  const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' } })
+  const put = () => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' } })
+  // A kept-alive socket the server closed while a test held the event loop
+  // (thousands of synchronous actions) fails the first request: try again.
+  const res = await put().catch(put)
   if (!res.ok && res.status !== 200 && res.status !== 201) throw new Error(`create ${url}: ${res.status}`)
   return url
 }
@@ -41,4 +44,15 @@ export async function createStream(base, name = `s-${Math.random().toString(36).
 export async function appendEvents(url, ...events) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
   if (!res.ok) throw new Error(`append ${url}: ${res.status} ${await res.text()}`)
+}
+
+/** until polls fn until it returns a truthy value (5 s at most) and returns that value. */
+export async function until(fn, what) {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const v = fn()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }
