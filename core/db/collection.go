@@ -1,10 +1,6 @@
 package db
 
 import (
-	"slices"
-	"sync"
-	"sync/atomic"
-
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
 )
@@ -24,12 +20,7 @@ const (
 type Collection struct {
 	db   *DB
 	c    *collection.Collection
-	subs []*subscription
-}
-
-type subscription struct {
-	fn     func([]Change)
-	active atomic.Bool
+	subs subscribers[Change]
 }
 
 // Name returns the collection's name.
@@ -95,90 +86,19 @@ func (c *Collection) Rows() []value.Value {
 // database's lock is released, so it may read the database. It returns a
 // function that ends the subscription.
 func (c *Collection) Subscribe(fn func([]Change), initial bool) (unsubscribe func()) {
-	d := c.db
-	d.mu.Lock()
-	s := &subscription{fn: fn}
-	s.active.Store(true)
-	c.subs = append(c.subs, s)
+	var current func() []Change
 	if initial {
-		var rows []Change
-		c.c.Range(func(k string, v value.Value) bool {
-			rows = append(rows, Change{Type: Insert, Key: k, Value: v})
-			return true
-		})
-		if len(rows) > 0 {
-			d.pub.add(s, rows)
+		current = func() []Change {
+			var rows []Change
+			c.c.Range(func(k string, v value.Value) bool {
+				rows = append(rows, Change{Type: Insert, Key: k, Value: v})
+				return true
+			})
+			return rows
 		}
 	}
-	d.mu.Unlock()
-	d.pub.drain()
-	return unsubscriber(d, &s.active, &c.subs, s)
-}
-
-// unsubscriber returns the function that ends subscription s: it stops its
-// pending deliveries and takes it out of subs.
-func unsubscriber[S any](d *DB, active *atomic.Bool, subs *[]*S, s *S) func() {
-	return func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		active.Store(false)
-		*subs = slices.DeleteFunc(*subs, func(o *S) bool { return o == s })
-	}
+	return c.subs.subscribe(c.db, fn, current)
 }
 
 // publishLocked queues a change batch for every subscriber.
-func (c *Collection) publishLocked(ch []Change) {
-	for _, s := range c.subs {
-		c.db.pub.add(s, ch)
-	}
-}
-
-// publisher delivers change batches in the order they were made, outside
-// the database's lock. A subscriber that changes the database from inside
-// its callback has that change delivered after the current one.
-type publisher struct {
-	mu         sync.Mutex
-	queue      []delivery
-	delivering bool
-}
-
-// delivery is one queued callback, skipped when its subscription ended
-// before its turn.
-type delivery struct {
-	active *atomic.Bool
-	run    func()
-}
-
-// add queues a delivery of a collection's changes; called with the
-// database's lock held, so the queue order is the order of the changes.
-func (p *publisher) add(s *subscription, ch []Change) {
-	p.push(&s.active, func() { s.fn(ch) })
-}
-
-// push queues a callback.
-func (p *publisher) push(active *atomic.Bool, run func()) {
-	p.mu.Lock()
-	p.queue = append(p.queue, delivery{active, run})
-	p.mu.Unlock()
-}
-
-// drain delivers what is queued, unless another call is already doing so.
-func (p *publisher) drain() {
-	p.mu.Lock()
-	if p.delivering {
-		p.mu.Unlock()
-		return
-	}
-	p.delivering = true
-	for len(p.queue) > 0 {
-		d := p.queue[0]
-		p.queue = p.queue[1:]
-		p.mu.Unlock()
-		if d.active.Load() {
-			d.run()
-		}
-		p.mu.Lock()
-	}
-	p.delivering = false
-	p.mu.Unlock()
-}
+func (c *Collection) publishLocked(ch []Change) { c.subs.publishLocked(&c.db.pub, ch) }

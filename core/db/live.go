@@ -1,8 +1,6 @@
 package db
 
 import (
-	"sync/atomic"
-
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/ivm"
 	"github.com/streamdb/streamdb/core/query"
@@ -20,13 +18,8 @@ type QueryChange = ivm.Change
 type Live struct {
 	db     *DB
 	q      *query.LiveQuery
-	subs   []*liveSub
+	subs   subscribers[QueryChange]
 	closed bool
-}
-
-type liveSub struct {
-	fn     func([]QueryChange)
-	active atomic.Bool
 }
 
 // Query compiles q over the database's collections and computes its first
@@ -64,10 +57,7 @@ func (l *Live) applyLocked(step map[string][]Change) []QueryChange {
 	if len(out) == 0 {
 		return nil
 	}
-	for _, s := range l.subs {
-		s := s
-		l.db.pub.push(&s.active, func() { s.fn(out) })
-	}
+	l.subs.publishLocked(&l.db.pub, out)
 	return out
 }
 
@@ -77,24 +67,18 @@ func (l *Live) applyLocked(step map[string][]Change) []QueryChange {
 // so it may read the database. It returns a function that ends the
 // subscription.
 func (l *Live) Subscribe(fn func([]QueryChange), initial bool) (unsubscribe func()) {
-	d := l.db
-	d.mu.Lock()
-	s := &liveSub{fn: fn}
-	s.active.Store(true)
-	l.subs = append(l.subs, s)
+	var current func() []QueryChange
 	if initial {
-		var rows []QueryChange
-		l.q.Range(func(k, v value.Value) bool {
-			rows = append(rows, QueryChange{Type: ivm.Insert, Key: k, Value: v})
-			return true
-		})
-		if len(rows) > 0 {
-			d.pub.push(&s.active, func() { fn(rows) })
+		current = func() []QueryChange {
+			var rows []QueryChange
+			l.q.Range(func(k, v value.Value) bool {
+				rows = append(rows, QueryChange{Type: ivm.Insert, Key: k, Value: v})
+				return true
+			})
+			return rows
 		}
 	}
-	d.mu.Unlock()
-	d.pub.drain()
-	return unsubscriber(d, &s.active, &l.subs, s)
+	return l.subs.subscribe(l.db, fn, current)
 }
 
 // Len returns the number of rows in the result.
@@ -146,10 +130,7 @@ func (l *Live) Close() {
 		return
 	}
 	l.closed = true
-	for _, s := range l.subs {
-		s.active.Store(false)
-	}
-	l.subs = nil
+	l.subs.endLocked()
 	for i, o := range d.lives {
 		if o == l {
 			d.lives = append(d.lives[:i], d.lives[i+1:]...)
