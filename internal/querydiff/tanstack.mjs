@@ -28,7 +28,8 @@ export class TanStackDB {
   /**
    * seq: synced rows carry `_seq` as StreamDB's materialization gives them
    * ({...value, [pk]: key, _seq}, one counter for all collections, rising
-   * with every change event, deletes included; spec 3.7), for engines fed
+   * with every change event, deletes included, as @durable-streams/state's
+   * materialization numbers them), for engines fed
    * through a stream; the initial rows are numbered in collection order.
    */
   constructor({ autoIndex = 'off', cascade = true, seq = false } = {}) {
@@ -259,7 +260,7 @@ export class TanStackDB {
   }
 
   /**
-   * resultOf materialises one live query. Known TanStack bug (spec i.4):
+   * resultOf materialises one live query. Known TanStack 0.15.2 bug:
    * with groupBy on a nullable column the output collection's sorted key
    * array gets corrupted (its comparator compareKeys is not a total order for
    * null/undefined/boolean keys), so entries()/toArray can repeat or skip rows
