@@ -33,9 +33,32 @@ class Expression {
   }
 }
 
+/**
+ * MAX_DEPTH bounds how deep expressions, nested select objects and
+ * constants may nest: the engine's own bound on expressions (core/ir
+ * maxDepth). Past it the builder throws a QueryBuilderError at once, before
+ * anything walks the tree recursively (a RangeError otherwise).
+ */
+const MAX_DEPTH = 200
+
+// depths holds the nesting depth of func and agg Expressions (1 for one
+// without function arguments).
+const depths = new WeakMap()
+
+function nestedNode(type, name, args) {
+  let depth = 1
+  for (const a of args) depth = Math.max(depth, (depths.get(a) ?? 0) + 1)
+  if (depth > MAX_DEPTH) {
+    throw new QueryBuilderError(`${name}(): expressions nested deeper than ${MAX_DEPTH} levels are not supported`)
+  }
+  const e = new Expression({ type, name, args: Object.freeze(args) })
+  depths.set(e, depth)
+  return e
+}
+
 const refNode = (path) => new Expression({ type: 'ref', path: Object.freeze([...path]) })
-const funcNode = (name, args) => new Expression({ type: 'func', name, args: Object.freeze(args) })
-const aggNode = (name, args) => new Expression({ type: 'agg', name, args: Object.freeze(args) })
+const funcNode = (name, args) => nestedNode('func', name, args)
+const aggNode = (name, args) => nestedNode('agg', name, args)
 const valNode = (v) => (v === undefined ? new Expression({ type: 'val' }) : new Expression({ type: 'val', value: v }))
 
 // ---------------------------------------------------------------------------
@@ -138,6 +161,9 @@ function notJSON(what, where) {
  * Members of plain objects that are undefined are dropped, as JSON does.
  */
 function jsonValue(v, where, seen = new Set()) {
+  if (seen.size >= MAX_DEPTH) {
+    throw new QueryBuilderError(`a constant nested deeper than ${MAX_DEPTH} levels cannot be used in a StreamDB query (${where})`)
+  }
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -374,8 +400,14 @@ const isPlainObject = (v) => {
   return p === Object.prototype || p === null
 }
 
-/** selectEntries turns a select callback's object into IR select entries (with Expressions). */
-function selectEntries(obj) {
+/**
+ * selectEntries turns a select callback's object into IR select entries
+ * (with Expressions); outer holds the objects it is nested in.
+ */
+function selectEntries(obj, outer = new Set()) {
+  if (outer.has(obj)) throw new QueryBuilderError('select(): the object of fields contains itself (a cycle)')
+  if (outer.size >= MAX_DEPTH) throw new QueryBuilderError(`select(): objects of fields nested deeper than ${MAX_DEPTH} levels are not supported`)
+  outer.add(obj)
   const out = []
   for (const [k, v] of Object.entries(obj)) {
     if (k.startsWith(SPREAD_KEY) && v instanceof SpreadMarker) {
@@ -391,12 +423,13 @@ function selectEntries(obj) {
       const expr = live ? funcNode('array', v.map((x) => toExpression(x ?? null, `select field "${k}"`))) : toExpression(v, `select field "${k}"`)
       out.push(Object.freeze({ field: k, expr }))
     } else if (isPlainObject(v)) {
-      out.push(Object.freeze({ field: k, select: selectEntries(v) }))
+      out.push(Object.freeze({ field: k, select: selectEntries(v, outer) }))
     } else {
       // undefined selects null, as in TanStack DB
       out.push(Object.freeze({ field: k, expr: toExpression(v ?? null, `select field "${k}"`) }))
     }
   }
+  outer.delete(obj)
   return Object.freeze(out)
 }
 

@@ -63,7 +63,7 @@ var queryMembers = map[string]bool{
 
 func (p parser) query(v value.Value, depth int) (*Query, error) {
 	if depth > maxDepth {
-		return nil, Errorf("query", "nested too deeply")
+		return nil, Errorf("query", "subqueries nested too deeply (more than %d levels)", maxDepth)
 	}
 	if v.Kind() != value.KindObject {
 		return nil, Errorf("query", "want an object, got %s", v.Kind())
@@ -249,7 +249,7 @@ func (p parser) exprList(clause string, v value.Value, depth int) ([]*Expr, erro
 
 func (p parser) expr(clause string, v value.Value, depth int) (*Expr, error) {
 	if depth > maxDepth {
-		return nil, Errorf(clause, "expression nested too deeply")
+		return nil, Errorf(clause, "expression nested too deeply (more than %d levels)", maxDepth)
 	}
 	if v.Kind() != value.KindObject {
 		return nil, Errorf(clause, "an expression must be an object, got %s", v)
@@ -299,7 +299,7 @@ func (p parser) expr(clause string, v value.Value, depth int) (*Expr, error) {
 
 func (p parser) selectList(v value.Value, depth int) ([]SelectEntry, error) {
 	if depth > maxDepth {
-		return nil, Errorf("select", "nested too deeply")
+		return nil, Errorf("select", "objects of fields nested too deeply (more than %d levels)", maxDepth)
 	}
 	if v.Kind() != value.KindArray {
 		return nil, Errorf("select", "want an array of entries, got %s", v.Kind())

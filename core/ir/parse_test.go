@@ -106,14 +106,43 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// Expressions, objects of fields and subqueries nested past maxDepth give
+// an *Error naming the clause (the parser recurses; it must not overflow
+// the stack on any input), and maxDepth levels still parse.
 func TestParseDepthLimit(t *testing.T) {
-	e := `{"type":"val","value":1}`
-	for range maxDepth + 10 {
-		e = `{"type":"func","name":"not","args":[` + e + `]}`
+	nest := func(n int, inner, open, close string) string {
+		return strings.Repeat(open, n) + inner + strings.Repeat(close, n)
 	}
-	_, err := Parse([]byte(`{"from":{"alias":"u","collection":"c"},"where":[` + e + `]}`))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "nested too deeply")
+	where := func(n int) string {
+		return `{"from":{"alias":"u","collection":"c"},"where":[` +
+			nest(n, `{"type":"val","value":1}`, `{"type":"func","name":"not","args":[`, `]}`) + `]}`
+	}
+	sel := func(n int) string {
+		return `{"from":{"alias":"u","collection":"c"},"select":` +
+			nest(n, `[{"field":"a","expr":{"type":"val","value":1}}]`, `[{"field":"a","select":`, `}]`) + `}`
+	}
+	sub := func(n int) string {
+		return nest(n, `{"from":{"alias":"u","collection":"c"}}`, `{"from":{"alias":"u","query":`, `}}`)
+	}
+	for _, tc := range []struct {
+		name   string
+		query  func(int) string
+		clause string
+	}{
+		{"expression", where, "where"},
+		{"select", sel, "select"},
+		{"subquery", sub, "from"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.query(maxDepth - 2)))
+			require.NoError(t, err, "within the bound")
+			_, err = Parse([]byte(tc.query(maxDepth + 10)))
+			var e *Error
+			require.True(t, errors.As(err, &e), "error %v is not an *ir.Error", err)
+			assert.Equal(t, tc.clause, e.Clause)
+			assert.Contains(t, e.Reason, "nested too deeply (more than 200 levels)")
+		})
+	}
 }
 
 // FuzzParse checks that no input makes Parse panic, and that what it

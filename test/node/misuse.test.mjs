@@ -1,12 +1,17 @@
-// The package under misuse, as a user meets it: transactions whose
-// mutationFn rejects with a non-Error or never settles, reads and updates
-// of missing keys, awaitTxId's timeout argument and timer. Each test runs
-// against the reference Durable Streams server.
+// The package under misuse and odd input, as a user meets it (issue 12,
+// items 5 and 6): transactions whose mutationFn rejects with a non-Error or
+// never settles, reads and updates of missing keys, awaitTxId's timeout
+// argument and timer, expression functions called with odd arguments, and
+// queries too deep or cyclic to build. Each test runs against the reference
+// Durable Streams server.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { createStateSchema, createStreamDB, ClosedError, StreamDBError } from '@streamdb/streamdb'
+import {
+  createStateSchema, createStreamDB, liveQuery, eq, like, ilike, not, and,
+  ClosedError, StreamDBError, QueryBuilderError,
+} from '@streamdb/streamdb'
 import { startServer, createStream, appendEvents } from './server.mjs'
 
 let srv
@@ -168,4 +173,65 @@ test('awaitTxId leaves no timer behind: Node exits once the db is closed', async
   const m = out.match(/done (\d+)/)
   assert.ok(m, `the child said ${out}`)
   assert.ok(exited - Number(m[1]) < 3000, `Node stayed alive ${exited - Number(m[1])} ms after the wait`)
+})
+
+// --- item 6e: expression functions with odd arguments (as TanStack DB 0.15.2:
+// eq() compares undefined with undefined, which is unknown; like with a
+// pattern that is not a string is false, not unknown)
+
+test('eq() without arguments is unknown and like() with a number pattern is false, as in TanStack DB', async (t) => {
+  const { db } = await open(t, [item('a', { n: 'x5' }), item('b', { n: '5' }), item('c', { n: 5 })])
+  const items = db.collections.items
+  const where = (fn) => {
+    const q = liveQuery((q) => q.from({ i: items }).where(fn).select(({ i }) => ({ id: i.id })))
+    const ids = q.data.map((r) => r.id).sort()
+    q.dispose()
+    return ids
+  }
+  assert.deepEqual(where(() => eq()), [])
+  assert.deepEqual(where(() => not(eq())), [])
+  assert.deepEqual(where(({ i }) => like(i.n, 5)), [])
+  assert.deepEqual(where(({ i }) => not(like(i.n, 5))), ['a', 'b', 'c'])
+  assert.deepEqual(where(({ i }) => not(ilike(i.n, 5))), ['a', 'b', 'c'])
+  const q = liveQuery((q) => q.from({ i: items }).select(({ i }) => ({ id: i.id, e: eq(), l: like(i.n, 5), n: like(i.n, null) })))
+  t.after(() => q.dispose())
+  assert.deepEqual(q.data.toSorted((x, y) => (x.id < y.id ? -1 : 1)), [
+    { id: 'a', e: null, l: false, n: null },
+    { id: 'b', e: null, l: false, n: null },
+    { id: 'c', e: null, l: false, n: null },
+  ])
+})
+
+// --- item 6f: queries too deep or cyclic to build
+
+test('a cyclic select, a cyclic or very deep constant, and and() nested 5,000 deep give typed errors', async (t) => {
+  const { db } = await open(t, [item('a')])
+  const items = db.collections.items
+  const typed = (e) => e instanceof StreamDBError && typeof e.code === 'string' && !(e instanceof RangeError)
+  const cyclic = { a: 1 }
+  cyclic.self = cyclic
+  assert.throws(() => liveQuery((q) => q.from({ i: items }).select(() => ({ x: cyclic }))), (e) => typed(e) && /cycl/.test(e.message))
+  assert.throws(() => liveQuery((q) => q.from({ i: items }).select(({ i }) => {
+    const o = { id: i.id }
+    o.again = o
+    return o
+  })), (e) => typed(e) && /cycl/.test(e.message))
+  assert.throws(() => liveQuery((q) => q.from({ i: items }).where(({ i }) => eq(i.n, cyclic))), (e) => e instanceof TypeError && /cyclic/.test(e.message))
+  let deepArray = 1
+  for (let i = 0; i < 5000; i++) deepArray = [deepArray]
+  assert.throws(() => liveQuery((q) => q.from({ i: items }).where(({ i }) => eq(i.n, deepArray))), (e) => typed(e) && /deep/.test(e.message))
+  let deepObject = {}
+  for (let i = 0; i < 5000; i++) deepObject = { x: deepObject }
+  assert.throws(() => liveQuery((q) => q.from({ i: items }).select(() => deepObject)), (e) => typed(e) && /deep/.test(e.message))
+  assert.throws(() => {
+    let e = eq(1, 1)
+    for (let i = 0; i < 5000; i++) e = and(e, true)
+    return e
+  }, (e) => e instanceof QueryBuilderError && e.code === 'QUERY_BUILDER' && /deep/.test(e.message))
+  // within the bound, a deep and() still runs
+  let e = eq(1, 1)
+  for (let i = 0; i < 100; i++) e = and(e, true)
+  const q = liveQuery((q) => q.from({ i: items }).where(() => e))
+  t.after(() => q.dispose())
+  assert.deepEqual(q.data.map((r) => r.id), ['a'])
 })
