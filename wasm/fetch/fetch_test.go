@@ -27,7 +27,6 @@ func TestContract(t *testing.T) {
 }
 
 var (
-	do           = transporttest.Do
 	createStream = transporttest.CreateStream
 	openSSE      = transporttest.OpenSSE
 )
