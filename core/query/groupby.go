@@ -35,10 +35,14 @@ func (c *compiler) grouped(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 		}
 	}
 	p.add(ivm.NewGroupBy(keys, specs, groupRow(sc.nk, sc.na, build)).Push)
-	if err := having(p, gc.having, sc, len(q.GroupBy) == 0); err != nil {
+	conds := make([]*ir.Expr, len(gc.having))
+	for i, h := range gc.having {
+		conds[i] = inlineSelected(h, gc.sel)
+	}
+	if err := having(p, conds, sc, len(q.GroupBy) == 0); err != nil {
 		return nil, nil, err
 	}
-	return sc, gc.orderBy, nil
+	return sc, inlineSelectedOrder(gc.orderBy, gc.sel), nil
 }
 
 // groupKeys compiles the groupBy expressions over the sources' rows.

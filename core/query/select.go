@@ -24,7 +24,7 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string) (scoped, []ir.Order
 		return row
 	})
 	p.add(m.Push)
-	return &aliasScope{scope: scope{aliases: aliases, sel: n}}, q.OrderBy, nil
+	return &aliasScope{scope: scope{aliases: aliases, sel: n}}, inlineSelectedOrder(q.OrderBy, q.Select), nil
 }
 
 // selection compiles the select of an ungrouped query into the function
