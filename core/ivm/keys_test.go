@@ -70,7 +70,7 @@ func TestSerializeTupleProbed(t *testing.T) {
 		// form for plain objects).
 		{[]value.Value{obj, str("b")}, `[{"a":[2,{"c":2,"d":1}],"b":1},"b"]`},
 		{[]value.Value{obj, value.Undefined()}, `~["array",[["object",[["a",["array",[["number",2],["object",[["c",["number",2]],["d",["number",1]]]]]]],["b",["number",1]]]],["undefined"]]]`},
-		{[]value.Value{num(-0.0), value.Number(math.Copysign(0, -1)), value.Undefined()}, `~["array",[["number",0],["number",0],["undefined"]]]`},
+		{[]value.Value{num(0), value.Number(math.Copysign(0, -1)), value.Undefined()}, `~["array",[["number",0],["number",0],["undefined"]]]`},
 	}
 	for _, c := range cases {
 		if got := serializeTuple(c.vals); got != c.want {
