@@ -3,6 +3,9 @@ package expr
 import (
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/streamdb/streamdb/core/jsonscan"
+	"github.com/streamdb/streamdb/core/value"
 )
 
 // isASCII reports whether s holds only ASCII bytes.
@@ -16,7 +19,8 @@ func isASCII(s string) bool {
 }
 
 // utf16Len is JavaScript's s.length: the number of UTF-16 code units of s
-// (bytes that are not valid UTF-8 count as one U+FFFD each).
+// (a lone surrogate, held in its WTF-8 form, counts one; other bytes that
+// are not valid UTF-8 count as one U+FFFD each).
 func utf16Len(s string) int {
 	n := 0
 	for i := 0; i < len(s); {
@@ -26,24 +30,23 @@ func utf16Len(s string) int {
 			n++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := value.DecodeRune(s[i:])
 		i += size
-		n += utf16.RuneLen(r)
+		if r > 0xFFFF {
+			n += 2
+		} else {
+			n++
+		}
 	}
 	return n
 }
 
 // appendUnits appends the UTF-16 code units of s to dst.
-func appendUnits(dst []uint16, s string) []uint16 {
-	for _, r := range s {
-		dst = utf16.AppendRune(dst, r)
-	}
-	return dst
-}
+func appendUnits(dst []uint16, s string) []uint16 { return value.AppendUnits(dst, s) }
 
 // unitAt returns JavaScript's s[i]: the string of the i-th UTF-16 code unit
-// of s, and false when i is out of range. A code unit that is half of a
-// surrogate pair cannot be held in a UTF-8 string; it comes out as U+FFFD.
+// of s, and false when i is out of range. Half of a surrogate pair comes
+// out as a lone surrogate (in its WTF-8 form).
 func unitAt(s string, i int) (string, bool) {
 	if i < 0 {
 		return "", false
@@ -52,22 +55,24 @@ func unitAt(s string, i int) (string, bool) {
 		return s[i : i+1], true
 	}
 	n := 0
-	for j, r := range s {
-		w := utf16.RuneLen(r)
-		if w < 0 {
-			w = 1
-		}
-		if i < n+w {
-			if w == 2 {
-				return "\uFFFD", true
+	for j := 0; j < len(s); {
+		r, size := value.DecodeRune(s[j:])
+		switch {
+		case r > 0xFFFF:
+			if i < n+2 {
+				hi, lo := utf16.EncodeRune(r)
+				return string(jsonscan.AppendSurrogate(nil, [2]rune{hi, lo}[i-n])), true
 			}
-			_, size := utf8.DecodeRuneInString(s[j:])
-			if r == utf8.RuneError && size <= 1 {
+			n += 2
+		case i == n:
+			if r == utf8.RuneError && size == 1 {
 				return "\uFFFD", true
 			}
 			return s[j : j+size], true
+		default:
+			n++
 		}
-		n += w
+		j += size
 	}
 	return "", false
 }

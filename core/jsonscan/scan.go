@@ -326,7 +326,13 @@ func SplitArray(dst [][]byte, b []byte) ([][]byte, error) {
 }
 
 // Unquote decodes the JSON string literal s (quotes included) into a Go
-// string, resolving escapes; lone surrogates become U+FFFD.
+// string, resolving escapes. A lone surrogate (an escape such as \ud800
+// without its pair, which JavaScript strings may hold and JSON.stringify
+// writes) is kept in its WTF-8 form: the surrogate's code point in UTF-8's
+// three-byte pattern, ED A0 80 to ED BF BF, which valid UTF-8 never holds,
+// so that "\ud800", "\udc00" and "\ufffd" stay three strings. Bytes of s
+// that are not valid UTF-8 (raw ones, as a TextDecoder would see them)
+// become U+FFFD each.
 func Unquote(s []byte) (string, error) {
 	if len(s) == 0 || s[0] != '"' {
 		return "", errAt(0, "expected a string")
@@ -373,15 +379,16 @@ func Unquote(s []byte) (string, error) {
 			r := hex4(body[i+2 : i+6])
 			i += 6
 			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
 				if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' {
-					if r2 := hex4(body[i+2 : i+6]); utf16.DecodeRune(r, r2) != utf8.RuneError {
-						r = utf16.DecodeRune(r, r2)
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
+					r2 = hex4(body[i+2 : i+6])
+				}
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					r = d
+					i += 6
 				} else {
-					r = utf8.RuneError
+					out = AppendSurrogate(out, r)
+					continue
 				}
 			}
 			out = utf8.AppendRune(out, r)
@@ -390,6 +397,18 @@ func Unquote(s []byte) (string, error) {
 		i += 2
 	}
 	return string(out), nil
+}
+
+// AppendSurrogate appends the WTF-8 form of the surrogate code point r
+// (U+D800 to U+DFFF): the three bytes UTF-8's pattern gives it.
+func AppendSurrogate(dst []byte, r rune) []byte {
+	return append(dst, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+}
+
+// IsSurrogateAt reports whether s[i:] starts with the WTF-8 form of a
+// surrogate (see AppendSurrogate).
+func IsSurrogateAt[T ~string | ~[]byte](s T, i int) bool {
+	return i+2 < len(s) && s[i] == 0xED && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF
 }
 
 func hex4(h []byte) rune {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,14 +77,19 @@ func TestSplitArray(t *testing.T) {
 
 func TestUnquote(t *testing.T) {
 	for in, want := range map[string]string{
-		`"plain"`:          "plain",
-		`"a\"b\\c\/d"`:     `a"b\c/d`,
-		`"\b\f\n\r\t"`:     "\b\f\n\r\t",
-		`"\u00e9\u20ac"`:   "é€",
-		`"\ud83d\ude00"`:   "😀",
-		`"\ud83d"`:         "\uFFFD",
-		`"\ud83dx"`:        "\uFFFDx",
-		`"\ud83d\u0041"`:   "\uFFFDA",
+		`"plain"`:        "plain",
+		`"a\"b\\c\/d"`:   `a"b\c/d`,
+		`"\b\f\n\r\t"`:   "\b\f\n\r\t",
+		`"\u00e9\u20ac"`: "é€",
+		`"\ud83d\ude00"`: "😀",
+		// lone surrogates keep their WTF-8 form, distinct from U+FFFD
+		`"\ud83d"`:         "\xed\xa0\xbd",
+		`"\ud83dx"`:        "\xed\xa0\xbdx",
+		`"\ud83d\u0041"`:   "\xed\xa0\xbdA",
+		`"\udc00\ud800"`:   "\xed\xb0\x80\xed\xa0\x80",
+		`"\ud800\ud800"`:   "\xed\xa0\x80\xed\xa0\x80",
+		`"\ufffd"`:         "\uFFFD",
+		"\"\xed\xa0\x80\"": "\uFFFD\uFFFD\uFFFD", // raw bytes are not UTF-8
 		`"\u2028 \u0085"`:  "\u2028 \u0085",
 		`"raw é and 😀 ok"`: "raw é and 😀 ok",
 	} {
@@ -143,9 +149,34 @@ func FuzzCheck(f *testing.F) {
 			end, _ := ValueEnd(trimmed, 0)
 			got, err := Unquote(trimmed[:end])
 			require.NoError(t, err)
-			require.Equal(t, s, got)
+			require.Equal(t, s, replaceSurrogates(got), "encoding/json makes lone surrogates U+FFFD")
+			require.Equal(t, hasSurrogate(got), !utf8.ValidString(got), "valid UTF-8 but for lone surrogates")
 		}
 	})
+}
+
+// replaceSurrogates replaces the WTF-8 surrogates in s by U+FFFD.
+func replaceSurrogates(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if IsSurrogateAt(s, i) {
+			b.WriteString("\uFFFD")
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// hasSurrogate reports whether s holds a WTF-8 surrogate.
+func hasSurrogate(s string) bool {
+	for i := range len(s) {
+		if IsSurrogateAt(s, i) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestFieldIter(t *testing.T) {

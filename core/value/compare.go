@@ -2,8 +2,12 @@ package value
 
 import (
 	"cmp"
+	"slices"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/streamdb/streamdb/core/jsonscan"
 )
 
 // Collation orders two strings: negative when a sorts first, 0 when they
@@ -31,12 +35,49 @@ func Lexical(a, b string) int {
 	for i > 0 && !utf8.RuneStart(a[i]) {
 		i--
 	}
-	ra, sa := utf8.DecodeRuneInString(a[i:])
-	rb, sb := utf8.DecodeRuneInString(b[i:])
+	ra, sa := DecodeRune(a[i:])
+	rb, sb := DecodeRune(b[i:])
 	if (ra == utf8.RuneError && sa <= 1) || (rb == utf8.RuneError && sb <= 1) {
 		return strings.Compare(a[i:], b[i:])
 	}
+	if utf16.IsSurrogate(ra) || utf16.IsSurrogate(rb) {
+		return compareUnits(a[i:], b[i:])
+	}
 	return cmp.Compare(utf16Rank(ra), utf16Rank(rb))
+}
+
+// DecodeRune is utf8.DecodeRuneInString that also decodes a lone
+// surrogate's WTF-8 form (see jsonscan.Unquote): it returns the surrogate
+// and 3.
+func DecodeRune(s string) (rune, int) {
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && size == 1 && jsonscan.IsSurrogateAt(s, 0) {
+		return rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F) | 0xD000, 3
+	}
+	return r, size
+}
+
+// compareUnits orders a and b by their UTF-16 code units, reading lone
+// surrogates in their WTF-8 form: the slow path of Lexical where one side
+// holds one (a lone high surrogate may tie with the first half of a pair).
+func compareUnits(a, b string) int {
+	return slices.Compare(AppendUnits(nil, a), AppendUnits(nil, b))
+}
+
+// AppendUnits appends the UTF-16 code units of s to dst: JavaScript's
+// view of the string. A lone surrogate's WTF-8 form gives the surrogate;
+// other bytes that are not valid UTF-8 give U+FFFD each.
+func AppendUnits(dst []uint16, s string) []uint16 {
+	for i := 0; i < len(s); {
+		r, size := DecodeRune(s[i:])
+		i += size
+		if utf16.IsSurrogate(r) {
+			dst = append(dst, uint16(r))
+			continue
+		}
+		dst = utf16.AppendRune(dst, r)
+	}
+	return dst
 }
 
 // utf16Rank maps a rune to a number that orders runes as their UTF-16

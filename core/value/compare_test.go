@@ -46,6 +46,37 @@ func TestLexical(t *testing.T) {
 	assert.Equal(t, -1, strings.Compare("\uE000", "😀"), "Go's native order differs")
 }
 
+// Lone surrogates (their WTF-8 form, as jsonscan.Unquote keeps them) order
+// by their code unit, as JavaScript's < orders "\ud800" and friends.
+func TestLexicalLoneSurrogates(t *testing.T) {
+	const (
+		d800 = "\xed\xa0\x80" // \ud800
+		d83d = "\xed\xa0\xbd" // \ud83d, the first half of 😀 (\ud83d\ude00)
+		dc00 = "\xed\xb0\x80" // \udc00
+	)
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{d800, d800, 0},
+		{d800, dc00, -1},
+		{"\uD7FF", d800, -1},
+		{d800, "\uE000", -1},
+		{dc00, "\uFFFD", -1},
+		{d800, "😀", -1},
+		{dc00, "😀", 1},
+		{d83d, "😀", -1},
+		{d83d + "x", "😀", -1},
+		{d83d + "\xed\xb8\x80", "😀", 0}, // the two halves, each lone: the same code units
+		{"a" + d800, "a\uFFFD", -1},
+		{"\xff", d800, 1}, // a byte that is not UTF-8 is U+FFFD
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Lexical(tt.a, tt.b), "%q < %q", tt.a, tt.b)
+		assert.Equal(t, -tt.want, Lexical(tt.b, tt.a), "%q > %q", tt.a, tt.b)
+	}
+}
+
 func FuzzLexical(f *testing.F) {
 	f.Add("a", "b")
 	f.Add("\uE000", "😀")

@@ -9,9 +9,13 @@ import (
 // AppendJSON appends v's JSON text to dst and returns the extended slice. The
 // text is exactly what JavaScript's JSON.stringify produces for the
 // equivalent JS value: numbers in JS's shortest round-trip form (1, 1.5,
-// 1e+21, 1e-7; -0 as 0; NaN and ±Inf as null), strings escaped as
-// JSON.stringify escapes them, arrays and objects as the canonical text they
-// hold. Undefined is written as null (callers omit undefined object fields).
+// 1e+21, 1e-7; -0 as 0; NaN as null), strings escaped as JSON.stringify
+// escapes them, arrays and objects as the canonical text they hold.
+// Undefined is written as null (callers omit undefined object fields).
+// Where JSON.stringify would lose a value JSON.parse can give back, the text
+// keeps it: ±Infinity is written 1e999 and -1e999 (JSON.parse reads them
+// as ±Infinity, as it reads 1e400), a lone surrogate (in its WTF-8 form,
+// see jsonscan.Unquote) as its \udXXX escape.
 func AppendJSON(dst []byte, v Value) []byte {
 	switch v.kind {
 	case KindNumber:
@@ -30,10 +34,17 @@ func AppendJSON(dst []byte, v Value) []byte {
 }
 
 // appendNumber appends f the way JavaScript's JSON.stringify writes a number
-// (Number.prototype.toString for finite numbers, null otherwise).
+// (Number.prototype.toString for finite numbers, null for NaN), except
+// that ±Infinity is 1e999 and -1e999, the shortest JSON that JSON.parse
+// reads as ±Infinity.
 func appendNumber(dst []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	switch {
+	case math.IsNaN(f):
 		return append(dst, "null"...)
+	case math.IsInf(f, 1):
+		return append(dst, "1e999"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-1e999"...)
 	}
 	if f == 0 {
 		return append(dst, '0') // -0 too
@@ -109,7 +120,8 @@ var needsEscape = func() (t [utf8.RuneSelf]bool) {
 
 // appendString appends s as a JSON string literal the way JSON.stringify
 // writes it: \" \\ \b \f \n \r \t, other control characters as \u00XX,
-// everything else as is. Bytes that are not valid UTF-8 become U+FFFD.
+// a lone surrogate (its WTF-8 form) as \udXXX, everything else as is.
+// Other bytes that are not valid UTF-8 become U+FFFD.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -144,8 +156,12 @@ func appendString(dst []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\uFFFD"...)
-			i++
+			if r, size = DecodeRune(s[i:]); size == 3 {
+				dst = appendSurrogateEscape(dst, r)
+			} else {
+				dst = append(dst, "\uFFFD"...)
+			}
+			i += size
 			start = i
 			continue
 		}

@@ -2,6 +2,7 @@ package value
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"unicode/utf16"
@@ -17,8 +18,8 @@ import (
 // (white space, other number spellings such as 1.0 or 1e2, other escapes,
 // duplicate keys, integer-like keys out of JS order) the text is rewritten
 // to what JSON.stringify(JSON.parse(b)) gives. Invalid JSON is reported as
-// a *jsonscan.SyntaxError. Numbers too large for float64 become ±Inf (null
-// inside arrays and objects), as in JavaScript.
+// a *jsonscan.SyntaxError. Numbers too large for float64 become ±Inf, as in
+// JavaScript (written 1e999 and -1e999 inside arrays and objects).
 func Parse(b []byte) (Value, error) {
 	i := jsonscan.SkipSpace(b, 0)
 	if end, ok := canonEnd(b, i, 0); ok && jsonscan.SkipSpace(b, end) == len(b) {
@@ -162,7 +163,12 @@ func canonStringEnd[T text](b T, i int) (int, bool) {
 			case '"', '\\', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				// Only \u00XX for control characters without a short escape.
+				if n := loneSurrogateEscape(b, i); n > 0 {
+					i += n
+					continue
+				}
+				// Otherwise only \u00XX for control characters without a
+				// short escape.
 				if i+6 > len(b) || b[i+2] != '0' || b[i+3] != '0' || (b[i+4] != '0' && b[i+4] != '1') {
 					return i, false
 				}
@@ -196,6 +202,32 @@ func canonStringEnd[T text](b T, i int) (int, bool) {
 		}
 	}
 	return i, false
+}
+
+// loneSurrogateEscape returns 6 when b[i:] starts with the escape
+// JSON.stringify writes for a lone surrogate (\ud800 to \udfff in
+// lower-case hex, a high one not followed by the escape of a low one, which
+// would make a pair), and 0 otherwise.
+func loneSurrogateEscape[T text](b T, i int) int {
+	if i+6 > len(b) || b[i+2] != 'd' || b[i+3] < '8' || (b[i+3] > '9' && (b[i+3] < 'a' || b[i+3] > 'f')) ||
+		!lowerHex(b[i+4]) || !lowerHex(b[i+5]) {
+		return 0
+	}
+	high := b[i+3] <= 'b' // d8, d9, da, db
+	if high && i+12 <= len(b) && b[i+6] == '\\' && b[i+7] == 'u' && (b[i+8] == 'd' || b[i+8] == 'D') {
+		if c := b[i+9] | 0x20; c >= 'c' && c <= 'f' {
+			return 0 // a pair, written escaped: not canonical
+		}
+	}
+	return 6
+}
+
+func lowerHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') }
+
+// appendSurrogateEscape appends the escape JSON.stringify writes for the
+// lone surrogate r.
+func appendSurrogateEscape(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', 'd', hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
 }
 
 // plainASCII marks the ASCII bytes a canonical string holds as they are.
@@ -307,7 +339,7 @@ func canonNumberEnd[T text](b T, i int) (int, bool) {
 	// Slow check: format the value as JS does and compare.
 	lit := string(b[start:i])
 	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil {
+	if err != nil && !math.IsInf(f, 0) {
 		return i, false
 	}
 	var buf [32]byte
@@ -559,8 +591,9 @@ func canonWriteObject(dst []byte, b []byte, i int) ([]byte, int) {
 }
 
 // canonWriteString rewrites the valid string literal at b[i] with
-// JSON.stringify's escapes, decoding the way jsonscan.Unquote does (lone
-// surrogates and bytes that are not UTF-8 become U+FFFD).
+// JSON.stringify's escapes, decoding the way jsonscan.Unquote does: bytes
+// that are not UTF-8 become U+FFFD, and a lone surrogate stays an escape
+// (lower-case hex, as JSON.stringify writes it).
 func canonWriteString(dst []byte, b []byte, i int) ([]byte, int) {
 	dst = append(dst, '"')
 	i++
@@ -584,7 +617,8 @@ func canonWriteString(dst []byte, b []byte, i int) ([]byte, int) {
 						r = d
 						i += 6
 					} else {
-						r = utf8.RuneError
+						dst = appendSurrogateEscape(dst, r)
+						continue
 					}
 				}
 			case 'b':

@@ -12,8 +12,15 @@
 // Every Array or Object made by this package (Parse, ParseString,
 // ObjectBuilder, Merge, With) holds canonical text; Equal, the hash and
 // the accessors rely on it. Values nested in the text of an array or
-// object are JSON values: a NaN or ±Inf number put into an object becomes
-// null there, as JSON.stringify makes it.
+// object are JSON values: a NaN put into an object becomes null there, as
+// JSON.stringify makes it, while ±Infinity is written 1e999 and -1e999,
+// which JSON.parse reads back as ±Infinity (see AppendJSON).
+//
+// Strings are Go strings of UTF-8, except that a lone surrogate (which a
+// JavaScript string may hold, and JSON carries as an escape such as
+// \ud800) is kept in its WTF-8 form (see jsonscan.Unquote), so that it
+// stays distinct from U+FFFD and from other lone surrogates on its way
+// through and back to JavaScript.
 package value
 
 import (
@@ -81,11 +88,12 @@ func Bool(b bool) Value {
 }
 
 // Number returns the number f. NaN and ±Inf are allowed (results of
-// arithmetic); they encode as null, as in JSON.stringify.
+// arithmetic); NaN encodes as null, as in JSON.stringify, ±Inf as 1e999
+// and -1e999.
 func Number(f float64) Value { return Value{kind: KindNumber, num: f} }
 
-// String returns the string s. s should be UTF-8; bytes that are not valid
-// UTF-8 encode as U+FFFD.
+// String returns the string s. s should be UTF-8 (lone surrogates in their
+// WTF-8 form); other bytes that are not valid UTF-8 encode as U+FFFD.
 func String(s string) Value { return Value{kind: KindString, str: s} }
 
 // emptyObject is the Value of {}.

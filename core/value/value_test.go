@@ -74,13 +74,24 @@ func TestParse(t *testing.T) {
 		{`1.0`, KindNumber, `1`},
 		{`1e2`, KindNumber, `100`},
 		{`-12.5e-1`, KindNumber, `-1.25`},
-		{`1e400`, KindNumber, `null`},
+		// Beyond float64: Infinity, written so that JSON.parse gives it back.
+		{`1e400`, KindNumber, `1e999`},
+		{`-1e400`, KindNumber, `-1e999`},
+		{`1e999`, KindNumber, `1e999`},
 		{`"a\u0041\/"`, KindString, `"aA/"`},
 		{`"\ud83d\ude00"`, KindString, `"😀"`},
-		{`"\ud800"`, KindString, `"` + "\uFFFD" + `"`},
+		// Lone surrogates stay themselves, as JSON.stringify escapes them.
+		{`"\ud800"`, KindString, `"\ud800"`},
+		{`"\uDBFFx\uDC00"`, KindString, `"\udbffx\udc00"`},
+		{`"\udc00\ud800"`, KindString, `"\udc00\ud800"`},
+		{`"\ud800\udc00"`, KindString, `"𐀀"`},
+		{"\"\xed\xa0\x80\"", KindString, "\"\uFFFD\uFFFD\uFFFD\""}, // raw bytes, not UTF-8
+		{`["\ud800","\ufffd",{"\udfff":1}]`, KindArray, "[\"\\ud800\",\"\uFFFD\",{\"\\udfff\":1}]"},
+		{`["\uD800",{"\uDFFF":"\ud83d\ude00"}]`, KindArray, `["\ud800",{"\udfff":"😀"}]`},
 		{`[]`, KindArray, `[]`},
 		{` [ 1 , "x" , null ] `, KindArray, `[1,"x",null]`},
-		{`[1.0,1e2,-0,1e400]`, KindArray, `[1,100,0,null]`},
+		{`[1.0,1e2,-0,1e400]`, KindArray, `[1,100,0,1e999]`},
+		{`{"a":-1e999,"b":[1e999]}`, KindObject, `{"a":-1e999,"b":[1e999]}`},
 		{`{}`, KindObject, `{}`},
 		{`{"a":1,"b":[true,{"c":"d"}]}`, KindObject, `{"a":1,"b":[true,{"c":"d"}]}`},
 		// Computed with node: JSON.stringify(JSON.parse(in)).
@@ -173,8 +184,8 @@ func TestNumberFormat(t *testing.T) {
 		{9.999999999999999e20, "999999999999999900000"},
 		{1.2345e+25, "1.2345e+25"},
 		{math.NaN(), "null"},
-		{math.Inf(1), "null"},
-		{math.Inf(-1), "null"},
+		{math.Inf(1), "1e999"},
+		{math.Inf(-1), "-1e999"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -1,18 +1,20 @@
 // The package under misuse and odd input, as a user meets it (issue 12,
 // items 5 and 6): transactions whose mutationFn rejects with a non-Error or
 // never settles, reads and updates of missing keys, awaitTxId's timeout
-// argument and timer, expression functions called with odd arguments, and
+// argument and timer, keys and values JSON.parse treats specially (lone
+// surrogates, 1e400), expression functions called with odd arguments, and
 // queries too deep or cyclic to build. Each test runs against the reference
 // Durable Streams server.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import {
   createStateSchema, createStreamDB, liveQuery, eq, like, ilike, not, and,
   ClosedError, StreamDBError, QueryBuilderError,
 } from '@streamdb/streamdb'
-import { startServer, createStream, appendEvents } from './server.mjs'
+import { startServer, createStream, appendEvents, until } from './server.mjs'
 
 let srv
 before(async () => { srv = await startServer({ longPollMs: 500 }) })
@@ -33,6 +35,12 @@ async function open(t, events = [], actions) {
 }
 
 const item = (id, value = {}) => schema.items.insert({ value: { id, ...value } })
+
+/** postRaw appends JSON text as it is (escapes JSON.stringify would not write). */
+async function postRaw(url, text) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text })
+  assert.ok(res.ok, `append: ${res.status}`)
+}
 
 // --- item 5: transactions that lie
 
@@ -173,6 +181,54 @@ test('awaitTxId leaves no timer behind: Node exits once the db is closed', async
   const m = out.match(/done (\d+)/)
   assert.ok(m, `the child said ${out}`)
   assert.ok(exited - Number(m[1]) < 3000, `Node stayed alive ${exited - Number(m[1])} ms after the wait`)
+})
+
+// --- items 6c and 6d: what JSON.parse gives
+
+test('keys and strings with lone surrogates stay distinct', async (t) => {
+  const { db, url } = await open(t)
+  // JSON.stringify writes lone surrogates as \\uXXXX escapes
+  await postRaw(url, JSON.stringify([
+    item('\ud800', { s: 'high \ud800' }),
+    item('\udc00', { s: 'low \udc00' }),
+    item('\ufffd', { s: 'replacement' }),
+    item('\ud83d\ude00', { s: 'pair' }),
+  ]))
+  const items = db.collections.items
+  await until(() => items.size === 4, 'four rows')
+  const keys = [...items.keys()].sort()
+  assert.deepEqual(keys, ['\ud800', '\ud83d\ude00', '\udc00', '\ufffd'].sort())
+  const rows = Object.fromEntries(items.toArray.map((r) => [r.id, r.s]))
+  assert.equal(rows['\ud800'], 'high \ud800')
+  assert.equal(rows['\udc00'], 'low \udc00')
+  assert.equal(rows['\ufffd'], 'replacement')
+  assert.equal(rows['\ud83d\ude00'], 'pair')
+  const q = liveQuery((q) => q.from({ i: items }).where(({ i }) => eq(i.s, 'low \udc00')))
+  t.after(() => q.dispose())
+  assert.deepEqual(q.data.map((r) => r.id), ['\udc00'])
+})
+
+test('a number beyond float64 is Infinity, as JSON.parse makes it', async (t) => {
+  // The reference server parses and writes items again (1e400 becomes null
+  // there); a server that keeps the bytes, as any conformant one may, is
+  // played by a stub answering the catch-up read.
+  const body = '[{"type":"item","key":"big","value":{"id":"big","n":1e400,"m":-1e400,"l":[1e999]},"headers":{"operation":"insert"}}]'
+  const stub = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'stream-next-offset': '1', 'stream-up-to-date': 'true' })
+    res.end(body)
+  })
+  await new Promise((r) => stub.listen(0, '127.0.0.1', r))
+  t.after(() => new Promise((r) => stub.close(r)))
+  const db = createStreamDB({ streamOptions: { url: `http://127.0.0.1:${stub.address().port}/s` }, state: schema, live: false })
+  t.after(() => db.close())
+  await db.preload()
+  const row = db.collections.items.get('big')
+  assert.equal(row.n, Infinity)
+  assert.equal(row.m, -Infinity)
+  assert.deepEqual(row.l, [Infinity])
+  const q = liveQuery((q) => q.from({ i: db.collections.items }).select(({ i }) => ({ n: i.n })))
+  t.after(() => q.dispose())
+  assert.deepEqual(q.data, [{ n: Infinity }])
 })
 
 // --- item 6e: expression functions with odd arguments (as TanStack DB 0.15.2:
