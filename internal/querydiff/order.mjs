@@ -123,7 +123,8 @@ function selectedExpr(ir, path) {
       return { type: 'ref', path: [...s.spread, path[1]] }
     }
   }
-  return null
+  // a field the select does not have reads undefined
+  return ir.select ? { type: 'val' } : null
 }
 
 /** tupleOf reads a probe's row back as the tuple of its orderBy values. */
