@@ -39,7 +39,7 @@ type AggSpec struct {
 type aggState struct {
 	count int64                  // AggCount
 	sum   exactSum               // AggSum, AggAvg
-	ms    *Multiset[value.Value] // AggMin, AggMax: the non-NaN inputs
+	ms    *multiset[value.Value] // AggMin, AggMax: the non-NaN inputs
 	nan   int64                  // AggMin, AggMax: NaN inputs
 }
 
@@ -83,7 +83,7 @@ func minMaxInput(v value.Value) value.Value {
 // largest string.
 //
 // NaN: JS's fold keeps a NaN it meets first and skips one it meets later,
-// so 0.15.2's result depends on history (spec i.3). Our rule is that NaN
+// so 0.15.2's result depends on the order rows arrive in. Our rule is that NaN
 // inputs do not take part unless every input of the group is NaN, in which
 // case min and max are NaN.
 func minMaxCompare(a, b value.Value) int {
@@ -117,7 +117,7 @@ func (s *aggState) apply(kind AggKind, v value.Value, sign int, sc *sumScratch) 
 			return
 		}
 		if s.ms == nil {
-			s.ms = NewMultiset(minMaxCompare)
+			s.ms = newMultiset(minMaxCompare)
 		}
 		if sign > 0 {
 			s.ms.Add(m)

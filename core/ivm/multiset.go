@@ -1,12 +1,12 @@
 package ivm
 
-// Multiset is an ordered multiset: elements with a count each, kept sorted
+// multiset is an ordered multiset: elements with a count each, kept sorted
 // by a comparison function, with O(log n) addition, removal, minimum and
 // maximum (n = distinct elements). Elements that compare equal are one
 // element: the first one added is kept while its count stays above zero.
 // GroupBy keeps one per group for each min and max aggregate.
-type Multiset[T any] struct {
-	t     *Tree[msEntry[T]]
+type multiset[T any] struct {
+	t     *tree[msEntry[T]]
 	total int
 }
 
@@ -17,9 +17,9 @@ type msEntry[T any] struct {
 	n int
 }
 
-// NewMultiset returns an empty Multiset ordered by cmp.
-func NewMultiset[T any](cmp func(a, b T) int) *Multiset[T] {
-	return &Multiset[T]{t: newTreeDegree(func(a, b msEntry[T]) int { return cmp(a.v, b.v) }, msDegree)}
+// newMultiset returns an empty multiset ordered by cmp.
+func newMultiset[T any](cmp func(a, b T) int) *multiset[T] {
+	return &multiset[T]{t: newTreeDegree(func(a, b msEntry[T]) int { return cmp(a.v, b.v) }, msDegree)}
 }
 
 // msDegree is smaller than treeDegree: most groups are small, and a
@@ -28,7 +28,7 @@ const msDegree = 16
 
 // ref returns a pointer to the stored element equal to x, or nil. The
 // pointer is valid until the tree next changes.
-func (m *Multiset[T]) ref(x msEntry[T]) *msEntry[T] {
+func (m *multiset[T]) ref(x msEntry[T]) *msEntry[T] {
 	t := m.t
 	n := t.root
 	for n != nil {
@@ -45,7 +45,7 @@ func (m *Multiset[T]) ref(x msEntry[T]) *msEntry[T] {
 }
 
 // Add adds one occurrence of v.
-func (m *Multiset[T]) Add(v T) {
+func (m *multiset[T]) Add(v T) {
 	m.total++
 	x := msEntry[T]{v: v, n: 1}
 	if e := m.ref(x); e != nil {
@@ -56,7 +56,7 @@ func (m *Multiset[T]) Add(v T) {
 }
 
 // Remove removes one occurrence of v and reports whether there was one.
-func (m *Multiset[T]) Remove(v T) bool {
+func (m *multiset[T]) Remove(v T) bool {
 	x := msEntry[T]{v: v}
 	e := m.ref(x)
 	if e == nil {
@@ -70,13 +70,13 @@ func (m *Multiset[T]) Remove(v T) bool {
 }
 
 // Len returns the number of occurrences (counting repeats).
-func (m *Multiset[T]) Len() int { return m.total }
+func (m *multiset[T]) Len() int { return m.total }
 
 // Distinct returns the number of distinct elements.
-func (m *Multiset[T]) Distinct() int { return m.t.Len() }
+func (m *multiset[T]) Distinct() int { return m.t.Len() }
 
 // Count returns the number of occurrences of v.
-func (m *Multiset[T]) Count(v T) int {
+func (m *multiset[T]) Count(v T) int {
 	if e := m.ref(msEntry[T]{v: v}); e != nil {
 		return e.n
 	}
@@ -84,13 +84,13 @@ func (m *Multiset[T]) Count(v T) int {
 }
 
 // Min returns the smallest element.
-func (m *Multiset[T]) Min() (T, bool) {
+func (m *multiset[T]) Min() (T, bool) {
 	e, ok := m.t.Min()
 	return e.v, ok
 }
 
 // Max returns the largest element.
-func (m *Multiset[T]) Max() (T, bool) {
+func (m *multiset[T]) Max() (T, bool) {
 	e, ok := m.t.Max()
 	return e.v, ok
 }

@@ -1,14 +1,14 @@
 package ivm
 
-// Tree is an order-statistic tree: a set of elements kept sorted by a
+// tree is an order-statistic tree: a set of elements kept sorted by a
 // comparison function, with O(log n) insertion, deletion, search, rank
 // (position of an element) and selection (element at a position).
 //
 // It is a B-tree whose nodes record the number of elements below them.
 // Elements that compare equal are one element: inserting an element equal
-// to one already present replaces it. The zero Tree is not usable; make
-// one with NewTree.
-type Tree[T any] struct {
+// to one already present replaces it. The zero tree is not usable; make
+// one with newTree.
+type tree[T any] struct {
 	cmp  func(a, b T) int
 	root *tnode[T]
 	max  int // most items in a node (2·degree − 1)
@@ -28,18 +28,18 @@ type tnode[T any] struct {
 // 10k–1M elements (see BenchmarkTreeDegree).
 const treeDegree = 32
 
-// NewTree returns an empty Tree ordered by cmp.
-func NewTree[T any](cmp func(a, b T) int) *Tree[T] {
+// newTree returns an empty tree ordered by cmp.
+func newTree[T any](cmp func(a, b T) int) *tree[T] {
 	return newTreeDegree(cmp, treeDegree)
 }
 
-func newTreeDegree[T any](cmp func(a, b T) int, degree int) *Tree[T] {
+func newTreeDegree[T any](cmp func(a, b T) int, degree int) *tree[T] {
 	degree = max(degree, 2)
-	return &Tree[T]{cmp: cmp, max: 2*degree - 1, min: degree - 1}
+	return &tree[T]{cmp: cmp, max: 2*degree - 1, min: degree - 1}
 }
 
 // Len returns the number of elements.
-func (t *Tree[T]) Len() int {
+func (t *tree[T]) Len() int {
 	if t.root == nil {
 		return 0
 	}
@@ -48,7 +48,7 @@ func (t *Tree[T]) Len() int {
 
 // find returns the position of the first item of n not less than x and
 // whether it equals x.
-func (t *Tree[T]) find(n *tnode[T], x T) (int, bool) {
+func (t *tree[T]) find(n *tnode[T], x T) (int, bool) {
 	lo, hi := 0, len(n.items)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -77,7 +77,7 @@ func (n *tnode[T]) before(k int) int {
 // Insert adds x and returns its position (rank) in the tree and true, or,
 // when an equal element was present, replaces it and returns its position
 // and false.
-func (t *Tree[T]) Insert(x T) (int, bool) {
+func (t *tree[T]) Insert(x T) (int, bool) {
 	if t.root == nil {
 		t.root = &tnode[T]{items: append(make([]T, 0, 4), x), size: 1}
 		return 0, true
@@ -94,7 +94,7 @@ func (t *Tree[T]) Insert(x T) (int, bool) {
 	return t.insert(t.root, x, 0)
 }
 
-func (t *Tree[T]) insert(n *tnode[T], x T, base int) (int, bool) {
+func (t *tree[T]) insert(n *tnode[T], x T, base int) (int, bool) {
 	i, found := t.find(n, x)
 	if found {
 		n.items[i] = x
@@ -128,7 +128,7 @@ func (t *Tree[T]) insert(n *tnode[T], x T, base int) (int, bool) {
 
 // split splits the full child i of n around its middle item, which moves
 // up into n.
-func (t *Tree[T]) split(n *tnode[T], i int) {
+func (t *tree[T]) split(n *tnode[T], i int) {
 	c := n.children[i]
 	mid := len(c.items) / 2
 	up := c.items[mid]
@@ -155,7 +155,7 @@ func (t *Tree[T]) split(n *tnode[T], i int) {
 
 // Delete removes the element equal to x and returns the position it had
 // and true, or -1 and false when there is none.
-func (t *Tree[T]) Delete(x T) (int, bool) {
+func (t *tree[T]) Delete(x T) (int, bool) {
 	if t.root == nil {
 		return -1, false
 	}
@@ -170,7 +170,7 @@ func (t *Tree[T]) Delete(x T) (int, bool) {
 	return r, ok
 }
 
-func (t *Tree[T]) remove(n *tnode[T], x T, base int) (int, bool) {
+func (t *tree[T]) remove(n *tnode[T], x T, base int) (int, bool) {
 	for {
 		i, found := t.find(n, x)
 		if n.children == nil {
@@ -202,7 +202,7 @@ func (t *Tree[T]) remove(n *tnode[T], x T, base int) (int, bool) {
 }
 
 // removeMax removes and returns the largest element below n.
-func (t *Tree[T]) removeMax(n *tnode[T]) T {
+func (t *tree[T]) removeMax(n *tnode[T]) T {
 	for {
 		if n.children == nil {
 			x := n.items[len(n.items)-1]
@@ -224,7 +224,7 @@ func (t *Tree[T]) removeMax(n *tnode[T]) T {
 
 // grow gives child i of n more than the minimum number of items, by
 // taking one from a sibling or merging it with one.
-func (t *Tree[T]) grow(n *tnode[T], i int) {
+func (t *tree[T]) grow(n *tnode[T], i int) {
 	if i > 0 && len(n.children[i-1].items) > t.min {
 		c, l := n.children[i], n.children[i-1]
 		c.items = insertAt(c.items, 0, n.items[i-1])
@@ -283,7 +283,7 @@ func (t *Tree[T]) grow(n *tnode[T], i int) {
 }
 
 // Get returns the element equal to x.
-func (t *Tree[T]) Get(x T) (T, bool) {
+func (t *tree[T]) Get(x T) (T, bool) {
 	n := t.root
 	for n != nil {
 		i, found := t.find(n, x)
@@ -301,7 +301,7 @@ func (t *Tree[T]) Get(x T) (T, bool) {
 
 // Rank returns the position of the element equal to x and true, or the
 // position x would have and false when there is none.
-func (t *Tree[T]) Rank(x T) (int, bool) {
+func (t *tree[T]) Rank(x T) (int, bool) {
 	r := 0
 	n := t.root
 	for n != nil {
@@ -320,7 +320,7 @@ func (t *Tree[T]) Rank(x T) (int, bool) {
 
 // At returns the element at position i (0 is the smallest); false when i
 // is out of range.
-func (t *Tree[T]) At(i int) (T, bool) {
+func (t *tree[T]) At(i int) (T, bool) {
 	var zero T
 	if i < 0 || i >= t.Len() {
 		return zero, false
@@ -347,7 +347,7 @@ func (t *Tree[T]) At(i int) (T, bool) {
 }
 
 // Min returns the smallest element.
-func (t *Tree[T]) Min() (T, bool) {
+func (t *tree[T]) Min() (T, bool) {
 	var zero T
 	n := t.root
 	if n == nil {
@@ -360,7 +360,7 @@ func (t *Tree[T]) Min() (T, bool) {
 }
 
 // Max returns the largest element.
-func (t *Tree[T]) Max() (T, bool) {
+func (t *tree[T]) Max() (T, bool) {
 	var zero T
 	n := t.root
 	if n == nil {
@@ -374,7 +374,7 @@ func (t *Tree[T]) Max() (T, bool) {
 
 // Ascend calls fn for the elements from position from on, in order, until
 // fn returns false. It costs O(log n) plus the elements visited.
-func (t *Tree[T]) Ascend(from int, fn func(x T) bool) {
+func (t *tree[T]) Ascend(from int, fn func(x T) bool) {
 	if t.root == nil || from >= t.root.size {
 		return
 	}
@@ -417,7 +417,7 @@ func ascend[T any](n *tnode[T], skip int, fn func(x T) bool) bool {
 // Build replaces the contents of the tree by sorted, which must be in
 // strictly increasing order under the tree's cmp. It costs O(n), against
 // O(n log n) for n insertions. The tree keeps no reference to sorted.
-func (t *Tree[T]) Build(sorted []T) {
+func (t *tree[T]) Build(sorted []T) {
 	t.root = nil
 	if len(sorted) == 0 {
 		return
@@ -464,7 +464,7 @@ type buildPart[T any] struct {
 }
 
 // buildLeaves cuts sorted into leaves separated by one element each.
-func (t *Tree[T]) buildLeaves(sorted []T) []buildPart[T] {
+func (t *tree[T]) buildLeaves(sorted []T) []buildPart[T] {
 	m := len(sorted)
 	leaves := (m + 1 + t.max) / (t.max + 1) // ceil((m+1)/(max+1))
 	out := make([]buildPart[T], leaves)

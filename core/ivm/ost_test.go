@@ -9,7 +9,7 @@ import (
 
 // checkTree verifies the B-tree invariants of t and that it holds exactly
 // want (sorted).
-func checkTree[T any](t *testing.T, tr *Tree[T], want []T) {
+func checkTree[T any](t *testing.T, tr *tree[T], want []T) {
 	t.Helper()
 	if tr.Len() != len(want) {
 		t.Fatalf("Len = %d, want %d", tr.Len(), len(want))
@@ -168,7 +168,7 @@ func TestTreeBuild(t *testing.T) {
 
 func TestMultiset(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
-	m := NewMultiset(cmp.Compare[int])
+	m := newMultiset(cmp.Compare[int])
 	counts := map[int]int{}
 	total := 0
 	for range 20000 {

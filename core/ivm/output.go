@@ -50,7 +50,7 @@ type Change struct {
 type Output struct {
 	val   func(*Row) value.Value
 	order func(a, b *Row) int // nil when keyed
-	tree  *Tree[*outEntry]
+	tree  *tree[*outEntry]
 	byKey map[keyID]*outEntry
 	keyed bool // ordered by key: a row's position never changes
 }
@@ -68,11 +68,11 @@ func NewOutput(val func(*Row) value.Value, order func(a, b *Row) int) *Output {
 	o := &Output{val: val, byKey: map[keyID]*outEntry{}}
 	if order == nil {
 		o.keyed = true
-		o.tree = NewTree(compareEntryKeys)
+		o.tree = newTree(compareEntryKeys)
 	} else {
 		cmp := totalOrder(order)
 		o.order = cmp
-		o.tree = NewTree(func(a, b *outEntry) int { return cmp(a.row, b.row) })
+		o.tree = newTree(func(a, b *outEntry) int { return cmp(a.row, b.row) })
 	}
 	return o
 }

@@ -18,7 +18,7 @@ import "slices"
 type TopK struct {
 	cmp           func(a, b *Row) int
 	offset, limit int
-	tree          *Tree[*Row]
+	tree          *tree[*Row]
 }
 
 // NewTopK returns a TopK ordering rows by cmp, which must be a total order
@@ -30,7 +30,7 @@ func NewTopK(cmp func(a, b *Row) int, offset, limit int) *TopK {
 		cmp:    totalOrder(cmp),
 		offset: max(offset, 0),
 		limit:  limit,
-		tree:   NewTree(totalOrder(cmp)),
+		tree:   newTree(totalOrder(cmp)),
 	}
 }
 
