@@ -8,22 +8,11 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createStateSchema, createStreamDB, liveQuery, count, StreamDBError } from '@streamdb/streamdb'
 import { z } from 'zod'
-import { startServer, createStream, appendEvents } from './server.mjs'
+import { startServer, createStream, appendEvents, until } from './server.mjs'
 
 let srv
 before(async () => { srv = await startServer({ longPollMs: 1000 }) })
 after(async () => { await srv?.stop() })
-
-/** until polls fn until it returns a truthy value (5 s at most). */
-async function until(fn, what) {
-  const deadline = Date.now() + 5000
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const schema = createStateSchema({
   users: { schema: z.object({ id: z.string(), name: z.string() }), type: 'user', primaryKey: 'id' },

@@ -10,22 +10,11 @@ import {
   ClosedError, InvalidEventError, SchemaValidationError, QueryCompileError,
 } from '@streamdb/streamdb'
 import { z } from 'zod'
-import { startServer, createStream, appendEvents } from './server.mjs'
+import { startServer, createStream, appendEvents, until } from './server.mjs'
 
 let srv
 before(async () => { srv = await startServer({ longPollMs: 1000 }) })
 after(async () => { await srv?.stop() })
-
-/** until polls fn until it returns a truthy value (5 s at most). */
-async function until(fn, what) {
-  const deadline = Date.now() + 5000
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const userSchema = z.object({ id: z.string(), name: z.string(), email: z.string().email() })
 const messageSchema = z.object({ id: z.string(), userId: z.string(), text: z.string(), timestamp: z.string() })
