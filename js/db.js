@@ -16,6 +16,7 @@ import {
   fromModule,
 } from './errors.js'
 import { LiveQuery } from './live.js'
+import { encodeStored } from './wire.js'
 
 export const mod = await loadModule()
 
@@ -39,12 +40,14 @@ const release = new FinalizationRegistry((h) => {
 export class Collection {
   #db
   #name
+  #wireName // #name as it crosses to the module (encodeStored)
   #def
   #subs = new Set()
 
   constructor(db, name, def) {
     this.#db = db
     this.#name = name
+    this.#wireName = encodeStored(name)
     this.#def = def
     this.id = `stream-db:${db.stream.url}:${name}`
     Object.defineProperty(this, SOURCE, { value: { name, db } })
@@ -52,17 +55,17 @@ export class Collection {
 
   /** The row with this key, or undefined. */
   get(key) {
-    const s = call(mod, 'collGet', this.#db._rh(), this.#name, String(key))
+    const s = call(mod, 'collGet', this.#db._rh(), this.#wireName, encodeStored(String(key)))
     return s == null ? undefined : JSON.parse(s)
   }
   has(key) {
-    return call(mod, 'collHas', this.#db._rh(), this.#name, String(key))
+    return call(mod, 'collHas', this.#db._rh(), this.#wireName, encodeStored(String(key)))
   }
   get size() {
-    return call(mod, 'collSize', this.#db._rh(), this.#name)
+    return call(mod, 'collSize', this.#db._rh(), this.#wireName)
   }
   #entries() {
-    return JSON.parse(call(mod, 'collRows', this.#db._rh(), this.#name))
+    return JSON.parse(call(mod, 'collRows', this.#db._rh(), this.#wireName))
   }
   /** The rows, in key order. */
   get toArray() {
@@ -160,7 +163,7 @@ export class Collection {
     const tx = this.#tx('insert')
     for (const row of Array.isArray(data) ? data : [data]) {
       const v = this.#validate(row, 'insert')
-      call(mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#name, '', JSON.stringify(v))
+      call(mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#wireName, '', JSON.stringify(v))
     }
     return tx
   }
@@ -195,7 +198,7 @@ export class Collection {
       }
       if (Object.keys(changes).length === 0) return
       this.#validate(after, 'update')
-      call(mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#name, String(k), JSON.stringify(changes))
+      call(mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#wireName, encodeStored(String(k)), JSON.stringify(changes))
     })
     return tx
   }
@@ -204,7 +207,7 @@ export class Collection {
   delete(keys) {
     const tx = this.#tx('delete')
     for (const k of Array.isArray(keys) ? keys : [keys]) {
-      call(mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#name, String(k))
+      call(mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#wireName, encodeStored(String(k)))
     }
     return tx
   }
@@ -394,7 +397,7 @@ class StreamDB {
     const h = this._h()
     const expired = () => new StreamDBError(`Timeout waiting for txid: ${txid}`, { code: 'TXID_TIMEOUT', txid: String(txid) })
     const stop = new AbortController()
-    const wait = mod.awaitTxId(h, String(txid), stop.signal)
+    const wait = mod.awaitTxId(h, encodeStored(String(txid)), stop.signal)
     // an already-aborted signal would fail before the module looks for txid
     const timer = timeout >= 2 ** 31 ? undefined : setTimeout(() => stop.abort(), Math.max(timeout, 0))
     try {

@@ -46,6 +46,14 @@
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):
 //	  value is the row to insert, or the changed fields of an update
 //
+// A string argument that must equal a stored string, an ID or a NAME
+// (collGet, collHas, collSize, collRows, txMutate) or awaitTxId's txid,
+// crosses as a JS string when it is well-formed UTF-16. One that is not
+// (it holds a lone surrogate, which the conversion to a Go string would
+// turn into U+FFFD) crosses as [JSON], a one-element array holding its
+// JSON.stringify text, and the module decodes it as it decodes the
+// stream's JSON: "\ud800", "\udc00" and "\ufffd" stay three keys.
+//
 // Errors: a synchronous call returns an Error instead of its result; an
 // asynchronous one rejects with it. A bad argument is a TypeError. The
 // name and properties say what failed:
@@ -63,6 +71,22 @@
 // is printed to the console.
 //
 // (end of the wire format)
+
+// wellFormed reports whether s is well-formed UTF-16 (no lone surrogate);
+// the regular expression serves engines older than isWellFormed.
+const wellFormed = typeof String.prototype.isWellFormed === 'function'
+  ? (s) => s.isWellFormed()
+  : (s) => !/\p{Cs}/u.test(s)
+
+/**
+ * encodeStored turns a string argument that must equal a stored string
+ * (an ID, a NAME, a txid) into what crosses: the string itself, or [its
+ * JSON text] when it holds a lone surrogate, which the conversion to a Go
+ * string would turn into U+FFFD.
+ */
+export function encodeStored(s) {
+  return wellFormed(s) ? s : [JSON.stringify(s)]
+}
 
 // SPECIAL holds the keys JSON cannot hold, by their one-element array's
 // name.

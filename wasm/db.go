@@ -251,7 +251,7 @@ func (a *dbAPI) follow(args []safejs.Value) (any, error) {
 // coll returns the named collection of a handle's database.
 func (a *dbAPI) coll(args []safejs.Value) *db.Collection {
 	h := a.handle(arg(args, 0))
-	name := argString(arg(args, 1), "collection")
+	name := argStored(arg(args, 1), "collection")
 	c := h.d.Collection(name)
 	if c == nil {
 		panic(&jswire.UsageError{Msg: fmt.Sprintf("unknown collection %q", name)})
@@ -261,7 +261,7 @@ func (a *dbAPI) coll(args []safejs.Value) *db.Collection {
 
 func (a *dbAPI) collGet(args []safejs.Value) (any, error) {
 	c := a.coll(args)
-	v, ok := c.Get(argString(arg(args, 2), "key"))
+	v, ok := c.Get(argStored(arg(args, 2), "key"))
 	if !ok {
 		return nil, nil
 	}
@@ -269,7 +269,7 @@ func (a *dbAPI) collGet(args []safejs.Value) (any, error) {
 }
 
 func (a *dbAPI) collHas(args []safejs.Value) (any, error) {
-	return a.coll(args).Has(argString(arg(args, 2), "key")), nil
+	return a.coll(args).Has(argStored(arg(args, 2), "key")), nil
 }
 
 func (a *dbAPI) collSize(args []safejs.Value) (any, error) {
@@ -358,10 +358,10 @@ func (a *dbAPI) tx(args []safejs.Value) (*dbHandle, int, *db.Tx) {
 func (a *dbAPI) txMutate(args []safejs.Value) (any, error) {
 	_, _, tx := a.tx(args)
 	op := argString(arg(args, 2), "operation")
-	coll := argString(arg(args, 3), "collection")
+	coll := argStored(arg(args, 3), "collection")
 	var key, v string
 	if op != "insert" {
-		key = argString(arg(args, 4), "key")
+		key = argStored(arg(args, 4), "key")
 	}
 	if op != "delete" {
 		v = argString(arg(args, 5), "value")
@@ -411,7 +411,7 @@ func (a *dbAPI) txCommit(ctx context.Context, args []safejs.Value) (runFunc, fun
 // even once stopped): the shim times it and aborts signal.
 func (a *dbAPI) awaitTxID(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
 	h := a.handle(arg(args, 0))
-	txid := argString(arg(args, 1), "txid")
+	txid := argStored(arg(args, 1), "txid")
 	ctx, cleanup, err := a.b.abortable(ctx, arg(args, 2), "awaitTxId")
 	if err != nil {
 		return nil, cleanup, err

@@ -215,6 +215,50 @@ func TestDBErrors(t *testing.T) {
 	assert.True(t, strings.Contains(msg, "closed"), msg)
 }
 
+// A key or collection name sent as [JSON] (the shim's form of a string
+// with a lone surrogate) reaches the row or collection stored under the
+// same string, never the one of U+FFFD; a bad [JSON] is a TypeError.
+func TestDBStoredStringArguments(t *testing.T) {
+	h := callSync(t, "dbOpen", dbConfig(createJSON(t)), nil, nil, nil)
+	t.Cleanup(func() { callSync(t, "dbRelease", h) })
+	tx := callSync(t, "txBegin", h, nil)
+	for _, row := range []string{`{"id":"\ud800","v":"high"}`, `{"id":"\udc00","v":"low"}`, `{"id":"\ufffd","v":"replacement"}`} {
+		name, msg := errorOf(t, callSync(t, "txMutate", h, tx, "insert", "users", "", row))
+		require.Empty(t, name, msg)
+	}
+	asJSON := func(text string) []any { return []any{text} }
+	get := func(coll, key any) string {
+		t.Helper()
+		v := callSync(t, "collGet", h, coll, key)
+		name, msg := errorOf(t, v)
+		require.Empty(t, name, msg)
+		if v.IsNull() || v.IsUndefined() {
+			return ""
+		}
+		s, err := v.String()
+		require.NoError(t, err)
+		return s
+	}
+	assert.Contains(t, get("users", asJSON(`"\ud800"`)), `"high"`)
+	assert.Contains(t, get(asJSON(`"users"`), asJSON(`"\udc00"`)), `"low"`)
+	assert.Contains(t, get("users", "\ufffd"), `"replacement"`)
+	assert.Empty(t, get("users", asJSON(`"\udbff"`)))
+	has, _ := callSync(t, "collHas", h, "users", asJSON(`"\ud800"`)).Bool()
+	assert.True(t, has)
+
+	name, msg := errorOf(t, callSync(t, "txMutate", h, tx, "delete", "users", asJSON(`"\ud800"`)))
+	require.Empty(t, name, msg)
+	assert.Empty(t, get("users", asJSON(`"\ud800"`)), "deleted")
+	assert.Contains(t, get("users", "\ufffd"), `"replacement"`, "the other rows stay")
+	assert.Contains(t, get("users", asJSON(`"\udc00"`)), `"low"`)
+
+	for _, bad := range [][]any{{`1`}, {`"a`}, {}, {1}} {
+		name, msg := errorOf(t, callSync(t, "collGet", h, "users", bad))
+		assert.Equal(t, "TypeError", name, "%v: %s", bad, msg)
+		assert.Contains(t, msg, "key", "%v", bad)
+	}
+}
+
 // thrower returns a JS function that throws an Error with message msg.
 func thrower(t *testing.T, msg string) safejs.Value {
 	t.Helper()

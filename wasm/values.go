@@ -155,6 +155,26 @@ func argString(v safejs.Value, name string) string {
 	return s
 }
 
+// argStored decodes a string argument that must equal a stored string (an
+// ID, a collection name, a txid): a JS string, or for one that is not
+// well-formed UTF-16 a one-element array holding its JSON text, which
+// keeps a lone surrogate that the JS string conversion would turn into
+// U+FFFD (core/jswire's wire format).
+func argStored(v safejs.Value, name string) string {
+	if v.Type() != safejs.TypeObject {
+		return argString(v, name)
+	}
+	text, err := v.Index(0)
+	if err != nil {
+		badArg("%s: %v", name, err)
+	}
+	s, err := jswire.ParseStoredString(name, argString(text, name+"[0]"))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
 // argOptions decodes an optional options object: undefined and null give
 // undefined.
 func argOptions(v safejs.Value, name string) safejs.Value {

@@ -279,13 +279,72 @@ func TestParseNames(t *testing.T) {
 	}
 }
 
+func TestParseStoredString(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+		wantErr          bool
+	}{
+		{name: "high surrogate", text: `"\ud800"`, want: "\xed\xa0\x80"},
+		{name: "low surrogate", text: `"\udc00"`, want: "\xed\xb0\x80"},
+		{name: "surrogate inside", text: `"a\ud800b"`, want: "a\xed\xa0\x80b"},
+		{name: "two high surrogates", text: `"\ud800\ud800"`, want: "\xed\xa0\x80\xed\xa0\x80"},
+		{name: "low before high", text: `"\udc00\ud800"`, want: "\xed\xb0\x80\xed\xa0\x80"},
+		{name: "a pair beside a lone one", text: `"\ud83d\ude00\udfff"`, want: "\U0001F600\xed\xbf\xbf"},
+		{name: "replacement character", text: `"\ufffd"`, want: "\ufffd"},
+		{name: "raw text and escapes", text: `"é\"\\\n"`, want: "é\"\\\n"},
+		{name: "empty", text: `""`, want: ""},
+		{name: "not a string", text: `1`, wantErr: true},
+		{name: "an array", text: `["a"]`, wantErr: true},
+		{name: "unterminated", text: `"a`, wantErr: true},
+		{name: "bytes after", text: `"a" `, wantErr: true},
+		{name: "bad escape", text: `"\ud8"`, wantErr: true},
+		{name: "nothing", text: ``, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := jswire.ParseStoredString("key", tc.text)
+			if tc.wantErr {
+				var ae *jswire.ArgError
+				require.ErrorAs(t, err, &ae)
+				assert.Contains(t, ae.Msg, "key: ", "names the argument")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// A key sent as JSON text reaches the row stored under the same key, and
+// no other.
+func TestStoredStringFindsItsRow(t *testing.T) {
+	d := offlineDB(t)
+	rows := map[string]string{`"\ud800"`: "high", `"\udc00"`: "low", `"\ufffd"`: "replacement", `"a\ud800b"`: "inside"}
+	tx := d.Begin(db.TxOptions{})
+	for key, v := range rows {
+		require.NoError(t, jswire.Mutate(tx, "insert", "users", "", fmt.Sprintf(`{"id":%s,"v":%q}`, key, v)))
+	}
+	c := d.Collection("users")
+	require.Equal(t, len(rows), c.Size())
+	for key, v := range rows {
+		s, err := jswire.ParseStoredString("key", key)
+		require.NoError(t, err)
+		row, ok := c.Get(s)
+		require.True(t, ok, key)
+		got, _ := row.Get("v").Str()
+		assert.Equal(t, v, got, key)
+	}
+}
+
 // offline is a transport that never reaches a server: transactions need
 // none.
 var offline = stream.TransportFunc(func(context.Context, *stream.Request) (*stream.Response, error) {
 	return nil, errors.New("offline")
 })
 
-func TestMutate(t *testing.T) {
+// offlineDB opens a database of one collection, users, on a stream it
+// never reads, closed after the test.
+func offlineDB(t *testing.T) *db.DB {
+	t.Helper()
 	client, err := stream.NewClient(offline, stream.Options{})
 	require.NoError(t, err)
 	d, err := db.Open(client.Stream("http://offline/s"), db.Options{
@@ -293,7 +352,12 @@ func TestMutate(t *testing.T) {
 		Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
 	})
 	require.NoError(t, err)
-	defer d.Close()
+	t.Cleanup(d.Close)
+	return d
+}
+
+func TestMutate(t *testing.T) {
+	d := offlineDB(t)
 	tx := d.Begin(db.TxOptions{})
 	for _, tc := range []struct {
 		name              string

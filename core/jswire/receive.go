@@ -5,6 +5,7 @@ import (
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
 )
@@ -84,6 +85,21 @@ func ParseNames(text string) ([]string, error) {
 // (a QueryCompileError in JS).
 func ParseQuery(text string) (*ir.Query, error) {
 	return ir.Parse([]byte(text))
+}
+
+// ParseStoredString decodes the JSON text of a string argument that must
+// equal a stored string (an ID, a collection NAME, a txid) and was not
+// well-formed UTF-16, so the shim sent it as [JSON] (see the wire format).
+// The text is decoded as the stream's JSON is: a lone surrogate (\ud800)
+// becomes its WTF-8 form, the bytes a stored key holds for it, never
+// U+FFFD. Anything but one JSON string literal is an *ArgError naming the
+// argument, name.
+func ParseStoredString(name, text string) (string, error) {
+	s, err := jsonscan.Unquote([]byte(text))
+	if err != nil {
+		return "", argErrorf("%s: [JSON] must hold a JSON string: %v", name, err)
+	}
+	return s, nil
 }
 
 // Mutate applies txMutate: op is "insert", "update" or "delete"; valueText

@@ -208,6 +208,66 @@ test('keys and strings with lone surrogates stay distinct', async (t) => {
   assert.deepEqual(q.data.map((r) => r.id), ['\udc00'])
 })
 
+test('get, has, update and delete of keys with lone surrogates reach their own rows', async (t) => {
+  // '\ufffd' is what a lone surrogate becomes in a UTF-8 conversion: the
+  // keys around it must not fall onto it, nor onto each other.
+  const keys = ['\ud800', '\udc00', 'a\ud800b', '\ufffd', 'a\ufffdb', '\ud83d\ude00']
+  const hang = () => new Promise(() => {})
+  const { db } = await open(t, keys.map((id, n) => item(id, { n })), ({ db }) => ({
+    set: { onMutate: ({ key, n }) => db.collections.items.update(key, (d) => { d.n = n }), mutationFn: hang },
+    drop: { onMutate: (key) => db.collections.items.delete(key), mutationFn: hang },
+  }))
+  const items = db.collections.items
+  for (const [n, id] of keys.entries()) {
+    const row = items.get(id)
+    assert.deepEqual([row?.id, row?.n], [id, n], `get ${JSON.stringify(id)}`)
+    assert.equal(items.has(id), true, `has ${JSON.stringify(id)}`)
+  }
+  for (const missing of ['\udbff', 'a\udfffb', '\ud800\ud800']) {
+    assert.equal(items.get(missing), undefined, `get ${JSON.stringify(missing)}`)
+    assert.equal(items.has(missing), false, `has ${JSON.stringify(missing)}`)
+  }
+  assert.throws(() => db.actions.set({ key: '\udbff', n: 0 }), { code: 'KEY_NOT_FOUND' })
+  db.actions.set({ key: '\ud800', n: 10 })
+  db.actions.set({ key: 'a\ud800b', n: 12 })
+  db.actions.drop('\udc00')
+  assert.deepEqual(Object.fromEntries(items.toArray.map((r) => [r.id, r.n])),
+    { '\ud800': 10, 'a\ud800b': 12, '\ufffd': 3, 'a\ufffdb': 4, '\ud83d\ude00': 5 })
+  assert.equal(items.has('\udc00'), false)
+  // a delete of a lone-surrogate key that is not there changes nothing
+  assert.throws(() => db.actions.drop('\udfff'), { code: 'KEY_NOT_FOUND' })
+  assert.equal(items.size, 5)
+})
+
+test('collection names and txids with lone surrogates match their stored forms', async (t) => {
+  const odd = createStateSchema({ '\ud800': { schema: anything, type: '\udc00', primaryKey: 'id' } })
+  const url = await createStream(srv.url)
+  await appendEvents(url,
+    odd['\ud800'].insert({ value: { id: 'k' }, headers: { txid: 'x\ud800' } }),
+    odd['\ud800'].insert({ value: { id: 'l' }, headers: { txid: '\ufffd' } }))
+  const db = createStreamDB({ streamOptions: { url }, state: odd })
+  t.after(() => db.close())
+  await db.preload()
+  const c = db.collections['\ud800']
+  assert.equal(c.size, 2)
+  assert.equal(c.has('k'), true)
+  assert.equal(c.get('l')?.id, 'l')
+  assert.deepEqual(c.toArray.map((r) => r.id), ['k', 'l'])
+  await db.utils.awaitTxId('x\ud800', 0)
+  await assert.rejects(db.utils.awaitTxId('x\udc00', 0), { code: 'TXID_TIMEOUT' })
+  await assert.rejects(db.utils.awaitTxId('x\ufffd', 0), { code: 'TXID_TIMEOUT' })
+  // steps name the collection as the schema does
+  const changes = []
+  c.subscribeChanges((cs) => changes.push(...cs.map((x) => `${x.type} ${x.key}`)))
+  const q = liveQuery((q) => q.from({ o: c }).select(({ o }) => ({ id: o.id })))
+  t.after(() => q.dispose())
+  await appendEvents(url, odd['\ud800'].insert({ value: { id: 'm' }, headers: { txid: '\udfff' } }))
+  await db.utils.awaitTxId('\udfff', 5000)
+  await until(() => changes.length > 0, 'the change of m')
+  assert.deepEqual(changes, ['insert m'])
+  assert.deepEqual(q.data.map((r) => r.id).sort(), ['k', 'l', 'm'])
+})
+
 test('a number beyond float64 is Infinity, as JSON.parse makes it', async (t) => {
   // The reference server parses and writes items again (1e400 becomes null
   // there); a server that keeps the bytes, as any conformant one may, is
