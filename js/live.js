@@ -17,6 +17,7 @@ export class LiveQuery {
   #rows = []
   #map = new Map()
   #data
+  #dataStale = true // the result changed since #data was made
   #subs = new Set()
   #changeSubs = new Set()
   #status
@@ -39,12 +40,23 @@ export class LiveQuery {
     this.#snapshot()
   }
 
+  // #snapshot marks the result changed: the next read of data makes a new
+  // array (a copy of the rows), so a step costs no copy unless data is read,
+  // and at most one however often it is read.
   #snapshot() {
-    this.#data = this.single ? this.#rows[0] : this.#rows.slice()
+    this.#dataStale = true
   }
 
-  /** The result: rows in order, or one row (or undefined) for findOne. */
+  /**
+   * The result: rows in order, or one row (or undefined) for findOne. The
+   * array is the same object until the result changes and a new one after
+   * (what React's useSyncExternalStore and other memoizing readers need).
+   */
   get data() {
+    if (this.#dataStale) {
+      this.#data = this.single ? this.#rows[0] : this.#rows.slice()
+      this.#dataStale = false
+    }
     return this.#data
   }
   /** A Map from result key to row. */

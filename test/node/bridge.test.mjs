@@ -138,3 +138,34 @@ test('group keys keep undefined apart from null, and numbers apart from numeric 
   assert.equal(byTeam.state.size, byTeam.data.length)
   assert.ok(changes.length > 0 && changes.every((c) => c.key === undefined), 'the step names the undefined group')
 })
+
+// data is a new array after each change of the result, and the same one
+// until then however often it is read (what memoizing readers such as
+// React's useSyncExternalStore compare); it is made when read, not per step.
+test('a live query\'s data is a new array after a change and the same one between changes', async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('b'))
+  const db = open(url, [])
+  t.after(() => db.close())
+  await db.preload()
+  const sorted = sortedUsers(db)
+  t.after(() => sorted.dispose())
+  const first = sorted.data
+  assert.equal(sorted.data, first, 'two reads without a change give one array')
+  assert.deepEqual(first.map((r) => r.id), ['b'])
+
+  await appendEvents(url, user('a'))
+  await until(() => sorted.size === 2, 'a to reach the live query')
+  const second = sorted.data
+  assert.notEqual(second, first, 'a change gives a new array')
+  assert.deepEqual(second.map((r) => r.id), ['a', 'b'])
+  assert.deepEqual(first.map((r) => r.id), ['b'], 'an array handed out is never changed afterwards')
+  assert.equal(sorted.data, second)
+
+  // Two steps without a read in between: the next read shows the last one.
+  await appendEvents(url, user('c'))
+  await until(() => sorted.size === 3, 'c to reach the live query')
+  await appendEvents(url, user('d'))
+  await until(() => sorted.size === 4, 'd to reach the live query')
+  assert.deepEqual(sorted.data.map((r) => r.id), ['a', 'b', 'c', 'd'])
+})
