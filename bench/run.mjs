@@ -18,6 +18,10 @@
 //   --seed=1               data seed                                  [1]
 //   --no-build             reuse bench/.build
 //   --js-flags=FLAGS       extra V8 flags for Chromium (e.g. --no-wasm-lazy-compilation)
+//   --cpu-profile=FILE     write a CPU profile (DevTools format, 50 µs
+//                          samples) of ours during the change rounds to
+//                          FILE-<n>-<live>.cpuprofile; build the wasm
+//                          without -s -w to keep Go's function names
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
 //                          `git archive` of a commit built with make build
@@ -69,6 +73,7 @@ const opts = {
   build: !argv['no-build'],
   pkg: argv.pkg ? String(argv.pkg) : null,
   jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
+  cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
 }
 for (const n of opts.ns) if (!Number.isInteger(n) || n < 10) usage(`bad --n ${n}`)
 for (const e of opts.engines) if (!['ours', 'reference'].includes(e)) usage(`unknown engine ${e}`)
@@ -324,7 +329,18 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
     await step('digestAfterPreload', () => page.evaluate(() => window.bench.digest()))
     r.rowsAfterPreload = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
     await step('memAfterQueries', memory)
+    if (opts.cpuProfile && engine === 'ours') {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 50 })
+      await cdp.send('Profiler.start')
+    }
     await step('changes', () => page.evaluate(([plan, gapMs]) => window.bench.changes(plan, { gapMs }), [plan, opts.gapMs]))
+    if (opts.cpuProfile && engine === 'ours') {
+      const { profile } = await cdp.send('Profiler.stop')
+      const file = opts.cpuProfile.replace(/(\.cpuprofile)?$/, `-${data.n}-${live}.cpuprofile`)
+      writeFileSync(file, JSON.stringify(profile))
+      log(`${label}: CPU profile of the changes in ${file}`)
+    }
     await step('digestAfterChanges', () => page.evaluate(() => window.bench.digest()))
     r.rowsAfterChanges = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
     r.peakRendererRSS = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).hwm))
