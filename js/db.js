@@ -322,7 +322,7 @@ class StreamDB {
   #following = ''
   #txs = new Set() // transactions of actions not settled yet
 
-  constructor({ streamOptions, stream, state, actions, live = true, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -331,6 +331,9 @@ class StreamDB {
     const headers = resolveHeaders(so.headers)
     const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : null
     if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll' or 'sse', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
+    if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
+      throw new StreamDBError(`createStreamDB: taskBudgetMs must be a positive number of milliseconds, got ${String(taskBudgetMs)}`, { code: 'BAD_ARGUMENT' })
+    }
     this.stream = {
       url,
       append: async (data, opts = {}) => {
@@ -347,6 +350,7 @@ class StreamDB {
       url,
       headers,
       live: liveMode,
+      taskBudgetMs,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError

@@ -399,6 +399,12 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
   /** Follow the stream after preload: true (long-poll, the default), 'long-poll', 'sse', or false. */
   live?: boolean | 'long-poll' | 'sse'
   /**
+   * The longest stretch, in milliseconds, the engine works on the main
+   * thread while preloading before it lets the page run (paint, input,
+   * onProgress) for one turn of the event loop. Default 50.
+   */
+  taskBudgetMs?: number
+  /**
    * Called with errors met while following the stream, and with what a
    * subscriber or another callback threw (a StreamDBError with code
    * CALLBACK_THREW, the exception as its cause): one callback's exception

@@ -40,7 +40,8 @@
 //
 //	dbOpen(config, onStep, onError, onProgress, onBatch), config:
 //	  {"url": URL, "headers": {NAME: STRING}, "live": "long-poll"|"sse"|"off",
-//	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N}
+//	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N,
+//	   "taskBudgetMs": N}
 //	dbFollow(handle, names): [NAME, ...]
 //	queryOpen(handle, ir): the query IR (core/ir)
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):

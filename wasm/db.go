@@ -129,6 +129,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
 	opts := c.Options
 	opts.Collator = jswire.Collator(newJSCompare)
+	opts.Yield = a.b.yieldToPage
 	opts.OnError = h.report
 	if onProgress.Type() == safejs.TypeFunction {
 		opts.OnProgress = func(p db.Progress) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -128,4 +129,57 @@ func consoleError(err error) {
 		}
 	}
 	fmt.Fprintln(os.Stderr, "StreamDB:", err)
+}
+
+// yieldToPage returns after one turn of the page's event loop, so that the
+// page paints, handles input and runs its callbacks meanwhile (db.Options'
+// Yield: a long preload calls it between slices). It waits for a message
+// posted to itself through a MessageChannel, which runs as soon as the
+// event loop is free (setTimeout would be clamped to 4 ms). It must run in
+// a goroutine, never in a js.FuncOf callback.
+func (b *bridge) yieldToPage() {
+	if err := b.postToSelf(); err != nil {
+		// No MessageChannel (or it failed): a timer yields too.
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (b *bridge) postToSelf() error {
+	ctor, err := safejs.Global().Get("MessageChannel")
+	if err != nil || ctor.Type() != safejs.TypeFunction {
+		return fmt.Errorf("no MessageChannel")
+	}
+	mc, err := ctor.New()
+	if err != nil {
+		return err
+	}
+	port1, err := mc.Get("port1")
+	if err != nil {
+		return err
+	}
+	port2, err := mc.Get("port2")
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{}, 1)
+	onMessage, err := b.newFunc(func(safejs.Value, []safejs.Value) any {
+		done <- struct{}{}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer b.release(onMessage)
+	defer func() { _, _ = port1.Call("close") }()
+	if err := port1.Set("onmessage", onMessage); err != nil {
+		return err
+	}
+	if _, err := port2.Call("postMessage", nil); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+	case <-b.ctx.Done():
+	}
+	return nil
 }

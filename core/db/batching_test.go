@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/stream"
@@ -214,4 +215,50 @@ func FuzzBatching(f *testing.F) {
 		checkCuts(t, seq, want, cuts, true)
 		checkCuts(t, seq, want, cuts, false)
 	})
+}
+
+// A long preload yields between slices when asked to: nothing of it is
+// visible while the caller's work runs, the result is the one an unsliced
+// preload gives, and a Close during a yield ends it.
+func TestPreloadYields(t *testing.T) {
+	var seq []string
+	for i := range 3000 {
+		seq = append(seq, batchEvents[i%len(batchEvents)], fmt.Sprintf(`{"type":"user","key":"k%d","value":{"v":%d},"headers":{"operation":"insert"}}`, i%700, i))
+	}
+	plain, pl := batchDB(t)
+	defer plain.Close()
+	feed(plain, seq[:4000], false)
+	feed(plain, seq[4000:], true)
+	want := view(plain, pl)
+
+	d, l := batchDB(t)
+	defer d.Close()
+	yields := 0
+	d.opts.Budget = time.Nanosecond
+	d.opts.Yield = func() {
+		yields++
+		for _, c := range d.Collections() {
+			if n := c.Size(); n != 0 {
+				t.Fatalf("%s shows %d rows during the preload", c.Name(), n)
+			}
+		}
+	}
+	feed(d, seq[:4000], false)
+	feed(d, seq[4000:], true)
+	if got := view(d, l); got != want {
+		t.Fatalf("sliced preload:\n got %s\nwant %s", got, want)
+	}
+	if yields < 20 {
+		t.Fatalf("%d yields for 6,000 events at a budget of 1 ns", yields)
+	}
+
+	closing, _ := batchDB(t)
+	closing.opts.Budget = time.Nanosecond
+	closing.opts.Yield = closing.Close
+	feed(closing, seq, true)
+	for _, c := range closing.Collections() {
+		if n := c.Size(); n != 0 {
+			t.Fatalf("%s shows %d rows after a close during the preload", c.Name(), n)
+		}
+	}
 }

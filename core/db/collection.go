@@ -18,9 +18,10 @@ const (
 // Collection is a database's view of one collection: its reads take the
 // database's lock, and its subscribers get every visible change.
 type Collection struct {
-	db   *DB
-	c    *collection.Collection
-	subs subscribers[Change]
+	db    *DB
+	c     *collection.Collection
+	subs  subscribers[Change]
+	stage *collection.Stage // a first preload's rows, until its commit
 }
 
 // Name returns the collection's name.

@@ -85,12 +85,26 @@ type Options struct {
 	// ReadHeader is sent with every read request of the stream (on top of
 	// the client's headers), e.g. an authorization token.
 	ReadHeader stream.Header
+	// Yield, when set, lets the caller's other work run during a long
+	// preload: the consumer calls it (without its lock held) whenever a
+	// response's events have kept it busy for Budget, and goes on when it
+	// returns. The browser passes a function that waits for one turn of the
+	// page's event loop, so that the page paints and handles input while a
+	// large stream loads; natively there is nothing to yield to.
+	Yield func()
+	// Budget is the longest stretch of preload work between two Yield
+	// calls (DefaultBudget when 0).
+	Budget time.Duration
 	// Collator makes the locale collations of live queries' orderBy
 	// (stringSort 'locale', TanStack DB's default). Nil orders strings by
 	// UTF-16 code units; native programs pass core/collate, the browser
 	// Intl.Collator.
 	Collator query.Collator
 }
+
+// DefaultBudget is Options.Budget's default: a page stays responsive when
+// no task is longer than about 50 ms.
+const DefaultBudget = 50 * time.Millisecond
 
 // Reserved collection names, rejected as in the reference.
 var reservedNames = map[string]bool{"collections": true, "preload": true, "close": true, "utils": true, "actions": true}
@@ -143,9 +157,12 @@ type DB struct {
 	complete     int      // pending[:complete] is outside any open snapshot
 	completeTx   int      // pendingTxids[:completeTx] likewise
 	inSnapshot   bool
-	open         bool // a batch is open on the collections
-	progress     Progress
-	dec          state.Decoder
+	// slice is when the current slice of preload work began (Yield resets
+	// it); only the consumer goroutine uses it.
+	slice    time.Time
+	open     bool // a batch is open on the collections
+	progress Progress
+	dec      state.Decoder
 
 	pub publisher
 
@@ -350,7 +367,11 @@ func (d *DB) consume() {
 	case LiveOff:
 		live = stream.LiveOff
 	}
-	r, err := d.s.Read(d.ctx, stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader})
+	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader}
+	if d.opts.Yield != nil {
+		ro.Pause = d.pause
+	}
+	r, err := d.s.Read(d.ctx, ro)
 	if err != nil {
 		d.stop(err)
 		return
@@ -390,6 +411,24 @@ func (d *DB) consume() {
 		}
 		retries = 0
 		d.batch(b)
+	}
+}
+
+// budget returns Options.Budget or its default.
+func (d *DB) budget() time.Duration {
+	if d.opts.Budget > 0 {
+		return d.opts.Budget
+	}
+	return DefaultBudget
+}
+
+// pause is the reader's Pause while it splits a large body: it yields once
+// the current slice of work has used its budget. Only the consumer
+// goroutine calls it, and it holds no lock there.
+func (d *DB) pause() {
+	if time.Since(d.slice) >= d.budget() {
+		d.opts.Yield()
+		d.slice = time.Now()
 	}
 }
 
@@ -433,12 +472,25 @@ func (d *DB) batch(b *stream.Batch) {
 	d.progress.Events += int64(len(b.Items))
 	d.progress.Offset = b.Offset
 	commit := d.ready || b.UpToDate || b.Closed
+	staging := !d.ready // a first preload fills stages (see take)
 	var errs []error
 	for i, item := range b.Items {
+		if staging && d.opts.Yield != nil && i&255 == 255 && time.Since(d.slice) >= d.budget() {
+			// Nothing of a preload is visible before its commit, so the
+			// lock can go while the caller's other work runs.
+			d.mu.Unlock()
+			d.opts.Yield()
+			d.mu.Lock()
+			if d.closed {
+				d.mu.Unlock()
+				return
+			}
+			d.slice = time.Now()
+		}
 		e, err := d.dec.DecodeLazy(item)
 		if err == nil {
-			now := commit && len(d.pending) == 0 && !d.inSnapshot
-			if now {
+			now := (commit || staging) && len(d.pending) == 0 && !d.inSnapshot
+			if now && !staging {
 				d.beginLocked()
 			}
 			err = d.take(&e, now)
@@ -537,9 +589,12 @@ func (d *DB) take(e *state.Event, now bool) error {
 		d.seq++
 	}
 	d.noteTxid(e.TxID, now)
-	if now {
+	switch {
+	case now && !d.ready:
+		d.stageOp(&op)
+	case now:
 		d.apply(&op)
-	} else {
+	default:
 		d.pending = append(d.pending, op)
 	}
 	d.markComplete()
@@ -594,10 +649,18 @@ func (d *DB) beginLocked() {
 	}
 }
 
-// commitLocked applies the complete part of the queue (nothing of an open
-// snapshot), keeps the rest in order, and finishes the batch.
+// commitLocked makes the staged rows of a first preload visible, applies
+// the complete part of the queue (nothing of an open snapshot; it comes
+// after the staged events in the stream), keeps the rest in order, and
+// finishes the batch.
 func (d *DB) commitLocked() {
 	d.beginLocked()
+	for _, c := range d.order {
+		if c.stage != nil {
+			c.c.Adopt(c.stage)
+			c.stage = nil
+		}
+	}
 	for i := range d.pending[:d.complete] {
 		d.apply(&d.pending[i])
 	}
@@ -651,6 +714,30 @@ func (d *DB) endPreloadLocked() {
 		d.readyOut = true
 		close(d.readyCh)
 	}
+}
+
+// stageOp writes one change of a first preload to its collection's stage,
+// where nobody sees it until the commit adopts the stages. Before the
+// first commit every synced layer is empty, so the stages hold everything
+// synced.
+func (d *DB) stageOp(p *pendingOp) {
+	if p.ctl == state.ControlReset {
+		for _, c := range d.order {
+			if c.stage != nil {
+				c.stage.Clear()
+			}
+		}
+		return
+	}
+	c := p.coll
+	if c.stage == nil {
+		c.stage = collection.NewStage()
+	}
+	if p.op == state.OpDelete {
+		c.stage.Remove(p.key)
+		return
+	}
+	c.stage.Upsert(p.key, p.val, value.Merge)
 }
 
 // apply writes one change to its collection's synced layer.

@@ -11,6 +11,17 @@ package jsonscan
 // want one bad item not to cost them the others); SplitArray checks
 // everything.
 func SplitItems(dst [][]byte, b []byte) ([][]byte, error) {
+	return SplitItemsPaused(dst, b, nil)
+}
+
+// pauseEvery is how many bytes SplitItemsPaused splits between pauses.
+const pauseEvery = 1 << 20
+
+// SplitItemsPaused is SplitItems calling pause (when not nil) after every
+// megabyte of b, between two items: a caller that must not hold its
+// thread for long (the browser's main thread) yields there.
+func SplitItemsPaused(dst [][]byte, b []byte, pause func()) ([][]byte, error) {
+	next := pauseEvery
 	i := SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '[' {
 		return dst, errAt(i, "expected an array")
@@ -67,6 +78,10 @@ func SplitItems(dst [][]byte, b []byte) ([][]byte, error) {
 			if depth == 0 {
 				dst = append(dst, trimSpace(b[start:i]))
 				start = i + 1
+				if pause != nil && i >= next {
+					pause()
+					next = i + pauseEvery
+				}
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -230,6 +231,8 @@ func TestParseOpenConfig(t *testing.T) {
 				ReadHeader: authorization("Bearer t"), Live: db.LiveSSE,
 				Collections: []db.CollectionDef{users}, MaxTxIDs: 50}}, ""},
 		{"live off", `{"url":"u","live":"off","maxTxIds":-1}`, jswire.OpenConfig{URL: "u", Options: db.Options{Live: db.LiveOff}}, ""},
+		{"task budget", `{"url":"u","taskBudgetMs":12.5}`, jswire.OpenConfig{URL: "u", Options: db.Options{Budget: 12500 * time.Microsecond}}, ""},
+		{"bad task budget", `{"url":"u","taskBudgetMs":-3}`, jswire.OpenConfig{URL: "u"}, ""},
 		{"not JSON", `{`, jswire.OpenConfig{}, "config must be a JSON object"},
 		{"not an object", `[]`, jswire.OpenConfig{}, "config must be a JSON object"},
 		{"no url", `{"live":"sse"}`, jswire.OpenConfig{}, "config.url must be a non-empty string"},

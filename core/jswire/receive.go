@@ -2,6 +2,7 @@ package jswire
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/ir"
@@ -20,7 +21,8 @@ type OpenConfig struct {
 }
 
 // ParseOpenConfig parses dbOpen's config text. Headers whose value is not
-// a string are ignored, as is a maxTxIds that is not a positive number.
+// a string are ignored, as are a maxTxIds or taskBudgetMs that is not a
+// positive number.
 func ParseOpenConfig(text string) (OpenConfig, error) {
 	v, err := value.ParseString(text)
 	if err != nil || v.Kind() != value.KindObject {
@@ -60,6 +62,9 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 	})
 	if n, ok := v.Get("maxTxIds").Num(); ok && n > 0 {
 		c.Options.MaxTxIDs = int(n)
+	}
+	if ms, ok := v.Get("taskBudgetMs").Num(); ok && ms > 0 && ms < 1e9 {
+		c.Options.Budget = time.Duration(ms * float64(time.Millisecond))
 	}
 	return c, nil
 }

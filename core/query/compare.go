@@ -56,6 +56,11 @@ func ascCompare(a, b value.Value, nullsLast bool, coll value.Collation) int {
 		return -1
 	}
 	ak, bk := a.Kind(), b.Kind()
+	if ak == value.KindNumber && bk == value.KindNumber { // the usual case, first
+		x, _ := a.Num()
+		y, _ := b.Num()
+		return cmp.Compare(x, y)
+	}
 	if ak == value.KindString && bk == value.KindString {
 		x, _ := a.Str()
 		y, _ := b.Str()

@@ -47,6 +47,10 @@ type ReadOptions struct {
 	// malformed item then costs only itself, and the body is scanned once
 	// less. A body that is not an array at all is still a parse error.
 	LenientItems bool
+	// Pause, when set, is called while a large JSON-mode body is split
+	// into items (after every megabyte): the caller may yield its thread
+	// there (the browser's main thread, during a long catch-up).
+	Pause func()
 }
 
 // Batch is what one response (or one SSE control event with the data
@@ -272,7 +276,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 			}
 			continue
 		}
-		body, err := readBody(resp)
+		body, err := readBody(resp, r.opts.Pause)
 		resp.Body.Close()
 		if err != nil {
 			if r.ctx.Err() != nil {
@@ -547,7 +551,7 @@ func (r *Reader) control(c *sseConn, data []byte) (*Batch, error) {
 // split finds the items of a JSON-mode batch.
 func (r *Reader) split(dst [][]byte, b []byte) ([][]byte, error) {
 	if r.opts.LenientItems {
-		return jsonscan.SplitItems(dst, b)
+		return jsonscan.SplitItemsPaused(dst, b, r.opts.Pause)
 	}
 	return jsonscan.SplitArray(dst, b)
 }
@@ -571,13 +575,96 @@ func frameItems(items [][]byte) []byte {
 
 // readBody reads a whole response body, sized from Content-Length when the
 // server sent one (a compressed body may still grow past it).
-func readBody(resp *Response) ([]byte, error) {
+func readBody(resp *Response, pause func()) ([]byte, error) {
 	n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	if err != nil || n <= 0 || n > 1<<30 {
-		return io.ReadAll(resp.Body)
+		return readChunks(resp.Body, pause)
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(n) + bytes.MinRead)
 	_, err = buf.ReadFrom(resp.Body)
 	return buf.Bytes(), err
+}
+
+// chunkedMax is how much of a body of unknown length readChunks keeps in
+// chunks before it goes on in one growing buffer.
+const chunkedMax = 32 << 20
+
+// readChunks reads a body of unknown length. Up to chunkedMax it reads
+// into chunks of growing size and joins them once at the end, calling
+// pause (when not nil) after each chunk and between the megabytes of the
+// join: io.ReadAll's growing buffer copies the body and clears its new
+// capacity at every growth, and in the browser a 15 MB catch-up spent
+// hundreds of milliseconds there in one task of the page's main thread.
+// A larger body goes on in one buffer that grows as io.ReadAll's does
+// (readRest): chunks and their join would hold it twice at once.
+func readChunks(r io.Reader, pause func()) ([]byte, error) {
+	var chunks [][]byte
+	total, size := 0, 32<<10
+	for done := false; !done; size = min(size*2, 1<<20) {
+		if total >= chunkedMax {
+			return readRest(chunks, total, r)
+		}
+		buf := make([]byte, size)
+		n := 0
+		for n < len(buf) {
+			m, err := r.Read(buf[n:])
+			n += m
+			if err == io.EOF {
+				done = true
+				break
+			}
+			if err != nil {
+				return nil, err // a body cut short: nothing of it is used
+			}
+		}
+		total += n
+		if n > 0 {
+			chunks = append(chunks, buf[:n])
+		}
+		if pause != nil {
+			// The rest of a body that has arrived is read in promise
+			// reactions of the same task: let the page run in between.
+			pause()
+		}
+	}
+	switch len(chunks) {
+	case 0:
+		return nil, nil
+	case 1:
+		return chunks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for i, c := range chunks {
+		out = append(out, c...)
+		chunks[i] = nil
+		if pause != nil && len(c) == 1<<20 {
+			pause()
+		}
+	}
+	return out, nil
+}
+
+// readRest joins the chunks read so far (total bytes) and reads the rest
+// of r after them, growing the buffer as io.ReadAll does (by about a
+// quarter at these sizes, where bytes.Buffer would double it).
+func readRest(chunks [][]byte, total int, r io.Reader) ([]byte, error) {
+	b := make([]byte, 0, total+total/2)
+	for i, c := range chunks {
+		b = append(b, c...)
+		chunks[i] = nil
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
