@@ -422,11 +422,13 @@ func (d *DB) budget() time.Duration {
 	return DefaultBudget
 }
 
-// pause is the reader's Pause while it splits a large body: it yields once
-// the current slice of work has used its budget. Only the consumer
-// goroutine calls it, and it holds no lock there.
+// pause is the reader's Pause while it reads and splits a large body: during
+// the first preload it yields once the current slice of work has used its
+// budget; after it, a live response goes straight on (a yield would only
+// delay its notification). Only the consumer goroutine calls it, holding
+// no lock; d.ready is written by that goroutine alone.
 func (d *DB) pause() {
-	if time.Since(d.slice) >= d.budget() {
+	if !d.ready && time.Since(d.slice) >= d.budget() {
 		d.opts.Yield()
 		d.slice = time.Now()
 	}
