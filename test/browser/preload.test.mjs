@@ -2,7 +2,7 @@
 // the task budget (createStreamDB's taskBudgetMs, 50 ms by default) and lets
 // the page run between them. 100k events (about 15 MB, one catch-up
 // response of the reference server) must not hold the main thread for
-// longer than 400 ms at a time: a generous bound that only catches a
+// longer than 500 ms at a time: a generous bound that only catches a
 // regression to one task for the whole preload (0dea977 held it for 0.7 to
 // 0.9 s at 100k, 7.4 s at 1M). Today the slices take 50-90 ms and one task,
 // when the body arrives, about 200 ms; the precise figures are make
@@ -45,6 +45,6 @@ test('a preload of 100k events never holds the main thread for long', { timeout:
   console.log(`100k preload in Chromium: ${JSON.stringify(r)}`)
   assert.equal(r.messages, 100000)
   assert.equal(r.users, 10000)
-  assert.ok(r.longest <= 400, `the longest task during the preload was ${r.longest} ms (${r.tasks} long tasks: ${r.all})`)
+  assert.ok(r.longest <= 500, `the longest task during the preload was ${r.longest} ms (${r.tasks} long tasks: ${r.all})`)
   assert.ok(r.ticks > 0, 'a page timer ran during the preload')
 })
