@@ -19,8 +19,8 @@ func (s *Stage) Upsert(key string, v value.Value, merge func(old, v value.Value)
 // Remove deletes the row for key, if any.
 func (s *Stage) Remove(key string) { s.r.remove(key) }
 
-// Clear drops every row (a reset).
-func (s *Stage) Clear() { s.r.clear() }
+// Truncate drops every row (a reset), as Collection.Truncate does.
+func (s *Stage) Truncate() { s.r.clear() }
 
 // Len returns the number of rows.
 func (s *Stage) Len() int { return s.r.len() }

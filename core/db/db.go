@@ -414,21 +414,23 @@ func (d *DB) consume() {
 	}
 }
 
-// budget returns Options.Budget or its default.
-func (d *DB) budget() time.Duration {
-	if d.opts.Budget > 0 {
-		return d.opts.Budget
+// sliceUsed reports whether the first preload's current slice of work has
+// used its budget, so that it is time to yield. After the preload a live
+// response goes straight on (a yield would only delay its notification).
+// Only the consumer goroutine calls it; d.ready is written by that
+// goroutine alone.
+func (d *DB) sliceUsed() bool {
+	budget := d.opts.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
 	}
-	return DefaultBudget
+	return d.opts.Yield != nil && !d.ready && time.Since(d.slice) >= budget
 }
 
-// pause is the reader's Pause while it reads and splits a large body: during
-// the first preload it yields once the current slice of work has used its
-// budget; after it, a live response goes straight on (a yield would only
-// delay its notification). Only the consumer goroutine calls it, holding
-// no lock; d.ready is written by that goroutine alone.
+// pause is the reader's Pause while it reads and splits a large body: it
+// yields when the slice's budget is used. It holds no lock.
 func (d *DB) pause() {
-	if !d.ready && time.Since(d.slice) >= d.budget() {
+	if d.sliceUsed() {
 		d.opts.Yield()
 		d.slice = time.Now()
 	}
@@ -477,7 +479,7 @@ func (d *DB) batch(b *stream.Batch) {
 	staging := !d.ready // a first preload fills stages (see take)
 	var errs []error
 	for i, item := range b.Items {
-		if staging && d.opts.Yield != nil && i&255 == 255 && time.Since(d.slice) >= d.budget() {
+		if i&255 == 255 && d.sliceUsed() {
 			// Nothing of a preload is visible before its commit, so the
 			// lock can go while the caller's other work runs.
 			d.mu.Unlock()
@@ -718,44 +720,48 @@ func (d *DB) endPreloadLocked() {
 	}
 }
 
-// stageOp writes one change of a first preload to its collection's stage,
-// where nobody sees it until the commit adopts the stages. Before the
-// first commit every synced layer is empty, so the stages hold everything
-// synced.
-func (d *DB) stageOp(p *pendingOp) {
-	if p.ctl == state.ControlReset {
-		for _, c := range d.order {
-			if c.stage != nil {
-				c.stage.Clear()
-			}
-		}
-		return
-	}
-	c := p.coll
+// rows is what a change is written to: a collection's synced layer, or
+// during a first preload its stage.
+type rows interface {
+	Truncate()
+	Remove(key string)
+	Upsert(key string, v value.Value, merge func(old, v value.Value) value.Value)
+}
+
+// synced is apply's target: the collection's synced layer.
+func synced(c *Collection) rows { return c.c }
+
+// staged is stageOp's target: the collection's stage, where nobody sees a
+// row until the commit adopts the stages. Before the first commit every
+// synced layer is empty, so the stages hold everything synced.
+func staged(c *Collection) rows {
 	if c.stage == nil {
 		c.stage = collection.NewStage()
 	}
-	if p.op == state.OpDelete {
-		c.stage.Remove(p.key)
-		return
-	}
-	c.stage.Upsert(p.key, p.val, value.Merge)
+	return c.stage
 }
 
 // apply writes one change to its collection's synced layer.
-func (d *DB) apply(p *pendingOp) {
+func (d *DB) apply(p *pendingOp) { d.write(p, synced) }
+
+// stageOp writes one change of a first preload to its collection's stage.
+func (d *DB) stageOp(p *pendingOp) { d.write(p, staged) }
+
+// write writes one change to the rows of its collection that to returns
+// (a reset to those of every collection).
+func (d *DB) write(p *pendingOp, to func(*Collection) rows) {
 	if p.ctl == state.ControlReset {
 		for _, c := range d.order {
-			c.c.Truncate()
+			to(c).Truncate()
 		}
 		return
 	}
-	c := p.coll.c
+	r := to(p.coll)
 	if p.op == state.OpDelete {
-		c.Remove(p.key)
+		r.Remove(p.key)
 		return
 	}
-	c.Upsert(p.key, p.val, value.Merge)
+	r.Upsert(p.key, p.val, value.Merge)
 }
 
 // endLocked ends the batch on every collection and queues the changes for
