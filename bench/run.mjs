@@ -18,9 +18,11 @@
 //   --seed=1               data seed                                  [1]
 //   --no-build             reuse bench/.build
 //   --js-flags=FLAGS       extra V8 flags for Chromium (e.g. --no-wasm-lazy-compilation)
-//   --cpu-profile=FILE     write a CPU profile (DevTools format, 50 µs
-//                          samples) of ours during the change rounds to
-//                          FILE-<n>-<live>.cpuprofile; build the wasm
+//   --cpu-profile=FILE     write CPU profiles (DevTools format, 50 µs
+//                          samples) of ours: each first result to
+//                          FILE-<n>-<live>-Q<i>.cpuprofile, the change
+//                          rounds to FILE-<n>-<live>.cpuprofile (split
+//                          them with bench/profile.mjs); build the wasm
 //                          without -s -w to keep Go's function names
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
@@ -102,6 +104,8 @@ async function build() {
       outDir: BUILD,
       emptyOutDir: true,
       target: 'esnext',
+      // Profiles name the shim's functions.
+      minify: !opts.cpuProfile,
       manifest: true,
       assetsInlineLimit: 0,
       modulePreload: false,
@@ -322,25 +326,19 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
     r.steps.queries = []
     for (let i = 0; i < 4; i++) {
       log(`${label}: Q${i + 1}`)
+      const profiling = opts.cpuProfile && engine === 'ours'
+      if (profiling) await startProfile(cdp)
       r.steps.queries.push(await within(`Q${i + 1}`, page.evaluate((i) => window.bench.query(i), i)))
+      if (profiling) await stopProfile(cdp, `${data.n}-${live}-Q${i + 1}`)
     }
     await step('info', () => page.evaluate(() => window.bench.info()))
     if (indexed && !Object.values(r.steps.info.indexes ?? {}).some((l) => l.length > 0)) throw new Error('the indexed variant created no index')
     await step('digestAfterPreload', () => page.evaluate(() => window.bench.digest()))
     r.rowsAfterPreload = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
     await step('memAfterQueries', memory)
-    if (opts.cpuProfile && engine === 'ours') {
-      await cdp.send('Profiler.enable')
-      await cdp.send('Profiler.setSamplingInterval', { interval: 50 })
-      await cdp.send('Profiler.start')
-    }
+    if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
     await step('changes', () => page.evaluate(([plan, gapMs]) => window.bench.changes(plan, { gapMs }), [plan, opts.gapMs]))
-    if (opts.cpuProfile && engine === 'ours') {
-      const { profile } = await cdp.send('Profiler.stop')
-      const file = opts.cpuProfile.replace(/(\.cpuprofile)?$/, `-${data.n}-${live}.cpuprofile`)
-      writeFileSync(file, JSON.stringify(profile))
-      log(`${label}: CPU profile of the changes in ${file}`)
-    }
+    if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}`)
     await step('digestAfterChanges', () => page.evaluate(() => window.bench.digest()))
     r.rowsAfterChanges = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
     r.peakRendererRSS = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).hwm))
@@ -360,6 +358,20 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
 // ------------------------------------------------------------------ figures
 
 const median = (a) => quantile(a, 0.5)
+// startProfile and stopProfile take a CPU profile (--cpu-profile) of what
+// runs between them, into FILE-<what>.cpuprofile.
+async function startProfile(cdp) {
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.setSamplingInterval', { interval: 50 })
+  await cdp.send('Profiler.start')
+}
+async function stopProfile(cdp, what) {
+  const { profile } = await cdp.send('Profiler.stop')
+  const file = opts.cpuProfile.replace(/(\.cpuprofile)?$/, `-${what}.cpuprofile`)
+  writeFileSync(file, JSON.stringify(profile))
+  log(`CPU profile in ${file}`)
+}
+
 function quantile(a, q) {
   const s = a.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((x, y) => x - y)
   if (s.length === 0) return null
