@@ -69,7 +69,7 @@ func TestMapModel(t *testing.T) {
 		s := ob.Build()
 		return &Row{Vals: []value.Value{r.Vals[1], s}, Sel: s}
 	}
-	m := NewMap(fn)
+	m := NewMap(func(r *Row, _ *Rows) *Row { return fn(r) })
 	out := acc{}
 	for step := range steps() {
 		out.apply(t, step, m.Push(src.batch()))
@@ -83,7 +83,7 @@ func TestMapModel(t *testing.T) {
 		out.check(t, step, want, false)
 	}
 	// A Map may set another key.
-	rekey := NewMap(func(r *Row) *Row { return &Row{Key: value.String("x"), Vals: r.Vals} })
+	rekey := NewMap(func(r *Row, _ *Rows) *Row { return &Row{Key: value.String("x"), Vals: r.Vals} })
 	got := rekey.Push(Batch{{&Row{Key: value.String("a")}, 1}})
 	if s, _ := got[0].Row.Key.Str(); s != "x" {
 		t.Fatalf("key = %v", got[0].Row.Key)

@@ -156,12 +156,13 @@ func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value
 		self.buckets = make(map[keyID]*joinBucket, len(in))
 	}
 	var out Batch
+	var rows Rows
 	emit := func(s, o *Row, mult int) {
 		var r *Row
 		if selfLeft {
-			r = j.pair(s, o)
+			r = j.pair(&rows, s, o)
 		} else {
-			r = j.pair(o, s)
+			r = j.pair(&rows, o, s)
 		}
 		out = append(out, Delta{Row: r, Mult: mult})
 	}
@@ -241,8 +242,8 @@ func (j *Join) retract(r *Row, jk keyID, ok bool, self, other *joinIndex, pad, p
 }
 
 // pair returns the joined row of l and r (either may be nil).
-func (j *Join) pair(l, r *Row) *Row {
-	row := NewRow(joinResultKey(l, r), j.leftWidth+j.rightWidth)
+func (j *Join) pair(rows *Rows, l, r *Row) *Row {
+	row := rows.New(joinResultKey(l, r), j.leftWidth+j.rightWidth)
 	if l != nil {
 		copy(row.Vals[:j.leftWidth], l.Vals)
 	}

@@ -3,14 +3,14 @@ package ivm
 // Map replaces each row by a function of it (a projection). It is
 // stateless: the removal of a row becomes the removal of its image.
 type Map struct {
-	fn func(*Row) *Row
+	fn func(*Row, *Rows) *Row
 }
 
 // NewMap returns a Map applying fn. fn must be deterministic, return a new
-// Row and leave its argument unchanged. The image keeps the input's key
-// unless fn sets another (a Key that is not Undefined); fn may return nil
-// to drop a row.
-func NewMap(fn func(*Row) *Row) *Map { return &Map{fn: fn} }
+// Row (made with the Rows it is given, which serves one batch) and leave
+// its argument unchanged. The image keeps the input's key unless fn sets
+// another (a Key that is not Undefined); fn may return nil to drop a row.
+func NewMap(fn func(*Row, *Rows) *Row) *Map { return &Map{fn: fn} }
 
 // Push returns the images of the deltas of in, in order.
 func (m *Map) Push(in Batch) Batch {
@@ -18,11 +18,12 @@ func (m *Map) Push(in Batch) Batch {
 		return nil
 	}
 	out := make(Batch, 0, len(in))
+	var rows Rows
 	for _, d := range in {
 		if d.Row == nil {
 			continue
 		}
-		r := m.fn(d.Row)
+		r := m.fn(d.Row, &rows)
 		if r == nil {
 			continue
 		}

@@ -2,6 +2,7 @@ package ivm
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
@@ -242,14 +243,22 @@ func nets2rows[N any](nets []N, after func(N) (*Row, bool)) []*Row {
 // built bottom-up, instead of n tree insertions. With report, it returns
 // the inserts in result order, unranked.
 func (o *Output) build(rows []*Row, report bool) []Change {
+	// The entries of a build are one block (it stays while one of them is
+	// in the result: at most the memory of this build).
+	block := make([]outEntry, len(rows))
 	entries := make([]*outEntry, len(rows))
 	for i, r := range rows {
-		e := o.entry(r)
+		e := &block[i]
+		e.key, e.v = r.Key, o.val(r)
+		if !o.keyed {
+			e.row = r
+		}
 		entries[i] = e
 		o.byKey[idOf(r.Key)] = e
 	}
-	cmp := o.tree.cmp
-	slices.SortFunc(entries, cmp)
+	if !o.keyed || !sortByStringKey(entries) {
+		slices.SortFunc(entries, o.tree.cmp)
+	}
 	o.tree.Build(entries)
 	if !report {
 		return nil
@@ -309,6 +318,36 @@ func (o *Output) Rank(key value.Value) int {
 
 // compareEntryKeys orders entries by key (CompareKeys), with a fast path
 // for the common case of two string keys.
+// sortByStringKey sorts entries by key (compareEntryKeys' order) when
+// every key is a string without a byte from 0xED up, and reports whether
+// it did. Below U+D000 (the last byte a UTF-8 text of such characters
+// holds is 0xEC) the order of UTF-8 bytes is that of UTF-16 code units,
+// so the sort compares bytes, without decoding.
+func sortByStringKey(entries []*outEntry) bool {
+	type keyed struct {
+		s string
+		e *outEntry
+	}
+	ks := make([]keyed, len(entries))
+	for i, e := range entries {
+		s, ok := e.key.Str()
+		if !ok {
+			return false
+		}
+		for j := 0; j < len(s); j++ {
+			if s[j] >= 0xED {
+				return false
+			}
+		}
+		ks[i] = keyed{s, e}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.s, b.s) })
+	for i, k := range ks {
+		entries[i] = k.e
+	}
+	return true
+}
+
 func compareEntryKeys(a, b *outEntry) int {
 	if x, ok := a.key.Str(); ok {
 		if y, ok := b.key.Str(); ok {

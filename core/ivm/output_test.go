@@ -201,3 +201,45 @@ func applyRanks(t *testing.T, mirror []keyID, changes []Change, ordered bool) []
 	}
 	return mirror
 }
+
+// A first result built at once (Fill) is in the order of CompareKeys
+// whatever its keys: ASCII and other strings (where the byte order of
+// UTF-8 and the UTF-16 order differ: U+E000 and up against characters
+// outside the BMP, lone surrogates), numbers, and mixes of kinds.
+func TestOutputFillKeyOrder(t *testing.T) {
+	pools := map[string][]value.Value{
+		"ascii":      {str("a"), str("b"), str("ab"), str(""), str("B"), str("a b"), str("[\"x\",1]")},
+		"latin":      {str("é"), str("e"), str("ü"), str("z"), str("ſ"), str("Ω")},
+		"above bmp":  {str("\ue000"), str("😀"), str("\uffff"), str("a😀"), str("a\ue000"), str("\ud7ff")},
+		"surrogates": {str("\xed\xa0\x80"), str("😀"), str("\xed\xbf\xbf"), str("x")},
+		"kinds":      {str("1"), num(1), num(-2), value.Null(), value.Bool(true), str("")},
+	}
+	for name, pool := range pools {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(53, 1))
+			seen := map[keyID]bool{}
+			var b Batch
+			var keys []value.Value
+			for range 300 {
+				k := pool[rng.IntN(len(pool))]
+				if s, ok := k.Str(); ok {
+					k = str(s + pool[rng.IntN(len(pool))].JSON())
+				}
+				if seen[idOf(k)] {
+					continue
+				}
+				seen[idOf(k)] = true
+				keys = append(keys, k)
+				b = append(b, Delta{Row: &Row{Key: k, Vals: []value.Value{num(1)}}, Mult: 1})
+			}
+			o := NewOutput(func(r *Row) value.Value { return r.Vals[0] }, nil)
+			o.Fill(b)
+			slices.SortFunc(keys, CompareKeys)
+			var got []value.Value
+			o.Range(func(k, _ value.Value) bool { got = append(got, k); return true })
+			if !slices.EqualFunc(got, keys, value.Equal) {
+				t.Fatalf("order:\n got %v\nwant %v", got, keys)
+			}
+		})
+	}
+}

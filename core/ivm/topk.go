@@ -19,7 +19,15 @@ type TopK struct {
 	cmp           func(a, b *Row) int
 	offset, limit int
 	tree          *tree[*Row]
+	numKey        func(*Row) (float64, bool)
 }
+
+// SetNumberKey gives the TopK a shortcut for its first build: key returns
+// a number that orders rows as cmp does first (key(a) < key(b) means a
+// before b; equal numbers leave it to cmp), or false for a row it cannot
+// tell. When every row of the first batch has one, the batch is sorted by
+// those numbers, which costs a fraction of cmp's work per comparison.
+func (t *TopK) SetNumberKey(key func(*Row) (float64, bool)) { t.numKey = key }
 
 // NewTopK returns a TopK ordering rows by cmp, which must be a total order
 // (the compiler ends it with a key comparison; rows cmp finds equal are
@@ -86,13 +94,55 @@ func (t *TopK) build(in Batch) bool {
 		}
 		rows = append(rows, d.Row)
 	}
-	slices.SortFunc(rows, t.cmp)
-	for i := 1; i < len(rows); i++ {
-		if t.cmp(rows[i-1], rows[i]) == 0 {
-			return false
+	if !t.sortByNumber(rows) {
+		slices.SortFunc(rows, t.cmp)
+		for i := 1; i < len(rows); i++ {
+			if t.cmp(rows[i-1], rows[i]) == 0 {
+				return false
+			}
 		}
 	}
 	t.tree.Build(rows)
+	return true
+}
+
+// sortByNumber sorts rows by numKey, cmp breaking ties, and reports
+// whether it did: false when there is no numKey, a row has none, or two
+// rows are equal under cmp (rows leaves it unsorted then).
+func (t *TopK) sortByNumber(rows []*Row) bool {
+	if t.numKey == nil {
+		return false
+	}
+	type keyed struct {
+		k float64
+		r *Row
+	}
+	ks := make([]keyed, len(rows))
+	for i, r := range rows {
+		k, ok := t.numKey(r)
+		if !ok {
+			return false
+		}
+		ks[i] = keyed{k, r}
+	}
+	byKey := func(a, b keyed) int {
+		switch {
+		case a.k < b.k:
+			return -1
+		case a.k > b.k:
+			return 1
+		}
+		return t.cmp(a.r, b.r)
+	}
+	slices.SortFunc(ks, byKey)
+	for i := 1; i < len(ks); i++ {
+		if ks[i-1].k == ks[i].k && t.cmp(ks[i-1].r, ks[i].r) == 0 {
+			return false
+		}
+	}
+	for i, k := range ks {
+		rows[i] = k.r
+	}
 	return true
 }
 

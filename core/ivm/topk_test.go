@@ -2,6 +2,7 @@ package ivm
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -93,5 +94,65 @@ func TestTopKBuild(t *testing.T) {
 	}
 	if first, _ := tk2.tree.At(0); first == nil || !value.Equal(first.Key, str("k5")) {
 		t.Fatalf("first row %v, want k5", first)
+	}
+}
+
+// A first build sorted by number keys (SetNumberKey) gives the tree and
+// window cmp gives, with ties (equal numbers, -0 and 0) left to cmp, and
+// falls back to cmp when a row has no number.
+func TestTopKBuildByNumber(t *testing.T) {
+	numKey := func(r *Row) (float64, bool) {
+		f, ok := r.Vals[0].Num()
+		return f, ok && f == f
+	}
+	for _, tc := range []struct {
+		name  string
+		value func(rng *rand.Rand, i int) value.Value
+	}{
+		{"numbers with ties", func(rng *rand.Rand, i int) value.Value { return num(float64(rng.IntN(50))) }},
+		{"zeros", func(rng *rand.Rand, i int) value.Value {
+			if i%2 == 0 {
+				return num(0)
+			}
+			return num(math.Copysign(0, -1))
+		}},
+		{"one string", func(rng *rand.Rand, i int) value.Value {
+			if i == 500 {
+				return str("x")
+			}
+			return num(rng.Float64())
+		}},
+		{"NaN and null", func(rng *rand.Rand, i int) value.Value {
+			switch i % 7 {
+			case 0:
+				return value.Null()
+			case 1:
+				return num(math.NaN())
+			}
+			return num(float64(rng.IntN(9)))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(52, 1))
+			var b Batch
+			var rows []*Row
+			for i := range 1000 {
+				r := &Row{Key: str(fmt.Sprint("k", rng.IntN(1e6), "-", i)), Vals: []value.Value{tc.value(rng, i)}}
+				rows = append(rows, r)
+				b = append(b, Delta{Row: r, Mult: 1})
+			}
+			cmp := func(a, b *Row) int {
+				if c := byVal0(a, b); c != 0 {
+					return c
+				}
+				return CompareKeys(a.Key, b.Key)
+			}
+			tk := NewTopK(cmp, 10, 20)
+			tk.SetNumberKey(numKey)
+			out := acc{}
+			out.apply(t, 0, tk.Push(b))
+			out.check(t, 0, topKModel(rows, cmp, 10, 20), false)
+			checkTree(t, tk.tree, topKModel(rows, cmp, 0, -1))
+		})
 	}
 }

@@ -58,8 +58,10 @@ func (c *compiler) source(clause string, s ir.Source) (outlet, error) {
 		}
 		return nil, err
 	}
-	adapt := ivm.NewMap(func(r *ivm.Row) *ivm.Row {
-		return &ivm.Row{Key: r.Key, Vals: []value.Value{r.Sel}}
+	adapt := ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
+		out := rows.New(r.Key, 1)
+		out.Vals[0] = r.Sel
+		return out
 	})
 	st := &stage{fn: adapt.Push}
 	sub.out.setNext(st)

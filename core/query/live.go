@@ -48,8 +48,9 @@ type Reader func(collection string, fn func(key string, v value.Value) bool)
 func (lq *LiveQuery) Load(read Reader) {
 	for _, name := range lq.collections {
 		var rows ivm.Batch
+		var alloc ivm.Rows
 		read(name, func(key string, v value.Value) bool {
-			r := ivm.NewRow(value.String(key), 1)
+			r := alloc.New(value.String(key), 1)
 			r.Vals[0] = v
 			rows = append(rows, ivm.Delta{Row: r, Mult: 1})
 			return true
@@ -111,17 +112,23 @@ func (lq *LiveQuery) flush() []ivm.Change {
 // removal of the previous row and the addition of the new one.
 func deltas(changes []collection.Change) ivm.Batch {
 	b := make(ivm.Batch, 0, len(changes)+len(changes)/2)
+	var rows ivm.Rows
+	row := func(k, v value.Value) *ivm.Row {
+		r := rows.New(k, 1)
+		r.Vals[0] = v
+		return r
+	}
 	for _, c := range changes {
 		k := value.String(c.Key)
 		switch c.Type {
 		case collection.Insert:
-			b = append(b, ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Value}}, Mult: 1})
+			b = append(b, ivm.Delta{Row: row(k, c.Value), Mult: 1})
 		case collection.Update:
 			b = append(b,
-				ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Previous}}, Mult: -1},
-				ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Value}}, Mult: 1})
+				ivm.Delta{Row: row(k, c.Previous), Mult: -1},
+				ivm.Delta{Row: row(k, c.Value), Mult: 1})
 		case collection.Delete:
-			b = append(b, ivm.Delta{Row: &ivm.Row{Key: k, Vals: []value.Value{c.Value}}, Mult: -1})
+			b = append(b, ivm.Delta{Row: row(k, c.Value), Mult: -1})
 		}
 	}
 	return b

@@ -38,7 +38,9 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 		if q.FindOne && (limit < 0 || limit > 1) {
 			limit = 1 // findOne: one row, or none under limit(0)
 		}
-		p.add(ivm.NewTopK(cmp, offset, limit).Push)
+		topK := ivm.NewTopK(cmp, offset, limit)
+		topK.SetNumberKey(firstNumber(orderBy))
+		p.add(topK.Push)
 		return cmp, nil
 	case q.FindOne:
 		p.add(ivm.NewTopK(byKey, 0, 1).Push)
@@ -61,9 +63,9 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, 
 		}
 	}
 	k := len(cols)
-	m := ivm.NewMap(func(row *ivm.Row) *ivm.Row {
+	m := ivm.NewMap(func(row *ivm.Row, rows *ivm.Rows) *ivm.Row {
 		n := len(row.Vals)
-		out := ivm.NewRow(row.Key, n+k)
+		out := rows.New(row.Key, n+k)
 		copy(out.Vals, row.Vals)
 		for i, ev := range evs {
 			out.Vals[n+i] = ev(row.Vals)
@@ -92,6 +94,24 @@ func (c *compiler) orderColumn(o ir.Order, r scoped) (expr.Eval, value.Collation
 		return nil, nil, ir.Errorf("orderBy", "locale %q: %v", o.Locale, err)
 	}
 	return ev, coll, nil
+}
+
+// firstNumber returns the number key of a TopK (ivm.TopK.SetNumberKey)
+// ordered by cols: the first sort value when it is a number other than
+// NaN, negated for a descending column. Between two such numbers
+// ascCompare is the numbers' order (-0 equal to 0, as here).
+func firstNumber(cols []ir.Order) func(*ivm.Row) (float64, bool) {
+	k, desc := len(cols), cols[0].Desc
+	return func(r *ivm.Row) (float64, bool) {
+		f, ok := r.Vals[len(r.Vals)-k].Num()
+		if !ok || f != f {
+			return 0, false
+		}
+		if desc {
+			return -f, true
+		}
+		return f, true
+	}
 }
 
 // sortValuesCompare orders rows by the sort values of cols, the last

@@ -16,9 +16,9 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string) (scoped, []ir.Order
 		return nil, nil, err
 	}
 	n := len(aliases)
-	m := ivm.NewMap(func(r *ivm.Row) *ivm.Row {
+	m := ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
 		s := sel(r.Vals)
-		row := ivm.NewRow(r.Key, n+1)
+		row := rows.New(r.Key, n+1)
 		copy(row.Vals, r.Vals)
 		row.Vals[n], row.Sel = s, s
 		return row
