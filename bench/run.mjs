@@ -24,6 +24,10 @@
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs); build the wasm
 //                          without -s -w to keep Go's function names
+//   --repeat=K             after the first results, open each query K more
+//                          times (closing it each time) and report the
+//                          median: a first result with the engine warm,
+//                          steadier than the first one for A/B tests  [0]
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
 //                          `git archive` of a commit built with make build
@@ -74,6 +78,7 @@ const opts = {
   seed: Number(argv.seed ?? 1),
   build: !argv['no-build'],
   pkg: argv.pkg ? String(argv.pkg) : null,
+  repeat: Number(argv.repeat ?? 0),
   jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
   cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
 }
@@ -336,6 +341,15 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
     await step('digestAfterPreload', () => page.evaluate(() => window.bench.digest()))
     r.rowsAfterPreload = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
     await step('memAfterQueries', memory)
+    r.steps.again = []
+    for (let k = 0; k < opts.repeat; k++) {
+      for (let i = 0; i < 4; i++) {
+        log(`${label}: Q${i + 1} again (${k + 1}/${opts.repeat})`)
+        const a = await within(`Q${i + 1} again`, page.evaluate((i) => window.bench.again(i), i))
+        if (a.rows !== r.steps.queries[i].rows) throw new Error(`Q${i + 1} again: ${a.rows} rows, first ${r.steps.queries[i].rows}`)
+        ;(r.steps.again[i] ??= []).push(a.ms)
+      }
+    }
     if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
     await step('changes', () => page.evaluate(([plan, gapMs]) => window.bench.changes(plan, { gapMs }), [plan, opts.gapMs]))
     if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}`)
@@ -396,6 +410,7 @@ function figures(run, { withLoad, sz }) {
     add('preload: long tasks (total)', s.preload?.longTasks.total, 'ms')
     add('preload: longest task', s.preload?.longTasks.max, 'ms')
     for (let i = 0; i < 4; i++) add(`first result Q${i + 1}`, s.queries?.[i]?.ms, 'ms')
+    for (let i = 0; i < 4; i++) if (s.again?.[i]?.length) add(`first result Q${i + 1} again (median of ${s.again[i].length})`, median(s.again[i]), 'ms')
     add('first results Q1-Q4: longest task', s.queries?.length ? Math.max(...s.queries.map((q) => q.longTasks.max)) : null, 'ms')
     const wasmOr = (m) => (m?.wasmMemory ? m.wasmMemory : null)
     add('JS heap after preload (after GC)', s.memAfterPreload?.jsHeapUsed, 'B', false)

@@ -13,9 +13,9 @@ import { decodeKey } from './wire.js'
 export class LiveQuery {
   #db
   #id
-  #keys = []
-  #rows = []
-  #map = new Map()
+  #keys
+  #rows
+  #map = null // key -> row, made when first asked for (#byKey)
   #data
   #dataStale = true // the result changed since #data was made
   #subs = new Set()
@@ -29,12 +29,10 @@ export class LiveQuery {
     this.#id = r.id
     this.single = r.single
     this.ordered = r.ordered
-    for (const [k, v] of r.rows) {
-      const key = decodeKey(k)
-      this.#keys.push(key)
-      this.#rows.push(v)
-      this.#map.set(key, v)
-    }
+    // The first result's keys and rows are the parsed arrays themselves;
+    // the Map by key is made only when a read needs it.
+    this.#keys = r.special ? r.keys.map(decodeKey) : r.keys
+    this.#rows = r.rows
     this.#status = db._status() === 'ready' ? 'ready' : 'loading'
     db._register(this.#id, this)
     this.#snapshot()
@@ -59,15 +57,25 @@ export class LiveQuery {
     }
     return this.#data
   }
+  // #byKey returns the Map from result key to row, making it on first use;
+  // from then on each step keeps it up to date.
+  #byKey() {
+    if (this.#map === null) {
+      this.#map = new Map()
+      for (let i = 0; i < this.#keys.length; i++) this.#map.set(this.#keys[i], this.#rows[i])
+    }
+    return this.#map
+  }
+
   /** A Map from result key to row. */
   get state() {
-    return new Map(this.#map)
+    return new Map(this.#byKey())
   }
   get size() {
     return this.#rows.length
   }
   get(key) {
-    return this.#map.get(key)
+    return this.#byKey().get(key)
   }
   get toArray() {
     return this.#rows.slice()
@@ -132,11 +140,11 @@ export class LiveQuery {
       const key = decodeKey(k)
       if (t === 'd') {
         removals.push(oldRank)
-        this.#map.delete(key)
+        this.#map?.delete(key)
         changes.push({ type: 'delete', key, value })
       } else if (t === 'i') {
         inserts.push([rank, key, value])
-        this.#map.set(key, value)
+        this.#map?.set(key, value)
         changes.push({ type: 'insert', key, value })
       } else {
         // With orderBy an update can move the row: take it out and put it
@@ -145,7 +153,7 @@ export class LiveQuery {
           removals.push(oldRank)
           inserts.push([rank, key, value])
         } else inPlace.push([rank, value])
-        this.#map.set(key, value)
+        this.#map?.set(key, value)
         changes.push({ type: 'update', key, value, previousValue: previous })
       }
     }

@@ -19,7 +19,10 @@
 //	          the step and RANK after it, -1 where it has none (OLDRANK of
 //	          "i", RANK of "d").
 //	first result, queryOpen(handle, ir):
-//	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "rows": [[KEY, VALUE], ...]}
+//	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "special": BOOL,
+//	   "keys": [KEY, ...], "rows": [VALUE, ...]}
+//	  keys and rows in result order, the i-th key the i-th row's;
+//	  "special" is true when a KEY is in its one-element array form
 //	collection rows, collRows(handle, name): [[ID, ROW], ...] in key order
 //	collection row, collGet(handle, name, id): ROW, or undefined (not text)
 //	transaction, txInfo(handle, tx):

@@ -159,13 +159,17 @@ func TestDBLiveQueryStep(t *testing.T) {
 	var opened struct {
 		ID      int                  `json:"id"`
 		Ordered bool                 `json:"ordered"`
-		Rows    [][2]json.RawMessage `json:"rows"`
+		Special bool                 `json:"special"`
+		Keys    []json.RawMessage    `json:"keys"`
+		Rows    []json.RawMessage    `json:"rows"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(s), &opened))
 	assert.True(t, opened.Ordered)
+	assert.False(t, opened.Special)
 	require.Len(t, opened.Rows, 1)
-	assert.Equal(t, `"1"`, string(opened.Rows[0][0]), "a string key crosses as itself")
-	assert.JSONEq(t, `{"name":"Kyle"}`, string(opened.Rows[0][1]))
+	require.Len(t, opened.Keys, 1)
+	assert.Equal(t, `"1"`, string(opened.Keys[0]), "a string key crosses as itself")
+	assert.JSONEq(t, `{"name":"Kyle"}`, string(opened.Rows[0]))
 
 	resolved(t, call(t, "append", url, `{"type":"user","key":"2","value":{"id":"2","name":"Sam","age":40},"headers":{"operation":"insert"}}`, nil))
 	deadline := time.Now().Add(10 * time.Second)

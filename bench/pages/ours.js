@@ -22,6 +22,12 @@ install({
     queries[i] = lq
     return lq.data
   },
+  async again(build) {
+    const lq = liveQuery((q) => build(q, db.collections, { eq, count }))
+    const n = lq.data.length
+    lq.dispose()
+    return n
+  },
   subscribe(i, fn) {
     queries[i].subscribe((changes) => {
       if (changes.length > 0) fn()

@@ -46,6 +46,13 @@ install({
     rows.timing = { readyMs: t1 - t0, toArrayMs: t2 - t1 }
     return rows
   },
+  async again(build) {
+    const c = createLiveQueryCollection({ query: (q) => build(q, db.collections, { eq, count }), startSync: true })
+    await c.preload()
+    const n = c.toArray.length
+    await c.cleanup()
+    return n
+  },
   subscribe(i, fn) {
     queries[i].subscribeChanges(() => fn(), { includeInitialState: false })
   },

@@ -1,7 +1,6 @@
 package ivm
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/streamdb/streamdb/core/collection"
@@ -257,7 +256,8 @@ func (o *Output) build(rows []*Row, report bool) []Change {
 		o.byKey[idOf(r.Key)] = e
 	}
 	if !o.keyed || !sortByStringKey(entries) {
-		slices.SortFunc(entries, o.tree.cmp)
+		cmp := o.tree.cmp
+		permute(entries, sortedOrder(len(entries), func(a, b int32) int { return cmp(entries[a], entries[b]) }))
 	}
 	o.tree.Build(entries)
 	if !report {
@@ -324,11 +324,7 @@ func (o *Output) Rank(key value.Value) int {
 // holds is 0xEC) the order of UTF-8 bytes is that of UTF-16 code units,
 // so the sort compares bytes, without decoding.
 func sortByStringKey(entries []*outEntry) bool {
-	type keyed struct {
-		s string
-		e *outEntry
-	}
-	ks := make([]keyed, len(entries))
+	keys := make([]string, len(entries))
 	for i, e := range entries {
 		s, ok := e.key.Str()
 		if !ok {
@@ -339,12 +335,9 @@ func sortByStringKey(entries []*outEntry) bool {
 				return false
 			}
 		}
-		ks[i] = keyed{s, e}
+		keys[i] = s
 	}
-	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.s, b.s) })
-	for i, k := range ks {
-		entries[i] = k.e
-	}
+	permute(entries, sortedOrder(len(keys), func(a, b int32) int { return strings.Compare(keys[a], keys[b]) }))
 	return true
 }
 

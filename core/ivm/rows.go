@@ -1,6 +1,10 @@
 package ivm
 
-import "github.com/streamdb/streamdb/core/value"
+import (
+	"slices"
+
+	"github.com/streamdb/streamdb/core/value"
+)
 
 // Rows allocates the rows a stage makes for one batch. The first row is
 // allocated on its own (NewRow), so a batch of one change costs what it
@@ -43,4 +47,26 @@ func (a *Rows) New(k value.Value, width int) *Row {
 	r.Vals = a.vals[:width:width]
 	a.vals = a.vals[width:]
 	return r
+}
+
+// sortedOrder returns the positions 0..n-1 sorted by cmp. Sorting
+// positions instead of the pointers themselves moves no pointer while the
+// sort runs: in a browser the garbage collector shares the page's thread,
+// and while it marks, every pointer a sort moves goes through its write
+// barrier.
+func sortedOrder(n int, cmp func(a, b int32) int) []int32 {
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, cmp)
+	return order
+}
+
+// permute rearranges s so that s[i] is the old s[order[i]].
+func permute[T any](s []T, order []int32) {
+	old := slices.Clone(s)
+	for i, j := range order {
+		s[i] = old[j]
+	}
 }

@@ -1,7 +1,5 @@
 package ivm
 
-import "slices"
-
 // TopK keeps every row it is given in an order-statistic tree ordered by
 // cmp, and emits the rows entering and leaving the window of positions
 // [offset, offset+limit) (all positions from offset when limit < 0): the
@@ -95,7 +93,7 @@ func (t *TopK) build(in Batch) bool {
 		rows = append(rows, d.Row)
 	}
 	if !t.sortByNumber(rows) {
-		slices.SortFunc(rows, t.cmp)
+		permute(rows, sortedOrder(len(rows), func(a, b int32) int { return t.cmp(rows[a], rows[b]) }))
 		for i := 1; i < len(rows); i++ {
 			if t.cmp(rows[i-1], rows[i]) == 0 {
 				return false
@@ -113,36 +111,30 @@ func (t *TopK) sortByNumber(rows []*Row) bool {
 	if t.numKey == nil {
 		return false
 	}
-	type keyed struct {
-		k float64
-		r *Row
-	}
-	ks := make([]keyed, len(rows))
+	ks := make([]float64, len(rows))
 	for i, r := range rows {
 		k, ok := t.numKey(r)
 		if !ok {
 			return false
 		}
-		ks[i] = keyed{k, r}
+		ks[i] = k
 	}
-	byKey := func(a, b keyed) int {
+	order := sortedOrder(len(rows), func(a, b int32) int {
 		switch {
-		case a.k < b.k:
+		case ks[a] < ks[b]:
 			return -1
-		case a.k > b.k:
+		case ks[a] > ks[b]:
 			return 1
 		}
-		return t.cmp(a.r, b.r)
-	}
-	slices.SortFunc(ks, byKey)
-	for i := 1; i < len(ks); i++ {
-		if ks[i-1].k == ks[i].k && t.cmp(ks[i-1].r, ks[i].r) == 0 {
+		return t.cmp(rows[a], rows[b])
+	})
+	for i := 1; i < len(order); i++ {
+		a, b := order[i-1], order[i]
+		if ks[a] == ks[b] && t.cmp(rows[a], rows[b]) == 0 {
 			return false
 		}
 	}
-	for i, k := range ks {
-		rows[i] = k.r
-	}
+	permute(rows, order)
 	return true
 }
 

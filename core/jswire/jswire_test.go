@@ -153,11 +153,13 @@ func TestQueryOpened(t *testing.T) {
 		rows            func(func(k, v value.Value) bool)
 		want            string
 	}{
-		{"empty", false, false, rows(), `{"id":1,"single":false,"ordered":false,"rows":[]}`},
+		{"empty", false, false, rows(), `{"id":1,"single":false,"ordered":false,"special":false,"keys":[],"rows":[]}`},
 		{"group keys", false, true, rows(value.Undefined(), parse(t, `{"n":2}`), value.Null(), parse(t, `{"n":3}`), value.Number(1), parse(t, `{"n":1}`), value.String("1"), parse(t, `{"n":4}`)),
-			`{"id":1,"single":false,"ordered":true,"rows":[[["undefined"],{"n":2}],[null,{"n":3}],[1,{"n":1}],["1",{"n":4}]]}`},
+			`{"id":1,"single":false,"ordered":true,"special":true,"keys":[["undefined"],null,1,"1"],"rows":[{"n":2},{"n":3},{"n":1},{"n":4}]}`},
+		{"special keys", false, false, rows(value.Number(math.Inf(-1)), value.Number(1), parse(t, `[1,"a"]`), value.Number(2), value.Number(math.NaN()), value.Number(3)),
+			`{"id":1,"single":false,"ordered":false,"special":true,"keys":[["-Infinity"],[[1,"a"]],["NaN"]],"rows":[1,2,3]}`},
 		{"findOne", true, false, rows(value.String("single_group"), parse(t, `{"total":0}`)),
-			`{"id":1,"single":true,"ordered":false,"rows":[["single_group",{"total":0}]]}`},
+			`{"id":1,"single":true,"ordered":false,"special":false,"keys":["single_group"],"rows":[{"total":0}]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, string(jswire.QueryOpened(1, tc.single, tc.ordered, tc.rows)))

@@ -158,9 +158,11 @@ func appendQueryChange(buf []byte, c db.QueryChange) []byte {
 // signature any interface shares, which would link unused code into the
 // wasm.
 func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool)) []byte {
-	size := 64
+	size := 96
+	special := false
 	rows(func(k, v value.Value) bool {
-		size += jsonSize(k) + jsonSize(v) + 8
+		size += jsonSize(k) + jsonSize(v) + 2
+		special = special || specialKey(k)
 		return true
 	})
 	buf := make([]byte, 0, size)
@@ -170,21 +172,42 @@ func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value
 	buf = strconv.AppendBool(buf, single)
 	buf = append(buf, `,"ordered":`...)
 	buf = strconv.AppendBool(buf, ordered)
-	buf = append(buf, `,"rows":[`...)
+	buf = append(buf, `,"special":`...)
+	buf = strconv.AppendBool(buf, special)
+	buf = append(buf, `,"keys":[`...)
 	first := true
-	rows(func(k, v value.Value) bool {
+	rows(func(k, _ value.Value) bool {
 		if !first {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = append(buf, '[')
 		buf = AppendKey(buf, k)
-		buf = append(buf, ',')
+		return true
+	})
+	buf = append(buf, `],"rows":[`...)
+	first = true
+	rows(func(_, v value.Value) bool {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
 		buf = value.AppendJSON(buf, v)
-		buf = append(buf, ']')
 		return true
 	})
 	return append(buf, "]}"...)
+}
+
+// specialKey reports whether AppendKey writes k in its one-element array
+// form.
+func specialKey(k value.Value) bool {
+	switch k.Kind() {
+	case value.KindUndefined, value.KindArray, value.KindObject:
+		return true
+	case value.KindNumber:
+		f, _ := k.Num()
+		return math.IsNaN(f) || math.IsInf(f, 0)
+	}
+	return false
 }
 
 // CollectionRows returns the text of a collection's rows: [[ID, ROW], ...]

@@ -169,3 +169,39 @@ test('a live query\'s data is a new array after a change and the same one betwee
   await until(() => sorted.size === 4, 'd to reach the live query')
   assert.deepEqual(sorted.data.map((r) => r.id), ['a', 'b', 'c', 'd'])
 })
+
+// The first result's Map by key is made when a read needs it: steps that
+// arrive before it (inserts, updates, deletes, special keys) must all be
+// in it once it is made, and in it after.
+test('get, state and data agree whether steps came before or after the first get', async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, ...['a', 'b', 'c'].map((id) => schema.players.insert({ value: { id, team: id === 'a' ? undefined : id } })))
+  const db = open(url, [])
+  t.after(() => db.close())
+  await db.preload()
+  const byTeam = liveQuery((q) =>
+    q.from({ p: db.collections.players }).groupBy(({ p }) => p.team).select(({ p }) => ({ team: p.team, n: count(p.id) })))
+  const plain = liveQuery((q) => q.from({ p: db.collections.players }))
+  t.after(() => { byTeam.dispose(); plain.dispose() })
+
+  // Steps before any get(): an insert, a delete, an update.
+  await appendEvents(url,
+    schema.players.insert({ value: { id: 'd' } }),
+    schema.players.delete({ key: 'b' }),
+    schema.players.update({ value: { id: 'c', team: 'c', x: 1 } }))
+  await until(() => plain.size === 3 && plain.get('c')?.x === 1, 'the steps to reach the queries')
+  assert.deepEqual(plain.data.map((p) => p.id), ['a', 'c', 'd'])
+  assert.equal(plain.get('b'), undefined, 'b was deleted before the map was made')
+  assert.deepEqual([...plain.state.keys()], ['a', 'c', 'd'])
+  assert.equal(byTeam.get(undefined)?.n, 2, 'the undefined group, grown by d before the first get')
+  assert.equal(byTeam.get('b'), undefined)
+  assert.equal(byTeam.state.size, byTeam.data.length)
+
+  // And after it.
+  await appendEvents(url, schema.players.delete({ key: 'a' }), schema.players.insert({ value: { id: 'e', team: 'c' } }))
+  await until(() => plain.size === 3 && plain.get('e') !== undefined, 'the second steps')
+  assert.equal(plain.get('a'), undefined)
+  assert.deepEqual([...plain.state.keys()], ['c', 'd', 'e'])
+  assert.equal(byTeam.get(undefined)?.n, 1)
+  assert.equal(byTeam.get('c')?.n, 2)
+})
