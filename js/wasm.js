@@ -2,6 +2,10 @@
 // Go release that built it. The module starts once per page (or Node
 // process) and is shared by every StreamDB.
 import '../dist/wasm_exec.js'
+import { collation } from './collate.js'
+
+// What the module may call in the page (the ready function returns it).
+const helpers = Object.freeze({ collation })
 
 let loading
 
@@ -24,6 +28,7 @@ async function instantiate(wasmURL) {
     globalThis[key] = (api) => {
       delete globalThis[key]
       resolve(api)
+      return helpers
     }
   })
   go.argv = ['streamdb', key]

@@ -37,6 +37,9 @@ type bridge struct {
 	errorCtor, typeErrorCtor safejs.Value
 	// uint8ArrayCtor is globalThis.Uint8Array.
 	uint8ArrayCtor safejs.Value
+	// helpers is what the loader's ready function returned (js/wasm.js),
+	// or undefined.
+	helpers safejs.Value
 
 	mu      sync.Mutex
 	exports []safejs.Func // released on shutdown
@@ -58,7 +61,7 @@ type bridge struct {
 // export / async (see newStreamDB for the module's set).
 func newBridge() (*bridge, error) {
 	g := safejs.Global()
-	b := &bridge{done: make(chan struct{})}
+	b := &bridge{done: make(chan struct{}), helpers: safejs.Undefined()}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, c := range []struct {
 		name string
@@ -279,9 +282,11 @@ func (b *bridge) publish(args []string) error {
 	if ready.Type() != safejs.TypeFunction {
 		return fmt.Errorf("streamdb: globalThis[%q] is %v, not the ready function", key, ready.Type())
 	}
-	if _, err := ready.Invoke(b.api); err != nil {
+	helpers, err := ready.Invoke(b.api)
+	if err != nil {
 		return fmt.Errorf("streamdb: call globalThis[%q]: %w", key, err)
 	}
+	b.helpers = helpers
 	return nil
 }
 

@@ -128,7 +128,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	h := &dbHandle{b: a.b, url: c.URL, onStep: onStep, onError: onError,
 		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
 	opts := c.Options
-	opts.Collator = jswire.Collator(newJSCompare)
+	opts.Collator = jswire.Collator(a.b.newJSCompare)
 	opts.Yield = a.b.yieldToPage
 	opts.OnError = h.report
 	if onProgress.Type() == safejs.TypeFunction {

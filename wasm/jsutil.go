@@ -79,8 +79,45 @@ func mustValue(s string) safejs.Value {
 	return v
 }
 
-// newJSCompare is jswire.NewCompare over the page's Intl.Collator.
-func newJSCompare(locale, options string) (jswire.Compare, error) {
+// newJSCompare is jswire.NewCompare over the page's Intl.Collator: through
+// the loader's collation helper (js/collate.js), which ranks strings in
+// bulk, when the page has it, else over Intl.Collator alone (one call per
+// comparison).
+func (b *bridge) newJSCompare(locale, options string) (jswire.Compare, jswire.Place, error) {
+	if b.helpers.Type() == safejs.TypeObject {
+		if fn, err := b.helpers.Get("collation"); err == nil && fn.Type() == safejs.TypeFunction {
+			return helperCollation(fn, locale, options)
+		}
+	}
+	cmp, err := intlCompare(locale, options)
+	return cmp, nil, err
+}
+
+// helperCollation makes a collation with js/collate.js's collation.
+func helperCollation(fn safejs.Value, locale, options string) (jswire.Compare, jswire.Place, error) {
+	c, err := fn.Invoke(locale, options)
+	if err != nil {
+		return nil, nil, err
+	}
+	compare, err := c.Get("compare")
+	if err != nil {
+		return nil, nil, err
+	}
+	place, err := c.Get("place")
+	if err != nil {
+		return nil, nil, err
+	}
+	return jsCompare(compare), func(text string) (string, error) {
+		out, err := place.Invoke(text)
+		if err != nil {
+			return "", err
+		}
+		return out.String()
+	}, nil
+}
+
+// intlCompare is Intl.Collator(locale, options)'s compare.
+func intlCompare(locale, options string) (jswire.Compare, error) {
 	intl, err := safejs.Global().Get("Intl")
 	if err != nil {
 		return nil, err
@@ -111,13 +148,18 @@ func newJSCompare(locale, options string) (jswire.Compare, error) {
 	if err != nil {
 		return nil, err
 	}
+	return jsCompare(compare), nil
+}
+
+// jsCompare calls a collator's compare function.
+func jsCompare(compare safejs.Value) jswire.Compare {
 	return func(a, b string) (int, error) {
 		r, err := compare.Invoke(a, b)
 		if err != nil {
 			return 0, err
 		}
 		return r.Int()
-	}, nil
+	}
 }
 
 // consoleError prints err with console.error, or to stderr when the page

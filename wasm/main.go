@@ -7,8 +7,9 @@
 //
 // Loading contract (js/wasm.js is the loader): the loader sets
 // go.argv = ["streamdb", key] and defines globalThis[key] as a function;
-// main builds the API object and calls globalThis[key](api). Without a
-// key it sets globalThis.streamdb = api. main then blocks until JS calls
+// main builds the API object and calls globalThis[key](api), which may
+// return the page's helpers (js/wasm.js: {collation}, see newJSCompare).
+// Without a key it sets globalThis.streamdb = api. main then blocks until JS calls
 // api.shutdown(), which releases every exported function and lets the
 // program exit.
 //

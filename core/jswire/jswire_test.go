@@ -420,20 +420,22 @@ func TestShape(t *testing.T) {
 
 func TestCollator(t *testing.T) {
 	var made []string
-	collator := jswire.Collator(func(locale, options string) (jswire.Compare, error) {
+	collator := jswire.Collator(func(locale, options string) (jswire.Compare, jswire.Place, error) {
 		made = append(made, locale+"|"+options)
 		if locale == "bad" {
-			return nil, errors.New("RangeError: Incorrect locale information provided")
+			return nil, nil, errors.New("RangeError: Incorrect locale information provided")
 		}
 		return func(a, b string) (int, error) {
 			if a == "throw" || b == "throw" {
 				return 0, errors.New("compare threw")
 			}
 			return strings.Compare(strings.ToLower(a), strings.ToLower(b)), nil
-		}, nil
+		}, nil, nil
 	})
-	c, err := collator("de", parse(t, `{"sensitivity":"base"}`))
+	coll, err := collator("de", parse(t, `{"sensitivity":"base"}`))
 	require.NoError(t, err)
+	assert.Nil(t, coll.Prepare, "no Place: nothing to prepare")
+	c := coll.Compare
 	assert.Equal(t, 0, c("A", "a"))
 	assert.Equal(t, 0, c("x", "x"))
 	assert.Equal(t, value.Lexical("throw", "a"), c("throw", "a"), "a failing compare falls back to code unit order")

@@ -21,7 +21,22 @@ import (
 
 // Collator returns the collation of stringSort 'locale' for a locale ("" is
 // the default locale) and Intl.Collator options (an Object, or Undefined).
-type Collator func(locale string, options value.Value) (value.Collation, error)
+type Collator func(locale string, options value.Value) (Collation, error)
+
+// Collation is a locale order of strings.
+type Collation struct {
+	// Compare orders two strings.
+	Compare value.Collation
+	// Prepare, when set, is given the strings of a batch's sort values
+	// before they are compared, all at once: a collation that asks the
+	// page's Intl.Collator ranks them in one call, instead of one call per
+	// comparison.
+	Prepare func(strs []string)
+	// Rank, when set, returns a number that orders the prepared strings as
+	// Compare does (strings Compare finds equal have equal ranks), or false
+	// for a string that was not prepared.
+	Rank func(s string) (float64, bool)
+}
 
 // Options configure Compile.
 type Options struct {

@@ -29,7 +29,7 @@ func checkWindow(q *ir.Query) error {
 func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped) (func(a, b *ivm.Row) int, error) {
 	switch {
 	case len(orderBy) > 0:
-		cmp, keyStage, err := c.orderBy(orderBy, r)
+		cmp, keyStage, colls, err := c.orderBy(orderBy, r)
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +39,7 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 			limit = 1 // findOne: one row, or none under limit(0)
 		}
 		topK := ivm.NewTopK(cmp, offset, limit)
-		topK.SetNumberKey(firstNumber(orderBy))
+		topK.SetNumberKey(firstNumber(orderBy, colls[0]))
 		p.add(topK.Push)
 		return cmp, nil
 	case q.FindOne:
@@ -53,13 +53,22 @@ func byKey(a, b *ivm.Row) int { return ivm.CompareKeys(a.Key, b.Key) }
 
 // orderBy compiles the orderBy columns: a stage appending each row's sort
 // values to its Vals, and the comparator over them (ties broken by key).
-func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, error) {
+//
+// A column whose collation can prepare its strings (Collation.Prepare) has
+// them prepared per batch, in this stage, before anything compares them.
+func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, []Collation, error) {
 	evs := make([]expr.Eval, len(cols))
-	colls := make([]value.Collation, len(cols))
+	colls := make([]Collation, len(cols))
+	compares := make([]value.Collation, len(cols))
+	var prepared []int // the columns whose strings are prepared
 	for i, o := range cols {
 		var err error
 		if evs[i], colls[i], err = c.orderColumn(o, r); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		compares[i] = colls[i].Compare
+		if colls[i].Prepare != nil {
+			prepared = append(prepared, i)
 		}
 	}
 	k := len(cols)
@@ -73,25 +82,44 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, 
 		out.Sel = row.Sel
 		return out
 	})
-	return sortValuesCompare(cols, colls), m.Push, nil
+	stage := m.Push
+	if len(prepared) > 0 {
+		stage = func(in ivm.Batch) ivm.Batch {
+			out := m.Push(in)
+			var strs []string
+			for _, i := range prepared {
+				strs = strs[:0]
+				for _, d := range out {
+					if s, ok := d.Row.Vals[len(d.Row.Vals)-k+i].Str(); ok {
+						strs = append(strs, s)
+					}
+				}
+				if len(strs) > 0 {
+					colls[i].Prepare(strs)
+				}
+			}
+			return out
+		}
+	}
+	return sortValuesCompare(cols, compares), stage, colls, nil
 }
 
 // orderColumn compiles one orderBy column: its expression, and the
-// collation of its strings (nil: UTF-16 code units).
-func (c *compiler) orderColumn(o ir.Order, r scoped) (expr.Eval, value.Collation, error) {
+// collation of its strings (a zero Collation: UTF-16 code units).
+func (c *compiler) orderColumn(o ir.Order, r scoped) (expr.Eval, Collation, error) {
 	if expr.HasAggregate(o.Expr) {
-		return nil, nil, ir.Errorf("orderBy", "an aggregate in orderBy must be in the select (order by $selected.field)")
+		return nil, Collation{}, ir.Errorf("orderBy", "an aggregate in orderBy must be in the select (order by $selected.field)")
 	}
 	ev, err := compileExpr("orderBy", o.Expr, r.withClause("orderBy"))
 	if err != nil {
-		return nil, nil, err
+		return nil, Collation{}, err
 	}
 	if o.Lexical || c.opts.Collator == nil {
-		return ev, nil, nil
+		return ev, Collation{}, nil
 	}
 	coll, err := c.opts.Collator(o.Locale, o.LocaleOptions)
 	if err != nil {
-		return nil, nil, ir.Errorf("orderBy", "locale %q: %v", o.Locale, err)
+		return nil, Collation{}, ir.Errorf("orderBy", "locale %q: %v", o.Locale, err)
 	}
 	return ev, coll, nil
 }
@@ -99,18 +127,32 @@ func (c *compiler) orderColumn(o ir.Order, r scoped) (expr.Eval, value.Collation
 // firstNumber returns the number key of a TopK (ivm.TopK.SetNumberKey)
 // ordered by cols: the first sort value when it is a number other than
 // NaN, negated for a descending column. Between two such numbers
-// ascCompare is the numbers' order (-0 equal to 0, as here).
-func firstNumber(cols []ir.Order) func(*ivm.Row) (float64, bool) {
+// ascCompare is the numbers' order (-0 equal to 0, as here). When the
+// first column's collation ranks strings (coll.Rank), a string's rank
+// serves instead, and numbers have none (they sort before every string:
+// a batch that mixes them is sorted by its comparator).
+func firstNumber(cols []ir.Order, coll Collation) func(*ivm.Row) (float64, bool) {
 	k, desc := len(cols), cols[0].Desc
+	sign := 1.0
+	if desc {
+		sign = -1
+	}
+	if coll.Rank != nil {
+		return func(r *ivm.Row) (float64, bool) {
+			s, ok := r.Vals[len(r.Vals)-k].Str()
+			if !ok {
+				return 0, false
+			}
+			f, ok := coll.Rank(s)
+			return sign * f, ok
+		}
+	}
 	return func(r *ivm.Row) (float64, bool) {
 		f, ok := r.Vals[len(r.Vals)-k].Num()
 		if !ok || f != f {
 			return 0, false
 		}
-		if desc {
-			return -f, true
-		}
-		return f, true
+		return sign * f, true
 	}
 }
 

@@ -168,8 +168,9 @@ func (e *engine) query(id string, raw json.RawMessage) error {
 	}
 	lq, err := query.Compile(q, query.Options{
 		HasCollection: func(name string) bool { return e.cols[name] != nil },
-		Collator: func(locale string, opts value.Value) (value.Collation, error) {
-			return collate.New(locale, collateOptions(opts))
+		Collator: func(locale string, opts value.Value) (query.Collation, error) {
+			c, err := collate.New(locale, collateOptions(opts))
+			return query.Collation{Compare: c}, err
 		},
 	})
 	if err != nil {

@@ -1,0 +1,217 @@
+package jswire_test
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// fakePage is the page's side of ranked collation (js/collate.js's
+// collation) in Go: the protocol of jswire.Place over compare.
+type fakePage struct {
+	compare func(a, b string) int
+	kept    []string
+	calls   int // Place calls
+	cmps    int // compare calls from the engine (one crossing each)
+}
+
+func (p *fakePage) place(text string) (string, error) {
+	p.calls++
+	var strs []string
+	if err := json.Unmarshal([]byte(text), &strs); err != nil {
+		return "", err
+	}
+	order := make([]int, len(strs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return p.compare(strs[a], strs[b]) })
+	out := make([][4]any, len(strs))
+	type add struct {
+		pos int
+		s   string
+	}
+	var added []add
+	from, gap, group, last := 0, -1, -1, ""
+	for _, i := range order {
+		s := strs[i]
+		lo, _ := slices.BinarySearchFunc(p.kept[from:], s, p.compare)
+		lo += from
+		from = lo
+		if lo < len(p.kept) && p.compare(p.kept[lo], s) == 0 {
+			out[i] = [4]any{p.kept[lo], nil, 1, 0}
+			continue
+		}
+		switch {
+		case lo != gap:
+			gap, group = lo, 0
+			added = append(added, add{lo, s})
+		case p.compare(last, s) != 0:
+			group++
+			added = append(added, add{lo, s})
+		}
+		last = s
+		var pred, succ any
+		if lo > 0 {
+			pred = p.kept[lo-1]
+		}
+		if lo < len(p.kept) {
+			succ = p.kept[lo]
+		}
+		out[i] = [4]any{pred, succ, 0, group}
+	}
+	var merged []string
+	k := 0
+	for _, a := range added {
+		merged = append(merged, p.kept[k:a.pos]...)
+		k = a.pos
+		merged = append(merged, a.s)
+	}
+	p.kept = append(merged, p.kept[k:]...)
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// caseless orders strings ignoring ASCII case: "A" and "a" are equal.
+func caseless(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
+
+func rankedCollator(page *fakePage) func() (jswire.Compare, jswire.Place) {
+	return func() (jswire.Compare, jswire.Place) {
+		return func(a, b string) (int, error) {
+			page.cmps++
+			return page.compare(a, b), nil
+		}, page.place
+	}
+}
+
+// Prepared strings compare by rank exactly as the page's collator orders
+// them, equal strings included, however the batches come: one big batch
+// (a first result), one string at a time (live changes), strings that
+// fall between the same two again and again (which uses up a gap and makes
+// every rank anew), and strings seen before.
+func TestRankedCollation(t *testing.T) {
+	letters := []string{"a", "A", "b", "B", "c", "é", "z", "Z", "ä"}
+	word := func(rng *rand.Rand) string {
+		n := 1 + rng.IntN(4)
+		var sb strings.Builder
+		for range n {
+			sb.WriteString(letters[rng.IntN(len(letters))])
+		}
+		return sb.String()
+	}
+	for _, tc := range []struct {
+		name    string
+		batches func(rng *rand.Rand) [][]string
+	}{
+		{"one batch", func(rng *rand.Rand) [][]string {
+			var b []string
+			for range 2000 {
+				b = append(b, word(rng))
+			}
+			return [][]string{b}
+		}},
+		{"one at a time", func(rng *rand.Rand) [][]string {
+			var bs [][]string
+			for range 500 {
+				bs = append(bs, []string{word(rng)})
+			}
+			return bs
+		}},
+		{"one gap, many times", func(rng *rand.Rand) [][]string {
+			// "b" then ever longer "a…" strings: each falls between the
+			// last one and "b".
+			bs := [][]string{{"a", "b"}}
+			for i := 1; i < 200; i++ {
+				bs = append(bs, []string{"a" + strings.Repeat("z", i)})
+			}
+			return bs
+		}},
+		{"mixed sizes", func(rng *rand.Rand) [][]string {
+			var bs [][]string
+			for range 60 {
+				b := make([]string, rng.IntN(40))
+				for i := range b {
+					b[i] = word(rng)
+				}
+				bs = append(bs, b)
+			}
+			return bs
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(60, 1))
+			page := &fakePage{compare: caseless}
+			mk := rankedCollator(page)
+			coll, err := jswire.Collator(func(string, string) (jswire.Compare, jswire.Place, error) {
+				c, p := mk()
+				return c, p, nil
+			})("", value.Undefined())
+			require.NoError(t, err)
+			require.NotNil(t, coll.Prepare)
+			seen := map[string]bool{}
+			for _, b := range tc.batches(rng) {
+				coll.Prepare(b)
+				for _, s := range b {
+					seen[s] = true
+				}
+			}
+			all := make([]string, 0, len(seen))
+			for s := range seen {
+				all = append(all, s)
+			}
+			page.cmps = 0
+			for _, a := range all {
+				ra, ok := coll.Rank(a)
+				require.True(t, ok, "%q is ranked", a)
+				for _, b := range all[:min(len(all), 300)] {
+					rb, _ := coll.Rank(b)
+					want := caseless(a, b)
+					if got := coll.Compare(a, b); cmp.Compare(got, 0) != cmp.Compare(want, 0) {
+						t.Fatalf("Compare(%q, %q) = %d, want the sign of %d", a, b, got, want)
+					}
+					if (ra < rb) != (want < 0) || (ra == rb) != (want == 0) {
+						t.Fatalf("ranks %q %v, %q %v; collator says %d", a, ra, b, rb, want)
+					}
+				}
+			}
+			assert.Zero(t, page.cmps, "prepared strings compare without the page")
+			_, ok := coll.Rank("never prepared")
+			assert.False(t, ok)
+			assert.Equal(t, cmp.Compare(caseless("never prepared", "a"), 0), cmp.Compare(coll.Compare("never prepared", "a"), 0), "unprepared strings compare through the page")
+		})
+	}
+}
+
+// A failing Place leaves the strings unranked: they still compare, through
+// the page.
+func TestRankedCollationPlaceFails(t *testing.T) {
+	coll, err := jswire.Collator(func(string, string) (jswire.Compare, jswire.Place, error) {
+		return func(a, b string) (int, error) { return caseless(a, b), nil },
+			func(string) (string, error) { return "", errors.New("place threw") }, nil
+	})("", value.Undefined())
+	require.NoError(t, err)
+	coll.Prepare([]string{"b", "A"})
+	_, ok := coll.Rank("b")
+	assert.False(t, ok)
+	assert.Equal(t, 1, coll.Compare("b", "A"))
+	for _, bad := range []string{`[]`, `{}`, `[[null,null,1,0],[1,2,3,4]]`, `not json`} {
+		coll, _ := jswire.Collator(func(string, string) (jswire.Compare, jswire.Place, error) {
+			return func(a, b string) (int, error) { return caseless(a, b), nil },
+				func(string) (string, error) { return bad, nil }, nil
+		})("", value.Undefined())
+		coll.Prepare([]string{"b", "A"})
+		_, ok := coll.Rank("A")
+		assert.False(t, ok, fmt.Sprintf("answer %s ranks nothing", bad))
+	}
+}

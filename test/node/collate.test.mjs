@@ -1,0 +1,62 @@
+// Locale order (orderBy with stringSort 'locale', TanStack DB's default)
+// through the package: the module ranks the strings it sorts with the
+// page's Intl.Collator in bulk (js/collate.js) and compares ranks; the
+// order must be localeCompare's, for a first result and for strings that
+// arrive live, including many that fall between the same two neighbours
+// (which uses up the room between their ranks).
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createStateSchema, createStreamDB, liveQuery } from '@streamdb/streamdb'
+import { startServer, createStream, appendEvents, until } from './server.mjs'
+
+let srv
+before(async () => { srv = await startServer({ longPollMs: 1000 }) })
+after(async () => { await srv?.stop() })
+
+const schema = createStateSchema({ people: { type: 'person', primaryKey: 'id' } })
+const person = (id, name) => schema.people.insert({ value: { id, name } })
+
+// Names that locale order and code unit order sort differently.
+const parts = ['a', 'A', 'á', 'b', 'Æ', 'e', 'é', 'E', 'z', 'Z', 'ö', 'o', 'ß', 's', '1', '10', '2', ' ', '-']
+function names(n, seed) {
+  let x = seed
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648
+  return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => parts[Math.floor(rnd() * parts.length)]).join(''))
+}
+
+// expected orders rows by name with collator, ties by id in code unit
+// order (the engine's key order).
+function expected(rows, collator, desc = false) {
+  return [...rows].sort((a, b) => (desc ? collator.compare(b.name, a.name) : collator.compare(a.name, b.name)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => r.id)
+}
+
+for (const [label, opts, collator] of [
+  ['default locale', {}, new Intl.Collator()],
+  ['de, sensitivity base, descending', { locale: 'de', localeOptions: { sensitivity: 'base' }, desc: true }, new Intl.Collator('de', { sensitivity: 'base' })],
+  ['numeric', { localeOptions: { numeric: true } }, new Intl.Collator(undefined, { numeric: true })],
+]) {
+  test(`locale order, first result and live: ${label}`, async (t) => {
+    const url = await createStream(srv.url)
+    const rows = names(600, 7).map((name, i) => ({ id: `p${String(i).padStart(4, '0')}`, name }))
+    await appendEvents(url, ...rows.map((r) => person(r.id, r.name)))
+    const db = createStreamDB({ streamOptions: { url }, state: schema })
+    t.after(() => db.close())
+    await db.preload()
+    const order = { direction: opts.desc ? 'desc' : 'asc', stringSort: 'locale', ...(opts.locale ? { locale: opts.locale } : {}), ...(opts.localeOptions ? { localeOptions: opts.localeOptions } : {}) }
+    const all = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, order))
+    const top = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, order).limit(20))
+    t.after(() => { all.dispose(); top.dispose() })
+    assert.deepEqual(all.data.map((r) => r.id), expected(rows, collator, opts.desc))
+    assert.deepEqual(top.data.map((r) => r.id), expected(rows, collator, opts.desc).slice(0, 20))
+
+    // Live: new names anywhere, then 80 that all fall between the same two.
+    const more = names(150, 11).map((name, i) => ({ id: `q${String(i).padStart(4, '0')}`, name }))
+    const squeezed = Array.from({ length: 80 }, (_, i) => ({ id: `r${String(i).padStart(4, '0')}`, name: 'm' + 'z'.repeat(i + 1) }))
+    const live = [...more, ...squeezed]
+    for (let i = 0; i < live.length; i += 23) await appendEvents(url, ...live.slice(i, i + 23).map((r) => person(r.id, r.name)))
+    const everyone = [...rows, ...live]
+    await until(() => all.size === everyone.length, 'the live names to arrive')
+    assert.deepEqual(all.data.map((r) => r.id), expected(everyone, collator, opts.desc))
+    assert.deepEqual(top.data.map((r) => r.id), expected(everyone, collator, opts.desc).slice(0, 20))
+  })
+}
