@@ -1,7 +1,11 @@
 package ivm
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/streamdb/streamdb/core/value"
@@ -145,6 +149,43 @@ func TestJoinKeyID(t *testing.T) {
 	for _, c := range cases {
 		if got := same(c.a, c.b); got != c.match {
 			t.Errorf("match(%v, %v) = %v, want %v", c.a, c.b, got, c.match)
+		}
+	}
+}
+
+// stringOrder sorts as strings.Compare does: keys with a long common
+// prefix, keys that end inside the radix digits, keys holding zero bytes,
+// duplicates, and keys with nothing in common.
+func TestStringOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 1))
+	gen := map[string]func() string{
+		"join keys": func() string { return fmt.Sprintf(`["m%d","u%d"]`, rng.IntN(100000), rng.IntN(1000)) },
+		"short":     func() string { return strings.Repeat("x", rng.IntN(12)) + string(rune('a'+rng.IntN(3))) },
+		"zeros":     func() string { return "p\x00" + strings.Repeat("\x00", rng.IntN(10)) + string(rune(rng.IntN(3))) },
+		"random": func() string {
+			b := make([]byte, rng.IntN(20))
+			for i := range b {
+				b[i] = byte(rng.IntN(256))
+			}
+			return string(b)
+		},
+	}
+	for name, g := range gen {
+		for _, n := range []int{0, 1, 255, 256, 5000} {
+			keys := make([]string, n)
+			for i := range keys {
+				keys[i] = g()
+			}
+			order := stringOrder(keys)
+			got := make([]string, n)
+			for i, j := range order {
+				got[i] = keys[j]
+			}
+			want := slices.Clone(keys)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s, n=%d: not in order", name, n)
+			}
 		}
 	}
 }

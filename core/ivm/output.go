@@ -1,7 +1,6 @@
 package ivm
 
 import (
-	"strings"
 
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
@@ -337,7 +336,7 @@ func sortByStringKey(entries []*outEntry) bool {
 		}
 		keys[i] = s
 	}
-	permute(entries, sortedOrder(len(keys), func(a, b int32) int { return strings.Compare(keys[a], keys[b]) }))
+	permute(entries, stringOrder(keys))
 	return true
 }
 
