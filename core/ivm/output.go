@@ -50,8 +50,8 @@ type Output struct {
 	val   func(*Row) value.Value
 	order func(a, b *Row) int // nil when keyed
 	tree  *tree[*outEntry]
-	byKey map[keyID]*outEntry
-	keyed bool // ordered by key: a row's position never changes
+	byKey map[keyID]*outEntry // the entries by key; nil when keyed (the tree finds them)
+	keyed bool                // ordered by key: a row's position never changes
 }
 
 type outEntry struct {
@@ -64,11 +64,12 @@ type outEntry struct {
 // order orders the result (ties broken by key); nil orders it by key with
 // CompareKeys, as TanStack DB orders a result without orderBy.
 func NewOutput(val func(*Row) value.Value, order func(a, b *Row) int) *Output {
-	o := &Output{val: val, byKey: map[keyID]*outEntry{}}
+	o := &Output{val: val}
 	if order == nil {
 		o.keyed = true
 		o.tree = newTree(compareEntryKeys)
 	} else {
+		o.byKey = map[keyID]*outEntry{}
 		cmp := totalOrder(order)
 		o.order = cmp
 		o.tree = newTree(func(a, b *outEntry) int { return cmp(a.row, b.row) })
@@ -134,7 +135,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		}
 		if i < 0 {
 			i = len(nets)
-			b := o.byKey[id]
+			b := o.find(id, d.Row.Key)
 			nets = append(nets, net{id: id, before: b, present: b != nil})
 			if b != nil {
 				nets[i].after = b.row
@@ -170,12 +171,16 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		switch {
 		case b == nil && n.present:
 			e := o.entry(n.after)
-			o.byKey[n.id] = e
+			if o.byKey != nil {
+				o.byKey[n.id] = e
+			}
 			o.tree.Insert(e)
 			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v, OldRank: -1})
 			placed, entries = append(placed, len(out)-1), append(entries, e)
 		case b != nil && !n.present:
-			delete(o.byKey, n.id)
+			if o.byKey != nil {
+				delete(o.byKey, n.id)
+			}
 			o.tree.Delete(b)
 			out = append(out, Change{Type: Delete, Key: b.key, Value: b.v, OldRank: oldRank[i], Rank: -1})
 		case b != nil && (o.keyed && n.changed || !o.keyed && n.after != b.row):
@@ -252,7 +257,9 @@ func (o *Output) build(rows []*Row, report bool) []Change {
 			e.row = r
 		}
 		entries[i] = e
-		o.byKey[idOf(r.Key)] = e
+		if o.byKey != nil {
+			o.byKey[idOf(r.Key)] = e
+		}
 	}
 	if !o.keyed || !sortByStringKey(entries) {
 		cmp := o.tree.cmp
@@ -270,11 +277,22 @@ func (o *Output) build(rows []*Row, report bool) []Change {
 }
 
 // Len returns the number of rows in the result.
-func (o *Output) Len() int { return len(o.byKey) }
+func (o *Output) Len() int { return o.tree.Len() }
+
+// find returns the entry of the key k (whose keyID is id), or nil: through
+// the map by key, or in key order through the tree, which saves a first
+// result of n rows n map insertions and their memory.
+func (o *Output) find(id keyID, k value.Value) *outEntry {
+	if o.byKey != nil {
+		return o.byKey[id]
+	}
+	e, _ := o.tree.Get(&outEntry{key: k})
+	return e
+}
 
 // Get returns the value of the row with key key.
 func (o *Output) Get(key value.Value) (value.Value, bool) {
-	if e := o.byKey[idOf(key)]; e != nil {
+	if e := o.find(idOf(key), key); e != nil {
 		return e.v, true
 	}
 	return value.Undefined(), false
@@ -304,7 +322,7 @@ func (o *Output) At(i int) (key, v value.Value, ok bool) {
 // Rank returns the position of the row with key key in result order, or
 // -1 when the result has no such row.
 func (o *Output) Rank(key value.Value) int {
-	e := o.byKey[idOf(key)]
+	e := o.find(idOf(key), key)
 	if e == nil {
 		return -1
 	}

@@ -17,15 +17,17 @@ type TopK struct {
 	cmp           func(a, b *Row) int
 	offset, limit int
 	tree          *tree[*Row]
-	numKey        func(*Row) (float64, bool)
+	numKey        func(*Row) (float64, int, bool)
 }
 
 // SetNumberKey gives the TopK a shortcut for its first build: key returns
-// a number that orders rows as cmp does first (key(a) < key(b) means a
-// before b; equal numbers leave it to cmp), or false for a row it cannot
-// tell. When every row of the first batch has one, the batch is sorted by
-// those numbers, which costs a fraction of cmp's work per comparison.
-func (t *TopK) SetNumberKey(key func(*Row) (float64, bool)) { t.numKey = key }
+// a number and a class such that, between rows of one class, the numbers
+// order rows as cmp does first (key(a) < key(b) means a before b; equal
+// numbers leave it to cmp), or false for a row it cannot tell. When every
+// row of the first batch has a number of the same class, the batch is
+// sorted by those numbers, which costs a fraction of cmp's work per
+// comparison.
+func (t *TopK) SetNumberKey(key func(*Row) (num float64, class int, ok bool)) { t.numKey = key }
 
 // NewTopK returns a TopK ordering rows by cmp, which must be a total order
 // (the compiler ends it with a key comparison; rows cmp finds equal are
@@ -112,9 +114,13 @@ func (t *TopK) sortByNumber(rows []*Row) bool {
 		return false
 	}
 	ks := make([]float64, len(rows))
+	first := 0
 	for i, r := range rows {
-		k, ok := t.numKey(r)
-		if !ok {
+		k, class, ok := t.numKey(r)
+		if i == 0 {
+			first = class
+		}
+		if !ok || class != first {
 			return false
 		}
 		ks[i] = k

@@ -101,9 +101,9 @@ func TestTopKBuild(t *testing.T) {
 // window cmp gives, with ties (equal numbers, -0 and 0) left to cmp, and
 // falls back to cmp when a row has no number.
 func TestTopKBuildByNumber(t *testing.T) {
-	numKey := func(r *Row) (float64, bool) {
+	numKey := func(r *Row) (float64, int, bool) {
 		f, ok := r.Vals[0].Num()
-		return f, ok && f == f
+		return f, 0, ok && f == f
 	}
 	for _, tc := range []struct {
 		name  string

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/streamdb/streamdb/core/collate"
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/ivm"
 	"github.com/streamdb/streamdb/core/value"
 )
 
@@ -69,4 +71,38 @@ func sign(n int) int {
 		return 1
 	}
 	return 0
+}
+
+// firstNumber keys numbers whatever the collation (a locale column of
+// numbers keeps its fast first sort), strings by their rank when the
+// collation ranks them, in separate classes, and nothing else.
+func TestFirstNumber(t *testing.T) {
+	ranked := Collation{Rank: func(s string) (float64, bool) { return float64(len(s)), s != "unranked" }}
+	row := func(v value.Value) *ivm.Row { return &ivm.Row{Vals: []value.Value{value.String("x"), v}} }
+	for _, tc := range []struct {
+		name  string
+		desc  bool
+		coll  Collation
+		v     value.Value
+		key   float64
+		class int
+		ok    bool
+	}{
+		{"number", false, Collation{}, value.Number(3), 3, 0, true},
+		{"number, locale column", false, ranked, value.Number(3), 3, 0, true},
+		{"number, descending", true, ranked, value.Number(3), -3, 0, true},
+		{"NaN", false, ranked, value.Number(math.NaN()), 0, 0, false},
+		{"string, ranked", false, ranked, value.String("abc"), 3, 1, true},
+		{"string, descending", true, ranked, value.String("abc"), -3, 1, true},
+		{"string, not ranked", false, ranked, value.String("unranked"), 0, 1, false},
+		{"string, lexical", false, Collation{}, value.String("abc"), 0, 0, false},
+		{"null", false, ranked, value.Null(), 0, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, class, ok := firstNumber([]ir.Order{{Desc: tc.desc}}, tc.coll)(row(tc.v))
+			if ok != tc.ok || ok && (key != tc.key || class != tc.class) {
+				t.Fatalf("got %v %d %v, want %v %d %v", key, class, ok, tc.key, tc.class, tc.ok)
+			}
+		})
+	}
 }

@@ -125,34 +125,29 @@ func (c *compiler) orderColumn(o ir.Order, r scoped) (expr.Eval, Collation, erro
 }
 
 // firstNumber returns the number key of a TopK (ivm.TopK.SetNumberKey)
-// ordered by cols: the first sort value when it is a number other than
-// NaN, negated for a descending column. Between two such numbers
-// ascCompare is the numbers' order (-0 equal to 0, as here). When the
+// ordered by cols, from the first sort value: a number other than NaN
+// (class 0), negated for a descending column (between two such numbers
+// ascCompare is the numbers' order, -0 equal to 0 as here); or, when the
 // first column's collation ranks strings (coll.Rank), a string's rank
-// serves instead, and numbers have none (they sort before every string:
-// a batch that mixes them is sorted by its comparator).
-func firstNumber(cols []ir.Order, coll Collation) func(*ivm.Row) (float64, bool) {
+// (class 1), which orders strings as the collation does. Numbers sort
+// before strings: a batch that mixes the two classes is sorted by its
+// comparator.
+func firstNumber(cols []ir.Order, coll Collation) func(*ivm.Row) (float64, int, bool) {
 	k, desc := len(cols), cols[0].Desc
 	sign := 1.0
 	if desc {
 		sign = -1
 	}
-	if coll.Rank != nil {
-		return func(r *ivm.Row) (float64, bool) {
-			s, ok := r.Vals[len(r.Vals)-k].Str()
-			if !ok {
-				return 0, false
-			}
+	return func(r *ivm.Row) (float64, int, bool) {
+		v := r.Vals[len(r.Vals)-k]
+		if f, ok := v.Num(); ok {
+			return sign * f, 0, f == f
+		}
+		if s, ok := v.Str(); ok && coll.Rank != nil {
 			f, ok := coll.Rank(s)
-			return sign * f, ok
+			return sign * f, 1, ok
 		}
-	}
-	return func(r *ivm.Row) (float64, bool) {
-		f, ok := r.Vals[len(r.Vals)-k].Num()
-		if !ok || f != f {
-			return 0, false
-		}
-		return sign * f, true
+		return 0, 0, false
 	}
 }
 

@@ -16,6 +16,7 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string) (scoped, []ir.Order
 		return nil, nil, err
 	}
 	n := len(aliases)
+	orderBy := inlineSelectedOrder(q.OrderBy, q.Select)
 	m := ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
 		s := sel(r.Vals)
 		row := rows.New(r.Key, n+1)
@@ -23,8 +24,18 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string) (scoped, []ir.Order
 		row.Vals[n], row.Sel = s, s
 		return row
 	})
+	if len(orderBy) == 0 {
+		// Without an orderBy nothing reads the selected slot of Vals (only
+		// orderBy's $selected refs do): the image shares its input's Vals,
+		// which no stage changes, instead of copying them.
+		m = ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
+			row := rows.New(r.Key, 0)
+			row.Vals, row.Sel = r.Vals, sel(r.Vals)
+			return row
+		})
+	}
 	p.add(m.Push)
-	return &aliasScope{scope: scope{aliases: aliases, sel: n}}, inlineSelectedOrder(q.OrderBy, q.Select), nil
+	return &aliasScope{scope: scope{aliases: aliases, sel: n}}, orderBy, nil
 }
 
 // selection compiles the select of an ungrouped query into the function
