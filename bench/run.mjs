@@ -28,6 +28,9 @@
 //                          times (closing it each time) and report the
 //                          median: a first result with the engine warm,
 //                          steadier than the first one for A/B tests  [0]
+//   --warm-up              ours calls warmUp() right after createStreamDB
+//                          (the engine warms up while the catch-up is on
+//                          its way)                                   [off]
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
 //                          `git archive` of a commit built with make build
@@ -79,6 +82,7 @@ const opts = {
   build: !argv['no-build'],
   pkg: argv.pkg ? String(argv.pkg) : null,
   repeat: Number(argv.repeat ?? 0),
+  warmUp: Boolean(argv['warm-up']),
   jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
   cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
 }
@@ -325,7 +329,7 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
       await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
       return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
     })
-    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed }))
+    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, warmUp: opts.warmUp }))
     await step('memAfterPreload', memory)
     await step('idleBaseline', () => page.evaluate(() => window.bench.idleBaseline()))
     r.steps.queries = []

@@ -416,6 +416,14 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
 }
 
 /**
+ * warmUp runs the engine on made-up rows so that the browser optimizes its
+ * code before the page's first query. About half a second of the main
+ * thread, in slices, once per page: call it while the page has time to
+ * spare (for example right after createStreamDB).
+ */
+export declare function warmUp(): Promise<void>
+
+/**
  * createStreamDB connects collection definitions (createStateSchema) to a
  * Durable Stream. Nothing is read until preload().
  */

@@ -40,6 +40,8 @@ type bridge struct {
 	// helpers is what the loader's ready function returned (js/wasm.js),
 	// or undefined.
 	helpers safejs.Value
+	// warmOnce runs warmUp once per module.
+	warmOnce sync.Once
 
 	mu      sync.Mutex
 	exports []safejs.Func // released on shutdown

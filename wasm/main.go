@@ -22,6 +22,7 @@
 //
 //	version() → string
 //	shutdown()
+//	warmUp() → Promise (see warm.go)
 //	create(url, {contentType, ttlSeconds, closed, headers}) → Promise<{created, status, offset, closed}>
 //	append(url, data, {contentType, headers}) → Promise<{offset}>
 //	head(url, {headers}) → Promise<{contentType, offset, closed}>
@@ -54,6 +55,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -101,6 +103,11 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 	err = b.export("version", func([]safejs.Value) (any, error) { return version, nil })
 	if err == nil {
 		err = b.export("shutdown", func([]safejs.Value) (any, error) { b.shutdown(); return nil, nil })
+	}
+	if err == nil {
+		err = b.async("warmUp", func(context.Context, []safejs.Value) (runFunc, func(), error) {
+			return func() (any, error) { b.warmOnce.Do(b.warmUp); return nil, nil }, nil, nil
+		})
 	}
 	if err == nil {
 		err = b.streams.register()

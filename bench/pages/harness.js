@@ -108,7 +108,7 @@ export function install(adapter) {
       performance.clearResourceTimings()
       const [t0, tOpen, tReady] = await inTask(async () => {
         const t0 = now()
-        adapter.open({ url, live: opts.live, indexed: opts.indexed })
+        adapter.open({ url, live: opts.live, indexed: opts.indexed, warmUp: opts.warmUp })
         const tOpen = now()
         await adapter.preload()
         return [t0, tOpen, now()]

@@ -1,6 +1,6 @@
 // StreamDB (this package, through its exports) under the benchmark harness.
 import './instrument.js'
-import { createStateSchema, createStreamDB, liveQuery, eq, count } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, liveQuery, warmUp, eq, count } from '@streamdb/streamdb'
 import { install } from './harness.js'
 
 const schema = createStateSchema({
@@ -13,8 +13,10 @@ const queries = []
 install({
   name: 'ours',
   fns: { eq, count },
-  open({ url, live }) {
+  open({ url, live, warmUp: warm }) {
     db = createStreamDB({ streamOptions: { url, contentType: 'application/json' }, state: schema, live })
+    // --warm-up: the engine warms up while the catch-up is on its way.
+    if (warm) warmUp()
   },
   preload: () => db.preload(),
   async query(i, build) {

@@ -6,7 +6,7 @@
 // (item 4).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createStateSchema, createStreamDB, liveQuery, count, StreamDBError } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, liveQuery, count, warmUp, StreamDBError } from '@streamdb/streamdb'
 import { z } from 'zod'
 import { startServer, createStream, appendEvents, until } from './server.mjs'
 
@@ -204,4 +204,20 @@ test('get, state and data agree whether steps came before or after the first get
   assert.deepEqual([...plain.state.keys()], ['c', 'd', 'e'])
   assert.equal(byTeam.get(undefined)?.n, 1)
   assert.equal(byTeam.get('c')?.n, 2)
+})
+
+// warmUp runs the engine on made-up rows: it resolves (again at once when
+// called again), and nothing of it shows in a database opened afterwards.
+test('warmUp resolves and leaves nothing behind', async (t) => {
+  await Promise.all([warmUp(), warmUp()])
+  await warmUp()
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('b'), user('a'))
+  const db = open(url, [])
+  t.after(() => db.close())
+  await db.preload()
+  assert.equal(db.collections.users.size, 2)
+  const sorted = sortedUsers(db)
+  t.after(() => sorted.dispose())
+  assert.deepEqual(ids(sorted), ['a', 'b'])
 })
