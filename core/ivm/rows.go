@@ -19,8 +19,10 @@ import (
 // unused. The zero Rows is ready to use; it is not safe for concurrent use.
 type Rows struct {
 	made int           // rows handed out
-	rows []Row         // the current block's unused rows
-	vals []value.Value // the current block's unused Vals
+	rows []Row         // the current block
+	vals []value.Value // the current block's Vals
+	ri   int           // the first unused row of rows
+	vi   int           // the first unused value of vals
 	next int           // the next block's size
 }
 
@@ -33,7 +35,10 @@ func (a *Rows) New(k value.Value, width int) *Row {
 	if a.made == 1 {
 		return NewRow(k, width)
 	}
-	if len(a.rows) == 0 || len(a.vals) < width {
+	// Indexes move through the block, not the slices: a slice header
+	// written to the heap is a pointer write, which pays the garbage
+	// collector's write barrier while it marks.
+	if a.ri == len(a.rows) || len(a.vals)-a.vi < width {
 		if a.next == 0 {
 			a.next = 8
 		}
@@ -41,12 +46,13 @@ func (a *Rows) New(k value.Value, width int) *Row {
 		a.next = min(2*a.next, rowBlockMax)
 		a.rows = make([]Row, n)
 		a.vals = make([]value.Value, n*width)
+		a.ri, a.vi = 0, 0
 	}
-	r := &a.rows[0]
-	a.rows = a.rows[1:]
+	r := &a.rows[a.ri]
+	a.ri++
 	r.Key = k
-	r.Vals = a.vals[:width:width]
-	a.vals = a.vals[width:]
+	r.Vals = a.vals[a.vi : a.vi+width : a.vi+width]
+	a.vi += width
 	return r
 }
 
