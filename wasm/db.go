@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/hack-pad/safejs"
@@ -37,6 +38,7 @@ type dbHandle struct {
 	onError   safejs.Value
 	setFollow func([]string)
 	unwatch   func()
+	collected sync.Once // the garbage collection after the first preload
 
 	mu      sync.Mutex
 	lives   map[int]*db.Live
@@ -423,5 +425,18 @@ func (a *dbAPI) awaitTxID(ctx context.Context, args []safejs.Value) (runFunc, fu
 // preload: dbPreload(h) → Promise.
 func (a *dbAPI) preload(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
 	h := a.handle(arg(args, 0))
-	return func() (any, error) { return nil, h.d.Preload(ctx) }, nil, nil
+	return func() (any, error) {
+		if err := h.d.Preload(ctx); err != nil {
+			return nil, err
+		}
+		// The catch-up leaves garbage (the bodies as read, their split
+		// items): collected now, before preload() resolves and the page
+		// opens its queries, their rows reuse its memory instead of growing
+		// the wasm memory, which never shrinks (100k events: 180 -> 151 MiB
+		// after the four bench queries). It costs one task of the page's
+		// thread (about 100 ms at 100k): a collection would come during the
+		// first results otherwise, and slow them through write barriers.
+		h.collected.Do(runtime.GC)
+		return nil, nil
+	}, nil, nil
 }
