@@ -247,8 +247,17 @@ function orderModel(ts, ir, engRows) {
   const size = Math.min(ir.findOne ? 1 : ir.limit ?? Infinity, Math.max(0, rows.length - (ir.offset ?? 0)))
   const total = ordersDiffer([...tuple.values()], ir.orderBy)
   if (total || isWeakOrder([...tuple.values()], ir.orderBy)) {
-    if (entries.some(([k]) => typeof k !== 'string' && typeof k !== 'number')) return null // compareKeys orders no other keys
-    const sorted = [...entries].sort(([a], [b]) => compareTuples(tuple.get(a), tuple.get(b), ir.orderBy, total) || compareKeys(a, b))
+    // Ties go by key; compareKeys orders string and number keys only (a
+    // tie between other keys leaves the model undecided).
+    const keyable = (k) => typeof k === 'string' || typeof k === 'number'
+    let undecided = false
+    const sorted = [...entries].sort(([a], [b]) => {
+      const c = compareTuples(tuple.get(a), tuple.get(b), ir.orderBy, total)
+      if (c !== 0) return c
+      if (!keyable(a) || !keyable(b)) undecided = true
+      return keyable(a) && keyable(b) ? compareKeys(a, b) : 0
+    })
+    if (undecided) return null
     const start = ir.offset ?? 0
     const expected = sorted.slice(start, start + size).map(([k, v]) => [keyId(k), normalizeRow(v)])
     return { diff: compareResults(expected, engRows, 'ordered', o), why: total ? 'documented order' : 'top-K' }
