@@ -1,7 +1,6 @@
 package ivm
 
 import (
-
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
 )
@@ -223,11 +222,17 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 // value only, so the row (and what it holds: a join's pair, the source
 // rows) can go.
 func (o *Output) entry(r *Row) *outEntry {
-	e := &outEntry{key: r.Key, v: o.val(r)}
+	e := &outEntry{}
+	o.fill(e, r)
+	return e
+}
+
+// fill makes e the result entry of row r.
+func (o *Output) fill(e *outEntry, r *Row) {
+	e.key, e.v = r.Key, o.val(r)
 	if !o.keyed {
 		e.row = r
 	}
-	return e
 }
 
 // nets2rows returns the rows present after a batch, from its per-key net
@@ -252,10 +257,7 @@ func (o *Output) build(rows []*Row, report bool) []Change {
 	entries := make([]*outEntry, len(rows))
 	for i, r := range rows {
 		e := &block[i]
-		e.key, e.v = r.Key, o.val(r)
-		if !o.keyed {
-			e.row = r
-		}
+		o.fill(e, r)
 		entries[i] = e
 		if o.byKey != nil {
 			o.byKey[idOf(r.Key)] = e
