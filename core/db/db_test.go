@@ -491,3 +491,26 @@ func TestCloseFromASubscriber(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	assert.False(t, o.Collection("users").Has("2"))
 }
+
+// An event nested deeper than the parser goes (which the reference server
+// accepts) is one bad item: it is reported and skipped, and the events
+// before and after it in the same response, and later ones, are applied.
+// It used to make the whole response unreadable, refetched forever.
+func TestDeepEventIsOneBadItem(t *testing.T) {
+	s := newJSONStream(t, nil)
+	deep := strings.Repeat("[", 1001) + strings.Repeat("]", 1001)
+	post(t, s, ev("user", "1", "insert", kyle), ev("user", "2", "insert", `{"id":"2","deep":`+deep+`}`), ev("user", "3", "insert", alice))
+	o := preloaded(t, s)
+	users := o.Collection("users")
+	assert.True(t, users.Has("1"))
+	assert.True(t, users.Has("3"))
+	assert.False(t, users.Has("2"))
+	errs := o.errors()
+	require.Len(t, errs, 1)
+	var se *state.Error
+	require.ErrorAs(t, errs[0], &se)
+	assert.Equal(t, 1, se.Index)
+
+	post(t, s, ev("user", "4", "insert", kyle))
+	require.Eventually(t, func() bool { return users.Has("4") }, 10*time.Second, 20*time.Millisecond, "the stream goes on")
+}

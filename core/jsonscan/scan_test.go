@@ -243,6 +243,10 @@ func TestSplitItems(t *testing.T) {
 	items, err = SplitItems(nil, []byte(`[]`))
 	require.NoError(t, err)
 	assert.Empty(t, items)
+	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
+	items, err = SplitItems(nil, []byte(`[1,`+deep+`,2]`))
+	require.NoError(t, err, "an item too deep to parse is still one item")
+	assert.Len(t, items, 3)
 	for _, bad := range []string{``, `{}`, `[1,2`, `["abc]`, `[1]}`, `[1] x`, `[}]`, `[{]`} {
 		_, err := SplitItems(nil, []byte(bad))
 		assert.Error(t, err, bad)

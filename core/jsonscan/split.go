@@ -4,8 +4,9 @@ package jsonscan
 // follows strings (and their escapes) and the nesting of brackets and
 // braces, but does not check the items' syntax. It fails only when the
 // array itself is broken: no '[' first, an unterminated string, unbalanced
-// brackets, or bytes after the closing ']'. Items come back trimmed of
-// white space (an empty item, as in "[1,,2]", comes back empty).
+// brackets, or bytes after the closing ']'; an item nested deeper than
+// MaxDepth is still one item. Items come back trimmed of white space (an
+// empty item, as in "[1,,2]", comes back empty).
 //
 // It is the fast path for callers that check every item on their own (and
 // want one bad item not to cost them the others); SplitArray checks
@@ -58,10 +59,10 @@ func SplitItemsPaused(dst [][]byte, b []byte, pause func()) ([][]byte, error) {
 				return dst, errAt(len(b), "unterminated string")
 			}
 		case '[', '{':
+			// No MaxDepth here: counting costs no stack, and an item nested
+			// too deep for the parser is that item's error, for the caller
+			// that checks it, not the array's.
 			depth++
-			if depth > MaxDepth {
-				return dst, errAt(i, "nesting deeper than %d", MaxDepth)
-			}
 		case '}', ']':
 			if depth == 0 {
 				if c != ']' {

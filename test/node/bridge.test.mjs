@@ -221,3 +221,27 @@ test('warmUp resolves and leaves nothing behind', async (t) => {
   t.after(() => sorted.dispose())
   assert.deepEqual(ids(sorted), ['a', 'b'])
 })
+
+// One event nested deeper than the parser goes (the reference server
+// accepts it) is one InvalidEventError: preload finishes, the events around
+// it in the same response are applied, and the stream goes on. (Before, the
+// whole response was refused and refetched forever: preload never ended.)
+test('an event nested 1,001 deep is one bad event, not a stalled stream', { timeout: 60000 }, async (t) => {
+  const url = await createStream(srv.url)
+  const deep = '['.repeat(1001) + ']'.repeat(1001)
+  await appendEvents(url, user('a'))
+  // One POST of three events, the middle one too deep (as text: JSON.stringify
+  // of such a value is what appendEvents would need).
+  const body = `[${JSON.stringify(user('b'))},{"type":"user","key":"d","value":{"id":"d","name":"d","deep":${deep}},"headers":{"operation":"insert"}},${JSON.stringify(user('e'))}]`
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  assert.ok(res.ok, `append: ${res.status}`)
+  const errors = []
+  const db = open(url, errors)
+  t.after(() => db.close())
+  await db.preload()
+  assert.deepEqual(db.collections.users.toArray.map((u) => u.id).sort(), ['a', 'b', 'e'])
+  assert.equal(errors.length, 1, errors.map(String).join('; '))
+  assert.equal(errors[0].name, 'InvalidEventError')
+  await appendEvents(url, user('f'))
+  await until(() => db.collections.users.has('f'), 'f to arrive live')
+})
