@@ -264,8 +264,7 @@ func (o *Output) build(rows []*Row, report bool) []Change {
 		}
 	}
 	if !o.keyed || !sortByStringKey(entries) {
-		cmp := o.tree.cmp
-		permute(entries, sortedOrder(len(entries), func(a, b int32) int { return cmp(entries[a], entries[b]) }))
+		sortByPosition(entries, o.tree.cmp)
 	}
 	o.tree.Build(entries)
 	if !report {

@@ -95,7 +95,7 @@ func (t *TopK) build(in Batch) bool {
 		rows = append(rows, d.Row)
 	}
 	if !t.sortByNumber(rows) {
-		permute(rows, sortedOrder(len(rows), func(a, b int32) int { return t.cmp(rows[a], rows[b]) }))
+		sortByPosition(rows, t.cmp)
 		for i := 1; i < len(rows); i++ {
 			if t.cmp(rows[i-1], rows[i]) == 0 {
 				return false

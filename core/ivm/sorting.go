@@ -1,0 +1,114 @@
+package ivm
+
+import (
+	"slices"
+	"strings"
+)
+
+// sortByPosition sorts s by cmp through its positions (sortedOrder), not
+// by moving its elements while it compares them.
+func sortByPosition[T any](s []T, cmp func(a, b T) int) {
+	permute(s, sortedOrder(len(s), func(a, b int32) int { return cmp(s[a], s[b]) }))
+}
+
+// sortedOrder returns the positions 0..n-1 sorted by cmp. Sorting
+// positions instead of the pointers themselves moves no pointer while the
+// sort runs: in a browser the garbage collector shares the page's thread,
+// and while it marks, every pointer a sort moves goes through its write
+// barrier.
+func sortedOrder(n int, cmp func(a, b int32) int) []int32 {
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, cmp)
+	return order
+}
+
+// permute rearranges s so that s[i] is the old s[order[i]].
+func permute[T any](s []T, order []int32) {
+	old := slices.Clone(s)
+	for i, j := range order {
+		s[i] = old[j]
+	}
+}
+
+// stringOrder returns the positions of keys sorted by byte order
+// (strings.Compare), with equal strings in any order. It is a radix sort
+// on the eight bytes that follow the keys' common prefix, then a
+// comparison sort of each run of keys that agree on those bytes: the keys
+// of a first result (join keys such as ["m12345","u0987"], row ids) share
+// a prefix and then differ within a few bytes, where comparing them
+// pairwise would read the prefix again in each of the n·log n
+// comparisons.
+func stringOrder(keys []string) []int32 {
+	n := len(keys)
+	if n < 256 {
+		return sortedOrder(n, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+	}
+	common := keys[0]
+	for _, k := range keys[1:] {
+		l := min(len(common), len(k))
+		i := 0
+		for i < l && common[i] == k[i] {
+			i++
+		}
+		common = common[:i]
+		if i == 0 {
+			break
+		}
+	}
+	p := len(common)
+	// The next eight bytes, big-endian; a key that ends sooner is padded
+	// with zero bytes, and the runs' comparison sort tells it from a key
+	// holding zero bytes.
+	digits := make([]uint64, n)
+	for i, k := range keys {
+		var d uint64
+		for j := range 8 {
+			d <<= 8
+			if p+j < len(k) {
+				d |= uint64(k[p+j])
+			}
+		}
+		digits[i] = d
+	}
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	tmp := make([]int32, n)
+	var count [1 << 16]int32
+	for shift := 0; shift < 64; shift += 16 {
+		clear(count[:])
+		for _, i := range order {
+			count[(digits[i]>>shift)&0xffff]++
+		}
+		if count[(digits[order[0]]>>shift)&0xffff] == int32(n) {
+			continue // every key has the same 16 bits here
+		}
+		sum := int32(0)
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, i := range order {
+			d := (digits[i] >> shift) & 0xffff
+			tmp[count[d]] = i
+			count[d]++
+		}
+		order, tmp = tmp, order
+	}
+	// Runs of equal digits: keys longer than p+8 bytes, or padded ones.
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && digits[order[hi]] == digits[order[lo]] {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(order[lo:hi], func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+		}
+		lo = hi
+	}
+	return order
+}
