@@ -157,11 +157,11 @@ func TestDBLiveQueryStep(t *testing.T) {
 	require.Empty(t, name, msg)
 	s, _ := res.String()
 	var opened struct {
-		ID      int                  `json:"id"`
-		Ordered bool                 `json:"ordered"`
-		Special bool                 `json:"special"`
-		Keys    []json.RawMessage    `json:"keys"`
-		Rows    []json.RawMessage    `json:"rows"`
+		ID      int               `json:"id"`
+		Ordered bool              `json:"ordered"`
+		Special bool              `json:"special"`
+		Keys    []json.RawMessage `json:"keys"`
+		Rows    []json.RawMessage `json:"rows"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(s), &opened))
 	assert.True(t, opened.Ordered)
