@@ -184,17 +184,25 @@ func parsePlacements(text string, n int) ([]placement, error) {
 // false, assigning nothing, when a gap is too narrow for the strings that
 // fall in it.
 func (r *ranks) assign(fresh []string, places []placement) bool {
-	type gap struct{ pred, succ string }
+	// A gap is where fresh strings fall: between two kept strings, or
+	// before the first or after the last one (no pred, no succ: the empty
+	// string is a kept string like any other).
+	type gap struct {
+		pred, succ       string
+		hasPred, hasSucc bool
+	}
+	gapOf := func(p placement) gap { return gap{p.pred, p.succ, p.hasPred, p.hasSucc} }
 	groups := map[gap]int{}
 	for _, p := range places {
 		if !p.equal {
-			g := gap{p.pred, p.succ}
+			g := gapOf(p)
 			groups[g] = max(groups[g], p.group+1)
 		}
 	}
 	ranked := make([]float64, len(fresh))
 	for i, p := range places {
-		lo, hi, ok := r.bounds(p, groups[gap{p.pred, p.succ}])
+		n := groups[gapOf(p)]
+		lo, hi, ok := r.bounds(p, n)
 		if !ok {
 			return false
 		}
@@ -202,8 +210,7 @@ func (r *ranks) assign(fresh []string, places []placement) bool {
 			ranked[i] = lo
 			continue
 		}
-		n := float64(groups[gap{p.pred, p.succ}] + 1)
-		f := lo + (hi-lo)*float64(p.group+1)/n
+		f := lo + (hi-lo)*float64(p.group+1)/float64(n+1)
 		if !(lo < f && f < hi) {
 			return false
 		}
