@@ -66,16 +66,20 @@ func (b *bridge) warmUp() {
 	messages.End(false)
 	cols := map[string]*collection.Collection{"users": users, "messages": messages}
 	read := func(name string, fn func(string, value.Value) bool) { cols[name].Range(fn) }
+	queries := make([]*ir.Query, len(warmQueries))
+	for i, text := range warmQueries {
+		q, err := ir.Parse([]byte(text))
+		if err != nil {
+			return
+		}
+		queries[i] = q
+	}
 	for round := range warmRounds {
-		for _, text := range warmQueries {
+		for _, q := range queries {
 			select {
 			case <-b.ctx.Done():
 				return
 			default:
-			}
-			q, err := ir.Parse([]byte(text))
-			if err != nil {
-				return
 			}
 			lq, err := query.Compile(q, query.Options{})
 			if err != nil {
@@ -83,18 +87,15 @@ func (b *bridge) warmUp() {
 			}
 			lq.Load(read)
 			_ = jswire.QueryOpened(1, false, lq.Ordered(), lq.Range)
-			// A few live changes: an insert, an update, a delete.
+			// Live changes: an insert and a delete.
 			id, v := message(1000 + round)
+			gone := "m" + strconv.Itoa(round)
+			old, _ := messages.Get(gone)
 			lq.Apply("messages", []collection.Change{
 				{Type: collection.Insert, Key: id, Value: v},
-				{Type: collection.Delete, Key: "m" + strconv.Itoa(round), Value: mustGet(messages, "m"+strconv.Itoa(round))},
+				{Type: collection.Delete, Key: gone, Value: old},
 			})
 			b.yieldToPage()
 		}
 	}
-}
-
-func mustGet(c *collection.Collection, key string) value.Value {
-	v, _ := c.Get(key)
-	return v
 }
