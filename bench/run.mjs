@@ -24,6 +24,10 @@
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs); build the wasm
 //                          without -s -w to keep Go's function names
+//   --trace=FILE           record a Chromium trace of the change rounds of
+//                          each run to FILE-<engine>-<n>-<live>.json (open
+//                          it in chrome://tracing or Perfetto; summarise the
+//                          path of each change with bench/trace.mjs)
 //   --repeat=K             after the first results, open each query K more
 //                          times (closing it each time) and report the
 //                          median: a first result with the engine warm,
@@ -85,6 +89,7 @@ const opts = {
   warmUp: Boolean(argv['warm-up']),
   jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
   cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
+  trace: argv.trace ? String(argv.trace) : null,
 }
 for (const n of opts.ns) if (!Number.isInteger(n) || n < 10) usage(`bad --n ${n}`)
 for (const e of opts.engines) if (!['ours', 'reference'].includes(e)) usage(`unknown engine ${e}`)
@@ -360,8 +365,14 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
       }
     }
     if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
+    const tracing = opts.trace ? opts.trace.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}.json`) : null
+    if (tracing) await browser.startTracing(page, { path: tracing, categories: TRACE_CATEGORIES })
     await step('changes', () => page.evaluate(([plan, gapMs]) => window.bench.changes(plan, { gapMs }), [plan, opts.gapMs]))
     if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}`)
+    if (tracing) {
+      await browser.stopTracing()
+      log(`trace of the changes in ${tracing}`)
+    }
     await step('digestAfterChanges', () => page.evaluate(() => window.bench.digest()))
     r.rowsAfterChanges = await within('rows', page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i))))
     r.peakRendererRSS = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).hwm))
@@ -391,6 +402,12 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
 // ------------------------------------------------------------------ figures
 
 const median = (a) => quantile(a, 0.5)
+// What --trace records: the page's tasks, V8's function calls and
+// microtasks, fetch and resource loading, and the scheduler; enough to
+// follow one change from its response to the notification (see
+// bench/trace.mjs).
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'toplevel', 'loading', 'blink', 'netlog', 'disabled-by-default-netlog', 'blink.user_timing']
+
 // startProfile and stopProfile take a CPU profile (--cpu-profile) of what
 // runs between them, into FILE-<what>.cpuprofile.
 async function startProfile(cdp) {

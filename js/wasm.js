@@ -3,9 +3,10 @@
 // process) and is shared by every StreamDB.
 import '../dist/wasm_exec.js'
 import { collation } from './collate.js'
+import { request } from './fetch.js'
 
 // What the module may call in the page (the ready function returns it).
-const helpers = Object.freeze({ collation })
+const helpers = Object.freeze({ collation, request })
 
 let loading
 

@@ -8,7 +8,8 @@
 // Loading contract (js/wasm.js is the loader): the loader sets
 // go.argv = ["streamdb", key] and defines globalThis[key] as a function;
 // main builds the API object and calls globalThis[key](api), which may
-// return the page's helpers (js/wasm.js: {collation}, see newJSCompare).
+// return the page's helpers (js/wasm.js: {collation, request}; see
+// newJSCompare and fetch.Transport's Helper).
 // Without a key it sets globalThis.streamdb = api. main then blocks until JS calls
 // api.shutdown(), which releases every exported function and lets the
 // program exit.
@@ -71,7 +72,8 @@ var version = "0.1.0-dev"
 
 func main() {
 	retry := stream.DefaultRetryPolicy()
-	client, err := stream.NewClient(fetch.New(), stream.Options{Retry: &retry})
+	transport := fetch.New()
+	client, err := stream.NewClient(transport, stream.Options{Retry: &retry})
 	if err != nil {
 		fail(err)
 	}
@@ -82,6 +84,11 @@ func main() {
 	if err := b.publish(os.Args[1:]); err != nil {
 		b.shutdown()
 		fail(err)
+	}
+	// No request was made yet: JS gets to call the API only once main
+	// waits below.
+	if fn, err := b.helpers.Get("request"); err == nil && fn.Type() == safejs.TypeFunction {
+		transport.Helper = fn
 	}
 	<-b.Done()
 }

@@ -152,6 +152,8 @@ export function install(adapter) {
           const exp = current.expect
           if (exp.every((q) => current.fired.includes(q))) {
             current.notified = firstFire[i]
+            // For --trace: where the change was seen (bench/trace.mjs).
+            performance.mark('notified')
             current.onNotified()
           }
         }
@@ -260,6 +262,7 @@ export function install(adapter) {
           }
         }
         const lt = longTasksIn(t0, tIdle)
+        performance.clearMarks('notified')
         out.push({
           kind: step.kind,
           appendToNotified: tNotified - t0,

@@ -265,7 +265,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		mode = LiveLongPoll
 	}
 	for {
-		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header), Reload: r.reload}
+		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header), Reload: r.reload, Whole: live}
 		resp, err := r.s.c.transport.RoundTrip(r.ctx, req)
 		if err != nil {
 			if r.ctx.Err() != nil {

@@ -51,6 +51,11 @@ type Request struct {
 	// response. The reader sets it when it asks again after a response it
 	// could not use, which a cache would otherwise hand back unchanged.
 	Reload bool
+	// Whole says the caller reads the body whole before it uses any of
+	// it, and expects it small: a long-poll's answer. A transport may then
+	// hand the body over in one piece once it has all arrived, instead of
+	// streaming it.
+	Whole bool
 }
 
 // Response is what a transport returns for a request that reached a server.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/core/value"
 )
 
 // Transport sends stream.Requests with the browser's fetch function.
@@ -42,6 +43,12 @@ type Transport struct {
 	// convertible by js.ValueOf. Method, headers, body, signal, mode and
 	// credentials are always set by RoundTrip and override entries here.
 	Init map[string]any
+	// Helper, when it is a function, is the page's request function
+	// (js/fetch.js request): RoundTrip then starts a request with one call
+	// and learns its status, header and, for a Request.Whole, its whole
+	// body from one settled promise, instead of making a call into JS for
+	// each of them. Without it RoundTrip calls fetch itself.
+	Helper safejs.Value
 }
 
 // New returns a Transport with the defaults: mode "cors", credentials
@@ -79,8 +86,10 @@ type roundTrip struct {
 	ctx    context.Context
 	method string
 	url    string
-	// controller is the request's AbortController.
+	// controller is the request's AbortController, or abortFn the
+	// function that aborts a request the Helper started.
 	controller safejs.Value
+	abortFn    safejs.Value
 	// stopAbort unregisters the context.AfterFunc that aborts the request.
 	stopAbort func() bool
 }
@@ -101,10 +110,17 @@ func (rt *roundTrip) wrap(step string, err error) error {
 // abort aborts the request through its AbortController. It is safe to
 // call more than once and from any goroutine.
 func (rt *roundTrip) abort() {
+	if rt.abortFn.Type() == safejs.TypeFunction {
+		_, _ = rt.abortFn.Invoke()
+		return
+	}
 	_, _ = rt.controller.Call("abort")
 }
 
 func (rt *roundTrip) run(t *Transport, req *stream.Request) (*stream.Response, error) {
+	if t != nil && t.Helper.Type() == safejs.TypeFunction {
+		return rt.runHelper(t, req)
+	}
 	global := safejs.Global()
 	fetchFn, err := global.Get("fetch")
 	if err != nil || fetchFn.Type() != safejs.TypeFunction {
@@ -133,11 +149,27 @@ func (rt *roundTrip) run(t *Transport, req *stream.Request) (*stream.Response, e
 		rt.stopAbort()
 		return nil, rt.wrap("", err)
 	}
+	v, err := rt.settle(promise)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rt.response(v)
+	if err != nil {
+		rt.stopAbort()
+		rt.abort()
+		return nil, err
+	}
+	return resp, nil
+}
+
+// settle waits for the request's promise and returns its value. On a
+// failure the request is aborted and no longer watched.
+func (rt *roundTrip) settle(promise safejs.Value) (safejs.Value, error) {
 	settled, err := await(promise)
 	if err != nil {
 		rt.stopAbort()
 		rt.abort()
-		return nil, rt.wrap("", err)
+		return safejs.Value{}, rt.wrap("", err)
 	}
 	var o outcome
 	select {
@@ -145,29 +177,158 @@ func (rt *roundTrip) run(t *Transport, req *stream.Request) (*stream.Response, e
 	case <-rt.ctx.Done():
 		// AfterFunc aborts the fetch; the callbacks release themselves
 		// when the promise rejects with the AbortError.
-		return nil, rt.wrap("", rt.ctx.Err())
+		return safejs.Value{}, rt.wrap("", rt.ctx.Err())
 	}
 	switch {
 	case o.err != nil:
 		rt.stopAbort()
 		rt.abort()
-		return nil, rt.wrap("", o.err)
+		return safejs.Value{}, rt.wrap("", o.err)
 	case o.rejected != nil:
 		rt.stopAbort()
-		return nil, rt.wrap("", o.rejected)
+		return safejs.Value{}, rt.wrap("", o.rejected)
 	}
 	if err := rt.ctx.Err(); err != nil {
 		// The response won the race against cancellation: the abort
 		// already errors its body; report the cancellation.
+		return safejs.Value{}, rt.wrap("", err)
+	}
+	return o.value, nil
+}
+
+// runHelper sends req through t.Helper: one call starts it, and one
+// settled promise brings [status, headersJSON, body], where body is the
+// whole body for a Whole request and a stream reader (or null) otherwise.
+func (rt *roundTrip) runHelper(t *Transport, req *stream.Request) (*stream.Response, error) {
+	reqBody := safejs.Undefined()
+	if req.Body != nil {
+		var err error
+		if reqBody, err = uint8Array(req.Body); err != nil {
+			return nil, rt.wrap("copy body", err)
+		}
+	}
+	started, err := t.Helper.Invoke(req.URL, t.initJSON(rt, req), reqBody, req.Whole)
+	if err != nil {
 		return nil, rt.wrap("", err)
 	}
-	resp, err := rt.response(o.value)
+	promise, err := started.Index(0)
+	if err == nil {
+		rt.abortFn, err = started.Index(1)
+	}
+	if err != nil {
+		return nil, rt.wrap("", err)
+	}
+	rt.stopAbort = context.AfterFunc(rt.ctx, rt.abort)
+	v, err := rt.settle(promise)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rt.helperResponse(v, req.Whole)
 	if err != nil {
 		rt.stopAbort()
 		rt.abort()
 		return nil, err
 	}
 	return resp, nil
+}
+
+// helperResponse converts the [status, headersJSON, body] of t.Helper into
+// a stream.Response.
+func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Response, error) {
+	statusV, err := v.Index(0)
+	if err != nil {
+		return nil, rt.wrap("read status", err)
+	}
+	status, err := statusV.Int()
+	if err != nil {
+		return nil, rt.wrap("read status", err)
+	}
+	headersV, err := v.Index(1)
+	if err != nil {
+		return nil, rt.wrap("read headers", err)
+	}
+	text, err := headersV.String()
+	if err != nil {
+		return nil, rt.wrap("read headers", err)
+	}
+	header, err := parseHeaders(text)
+	if err != nil {
+		return nil, rt.wrap("read headers", err)
+	}
+	bodyV, err := v.Index(2)
+	if err != nil {
+		return nil, rt.wrap("read body", err)
+	}
+	b := &body{rt: rt}
+	switch {
+	case whole:
+		n, err := bodyV.Length()
+		if err != nil {
+			return nil, rt.wrap("read body", err)
+		}
+		b.buf = make([]byte, n)
+		if _, err := safejs.CopyBytesToGo(b.buf, bodyV); err != nil {
+			return nil, rt.wrap("copy body", err)
+		}
+		b.finish(io.EOF)
+	case bodyV.IsNull() || bodyV.IsUndefined():
+		b.finish(io.EOF)
+	default:
+		b.reader = bodyV
+	}
+	return &stream.Response{StatusCode: status, Header: header, Body: b}, nil
+}
+
+// initJSON is the JSON text of the RequestInit for req, without its body
+// and signal (t.Helper adds them).
+func (t *Transport) initJSON(rt *roundTrip, req *stream.Request) string {
+	mode, credentials := "cors", "omit"
+	if t.Mode != "" {
+		mode = t.Mode
+	}
+	if t.Credentials != "" {
+		credentials = t.Credentials
+	}
+	str := func(buf []byte, s string) []byte { return value.AppendJSON(buf, value.String(s)) }
+	buf := str(append(make([]byte, 0, 256), `{"method":`...), rt.method)
+	buf = str(append(buf, `,"mode":`...), mode)
+	buf = str(append(buf, `,"credentials":`...), credentials)
+	if req.Reload {
+		buf = append(buf, `,"cache":"reload"`...)
+	}
+	buf = append(buf, `,"headers":{`...)
+	sep := ""
+	for k, v := range req.Header {
+		buf = str(append(buf, sep...), k)
+		buf = str(append(buf, ':'), v)
+		sep = ","
+	}
+	buf = append(buf, '}')
+	for k, v := range t.Init {
+		switch k {
+		case "method", "headers", "body", "signal", "mode", "credentials":
+			continue
+		}
+		buf = str(append(buf, ','), k)
+		buf = appendInitValue(append(buf, ':'), v)
+	}
+	return string(append(buf, '}'))
+}
+
+// appendInitValue appends v, a member of Transport.Init, as JSON: strings,
+// booleans and numbers; anything else becomes null.
+func appendInitValue(buf []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return value.AppendJSON(buf, value.String(x))
+	case bool:
+		return value.AppendJSON(buf, value.Bool(x))
+	case int:
+		return value.AppendJSON(buf, value.Number(float64(x)))
+	case float64:
+		return value.AppendJSON(buf, value.Number(x))
+	}
+	return append(buf, "null"...)
 }
 
 // requestInit builds the RequestInit object for req.
@@ -293,8 +454,13 @@ func readHeaders(resp safejs.Value) (stream.Header, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseHeaders(s)
+}
+
+// parseHeaders reads the JSON text of an object of header fields.
+func parseHeaders(s string) (stream.Header, error) {
 	h := stream.Header{}
-	err = jsonscan.ObjectFields([]byte(s), func(name string, raw []byte) error {
+	err := jsonscan.ObjectFields([]byte(s), func(name string, raw []byte) error {
 		v, err := jsonscan.Unquote(raw)
 		if err != nil {
 			return fmt.Errorf("header %q: %w", name, errInvalid)
@@ -341,7 +507,8 @@ type body struct {
 // io.EOF at the end of the body, and a wrapped error when the stream fails
 // (network drop, abort); when ctx is done, that error matches ctx.Err().
 func (b *body) Read(p []byte) (int, error) {
-	if err := b.state(); err != nil {
+	// A body the Helper brought whole is in buf, already at its end.
+	if err := b.state(); err != nil && (err != io.EOF || len(b.buf) == 0) {
 		return 0, err
 	}
 	if len(b.buf) > 0 {
