@@ -334,7 +334,7 @@ class StreamDB {
   #following = ''
   #txs = new Set() // transactions of actions not settled yet
 
-  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -345,6 +345,9 @@ class StreamDB {
     if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll' or 'sse', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
     if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
       throw new StreamDBError(`createStreamDB: taskBudgetMs must be a positive number of milliseconds, got ${String(taskBudgetMs)}`, { code: 'BAD_ARGUMENT' })
+    }
+    if (idleTimeoutMs !== undefined && !(typeof idleTimeoutMs === 'number' && idleTimeoutMs >= 0 && Number.isFinite(idleTimeoutMs))) {
+      throw new StreamDBError(`createStreamDB: idleTimeoutMs must be a number of milliseconds (0: never), got ${String(idleTimeoutMs)}`, { code: 'BAD_ARGUMENT' })
     }
     this.stream = {
       url,
@@ -363,6 +366,7 @@ class StreamDB {
       headers,
       live: liveMode,
       taskBudgetMs,
+      idleTimeoutMs,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError

@@ -405,6 +405,16 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    */
   taskBudgetMs?: number
   /**
+   * How long, in milliseconds, a read of the stream may hear nothing from
+   * the server (no answer yet, or no more of a body or of an SSE
+   * connection) before the connection is taken for dead and the read made
+   * again from the same offset: a proxy that holds a connection open and
+   * forwards nothing, a laptop that slept. A live server answers (or sends
+   * a keep-alive) at least every long-poll timeout, 30 s for the reference
+   * server: keep this above yours. Default 60000; 0 waits forever.
+   */
+  idleTimeoutMs?: number
+  /**
    * Called with errors met while following the stream, and with what a
    * subscriber or another callback threw (a StreamDBError with code
    * CALLBACK_THREW, the exception as its cause): one callback's exception

@@ -95,6 +95,11 @@ type Options struct {
 	// Budget is the longest stretch of preload work between two Yield
 	// calls (DefaultBudget when 0).
 	Budget time.Duration
+	// IdleTimeout is how long a read may hear nothing from the server
+	// before it is taken for dead and made again from the offset
+	// (stream.ReadOptions.IdleTimeout: stream.DefaultIdleTimeout when 0,
+	// never when negative).
+	IdleTimeout time.Duration
 	// Collator makes the locale collations of live queries' orderBy
 	// (stringSort 'locale', TanStack DB's default). Nil orders strings by
 	// UTF-16 code units; native programs pass core/collate, the browser
@@ -367,7 +372,8 @@ func (d *DB) consume() {
 	case LiveOff:
 		live = stream.LiveOff
 	}
-	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader}
+	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
+		IdleTimeout: d.opts.IdleTimeout}
 	if d.opts.Yield != nil {
 		ro.Pause = d.pause
 	}

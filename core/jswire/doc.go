@@ -48,7 +48,7 @@
 //	dbOpen(config, onStep, onError, onProgress, onBatch), config:
 //	  {"url": URL, "headers": {NAME: STRING}, "live": "long-poll"|"sse"|"off",
 //	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N,
-//	   "taskBudgetMs": N}
+//	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never)}
 //	dbFollow(handle, names): [NAME, ...]
 //	queryOpen(handle, ir): the query IR (core/ir)
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):

@@ -22,7 +22,8 @@ type OpenConfig struct {
 
 // ParseOpenConfig parses dbOpen's config text. Headers whose value is not
 // a string are ignored, as are a maxTxIds or taskBudgetMs that is not a
-// positive number.
+// positive number. idleTimeoutMs 0 turns the idle rule off; a negative
+// one is ignored.
 func ParseOpenConfig(text string) (OpenConfig, error) {
 	v, err := value.ParseString(text)
 	if err != nil || v.Kind() != value.KindObject {
@@ -65,6 +66,13 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 	}
 	if ms, ok := v.Get("taskBudgetMs").Num(); ok && ms > 0 && ms < 1e9 {
 		c.Options.Budget = time.Duration(ms * float64(time.Millisecond))
+	}
+	switch ms, ok := v.Get("idleTimeoutMs").Num(); {
+	case !ok:
+	case ms == 0:
+		c.Options.IdleTimeout = -1 // never
+	case ms > 0 && ms < 1e12:
+		c.Options.IdleTimeout = time.Duration(ms * float64(time.Millisecond))
 	}
 	return c, nil
 }

@@ -69,7 +69,7 @@ func jsonHeader(offset string, upToDate bool) Header {
 	return h
 }
 
-func fakeReader(t *testing.T, f *fakeServer, o ReadOptions) *Reader {
+func fakeReader(t *testing.T, f Transport, o ReadOptions) *Reader {
 	t.Helper()
 	policy := RetryPolicy{MaxRetries: 3, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, Multiplier: 2}
 	c, err := NewClient(f, Options{Retry: &policy})

@@ -42,6 +42,13 @@ type ReadOptions struct {
 	Params map[string]string
 	// SSEMaxLine bounds one SSE line (DefaultSSEMaxLine when 0).
 	SSEMaxLine int
+	// IdleTimeout is the longest a request may go without a byte from the
+	// server (no header yet, or no more of its body) before the reader
+	// takes the connection for dead and asks again from its offset, as it
+	// does after a dropped connection. 0 means DefaultIdleTimeout; a
+	// negative value waits forever. It must exceed the server's long-poll
+	// timeout, the longest a live server stays silent.
+	IdleTimeout time.Duration
 	// LenientItems, in JSON mode, delimits a batch's items by the array's
 	// structure only and leaves checking each item to the caller: one
 	// malformed item then costs only itself, and the body is scanned once
@@ -121,7 +128,7 @@ func (r *Reader) Live() LiveMode { r.mu.Lock(); defer r.mu.Unlock(); return r.op
 type sseConn struct {
 	body     io.ReadCloser
 	parser   *sseParser
-	cancel   context.CancelFunc
+	watch    *watchdog // ends the connection when it goes silent
 	opened   time.Time
 	base64   bool
 	data     [][]byte // data events since the last control event
@@ -266,25 +273,31 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 	}
 	for {
 		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header), Reload: r.reload, Whole: live}
-		resp, err := r.s.c.transport.RoundTrip(r.ctx, req)
+		ctx, wd := r.watch()
+		resp, err := r.s.c.transport.RoundTrip(ctx, req)
 		if err != nil {
+			wd.stop()
 			if r.ctx.Err() != nil {
 				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
 			}
-			if err := r.retry(0, nil, "", err); err != nil {
+			if err := r.retry(0, nil, wd.why(""), err); err != nil {
 				return nil, err
 			}
 			continue
 		}
+		wd.heard()
+		resp.Body = watchedBody{resp.Body, wd}
 		body, err := readBody(resp, r.opts.Pause)
 		resp.Body.Close()
+		wd.stop()
 		if err != nil {
 			if r.ctx.Err() != nil {
 				return nil, r.fail(CodeNetwork, resp.StatusCode, resp.Header, "", r.ctx.Err())
 			}
-			// The connection dropped mid-body: nothing of it was used, so
-			// asking again from the same offset loses and repeats nothing.
-			if err := r.retry(0, nil, "connection dropped mid-body", err); err != nil {
+			// The connection dropped (or went silent) mid-body: nothing of
+			// it was used, so asking again from the same offset loses and
+			// repeats nothing.
+			if err := r.retry(0, nil, wd.why("connection dropped mid-body"), err); err != nil {
 				return nil, err
 			}
 			continue
@@ -388,7 +401,7 @@ func (r *Reader) nextSSE() (*Batch, error) {
 				return r.nextHTTP(true)
 			}
 			if short || err != io.EOF {
-				if err := r.retry(0, nil, "SSE connection ended", err); err != nil {
+				if err := r.retry(0, nil, c.watch.why("SSE connection ended"), err); err != nil {
 					return nil, err
 				}
 			}
@@ -416,24 +429,25 @@ func (r *Reader) nextSSE() (*Batch, error) {
 // openSSE opens an SSE connection from the current offset, with retries.
 func (r *Reader) openSSE() error {
 	for {
-		ctx, cancel := context.WithCancel(r.ctx)
+		ctx, wd := r.watch()
 		req := &Request{Method: "GET", URL: r.requestURL(LiveSSE), Header: r.s.c.headers(r.opts.Header)}
 		req.Header.Set("Accept", "text/event-stream")
 		resp, err := r.s.c.transport.RoundTrip(ctx, req)
 		if err != nil {
-			cancel()
+			wd.stop()
 			if r.ctx.Err() != nil {
 				return r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
 			}
-			if err := r.retry(0, nil, "", err); err != nil {
+			if err := r.retry(0, nil, wd.why(""), err); err != nil {
 				return err
 			}
 			continue
 		}
+		wd.heard()
 		if resp.StatusCode != 200 {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 			resp.Body.Close()
-			cancel()
+			wd.stop()
 			if retryable(resp.StatusCode) {
 				if err := r.retry(resp.StatusCode, resp.Header, serverText(body), nil); err != nil {
 					return err
@@ -444,7 +458,8 @@ func (r *Reader) openSSE() error {
 		}
 		b64 := isTrue(resp.Header.Get(headerSSEDataEncoding)) || resp.Header.Get(headerSSEDataEncoding) == "base64" ||
 			sseIsBase64(r.ContentType())
-		r.sse = &sseConn{body: resp.Body, parser: newSSEParser(resp.Body, r.opts.SSEMaxLine), cancel: cancel,
+		body := watchedBody{resp.Body, wd}
+		r.sse = &sseConn{body: body, parser: newSSEParser(body, r.opts.SSEMaxLine), watch: wd,
 			opened: time.Now(), base64: b64}
 		return nil
 	}
@@ -453,7 +468,7 @@ func (r *Reader) openSSE() error {
 // dropSSE closes the SSE connection, if any.
 func (r *Reader) dropSSE() {
 	if r.sse != nil {
-		r.sse.cancel()
+		r.sse.watch.stop()
 		r.sse.body.Close()
 		r.sse = nil
 	}

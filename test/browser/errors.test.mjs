@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { setup, run, waitText, waitFor, texts, appendEvents, ev } from './harness.mjs'
+import { startProxy } from '../node/proxy.mjs'
 
 let ctx, page
 
@@ -107,3 +108,24 @@ test('preload of a missing stream rejects with a StreamError (404)', async () =>
   assert.match(lines[0], /^preload: .* \[StreamError StreamDBError\] .*status=404/)
   assert.equal(lines[1], 'status: error')
 })
+
+for (const live of ['long-poll', 'sse']) {
+  test(`a ${live} read the network keeps silent is made again after idleTimeoutMs; nothing is lost or doubled`, { timeout: 30000 }, async (t) => {
+    const stream = await ctx.stream()
+    await appendEvents(stream, ev('user', '1', { id: '1', name: 'Ann' }))
+    let silence = true
+    const proxy = await startProxy(ctx.ds, (req) => {
+      if (!silence || !/[?&]live=/.test(req.url)) return null
+      silence = false
+      return 'silent'
+    })
+    t.after(() => proxy.close())
+    await run(page, 'silent', { stream: proxy.url(stream), live })
+    await waitText(page, `#silent-${live} .out`, 'Ann')
+    await waitFor(() => proxy.counts.silent === 1, { what: 'the live read to reach the silent proxy' })
+    await appendEvents(stream, ev('user', '2', { id: '2', name: 'Ben' }))
+    await waitText(page, `#silent-${live} .out`, 'Ann,Ben')
+    assert.equal(await page.evaluate((s) => document.querySelector(s).textContent, `#silent-${live} .events`), '1,2')
+    await page.evaluate((k) => window.dbs[k].close(), `silent-${live}`)
+  })
+}

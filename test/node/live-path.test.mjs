@@ -1,12 +1,14 @@
-// The live path of the npm package in Node, against the reference server:
-// a long-poll answer reaches the module in one piece (js/fetch.js hands it
-// over whole), so one that breaks off part-way must be asked for again from
-// the same offset, with nothing lost and nothing applied twice.
+// The live path of the npm package in Node, against the reference server
+// behind a fault-injecting proxy (proxy.mjs): a long-poll answer reaches the
+// module in one piece (js/fetch.js hands it over whole), so one that breaks
+// off part-way must be asked for again from the same offset, with nothing
+// lost and nothing applied twice; and a live read the proxy keeps silent is
+// taken for dead after idleTimeoutMs and made again (issue 15, item 1).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, request } from 'node:http'
 import { createStateSchema, createStreamDB } from '@streamdb/streamdb'
 import { startServer, createStream, appendEvents, until } from './server.mjs'
+import { startProxy } from './proxy.mjs'
 
 let srv
 before(async () => { srv = await startServer({ longPollMs: 1000 }) })
@@ -15,54 +17,15 @@ after(async () => { await srv?.stop() })
 const schema = createStateSchema({ users: { type: 'user', primaryKey: 'id' } })
 const user = (id) => schema.users.insert({ value: { id, name: id } })
 
-/**
- * cutProxy forwards every request to base; while armed, the next long-poll
- * answer that carries data gets its header and half of its body through,
- * and then the connection is destroyed.
- */
-async function cutProxy(base) {
-  const up = new URL(base)
-  const state = { armed: false, cut: 0 }
-  const server = createServer((req, res) => {
-    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (r) => {
-      const cut = state.armed && /[?&]live=long-poll/.test(req.url) && r.statusCode === 200
-      if (!cut) {
-        res.writeHead(r.statusCode, r.headers)
-        r.pipe(res)
-        return
-      }
-      const chunks = []
-      r.on('data', (c) => chunks.push(c))
-      r.on('end', () => {
-        const body = Buffer.concat(chunks)
-        if (body.length < 2) {
-          res.writeHead(r.statusCode, r.headers)
-          res.end(body)
-          return
-        }
-        state.armed = false
-        state.cut++
-        const headers = { ...r.headers }
-        delete headers['content-length']
-        res.writeHead(r.statusCode, headers)
-        res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket.destroy(), 20))
-      })
-    })
-    fwd.on('error', () => res.destroy())
-    req.pipe(fwd)
-  })
-  await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    state,
-    url: (streamURL) => streamURL.replace(base, `http://127.0.0.1:${server.address().port}`),
-    close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))),
-  }
-}
-
 test('a long-poll answer cut off mid-body is read again from the same offset: nothing lost, nothing twice', { timeout: 30000 }, async (t) => {
   const url = await createStream(srv.url)
   await appendEvents(url, user('a'))
-  const proxy = await cutProxy(srv.url)
+  let armed = false
+  const proxy = await startProxy(srv.url, (req) => {
+    if (!armed || !/[?&]live=long-poll/.test(req.url)) return null
+    armed = false
+    return 'cut'
+  })
   t.after(() => proxy.close())
   const events = []
   const db = createStreamDB({ streamOptions: { url: proxy.url(url) }, state: schema, live: 'long-poll', onEvent: (e) => events.push(e.key) })
@@ -70,12 +33,48 @@ test('a long-poll answer cut off mid-body is read again from the same offset: no
   await db.preload()
   assert.deepEqual(events, ['a'])
 
-  proxy.state.armed = true
+  armed = true
   await appendEvents(url, user('b'), user('c'))
   await until(() => db.collections.users.has('c'), 'b and c to arrive after the cut')
-  assert.equal(proxy.state.cut, 1, 'one answer was cut')
+  assert.equal(proxy.counts.cut, 1, 'one answer was cut')
   await appendEvents(url, user('d'))
   await until(() => db.collections.users.has('d'), 'd to arrive')
   assert.deepEqual(events, ['a', 'b', 'c', 'd'], 'every event once, in order')
   assert.deepEqual([...db.collections.users.keys()].sort(), ['a', 'b', 'c', 'd'])
+})
+
+for (const live of ['long-poll', 'sse']) {
+  test(`a ${live} read that hears nothing is made again after idleTimeoutMs: what was appended meanwhile arrives once`, { timeout: 30000 }, async (t) => {
+    const url = await createStream(srv.url)
+    await appendEvents(url, user('a'))
+    let silence = false
+    const proxy = await startProxy(srv.url, (req) => {
+      if (!silence || !/[?&]live=/.test(req.url)) return null
+      silence = false // only the first live request after arming
+      return 'silent'
+    })
+    t.after(() => proxy.close())
+    const events = []
+    const errors = []
+    const db = createStreamDB({
+      streamOptions: { url: proxy.url(url) }, state: schema, live, idleTimeoutMs: 400,
+      onEvent: (e) => events.push(e.key), onError: (e) => errors.push(e),
+    })
+    t.after(() => db.close())
+    silence = true
+    await db.preload()
+    // The live read that follows the preload goes to the silent proxy.
+    await until(() => proxy.counts.silent === 1, 'the live read to reach the silent proxy')
+    await appendEvents(url, user('b'))
+    await until(() => db.collections.users.has('b'), 'b to arrive after the silence')
+    assert.deepEqual(events, ['a', 'b'], 'every event once')
+    assert.equal(db.collections.users.status, 'ready')
+  })
+}
+
+test('idleTimeoutMs is checked', () => {
+  const url = 'http://127.0.0.1:1/never'
+  for (const bad of [-1, 'soon', Infinity, NaN]) {
+    assert.throws(() => createStreamDB({ streamOptions: { url }, state: schema, idleTimeoutMs: bad }), /idleTimeoutMs must be a number of milliseconds/)
+  }
 })

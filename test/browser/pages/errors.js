@@ -152,4 +152,30 @@ async function missing({ stream }) {
   db.close()
 }
 
-expose({ badQueries, closed, closedReads, malformed, missing })
+/**
+ * silent: a live db behind a proxy that holds its first live read open
+ * and answers nothing; with idleTimeoutMs the read is made again. The
+ * section's .out shows the users' names as they arrive, .events every
+ * event key delivered.
+ */
+async function silent({ stream, live }) {
+  const el = section(`silent-${live}`)
+  const out = document.createElement('p')
+  out.className = 'out'
+  const events = document.createElement('p')
+  events.className = 'events'
+  el.append(out, events)
+  const seen = []
+  const db = createStreamDB({
+    streamOptions: { url: stream, contentType: 'application/json' }, state: schema(), live, idleTimeoutMs: 500,
+    onEvent: (e) => { seen.push(e.key); events.textContent = seen.join(',') },
+  })
+  window.dbs[`silent-${live}`] = db
+  await db.preload()
+  const users = liveQuery((q) => q.from({ u: db.collections.users }).orderBy(({ u }) => u.name))
+  const render = () => { out.textContent = users.data.map((u) => u.name).join(',') }
+  users.subscribe(render)
+  render()
+}
+
+expose({ badQueries, closed, closedReads, malformed, missing, silent })

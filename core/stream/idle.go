@@ -1,0 +1,93 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultIdleTimeout is ReadOptions.IdleTimeout's default. A live server
+// answers a long-poll, or sends an SSE keep-alive, at least every
+// long-poll timeout (30 s for the reference server), so a minute of silence
+// means the connection is dead even when nothing says so: a proxy that
+// holds it open, a laptop that slept, a network that changed.
+const DefaultIdleTimeout = 60 * time.Second
+
+// errIdle is the cause of a request the watchdog ended.
+var errIdle = errors.New("no bytes from the server")
+
+// watchdog ends a request that hears nothing from the server for its
+// timeout: no header, no body byte. The reader then treats it as a dropped
+// connection and asks again from its offset.
+type watchdog struct {
+	d      time.Duration
+	timer  *time.Timer
+	cancel context.CancelCauseFunc
+	fired  atomic.Bool
+}
+
+// idleTimeout is the reader's IdleTimeout: the default when 0, none when
+// negative.
+func (r *Reader) idleTimeout() time.Duration {
+	switch d := r.opts.IdleTimeout; {
+	case d == 0:
+		return DefaultIdleTimeout
+	case d < 0:
+		return 0
+	default:
+		return d
+	}
+}
+
+// watch returns the context of one request and its watchdog, started now.
+func (r *Reader) watch() (context.Context, *watchdog) {
+	ctx, cancel := context.WithCancelCause(r.ctx)
+	w := &watchdog{d: r.idleTimeout(), cancel: cancel}
+	if w.d > 0 {
+		w.timer = time.AfterFunc(w.d, func() {
+			w.fired.Store(true)
+			cancel(errIdle)
+		})
+	}
+	return ctx, w
+}
+
+// heard restarts the watchdog's time: the server just sent something.
+func (w *watchdog) heard() {
+	if w.timer != nil {
+		w.timer.Reset(w.d)
+	}
+}
+
+// stop ends the watchdog and the request's context.
+func (w *watchdog) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.cancel(nil)
+}
+
+// why is the message of a failed request: msg, or what the watchdog saw.
+func (w *watchdog) why(msg string) string {
+	if w.fired.Load() {
+		return fmt.Sprintf("no bytes from the server for %v: connection taken for dead", w.d)
+	}
+	return msg
+}
+
+// watchedBody restarts its watchdog whenever a Read brings bytes.
+type watchedBody struct {
+	io.ReadCloser
+	w *watchdog
+}
+
+func (b watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.w.heard()
+	}
+	return n, err
+}

@@ -1,0 +1,162 @@
+package stream
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// silent answers like a connection a proxy holds open and forwards nothing
+// on: no answer at all until the request is cancelled.
+func silent(ctx context.Context) (*Response, error) {
+	<-ctx.Done()
+	return nil, context.Cause(ctx)
+}
+
+// stalledBody yields its text, then nothing until its request is cancelled.
+type stalledBody struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (b stalledBody) Read(p []byte) (int, error) {
+	if n, _ := b.r.Read(p); n > 0 {
+		return n, nil
+	}
+	<-b.ctx.Done()
+	return 0, b.ctx.Err()
+}
+func (stalledBody) Close() error { return nil }
+
+// scripted answers the i-th request with answers[i](ctx), and records the
+// URLs asked (ctx-aware, unlike fakeServer's answers).
+type scripted struct {
+	fakeServer
+	answers []func(context.Context) (*Response, error)
+}
+
+func (s *scripted) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+	s.mu.Lock()
+	s.urls = append(s.urls, r.URL)
+	i := len(s.urls) - 1
+	s.mu.Unlock()
+	if i >= len(s.answers) {
+		return silent(ctx)
+	}
+	return s.answers[i](ctx)
+}
+
+func (s *scripted) asked() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.urls...)
+}
+
+func ok(h Header, body string) func(context.Context) (*Response, error) {
+	return func(context.Context) (*Response, error) {
+		return &Response{StatusCode: 200, Header: h, Body: io.NopCloser(strings.NewReader(body))}, nil
+	}
+}
+
+// A silent server is noticed: a request that hears nothing for the idle
+// timeout (no answer, or a body that stops flowing, or an SSE connection
+// with no keep-alive) is dropped and asked again from the same offset, and
+// what it would have carried arrives once.
+func TestSilentServerIsNoticed(t *testing.T) {
+	const idle = 50 * time.Millisecond
+	sseCtl := func(off string) string {
+		return "event: control\ndata:{\"streamNextOffset\":\"" + off + "\",\"streamCursor\":\"c\",\"upToDate\":true}\n\n"
+	}
+	stalled := func(h Header, body string) func(context.Context) (*Response, error) {
+		return func(ctx context.Context) (*Response, error) {
+			return &Response{StatusCode: 200, Header: h, Body: stalledBody{ctx, strings.NewReader(body)}}, nil
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		live    LiveMode
+		answers []func(context.Context) (*Response, error)
+		want    []string // the URLs asked, up to the one that delivers
+	}{
+		{
+			name: "long-poll with no answer",
+			live: LiveLongPoll,
+			answers: []func(context.Context) (*Response, error){
+				ok(jsonHeader("1", true), `[]`),
+				silent,
+				ok(jsonHeader("2", true), `["a"]`),
+			},
+			want: []string{"http://fake/s?offset=-1", "http://fake/s?live=long-poll&offset=1", "http://fake/s?live=long-poll&offset=1"},
+		},
+		{
+			name: "catch-up body that stops flowing",
+			live: LiveOff,
+			answers: []func(context.Context) (*Response, error){
+				stalled(jsonHeader("2", true), `["a",`),
+				ok(jsonHeader("2", true), `["a"]`),
+			},
+			want: []string{"http://fake/s?offset=-1", "http://fake/s?offset=-1"},
+		},
+		{
+			name: "SSE without keep-alives",
+			live: LiveSSE,
+			answers: []func(context.Context) (*Response, error){
+				ok(jsonHeader("1", true), `[]`),
+				stalled(sseHeader(), sseCtl("1")),
+				ok(sseHeader(), "event: data\ndata:[\"a\"]\n\n"+sseCtl("2")),
+			},
+			want: []string{"http://fake/s?offset=-1", "http://fake/s?live=sse&offset=1", "http://fake/s?cursor=c&live=sse&offset=1"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{answers: tc.answers}
+			r := fakeReader(t, s, ReadOptions{Live: tc.live, IdleTimeout: idle})
+			var items []string
+			start := time.Now()
+			for len(items) == 0 {
+				b, err := r.Next()
+				require.NoError(t, err)
+				items = append(items, itemStrings(b)...)
+			}
+			assert.Equal(t, []string{`"a"`}, items)
+			assert.Equal(t, "2", r.Offset())
+			assert.Equal(t, tc.want, s.asked()[:len(tc.want)])
+			assert.Less(t, time.Since(start), 5*time.Second)
+		})
+	}
+}
+
+// A negative IdleTimeout waits as long as the server takes.
+func TestIdleTimeoutOff(t *testing.T) {
+	s := &scripted{answers: []func(context.Context) (*Response, error){
+		ok(jsonHeader("1", true), `[]`),
+		func(ctx context.Context) (*Response, error) {
+			select {
+			case <-time.After(150 * time.Millisecond):
+				return ok(jsonHeader("2", true), `["late"]`)(ctx)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		},
+	}}
+	r := fakeReader(t, s, ReadOptions{Live: LiveLongPoll, IdleTimeout: -1})
+	_, err := r.Next()
+	require.NoError(t, err)
+	b, err := r.Next()
+	require.NoError(t, err)
+	assert.Equal(t, []string{`"late"`}, itemStrings(b))
+	assert.Len(t, s.asked(), 2, "no request was given up")
+}
+
+func itemStrings(b *Batch) []string {
+	var out []string
+	for _, it := range b.Items {
+		out = append(out, string(it))
+	}
+	return out
+}
