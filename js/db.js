@@ -333,8 +333,10 @@ class StreamDB {
   #queries = new Map()
   #following = ''
   #txs = new Set() // transactions of actions not settled yet
+  #connection = Object.freeze({ state: 'connecting' })
+  #connectionSubs = new Set()
 
-  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -346,6 +348,7 @@ class StreamDB {
     if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
       throw new StreamDBError(`createStreamDB: taskBudgetMs must be a positive number of milliseconds, got ${String(taskBudgetMs)}`, { code: 'BAD_ARGUMENT' })
     }
+    if (retry !== undefined) checkRetry(retry)
     if (idleTimeoutMs !== undefined && !(typeof idleTimeoutMs === 'number' && idleTimeoutMs >= 0 && Number.isFinite(idleTimeoutMs))) {
       throw new StreamDBError(`createStreamDB: idleTimeoutMs must be a number of milliseconds (0: never), got ${String(idleTimeoutMs)}`, { code: 'BAD_ARGUMENT' })
     }
@@ -367,6 +370,7 @@ class StreamDB {
       live: liveMode,
       taskBudgetMs,
       idleTimeoutMs,
+      retry,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError
@@ -392,6 +396,7 @@ class StreamDB {
             if (onBatch) this._run(onBatch, batch, 'onBatch')
           }
         : undefined,
+      (json, cause) => this.#connected(JSON.parse(json), cause),
     )
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
@@ -462,6 +467,31 @@ class StreamDB {
         throw err
       },
     ))
+  }
+
+  /**
+   * The link to the stream: {state: 'connecting' | 'live' | 'retrying' |
+   * 'stopped' | 'failed' | 'closed', attempt, delayMs (while retrying),
+   * error (the failure retried, or the one that stopped reading)}.
+   */
+  get connection() {
+    return this.#connection
+  }
+
+  /** subscribeConnection calls fn with each new connection state; it returns the unsubscribe function. */
+  subscribeConnection(fn) {
+    this.#connectionSubs.add(fn)
+    return () => this.#connectionSubs.delete(fn)
+  }
+
+  #connected(c, cause) {
+    const conn = Object.freeze(cause ? { ...c, error: fromModule(cause) } : c)
+    this.#connection = conn
+    if (conn.state === 'failed' && !this.#closed) {
+      this.#error = conn.error
+      for (const q of this.#queries.values()) q._failed()
+    }
+    for (const fn of [...this.#connectionSubs]) this._run(fn, conn, 'a connection subscriber')
   }
 
   #markReady() {
@@ -596,6 +626,20 @@ function describe(e) {
     return e instanceof Error ? e.message : String(e)
   } catch {
     return 'a value that cannot be printed'
+  }
+}
+
+// checkRetry validates createStreamDB's retry option (the engine checks
+// the numbers' ranges again).
+function checkRetry(retry) {
+  if (!retry || typeof retry !== 'object') {
+    throw new StreamDBError(`createStreamDB: retry must be an object ({maxRetries, initialDelayMs, maxDelayMs, multiplier}), got ${String(retry)}`, { code: 'BAD_ARGUMENT' })
+  }
+  for (const k of ['maxRetries', 'initialDelayMs', 'maxDelayMs', 'multiplier']) {
+    const v = retry[k]
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
+      throw new StreamDBError(`createStreamDB: retry.${k} must be a finite number, 0 or more, got ${String(v)}`, { code: 'BAD_ARGUMENT' })
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SourceInfo, QuerySource, Query, InitialQuery, QueryResult, QueryData } from './query.js'
+import type { StreamDBError as StreamDBErrorType } from './errors.js'
 
 export {
   Query,
@@ -338,6 +339,41 @@ export interface StreamDB<S extends StateDefinitions = StateDefinitions> {
   preload(): Promise<void>
   /** close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. */
   close(): void
+  /** The link to the stream now (see Connection). */
+  readonly connection: Connection
+  /** subscribeConnection calls fn with each new connection state (every retry is one); it returns the unsubscribe function. */
+  subscribeConnection(fn: (connection: Connection) => void): () => void
+}
+
+/**
+ * Connection is the state of a StreamDB's link to its stream:
+ * - connecting: reading has not started, or is catching up;
+ * - live: caught up and following the stream;
+ * - retrying: a request failed (error); the next try comes after delayMs
+ *   (attempt counts the tries since the last success; each one is also
+ *   reported to onError);
+ * - stopped: read to its end with nothing to follow (live: false, or the
+ *   stream is closed);
+ * - failed: reading stopped for good (error: the stream is gone, access was
+ *   refused, retry.maxRetries ran out); preload() rejects, the collections
+ *   and live queries have status 'error';
+ * - closed: close() was called.
+ */
+export type Connection =
+  | { readonly state: 'connecting' | 'live' | 'stopped' | 'closed'; readonly error?: undefined }
+  | { readonly state: 'retrying'; readonly attempt: number; readonly delayMs: number; readonly error: StreamDBErrorType }
+  | { readonly state: 'failed'; readonly error: StreamDBErrorType }
+
+/** RetryOptions say how a StreamDB retries failed reads (5xx, 429, no answer). */
+export interface RetryOptions {
+  /** Retries after the first attempt before reading fails for good. Default: forever. */
+  maxRetries?: number
+  /** The first backoff bound (each wait is random up to the bound). Default 100. */
+  initialDelayMs?: number
+  /** The largest backoff bound. Default 30000. */
+  maxDelayMs?: number
+  /** How the bound grows after each attempt. Default 2. */
+  multiplier?: number
 }
 
 /** ActionContext is what an action's mutationFn receives after its parameter. */
@@ -414,6 +450,13 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    * server: keep this above yours. Default 60000; 0 waits forever.
    */
   idleTimeoutMs?: number
+  /**
+   * How reads of the stream are retried after a failure that may pass
+   * (5xx, 429, no answer). Default: forever, from 100 ms up to 30 s. With
+   * maxRetries, a server that stays unreachable ends in the connection
+   * state 'failed', and preload() rejects.
+   */
+  retry?: RetryOptions
   /**
    * Called with errors met while following the stream, and with what a
    * subscriber or another callback threw (a StreamDBError with code

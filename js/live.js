@@ -33,7 +33,8 @@ export class LiveQuery {
     // the Map by key is made only when a read needs it.
     this.#keys = r.special ? r.keys.map(decodeKey) : r.keys
     this.#rows = r.rows
-    this.#status = db._status() === 'ready' ? 'ready' : 'loading'
+    const st = db._status()
+    this.#status = st === 'ready' || st === 'error' ? st : 'loading'
     db._register(this.#id, this)
     this.#snapshot()
   }
@@ -117,6 +118,12 @@ export class LiveQuery {
   _ready() {
     if (this.#status === 'loading') {
       this.#status = 'ready'
+      this.#notify([])
+    }
+  }
+  _failed() {
+    if (this.#status === 'loading' || this.#status === 'ready') {
+      this.#status = 'error'
       this.#notify([])
     }
   }

@@ -113,9 +113,10 @@ func (e *jsError) Error() string {
 	return "mutationFn failed"
 }
 
-// open: dbOpen(config, onStep, onError, onProgress, onBatch) → handle.
-// onBatch, when given, gets every batch read (the shim's onEvent and
-// onBatch).
+// open: dbOpen(config, onStep, onError, onProgress, onBatch,
+// onConnection) → handle. onBatch, when given, gets every batch read (the
+// shim's onEvent and onBatch); onConnection gets each change of the
+// connection's state as (text, error or undefined).
 func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	c, err := jswire.ParseOpenConfig(argString(arg(args, 0), "config"))
 	if err != nil {
@@ -125,6 +126,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	onError := argFunc(arg(args, 2), "onError")
 	onProgress := argFunc(arg(args, 3), "onProgress")
 	onBatch := argFunc(arg(args, 4), "onBatch")
+	onConnection := argFunc(arg(args, 5), "onConnection")
 	s := a.b.streams.client.Stream(c.URL)
 	s.SetContentType("application/json")
 	h := &dbHandle{b: a.b, url: c.URL, onStep: onStep, onError: onError,
@@ -141,6 +143,17 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	if onBatch.Type() == safejs.TypeFunction {
 		opts.OnBatch = func(b *stream.Batch) {
 			h.notify(onBatch, "onBatch", handOver(jswire.Batch(b)))
+		}
+	}
+	if onConnection.Type() == safejs.TypeFunction {
+		opts.OnConnection = func(c db.Connection) {
+			cause := safejs.Undefined()
+			if c.Err != nil {
+				cause = a.b.errorValue(c.Err)
+			}
+			if _, err := onConnection.Invoke(handOver(jswire.Connection(c)), cause); err != nil {
+				h.report(fmt.Errorf("streamdb: onConnection threw: %w", err))
+			}
 		}
 	}
 	d, err := db.Open(s, opts)
@@ -210,6 +223,12 @@ func (a *dbAPI) close(args []safejs.Value) (any, error) {
 	if h != nil {
 		h.unwatch()
 		h.d.Close()
+		if stopped := h.d.Stopped(); stopped != nil {
+			go func() {
+				<-stopped
+				clearTimerEvent()
+			}()
+		}
 		h.mu.Lock()
 		for id, l := range h.lives {
 			l.Close()

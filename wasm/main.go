@@ -31,7 +31,7 @@
 //
 // StreamDB databases (core/db), by handle:
 //
-//	dbOpen(config, onStep, onError?, onProgress?, onBatch?) → handle
+//	dbOpen(config, onStep, onError?, onProgress?, onBatch?, onConnection?) → handle
 //	dbPreload(handle) → Promise
 //	dbOffset(handle) → offset
 //	dbFollow(handle, names)

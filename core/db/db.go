@@ -95,6 +95,14 @@ type Options struct {
 	// Budget is the longest stretch of preload work between two Yield
 	// calls (DefaultBudget when 0).
 	Budget time.Duration
+	// Retry, when set, replaces the client's retry policy for the reads of
+	// this database: a finite MaxRetries makes a server that stays
+	// unreachable (or keeps failing) end the database in ConnFailed, and
+	// pending Preload calls fail.
+	Retry *stream.RetryPolicy
+	// OnConnection, when set, is called on every change of the
+	// connection's state (each retry is one), from the reading goroutine.
+	OnConnection func(Connection)
 	// IdleTimeout is how long a read may hear nothing from the server
 	// before it is taken for dead and made again from the offset
 	// (stream.ReadOptions.IdleTimeout: stream.DefaultIdleTimeout when 0,
@@ -140,6 +148,8 @@ type DB struct {
 	txs    []*Tx // active transactions, in creation order
 	nextTx int64
 
+	conn     Connection
+	consumed chan struct{} // closed when the reading goroutine ends; nil before Preload
 	ready    bool
 	readyCh  chan struct{} // closed once preload is over: ready, failed or closed
 	readyOut bool          // readyCh is closed
@@ -192,7 +202,8 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 		return nil, errors.New("db.Open: nil stream")
 	}
 	d := &DB{s: s, opts: opts, colls: map[string]*Collection{}, byType: map[string]*Collection{},
-		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{})}
+		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{}),
+		conn: Connection{State: ConnConnecting}}
 	for _, def := range opts.Collections {
 		switch {
 		case def.Name == "":
@@ -258,7 +269,11 @@ func (d *DB) Preload(ctx context.Context) error {
 	}
 	if !d.started {
 		d.started = true
-		go d.consume()
+		d.consumed = make(chan struct{})
+		go func() {
+			defer close(d.consumed)
+			d.consume()
+		}()
 	}
 	d.mu.Unlock()
 	select {
@@ -296,6 +311,16 @@ func (d *DB) Close() {
 	d.mu.Unlock()
 	d.pub.drain()
 	d.cancel()
+	d.setConn(Connection{State: ConnClosed})
+}
+
+// Stopped returns a channel closed once the goroutine that reads the
+// stream has ended (after Close, a fatal error, or the end of a read with
+// live off), or nil when reading never started.
+func (d *DB) Stopped() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.consumed
 }
 
 // Err returns the failure that stopped the consumer, if any.
@@ -373,7 +398,7 @@ func (d *DB) consume() {
 		live = stream.LiveOff
 	}
 	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
-		IdleTimeout: d.opts.IdleTimeout}
+		IdleTimeout: d.opts.IdleTimeout, Retry: d.opts.Retry, OnRetry: d.onRetry}
 	if d.opts.Yield != nil {
 		ro.Pause = d.pause
 	}
@@ -394,6 +419,7 @@ func (d *DB) consume() {
 			d.mu.Unlock()
 			d.pub.drain()
 			d.announceReady()
+			d.setConn(Connection{State: ConnStopped})
 			return
 		}
 		if err != nil {
@@ -405,10 +431,12 @@ func (d *DB) consume() {
 			if c := stream.CodeOf(err); c == stream.CodeParse || c == stream.CodeProtocol {
 				d.report(err)
 				retries++
+				wait := backoff(retries)
+				d.setConn(Connection{State: ConnRetrying, Attempt: retries, Delay: wait, Err: err})
 				select {
 				case <-d.ctx.Done():
 					return
-				case <-time.After(backoff(retries)):
+				case <-time.After(wait):
 				}
 				continue
 			}
@@ -417,6 +445,7 @@ func (d *DB) consume() {
 		}
 		retries = 0
 		d.batch(b)
+		d.setConn(Connection{State: d.readState()})
 	}
 }
 
@@ -459,6 +488,7 @@ func (d *DB) stop(err error) {
 	d.endPreloadLocked()
 	d.mu.Unlock()
 	d.report(err)
+	d.setConn(Connection{State: ConnFailed, Err: err})
 }
 
 // batch decodes one stream batch and applies what it may: during preload

@@ -35,6 +35,11 @@
 //	                  "key": ID, "original": ROW|null, "modified": ROW|null}, ...]}
 //	progress, onProgress(text): {"bytes": N, "events": N, "offset": OFFSET, "ready": BOOL}
 //	batch read, onBatch(text): {"offset": OFFSET, "upToDate": BOOL, "items": [ITEM, ...]}
+//	connection, onConnection(text, error): {"state": STATE, "attempt": N,
+//	  "delayMs": N}, attempt and delayMs only when STATE is "retrying";
+//	  STATE is connecting, live, retrying, stopped, failed or closed; error
+//	  is the failure retried or the one that stopped reading (an Error), or
+//	  undefined
 //
 // ID is a collection row's key, always a string. KEY is a live query's
 // result key (a row key, a join key, a group key), sent as itself when JSON
@@ -45,10 +50,11 @@
 //
 // The shim sends:
 //
-//	dbOpen(config, onStep, onError, onProgress, onBatch), config:
+//	dbOpen(config, onStep, onError, onProgress, onBatch, onConnection), config:
 //	  {"url": URL, "headers": {NAME: STRING}, "live": "long-poll"|"sse"|"off",
 //	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N,
-//	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never)}
+//	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never),
+//	   "retry": {"maxRetries", "initialDelayMs", "maxDelayMs", "multiplier"}}
 //	dbFollow(handle, names): [NAME, ...]
 //	queryOpen(handle, ir): the query IR (core/ir)
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):

@@ -67,6 +67,13 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 	if ms, ok := v.Get("taskBudgetMs").Num(); ok && ms > 0 && ms < 1e9 {
 		c.Options.Budget = time.Duration(ms * float64(time.Millisecond))
 	}
+	if r := v.Get("retry"); r.Kind() == value.KindObject {
+		p, err := retryPolicy(r)
+		if err != nil {
+			return OpenConfig{}, err
+		}
+		c.Options.Retry = &p
+	}
 	switch ms, ok := v.Get("idleTimeoutMs").Num(); {
 	case !ok:
 	case ms == 0:
@@ -75,6 +82,32 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		c.Options.IdleTimeout = time.Duration(ms * float64(time.Millisecond))
 	}
 	return c, nil
+}
+
+// retryPolicy reads a config's retry object: {maxRetries, initialDelayMs,
+// maxDelayMs, multiplier}, each optional (the default policy's value).
+func retryPolicy(r value.Value) (stream.RetryPolicy, error) {
+	p := stream.DefaultRetryPolicy()
+	if n, ok := r.Get("maxRetries").Num(); ok {
+		if n < 0 || n != float64(int64(n)) {
+			return p, argErrorf("dbOpen: config.retry.maxRetries must be a whole number, 0 or more, got %v", n)
+		}
+		p.MaxRetries = int(min(n, float64(stream.RetryForever)))
+	}
+	ms := func(name string, d *time.Duration) {
+		if n, ok := r.Get(name).Num(); ok {
+			*d = time.Duration(n * float64(time.Millisecond))
+		}
+	}
+	ms("initialDelayMs", &p.InitialDelay)
+	ms("maxDelayMs", &p.MaxDelay)
+	if n, ok := r.Get("multiplier").Num(); ok {
+		p.Multiplier = n
+	}
+	if err := p.Validate(); err != nil {
+		return p, argErrorf("dbOpen: config.retry: %v", err)
+	}
+	return p, nil
 }
 
 // ParseNames parses dbFollow's names, a JSON array of strings; elements

@@ -3,6 +3,7 @@ package jswire
 import (
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/stream"
@@ -273,6 +274,21 @@ func Progress(p db.Progress) []byte {
 	buf = value.AppendJSON(buf, value.String(p.Offset))
 	buf = append(buf, `,"ready":`...)
 	buf = strconv.AppendBool(buf, p.Ready)
+	return append(buf, '}')
+}
+
+// Connection returns the text of a connection state without its error
+// (which crosses as an Error of its own): {"state", "attempt", "delayMs"},
+// the last two only while retrying.
+func Connection(c db.Connection) []byte {
+	buf := append(make([]byte, 0, 64), `{"state":`...)
+	buf = value.AppendJSON(buf, value.String(string(c.State)))
+	if c.State == db.ConnRetrying {
+		buf = append(buf, `,"attempt":`...)
+		buf = strconv.AppendInt(buf, int64(c.Attempt), 10)
+		buf = append(buf, `,"delayMs":`...)
+		buf = strconv.AppendFloat(buf, float64(c.Delay)/float64(time.Millisecond), 'f', -1, 64)
+	}
 	return append(buf, '}')
 }
 

@@ -42,6 +42,15 @@ type ReadOptions struct {
 	Params map[string]string
 	// SSEMaxLine bounds one SSE line (DefaultSSEMaxLine when 0).
 	SSEMaxLine int
+	// Retry, when set, replaces the client's retry policy for this
+	// reader's requests: for example a finite MaxRetries, so that a server
+	// that stays unreachable ends the read with an error instead of being
+	// retried forever.
+	Retry *RetryPolicy
+	// OnRetry, when set, is called before each retry of a failed request
+	// (from the reader's goroutine; it must not block): what failed, which
+	// retry this is since the last success, and how long the reader waits.
+	OnRetry func(Retry)
 	// IdleTimeout is the longest a request may go without a byte from the
 	// server (no header yet, or no more of its body) before the reader
 	// takes the connection for dead and asks again from its offset, as it
@@ -151,9 +160,16 @@ func (s *Stream) Read(ctx context.Context, o ReadOptions) (*Reader, error) {
 	default:
 		return nil, &Error{Code: CodeInvalidArgument, Op: "read", URL: s.url, Message: "unknown live mode " + string(o.Live)}
 	}
+	policy := s.c.retry
+	if o.Retry != nil {
+		if err := o.Retry.Validate(); err != nil {
+			return nil, err
+		}
+		policy = *o.Retry
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	return &Reader{s: s, ctx: ctx, cancel: cancel, opts: o, offset: o.Offset, cursor: o.Cursor,
-		contentType: s.ContentType(), bo: newBackoff(s.c.retry)}, nil
+		contentType: s.ContentType(), bo: newBackoff(policy)}, nil
 }
 
 // Offset returns the offset to resume from: where the next batch starts.
@@ -248,19 +264,22 @@ func (r *Reader) retry(status int, h Header, msg string, cause error) error {
 	if h != nil {
 		floor, _ = parseRetryAfter(h.Get(headerRetryAfter), time.Now())
 	}
-	ok, err := r.bo.wait(r.ctx, floor)
 	code := CodeNetwork
 	if status != 0 {
 		code = statusCode("read", status, h, false)
 	}
-	if err != nil {
-		return r.fail(code, status, h, msg, err)
-	}
+	d, ok := r.bo.next(floor)
 	if !ok {
 		if msg == "" {
 			msg = "retries exhausted"
 		}
 		return r.fail(code, status, h, msg, cause)
+	}
+	if r.opts.OnRetry != nil {
+		r.opts.OnRetry(Retry{Attempt: r.bo.attempt, Delay: d, Err: r.fail(code, status, h, msg, cause)})
+	}
+	if err := sleep(r.ctx, d); err != nil {
+		return r.fail(code, status, h, msg, err)
 	}
 	return nil
 }

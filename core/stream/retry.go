@@ -68,18 +68,39 @@ func (b *backoff) reset() { b.attempt, b.bound = 0, b.policy.InitialDelay }
 // wait sleeps before the next retry, honouring floor (from Retry-After). It
 // returns false when retries are used up, and ctx's error when ctx ends.
 func (b *backoff) wait(ctx context.Context, floor time.Duration) (bool, error) {
-	if b.attempt >= b.policy.MaxRetries {
+	d, ok := b.next(floor)
+	if !ok {
 		return false, nil
 	}
-	b.attempt++
-	d := time.Duration(rand.Int64N(int64(b.bound) + 1))
-	d = max(d, floor)
-	next := time.Duration(float64(b.bound) * b.policy.Multiplier)
-	b.bound = min(max(next, b.bound), b.policy.MaxDelay)
 	if err := sleep(ctx, d); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// next counts one more retry and returns how long to wait before it; ok
+// is false when retries are used up.
+func (b *backoff) next(floor time.Duration) (d time.Duration, ok bool) {
+	if b.attempt >= b.policy.MaxRetries {
+		return 0, false
+	}
+	b.attempt++
+	d = time.Duration(rand.Int64N(int64(b.bound) + 1))
+	d = max(d, floor)
+	next := time.Duration(float64(b.bound) * b.policy.Multiplier)
+	b.bound = min(max(next, b.bound), b.policy.MaxDelay)
+	return d, true
+}
+
+// Retry describes one retry of a read, for ReadOptions.OnRetry.
+type Retry struct {
+	// Attempt counts the retries since the last success, from 1.
+	Attempt int
+	// Delay is how long the reader waits before it.
+	Delay time.Duration
+	// Err is the failure retried: an *Error with the status (0 when no
+	// answer came) and the cause.
+	Err *Error
 }
 
 // sleep waits for d or until ctx ends.

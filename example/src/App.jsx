@@ -1,7 +1,7 @@
 // The chat room's page. Every list on it is a live query (useLiveQuery from
 // @streamdb/streamdb/react); every write is an optimistic action. User text
 // is only ever rendered as React text nodes.
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { and, count, eq, gt, not } from '@streamdb/streamdb'
 import { useLiveQuery } from '@streamdb/streamdb/react'
 import { EMOJIS, MAX_LENGTH, reactionId, uid } from './chat.js'
@@ -17,6 +17,33 @@ function useNow(ms) {
     return () => clearInterval(t)
   }, [ms])
   return now
+}
+
+/**
+ * useConnection follows the room's link to its stream: connecting, live,
+ * retrying (with the attempt and the wait before the next one), stopped,
+ * failed or closed, with the error behind it.
+ */
+function useConnection(db) {
+  return useSyncExternalStore((fn) => db.subscribeConnection(fn), () => db.connection)
+}
+
+/** connectionText says the link's state in a few words. */
+function connectionText(conn, count) {
+  switch (conn.state) {
+    case 'live':
+      return `live · ${count} message${count === 1 ? '' : 's'}`
+    case 'retrying':
+      return `reconnecting (try ${conn.attempt} in ${(conn.delayMs / 1000).toFixed(1)} s): ${conn.error.message}`
+    case 'failed':
+      return `disconnected: ${conn.error.message}`
+    case 'stopped':
+      return `read to its end · ${count} message${count === 1 ? '' : 's'}`
+    case 'closed':
+      return 'closed'
+    default:
+      return 'connecting…'
+  }
 }
 
 /** useNotices keeps the error notices shown at the top of the page. */
@@ -142,6 +169,7 @@ export function App({ chat, typingMs, notices: external }) {
   }
   const myReactions = new Set((mine.data ?? []).map((r) => r.id))
   const messages = [...(latest.data ?? [])].reverse()
+  const conn = useConnection(db)
 
   // Keep the newest message in view.
   const listRef = useRef(null)
@@ -186,8 +214,8 @@ export function App({ chat, typingMs, notices: external }) {
     <div className="app">
       <header className="bar">
         <h1>StreamDB chat</h1>
-        <span id="status" className={`status ${latest.status}`}>
-          {latest.isReady ? `live · ${messages.length} message${messages.length === 1 ? '' : 's'}` : 'connecting…'}
+        <span id="status" className={`status ${latest.status} ${conn.state}`} title={conn.error?.message ?? ''}>
+          {connectionText(conn, messages.length)}
         </span>
       </header>
 

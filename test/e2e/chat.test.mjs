@@ -10,6 +10,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { createServer as createNetServer } from 'node:net'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join as path } from 'node:path'
@@ -282,6 +283,23 @@ describe('chat example', { timeout: 110000 }, () => {
     assert.equal(await bob.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'true')
     assert.ok(await bob.$('#message-input'), 'still joined as Bob (the tab keeps its user)')
     assert.equal(await bob.getAttribute('html', 'data-theme'), 'light')
+  })
+
+  it('the status line says when the server cannot be reached, and why', async () => {
+    // A port where nothing listens: the page keeps retrying, and says so.
+    const s = createNetServer()
+    await new Promise((r) => s.listen(0, '127.0.0.1', r))
+    const port = s.address().port
+    await new Promise((r) => s.close(r))
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(`${demo.url}?stream=${encodeURIComponent(`http://127.0.0.1:${port}/v1/stream/chat`)}`)
+      await page.waitForFunction(() => /^reconnecting \(try \d+ in [\d.]+ s\): /.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 15000 })
+      assert.match(await page.getAttribute('#status', 'class'), /\bretrying\b/)
+    } finally {
+      await context.close()
+    }
   })
 
   it('a second run of the demo reuses the stored room', async () => {

@@ -7,6 +7,8 @@
 //             connection is destroyed;
 //   'silent': the request is accepted and nothing is ever answered (a
 //             proxy that holds a connection open and forwards nothing);
+//   a number: the proxy answers with that status itself (503, 429, ...),
+//             with CORS headers that let a page read it;
 //   null:     forwarded as is.
 import { createServer, request } from 'node:http'
 
@@ -18,10 +20,15 @@ import { createServer, request } from 'node:http'
  */
 export async function startProxy(base, fault = () => null) {
   const up = new URL(base)
-  const counts = { cut: 0, silent: 0 }
+  const counts = { cut: 0, silent: 0, status: 0 }
   const held = new Set()
   const server = createServer((req, res) => {
     const f = fault(req)
+    if (typeof f === 'number') {
+      counts.status++
+      res.writeHead(f, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end(`the proxy says ${f}`)
+      return
+    }
     if (f === 'silent') {
       counts.silent++
       held.add(res)

@@ -10,7 +10,7 @@ import {
   StreamDBError, QueryCompileError, InvalidEventError, SchemaValidationError, StreamError,
   MissingMutationContextError, ClosedError, QueryBuilderError,
   type ChangeMessage, type ChangeEvent, type CollectionStatus, type TransactionState, type Progress,
-  type StreamDB, type StreamDBWithActions, type StandardSchemaV1, type Subscription, type LiveQueryOf,
+  type StreamDB, type StreamDBWithActions, type StandardSchemaV1, type Subscription, type LiveQueryOf, type Connection,
 } from '@streamdb/streamdb'
 import { z } from 'zod'
 
@@ -325,3 +325,22 @@ const base: Error = new StreamDBError('boom', { code: 'USAGE', cause: new Error(
 new ClosedError()
 // @ts-expect-error error constructors take a message
 new StreamDBError()
+
+// ---- the connection: its state, its subscription, the retry and idle options ----
+
+{
+  const conn = db.connection
+  if (conn.state === 'retrying') {
+    expectType<number>()(conn.attempt)
+    expectType<number>()(conn.delayMs)
+    expectType<StreamDBError>()(conn.error)
+  }
+  if (conn.state === 'failed') expectType<StreamDBError>()(conn.error)
+  // @ts-expect-error no attempt outside retrying
+  conn.attempt
+  const stop = db.subscribeConnection((c) => expectType<Connection>()(c))
+  expectType<() => void>()(stop)
+  createStreamDB({ streamOptions: { url: 'u' }, state: schema, retry: { maxRetries: 3, initialDelayMs: 10 }, idleTimeoutMs: 0 })
+  // @ts-expect-error retry takes numbers
+  createStreamDB({ streamOptions: { url: 'u' }, state: schema, retry: { maxRetries: 'many' } })
+}
