@@ -336,19 +336,28 @@ class StreamDB {
   #connection = Object.freeze({ state: 'connecting' })
   #connectionSubs = new Set()
 
-  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
     if (!state || typeof state !== 'object') throw new StreamDBError('createStreamDB requires state (createStateSchema(...))', { code: 'BAD_ARGUMENT' })
     const url = new URL(String(so.url), globalThis.location?.href).href
-    const headers = resolveHeaders(so.headers)
+    // Header and params values may be functions (sync or async), called
+    // anew for every request, as the reference client does (a token that
+    // expires); the rest is sent as given.
+    const headers = split(so.headers)
+    const params = split(so.params)
+    const dynamic = Object.keys(headers.fns).length > 0 || Object.keys(params.fns).length > 0
+    let appendOrder = Promise.resolve()
     const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : null
     if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll' or 'sse', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
     if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
       throw new StreamDBError(`createStreamDB: taskBudgetMs must be a positive number of milliseconds, got ${String(taskBudgetMs)}`, { code: 'BAD_ARGUMENT' })
     }
     if (retry !== undefined) checkRetry(retry)
+    if (maxEventBytes !== undefined && !(Number.isInteger(maxEventBytes) && maxEventBytes >= 1 && maxEventBytes < 2 ** 31)) {
+      throw new StreamDBError(`createStreamDB: maxEventBytes must be a whole number of bytes from 1 to 2^31-1, got ${String(maxEventBytes)}`, { code: 'BAD_ARGUMENT' })
+    }
     if (idleTimeoutMs !== undefined && !(typeof idleTimeoutMs === 'number' && idleTimeoutMs >= 0 && Number.isFinite(idleTimeoutMs))) {
       throw new StreamDBError(`createStreamDB: idleTimeoutMs must be a number of milliseconds (0: never), got ${String(idleTimeoutMs)}`, { code: 'BAD_ARGUMENT' })
     }
@@ -357,8 +366,20 @@ class StreamDB {
       append: async (data, opts = {}) => {
         if (this.#closed) throw new ClosedError()
         const body = typeof data === 'string' || data instanceof Uint8Array ? data : JSON.stringify(data)
+        let h = headers.values
+        let p = params.values
+        if (dynamic) {
+          // One evaluation after the other, so that appends reach the
+          // module in the order they were called.
+          const evaluated = appendOrder.then(() => Promise.all([evaluate(headers.fns), evaluate(params.fns)]))
+          appendOrder = evaluated.catch(() => {})
+          const [dh, dp] = await evaluated
+          h = { ...h, ...dh }
+          p = { ...p, ...dp }
+        }
+        h = { ...h, ...resolveHeaders(opts.headers) }
         try {
-          return await mod.append(url, body, { contentType: 'application/json', headers: { ...headers, ...resolveHeaders(opts.headers) } })
+          return await mod.append(withParams(url, p), body, { contentType: 'application/json', headers: h })
         } catch (e) {
           throw fromModule(e)
         }
@@ -366,11 +387,13 @@ class StreamDB {
     }
     const config = {
       url,
-      headers,
+      headers: headers.values,
+      params: params.values,
       live: liveMode,
       taskBudgetMs,
       idleTimeoutMs,
       retry,
+      maxEventBytes,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError
@@ -397,6 +420,7 @@ class StreamDB {
           }
         : undefined,
       (json, cause) => this.#connected(JSON.parse(json), cause),
+      dynamic ? async () => JSON.stringify({ headers: await evaluate(headers.fns), params: await evaluate(params.fns) }) : undefined,
     )
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
@@ -641,6 +665,39 @@ function checkRetry(retry) {
       throw new StreamDBError(`createStreamDB: retry.${k} must be a finite number, 0 or more, got ${String(v)}`, { code: 'BAD_ARGUMENT' })
     }
   }
+}
+
+// split separates a headers or params record into plain values (as
+// strings) and functions, to be called for each request.
+function split(record) {
+  const values = {}
+  const fns = {}
+  for (const [k, v] of Object.entries(record ?? {})) {
+    if (typeof v === 'function') fns[k] = v
+    else if (v !== undefined && v !== null) values[k] = String(v)
+  }
+  return { values, fns }
+}
+
+// evaluate calls each function of fns (awaiting the ones that return a
+// Promise) and returns their values as strings; undefined and null leave
+// the name out.
+async function evaluate(fns) {
+  const out = {}
+  for (const [k, fn] of Object.entries(fns)) {
+    const v = await fn()
+    if (v !== undefined && v !== null) out[k] = String(v)
+  }
+  return out
+}
+
+// withParams returns url with params set in its query.
+function withParams(url, params) {
+  const names = Object.keys(params)
+  if (names.length === 0) return url
+  const u = new URL(url)
+  for (const k of names) u.searchParams.set(k, params[k])
+  return u.href
 }
 
 function resolveHeaders(h) {

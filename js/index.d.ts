@@ -282,15 +282,21 @@ export declare const Collection: (abstract new (internal: never) => Collection<a
 // ---------------------------------------------------------------------------
 // StreamDB
 
-/** HeaderValue is a header value, or a function called for each request. */
-export type HeaderValue = string | (() => string | null | undefined)
+/**
+ * HeaderValue is a header (or query parameter) value, or a function called
+ * anew for every request, which may return a Promise (a token that
+ * expires); null or undefined leaves the name out.
+ */
+export type HeaderValue = string | (() => string | null | undefined | PromiseLike<string | null | undefined>)
 
 /** StreamOptions locate the Durable Stream. */
 export interface StreamOptions {
   /** The stream URL (resolved against the page's location). */
   url: string | URL
-  /** Request headers. */
+  /** Request headers, sent with every read and append. */
   headers?: Readonly<Record<string, HeaderValue>>
+  /** Query parameters added to every read and append (the protocol's own, offset, live and cursor, win). */
+  params?: Readonly<Record<string, HeaderValue>>
   /** Accepted for compatibility; StreamDB reads and appends JSON. */
   contentType?: string
 }
@@ -457,6 +463,12 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    * state 'failed', and preload() rejects.
    */
   retry?: RetryOptions
+  /**
+   * The largest SSE event, in bytes, the engine reads (default 64 MiB): a
+   * longer data event is left out, reported as an InvalidEventError with
+   * its offset, and the stream goes on after it.
+   */
+  maxEventBytes?: number
   /**
    * Called with errors met while following the stream, and with what a
    * subscriber or another callback threw (a StreamDBError with code

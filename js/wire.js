@@ -46,11 +46,16 @@
 //
 // The shim sends:
 //
-//	dbOpen(config, onStep, onError, onProgress, onBatch, onConnection), config:
-//	  {"url": URL, "headers": {NAME: STRING}, "live": "long-poll"|"sse"|"off",
+//	dbOpen(config, onStep, onError, onProgress, onBatch, onConnection, refresh), config:
+//	  {"url": URL, "headers": {NAME: STRING}, "params": {NAME: STRING},
+//	   "live": "long-poll"|"sse"|"off",
 //	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N,
 //	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never),
-//	   "retry": {"maxRetries", "initialDelayMs", "maxDelayMs", "multiplier"}}
+//	   "retry": {"maxRetries", "initialDelayMs", "maxDelayMs", "multiplier"},
+//	   "maxEventBytes": N}
+//	refresh(), called before every read request when the shim passes it:
+//	  a Promise of {"headers": {NAME: STRING}, "params": {NAME: STRING}},
+//	  the header and params functions of streamOptions evaluated anew
 //	dbFollow(handle, names): [NAME, ...]
 //	queryOpen(handle, ir): the query IR (core/ir)
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):

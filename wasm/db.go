@@ -114,9 +114,10 @@ func (e *jsError) Error() string {
 }
 
 // open: dbOpen(config, onStep, onError, onProgress, onBatch,
-// onConnection) → handle. onBatch, when given, gets every batch read (the
+// onConnection, refresh) → handle. onBatch, when given, gets every batch read (the
 // shim's onEvent and onBatch); onConnection gets each change of the
-// connection's state as (text, error or undefined).
+// connection's state as (text, error or undefined); refresh, when given,
+// is awaited before every read request for its header fields and params.
 func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	c, err := jswire.ParseOpenConfig(argString(arg(args, 0), "config"))
 	if err != nil {
@@ -127,6 +128,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	onProgress := argFunc(arg(args, 3), "onProgress")
 	onBatch := argFunc(arg(args, 4), "onBatch")
 	onConnection := argFunc(arg(args, 5), "onConnection")
+	refresh := argFunc(arg(args, 6), "refresh")
 	s := a.b.streams.client.Stream(c.URL)
 	s.SetContentType("application/json")
 	h := &dbHandle{b: a.b, url: c.URL, onStep: onStep, onError: onError,
@@ -143,6 +145,19 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	if onBatch.Type() == safejs.TypeFunction {
 		opts.OnBatch = func(b *stream.Batch) {
 			h.notify(onBatch, "onBatch", handOver(jswire.Batch(b)))
+		}
+	}
+	if refresh.Type() == safejs.TypeFunction {
+		opts.ReadRefresh = func(ctx context.Context) (stream.Header, map[string]string, error) {
+			v, err := a.b.awaitValue(ctx, refresh)
+			if err != nil {
+				return nil, nil, fmt.Errorf("streamOptions' header or params function failed: %w", err)
+			}
+			text, err := v.String()
+			if err != nil {
+				return nil, nil, fmt.Errorf("refresh: %w", err)
+			}
+			return jswire.ParseRefresh(text)
 		}
 	}
 	if onConnection.Type() == safejs.TypeFunction {

@@ -18,26 +18,36 @@ import (
 // returns. A throw or a rejection comes back as a *jsError holding the JS
 // value, so that it reaches JS unchanged. It must run in a goroutine, never
 // in a js.FuncOf callback.
-func (b *bridge) await(ctx context.Context, fn safejs.Value) (err error) {
-	type outcome struct{ err error }
+func (b *bridge) await(ctx context.Context, fn safejs.Value) error {
+	_, err := b.awaitValue(ctx, fn)
+	return err
+}
+
+// awaitValue is await that also returns what the Promise resolved to (or
+// what fn returned, when that is not a Promise).
+func (b *bridge) awaitValue(ctx context.Context, fn safejs.Value) (safejs.Value, error) {
+	type outcome struct {
+		v   safejs.Value
+		err error
+	}
 	done := make(chan outcome, 1)
 	var once sync.Once
 	settle := func(o outcome) { once.Do(func() { done <- o }) }
 
-	onOK, err := b.newFunc(func(_ safejs.Value, _ []safejs.Value) any {
-		settle(outcome{})
+	onOK, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) any {
+		settle(outcome{v: arg(args, 0)})
 		return nil
 	})
 	if err != nil {
-		return err
+		return safejs.Undefined(), err
 	}
 	defer b.release(onOK)
 	onErr, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) any {
-		settle(outcome{&jsError{arg(args, 0)}})
+		settle(outcome{err: &jsError{arg(args, 0)}})
 		return nil
 	})
 	if err != nil {
-		return err
+		return safejs.Undefined(), err
 	}
 	defer b.release(onErr)
 
@@ -45,22 +55,22 @@ func (b *bridge) await(ctx context.Context, fn safejs.Value) (err error) {
 	// gives us its value through the error.
 	res, callErr := invokeCatching(fn)
 	if callErr != nil {
-		return callErr
+		return safejs.Undefined(), callErr
 	}
 	if res.Type() == safejs.TypeObject {
 		if then, _ := res.Get("then"); then.Type() == safejs.TypeFunction {
 			if _, err := res.Call("then", onOK, onErr); err != nil {
-				return fmt.Errorf("streamdb: awaiting a Promise: %w", err)
+				return safejs.Undefined(), fmt.Errorf("streamdb: awaiting a Promise: %w", err)
 			}
 			select {
 			case o := <-done:
-				return o.err
+				return o.v, o.err
 			case <-ctx.Done():
-				return ctx.Err()
+				return safejs.Undefined(), ctx.Err()
 			}
 		}
 	}
-	return nil
+	return res, nil
 }
 
 // invokeCatching calls fn; a JS exception becomes a *jsError.

@@ -31,7 +31,7 @@
 //
 // StreamDB databases (core/db), by handle:
 //
-//	dbOpen(config, onStep, onError?, onProgress?, onBatch?, onConnection?) → handle
+//	dbOpen(config, onStep, onError?, onProgress?, onBatch?, onConnection?, refresh?) → handle
 //	dbPreload(handle) → Promise
 //	dbOffset(handle) → offset
 //	dbFollow(handle, names)

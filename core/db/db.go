@@ -85,6 +85,12 @@ type Options struct {
 	// ReadHeader is sent with every read request of the stream (on top of
 	// the client's headers), e.g. an authorization token.
 	ReadHeader stream.Header
+	// ReadParams are query parameters added to every read request.
+	ReadParams map[string]string
+	// ReadRefresh, when set, gives header fields and query parameters
+	// computed anew for each read request (stream.ReadOptions.Refresh),
+	// such as a token that expires.
+	ReadRefresh func(ctx context.Context) (stream.Header, map[string]string, error)
 	// Yield, when set, lets the caller's other work run during a long
 	// preload: the consumer calls it (without its lock held) whenever a
 	// response's events have kept it busy for Budget, and goes on when it
@@ -103,6 +109,10 @@ type Options struct {
 	// OnConnection, when set, is called on every change of the
 	// connection's state (each retry is one), from the reading goroutine.
 	OnConnection func(Connection)
+	// MaxEventBytes bounds one SSE data event (stream.DefaultSSEMaxLine,
+	// 64 MiB, when 0): a longer one is left out and reported as a
+	// *state.Error, and the stream goes on after it.
+	MaxEventBytes int
 	// IdleTimeout is how long a read may hear nothing from the server
 	// before it is taken for dead and made again from the offset
 	// (stream.ReadOptions.IdleTimeout: stream.DefaultIdleTimeout when 0,
@@ -314,6 +324,14 @@ func (d *DB) Close() {
 	d.setConn(Connection{State: ConnClosed})
 }
 
+// maxEventBytes is the SSE event size limit in force.
+func (d *DB) maxEventBytes() int {
+	if d.opts.MaxEventBytes > 0 {
+		return d.opts.MaxEventBytes
+	}
+	return stream.DefaultSSEMaxLine
+}
+
 // Stopped returns a channel closed once the goroutine that reads the
 // stream has ended (after Close, a fatal error, or the end of a read with
 // live off), or nil when reading never started.
@@ -398,7 +416,8 @@ func (d *DB) consume() {
 		live = stream.LiveOff
 	}
 	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
-		IdleTimeout: d.opts.IdleTimeout, Retry: d.opts.Retry, OnRetry: d.onRetry}
+		IdleTimeout: d.opts.IdleTimeout, Retry: d.opts.Retry, OnRetry: d.onRetry,
+		Params: d.opts.ReadParams, Refresh: d.opts.ReadRefresh, SSEMaxLine: d.opts.MaxEventBytes}
 	if d.opts.Yield != nil {
 		ro.Pause = d.pause
 	}
@@ -546,6 +565,10 @@ func (d *DB) batch(b *stream.Batch) {
 		if d.opts.OnEvent != nil && e.IsChange() {
 			events = append(events, handOut(e))
 		}
+	}
+	for _, at := range b.Skipped {
+		errs = append(errs, &state.Error{Offset: b.Offset, Index: at, Reason: fmt.Sprintf(
+			"an SSE data event longer than %d bytes (MaxEventBytes) was left out; the stream goes on after it", d.maxEventBytes())})
 	}
 	if commit {
 		d.commitLocked()

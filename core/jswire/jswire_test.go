@@ -238,6 +238,12 @@ func TestParseOpenConfig(t *testing.T) {
 		{"idle timeout", `{"url":"u","idleTimeoutMs":1500}`, jswire.OpenConfig{URL: "u", Options: db.Options{IdleTimeout: 1500 * time.Millisecond}}, ""},
 		{"idle timeout off", `{"url":"u","idleTimeoutMs":0}`, jswire.OpenConfig{URL: "u", Options: db.Options{IdleTimeout: -1}}, ""},
 		{"bad idle timeout", `{"url":"u","idleTimeoutMs":-5}`, jswire.OpenConfig{URL: "u"}, ""},
+		{"max event bytes", `{"url":"u","maxEventBytes":4096}`, jswire.OpenConfig{URL: "u", Options: db.Options{MaxEventBytes: 4096}}, ""},
+		{"params", `{"url":"u","params":{"tenant":"acme","n":1}}`, jswire.OpenConfig{URL: "u", Options: db.Options{ReadParams: map[string]string{"tenant": "acme"}}}, ""},
+		{"retry", `{"url":"u","retry":{"maxRetries":3,"initialDelayMs":10}}`, jswire.OpenConfig{URL: "u", Options: db.Options{Retry: &stream.RetryPolicy{
+			MaxRetries: 3, InitialDelay: 10 * time.Millisecond, MaxDelay: 30 * time.Second, Multiplier: 2}}}, ""},
+		{"bad retry", `{"url":"u","retry":{"initialDelayMs":50,"maxDelayMs":10}}`, jswire.OpenConfig{}, "maxDelayMs"},
+		{"fractional retries", `{"url":"u","retry":{"maxRetries":1.5}}`, jswire.OpenConfig{}, "maxRetries"},
 		{"not JSON", `{`, jswire.OpenConfig{}, "config must be a JSON object"},
 		{"not an object", `[]`, jswire.OpenConfig{}, "config must be a JSON object"},
 		{"no url", `{"live":"sse"}`, jswire.OpenConfig{}, "config.url must be a non-empty string"},

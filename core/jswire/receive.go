@@ -43,6 +43,15 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		}
 		return true
 	})
+	v.Get("params").Fields(func(k string, x value.Value) bool {
+		if s, ok := x.Str(); ok {
+			if c.Options.ReadParams == nil {
+				c.Options.ReadParams = map[string]string{}
+			}
+			c.Options.ReadParams[k] = s
+		}
+		return true
+	})
 	switch l, _ := v.Get("live").Str(); l {
 	case "", "long-poll":
 		c.Options.Live = db.LiveLongPoll
@@ -67,6 +76,9 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 	if ms, ok := v.Get("taskBudgetMs").Num(); ok && ms > 0 && ms < 1e9 {
 		c.Options.Budget = time.Duration(ms * float64(time.Millisecond))
 	}
+	if n, ok := v.Get("maxEventBytes").Num(); ok && n >= 1 && n < 1<<31 {
+		c.Options.MaxEventBytes = int(n)
+	}
 	if r := v.Get("retry"); r.Kind() == value.KindObject {
 		p, err := retryPolicy(r)
 		if err != nil {
@@ -82,6 +94,31 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		c.Options.IdleTimeout = time.Duration(ms * float64(time.Millisecond))
 	}
 	return c, nil
+}
+
+// ParseRefresh parses what the shim's refresh function resolves to:
+// {"headers": {NAME: STRING}, "params": {NAME: STRING}}; values that are
+// not strings are left out.
+func ParseRefresh(text string) (stream.Header, map[string]string, error) {
+	v, err := value.ParseString(text)
+	if err != nil || v.Kind() != value.KindObject {
+		return nil, nil, argErrorf("refresh: want a JSON object of headers and params")
+	}
+	h := stream.Header{}
+	v.Get("headers").Fields(func(k string, x value.Value) bool {
+		if s, ok := x.Str(); ok {
+			h.Set(k, s)
+		}
+		return true
+	})
+	params := map[string]string{}
+	v.Get("params").Fields(func(k string, x value.Value) bool {
+		if s, ok := x.Str(); ok {
+			params[k] = s
+		}
+		return true
+	})
+	return h, params, nil
 }
 
 // retryPolicy reads a config's retry object: {maxRetries, initialDelayMs,

@@ -2,6 +2,8 @@ package stream
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -159,4 +161,63 @@ func itemStrings(b *Batch) []string {
 		out = append(out, string(it))
 	}
 	return out
+}
+
+// Refresh is called before every request; its header fields and params go
+// on top of the reader's, and the protocol's own params win over both. An
+// error from it is a failed attempt, retried.
+func TestRefreshEveryRequest(t *testing.T) {
+	var seen []Header
+	s := &scripted{answers: []func(context.Context) (*Response, error){
+		ok(jsonHeader("1", false), `["a"]`),
+		ok(jsonHeader("2", true), `["b"]`),
+	}}
+	tr := TransportFunc(func(ctx context.Context, r *Request) (*Response, error) {
+		seen = append(seen, r.Header.Clone())
+		return s.RoundTrip(ctx, r)
+	})
+	n := 0
+	r := fakeReader(t, tr, ReadOptions{Params: map[string]string{"tenant": "acme"}, Refresh: func(context.Context) (Header, map[string]string, error) {
+		n++
+		if n == 2 {
+			return nil, nil, errors.New("token service down")
+		}
+		return Header{"Authorization": fmt.Sprintf("Bearer %d", n)}, map[string]string{"sig": fmt.Sprint(n), "offset": "evil"}, nil
+	}})
+	for range 2 {
+		_, err := r.Next()
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"http://fake/s?offset=-1&sig=1&tenant=acme", "http://fake/s?offset=1&sig=3&tenant=acme"}, s.asked())
+	require.Len(t, seen, 2)
+	assert.Equal(t, "Bearer 1", seen[0].Get("authorization"))
+	assert.Equal(t, "Bearer 3", seen[1].Get("authorization"), "the failed refresh was retried")
+}
+
+// An SSE data event above the size limit is read past and left out: the
+// batch says where it was, and the events after it arrive (issue 15,
+// item 3).
+func TestSSEOversizeEventSkipped(t *testing.T) {
+	ctl := func(off string) string {
+		return "event: control\ndata:{\"streamNextOffset\":\"" + off + "\",\"upToDate\":true}\n\n"
+	}
+	big := "event: data\ndata:[\"" + strings.Repeat("x", 200) + "\"]\n\n"
+	s := &scripted{answers: []func(context.Context) (*Response, error){
+		ok(jsonHeader("1", true), `[]`),
+		ok(sseHeader(), big+"event: data\ndata:[\"small\"]\n\n"+ctl("2")+big+ctl("3")+"event: data\ndata:[\"after\"]\n\n"+ctl("4")),
+	}}
+	r := fakeReader(t, s, ReadOptions{Live: LiveSSE, SSEMaxLine: 100})
+	_, err := r.Next()
+	require.NoError(t, err)
+	var got [][]string
+	var skipped [][]int
+	for range 3 {
+		b, err := r.Next()
+		require.NoError(t, err)
+		got = append(got, itemStrings(b))
+		skipped = append(skipped, b.Skipped)
+	}
+	assert.Equal(t, [][]string{{`"small"`}, nil, {`"after"`}}, got)
+	assert.Equal(t, [][]int{{0}, {0}, nil}, skipped)
+	assert.Equal(t, "4", r.Offset())
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"io"
 	"strconv"
 	"sync"
@@ -40,7 +39,14 @@ type ReadOptions struct {
 	Header Header
 	// Params holds extra query parameters.
 	Params map[string]string
-	// SSEMaxLine bounds one SSE line (DefaultSSEMaxLine when 0).
+	// Refresh, when set, is called before every request (in the reader's
+	// goroutine) for header fields and query parameters computed anew each
+	// time, such as a token that expires: they go on top of Header and
+	// Params. An error counts as a failed attempt and is retried.
+	Refresh func(ctx context.Context) (Header, map[string]string, error)
+	// SSEMaxLine bounds one SSE event's data (DefaultSSEMaxLine when 0). A
+	// data event above it is read past and left out (Batch.Skipped); a
+	// control event above it is a parse error.
 	SSEMaxLine int
 	// Retry, when set, replaces the client's retry policy for this
 	// reader's requests: for example a finite MaxRetries, so that a server
@@ -92,6 +98,10 @@ type Batch struct {
 	ContentType string
 	// WireBytes counts the response bytes read for this batch.
 	WireBytes int
+	// Skipped holds, for each SSE data event of the batch that was longer
+	// than ReadOptions.SSEMaxLine and so left out, the index in Items where
+	// its items would have been. The stream goes on after it.
+	Skipped []int
 }
 
 // Reader reads a stream batch by batch. Its methods are safe for concurrent
@@ -143,7 +153,8 @@ type sseConn struct {
 	data     [][]byte // data events since the last control event
 	items    [][]byte // their JSON items, in JSON mode
 	wire     int
-	received bool // a control event was received on this connection
+	received bool  // a control event was received on this connection
+	skipped  []int // where data events above the size limit were left out
 }
 
 // Read returns a Reader over the stream from o.Offset. It makes no request
@@ -239,12 +250,35 @@ func (r *Reader) fail(code Code, status int, h Header, msg string, err error) *E
 	return &Error{Code: code, Op: "read", URL: r.s.url, Offset: r.Offset(), Status: status, Header: h, Message: msg, Err: err}
 }
 
-// requestURL builds the URL of the next request.
-func (r *Reader) requestURL(live LiveMode) string {
+// newRequest builds the next read request: the client's and the reader's
+// header fields and the reader's params, with what Refresh gives now on
+// top.
+func (r *Reader) newRequest(live LiveMode) (*Request, error) {
+	h := r.s.c.headers(r.opts.Header)
+	var extra map[string]string
+	if r.opts.Refresh != nil {
+		rh, rp, err := r.opts.Refresh(r.ctx)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range rh {
+			h.Set(k, v)
+		}
+		extra = rp
+	}
+	return &Request{Method: "GET", URL: r.requestURL(live, extra), Header: h}, nil
+}
+
+// requestURL builds the URL of the next request, with the reader's params
+// and extra; the protocol's own (offset, live, cursor) win over both.
+func (r *Reader) requestURL(live LiveMode, extra map[string]string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	params := make(map[string]string, len(r.opts.Params)+3)
+	params := make(map[string]string, len(r.opts.Params)+len(extra)+3)
 	for k, v := range r.opts.Params {
+		params[k] = v
+	}
+	for k, v := range extra {
 		params[k] = v
 	}
 	params["offset"] = r.offset
@@ -291,7 +325,17 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		mode = LiveLongPoll
 	}
 	for {
-		req := &Request{Method: "GET", URL: r.requestURL(mode), Header: r.s.c.headers(r.opts.Header), Reload: r.reload, Whole: live}
+		req, err := r.newRequest(mode)
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+			}
+			if err := r.retry(0, nil, "the request's header or params could not be made", err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		req.Reload, req.Whole = r.reload, live
 		ctx, wd := r.watch()
 		resp, err := r.s.c.transport.RoundTrip(ctx, req)
 		if err != nil {
@@ -402,9 +446,6 @@ func (r *Reader) nextSSE() (*Batch, error) {
 			if r.ctx.Err() != nil {
 				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
 			}
-			if errors.Is(err, errSSELineTooLong) {
-				return nil, r.fail(CodeParse, 0, nil, "SSE event too long", err)
-			}
 			// The connection ended. Data events not yet confirmed by a
 			// control event are dropped; reconnecting from the last
 			// confirmed offset delivers them again, exactly once.
@@ -425,6 +466,15 @@ func (r *Reader) nextSSE() (*Batch, error) {
 				}
 			}
 			continue
+		}
+		switch {
+		case ev.Oversize && ev.Type == "data":
+			// Read past, its data left out: the batch says where it was.
+			c.skipped = append(c.skipped, len(c.items))
+			continue
+		case ev.Oversize:
+			r.dropSSE()
+			return nil, r.fail(CodeParse, 200, nil, "SSE "+ev.Type+" event above the size limit", errSSELineTooLong)
 		}
 		switch ev.Type {
 		case "data":
@@ -448,8 +498,17 @@ func (r *Reader) nextSSE() (*Batch, error) {
 // openSSE opens an SSE connection from the current offset, with retries.
 func (r *Reader) openSSE() error {
 	for {
+		req, err := r.newRequest(LiveSSE)
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+			}
+			if err := r.retry(0, nil, "the request's header or params could not be made", err); err != nil {
+				return err
+			}
+			continue
+		}
 		ctx, wd := r.watch()
-		req := &Request{Method: "GET", URL: r.requestURL(LiveSSE), Header: r.s.c.headers(r.opts.Header)}
 		req.Header.Set("Accept", "text/event-stream")
 		resp, err := r.s.c.transport.RoundTrip(ctx, req)
 		if err != nil {
@@ -564,7 +623,8 @@ func (r *Reader) control(c *sseConn, data []byte) (*Batch, error) {
 	case !jsonMode && len(c.data) > 1:
 		b.Data = bytes.Join(c.data, nil)
 	}
-	c.data, c.items, c.wire = nil, nil, 0
+	b.Skipped = c.skipped
+	c.data, c.items, c.wire, c.skipped = nil, nil, 0, nil
 	r.mu.Lock()
 	r.offset = next
 	if cursor != "" {

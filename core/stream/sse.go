@@ -13,10 +13,14 @@ import (
 type sseEvent struct {
 	Type string
 	Data []byte
+	// Oversize is set, and Data left out, when the event's data (or one of
+	// its lines) was longer than the parser's limit: the event was read
+	// past, so the stream goes on after it.
+	Oversize bool
 }
 
-// errSSELineTooLong is returned by sseParser.Next for a line longer than the
-// parser's limit.
+// errSSELineTooLong is returned by sseParser.readLine for a line longer
+// than the parser's limit, once the line has been read past.
 var errSSELineTooLong = errors.New("SSE line too long")
 
 // sseParser reads server-sent events from a byte stream, following the
@@ -55,6 +59,11 @@ func (p *sseParser) Next() (sseEvent, error) {
 	)
 	for {
 		line, err := p.readLine()
+		if errors.Is(err, errSSELineTooLong) {
+			// Too long to keep: the event is dispatched without its data.
+			ev.Oversize, hasData, data = true, true, nil
+			continue
+		}
 		if err != nil {
 			if err == io.EOF && len(line) == 0 {
 				return sseEvent{}, io.EOF
@@ -91,12 +100,16 @@ func (p *sseParser) Next() (sseEvent, error) {
 		case "event":
 			ev.Type = string(value)
 		case "data":
-			if hasData {
+			switch {
+			case ev.Oversize:
+			case len(data)+1+len(value) > p.maxLine:
+				ev.Oversize, data = true, nil
+			case hasData:
 				data = append(data, '\n')
-			} else {
-				data = make([]byte, 0, len(value))
+				data = append(data, value...)
+			default:
+				data = append(make([]byte, 0, len(value)), value...)
 			}
-			data = append(data, value...)
 			hasData = true
 		}
 	}
@@ -129,6 +142,9 @@ func (p *sseParser) readLine() ([]byte, error) {
 			n = len(buf)
 		}
 		if len(p.line)+n > p.maxLine {
+			if err := p.skipLine(); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: more than %d bytes", errSSELineTooLong, p.maxLine)
 		}
 		p.line = append(p.line, buf[:n]...)
@@ -139,5 +155,22 @@ func (p *sseParser) readLine() ([]byte, error) {
 		p.skipLF = buf[i] == '\r'
 		_, _ = p.r.Discard(i + 1)
 		return p.line, nil
+	}
+}
+
+// skipLine reads past the rest of the current line, keeping none of it.
+func (p *sseParser) skipLine() error {
+	p.line = p.line[:0]
+	for {
+		if _, err := p.r.Peek(1); err != nil { // waits for more input
+			return err
+		}
+		buf, _ := p.r.Peek(p.r.Buffered())
+		if i := bytes.IndexAny(buf, "\r\n"); i >= 0 {
+			p.skipLF = buf[i] == '\r'
+			_, _ = p.r.Discard(i + 1)
+			return nil
+		}
+		_, _ = p.r.Discard(len(buf))
 	}
 }

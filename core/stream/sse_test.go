@@ -34,16 +34,16 @@ func TestSSEParser(t *testing.T) {
 		want []sseEvent
 	}{
 		{"reference server framing", "event: data\ndata:[1,2]\n\nevent: control\ndata:{\"upToDate\":true}\n\n",
-			[]sseEvent{{"data", []byte("[1,2]")}, {"control", []byte(`{"upToDate":true}`)}}},
-		{"one optional space stripped", "event: data\ndata:  two spaces\n\n", []sseEvent{{"data", []byte(" two spaces")}}},
-		{"multi-line data joined with LF", "event:data\ndata:a\ndata:b\ndata:\n\n", []sseEvent{{"data", []byte("a\nb\n")}}},
-		{"CRLF and CR line ends", "event: data\r\ndata: x\r\n\r\nevent: data\rdata: y\r\r", []sseEvent{{"data", []byte("x")}, {"data", []byte("y")}}},
-		{"comments, id and retry ignored", ": hi\nid: 7\nretry: 10\nevent: data\ndata: z\n\n", []sseEvent{{"data", []byte("z")}}},
-		{"no event field is message", "data: m\n\n", []sseEvent{{"message", []byte("m")}}},
-		{"event without data is dropped", "event: data\n\nevent: data\ndata: k\n\n", []sseEvent{{"data", []byte("k")}}},
-		{"field without colon", "data\n\n", []sseEvent{{"message", []byte("")}}},
-		{"unicode line separators kept", "data: a\u2028b\u0085c\u2029\n\n", []sseEvent{{"message", []byte("a\u2028b\u0085c\u2029")}}},
-		{"unterminated last event dropped", "event: data\ndata: 1\n\nevent: data\ndata: 2", []sseEvent{{"data", []byte("1")}}},
+			[]sseEvent{{Type: "data", Data: []byte("[1,2]")}, {Type: "control", Data: []byte(`{"upToDate":true}`)}}},
+		{"one optional space stripped", "event: data\ndata:  two spaces\n\n", []sseEvent{{Type: "data", Data: []byte(" two spaces")}}},
+		{"multi-line data joined with LF", "event:data\ndata:a\ndata:b\ndata:\n\n", []sseEvent{{Type: "data", Data: []byte("a\nb\n")}}},
+		{"CRLF and CR line ends", "event: data\r\ndata: x\r\n\r\nevent: data\rdata: y\r\r", []sseEvent{{Type: "data", Data: []byte("x")}, {Type: "data", Data: []byte("y")}}},
+		{"comments, id and retry ignored", ": hi\nid: 7\nretry: 10\nevent: data\ndata: z\n\n", []sseEvent{{Type: "data", Data: []byte("z")}}},
+		{"no event field is message", "data: m\n\n", []sseEvent{{Type: "message", Data: []byte("m")}}},
+		{"event without data is dropped", "event: data\n\nevent: data\ndata: k\n\n", []sseEvent{{Type: "data", Data: []byte("k")}}},
+		{"field without colon", "data\n\n", []sseEvent{{Type: "message", Data: []byte("")}}},
+		{"unicode line separators kept", "data: a\u2028b\u0085c\u2029\n\n", []sseEvent{{Type: "message", Data: []byte("a\u2028b\u0085c\u2029")}}},
+		{"unterminated last event dropped", "event: data\ndata: 1\n\nevent: data\ndata: 2", []sseEvent{{Type: "data", Data: []byte("1")}}},
 		{"unterminated blank-less event dropped", "event: data\ndata: 1\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,12 +59,24 @@ func TestSSEParser(t *testing.T) {
 }
 
 func TestSSEParserErrors(t *testing.T) {
-	p := newSSEParser(strings.NewReader("data: "+strings.Repeat("x", 100)+"\n\n"), 50)
-	_, err := p.Next()
-	require.ErrorIs(t, err, errSSELineTooLong)
+	// An event above the limit (one long line, or many lines) is read
+	// past and dispatched without its data; the next one parses.
+	for _, long := range []string{"data: " + strings.Repeat("x", 100) + "\n", strings.Repeat("data: xxxxxxxxxx\n", 10)} {
+		in := long + "\nevent: next\ndata: 2\n\n"
+		for _, r := range []io.Reader{strings.NewReader(in), iotest.OneByteReader(strings.NewReader(in))} {
+			p := newSSEParser(r, 50)
+			ev, err := p.Next()
+			require.NoError(t, err)
+			assert.True(t, ev.Oversize)
+			assert.Nil(t, ev.Data)
+			ev, err = p.Next()
+			require.NoError(t, err)
+			assert.Equal(t, sseEvent{Type: "next", Data: []byte("2")}, ev)
+		}
+	}
 
 	boom := errors.New("connection reset")
-	p = newSSEParser(io.MultiReader(strings.NewReader("event: data\ndata: 1\n\nevent: data\n"), iotest.ErrReader(boom)), 0)
+	p := newSSEParser(io.MultiReader(strings.NewReader("event: data\ndata: 1\n\nevent: data\n"), iotest.ErrReader(boom)), 0)
 	ev, err := p.Next()
 	require.NoError(t, err)
 	assert.Equal(t, "1", string(ev.Data))

@@ -6,7 +6,7 @@
 // taken for dead after idleTimeoutMs and made again (issue 15, item 1).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createStateSchema, createStreamDB } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, InvalidEventError } from '@streamdb/streamdb'
 import { startServer, createStream, appendEvents, until } from './server.mjs'
 import { startProxy } from './proxy.mjs'
 
@@ -77,4 +77,81 @@ test('idleTimeoutMs is checked', () => {
   for (const bad of [-1, 'soon', Infinity, NaN]) {
     assert.throws(() => createStreamDB({ streamOptions: { url }, state: schema, idleTimeoutMs: bad }), /idleTimeoutMs must be a number of milliseconds/)
   }
+})
+
+test('header and params functions are called anew for every request, async ones awaited (issue 15, item 5)', { timeout: 30000 }, async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('a'))
+  const seen = []
+  const proxy = await startProxy(srv.url, (req) => {
+    const q = new URL(req.url, 'http://x').searchParams
+    seen.push({ method: req.method, auth: req.headers.authorization, tenant: q.get('tenant'), sig: q.get('sig'), offset: q.get('offset') })
+    return null
+  })
+  t.after(() => proxy.close())
+  let token = 0
+  let sig = 0
+  const db = createStreamDB({
+    streamOptions: {
+      url: proxy.url(url),
+      headers: { authorization: () => `Bearer ${++token}` },
+      params: { tenant: 'acme', sig: async () => `s${++sig}` },
+    },
+    state: schema,
+  })
+  t.after(() => db.close())
+  await db.preload()
+  await appendEvents(url, user('b'))
+  await until(() => db.collections.users.has('b'), 'b')
+  await db.stream.append(user('c'))
+  await until(() => db.collections.users.has('c'), 'c')
+  const reads = seen.filter((s) => s.method === 'GET')
+  const posts = seen.filter((s) => s.method === 'POST')
+  assert.ok(reads.length >= 3, `reads: ${reads.length}`)
+  assert.equal(posts.length, 1)
+  assert.equal(new Set(seen.map((s) => s.auth)).size, seen.length, 'a fresh token on every request')
+  assert.equal(new Set(seen.map((s) => s.sig)).size, seen.length, 'a fresh async param on every request')
+  assert.ok(seen.every((s) => s.tenant === 'acme' && /^Bearer \d+$/.test(s.auth)))
+  assert.equal(reads[0].offset, '-1', "the protocol's offset is kept")
+})
+
+test('a header function that throws is a failed attempt: reported, retried, and reading goes on once it works', { timeout: 30000 }, async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('a'))
+  let broken = false
+  const errors = []
+  const db = createStreamDB({
+    streamOptions: { url, headers: { authorization: () => { if (broken) throw new Error('token service down'); return 'Bearer ok' } } },
+    state: schema, retry: { initialDelayMs: 10, maxDelayMs: 20 },
+    onError: (e) => errors.push(e),
+  })
+  t.after(() => db.close())
+  await db.preload()
+  broken = true
+  await appendEvents(url, user('b'))
+  await until(() => errors.some((e) => /token service down/.test(e.message + (e.cause?.message ?? ''))), 'the failure reported')
+  assert.equal(db.connection.state, 'retrying')
+  broken = false
+  await appendEvents(url, user('c'))
+  await until(() => db.collections.users.has('c'), 'c once the token works again')
+  assert.deepEqual([...db.collections.users.keys()].sort(), ['a', 'b', 'c'])
+})
+
+test('an SSE event above maxEventBytes is one InvalidEventError with its offset; the stream goes on (issue 15, item 3)', { timeout: 30000 }, async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('a'))
+  const errors = []
+  const db = createStreamDB({ streamOptions: { url }, state: schema, live: 'sse', maxEventBytes: 1000, onError: (e) => errors.push(e) })
+  t.after(() => db.close())
+  await db.preload()
+  await appendEvents(url, schema.users.insert({ value: { id: 'big', name: 'x'.repeat(3000) } }))
+  await until(() => errors.length > 0, 'the oversize event reported')
+  assert.ok(errors[0] instanceof InvalidEventError, `${errors[0]?.name}: ${errors[0]?.message}`)
+  assert.match(errors[0].message, /longer than 1000 bytes/)
+  assert.ok(errors[0].offset, 'with its offset')
+  await appendEvents(url, user('b'))
+  await until(() => db.collections.users.has('b'), 'b after the oversize event')
+  assert.equal(db.collections.users.has('big'), false)
+  assert.equal(db.connection.state, 'live')
+  assert.equal(errors.length, 1)
 })
