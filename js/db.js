@@ -334,6 +334,7 @@ class StreamDB {
   #following = ''
   #txs = new Set() // transactions of actions not settled yet
   #connection = Object.freeze({ state: 'connecting' })
+  #appends = new Set() // AbortControllers of the appends in flight
   #connectionSubs = new Set()
 
   constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, onError, onProgress, onEvent, onBatch } = {}) {
@@ -378,10 +379,18 @@ class StreamDB {
           p = { ...p, ...dp }
         }
         h = { ...h, ...resolveHeaders(opts.headers) }
+        // Reading failed for good: appends waiting on the same server
+        // would otherwise retry forever (see #connected).
+        if (this.#connection.state === 'failed') throw this.#connection.error
+        const abort = new AbortController()
+        this.#appends.add(abort)
         try {
-          return await mod.append(withParams(url, p), body, { contentType: 'application/json', headers: h })
+          return await mod.append(withParams(url, p), body, { contentType: 'application/json', headers: h, signal: abort.signal })
         } catch (e) {
+          if (abort.signal.aborted) throw abort.signal.reason
           throw fromModule(e)
+        } finally {
+          this.#appends.delete(abort)
         }
       },
     }
@@ -514,6 +523,9 @@ class StreamDB {
     if (conn.state === 'failed' && !this.#closed) {
       this.#error = conn.error
       for (const q of this.#queries.values()) q._failed()
+      // Pending appends reject with the failure, rather than wait for a
+      // server that reading gave up on.
+      for (const a of this.#appends) a.abort(conn.error)
     }
     for (const fn of [...this.#connectionSubs]) this._run(fn, conn, 'a connection subscriber')
   }

@@ -76,7 +76,9 @@ func (a *streamAPI) create(ctx context.Context, args []safejs.Value) (runFunc, f
 	}, nil, nil
 }
 
-// append is append(url, data, {contentType, headers}) → Promise<{offset}>.
+// append is append(url, data, {contentType, headers, signal}) →
+// Promise<{offset}>. An abort of signal makes it reject (the POST it shares
+// with other appends goes on for them).
 // data is a Uint8Array or a string (in JSON mode, one JSON value). With
 // contentType the stream's type is known and no HEAD request is made.
 //
@@ -88,6 +90,11 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 	o := argOptions(arg(args, 2), "options")
 	ct := optString(o, "contentType")
 	h := optHeaders(o)
+	// Last of the arguments: it registers a listener that cleanup removes.
+	ctx, cleanup, err := a.b.abortable(ctx, field(o, "signal"), "append")
+	if err != nil {
+		return nil, cleanup, err
+	}
 
 	// Take a place in the stream's order now, inside the callback: the
 	// goroutines below may start in any order.
@@ -117,7 +124,7 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 			return nil, err
 		}
 		return obj{"offset": res.Offset}, nil
-	}, nil, nil
+	}, cleanup, nil
 }
 
 // acquire returns the writer of url and the channels that order an append:

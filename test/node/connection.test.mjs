@@ -135,3 +135,19 @@ test('retry is checked', () => {
     assert.throws(() => createStreamDB({ streamOptions: { url }, state: schema, retry: bad }), /retry/)
   }
 })
+
+test('when reading fails for good, pending appends reject with the failure, and later ones at once', { timeout: 20000 }, async (t) => {
+  const db = createStreamDB({
+    streamOptions: { url: await unreachable() }, state: schema,
+    retry: { maxRetries: 3, initialDelayMs: 50, maxDelayMs: 100 },
+    onError: () => {},
+  })
+  t.after(() => db.close())
+  const pending = db.stream.append(user('a')) // the server is down: retried, until the db fails
+  const preload = db.preload()
+  await assert.rejects(preload, (e) => e instanceof StreamError)
+  await assert.rejects(pending, (e) => e === db.connection.error, 'the pending append rejects with the failure')
+  const start = Date.now()
+  await assert.rejects(db.stream.append(user('b')), (e) => e === db.connection.error)
+  assert.ok(Date.now() - start < 1000, 'at once')
+})
