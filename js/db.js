@@ -350,6 +350,7 @@ class StreamDB {
     const params = split(so.params)
     const dynamic = Object.keys(headers.fns).length > 0 || Object.keys(params.fns).length > 0
     let appendOrder = Promise.resolve()
+    const retryJSON = retry === undefined ? undefined : JSON.stringify(retry)
     const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : null
     if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll' or 'sse', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
     if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
@@ -385,7 +386,14 @@ class StreamDB {
         const abort = new AbortController()
         this.#appends.add(abort)
         try {
-          return await mod.append(withParams(url, p), body, { contentType: 'application/json', headers: h, signal: abort.signal })
+          return await mod.append(withParams(url, p), body, {
+            contentType: 'application/json',
+            headers: h,
+            signal: abort.signal,
+            // The db's retry policy, and each failed try to onError.
+            retry: retryJSON,
+            onRetry: (e) => this.#report(fromModule(e)),
+          })
         } catch (e) {
           if (abort.signal.aborted) throw abort.signal.reason
           throw fromModule(e)

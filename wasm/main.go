@@ -25,7 +25,7 @@
 //	shutdown()
 //	warmUp() → Promise (see warm.go)
 //	create(url, {contentType, ttlSeconds, closed, headers}) → Promise<{created, status, offset, closed}>
-//	append(url, data, {contentType, headers, signal}) → Promise<{offset}>
+//	append(url, data, {contentType, headers, signal, retry, onRetry}) → Promise<{offset}>
 //	head(url, {headers}) → Promise<{contentType, offset, closed}>
 //	read(url, {offset, live, maxBatches, headers, signal}, onBatch?) → Promise<{offset, upToDate, closed, cursor, contentType}>
 //

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/stream"
 )
 
@@ -76,9 +77,12 @@ func (a *streamAPI) create(ctx context.Context, args []safejs.Value) (runFunc, f
 	}, nil, nil
 }
 
-// append is append(url, data, {contentType, headers, signal}) →
-// Promise<{offset}>. An abort of signal makes it reject (the POST it shares
-// with other appends goes on for them).
+// append is append(url, data, {contentType, headers, signal, retry,
+// onRetry}) → Promise<{offset}>. An abort of signal makes it reject (the
+// POST it shares with other appends goes on for them); retry is the JSON
+// text of a retry policy ({maxRetries, initialDelayMs, maxDelayMs,
+// multiplier}) for its POST, and onRetry is called with the Error of each
+// failed attempt that is retried.
 // data is a Uint8Array or a string (in JSON mode, one JSON value). With
 // contentType the stream's type is known and no HEAD request is made.
 //
@@ -90,6 +94,19 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 	o := argOptions(arg(args, 2), "options")
 	ct := optString(o, "contentType")
 	h := optHeaders(o)
+	ao := stream.AppendOptions{Header: h}
+	if text := optString(o, "retry"); text != "" {
+		p, err := jswire.ParseRetry(text)
+		if err != nil {
+			return nil, nil, err
+		}
+		ao.Retry = &p
+	}
+	if fn := argFunc(field(o, "onRetry"), "options.onRetry"); fn.Type() == safejs.TypeFunction {
+		ao.OnRetry = func(r stream.Retry) {
+			_, _ = fn.Invoke(a.b.errorValue(r.Err))
+		}
+	}
 	// Last of the arguments: it registers a listener that cleanup removes.
 	ctx, cleanup, err := a.b.abortable(ctx, field(o, "signal"), "append")
 	if err != nil {
@@ -119,7 +136,7 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 		// scheduler is cooperative: Append runs to its queue before the
 		// next goroutine gets to run.
 		handed()
-		res, err := w.s.Append(ctx, data, stream.AppendOptions{Header: h})
+		res, err := w.s.Append(ctx, data, ao)
 		if err != nil {
 			return nil, err
 		}

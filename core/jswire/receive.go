@@ -121,6 +121,16 @@ func ParseRefresh(text string) (stream.Header, map[string]string, error) {
 	return h, params, nil
 }
 
+// ParseRetry parses the JSON text of a retry object (see retryPolicy), as
+// append's options carry it.
+func ParseRetry(text string) (stream.RetryPolicy, error) {
+	v, err := value.ParseString(text)
+	if err != nil || v.Kind() != value.KindObject {
+		return stream.RetryPolicy{}, argErrorf("append: options.retry must be the JSON text of an object")
+	}
+	return retryPolicy(v)
+}
+
 // retryPolicy reads a config's retry object: {maxRetries, initialDelayMs,
 // maxDelayMs, multiplier}, each optional (the default policy's value).
 func retryPolicy(r value.Value) (stream.RetryPolicy, error) {

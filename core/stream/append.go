@@ -16,6 +16,13 @@ type AppendOptions struct {
 	// Header holds extra request header fields. Appends are only coalesced
 	// with appends that carry the same fields.
 	Header Header
+	// Retry, when set, replaces the client's retry policy for the POST
+	// that carries this append. Appends are only coalesced with appends
+	// under the same policy.
+	Retry *RetryPolicy
+	// OnRetry, when set, is called before each retry of the POST that
+	// carries this append (from another goroutine; it must not block).
+	OnRetry func(Retry)
 }
 
 // AppendResult says where an append landed.
@@ -40,12 +47,14 @@ type CloseResult struct {
 }
 
 type appendItem struct {
-	ctx    context.Context
-	data   []byte
-	header Header
-	seq    string
-	close  bool
-	done   chan appendOutcome
+	ctx     context.Context
+	data    []byte
+	header  Header
+	seq     string
+	close   bool
+	retry   *RetryPolicy
+	onRetry func(Retry)
+	done    chan appendOutcome
 }
 
 type appendOutcome struct {
@@ -75,7 +84,12 @@ func (s *Stream) Append(ctx context.Context, data []byte, o AppendOptions) (Appe
 			return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: "data is not one JSON value", Err: err}
 		}
 	}
-	off, err := s.enqueue(ctx, &appendItem{ctx: ctx, data: data, header: o.Header, seq: o.Seq})
+	if o.Retry != nil {
+		if err := o.Retry.Validate(); err != nil {
+			return AppendResult{}, err
+		}
+	}
+	off, err := s.enqueue(ctx, &appendItem{ctx: ctx, data: data, header: o.Header, seq: o.Seq, retry: o.Retry, onRetry: o.OnRetry})
 	return AppendResult{Offset: off}, err
 }
 
@@ -154,7 +168,7 @@ func (s *Stream) nextBatch() []*appendItem {
 	if !first.close && !s.c.opts.DisableBatching {
 		for n < len(s.queue) {
 			next := s.queue[n]
-			if next.close || next.ctx.Err() != nil || !maps.Equal(next.header, first.header) ||
+			if next.close || next.ctx.Err() != nil || !maps.Equal(next.header, first.header) || !samePolicy(next.retry, first.retry) ||
 				size+len(next.data) > s.c.opts.MaxBatchBytes {
 				break
 			}
@@ -192,8 +206,19 @@ func (s *Stream) post(batch []*appendItem) (string, error) {
 	}
 	ctx, cancel := allDone(batch)
 	defer cancel()
+	var hooks []func(Retry)
+	for _, it := range batch {
+		if it.onRetry != nil {
+			hooks = append(hooks, it.onRetry)
+		}
+	}
 	rep, err := s.c.do(ctx, call{op: op, url: s.url, method: "POST", reqURL: s.url, header: h, body: body,
-		sentSeq: h.Has(headerSeq), accept: statusIs(200, 204), retryDrop: true})
+		sentSeq: h.Has(headerSeq), accept: statusIs(200, 204), retryDrop: true, retry: first.retry,
+		onRetry: func(r Retry) {
+			for _, f := range hooks {
+				f(r)
+			}
+		}})
 	if err != nil {
 		return "", err
 	}
@@ -237,4 +262,9 @@ func frame(contentType string, items []*appendItem) []byte {
 		return frameItems(data)
 	}
 	return concat(data)
+}
+
+// samePolicy reports whether two appends retry alike (nil: the client's).
+func samePolicy(a, b *RetryPolicy) bool {
+	return a == b || (a != nil && b != nil && *a == *b)
 }

@@ -126,6 +126,10 @@ type call struct {
 	// goneAfterDrop accepts a 404 that follows an attempt with no response
 	// (a DELETE that went through before the connection dropped).
 	goneAfterDrop bool
+	// retry, when set, replaces the client's policy; onRetry, when set, is
+	// told of each retry before its wait.
+	retry   *RetryPolicy
+	onRetry func(Retry)
 }
 
 // headers builds the header of a request: the client's static fields, then
@@ -150,7 +154,23 @@ func (c *Client) headers(extra Header) Header {
 // response body. Statuses that cl.accept takes are returned; the others
 // become an *Error.
 func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
-	bo := newBackoff(c.retry)
+	policy := c.retry
+	if cl.retry != nil {
+		policy = *cl.retry
+	}
+	bo := newBackoff(policy)
+	// wait counts a retry, tells onRetry, and sleeps; ok is false when the
+	// retries are used up.
+	wait := func(floor time.Duration, failed *Error) (ok bool, err error) {
+		d, ok := bo.next(floor)
+		if !ok {
+			return false, nil
+		}
+		if cl.onRetry != nil {
+			cl.onRetry(Retry{Attempt: bo.attempt, Delay: d, Err: failed})
+		}
+		return true, sleep(ctx, d)
+	}
 	dropped := false
 	for {
 		req := &Request{Method: cl.method, URL: cl.reqURL, Header: cl.header, Body: cl.body}
@@ -170,7 +190,7 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 				return nil, cl.fail(CodeNetwork, 0, nil, "", err)
 			}
 			dropped = true
-			ok, werr := bo.wait(ctx, 0)
+			ok, werr := wait(0, cl.fail(CodeNetwork, 0, nil, "", err))
 			if werr != nil {
 				return nil, cl.fail(CodeNetwork, 0, nil, "", werr)
 			}
@@ -184,7 +204,7 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 		}
 		if retryable(rep.status) {
 			floor, _ := parseRetryAfter(rep.header.Get(headerRetryAfter), time.Now())
-			ok, werr := bo.wait(ctx, floor)
+			ok, werr := wait(floor, cl.fail(statusCode(cl.op, rep.status, rep.header, cl.sentSeq), rep.status, rep.header, serverText(rep.body), nil))
 			if werr != nil {
 				return nil, cl.fail(statusCode(cl.op, rep.status, rep.header, cl.sentSeq), rep.status, rep.header, serverText(rep.body), werr)
 			}

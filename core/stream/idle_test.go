@@ -221,3 +221,51 @@ func TestSSEOversizeEventSkipped(t *testing.T) {
 	assert.Equal(t, [][]int{{0}, {0}, nil}, skipped)
 	assert.Equal(t, "4", r.Offset())
 }
+
+// An append's POST is retried under the append's own policy when it has
+// one, and each retry is told to OnRetry with its failure.
+func TestAppendRetryHooks(t *testing.T) {
+	unavailable := func(context.Context) (*Response, error) {
+		return &Response{StatusCode: 503, Header: Header{}, Body: io.NopCloser(strings.NewReader("busy"))}, nil
+	}
+	appended := func(context.Context) (*Response, error) {
+		return &Response{StatusCode: 204, Header: Header{"stream-next-offset": "7"}, Body: io.NopCloser(strings.NewReader(""))}, nil
+	}
+	for _, tc := range []struct {
+		name    string
+		retries int
+		answers []func(context.Context) (*Response, error)
+		wantErr bool
+		tries   []int
+	}{
+		{"succeeds on the third try", 5, []func(context.Context) (*Response, error){unavailable, unavailable, appended}, false, []int{1, 2}},
+		{"gives up after one retry", 1, []func(context.Context) (*Response, error){unavailable, unavailable, appended}, true, []int{1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{answers: tc.answers}
+			c, err := NewClient(s, Options{})
+			require.NoError(t, err)
+			st := c.Stream("http://fake/s")
+			st.SetContentType("application/json")
+			var tries []int
+			var statuses []int
+			policy := RetryPolicy{MaxRetries: tc.retries, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, Multiplier: 2}
+			res, err := st.Append(context.Background(), []byte(`{"a":1}`), AppendOptions{Retry: &policy, OnRetry: func(r Retry) {
+				tries = append(tries, r.Attempt)
+				statuses = append(statuses, r.Err.Status)
+			}})
+			if tc.wantErr {
+				var se *Error
+				require.ErrorAs(t, err, &se)
+				assert.Equal(t, 503, se.Status)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, "7", res.Offset)
+			}
+			assert.Equal(t, tc.tries, tries)
+			for _, st := range statuses {
+				assert.Equal(t, 503, st)
+			}
+		})
+	}
+}

@@ -65,19 +65,6 @@ func newBackoff(p RetryPolicy) *backoff { return &backoff{policy: p, bound: p.In
 // reset forgets earlier failures after a success.
 func (b *backoff) reset() { b.attempt, b.bound = 0, b.policy.InitialDelay }
 
-// wait sleeps before the next retry, honouring floor (from Retry-After). It
-// returns false when retries are used up, and ctx's error when ctx ends.
-func (b *backoff) wait(ctx context.Context, floor time.Duration) (bool, error) {
-	d, ok := b.next(floor)
-	if !ok {
-		return false, nil
-	}
-	if err := sleep(ctx, d); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
 // next counts one more retry and returns how long to wait before it; ok
 // is false when retries are used up.
 func (b *backoff) next(floor time.Duration) (d time.Duration, ok bool) {

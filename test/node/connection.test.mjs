@@ -144,10 +144,36 @@ test('when reading fails for good, pending appends reject with the failure, and 
   })
   t.after(() => db.close())
   const pending = db.stream.append(user('a')) // the server is down: retried, until the db fails
+  pending.catch(() => {}) // checked below; it may settle before then
   const preload = db.preload()
   await assert.rejects(preload, (e) => e instanceof StreamError)
-  await assert.rejects(pending, (e) => e === db.connection.error, 'the pending append rejects with the failure')
+  // It rejects when its own tries run out or when reading fails, whichever
+  // comes first (both follow the db's retry policy).
+  await assert.rejects(pending, (e) => e instanceof StreamError, 'the pending append rejects')
   const start = Date.now()
   await assert.rejects(db.stream.append(user('b')), (e) => e === db.connection.error)
   assert.ok(Date.now() - start < 1000, 'at once')
+})
+
+test("an append's failed tries are reported, and the db's retry policy bounds them", { timeout: 20000 }, async (t) => {
+  const url = await createStream(srv.url)
+  let refuse = 0
+  const proxy = await startProxy(srv.url, (req) => (req.method === 'POST' && refuse > 0 ? (refuse--, 503) : null))
+  t.after(() => proxy.close())
+  const errors = []
+  const db = createStreamDB({
+    streamOptions: { url: proxy.url(url) }, state: schema,
+    retry: { maxRetries: 2, initialDelayMs: 10, maxDelayMs: 20 },
+    onError: (e) => errors.push(e),
+  })
+  t.after(() => db.close())
+  await db.preload()
+  refuse = 2
+  await db.stream.append(user('a')) // two 503s, then through
+  assert.deepEqual(errors.map((e) => e.status), [503, 503], 'each failed try went to onError')
+  await until(() => db.collections.users.has('a'), 'a')
+  refuse = 10
+  await assert.rejects(db.stream.append(user('b')), (e) => e instanceof StreamError && e.status === 503, 'the policy gave up')
+  assert.equal(errors.filter((e) => e.status === 503).length, 4)
+  assert.equal(db.connection.state, 'live', 'reading is not affected')
 })
