@@ -15,6 +15,43 @@ function whenIdle() {
   return new Promise((resolve) => requestIdleCallback(resolve, { timeout: 50 }))
 }
 
+// Where a script can see a redirect (Node; a page's fetch only gives an
+// opaque answer for redirect: 'manual'), the module follows redirects
+// itself, so that credentials never go to another origin.
+const followsOwnRedirects = typeof document === 'undefined' && typeof process !== 'undefined' && Boolean(process.versions?.node)
+
+// Header names that carry credentials: on a redirect to another origin
+// they are left out (fetch itself only leaves out Authorization, and
+// Node's not even that for names it does not know, such as x-api-key).
+const credentialHeader = /^(authorization|proxy-authorization|cookie)$|auth|token|key|secret|session|credential|password/i
+
+/**
+ * fetchFollowing is fetch(url, init) with redirects followed here (at most
+ * 20): a 303, or a 301 or 302 of a POST, goes on as a GET without a body;
+ * a 307 or 308 repeats the request; when the next URL is on another
+ * origin, credential headers are left out from then on.
+ */
+async function fetchFollowing(url, init) {
+  let current = new URL(url)
+  let req = { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}) } }
+  for (let hops = 0; ; hops++) {
+    const res = await fetch(current, req)
+    const location = res.headers.get('location')
+    if (res.status < 300 || res.status > 399 || res.status === 304 || !location) return res
+    if (hops === 20) throw new TypeError(`fetch ${url}: more than 20 redirects`)
+    await res.body?.cancel()
+    const next = new URL(location, current)
+    if (res.status === 303 || ((res.status === 301 || res.status === 302) && req.method === 'POST')) {
+      req = { ...req, method: 'GET', body: undefined }
+      for (const k of Object.keys(req.headers)) if (/^content-/i.test(k)) delete req.headers[k]
+    }
+    if (next.origin !== current.origin) {
+      for (const k of Object.keys(req.headers)) if (credentialHeader.test(k)) delete req.headers[k]
+    }
+    current = next
+  }
+}
+
 /**
  * request starts fetch(url) with the RequestInit in initJSON (method,
  * headers, mode, credentials, cache, ...) and body (a Uint8Array, or
@@ -35,7 +72,7 @@ export function request(url, initJSON, body, whole) {
   init.signal = controller.signal
   if (body !== undefined) init.body = body
   const idle = whole ? whenIdle() : null
-  const send = () => fetch(url, init)
+  const send = () => (followsOwnRedirects ? fetchFollowing(url, init) : fetch(url, init))
   const done = (idle ? idle.then(send) : send()).then(async (res) => {
     const headers = JSON.stringify(Object.fromEntries(res.headers))
     if (!whole) return [res.status, headers, res.body ? res.body.getReader() : null]

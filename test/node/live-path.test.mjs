@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { createStateSchema, createStreamDB, InvalidEventError } from '@streamdb/streamdb'
 import { startServer, createStream, appendEvents, until } from './server.mjs'
 import { startProxy } from './proxy.mjs'
+import { createServer } from 'node:http'
 
 let srv
 before(async () => { srv = await startServer({ longPollMs: 1000 }) })
@@ -154,4 +155,41 @@ test('an SSE event above maxEventBytes is one InvalidEventError with its offset;
   assert.equal(db.collections.users.has('big'), false)
   assert.equal(db.connection.state, 'live')
   assert.equal(errors.length, 1)
+})
+
+test('a redirect to another origin does not take the credentials along; reads and appends follow it (issue 15, item 5)', { timeout: 30000 }, async (t) => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('a'))
+  const seen = []
+  const proxy = await startProxy(srv.url, (req) => {
+    seen.push({ method: req.method, auth: req.headers.authorization, key: req.headers['x-api-key'], trace: req.headers['x-trace'] })
+    return null
+  })
+  t.after(() => proxy.close())
+  // The stream's new home: the same proxy under another origin (localhost
+  // is not 127.0.0.1 to fetch).
+  const home = new URL(proxy.url(url))
+  home.hostname = 'localhost'
+  const redirector = createServer((req, res) => {
+    res.writeHead(307, { location: new URL(req.url, home).href }).end()
+  })
+  await new Promise((r) => redirector.listen(0, '127.0.0.1', r))
+  t.after(() => new Promise((r) => (redirector.closeAllConnections(), redirector.close(r))))
+  const moved = `http://127.0.0.1:${redirector.address().port}${new URL(url).pathname}`
+  const db = createStreamDB({
+    streamOptions: { url: moved, headers: { authorization: 'Bearer secret', 'x-api-key': 'k', 'x-trace': 't' } },
+    state: schema,
+  })
+  t.after(() => db.close())
+  await db.preload()
+  assert.ok(db.collections.users.has('a'), 'read through the redirect')
+  await db.stream.append(user('b'))
+  await until(() => db.collections.users.has('b'), 'b appended through the redirect')
+  assert.ok(seen.some((s) => s.method === 'POST'), 'the append followed the 307')
+  assert.ok(seen.length >= 3)
+  for (const s of seen) {
+    assert.equal(s.auth, undefined, 'no Authorization at the other origin')
+    assert.equal(s.key, undefined, 'no x-api-key at the other origin')
+    assert.equal(s.trace, 't', 'other headers go along')
+  }
 })
