@@ -9,6 +9,7 @@ import { setup, run, waitText, waitFor, texts, appendEvents, ev } from './harnes
 import { startProxy } from '../node/proxy.mjs'
 
 let ctx, page
+let refused // the stream of the CORS test, whose failed requests the page logs
 
 before(async () => {
   ctx = await setup(import.meta.url)
@@ -16,8 +17,9 @@ before(async () => {
 })
 after(async () => {
   await ctx?.teardown()
-  // The browser logs the 404 of the missing stream's request.
-  const errors = (page?.errors ?? []).filter((e) => !/status of 404 .*does-not-exist/.test(e))
+  // The browser logs the 404 of the missing stream's request, and the
+  // requests its CORS refused (they name that stream).
+  const errors = (page?.errors ?? []).filter((e) => !/status of 404 .*does-not-exist/.test(e) && !(refused && e.includes(refused)))
   assert.deepEqual(errors, [], 'the page logged no errors')
 })
 
@@ -129,3 +131,15 @@ for (const live of ['long-poll', 'sse']) {
     await page.evaluate((k) => window.dbs[k].close(), `silent-${live}`)
   })
 }
+
+test('a header the server\'s CORS refuses: each failed try is reported, and the retry limit ends in failed', async () => {
+  const stream = await ctx.stream()
+  refused = new URL(stream).pathname
+  await run(page, 'corsRefused', { stream })
+  const lines = await texts(page, '#cors-refused .log li')
+  const states = lines.filter((l) => l.startsWith('state: '))
+  assert.deepEqual(states, ['state: retrying 1', 'state: retrying 2', 'state: failed', 'state: closed'], lines.join(' | '))
+  assert.ok(lines.filter((l) => l.startsWith('onError: ')).length >= 3, lines.join(' | '))
+  assert.ok(lines.some((l) => /^preload: StreamError: /.test(l)), lines.join(' | '))
+  assert.ok(lines.includes('status: error'), lines.join(' | '))
+})

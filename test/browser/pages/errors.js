@@ -178,4 +178,24 @@ async function silent({ stream, live }) {
   render()
 }
 
-expose({ badQueries, closed, closedReads, malformed, missing, silent })
+/**
+ * corsRefused: a db that sends a header the server's CORS does not allow,
+ * so every request fails in the browser before it leaves; with a retry
+ * limit it ends in failed. The log has one line per connection state, one
+ * per onError, and how preload ended.
+ */
+async function corsRefused({ stream }) {
+  const el = section('cors-refused')
+  const log = logger(el)
+  const db = createStreamDB({
+    streamOptions: { url: stream, contentType: 'application/json', headers: { 'x-not-allowed': 'v' } },
+    state: schema(), retry: { maxRetries: 2, initialDelayMs: 20, maxDelayMs: 40 },
+    onError: (e) => log(`onError: ${e.name}`),
+  })
+  db.subscribeConnection((c) => log(`state: ${c.state}${c.attempt ? ` ${c.attempt}` : ''}`))
+  await settle(log, 'preload', db.preload())
+  log(`status: ${db.collections.users.status}`)
+  db.close()
+}
+
+expose({ badQueries, closed, closedReads, malformed, missing, silent, corsRefused })
