@@ -4,7 +4,7 @@
 // result) arrives in one JSON string per step (the wire format: js/wire.js).
 // Every live query of a step is updated before any user callback runs, and
 // each user callback runs on its own: what it throws goes to onError.
-import { loadModule } from './wasm.js'
+import { loadModule, dbOpened, dbClosed } from './wasm.js'
 import { SOURCE } from './query.js'
 import { validateSync } from './schema.js'
 import {
@@ -439,6 +439,7 @@ class StreamDB {
       (json, cause) => this.#connected(JSON.parse(json), cause),
       dynamic ? async () => JSON.stringify({ headers: await evaluate(headers.fns), params: await evaluate(params.fns) }) : undefined,
     )
+    dbOpened()
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
     Object.defineProperty(this, 'collections', { value: Object.freeze(collections), enumerable: true })
@@ -554,6 +555,7 @@ class StreamDB {
     }
     for (const tx of [...this.#txs]) tx._fail(new ClosedError('StreamDB closed before the transaction persisted'))
     call(mod, 'dbClose', this.#h)
+    dbClosed()
     this.#closed = true
     release.register(this, this.#h)
     for (const q of [...this.#queries.values()]) q._closed()

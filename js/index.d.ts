@@ -134,6 +134,13 @@ export interface ControlEvent {
 /** StateEvent is anything a state stream carries. */
 export type StateEvent<T = unknown> = ChangeEvent<T> | ControlEvent
 
+/** isChangeEvent reports whether an event is a change (its headers carry an operation); an event without headers throws a TypeError, as in @durable-streams/state. */
+export declare function isChangeEvent<T>(event: StateEvent<T>): event is ChangeEvent<T>
+/** isControlEvent reports whether an event is a control event (its headers carry a control); an event without headers throws a TypeError. */
+export declare function isControlEvent<T>(event: StateEvent<T>): event is ControlEvent
+/** getStreamDBCollectionId is the id of a StreamDB's collection: `stream-db:<url>:<name>`. */
+export declare function getStreamDBCollectionId(url: string, name: string): string
+
 /**
  * CollectionEventHelpers build (and validate, throwing SchemaValidationError)
  * change events for one collection. The key is `key`, else the value's

@@ -3,7 +3,7 @@
 //
 // The module loads the wasm once (top-level await), so that
 // createStreamDB and every read are synchronous, as in the reference.
-export { createStateSchema } from './schema.js'
+export { createStateSchema, isChangeEvent, isControlEvent, getStreamDBCollectionId } from './schema.js'
 export { createStreamDB, Collection, Transaction, warmUp } from './db.js'
 export { liveQuery, LiveQuery } from './live.js'
 export {

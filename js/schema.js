@@ -112,3 +112,26 @@ export function createStateSchema(collections) {
   }
   return out
 }
+
+/**
+ * isChangeEvent reports whether a State Protocol event is a change (its
+ * headers carry an operation). As in @durable-streams/state, an event
+ * without headers is a TypeError.
+ */
+export function isChangeEvent(event) {
+  return 'operation' in event.headers
+}
+
+/**
+ * isControlEvent reports whether a State Protocol event is a control event
+ * (its headers carry a control). As in @durable-streams/state, an event
+ * without headers is a TypeError.
+ */
+export function isControlEvent(event) {
+  return 'control' in event.headers
+}
+
+/** getStreamDBCollectionId is the id of a StreamDB's collection: "stream-db:<url>:<name>". */
+export function getStreamDBCollectionId(url, name) {
+  return `stream-db:${url}:${name}`
+}

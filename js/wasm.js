@@ -22,8 +22,38 @@ export function loadModule({ wasmURL = new URL('../dist/streamdb.wasm', import.m
   }))
 }
 
+// In Node a pending setTimeout keeps the process alive, and the Go runtime
+// leaves the setTimeout it made for a Go timer in place when that timer is
+// stopped (a read's 60 s idle watchdog, say) until it fires. So while no
+// StreamDB is open the module's timeouts are unref'd: a script that has
+// closed its databases exits at once.
+let openDbs = 0
+let goInstance
+
+/** dbOpened and dbClosed count the open StreamDBs (js/db.js calls them). */
+export function dbOpened() {
+  openDbs++
+}
+export function dbClosed() {
+  if (--openDbs === 0) for (const t of goInstance?._scheduledTimeouts?.values() ?? []) t?.unref?.()
+}
+
+// unrefIdleTimers wraps the runtime's scheduleTimeoutEvent import so that
+// a timeout made while no StreamDB is open does not keep Node alive.
+function unrefIdleTimers(go) {
+  const imports = go.importObject?.gojs
+  const schedule = imports?.['runtime.scheduleTimeoutEvent']
+  if (typeof schedule !== 'function' || !(go._scheduledTimeouts instanceof Map)) return
+  imports['runtime.scheduleTimeoutEvent'] = (sp) => {
+    schedule(sp)
+    if (openDbs === 0) go._scheduledTimeouts.get(go._nextCallbackTimeoutID - 1)?.unref?.()
+  }
+}
+
 async function instantiate(wasmURL) {
   const go = new globalThis.Go()
+  goInstance = go
+  unrefIdleTimers(go)
   const key = `__streamdb_ready_${Math.random().toString(36).slice(2)}`
   const ready = new Promise((resolve) => {
     globalThis[key] = (api) => {

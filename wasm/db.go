@@ -238,12 +238,6 @@ func (a *dbAPI) close(args []safejs.Value) (any, error) {
 	if h != nil {
 		h.unwatch()
 		h.d.Close()
-		if stopped := h.d.Stopped(); stopped != nil {
-			go func() {
-				<-stopped
-				clearTimerEvent()
-			}()
-		}
 		h.mu.Lock()
 		for id, l := range h.lives {
 			l.Close()

@@ -235,14 +235,3 @@ func (b *bridge) postToSelf() error {
 	}
 	return nil
 }
-
-// clearTimerEvent makes the Go runtime drop the JS timer it keeps for its
-// earliest Go timer. The runtime sets one setTimeout for the next timer
-// whenever it goes idle, but does not clear it when that timer is stopped:
-// a stopped 60 s watchdog (a read's IdleTimeout) would keep Node alive for a
-// minute after the db closed. A new short timer makes the runtime replace
-// its timeout with one for it; once that has fired, no timeout is left
-// unless a live timer needs one.
-func clearTimerEvent() {
-	time.AfterFunc(time.Millisecond, func() {})
-}

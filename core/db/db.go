@@ -159,7 +159,6 @@ type DB struct {
 	nextTx int64
 
 	conn     Connection
-	consumed chan struct{} // closed when the reading goroutine ends; nil before Preload
 	ready    bool
 	readyCh  chan struct{} // closed once preload is over: ready, failed or closed
 	readyOut bool          // readyCh is closed
@@ -279,11 +278,7 @@ func (d *DB) Preload(ctx context.Context) error {
 	}
 	if !d.started {
 		d.started = true
-		d.consumed = make(chan struct{})
-		go func() {
-			defer close(d.consumed)
-			d.consume()
-		}()
+		go d.consume()
 	}
 	d.mu.Unlock()
 	select {
@@ -330,15 +325,6 @@ func (d *DB) maxEventBytes() int {
 		return d.opts.MaxEventBytes
 	}
 	return stream.DefaultSSEMaxLine
-}
-
-// Stopped returns a channel closed once the goroutine that reads the
-// stream has ended (after Close, a fatal error, or the end of a read with
-// live off), or nil when reading never started.
-func (d *DB) Stopped() <-chan struct{} {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.consumed
 }
 
 // Err returns the failure that stopped the consumer, if any.

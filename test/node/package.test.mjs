@@ -141,3 +141,25 @@ test('bad queries and a closed db throw typed errors', async () => {
   assert.throws(() => db.actions.addUser({ id: '1', name: 'A', email: 'a@example.com' }), ClosedError)
   db.close()
 })
+
+test('isChangeEvent, isControlEvent and getStreamDBCollectionId behave as in @durable-streams/state', async () => {
+  const pkg = await import('@streamdb/streamdb')
+  const ref = await import('@durable-streams/state')
+  const refDb = await import('@durable-streams/state/db')
+  const schema = pkg.createStateSchema({ users: { type: 'user', primaryKey: 'id' } })
+  const events = [
+    schema.users.insert({ value: { id: '1' } }),
+    schema.users.delete({ key: '1' }),
+    { type: 'user', key: '2', headers: { operation: 'upsert' } },
+    { headers: { control: 'reset' } },
+    { headers: { control: 'snapshot-start', offset: '5' } },
+    { headers: {} },
+  ]
+  for (const e of events) {
+    assert.equal(pkg.isChangeEvent(e), ref.isChangeEvent(e), JSON.stringify(e))
+    assert.equal(pkg.isControlEvent(e), ref.isControlEvent(e), JSON.stringify(e))
+  }
+  assert.throws(() => pkg.isChangeEvent({ type: 'user' }), TypeError)
+  assert.throws(() => ref.isChangeEvent({ type: 'user' }), TypeError)
+  assert.equal(pkg.getStreamDBCollectionId('http://x/v1/stream/s', 'users'), refDb.getStreamDBCollectionId('http://x/v1/stream/s', 'users'))
+})

@@ -11,6 +11,7 @@ import {
   MissingMutationContextError, ClosedError, QueryBuilderError,
   type ChangeMessage, type ChangeEvent, type CollectionStatus, type TransactionState, type Progress,
   type StreamDB, type StreamDBWithActions, type StandardSchemaV1, type Subscription, type LiveQueryOf, type Connection,
+  type StateEvent, type ControlEvent, isChangeEvent, isControlEvent, getStreamDBCollectionId,
 } from '@streamdb/streamdb'
 import { z } from 'zod'
 
@@ -343,4 +344,13 @@ new StreamDBError()
   createStreamDB({ streamOptions: { url: 'u' }, state: schema, retry: { maxRetries: 3, initialDelayMs: 10 }, idleTimeoutMs: 0 })
   // @ts-expect-error retry takes numbers
   createStreamDB({ streamOptions: { url: 'u' }, state: schema, retry: { maxRetries: 'many' } })
+}
+
+// ---- the event guards and the collection id of @durable-streams/state ----
+
+{
+  const e = {} as StateEvent<{ id: string }>
+  if (isChangeEvent(e)) expectType<ChangeEvent<{ id: string }>>()(e)
+  if (isControlEvent(e)) expectType<ControlEvent>()(e)
+  expectType<string>()(getStreamDBCollectionId('http://x/s', 'users'))
 }
