@@ -349,6 +349,8 @@ class StreamDB {
     const headers = split(so.headers)
     const params = split(so.params)
     const dynamic = Object.keys(headers.fns).length > 0 || Object.keys(params.fns).length > 0
+    // The functions' values now: [headers, params].
+    const evaluateAll = () => Promise.all([evaluate(headers.fns), evaluate(params.fns)])
     let appendOrder = Promise.resolve()
     const retryJSON = retry === undefined ? undefined : JSON.stringify(retry)
     const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : null
@@ -373,7 +375,7 @@ class StreamDB {
         if (dynamic) {
           // One evaluation after the other, so that appends reach the
           // module in the order they were called.
-          const evaluated = appendOrder.then(() => Promise.all([evaluate(headers.fns), evaluate(params.fns)]))
+          const evaluated = appendOrder.then(evaluateAll)
           appendOrder = evaluated.catch(() => {})
           const [dh, dp] = await evaluated
           h = { ...h, ...dh }
@@ -437,7 +439,7 @@ class StreamDB {
           }
         : undefined,
       (json, cause) => this.#connected(JSON.parse(json), cause),
-      dynamic ? async () => JSON.stringify({ headers: await evaluate(headers.fns), params: await evaluate(params.fns) }) : undefined,
+      dynamic ? () => evaluateAll().then(([h, p]) => JSON.stringify({ headers: h, params: p })) : undefined,
     )
     dbOpened()
     const collections = Object.create(null)

@@ -166,9 +166,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 			if c.Err != nil {
 				cause = a.b.errorValue(c.Err)
 			}
-			if _, err := onConnection.Invoke(handOver(jswire.Connection(c)), cause); err != nil {
-				h.report(fmt.Errorf("streamdb: onConnection threw: %w", err))
-			}
+			h.notify(onConnection, "onConnection", handOver(jswire.Connection(c)), cause)
 		}
 	}
 	d, err := db.Open(s, opts)
@@ -202,11 +200,11 @@ func (h *dbHandle) deliver(st *db.Step) {
 	h.notify(h.onStep, "onStep", handOver(text))
 }
 
-// notify calls one of the db's JS callbacks with arg. The shim's callbacks
-// shield it from what user code throws; an exception that still escapes is
-// reported through onError.
-func (h *dbHandle) notify(fn safejs.Value, name string, arg any) {
-	if _, err := fn.Invoke(arg); err != nil {
+// notify calls one of the db's JS callbacks with args. The shim's
+// callbacks shield it from what user code throws; an exception that still
+// escapes is reported through onError.
+func (h *dbHandle) notify(fn safejs.Value, name string, args ...any) {
+	if _, err := fn.Invoke(args...); err != nil {
 		h.report(fmt.Errorf("streamdb: %s threw: %w", name, err))
 	}
 }

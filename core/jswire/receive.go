@@ -2,6 +2,7 @@ package jswire
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/streamdb/streamdb/core/db"
@@ -34,24 +35,8 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 	if c.URL == "" {
 		return OpenConfig{}, argErrorf("dbOpen: config.url must be a non-empty string")
 	}
-	v.Get("headers").Fields(func(k string, x value.Value) bool {
-		if s, ok := x.Str(); ok {
-			if c.Options.ReadHeader == nil {
-				c.Options.ReadHeader = stream.Header{}
-			}
-			c.Options.ReadHeader.Set(k, s)
-		}
-		return true
-	})
-	v.Get("params").Fields(func(k string, x value.Value) bool {
-		if s, ok := x.Str(); ok {
-			if c.Options.ReadParams == nil {
-				c.Options.ReadParams = map[string]string{}
-			}
-			c.Options.ReadParams[k] = s
-		}
-		return true
-	})
+	c.Options.ReadHeader = headerFields(v.Get("headers"))
+	c.Options.ReadParams = stringFields(v.Get("params"), nil)
 	switch l, _ := v.Get("live").Str(); l {
 	case "", "long-poll":
 		c.Options.Live = db.LiveLongPoll
@@ -104,21 +89,33 @@ func ParseRefresh(text string) (stream.Header, map[string]string, error) {
 	if err != nil || v.Kind() != value.KindObject {
 		return nil, nil, argErrorf("refresh: want a JSON object of headers and params")
 	}
-	h := stream.Header{}
-	v.Get("headers").Fields(func(k string, x value.Value) bool {
+	return headerFields(v.Get("headers")), stringFields(v.Get("params"), nil), nil
+}
+
+// stringFields returns the fields of the object v whose values are
+// strings, in order (a later field wins), with their names passed through
+// name when it is not nil; nil when there are none.
+func stringFields(v value.Value, name func(string) string) map[string]string {
+	var out map[string]string
+	v.Fields(func(k string, x value.Value) bool {
 		if s, ok := x.Str(); ok {
-			h.Set(k, s)
+			if out == nil {
+				out = map[string]string{}
+			}
+			if name != nil {
+				k = name(k)
+			}
+			out[k] = s
 		}
 		return true
 	})
-	params := map[string]string{}
-	v.Get("params").Fields(func(k string, x value.Value) bool {
-		if s, ok := x.Str(); ok {
-			params[k] = s
-		}
-		return true
-	})
-	return h, params, nil
+	return out
+}
+
+// headerFields is stringFields as header fields: names in lower case, as
+// stream.Header keeps them.
+func headerFields(v value.Value) stream.Header {
+	return stringFields(v, strings.ToLower)
 }
 
 // ParseRetry parses the JSON text of a retry object (see retryPolicy), as

@@ -159,18 +159,6 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 		policy = *cl.retry
 	}
 	bo := newBackoff(policy)
-	// wait counts a retry, tells onRetry, and sleeps; ok is false when the
-	// retries are used up.
-	wait := func(floor time.Duration, failed *Error) (ok bool, err error) {
-		d, ok := bo.next(floor)
-		if !ok {
-			return false, nil
-		}
-		if cl.onRetry != nil {
-			cl.onRetry(Retry{Attempt: bo.attempt, Delay: d, Err: failed})
-		}
-		return true, sleep(ctx, d)
-	}
 	dropped := false
 	for {
 		req := &Request{Method: cl.method, URL: cl.reqURL, Header: cl.header, Body: cl.body}
@@ -190,7 +178,7 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 				return nil, cl.fail(CodeNetwork, 0, nil, "", err)
 			}
 			dropped = true
-			ok, werr := wait(0, cl.fail(CodeNetwork, 0, nil, "", err))
+			ok, werr := bo.wait(ctx, 0, cl.fail(CodeNetwork, 0, nil, "", err), cl.onRetry)
 			if werr != nil {
 				return nil, cl.fail(CodeNetwork, 0, nil, "", werr)
 			}
@@ -204,7 +192,7 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 		}
 		if retryable(rep.status) {
 			floor, _ := parseRetryAfter(rep.header.Get(headerRetryAfter), time.Now())
-			ok, werr := wait(floor, cl.fail(statusCode(cl.op, rep.status, rep.header, cl.sentSeq), rep.status, rep.header, serverText(rep.body), nil))
+			ok, werr := bo.wait(ctx, floor, cl.fail(statusCode(cl.op, rep.status, rep.header, cl.sentSeq), rep.status, rep.header, serverText(rep.body), nil), cl.onRetry)
 			if werr != nil {
 				return nil, cl.fail(statusCode(cl.op, rep.status, rep.header, cl.sentSeq), rep.status, rep.header, serverText(rep.body), werr)
 			}

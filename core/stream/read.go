@@ -302,18 +302,15 @@ func (r *Reader) retry(status int, h Header, msg string, cause error) error {
 	if status != 0 {
 		code = statusCode("read", status, h, false)
 	}
-	d, ok := r.bo.next(floor)
+	ok, err := r.bo.wait(r.ctx, floor, r.fail(code, status, h, msg, cause), r.opts.OnRetry)
+	if err != nil {
+		return r.fail(code, status, h, msg, err)
+	}
 	if !ok {
 		if msg == "" {
 			msg = "retries exhausted"
 		}
 		return r.fail(code, status, h, msg, cause)
-	}
-	if r.opts.OnRetry != nil {
-		r.opts.OnRetry(Retry{Attempt: r.bo.attempt, Delay: d, Err: r.fail(code, status, h, msg, cause)})
-	}
-	if err := sleep(r.ctx, d); err != nil {
-		return r.fail(code, status, h, msg, err)
 	}
 	return nil
 }

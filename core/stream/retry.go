@@ -65,6 +65,21 @@ func newBackoff(p RetryPolicy) *backoff { return &backoff{policy: p, bound: p.In
 // reset forgets earlier failures after a success.
 func (b *backoff) reset() { b.attempt, b.bound = 0, b.policy.InitialDelay }
 
+// wait counts one more retry, tells onRetry (when set) of it and of the
+// failure it follows, and sleeps before it, honouring floor (from
+// Retry-After). ok is false when retries are used up (then nothing is
+// told); err is ctx's error when ctx ends.
+func (b *backoff) wait(ctx context.Context, floor time.Duration, failed *Error, onRetry func(Retry)) (ok bool, err error) {
+	d, ok := b.next(floor)
+	if !ok {
+		return false, nil
+	}
+	if onRetry != nil {
+		onRetry(Retry{Attempt: b.attempt, Delay: d, Err: failed})
+	}
+	return true, sleep(ctx, d)
+}
+
 // next counts one more retry and returns how long to wait before it; ok
 // is false when retries are used up.
 func (b *backoff) next(floor time.Duration) (d time.Duration, ok bool) {

@@ -14,6 +14,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -259,36 +260,45 @@ func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Respons
 	if err != nil {
 		return nil, rt.wrap("read body", err)
 	}
-	b := &body{rt: rt}
-	switch {
-	case whole:
+	if whole {
 		n, err := bodyV.Length()
 		if err != nil {
 			return nil, rt.wrap("read body", err)
 		}
-		b.buf = make([]byte, n)
-		if _, err := safejs.CopyBytesToGo(b.buf, bodyV); err != nil {
+		buf := make([]byte, n)
+		if _, err := safejs.CopyBytesToGo(buf, bodyV); err != nil {
 			return nil, rt.wrap("copy body", err)
 		}
+		// All of it is here: nothing is left to abort.
+		rt.stopAbort()
+		return &stream.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(buf))}, nil
+	}
+	b := &body{rt: rt}
+	if bodyV.IsNull() || bodyV.IsUndefined() {
 		b.finish(io.EOF)
-	case bodyV.IsNull() || bodyV.IsUndefined():
-		b.finish(io.EOF)
-	default:
+	} else {
 		b.reader = bodyV
 	}
 	return &stream.Response{StatusCode: status, Header: header, Body: b}, nil
 }
 
+// modes returns RequestInit's mode and credentials: t's, or "cors" and
+// "omit" (also for a nil t).
+func (t *Transport) modes() (mode, credentials string) {
+	mode, credentials = "cors", "omit"
+	if t != nil && t.Mode != "" {
+		mode = t.Mode
+	}
+	if t != nil && t.Credentials != "" {
+		credentials = t.Credentials
+	}
+	return mode, credentials
+}
+
 // initJSON is the JSON text of the RequestInit for req, without its body
 // and signal (t.Helper adds them).
 func (t *Transport) initJSON(rt *roundTrip, req *stream.Request) string {
-	mode, credentials := "cors", "omit"
-	if t.Mode != "" {
-		mode = t.Mode
-	}
-	if t.Credentials != "" {
-		credentials = t.Credentials
-	}
+	mode, credentials := t.modes()
 	str := func(buf []byte, s string) []byte { return value.AppendJSON(buf, value.String(s)) }
 	buf := str(append(make([]byte, 0, 256), `{"method":`...), rt.method)
 	buf = str(append(buf, `,"mode":`...), mode)
@@ -337,13 +347,7 @@ func (t *Transport) requestInit(rt *roundTrip, req *stream.Request) (safejs.Valu
 	for k, v := range req.Header {
 		headers[k] = v
 	}
-	mode, credentials := "cors", "omit"
-	if t != nil && t.Mode != "" {
-		mode = t.Mode
-	}
-	if t != nil && t.Credentials != "" {
-		credentials = t.Credentials
-	}
+	mode, credentials := t.modes()
 	members := map[string]any{}
 	if t != nil {
 		for k, v := range t.Init {
@@ -507,8 +511,7 @@ type body struct {
 // io.EOF at the end of the body, and a wrapped error when the stream fails
 // (network drop, abort); when ctx is done, that error matches ctx.Err().
 func (b *body) Read(p []byte) (int, error) {
-	// A body the Helper brought whole is in buf, already at its end.
-	if err := b.state(); err != nil && (err != io.EOF || len(b.buf) == 0) {
+	if err := b.state(); err != nil {
 		return 0, err
 	}
 	if len(b.buf) > 0 {
