@@ -14,6 +14,7 @@ package db
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -109,9 +110,15 @@ type Options struct {
 	// OnConnection, when set, is called on every change of the
 	// connection's state (each retry is one), from the reading goroutine.
 	OnConnection func(Connection)
-	// MaxEventBytes bounds one SSE data event (stream.DefaultSSEMaxLine,
-	// 64 MiB, when 0): a longer one is left out and reported as a
-	// *state.Error, and the stream goes on after it.
+	// PartBytes is the size of the parts a response is read and applied in
+	// (DefaultPartBytes when 0): beyond the state itself and one event, the
+	// most of a body the database holds at once. A negative value reads
+	// each response whole before applying it.
+	PartBytes int
+	// MaxEventBytes bounds one event, an SSE data event or an item of a
+	// response (stream.DefaultSSEMaxLine, 64 MiB, when 0): a longer one is
+	// left out and reported as a *state.Error, and the stream goes on
+	// after it.
 	MaxEventBytes int
 	// IdleTimeout is how long a read may hear nothing from the server
 	// before it is taken for dead and made again from the offset
@@ -403,7 +410,8 @@ func (d *DB) consume() {
 	}
 	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
 		IdleTimeout: d.opts.IdleTimeout, Retry: d.opts.Retry, OnRetry: d.onRetry,
-		Params: d.opts.ReadParams, Refresh: d.opts.ReadRefresh, SSEMaxLine: d.opts.MaxEventBytes}
+		Params: d.opts.ReadParams, Refresh: d.opts.ReadRefresh, SSEMaxLine: d.opts.MaxEventBytes,
+		PartBytes: cmp.Or(d.opts.PartBytes, DefaultPartBytes), MaxItemBytes: d.opts.MaxEventBytes}
 	if d.opts.Yield != nil {
 		ro.Pause = d.pause
 	}
@@ -476,6 +484,9 @@ func (d *DB) pause() {
 	}
 }
 
+// DefaultPartBytes is Options.PartBytes' default.
+const DefaultPartBytes = 1 << 20
+
 func backoff(n int) time.Duration {
 	d := 100 * time.Millisecond << min(n, 8)
 	return min(d, 10*time.Second)
@@ -516,6 +527,9 @@ func (d *DB) batch(b *stream.Batch) {
 	d.progress.Bytes += int64(b.WireBytes)
 	d.progress.Events += int64(len(b.Items))
 	d.progress.Offset = b.Offset
+	// A part of a response (b.Partial) is a prefix of the stream too, so
+	// once ready it is committed like a whole response; the first preload
+	// waits for the end of its up-to-date response.
 	commit := d.ready || b.UpToDate || b.Closed
 	staging := !d.ready // a first preload fills stages (see take)
 	var errs []error
@@ -554,7 +568,7 @@ func (d *DB) batch(b *stream.Batch) {
 	}
 	for _, at := range b.Skipped {
 		errs = append(errs, &state.Error{Offset: b.Offset, Index: at, Reason: fmt.Sprintf(
-			"an SSE data event longer than %d bytes (MaxEventBytes) was left out; the stream goes on after it", d.maxEventBytes())})
+			"an event longer than %d bytes (MaxEventBytes) was left out; the stream goes on after it", d.maxEventBytes())})
 	}
 	if commit {
 		d.commitLocked()

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/internal/faults"
 	"github.com/streamdb/streamdb/internal/testserver"
 )
 
@@ -123,27 +124,10 @@ type dropMidBody struct {
 	left atomic.Int64
 }
 
-type cutBody struct {
-	io.ReadCloser
-	left int
-}
-
-func (b *cutBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, io.ErrUnexpectedEOF
-	}
-	if len(p) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.ReadCloser.Read(p)
-	b.left -= n
-	return n, err
-}
-
 func (d *dropMidBody) RoundTrip(ctx context.Context, r *stream.Request) (*stream.Response, error) {
 	resp, err := d.Transport.RoundTrip(ctx, r)
 	if err == nil && r.Method == "GET" && d.left.Add(-1) >= 0 {
-		resp.Body = &cutBody{ReadCloser: resp.Body, left: 7}
+		resp.Body = faults.Cut(resp.Body, 7)
 	}
 	return resp, err
 }

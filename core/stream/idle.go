@@ -62,6 +62,14 @@ func (w *watchdog) heard() {
 	}
 }
 
+// pause stops the watchdog's time until the next heard: the reader is not
+// reading (its caller is busy with what it read), so silence means nothing.
+func (w *watchdog) pause() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
 // stop ends the watchdog and the request's context.
 func (w *watchdog) stop() {
 	if w.timer != nil {

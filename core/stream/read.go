@@ -69,6 +69,17 @@ type ReadOptions struct {
 	// malformed item then costs only itself, and the body is scanned once
 	// less. A body that is not an array at all is still a parse error.
 	LenientItems bool
+	// PartBytes, when above 0, has a JSON-mode response read in parts of
+	// about that many bytes: each part is a Batch (Partial) with the items
+	// it completes, so a body of any size is applied while it arrives and
+	// never held whole. Items are delimited as with LenientItems (the
+	// caller checks each one). A body that fails midway is asked for
+	// again and its items already handed out are left out.
+	PartBytes int
+	// MaxItemBytes bounds one item of a response read in parts
+	// (DefaultSSEMaxLine when 0): a longer one is read past and left out
+	// (Batch.Skipped).
+	MaxItemBytes int
 	// Pause, when set, is called while a large JSON-mode body is split
 	// into items (after every megabyte): the caller may yield its thread
 	// there (the browser's main thread, during a long catch-up).
@@ -99,9 +110,16 @@ type Batch struct {
 	// WireBytes counts the response bytes read for this batch.
 	WireBytes int
 	// Skipped holds, for each SSE data event of the batch that was longer
-	// than ReadOptions.SSEMaxLine and so left out, the index in Items where
-	// its items would have been. The stream goes on after it.
+	// than ReadOptions.SSEMaxLine (or each item of a response read in
+	// parts longer than ReadOptions.MaxItemBytes) and so left out, the
+	// index in Items where its items would have been. The stream goes on
+	// after it.
 	Skipped []int
+	// Partial is set on every part of a response read in parts but the
+	// last (ReadOptions.PartBytes): more of the same response follows. Its
+	// Offset is still the one the response started from, and UpToDate and
+	// Closed are false; the last part carries the response's.
+	Partial bool
 }
 
 // Reader reads a stream batch by batch. Its methods are safe for concurrent
@@ -130,6 +148,10 @@ type Reader struct {
 	// minSSEConnection: a proxy that buffers or cuts them. After
 	// maxShortSSE of them the reader falls back to long-poll for good.
 	shortSSE int
+	// part is the response being read in parts, if any; given counts the
+	// items after offset already handed out (see parts.go).
+	part  *partRead
+	given int
 }
 
 // SSE fallback: a connection that ends sooner than minSSEConnection counts
@@ -234,6 +256,15 @@ func (r *Reader) Next() (*Batch, error) {
 		b   *Batch
 		err error
 	)
+	if r.part != nil {
+		b, err = r.nextPart()
+		if err == nil {
+			r.bo.reset()
+		}
+		if err != errPartLost {
+			return b, err
+		}
+	}
 	if r.opts.Live == LiveSSE && (r.sse != nil || (r.started && r.UpToDate())) {
 		b, err = r.nextSSE()
 	} else {
@@ -347,6 +378,18 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		}
 		wd.heard()
 		resp.Body = watchedBody{resp.Body, wd}
+		ct := resp.Header.Get(headerContentType)
+		if ct == "" {
+			ct = r.ContentType()
+		}
+		if r.partsOn(resp.StatusCode, ct) {
+			b, err := r.startParts(resp, wd)
+			if err == errPartLost {
+				continue
+			}
+			r.reload = err != nil
+			return b, err
+		}
 		body, err := readBody(resp, r.opts.Pause)
 		resp.Body.Close()
 		wd.stop()
@@ -406,6 +449,13 @@ func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 			}
 		}
 	}
+	r.moveOn(resp.StatusCode, h, next, ct, b)
+	return b, nil
+}
+
+// moveOn moves the reader past a response (its status and header, its
+// next offset and content type) and tells batch b where that leaves it.
+func (r *Reader) moveOn(status int, h Header, next, ct string, b *Batch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.started = true
@@ -414,7 +464,7 @@ func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 		r.cursor = c
 	}
 	// A long-poll that timed out (204) means there is nothing newer.
-	r.upToDate = h.Has(headerUpToDate) || resp.StatusCode == 204
+	r.upToDate = h.Has(headerUpToDate) || status == 204
 	if isTrue(h.Get(headerClosed)) {
 		r.closed = true
 		r.upToDate = true
@@ -422,8 +472,7 @@ func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 	if ct != "" {
 		r.contentType = ct
 	}
-	b.Cursor, b.UpToDate, b.Closed = r.cursor, r.upToDate, r.closed
-	return b, nil
+	b.Offset, b.Cursor, b.UpToDate, b.Closed = next, r.cursor, r.upToDate, r.closed
 }
 
 // nextSSE reads SSE events until a control event completes a batch,
