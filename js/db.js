@@ -4,7 +4,7 @@
 // result) arrives in one JSON string per step (the wire format: js/wire.js).
 // Every live query of a step is updated before any user callback runs, and
 // each user callback runs on its own: what it throws goes to onError.
-import { loadModule, dbOpened, dbClosed } from './wasm.js'
+import { loadModule, liveModule, onModuleExit, dbOpened, dbClosed } from './wasm.js'
 import { SOURCE } from './query.js'
 import { validateSync } from './schema.js'
 import {
@@ -18,7 +18,9 @@ import {
 import { LiveQuery } from './live.js'
 import { encodeStored } from './wire.js'
 
-export const mod = await loadModule()
+// The module loads once, before any StreamDB; each StreamDB then uses the
+// instance running when it was made (see liveModule).
+await loadModule()
 
 // The transaction an action's onMutate is running in (collection writes
 // join it), or null.
@@ -28,7 +30,7 @@ const TYPES = { i: 'insert', u: 'update', d: 'delete' }
 
 // A closed db keeps its rows readable; they are released in the module
 // when the StreamDB object is garbage collected.
-const release = new FinalizationRegistry((h) => {
+const release = new FinalizationRegistry(({ mod, h }) => {
   try {
     mod.dbRelease(h)
   } catch {
@@ -55,17 +57,17 @@ export class Collection {
 
   /** The row with this key, or undefined. */
   get(key) {
-    const s = call(mod, 'collGet', this.#db._rh(), this.#wireName, encodeStored(String(key)))
+    const s = call(this.#db._mod, 'collGet', this.#db._rh(), this.#wireName, encodeStored(String(key)))
     return s == null ? undefined : JSON.parse(s)
   }
   has(key) {
-    return call(mod, 'collHas', this.#db._rh(), this.#wireName, encodeStored(String(key)))
+    return call(this.#db._mod, 'collHas', this.#db._rh(), this.#wireName, encodeStored(String(key)))
   }
   get size() {
-    return call(mod, 'collSize', this.#db._rh(), this.#wireName)
+    return call(this.#db._mod, 'collSize', this.#db._rh(), this.#wireName)
   }
   #entries() {
-    return JSON.parse(call(mod, 'collRows', this.#db._rh(), this.#wireName))
+    return JSON.parse(call(this.#db._mod, 'collRows', this.#db._rh(), this.#wireName))
   }
   /** The rows, in key order. */
   get toArray() {
@@ -163,7 +165,7 @@ export class Collection {
     const tx = this.#tx('insert')
     for (const row of Array.isArray(data) ? data : [data]) {
       const v = this.#validate(row, 'insert')
-      call(mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#wireName, '', JSON.stringify(v))
+      call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#wireName, '', JSON.stringify(v))
     }
     return tx
   }
@@ -198,7 +200,7 @@ export class Collection {
       }
       if (Object.keys(changes).length === 0) return
       this.#validate(after, 'update')
-      call(mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#wireName, encodeStored(String(k)), JSON.stringify(changes))
+      call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#wireName, encodeStored(String(k)), JSON.stringify(changes))
     })
     return tx
   }
@@ -207,7 +209,7 @@ export class Collection {
   delete(keys) {
     const tx = this.#tx('delete')
     for (const k of Array.isArray(keys) ? keys : [keys]) {
-      call(mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#wireName, encodeStored(String(k)))
+      call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#wireName, encodeStored(String(k)))
     }
     return tx
   }
@@ -247,7 +249,7 @@ export class Transaction {
   }
   _refresh() {
     try {
-      const info = JSON.parse(call(mod, 'txInfo', this.#db._h(), this.id))
+      const info = JSON.parse(call(this.#db._mod, 'txInfo', this.#db._h(), this.id))
       this.#state = info.state
       this.#mutations = info.mutations
     } catch {
@@ -298,7 +300,7 @@ export class Transaction {
   }
   /** rollback undoes a pending transaction. */
   rollback() {
-    call(mod, 'txRollback', this.#db._h(), this.id)
+    call(this.#db._mod, 'txRollback', this.#db._h(), this.id)
     this._fail(new StreamDBError('transaction rolled back', { code: 'ROLLED_BACK' }))
   }
 }
@@ -312,7 +314,7 @@ export class Transaction {
  * stream's first bytes are on their way. The promise resolves when done.
  */
 export function warmUp() {
-  return mod.warmUp()
+  return liveModule().warmUp()
 }
 
 /**
@@ -324,6 +326,7 @@ export function createStreamDB(options = {}) {
 }
 
 class StreamDB {
+  #mod // the module instance this db lives in
   #h
   #closed = false
   #onError
@@ -336,6 +339,7 @@ class StreamDB {
   #connection = Object.freeze({ state: 'connecting' })
   #appends = new Set() // AbortControllers of the appends in flight
   #connectionSubs = new Set()
+  #unlisten
 
   constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
@@ -388,7 +392,7 @@ class StreamDB {
         const abort = new AbortController()
         this.#appends.add(abort)
         try {
-          return await mod.append(withParams(url, p), body, {
+          return await this.#mod.append(withParams(url, p), body, {
             contentType: 'application/json',
             headers: h,
             signal: abort.signal,
@@ -416,8 +420,9 @@ class StreamDB {
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError
+    this.#mod = liveModule()
     this.#h = call(
-      mod,
+      this.#mod,
       'dbOpen',
       JSON.stringify(config),
       (json) => this.#step(json),
@@ -442,6 +447,7 @@ class StreamDB {
       dynamic ? () => evaluateAll().then(([h, p]) => JSON.stringify({ headers: h, params: p })) : undefined,
     )
     dbOpened()
+    this.#unlisten = onModuleExit(this.#mod, (err) => this.#moduleExited(err))
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
     Object.defineProperty(this, 'collections', { value: Object.freeze(collections), enumerable: true })
@@ -466,7 +472,7 @@ class StreamDB {
     const h = this._h()
     const expired = () => new StreamDBError(`Timeout waiting for txid: ${txid}`, { code: 'TXID_TIMEOUT', txid: String(txid) })
     const stop = new AbortController()
-    const wait = mod.awaitTxId(h, encodeStored(String(txid)), stop.signal)
+    const wait = this.#mod.awaitTxId(h, encodeStored(String(txid)), stop.signal)
     // an already-aborted signal would fail before the module looks for txid
     const timer = timeout >= 2 ** 31 ? undefined : setTimeout(() => stop.abort(), Math.max(timeout, 0))
     try {
@@ -477,6 +483,20 @@ class StreamDB {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  // #moduleExited: the Go program died under this db. Everything pending
+  // rejects (the module's promises race with its death); the db says
+  // failed, as after a fatal read error, and reports it.
+  #moduleExited(err) {
+    if (this.#closed) return
+    this.#connected({ state: 'failed' }, err)
+    this.#report(err)
+  }
+
+  /** The module instance this db lives in (for the classes of this file). */
+  get _mod() {
+    return this.#mod
   }
 
   _h() {
@@ -496,13 +516,13 @@ class StreamDB {
 
   /** The offset of the last batch read ("-1" before preload). */
   get offset() {
-    return this.#closed ? this._lastOffset ?? '-1' : (this._lastOffset = call(mod, 'dbOffset', this.#h))
+    return this.#closed ? this._lastOffset ?? '-1' : (this._lastOffset = call(this.#mod, 'dbOffset', this.#h))
   }
 
   /** preload reads the stream up to its current end; it then follows it live. */
   preload() {
     if (this.#closed) return Promise.reject(new ClosedError())
-    return (this.#preloading ??= mod.dbPreload(this.#h).then(
+    return (this.#preloading ??= this.#mod.dbPreload(this.#h).then(
       () => this.#markReady(),
       (e) => {
         this.#preloading = undefined
@@ -551,15 +571,20 @@ class StreamDB {
   close() {
     if (this.#closed) return
     try {
-      this._lastOffset = call(mod, 'dbOffset', this.#h)
+      this._lastOffset = call(this.#mod, 'dbOffset', this.#h)
     } catch {
       // keep the last one
     }
     for (const tx of [...this.#txs]) tx._fail(new ClosedError('StreamDB closed before the transaction persisted'))
-    call(mod, 'dbClose', this.#h)
+    try {
+      call(this.#mod, 'dbClose', this.#h)
+    } catch (e) {
+      if (e?.code !== 'MODULE_EXITED') throw e // a dead module holds nothing to close
+    }
+    this.#unlisten()
     dbClosed()
     this.#closed = true
-    release.register(this, this.#h)
+    release.register(this, { mod: this.#mod, h: this.#h })
     for (const q of [...this.#queries.values()]) q._closed()
     this.#queries.clear()
   }
@@ -569,11 +594,11 @@ class StreamDB {
     const key = JSON.stringify(names)
     if (key === this.#following || this.#closed) return
     this.#following = key
-    call(mod, 'dbFollow', this.#h, key)
+    call(this.#mod, 'dbFollow', this.#h, key)
   }
 
   _openQuery(ir) {
-    const r = JSON.parse(call(mod, 'queryOpen', this._h(), JSON.stringify(ir)))
+    const r = JSON.parse(call(this.#mod, 'queryOpen', this._h(), JSON.stringify(ir)))
     return r
   }
   _register(id, q) {
@@ -585,7 +610,7 @@ class StreamDB {
   }
   _closeQuery(id) {
     this.#queries.delete(id)
-    if (!this.#closed) call(mod, 'queryClose', this.#h, id)
+    if (!this.#closed) call(this.#mod, 'queryClose', this.#h, id)
   }
 
   // #step applies one step (js/wire.js): first every live query's result,
@@ -626,7 +651,7 @@ class StreamDB {
 
   #runAction(name, a, params) {
     if (this.#closed) throw new ClosedError()
-    const id = call(mod, 'txBegin', this.#h, {})
+    const id = call(this.#mod, 'txBegin', this.#h, {})
     const tx = new Transaction(this, id, (t) => this.#txs.delete(t))
     this.#txs.add(tx)
     const prev = ambient
@@ -640,7 +665,7 @@ class StreamDB {
       ambient = prev
       this.#txs.delete(tx)
       try {
-        call(mod, 'txRollback', this.#h, id)
+        call(this.#mod, 'txRollback', this.#h, id)
       } catch {
         // nothing to undo
       }
@@ -649,7 +674,7 @@ class StreamDB {
     ambient = prev
     tx._refresh()
     const persist = () => tx._persist(() => a.mutationFn?.(params, { transaction: tx }))
-    mod.txCommit(this.#h, id, persist).then(
+    this.#mod.txCommit(this.#h, id, persist).then(
       () => tx._committed(true),
       (e) => tx._committed(false, e),
     )

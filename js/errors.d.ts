@@ -49,6 +49,8 @@ export type StreamDBErrorCode =
   | 'INVALID_EVENT'
   | 'SCHEMA_VALIDATION'
   | 'NO_TRANSACTION'
+  | 'MODULE_EXITED'
+  | 'NOT_LOADED'
   | 'CLOSED'
   | StreamErrorCode
 
@@ -129,4 +131,16 @@ export declare class MissingMutationContextError extends StreamDBError {
 export declare class ClosedError extends StreamDBError {
   constructor(message?: string)
   readonly code: 'CLOSED'
+}
+
+/**
+ * ModuleExitedError: the Go program behind StreamDB stopped (out of memory,
+ * a fatal error; the message quotes what it said). Everything pending
+ * rejects with it, the StreamDBs opened on it go to the connection state
+ * 'failed' and report it to onError; a new createStreamDB starts a fresh
+ * instance of the module.
+ */
+export declare class ModuleExitedError extends StreamDBError {
+  constructor(message: string, options?: StreamDBErrorOptions)
+  readonly code: 'MODULE_EXITED'
 }

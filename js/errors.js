@@ -60,6 +60,18 @@ export class ClosedError extends StreamDBError {
   }
 }
 
+/**
+ * ModuleExitedError: the Go program behind StreamDB stopped (out of memory,
+ * a fatal error). Everything pending rejects with it and the StreamDBs
+ * opened on it are failed; a new createStreamDB starts a fresh instance.
+ */
+export class ModuleExitedError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'MODULE_EXITED', ...props })
+    this.name = 'ModuleExitedError'
+  }
+}
+
 const keep = ['clause', 'reason', 'offset', 'type', 'key', 'operation', 'txid', 'status', 'url']
 
 /**

@@ -37,6 +37,7 @@ export {
   StreamError,
   MissingMutationContextError,
   ClosedError,
+  ModuleExitedError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }
@@ -471,8 +472,9 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    */
   retry?: RetryOptions
   /**
-   * The largest SSE event, in bytes, the engine reads (default 64 MiB): a
-   * longer data event is left out, reported as an InvalidEventError with
+   * The largest event, in bytes, the engine reads (default 64 MiB): an SSE
+   * data event or an item of a response that is longer is read past
+   * without being kept, left out, reported as an InvalidEventError with
    * its offset, and the stream goes on after it.
    */
   maxEventBytes?: number

@@ -22,4 +22,5 @@ export {
   StreamError,
   MissingMutationContextError,
   ClosedError,
+  ModuleExitedError,
 } from './errors.js'

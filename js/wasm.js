@@ -1,14 +1,20 @@
 // Loading the Go module (dist/streamdb.wasm) with the wasm_exec.js of the
 // Go release that built it. The module starts once per page (or Node
-// process) and is shared by every StreamDB.
+// process) and is shared by every StreamDB. If the Go program dies (out of
+// memory, a fatal error), everything waiting on it rejects with a
+// ModuleExitedError, the StreamDBs opened on it report it, and the next
+// createStreamDB starts a fresh instance from the compiled module.
 import '../dist/wasm_exec.js'
 import { collation } from './collate.js'
 import { request } from './fetch.js'
+import { StreamDBError, ModuleExitedError } from './errors.js'
 
 // What the module may call in the page (the ready function returns it).
 const helpers = Object.freeze({ collation, request })
 
 let loading
+let compiled // the WebAssembly.Module, for a restart
+let current // the running instance: {api, go, error, death, listeners, stderr}
 
 /**
  * loadModule starts the wasm module once and resolves with its API object.
@@ -22,20 +28,50 @@ export function loadModule({ wasmURL = new URL('../dist/streamdb.wasm', import.m
   }))
 }
 
+/**
+ * liveModule returns the API of a running module: the loaded one, or, when
+ * that one died, a fresh instance of the same compiled module (started
+ * synchronously). loadModule must have resolved before.
+ */
+export function liveModule() {
+  if (current && !current.error) return current.api
+  if (!compiled) throw new StreamDBError('StreamDB: the WebAssembly module is not loaded', { code: 'NOT_LOADED' })
+  const inst = prepare(new globalThis.Go())
+  start(inst, new WebAssembly.Instance(compiled, inst.go.importObject))
+  if (!inst.api) throw new ModuleExitedError(`StreamDB: a new instance of the WebAssembly module did not start${inst.error ? `: ${inst.error.message}` : ''}`)
+  return inst.api
+}
+
+/**
+ * onModuleExit calls fn (once) with the ModuleExitedError when the module
+ * whose API is api dies; it returns the function that stops listening.
+ */
+export function onModuleExit(api, fn) {
+  const inst = instances.get(api)
+  if (!inst) return () => {}
+  if (inst.error) {
+    queueMicrotask(() => fn(inst.error))
+    return () => {}
+  }
+  inst.listeners.add(fn)
+  return () => inst.listeners.delete(fn)
+}
+
+const instances = new WeakMap() // API object → its instance
+
 // In Node a pending setTimeout keeps the process alive, and the Go runtime
 // leaves the setTimeout it made for a Go timer in place when that timer is
 // stopped (a read's 60 s idle watchdog, say) until it fires. So while no
 // StreamDB is open the module's timeouts are unref'd: a script that has
 // closed its databases exits at once.
 let openDbs = 0
-let goInstance
 
 /** dbOpened and dbClosed count the open StreamDBs (js/db.js calls them). */
 export function dbOpened() {
   openDbs++
 }
 export function dbClosed() {
-  if (--openDbs === 0) for (const t of goInstance?._scheduledTimeouts?.values() ?? []) t?.unref?.()
+  if (--openDbs === 0) for (const t of current?.go._scheduledTimeouts?.values() ?? []) t?.unref?.()
 }
 
 // unrefIdleTimers wraps the runtime's scheduleTimeoutEvent import so that
@@ -50,20 +86,140 @@ function unrefIdleTimers(go) {
   }
 }
 
-async function instantiate(wasmURL) {
-  const go = new globalThis.Go()
-  goInstance = go
-  unrefIdleTimers(go)
-  const key = `__streamdb_ready_${Math.random().toString(36).slice(2)}`
-  const ready = new Promise((resolve) => {
-    globalThis[key] = (api) => {
-      delete globalThis[key]
-      resolve(api)
-      return helpers
+// keepStderr wraps the runtime's write import to keep the end of what the
+// program writes to stderr (a fatal error's message) for the error that
+// reports its death. The output still goes where wasm_exec.js sends it.
+function keepStderr(go, inst) {
+  const imports = go.importObject?.gojs
+  const write = imports?.['runtime.wasmWrite']
+  if (typeof write !== 'function') return
+  const text = new TextDecoder()
+  imports['runtime.wasmWrite'] = (sp) => {
+    try {
+      const v = new DataView(go._inst.exports.mem.buffer)
+      const at = sp >>> 0
+      if (v.getUint32(at + 8, true) === 2) {
+        const p = v.getUint32(at + 16, true) + v.getInt32(at + 20, true) * 4294967296
+        inst.stderr = (inst.stderr + text.decode(new Uint8Array(v.buffer, p, v.getInt32(at + 24, true)))).slice(-4000)
+      }
+    } catch {
+      // only a diagnostic
     }
+    write(sp)
+  }
+}
+
+// prepare makes the record of a Go instance to be and wraps its imports;
+// it comes before the module is instantiated with them.
+function prepare(go) {
+  const inst = { api: undefined, go, error: undefined, listeners: new Set(), stderr: '', code: undefined }
+  inst.death = new Promise((_, reject) => {
+    inst.reject = reject
   })
+  inst.death.catch(() => {}) // rejects only for the calls it races with
+  unrefIdleTimers(go)
+  keepStderr(go, inst)
+  const exit = go.exit
+  go.exit = (code) => {
+    inst.code = code
+    exit?.call(go, code)
+  }
+  // Whatever wakes the program goes through _resume: a trap inside Go
+  // surfaces there (it is dead then, though wasm_exec.js does not say so),
+  // and after its exit the callbacks it left (a fetch's, a timer's) would
+  // throw "Go program has already exited" into the page's event loop (in
+  // Node, an uncaught exception that ends the process): they do nothing.
+  // (A Go timer's setTimeout loops on _resume while its id stays
+  // scheduled, so a dead program's timeouts are dropped as well.)
+  const resume = go._resume
+  go._resume = function (...args) {
+    if (this.exited || inst.error) {
+      died(inst)
+      for (const t of this._scheduledTimeouts?.values() ?? []) clearTimeout(t)
+      this._scheduledTimeouts?.clear()
+      return
+    }
+    try {
+      return resume.apply(this, args)
+    } catch (e) {
+      died(inst, e)
+      throw e
+    } finally {
+      if (this.exited) died(inst)
+    }
+  }
+  return inst
+}
+
+// start runs a prepared instance; its API is set once Go has published it
+// (synchronously, from main).
+function start(inst, instance) {
+  const { go } = inst
+  const key = `__streamdb_ready_${Math.random().toString(36).slice(2)}`
+  globalThis[key] = (raw) => {
+    delete globalThis[key]
+    inst.api = guard(inst, raw)
+    instances.set(inst.api, inst)
+    return helpers
+  }
   go.argv = ['streamdb', key]
   go.env = {}
+  current = inst
+  // Settles only when Go exits: not awaited.
+  go.run(instance).then(() => died(inst), (e) => died(inst, e))
+  delete globalThis[key]
+  return inst
+}
+
+// died marks an instance dead (once): every call racing with its death
+// rejects, every listener hears of it, and the next StreamDB gets a new one.
+function died(inst, cause) {
+  if (inst.error) return
+  // Go prints a fatal error's message, a blank line, then the stacks.
+  const said = inst.stderr.trimStart().split(/\r?\n\s*\n/)[0].split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' | ')
+  const how = inst.code !== undefined ? ` (exit code ${inst.code})` : cause ? ` (${cause.message ?? cause})` : ''
+  inst.error = new ModuleExitedError(
+    `StreamDB's WebAssembly module stopped${how}${said ? `: ${said}` : ''}; what it held is lost, a new StreamDB starts a fresh one`,
+    cause === undefined ? undefined : { cause },
+  )
+  inst.reject(inst.error)
+  for (const fn of [...inst.listeners]) {
+    try {
+      fn(inst.error)
+    } catch {
+      // a listener's failure is its own
+    }
+  }
+  inst.listeners.clear()
+}
+
+// guard wraps the module's API: after the program died, calls throw its
+// ModuleExitedError instead of wasm_exec.js's "Go program has already
+// exited", and every Promise a call returned rejects with it instead of
+// staying pending forever.
+function guard(inst, raw) {
+  const api = {}
+  for (const name of Object.keys(raw)) {
+    const fn = raw[name]
+    if (typeof fn !== 'function') continue
+    api[name] = (...args) => {
+      if (inst.error) throw inst.error
+      let r
+      try {
+        r = fn(...args)
+      } catch (e) {
+        if (inst.go.exited) died(inst, e)
+        throw inst.error ?? e
+      }
+      return r instanceof Promise ? Promise.race([r, inst.death]) : r
+    }
+  }
+  return Object.freeze(api)
+}
+
+async function instantiate(wasmURL) {
+  const inst = prepare(new globalThis.Go())
+  const { go } = inst
   let result
   const url = wasmURL instanceof URL ? wasmURL : new URL(String(wasmURL), globalThis.location?.href)
   if (typeof process !== 'undefined' && process.versions?.node && url.protocol === 'file:') {
@@ -79,6 +235,8 @@ async function instantiate(wasmURL) {
       ? await WebAssembly.instantiateStreaming(res, go.importObject)
       : await WebAssembly.instantiate(await res.arrayBuffer(), go.importObject)
   }
-  go.run(result.instance) // settles only when Go exits: not awaited
-  return ready
+  compiled = result.module
+  start(inst, result.instance)
+  if (!inst.api) throw inst.error ?? new Error('the module did not start')
+  return inst.api
 }

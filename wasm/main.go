@@ -24,6 +24,7 @@
 //	version() → string
 //	shutdown()
 //	warmUp() → Promise (see warm.go)
+//	crash(message)
 //	create(url, {contentType, ttlSeconds, closed, headers}) → Promise<{created, status, offset, closed}>
 //	append(url, data, {contentType, headers, signal, retry, onRetry}) → Promise<{offset}>
 //	head(url, {headers}) → Promise<{contentType, offset, closed}>
@@ -114,6 +115,21 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 	if err == nil {
 		err = b.async("warmUp", func(context.Context, []safejs.Value) (runFunc, func(), error) {
 			return func() (any, error) { b.warmOnce.Do(b.warmUp); return nil, nil }, nil, nil
+		})
+	}
+	if err == nil {
+		// Fault injection for the loader's tests: the program dies the way
+		// it does when memory runs out (a fatal error in a goroutine, the
+		// runtime exits), after this call has returned.
+		err = b.export("crash", func(args []safejs.Value) (any, error) {
+			msg := "crash requested"
+			if len(args) > 0 {
+				if s, err := args[0].String(); err == nil {
+					msg = s
+				}
+			}
+			go func() { panic("streamdb: " + msg) }()
+			return nil, nil
 		})
 	}
 	if err == nil {

@@ -143,3 +143,21 @@ test('a header the server\'s CORS refuses: each failed try is reported, and the 
   assert.ok(lines.some((l) => /^preload: StreamError: /.test(l)), lines.join(' | '))
   assert.ok(lines.includes('status: error'), lines.join(' | '))
 })
+
+// Last: it replaces the page's module instance.
+test('the Go program dies: pending calls reject with ModuleExitedError, the db fails, a new db starts a fresh module', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, ev('user', '1', { id: '1', name: 'Ann' }))
+  await run(page, 'moduleExit', { stream })
+  const lines = await texts(page, '#module-exit .log li')
+  const exited = /^ModuleExitedError: StreamDB's WebAssembly module stopped \(exit code 2\): panic: streamdb: out of memory, say; .* \[ModuleExitedError StreamDBError\] code=MODULE_EXITED$/
+  const line = (label) => lines.find((l) => l.startsWith(label)) ?? `no ${label} line in: ${lines.join(' | ')}`
+  assert.match(line('awaitTxId: '), new RegExp(`^awaitTxId: ${exited.source.slice(1)}`))
+  assert.match(line('append: '), /^append: ModuleExitedError: /)
+  assert.match(line('get: '), /^get: ModuleExitedError: /)
+  assert.ok(lines.includes('onError: ModuleExitedError'), lines.join(' | '))
+  assert.ok(lines.includes('state: failed'), lines.join(' | '))
+  assert.ok(lines.includes('status: error error'), lines.join(' | '))
+  assert.ok(lines.includes('close: ok'), lines.join(' | '))
+  assert.ok(lines.includes('fresh: Ann ready'), lines.join(' | '))
+})

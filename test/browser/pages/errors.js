@@ -3,8 +3,10 @@
 // Every outcome is written as a line of the scenario's log.
 import {
   createStateSchema, createStreamDB, liveQuery, eq, count,
-  StreamDBError, QueryCompileError, QueryBuilderError, InvalidEventError, ClosedError, StreamError,
+  StreamDBError, QueryCompileError, QueryBuilderError, InvalidEventError, ClosedError, StreamError, ModuleExitedError,
 } from '@streamdb/streamdb'
+// The loader, for its fault injection (the same module the package loads).
+import { liveModule } from '../../../js/wasm.js'
 import { useLiveQuery } from '@streamdb/streamdb/react'
 import { createElement as h, Component } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -12,7 +14,7 @@ import { section, logger, describe, expose } from './common.js'
 
 window.dbs = {}
 
-const classes = { QueryCompileError, QueryBuilderError, InvalidEventError, ClosedError, StreamError }
+const classes = { QueryCompileError, QueryBuilderError, InvalidEventError, ClosedError, StreamError, ModuleExitedError }
 /** What an error is: its name, message, and which classes it is an instance of. */
 function what(e) {
   const is = Object.entries(classes).filter(([, C]) => e instanceof C).map(([n]) => n)
@@ -198,4 +200,28 @@ async function corsRefused({ stream }) {
   db.close()
 }
 
-expose({ badQueries, closed, closedReads, malformed, missing, silent, corsRefused })
+/**
+ * moduleExit: the Go program dies under an open db (as it would when
+ * memory runs out); what was pending rejects, the db says so, and a new db
+ * on the same stream works in a fresh instance of the module.
+ */
+async function moduleExit({ stream }) {
+  const el = section('module-exit')
+  const log = logger(el)
+  const db = await openDb('module-exit', stream, { onError: (e) => log(`onError: ${e.name}`) })
+  db.subscribeConnection((c) => log(`state: ${c.state}`))
+  const q = liveQuery((q) => q.from({ u: db.collections.users }))
+  const pending = db.utils.awaitTxId('never', Infinity)
+  liveModule().crash('out of memory, say')
+  await settle(log, 'awaitTxId', pending)
+  await new Promise((r) => setTimeout(r, 20))
+  log(`status: ${db.collections.users.status} ${q.status}`)
+  await settle(log, 'append', db.stream.append({ type: 'user', key: '9', value: { id: '9' }, headers: { operation: 'insert' } }))
+  attempt(log, 'get', () => db.collections.users.get('1'))
+  attempt(log, 'close', () => db.close())
+  const fresh = await openDb('module-exit-fresh', stream)
+  log(`fresh: ${fresh.collections.users.toArray.map((u) => u.name).join(',')} ${fresh.collections.users.status}`)
+  fresh.close()
+}
+
+expose({ badQueries, closed, closedReads, malformed, missing, silent, corsRefused, moduleExit })
