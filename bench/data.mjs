@@ -109,3 +109,76 @@ export function makePlan(data, { rounds = 100, seed = 2 } = {}) {
   }
   return plan
 }
+
+/** LOAD_TXID marks the load's last event (awaitTxId tells when it is in). */
+export const LOAD_TXID = 'load-end'
+
+/**
+ * makeLoad returns the data of the load row (bench/README.md, "Load"):
+ * `initial`, POST bodies read by the first preload (1,000 users and 1,000
+ * messages), and `bodies`, n more events appended while the 20 live
+ * queries of pages/load.js are open, in POSTs of `batch` events, the last
+ * event carrying the txid LOAD_TXID. Of the n events about 8% insert a
+ * user, 78% insert a message, 7% update a message (new likes and text), 4%
+ * update a user (active, team) and 3% delete a message. Messages are
+ * {id, userId, text, ts, likes}: text ends with the message's number (so
+ * that no two are equal and a string order has no ties), ts grows with the
+ * number. users and messages are the final state (Maps by id).
+ */
+export function makeLoad(n, { seed = 3, batch = 1000 } = {}) {
+  const rnd = prng(seed)
+  const users = new Map()
+  const messages = new Map()
+  const alive = [] // message ids, for updates and deletes
+  let nextUser = 0
+  let nextMessage = 0
+  const newUser = () => {
+    const i = nextUser++
+    const u = { id: `u${i}`, name: `user ${i} ${WORDS[i % WORDS.length]}`, active: rnd() < 0.5, team: (rnd() * 100) | 0 }
+    users.set(u.id, u)
+    return event('user', u.id, u, 'insert')
+  }
+  const message = (i, userId) => ({ id: `m${i}`, userId, text: `${text(rnd)} ${i}`, ts: T0 + i * 1000, likes: (rnd() * 100) | 0 })
+  const newMessage = () => {
+    const m = message(nextMessage++, `u${(rnd() * nextUser) | 0}`)
+    messages.set(m.id, m)
+    alive.push(m.id)
+    return event('message', m.id, m, 'insert')
+  }
+  const pick = () => (rnd() * alive.length) | 0
+  const next = () => {
+    const r = rnd()
+    if (r < 0.08) return newUser()
+    if (r < 0.86 || alive.length < 10) return newMessage()
+    if (r < 0.93) {
+      const old = messages.get(alive[pick()])
+      const m = { ...old, text: `${text(rnd)} ${old.id.slice(1)}`, likes: (rnd() * 100) | 0 }
+      messages.set(m.id, m)
+      return event('message', m.id, m, 'update')
+    }
+    if (r < 0.97) {
+      const old = users.get(`u${(rnd() * nextUser) | 0}`)
+      const u = { ...old, active: !old.active, team: (rnd() * 100) | 0 }
+      users.set(u.id, u)
+      return event('user', u.id, u, 'update')
+    }
+    const at = pick()
+    const id = alive[at]
+    alive[at] = alive[alive.length - 1]
+    alive.pop()
+    messages.delete(id)
+    return event('message', id, undefined, 'delete')
+  }
+  const toBodies = (events) => {
+    const out = []
+    for (let i = 0; i < events.length; i += batch) out.push(`[${events.slice(i, i + batch).map((e) => JSON.stringify(e)).join(',')}]`)
+    return out
+  }
+  const initial = []
+  for (let i = 0; i < 1000; i++) initial.push(newUser())
+  for (let i = 0; i < 1000; i++) initial.push(newMessage())
+  const load = []
+  for (let i = 0; i < n; i++) load.push(next())
+  load[n - 1].headers.txid = LOAD_TXID
+  return { n, initial: toBodies(initial), bodies: toBodies(load), users, messages, seed }
+}

@@ -22,7 +22,8 @@
 //                          samples) of ours: each first result to
 //                          FILE-<n>-<live>-Q<i>.cpuprofile, the change
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
-//                          them with bench/profile.mjs); build the wasm
+//                          them with bench/profile.mjs), the load section's
+//                          load to FILE-load-<n>-<live>.cpuprofile; build the wasm
 //                          without -s -w to keep Go's function names
 //   --trace=FILE           record a Chromium trace of the change rounds of
 //                          each run to FILE-<engine>-<n>-<live>.json (open
@@ -35,6 +36,10 @@
 //   --warm-up              ours calls warmUp() right after createStreamDB
 //                          (the engine warms up while the catch-up is on
 //                          its way)                                   [off]
+//   --load[=N,...]         also the load section: 20 live queries open while
+//                          N events stream in at full speed (bench/README.md,
+//                          "Load"); N defaults to 100000              [off]
+//   --load-only            only the load section (implies --load)
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
 //                          `git archive` of a commit built with make build
@@ -52,7 +57,7 @@ import { join, extname, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import os from 'node:os'
-import { makeData, makePlan } from './data.mjs'
+import { makeData, makePlan, makeLoad, LOAD_TXID } from './data.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
@@ -70,12 +75,16 @@ const argv = Object.fromEntries(
   }),
 )
 function usage(msg) {
-  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build]`)
+  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build] [--load[=100000]] [--load-only]`)
   process.exit(64)
 }
 const list = (v, d) => String(v ?? d).split(',').map((s) => s.trim()).filter(Boolean)
+const count = (s) => Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'))
+const loadArg = argv.load ?? (argv['load-only'] ? true : undefined)
 const opts = {
-  ns: list(argv.n, '10000').map((s) => Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'))),
+  ns: list(argv.n, '10000').map(count),
+  loads: loadArg === undefined ? [] : list(loadArg === true ? '100000' : loadArg).map(count),
+  loadOnly: Boolean(argv['load-only']),
   engines: list(argv.engines, 'ours,reference'),
   lives: list(argv.live, 'long-poll,sse'),
   indexes: list(argv.index, 'off,eager'),
@@ -92,6 +101,7 @@ const opts = {
   trace: argv.trace ? String(argv.trace) : null,
 }
 for (const n of opts.ns) if (!Number.isInteger(n) || n < 10) usage(`bad --n ${n}`)
+for (const n of opts.loads) if (!Number.isInteger(n) || n < 1) usage(`bad --load ${n}`)
 for (const e of opts.engines) if (!['ours', 'reference'].includes(e)) usage(`unknown engine ${e}`)
 for (const l of opts.lives) if (!['long-poll', 'sse'].includes(l)) usage(`unknown live mode ${l}`)
 for (const x of opts.indexes) if (!['off', 'eager'].includes(x)) usage(`unknown index variant ${x}`)
@@ -266,20 +276,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   })
 }
 
-/**
- * runOne runs one engine in one live mode over a fresh copy of the data in
- * its own headless Chromium, step by step, and returns what it measured.
- * A run that exceeds its budget is stopped and returns what it had.
- */
-async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
+/** launch starts a headless Chromium of its own for a run (stopped on Ctrl-C). */
+async function launch() {
   const { chromium } = await import('playwright-core')
-  const label = `${engine}${engine === 'reference' ? (indexed ? '+idx' : '') : ''} ${live} n=${data.n}`
-  const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0] }
-  const name = `bench-${engine}-${indexed ? 'idx-' : ''}${live}-${data.n}-${Date.now()}`
-  log(`${label}: populating ${data.bodies.length} POSTs`)
-  const t = Date.now()
-  const streamURL = await populate(dsURL, name, data.bodies)
-  r.populateMs = Date.now() - t
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -288,12 +287,18 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
     handleSIGHUP: false,
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', `--js-flags=--expose-gc ${opts.jsFlags}`.trim()],
   })
+  const closeBrowser = () => (cleanups.delete(closeBrowser), browser.close().catch(() => {}))
   cleanups.add(closeBrowser)
-  function closeBrowser() {
-    return browser.close().catch(() => {})
-  }
+  return { browser, closeBrowser }
+}
+
+/**
+ * budget returns within(what, promise), which rejects with a Timeout when
+ * the run's --timeout-s (counted from now) is over first.
+ */
+function budget() {
   const deadline = Date.now() + opts.timeoutS * 1000
-  const within = async (what, p) => {
+  return async (what, p) => {
     const left = deadline - Date.now()
     let timer
     try {
@@ -302,30 +307,70 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
       clearTimeout(timer)
     }
   }
+}
+
+/**
+ * watchPage collects a page's errors and warnings and gives its CDP
+ * session, the renderers' process ids and memory(): after a forced GC, the
+ * JS heap, the wasm memory, the renderer's RSS.
+ */
+async function watchPage(browser, page) {
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  page.on('console', (m) => {
+    if ((m.type() === 'error' || m.type() === 'warning') && !m.location()?.url?.endsWith('/favicon.ico')) errors.push(`${m.type()}: ${m.text()}`)
+  })
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  const bcdp = await browser.newBrowserCDPSession()
+  const renderers = async () => {
+    const { processInfo } = await bcdp.send('SystemInfo.getProcessInfo')
+    return processInfo.filter((p) => p.type === 'renderer').map((p) => p.id)
+  }
+  const memory = async () => {
+    await cdp.send('HeapProfiler.collectGarbage')
+    const { metrics } = await cdp.send('Performance.getMetrics')
+    const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]))
+    const usage = await cdp.send('Runtime.getHeapUsage').catch(() => ({}))
+    const wasm = await page.evaluate(() => window.bench.wasmBytes())
+    const rss = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).rss))
+    return { jsHeapUsed: m.JSHeapUsedSize, jsHeapTotal: m.JSHeapTotalSize, wasmMemory: wasm, backingStorage: usage.backingStorageSize, rendererRSS: rss }
+  }
+  return { errors, cdp, renderers, memory }
+}
+
+/** failedRun records why a run stopped: over its budget, or an error. */
+function failedRun(r, label, e) {
+  r.failed = e instanceof Timeout ? `did not finish within ${opts.timeoutS} s (stopped in ${e.message})` : String(e?.stack ?? e)
+  log(`${label}: ${r.failed}`)
+}
+
+/** endRun closes a run's browser and deletes its stream, however it ended. */
+async function endRun(r, closeBrowser, streamURL) {
+  r.loadavgAfter = os.loadavg()[0]
+  await closeBrowser()
+  await fetch(streamURL, { method: 'DELETE' }).catch(() => {})
+}
+
+/**
+ * runOne runs one engine in one live mode over a fresh copy of the data in
+ * its own headless Chromium, step by step, and returns what it measured.
+ * A run that exceeds its budget is stopped and returns what it had.
+ */
+async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
+  const label = `${engine}${engine === 'reference' ? (indexed ? '+idx' : '') : ''} ${live} n=${data.n}`
+  const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0] }
+  const name = `bench-${engine}-${indexed ? 'idx-' : ''}${live}-${data.n}-${Date.now()}`
+  log(`${label}: populating ${data.bodies.length} POSTs`)
+  const t = Date.now()
+  const streamURL = await populate(dsURL, name, data.bodies)
+  r.populateMs = Date.now() - t
+  const { browser, closeBrowser } = await launch()
+  const within = budget()
   try {
     const page = await browser.newPage()
-    const errors = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    page.on('console', (m) => {
-      if ((m.type() === 'error' || m.type() === 'warning') && !m.location()?.url?.endsWith('/favicon.ico')) errors.push(`${m.type()}: ${m.text()}`)
-    })
+    const { errors, cdp, renderers, memory } = await watchPage(browser, page)
     r.errors = errors
-    const cdp = await page.context().newCDPSession(page)
-    await cdp.send('Performance.enable')
-    const bcdp = await browser.newBrowserCDPSession()
-    const renderers = async () => {
-      const { processInfo } = await bcdp.send('SystemInfo.getProcessInfo')
-      return processInfo.filter((p) => p.type === 'renderer').map((p) => p.id)
-    }
-    const memory = async () => {
-      await cdp.send('HeapProfiler.collectGarbage')
-      const { metrics } = await cdp.send('Performance.getMetrics')
-      const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]))
-      const usage = await cdp.send('Runtime.getHeapUsage').catch(() => ({}))
-      const wasm = await page.evaluate(() => window.bench.wasmBytes())
-      const rss = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).rss))
-      return { jsHeapUsed: m.JSHeapUsedSize, jsHeapTotal: m.JSHeapTotalSize, wasmMemory: wasm, backingStorage: usage.backingStorageSize, rendererRSS: rss }
-    }
     const step = async (key, fn) => {
       log(`${label}: ${key}`)
       r.steps[key] = await within(key, fn())
@@ -388,13 +433,79 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
     })
     r.done = true
   } catch (e) {
-    r.failed = e instanceof Timeout ? `did not finish within ${opts.timeoutS} s (stopped in ${e.message})` : String(e?.stack ?? e)
-    log(`${label}: ${r.failed}`)
+    failedRun(r, label, e)
   } finally {
-    r.loadavgAfter = os.loadavg()[0]
-    cleanups.delete(closeBrowser)
-    await closeBrowser()
-    await fetch(streamURL, { method: 'DELETE' }).catch(() => {})
+    await endRun(r, closeBrowser, streamURL)
+  }
+  return r
+}
+
+/**
+ * runLoad runs the load row (bench/README.md, "Load") for one engine in
+ * one live mode, in a Chromium of its own: a page reads the load's first
+ * events and opens the 20 queries of pages/load.js; the runner appends the
+ * n events of the load, each POST sent when the previous one is answered;
+ * the page says when it had caught up and what it went through. Then a
+ * second page, in a new context, reads the final stream and opens the same
+ * queries: its memory is what the final state (and the queries' results)
+ * need, its results what the live ones must equal.
+ */
+async function runLoad({ engine, live, indexed, data, dsURL, webURL }) {
+  const label = `load: ${engine}${indexed ? '+idx' : ''} ${live} n=${data.n}`
+  const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0] }
+  const name = `load-${engine}-${indexed ? 'idx-' : ''}${live}-${data.n}-${Date.now()}`
+  const streamURL = await populate(dsURL, name, data.initial)
+  const pageURL = streamURL.replace(dsURL, webURL)
+  const { browser, closeBrowser } = await launch()
+  const within = budget()
+  const step = async (key, fn) => {
+    log(`${label}: ${key}`)
+    r.steps[key] = await within(key, fn())
+    return r.steps[key]
+  }
+  try {
+    const page = await browser.newPage()
+    const { errors, cdp, memory, renderers } = await watchPage(browser, page)
+    r.errors = errors
+    await page.goto(`${webURL}/${engine}.html`)
+    await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
+    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: pageURL, live, indexed }))
+    await step('open', () => page.evaluate((txid) => window.bench.loadOpen({ txid }), LOAD_TXID))
+    await step('memBefore', memory)
+    const profiling = opts.cpuProfile && engine === 'ours'
+    if (profiling) await startProfile(cdp)
+    log(`${label}: appending ${data.bodies.length} POSTs`)
+    const epoch = () => performance.timeOrigin + performance.now()
+    const startAt = epoch()
+    await within('appending', (async () => {
+      for (const body of data.bodies) {
+        const res = await fetch(streamURL, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        if (!res.ok) throw new Error(`append ${streamURL}: ${res.status} ${await res.text()}`)
+        await res.arrayBuffer()
+      }
+    })())
+    const ackAt = epoch()
+    await step('finish', () => page.evaluate((a) => window.bench.loadFinish(a), { startAt, ackAt, timeoutMs: opts.timeoutS * 1000 }))
+    if (profiling) await stopProfile(cdp, `load-${data.n}-${live}`)
+    await step('memAfter', memory)
+    await step('digest', () => page.evaluate(() => window.bench.loadDigest()))
+    r.peakRendererRSS = Math.max(0, ...(await renderers()).map((pid) => procStatus(pid).hwm))
+    await page.close()
+    // The final stream read from scratch.
+    const fresh = await (await browser.newContext()).newPage()
+    const f = await watchPage(browser, fresh)
+    await fresh.goto(`${webURL}/${engine}.html`)
+    await fresh.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
+    await step('freshPreload', () => fresh.evaluate((o) => window.bench.preload(o), { url: pageURL, live: false, indexed }))
+    await step('memFreshState', f.memory)
+    await step('fresh', () => fresh.evaluate(() => window.bench.loadFresh()))
+    await step('memFreshQueries', f.memory)
+    r.errors.push(...f.errors)
+    r.done = true
+  } catch (e) {
+    failedRun(r, label, e)
+  } finally {
+    await endRun(r, closeBrowser, streamURL)
   }
   return r
 }
@@ -484,6 +595,57 @@ function figures(run, { withLoad, sz }) {
   return f
 }
 
+/** loadFigures flattens one run of the load section into [name, value, unit, ratio] rows. */
+function loadFigures(run) {
+  const f = []
+  const tag = run.live === 'sse' ? 'sse' : 'lp'
+  const add = (name, v, unit, ratio = true) => f.push([`[${tag}] ${name}`, v ?? null, unit, ratio])
+  const s = run.steps
+  const sum = (m) => (m ? m.jsHeapUsed + m.wasmMemory : null)
+  const per = (a, b) => (a != null && b ? a / b : null)
+  add('20 first results before the load', s.open?.openMs, 'ms')
+  add(`appending ${run.n} events (POSTs of 1,000, one at a time)`, s.finish?.appendMs, 'ms', false)
+  add("caught up, after the last append's answer", s.finish?.caughtUpAfterAckMs, 'ms')
+  add('longest main-thread task during the load', s.finish?.longTasks.max, 'ms')
+  add('long tasks during the load (total)', s.finish?.longTasks.total, 'ms')
+  add('longest gap of a 50 ms interval timer', s.finish?.timerMaxGapMs, 'ms')
+  add('live answers during the load (long-poll): count', s.finish?.liveAnswers.count, '', false)
+  add('live answers during the load: largest body', s.finish?.liveAnswers.maxBytes || null, 'B', false)
+  add('result changes notified (20 queries)', s.finish ? s.finish.changes.reduce((a, b) => a + b, 0) : null, '', false)
+  add('JS heap + wasm before the load (after GC)', sum(s.memBefore), 'B')
+  add('JS heap + wasm after the load (after GC)', sum(s.memAfter), 'B')
+  add('wasm memory after the load', s.memAfter?.wasmMemory || null, 'B', false)
+  add('renderer peak RSS (live page)', run.peakRendererRSS, 'B')
+  add('fresh page: JS heap + wasm, final stream read', sum(s.memFreshState), 'B')
+  add('fresh page: JS heap + wasm, and the 20 queries open', sum(s.memFreshQueries), 'B')
+  add('fresh page: 20 first results', s.fresh?.openMs, 'ms')
+  add('after the load / fresh page with the queries', per(sum(s.memAfter), sum(s.memFreshQueries)), 'x', false)
+  add("after the load / fresh page's state alone", per(sum(s.memAfter), sum(s.memFreshState)), 'x', false)
+  add('machine load average (1 min) before / after the run', run.loadavgBefore != null ? `${run.loadavgBefore.toFixed(1)} / ${run.loadavgAfter?.toFixed(1)}` : null, 'text', false)
+  return f
+}
+
+/**
+ * compareLoad checks each finished load run's 20 live results against its
+ * fresh page's, and every fresh page's against the first one's (ours if it
+ * ran); it returns the disagreements.
+ */
+function compareLoad(runs) {
+  const bad = []
+  const done = runs.filter((r) => r.steps.digest && r.steps.fresh)
+  const lbl = (r) => `${r.engine}${r.indexed ? '+idx' : ''} ${r.live}`
+  const base = done.find((r) => r.engine === 'ours') ?? done[0]
+  for (const r of done) {
+    r.steps.digest.forEach((d, i) => {
+      const want = r.steps.fresh.digests[i]
+      if (d.sha256 !== want.sha256) bad.push({ query: d.name, what: `${lbl(r)}: live result differs from the fresh page's`, counts: [d.count, want.count], head: [d.head, want.head] })
+      const other = base.steps.fresh.digests[i]
+      if (r !== base && want.sha256 !== other.sha256) bad.push({ query: d.name, what: `${lbl(r)} vs ${lbl(base)}: fresh results differ`, counts: [want.count, other.count], head: [want.head, other.head] })
+    })
+  }
+  return bad
+}
+
 function fmt(v, unit) {
   if (v === null || v === undefined) return '–'
   if (unit === 'B') {
@@ -492,12 +654,17 @@ function fmt(v, unit) {
     return `${(v / 1024).toFixed(1)} KiB`
   }
   if (unit === 'text') return String(v)
+  if (unit === 'x') return `${v.toFixed(2)}×`
   if (unit === 'ms') return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`
   return String(v)
 }
 
-/** table builds the rows for one n: one column per engine variant, then ratios. */
-function table(n, runs, sz) {
+/**
+ * table builds the rows for one n: one column per engine variant, then
+ * ratios; figs turns a run into rows (figures, or loadFigures for the load
+ * section).
+ */
+function table(n, runs, sz, { figs = figures, title = `n = ${n} messages, ${Math.floor(n / 10)} users` } = {}) {
   const cols = []
   const byKey = (engine, indexed) => runs.filter((r) => r.engine === engine && (engine === 'ours' || r.indexed === indexed))
   if (opts.engines.includes('ours')) cols.push({ name: 'ours', runs: byKey('ours') })
@@ -512,7 +679,7 @@ function table(n, runs, sz) {
   cols.forEach((c, ci) => {
     c.runs.forEach((run) => {
       const withLoad = run.live === opts.lives[0]
-      for (const [name, v, unit, ratio] of figures(run, { withLoad, sz: sz?.[run.engine] })) {
+      for (const [name, v, unit, ratio] of figs(run, { withLoad, sz: sz?.[run.engine] })) {
         if (!names.find((x) => x[0] === name)) names.push([name, unit, ratio])
         vals[ci].set(name, v)
       }
@@ -536,7 +703,7 @@ function table(n, runs, sz) {
     return row
   })
   const failed = runs.filter((r) => r.failed).map((r) => `${r.engine}${r.indexed ? '+idx' : ''} ${r.live}: ${r.failed.split('\n')[0]}`)
-  return { n, cols: cols.map((c) => c.name), rows, failed }
+  return { n, title, cols: cols.map((c) => c.name), rows, failed }
 }
 
 function printTable(t) {
@@ -548,7 +715,7 @@ function printTable(t) {
   ])
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
   const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`
-  say(`\n## n = ${t.n} messages, ${Math.floor(t.n / 10)} users\n`)
+  say(`\n## ${t.title}\n`)
   say(line(head))
   say(`|${w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|')}|`)
   for (const l of lines) say(line(l))
@@ -631,7 +798,7 @@ async function main() {
   let oursFailed = false
   let smallest = null
   try {
-    for (const n of opts.ns) {
+    for (const n of opts.loadOnly ? [] : opts.ns) {
       log(`n=${n}: making data`)
       const data = makeData(n, { seed: opts.seed })
       const plan = makePlan(data, { rounds: opts.rounds })
@@ -678,6 +845,30 @@ async function main() {
       writeFileSync(file.replace(/\.json$/, '.md'), `node bench/run.mjs ${report.argv.join(' ')}\n${said.join('\n')}\n`)
       log(`wrote ${file}`)
     }
+    for (const n of opts.loads) {
+      const data = makeLoad(n)
+      const runs = []
+      for (const live of opts.lives) {
+        for (const engine of opts.engines) {
+          const variants = engine === 'reference' ? opts.indexes.map((x) => x === 'eager') : [false]
+          for (const indexed of variants) runs.push(await runLoad({ engine, live, indexed, data, dsURL: ds.url, webURL: web.url }))
+        }
+      }
+      if (runs.some((r) => r.engine === 'ours' && r.failed)) oursFailed = true
+      const t = table(n, runs, sz, { figs: loadFigures, title: `load: 20 live queries while ${n} events stream in (after 1,000 users and 1,000 messages)` })
+      printTable(t)
+      const disagreements = compareLoad(runs)
+      if (disagreements.length) {
+        disagree = true
+        say(`\nDISAGREEMENT (load, n=${n}), full detail in the JSON:`)
+        for (const d of disagreements) say(`- ${d.query}: ${d.what} (rows ${d.counts.join(' vs ')})`)
+      } else say(`\nresults agree: every finished run's 20 live results equal its fresh page's${runs.length > 1 ? ', and the fresh pages agree' : ''}`)
+      report.loads = [...(report.loads ?? []), { n, table: t, disagreements, runs }]
+      mkdirSync(RESULTS, { recursive: true })
+      const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.json`)
+      writeFileSync(file, JSON.stringify(report, null, 1))
+      log(`wrote ${file}`)
+    }
   } finally {
     await web.stop()
     await ds.stop()
@@ -686,7 +877,7 @@ async function main() {
   say(`sizes (gzip): ours JS ${fmt(sz.ours.jsGzip, 'B')} + wasm ${fmt(sz.ours.wasmGzip, 'B')} (raw ${fmt(sz.ours.wasmBytes, 'B')}); reference JS ${fmt(sz.reference.jsGzip, 'B')}`)
   if (smallest) say(`\nsmallest ratio reference/ours (best reference variant): ${smallest.ratio.toFixed(2)}× — ${smallest.figure} (n=${smallest.n})`)
   else say('\nsmallest ratio: none (run both engines for ratios)')
-  if (report.byN.length) {
+  if (report.byN.length || report.loads) {
     const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.md`)
     writeFileSync(file, `node bench/run.mjs ${report.argv.join(' ')}\n${said.join('\n')}\n`)
   }

@@ -10,8 +10,13 @@
 //   info()                      engine facts for the report
 //   fns                         the builder functions {eq, count}
 //   collections()               the collections for build()
+//   openQuery(build)            (the load row) open build(q, c, f), f the
+//                               builder functions load.js uses; resolve with
+//                               {rows(), subscribe(fn)} once it has a result
+//   awaitTxId(txid)             resolve once an event with txid is in
 // and the harness exposes window.bench for the runner (run.mjs).
 import { probe, wasmBytes } from './instrument.js'
+import { openLoad, loadResults } from './load.js'
 
 const now = () => performance.now()
 
@@ -94,6 +99,9 @@ export function install(adapter) {
   let url
   let live
   let current = null // the change being measured
+  let load = null // the load row's watch (load.js)
+  const loadEngine = { open: (build) => adapter.openQuery(build), awaitTxId: (txid) => adapter.awaitTxId(txid) }
+  const digests = async (results) => Promise.all(results.map(async ({ name, rows }) => ({ name, count: rows.length, sha256: await sha256(rows.join('\n')), head: rows.slice(0, 2) })))
   const firstFire = [null, null, null, null]
 
   window.bench = {
@@ -276,6 +284,22 @@ export function install(adapter) {
         })
       }
       return out
+    },
+
+    /** loadOpen opens the load row's 20 queries (after preload) and starts watching. */
+    async loadOpen({ txid }) {
+      load = await inTask(() => openLoad(loadEngine, { txid }))
+      return { openMs: load.openMs, sizes: load.sizes }
+    },
+    /** loadFinish waits until the load is in (load.js finish). */
+    loadFinish: (args) => load.finish(args),
+    /** loadDigest fingerprints the 20 live results. */
+    loadDigest: () => digests(load.results()),
+    /** loadFresh opens the 20 queries (on a db that has read the final stream) and fingerprints them. */
+    async loadFresh() {
+      const t0 = now()
+      const results = await inTask(() => loadResults(loadEngine))
+      return { openMs: now() - t0, digests: await digests(results) }
     },
   }
   document.documentElement.dataset.ready = '1'

@@ -1,6 +1,6 @@
 // StreamDB (this package, through its exports) under the benchmark harness.
 import './instrument.js'
-import { createStateSchema, createStreamDB, liveQuery, warmUp, eq, count } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, liveQuery, warmUp, eq, gt, gte, lt, and, or, inArray, like, count, sum, min, max, upper, concat } from '@streamdb/streamdb'
 import { install } from './harness.js'
 
 const schema = createStateSchema({
@@ -9,6 +9,8 @@ const schema = createStateSchema({
 })
 let db
 const queries = []
+// The functions the load row's queries use (load.js).
+const loadFns = { eq, gt, gte, lt, and, or, inArray, like, count, sum, min, max, upper, concat }
 
 install({
   name: 'ours',
@@ -35,6 +37,11 @@ install({
       if (changes.length > 0) fn()
     })
   },
+  async openQuery(build) {
+    const lq = liveQuery((q) => build(q, db.collections, loadFns))
+    return { rows: () => lq.data, subscribe: (fn) => lq.subscribe(fn) }
+  },
+  awaitTxId: (txid) => db.utils.awaitTxId(txid, 600000),
   rows: (i) => queries[i].data,
   info: () => ({ users: db.collections.users.size, messages: db.collections.messages.size }),
 })

@@ -3,7 +3,7 @@
 // createLiveQueryCollection for the queries.
 import './instrument.js'
 import { createStateSchema, createStreamDB } from '@durable-streams/state/db'
-import { createLiveQueryCollection, eq, count, BTreeIndex } from '@tanstack/db'
+import { createLiveQueryCollection, eq, gt, gte, lt, and, or, inArray, like, count, sum, min, max, upper, concat, BTreeIndex } from '@tanstack/db'
 import { install } from './harness.js'
 
 const schema = createStateSchema({
@@ -12,6 +12,8 @@ const schema = createStateSchema({
 })
 let db
 const queries = []
+// The functions the load row's queries use (load.js).
+const loadFns = { eq, gt, gte, lt, and, or, inArray, like, count, sum, min, max, upper, concat }
 
 install({
   name: 'reference',
@@ -56,6 +58,14 @@ install({
   subscribe(i, fn) {
     queries[i].subscribeChanges(() => fn(), { includeInitialState: false })
   },
+  async openQuery(build) {
+    const c = createLiveQueryCollection({ query: (q) => build(q, db.collections, loadFns), startSync: true })
+    await c.preload()
+    return { rows: () => c.toArray, subscribe: (fn) => c.subscribeChanges(() => fn(), { includeInitialState: false }) }
+  },
+  // (createStreamDB's awaitTxId resolves once the batch with txid is
+  // committed to the collections.)
+  awaitTxId: (txid) => db.utils.awaitTxId(txid, 600000),
   rows: (i) => queries[i].toArray,
   info: () => ({
     users: db.collections.users.size,
