@@ -58,7 +58,8 @@ async function fetchFollowing(url, init) {
  * undefined for none). It returns [done, abort]: abort() cancels the
  * request and its body; done resolves to [status, headersJSON, body], where
  * body is a Uint8Array holding the whole body when whole is true, else the
- * body's ReadableStream reader (null when there is no body). headersJSON is
+ * body's ReadableStream reader (null when there is no body); a whole body
+ * larger than WHOLE_MAX, or of unknown length, comes as a reader too. headersJSON is
  * the JSON text of an object from lower-case header name to value.
  *
  * A whole request is a long-poll, sent right after the module delivered a
@@ -66,6 +67,15 @@ async function fetchFollowing(url, init) {
  * does with the change (render it) comes before the browser's own cost of
  * starting a request. The server keeps what arrives meanwhile for it.
  */
+// A whole body is one copy into the module: for a long-poll's usual few
+// events. A larger one (a burst, a tab that slept) comes as a reader, so
+// that the module reads it in parts instead of holding it whole twice.
+const WHOLE_MAX = 256 * 1024
+function small(res) {
+  const n = res.headers.get('content-length')
+  return n !== null && Number(n) <= WHOLE_MAX
+}
+
 export function request(url, initJSON, body, whole) {
   const controller = new AbortController()
   const init = JSON.parse(initJSON)
@@ -75,7 +85,7 @@ export function request(url, initJSON, body, whole) {
   const send = () => (followsOwnRedirects ? fetchFollowing(url, init) : fetch(url, init))
   const done = (idle ? idle.then(send) : send()).then(async (res) => {
     const headers = JSON.stringify(Object.fromEntries(res.headers))
-    if (!whole) return [res.status, headers, res.body ? res.body.getReader() : null]
+    if (!whole || !small(res)) return [res.status, headers, res.body ? res.body.getReader() : null]
     return [res.status, headers, new Uint8Array(await res.arrayBuffer())]
   })
   return [done, () => controller.abort()]

@@ -262,3 +262,55 @@ func TestPreloadYields(t *testing.T) {
 		}
 	}
 }
+
+// A long live response yields too: before each yield what it applied so
+// far is committed, so that whatever the caller sees then (rows, txids,
+// the live query) is the state after some prefix of the stream, and the
+// end result is the one an unsliced read gives.
+func TestLiveResponseYields(t *testing.T) {
+	var seq []string
+	for i := range 300 {
+		seq = append(seq, batchEvents[i%len(batchEvents)], fmt.Sprintf(`{"type":"user","key":"k%d","value":{"v":%d},"headers":{"operation":"insert"}}`, i%70, i))
+	}
+	want := oneByOne(t, seq)
+	prefix := map[string][]int{} // a view, and after which events it shows
+	for i, v := range want {
+		prefix[v] = append(prefix[v], i)
+	}
+
+	d, l := batchDB(t)
+	defer d.Close()
+	feed(d, seq[:10], true) // ready
+	d.opts.Budget = time.Nanosecond
+	var seen []int
+	d.opts.Yield = func() {
+		// The first prefix not before the last yield's that shows this.
+		last := 9
+		if len(seen) > 0 {
+			last = seen[len(seen)-1]
+		}
+		for _, i := range prefix[view(d, l)] {
+			if i >= last {
+				seen = append(seen, i)
+				return
+			}
+		}
+		t.Fatalf("after the prefix of %d events, a yield shows a state no later prefix of the stream gives:\n%s", last+1, view(d, l))
+	}
+	b := &stream.Batch{Offset: "1", Partial: true}
+	for _, it := range seq[10:300] {
+		b.Items = append(b.Items, []byte(it))
+	}
+	d.batch(b) // a first part
+	b = &stream.Batch{Offset: "2", UpToDate: true}
+	for _, it := range seq[300:] {
+		b.Items = append(b.Items, []byte(it))
+	}
+	d.batch(b) // the last part
+	if got := view(d, l); got != want[len(want)-1] {
+		t.Fatalf("after the live response:\n got %s\nwant %s", got, want[len(want)-1])
+	}
+	if len(seen) < 10 {
+		t.Fatalf("yields after prefixes %v: want at least 10", seen)
+	}
+}

@@ -92,15 +92,18 @@ type Options struct {
 	// computed anew for each read request (stream.ReadOptions.Refresh),
 	// such as a token that expires.
 	ReadRefresh func(ctx context.Context) (stream.Header, map[string]string, error)
-	// Yield, when set, lets the caller's other work run during a long
-	// preload: the consumer calls it (without its lock held) whenever a
-	// response's events have kept it busy for Budget, and goes on when it
-	// returns. The browser passes a function that waits for one turn of the
-	// page's event loop, so that the page paints and handles input while a
-	// large stream loads; natively there is nothing to yield to.
+	// Yield, when set, lets the caller's other work run during long work:
+	// the consumer calls it (without its lock held) whenever a response's
+	// events have kept it busy for Budget, and goes on when it returns.
+	// During the first preload nothing is visible until its end; once live,
+	// the events applied so far are committed (a prefix of the stream) and
+	// their subscribers told before the yield. The browser passes a
+	// function that waits for one turn of the page's event loop, so that
+	// the page paints and handles input while a large stream loads or a
+	// burst of events arrives; natively there is nothing to yield to.
 	Yield func()
-	// Budget is the longest stretch of preload work between two Yield
-	// calls (DefaultBudget when 0).
+	// Budget is the longest stretch of work between two Yield calls
+	// (DefaultBudget when 0).
 	Budget time.Duration
 	// Retry, when set, replaces the client's retry policy for the reads of
 	// this database: a finite MaxRetries makes a server that stays
@@ -188,9 +191,12 @@ type DB struct {
 	complete     int      // pending[:complete] is outside any open snapshot
 	completeTx   int      // pendingTxids[:completeTx] likewise
 	inSnapshot   bool
-	// slice is when the current slice of preload work began (Yield resets
-	// it); only the consumer goroutine uses it.
+	// slice is when the current slice of work began (of the first
+	// preload, or of a live response; Yield resets it); contd says that
+	// the last batch was a part of a response, which the next one goes
+	// on with. Only the consumer goroutine uses them.
 	slice    time.Time
+	contd    bool
 	open     bool // a batch is open on the collections
 	progress Progress
 	dec      state.Decoder
@@ -463,17 +469,9 @@ func (d *DB) consume() {
 }
 
 // sliceUsed reports whether the first preload's current slice of work has
-// used its budget, so that it is time to yield. After the preload a live
-// response goes straight on (a yield would only delay its notification).
-// Only the consumer goroutine calls it; d.ready is written by that
-// goroutine alone.
-func (d *DB) sliceUsed() bool {
-	budget := d.opts.Budget
-	if budget <= 0 {
-		budget = DefaultBudget
-	}
-	return d.opts.Yield != nil && !d.ready && time.Since(d.slice) >= budget
-}
+// used its budget, so that it is time to yield. Only the consumer
+// goroutine calls it; d.ready is written by that goroutine alone.
+func (d *DB) sliceUsed() bool { return !d.ready && d.budgetUsed() }
 
 // pause is the reader's Pause while it reads and splits a large body: it
 // yields when the slice's budget is used. It holds no lock.
@@ -533,18 +531,12 @@ func (d *DB) batch(b *stream.Batch) {
 	commit := d.ready || b.UpToDate || b.Closed
 	staging := !d.ready // a first preload fills stages (see take)
 	var errs []error
+	if d.ready && !d.contd {
+		d.slice = time.Now() // a live response's work starts
+	}
 	for i, item := range b.Items {
-		if i&255 == 255 && d.sliceUsed() {
-			// Nothing of a preload is visible before its commit, so the
-			// lock can go while the caller's other work runs.
-			d.mu.Unlock()
-			d.opts.Yield()
-			d.mu.Lock()
-			if d.closed {
-				d.mu.Unlock()
-				return
-			}
-			d.slice = time.Now()
+		if i&31 == 31 && d.budgetUsed() && !d.yieldLocked() {
+			return
 		}
 		e, err := d.dec.DecodeLazy(item)
 		if err == nil {
@@ -590,6 +582,43 @@ func (d *DB) batch(b *stream.Batch) {
 		d.opts.OnBatch(b)
 	}
 	d.announceReady()
+	// The parts of one live response follow each other in one task of the
+	// page unless the engine yields between them.
+	if d.contd = b.Partial; d.ready && d.contd && d.budgetUsed() {
+		d.opts.Yield()
+		d.slice = time.Now()
+	}
+}
+
+// budgetUsed reports whether the current slice of work (of the first
+// preload, or of one live response, all its parts) has used its budget.
+func (d *DB) budgetUsed() bool {
+	return d.opts.Yield != nil && time.Since(d.slice) >= cmp.Or(d.opts.Budget, DefaultBudget)
+}
+
+// yieldLocked lets the caller's other work run in the middle of a batch:
+// the page's main thread, in the browser. Nothing of a first preload is
+// visible before its commit, so the lock can simply go; once live, what
+// the batch applied so far is a prefix of the stream, so it is committed
+// (and its subscribers told) first. It reports false when the database
+// was closed meanwhile (the lock is then released).
+func (d *DB) yieldLocked() bool {
+	live := d.ready
+	if live {
+		d.commitLocked()
+	}
+	d.mu.Unlock()
+	if live {
+		d.pub.drain()
+	}
+	d.opts.Yield()
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return false
+	}
+	d.slice = time.Now()
+	return true
 }
 
 // handOut copies an event for OnEvent: its value parsed, and nothing left

@@ -51,10 +51,10 @@ type Request struct {
 	// response. The reader sets it when it asks again after a response it
 	// could not use, which a cache would otherwise hand back unchanged.
 	Reload bool
-	// Whole says the caller reads the body whole before it uses any of
-	// it, and expects it small: a long-poll's answer. A transport may then
-	// hand the body over in one piece once it has all arrived, instead of
-	// streaming it.
+	// Whole says the caller expects the body small: a long-poll's answer.
+	// A transport may then hand a small body over in one piece once it has
+	// all arrived, instead of streaming it (a large one it still streams:
+	// the caller may read it in parts).
 	Whole bool
 }
 

@@ -115,3 +115,23 @@ test('when the Go program dies, everything pending rejects with ModuleExitedErro
   await until(() => fresh.collections.users.has('c'), 'the fresh module follows the stream live')
   fresh.close()
 })
+
+test('a large live answer (a burst of 5,000 events) is read in parts and every event applied once', async () => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, schema.users.insert({ value: { id: 'a', n: 0, pad: '' } }))
+  const progress = []
+  const db = createStreamDB({ streamOptions: { url, contentType: 'application/json' }, state: schema, onProgress: (p) => progress.push(p) })
+  await db.preload()
+  const before = progress.length
+  const burst = []
+  for (let i = 0; i < 5000; i++) burst.push(schema.users.upsert({ value: { id: `u${i % 500}`, n: i, pad: 'x'.repeat(200) } }))
+  await appendEvents(url, ...burst)
+  await until(() => db.collections.users.get('u499')?.n === 4999, 'the burst is applied')
+  assert.equal(db.collections.users.size, 501)
+  assert.equal(db.collections.users.get('u0').n, 4500)
+  assert.equal(db.collections.users.get('u0')._seq, 1 + 4500, 'each event applied once: _seq counts them')
+  const live = progress.slice(before)
+  assert.equal(live.at(-1).events - progress[before - 1].events, 5000)
+  assert.ok(live.length > 1, `the ${(live.at(-1).bytes - progress[before - 1].bytes) >> 10} KiB answer came in parts (${live.length} progress reports)`)
+  db.close()
+})

@@ -47,7 +47,7 @@ type Transport struct {
 	// Helper, when it is a function, is the page's request function
 	// (js/fetch.js request): RoundTrip then starts a request with one call
 	// and learns its status, header and, for a Request.Whole, its whole
-	// body from one settled promise, instead of making a call into JS for
+	// body (when small) from one settled promise, instead of making a call into JS for
 	// each of them. Without it RoundTrip calls fetch itself.
 	Helper safejs.Value
 }
@@ -260,7 +260,7 @@ func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Respons
 	if err != nil {
 		return nil, rt.wrap("read body", err)
 	}
-	if whole {
+	if whole && isBytes(bodyV) { // the helper gives a large body as a reader
 		n, err := bodyV.Length()
 		if err != nil {
 			return nil, rt.wrap("read body", err)
@@ -280,6 +280,15 @@ func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Respons
 		b.reader = bodyV
 	}
 	return &stream.Response{StatusCode: status, Header: header, Body: b}, nil
+}
+
+// isBytes reports whether v is a Uint8Array (rather than a stream reader).
+func isBytes(v safejs.Value) bool {
+	if v.Type() != safejs.TypeObject {
+		return false
+	}
+	n, err := v.Get("byteLength")
+	return err == nil && n.Type() == safejs.TypeNumber
 }
 
 // modes returns RequestInit's mode and credentials: t's, or "cors" and
