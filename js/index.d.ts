@@ -450,8 +450,10 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
   live?: boolean | 'long-poll' | 'sse'
   /**
    * The longest stretch, in milliseconds, the engine works on the main
-   * thread while preloading before it lets the page run (paint, input,
-   * onProgress) for one turn of the event loop. Default 50.
+   * thread on one preload or one live answer (a burst of events) before
+   * it lets the page run (paint, input, onProgress) for one turn of the
+   * event loop. A live answer's events applied so far are visible (and
+   * its live queries updated) before each such turn. Default 50.
    */
   taskBudgetMs?: number
   /**
