@@ -195,11 +195,15 @@ type DB struct {
 	// preload, or of a live response; Yield resets it); contd says that
 	// the last batch was a part of a response, which the next one goes
 	// on with. Only the consumer goroutine uses them.
-	slice    time.Time
-	contd    bool
-	open     bool // a batch is open on the collections
-	progress Progress
-	dec      state.Decoder
+	slice time.Time
+	contd bool
+	// uncommitted counts the events taken since the last commit, and
+	// perEvent is what a live commit has cost per event (a running mean).
+	uncommitted int
+	perEvent    time.Duration
+	open        bool // a batch is open on the collections
+	progress    Progress
+	dec         state.Decoder
 
 	pub publisher
 
@@ -554,6 +558,7 @@ func (d *DB) batch(b *stream.Batch) {
 			errs = append(errs, err)
 			continue
 		}
+		d.uncommitted++
 		if d.opts.OnEvent != nil && e.IsChange() {
 			events = append(events, handOut(e))
 		}
@@ -592,8 +597,14 @@ func (d *DB) batch(b *stream.Batch) {
 
 // budgetUsed reports whether the current slice of work (of the first
 // preload, or of one live response, all its parts) has used its budget.
+// Once live, the commit the slice owes counts too: with live queries open
+// it costs far more than taking the events in.
 func (d *DB) budgetUsed() bool {
-	return d.opts.Yield != nil && time.Since(d.slice) >= cmp.Or(d.opts.Budget, DefaultBudget)
+	owed := time.Duration(0)
+	if d.ready {
+		owed = time.Duration(d.uncommitted) * d.perEvent
+	}
+	return d.opts.Yield != nil && time.Since(d.slice)+owed >= cmp.Or(d.opts.Budget, DefaultBudget)
 }
 
 // yieldLocked lets the caller's other work run in the middle of a batch:
@@ -746,6 +757,19 @@ func (d *DB) beginLocked() {
 // after the staged events in the stream), keeps the rest in order, and
 // finishes the batch.
 func (d *DB) commitLocked() {
+	start, live := time.Now(), d.ready
+	defer func() {
+		// What committing one event costs (live queries, subscribers), for
+		// budgetUsed's estimate of the commit a slice of live work owes.
+		if n := d.uncommitted; live && n > 0 {
+			per := time.Since(start) / time.Duration(n)
+			if d.perEvent > 0 {
+				per = (d.perEvent + per) / 2
+			}
+			d.perEvent = per
+		}
+		d.uncommitted = 0
+	}()
 	d.beginLocked()
 	for _, c := range d.order {
 		if c.stage != nil {
