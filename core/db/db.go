@@ -602,6 +602,9 @@ func (d *DB) batch(b *stream.Batch) {
 func (d *DB) budgetUsed() bool {
 	owed := time.Duration(0)
 	if d.ready {
+		if d.perEvent == 0 && d.uncommitted > 0 && len(d.lives) > 0 {
+			return d.opts.Yield != nil // commit early once, to learn what it costs
+		}
 		owed = time.Duration(d.uncommitted) * d.perEvent
 	}
 	return d.opts.Yield != nil && time.Since(d.slice)+owed >= cmp.Or(d.opts.Budget, DefaultBudget)

@@ -1,0 +1,115 @@
+package db
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/stream"
+)
+
+// loadQueries reads the 20 queries of the load benchmark (bench/pages/load.js,
+// as the package's query builder writes them).
+func loadQueries(tb testing.TB) []json.RawMessage {
+	b, err := os.ReadFile("testdata/load_queries.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var qs []struct {
+		Name string
+		IR   json.RawMessage
+	}
+	if err := json.Unmarshal(b, &qs); err != nil {
+		tb.Fatal(err)
+	}
+	out := make([]json.RawMessage, len(qs))
+	for i, q := range qs {
+		out[i] = q.IR
+	}
+	return out
+}
+
+// loadEvents makes n events shaped as bench/data.mjs makeLoad makes them:
+// users and messages inserted, updated and deleted.
+func loadEvents(n int, seed uint64) []string {
+	r := rand.New(rand.NewPCG(seed, 7))
+	var (
+		out         []string
+		users, msgs int
+		alive       []int
+		words       = []string{"alpha", "beta", "gamma", "delta", "echo", "fox"}
+		userEv      = func(i int, op string) string {
+			return fmt.Sprintf(`{"type":"user","key":"u%d","value":{"id":"u%d","name":"user %d %s","active":%v,"team":%d},"headers":{"operation":%q}}`,
+				i, i, i, words[i%len(words)], r.IntN(2) == 0, r.IntN(100), op)
+		}
+		msgEv = func(i int, op string) string {
+			return fmt.Sprintf(`{"type":"message","key":"m%d","value":{"id":"m%d","userId":"u%d","text":"%s %s %d","ts":%d,"likes":%d},"headers":{"operation":%q}}`,
+				i, i, r.IntN(max(users, 1)), words[r.IntN(len(words))], words[r.IntN(len(words))], i, 1700000000000+i*1000, r.IntN(100), op)
+		}
+	)
+	for len(out) < n {
+		switch x := r.Float64(); {
+		case x < 0.08 || users == 0:
+			out = append(out, userEv(users, "insert"))
+			users++
+		case x < 0.86 || len(alive) < 10:
+			out = append(out, msgEv(msgs, "insert"))
+			alive = append(alive, msgs)
+			msgs++
+		case x < 0.93:
+			out = append(out, msgEv(alive[r.IntN(len(alive))], "update"))
+		case x < 0.97:
+			out = append(out, userEv(r.IntN(users), "update"))
+		default:
+			at := r.IntN(len(alive))
+			out = append(out, fmt.Sprintf(`{"type":"message","key":"m%d","headers":{"operation":"delete"}}`, alive[at]))
+			alive[at] = alive[len(alive)-1]
+			alive = alive[:len(alive)-1]
+		}
+	}
+	return out
+}
+
+// BenchmarkLiveLoad is the load of bench/pages/load.js natively: 20 live
+// queries open while events arrive in live batches of 1,000 (one commit
+// each). Reported per event.
+func BenchmarkLiveLoad(b *testing.B) {
+	events := loadEvents(2000+100_000, 1)
+	queries := loadQueries(b)
+	for _, nq := range []int{0, 20} {
+		b.Run(fmt.Sprintf("queries=%d", nq), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				d, _ := batchDB(b)
+				feed(d, events[:2000], true)
+				for _, q := range queries[:nq] {
+					p, err := ir.Parse(q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := d.Query(p); err != nil {
+						b.Fatal(err)
+					}
+				}
+				batches := make([]*stream.Batch, 0, 100)
+				for at := 2000; at < len(events); at += 1000 {
+					bt := &stream.Batch{UpToDate: true, Offset: fmt.Sprint(at)}
+					for _, it := range events[at:min(at+1000, len(events))] {
+						bt.Items = append(bt.Items, []byte(it))
+					}
+					batches = append(batches, bt)
+				}
+				b.StartTimer()
+				for _, bt := range batches {
+					d.batch(bt)
+				}
+				b.StopTimer()
+				d.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*100_000), "µs/event")
+		})
+	}
+}
