@@ -48,7 +48,11 @@ export function collation(locale, optionsJSON) {
       last = s
       out[i] = [lo > 0 ? kept[lo - 1] : null, lo < kept.length ? kept[lo] : null, 0, group]
     }
-    if (added.length > 0) {
+    if (added.length > 0 && added.length <= 16) {
+      // A few new strings (a live change): splices, from the last one back
+      // so that the positions before it still hold.
+      for (let j = added.length - 1; j >= 0; j--) kept.splice(added[j][0], 0, added[j][1])
+    } else if (added.length > 0) {
       const merged = []
       let k = 0
       for (const [pos, s] of added) {

@@ -164,20 +164,50 @@ export class LiveQuery {
         changes.push({ type: 'update', key, value, previousValue: previous })
       }
     }
-    removals.sort((a, b) => b - a)
-    for (const r of removals) {
-      this.#keys.splice(r, 1)
-      this.#rows.splice(r, 1)
-    }
-    inserts.sort((a, b) => a[0] - b[0])
-    for (const [r, key, value] of inserts) {
-      this.#keys.splice(r, 0, key)
-      this.#rows.splice(r, 0, value)
-    }
+    if (removals.length + inserts.length <= 4) {
+      // A few changes: each splice moves the rows after it.
+      removals.sort((a, b) => b - a)
+      for (const r of removals) {
+        this.#keys.splice(r, 1)
+        this.#rows.splice(r, 1)
+      }
+      inserts.sort((a, b) => a[0] - b[0])
+      for (const [r, key, value] of inserts) {
+        this.#keys.splice(r, 0, key)
+        this.#rows.splice(r, 0, value)
+      }
+    } else this.#merge(removals, inserts)
     for (const [r, value] of inPlace) this.#rows[r] = value
     this.#snapshot()
     for (const fn of this.#changeSubs) calls.push([fn, changes, 'a live query change subscriber'])
     for (const fn of this.#subs) calls.push([fn, changes, 'a live query subscriber'])
+  }
+
+  // #merge applies many removals (old positions) and insertions ([new
+  // position, key, row]) in one pass over the result, as the splices of
+  // _apply would, each of which moves every row after it.
+  #merge(removals, inserts) {
+    const gone = new Uint8Array(this.#keys.length)
+    for (const r of removals) gone[r] = 1
+    inserts.sort((a, b) => a[0] - b[0])
+    const n = this.#keys.length - removals.length + inserts.length
+    const keys = new Array(n)
+    const rows = new Array(n)
+    let from = 0 // next old position
+    let at = 0 // next new position
+    let next = 0 // next insertion
+    while (at < n) {
+      if (next < inserts.length && inserts[next][0] === at) {
+        keys[at] = inserts[next][1]
+        rows[at++] = inserts[next++][2]
+        continue
+      }
+      while (gone[from]) from++
+      keys[at] = this.#keys[from]
+      rows[at++] = this.#rows[from++]
+    }
+    this.#keys = keys
+    this.#rows = rows
   }
 
   // #notify calls the subscribers, each shielded from the others.
