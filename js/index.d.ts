@@ -524,12 +524,29 @@ export interface LiveQuery<T = any, D = T[]> {
   /** A new Map from result key to row. */
   readonly state: Map<LiveQueryKey, T>
   readonly size: number
+  /** `live-query-<n>`, as TanStack DB names its live query collections. */
+  readonly id: string
   get(key: LiveQueryKey): T | undefined
+  has(key: LiveQueryKey): boolean
   /** The rows in order (a new array). */
   readonly toArray: T[]
-  /** 'loading' until the StreamDB has preloaded, then 'ready'; 'cleaned-up' once disposed. */
+  /** The keys, rows and [key, row] pairs in result order (of the result when called). */
+  keys(): IterableIterator<LiveQueryKey>
+  values(): IterableIterator<T>
+  entries(): IterableIterator<[LiveQueryKey, T]>
+  [Symbol.iterator](): IterableIterator<[LiveQueryKey, T]>
+  forEach(callback: (value: T, key: LiveQueryKey, query: this) => void): void
+  /** The result as insert changes, in result order. */
+  currentStateAsChanges(): Array<ChangeMessage<T, LiveQueryKey>>
+  /** 'loading' until the StreamDB has preloaded, then 'ready'; 'error' if reading failed; 'cleaned-up' once disposed. */
   readonly status: CollectionStatus
-  readonly isReady: boolean
+  isReady(): boolean
+  /** Resolves once the result is ready (the StreamDB's preload); rejects if reading fails. */
+  preload(): Promise<void>
+  /** Calls callback once, when the result is first ready (in a microtask if it already is). */
+  onFirstReady(callback: () => void): void
+  toArrayWhenReady(): Promise<T[]>
+  stateWhenReady(): Promise<Map<LiveQueryKey, T>>
   /** Whether the query ends in findOne(). */
   readonly single: boolean
   /** Whether the query has an orderBy. */

@@ -10,6 +10,8 @@ import { decodeKey } from './wire.js'
  * rows (a new array after each change), or the single row (or undefined)
  * for findOne queries; state is a Map from result key to row.
  */
+let made = 0 // live queries made, for their ids
+
 export class LiveQuery {
   #db
   #id
@@ -22,6 +24,8 @@ export class LiveQuery {
   #changeSubs = new Set()
   #status
   #disposed = false
+  #wasReady = false
+  #onReady = [] // onFirstReady callbacks
 
   constructor(db, ir) {
     this.#db = db
@@ -35,6 +39,8 @@ export class LiveQuery {
     this.#rows = r.rows
     const st = db._status()
     this.#status = st === 'ready' || st === 'error' ? st : 'loading'
+    this.#wasReady = this.#status === 'ready'
+    this.id = `live-query-${++made}`
     db._register(this.#id, this)
     this.#snapshot()
   }
@@ -81,12 +87,54 @@ export class LiveQuery {
   get toArray() {
     return this.#rows.slice()
   }
-  /** 'loading' until the StreamDB has preloaded, then 'ready'; 'cleaned-up' once disposed. */
+  has(key) {
+    return this.#byKey().has(key)
+  }
+  // The iterators go over a copy: a step during the iteration does not
+  // change what it yields.
+  keys() {
+    return this.#keys.slice()[Symbol.iterator]()
+  }
+  values() {
+    return this.#rows.slice()[Symbol.iterator]()
+  }
+  entries() {
+    return this.#keys.map((k, i) => [k, this.#rows[i]])[Symbol.iterator]()
+  }
+  [Symbol.iterator]() {
+    return this.entries()
+  }
+  forEach(fn) {
+    for (const [k, v] of this.entries()) fn(v, k, this)
+  }
+  /** currentStateAsChanges returns the result as insert changes, in result order. */
+  currentStateAsChanges() {
+    return this.#keys.map((key, i) => ({ type: 'insert', key, value: this.#rows[i] }))
+  }
+  /** 'loading' until the StreamDB has preloaded, then 'ready'; 'error' if it failed; 'cleaned-up' once disposed. */
   get status() {
     return this.#status
   }
-  get isReady() {
+  isReady() {
     return this.#status === 'ready'
+  }
+  /** preload resolves once the result is ready (the StreamDB's preload), as a live query collection's does. */
+  async preload() {
+    if (this.#status === 'ready' || this.#status === 'cleaned-up') return
+    await this.#db.preload()
+  }
+  /** onFirstReady calls fn once the result is first ready (at once, in a microtask, if it is already). */
+  onFirstReady(fn) {
+    if (this.#status === 'ready' || this.#wasReady) queueMicrotask(fn)
+    else this.#onReady.push(fn)
+  }
+  async toArrayWhenReady() {
+    await this.preload()
+    return this.toArray
+  }
+  async stateWhenReady() {
+    await this.preload()
+    return this.state
   }
 
   /** subscribe calls fn (with the step's changes) after every change of the result. */
@@ -119,7 +167,13 @@ export class LiveQuery {
     if (this.#status === 'loading') {
       this.#status = 'ready'
       this.#notify([])
+      this.#firstReady()
     }
+  }
+  #firstReady() {
+    if (this.#wasReady) return
+    this.#wasReady = true
+    for (const fn of this.#onReady.splice(0)) this.#db._run(fn, undefined, 'an onFirstReady callback')
   }
   _failed() {
     if (this.#status === 'loading' || this.#status === 'ready') {

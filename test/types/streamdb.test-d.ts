@@ -260,7 +260,7 @@ expectType<User[]>()(lq.data)
 expectType<Map<string | number, User>>()(lq.state)
 expectType<User | undefined>()(lq.get('1'))
 expectType<CollectionStatus>()(lq.status)
-expectType<boolean>()(lq.isReady)
+expectType<boolean>()(lq.isReady())
 expectType<() => void>()(lq.subscribe((changes) => expectType<Array<ChangeMessage<User, string | number>>>()(changes)))
 lq.dispose()
 
