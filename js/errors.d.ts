@@ -144,3 +144,50 @@ export declare class ModuleExitedError extends StreamDBError {
   constructor(message: string, options?: StreamDBErrorOptions)
   readonly code: 'MODULE_EXITED'
 }
+
+/** QueryBuilderError: the query builder was misused (the message says how). */
+export declare class QueryBuilderError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+  readonly code: 'QUERY_BUILDER'
+  /** The clause at fault, when the builder names one (join). */
+  readonly clause?: string
+}
+
+/**
+ * TanStack DB's classes for the queries it rejects, by the same names
+ * (thrown where TanStack throws them: by the builder for the join ones,
+ * which are QueryBuilderErrors; when the live query is made for the
+ * others, which are QueryCompileErrors); each has our code and clause.
+ */
+/** LimitOffsetRequireOrderByError: limit or offset without an orderBy. */
+export declare class LimitOffsetRequireOrderByError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** HavingRequiresGroupByError: having without a groupBy (or aggregates in the select). */
+export declare class HavingRequiresGroupByError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** JoinConditionMustBeEqualityError: a join condition that is not eq, or an and of eqs. */
+export declare class JoinConditionMustBeEqualityError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** InvalidJoinConditionSameSourceError: a join equality whose two sides refer to the same source. */
+export declare class InvalidJoinConditionSameSourceError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** InvalidJoinConditionSourceMismatchError: a join equality whose sides are not the two sides of the join. */
+export declare class InvalidJoinConditionSourceMismatchError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** NonAggregateExpressionNotInGroupByError: a select field of a grouped query that is neither an aggregate nor a groupBy expression. */
+export declare class NonAggregateExpressionNotInGroupByError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** AggregateFunctionNotInSelectError: an aggregate in having or orderBy that the select does not have. */
+export declare class AggregateFunctionNotInSelectError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** UnknownExpressionTypeError: an aggregate where none may be: where, groupBy, inside another aggregate. */
+export declare class UnknownExpressionTypeError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}

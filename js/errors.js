@@ -20,6 +20,57 @@ export class QueryCompileError extends StreamDBError {
   }
 }
 
+/** QueryBuilderError: the query builder was misused (the message says how). */
+export class QueryBuilderError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { ...props, code: 'QUERY_BUILDER' })
+    this.name = 'QueryBuilderError'
+  }
+}
+
+// TanStack DB's classes for the queries it rejects, by the same names, so
+// that code written for it (catch, instanceof, error.name) works: each is
+// a QueryCompileError with our code and clause, except the join ones,
+// which TanStack's builder throws (QueryBuilderErrors, as here). The
+// engine names the one that applies (the wire error's kind) for queries
+// that reach it.
+function tanstackClass(name, Base = QueryCompileError) {
+  const C = class extends Base {
+    constructor(message, props) {
+      super(message, props)
+      this.name = name
+    }
+  }
+  Object.defineProperty(C, 'name', { value: name })
+  return C
+}
+/** LIMIT or OFFSET without an orderBy. */
+export const LimitOffsetRequireOrderByError = tanstackClass('LimitOffsetRequireOrderByError')
+/** having without a groupBy (or aggregates in the select). */
+export const HavingRequiresGroupByError = tanstackClass('HavingRequiresGroupByError')
+/** A join condition that is not eq (or an and of eqs). */
+export const JoinConditionMustBeEqualityError = tanstackClass('JoinConditionMustBeEqualityError', QueryBuilderError)
+/** A join equality whose two sides refer to the same source. */
+export const InvalidJoinConditionSameSourceError = tanstackClass('InvalidJoinConditionSameSourceError', QueryBuilderError)
+/** A join equality whose sides do not refer to the two sides of the join. */
+export const InvalidJoinConditionSourceMismatchError = tanstackClass('InvalidJoinConditionSourceMismatchError', QueryBuilderError)
+/** A select field of a grouped query that is neither an aggregate nor a groupBy expression. */
+export const NonAggregateExpressionNotInGroupByError = tanstackClass('NonAggregateExpressionNotInGroupByError')
+/** An aggregate in having or orderBy that the select does not have. */
+export const AggregateFunctionNotInSelectError = tanstackClass('AggregateFunctionNotInSelectError')
+/** An aggregate where none may be (where, groupBy, inside another aggregate). */
+export const UnknownExpressionTypeError = tanstackClass('UnknownExpressionTypeError')
+const byKind = {
+  LimitOffsetRequireOrderByError,
+  HavingRequiresGroupByError,
+  JoinConditionMustBeEqualityError,
+  InvalidJoinConditionSameSourceError,
+  InvalidJoinConditionSourceMismatchError,
+  NonAggregateExpressionNotInGroupByError,
+  AggregateFunctionNotInSelectError,
+  UnknownExpressionTypeError,
+}
+
 /** InvalidEventError: a state event on the stream was malformed; it was skipped. */
 export class InvalidEventError extends StreamDBError {
   constructor(message, props) {
@@ -85,7 +136,7 @@ export function fromModule(e) {
   for (const k of keep) if (e[k] !== undefined && e[k] !== '') props[k] = e[k]
   switch (e.name) {
     case 'QueryCompileError':
-      return new QueryCompileError(e.message, props)
+      return new (Object.hasOwn(byKind, e.kind) ? byKind[e.kind] : QueryCompileError)(e.message, props)
     case 'InvalidEventError':
       return new InvalidEventError(e.message, props)
     case 'StreamError':

@@ -38,6 +38,14 @@ export {
   MissingMutationContextError,
   ClosedError,
   ModuleExitedError,
+  LimitOffsetRequireOrderByError,
+  HavingRequiresGroupByError,
+  JoinConditionMustBeEqualityError,
+  InvalidJoinConditionSameSourceError,
+  InvalidJoinConditionSourceMismatchError,
+  NonAggregateExpressionNotInGroupByError,
+  AggregateFunctionNotInSelectError,
+  UnknownExpressionTypeError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }

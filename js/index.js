@@ -23,4 +23,12 @@ export {
   MissingMutationContextError,
   ClosedError,
   ModuleExitedError,
+  LimitOffsetRequireOrderByError,
+  HavingRequiresGroupByError,
+  JoinConditionMustBeEqualityError,
+  InvalidJoinConditionSameSourceError,
+  InvalidJoinConditionSourceMismatchError,
+  NonAggregateExpressionNotInGroupByError,
+  AggregateFunctionNotInSelectError,
+  UnknownExpressionTypeError,
 } from './errors.js'

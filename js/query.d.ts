@@ -375,11 +375,7 @@ export type QueryData<Q> = Q extends Query<infer C>
 /** QueryFn is the query function form useLiveQuery accepts (null/undefined = disabled). */
 export type QueryFn = (q: InitialQuery) => Query<any> | null | undefined
 
-/** QueryBuilderError: the query builder was misused (the message says how). */
-export declare class QueryBuilderError extends StreamDBError {
-  constructor(message: string)
-  readonly code: 'QUERY_BUILDER'
-}
+export { QueryBuilderError } from './errors.js'
 
 /** buildQuery runs a query function (null when it returns null/undefined) or passes a Query through. */
 export declare function buildQuery<Q extends Query<any>>(fn: (q: InitialQuery) => Q | null | undefined): Q | null

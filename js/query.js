@@ -7,18 +7,19 @@
 // path ["u", "name"]. They never see data. Expressions are frozen objects
 // already shaped like IR nodes; toIR turns a Query into plain JSON.
 
-import { StreamDBError } from './errors.js'
+import {
+  StreamDBError,
+  QueryBuilderError,
+  JoinConditionMustBeEqualityError,
+  InvalidJoinConditionSameSourceError,
+  InvalidJoinConditionSourceMismatchError,
+} from './errors.js'
+
+export { QueryBuilderError }
 
 /** SOURCE is the key under which a collection facade carries `{ name, db }`. */
 export const SOURCE = Symbol.for('@streamdb/streamdb/source')
 
-/** QueryBuilderError: the query builder was misused (the message says how). */
-export class QueryBuilderError extends StreamDBError {
-  constructor(message) {
-    super(message, { code: 'QUERY_BUILDER' })
-    this.name = 'QueryBuilderError'
-  }
-}
 
 const JOIN_TYPES = ['inner', 'left', 'right', 'full']
 
@@ -378,7 +379,7 @@ function equalities(e) {
     if (e.name === 'eq' && e.args.length === 2) return [e]
     if (e.name === 'and' && e.args.length > 0) return e.args.flatMap(equalities)
   }
-  throw new QueryBuilderError(`Join condition must be an equality expression or a nonempty conjunction of equality expressions: return eq(a, b) or and(eq(a, b), eq(c, d), ...) from the on callback (got ${describe(e)})`)
+  throw new JoinConditionMustBeEqualityError(`Join condition must be an equality expression or a nonempty conjunction of equality expressions: return eq(a, b) or and(eq(a, b), eq(c, d), ...) from the on callback (got ${describe(e)})`, { clause: 'join' })
 }
 
 function checkJoinCondition(on, earlier, alias) {
@@ -387,7 +388,8 @@ function checkJoinCondition(on, earlier, alias) {
     const onlyEarlier = (s) => s.length > 0 && s.every((a) => earlier.includes(a))
     const onlyJoined = (s) => s.length > 0 && s.every((a) => a === alias)
     if ((onlyEarlier(sides[0]) && onlyJoined(sides[1])) || (onlyJoined(sides[0]) && onlyEarlier(sides[1]))) continue
-    throw new QueryBuilderError(`Invalid join condition ${show(e)}: one side of each eq() must use only the joined source "${alias}" and the other only the earlier sources (${earlier.join(', ')})`)
+    const same = sides[0].length === 1 && sides[1].length === 1 && sides[0][0] === sides[1][0]
+    throw new (same ? InvalidJoinConditionSameSourceError : InvalidJoinConditionSourceMismatchError)(`Invalid join condition ${show(e)}: one side of each eq() must use only the joined source "${alias}" and the other only the earlier sources (${earlier.join(', ')})`, { clause: 'join' })
   }
 }
 

@@ -16,6 +16,10 @@ import (
 type Error struct {
 	Clause string
 	Reason string
+	// Kind, when set, is the name of the error class TanStack DB throws
+	// for the same query (LimitOffsetRequireOrderByError, ...), so that
+	// the package can throw one of that name.
+	Kind string
 }
 
 // Error returns "invalid query: <clause>: <reason>".
@@ -32,6 +36,13 @@ var ErrInvalidQuery = errors.New("invalid query")
 // Errorf returns an *Error for clause with a formatted reason.
 func Errorf(clause, format string, args ...any) *Error {
 	return &Error{Clause: clause, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Kindf is Errorf for an error TanStack DB names: kind is its class name.
+func Kindf(kind, clause, format string, args ...any) *Error {
+	e := Errorf(clause, format, args...)
+	e.Kind = kind
+	return e
 }
 
 // maxDepth bounds the nesting of expressions, selects and subqueries, so

@@ -71,7 +71,11 @@ func Shape(err error) ErrorShape {
 		return ErrorShape{Name: "StreamError", Props: []Prop{
 			{"code", string(se.Code)}, {"status", se.Status}, {"url", se.URL}, {"offset", se.Offset}}}
 	case errors.As(err, &qe):
-		return ErrorShape{Name: "QueryCompileError", Props: []Prop{{"clause", qe.Clause}, {"reason", qe.Reason}}}
+		props := []Prop{{"clause", qe.Clause}, {"reason", qe.Reason}}
+		if qe.Kind != "" {
+			props = append(props, Prop{"kind", qe.Kind})
+		}
+		return ErrorShape{Name: "QueryCompileError", Props: props}
 	case errors.As(err, &ev):
 		return ErrorShape{Name: "InvalidEventError", Props: []Prop{
 			{"offset", ev.Offset}, {"type", ev.Type}, {"key", ev.Key},

@@ -131,7 +131,7 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 		return c.grouped(p, q, aliases)
 	}
 	if len(q.Having) > 0 {
-		return nil, nil, ir.Errorf("having", "having needs a groupBy or aggregates in the select")
+		return nil, nil, ir.Kindf("HavingRequiresGroupByError", "having", "having needs a groupBy or aggregates in the select")
 	}
 	return selectStage(p, q, aliases)
 }

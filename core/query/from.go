@@ -97,8 +97,10 @@ func joinKeys(j ir.Join, left []string) (leftKey, rightKey func(*ivm.Row) value.
 		case sa == sideLeft && sb == sideRight:
 		case sa == sideRight && sb == sideLeft:
 			a, b = b, a
+		case sa == sb && sa != sideNone:
+			return nil, nil, ir.Kindf("InvalidJoinConditionSameSourceError", "join", "join %q: each side of an equality must reference one side of the join, and both refer to the same one", j.Source.Alias)
 		default:
-			return nil, nil, ir.Errorf("join", "join %q: each side of an equality must reference only the joined source or only the sources before it", j.Source.Alias)
+			return nil, nil, ir.Kindf("InvalidJoinConditionSourceMismatchError", "join", "join %q: each side of an equality must reference only the joined source or only the sources before it", j.Source.Alias)
 		}
 		la, err := compileExpr("join", a, leftScope)
 		if err != nil {
@@ -123,12 +125,12 @@ func joinEqualities(j ir.Join) ([]*ir.Expr, error) {
 	case on.Kind == ir.Func && on.Name == "and" && len(on.Args) > 0:
 		for _, a := range on.Args {
 			if a.Kind != ir.Func || a.Name != "eq" || len(a.Args) != 2 {
-				return nil, ir.Errorf("join", "join %q: the condition must be eq or an and of eqs", j.Source.Alias)
+				return nil, ir.Kindf("JoinConditionMustBeEqualityError", "join", "join %q: the condition must be eq or an and of eqs", j.Source.Alias)
 			}
 		}
 		return on.Args, nil
 	}
-	return nil, ir.Errorf("join", "join %q: the condition must be an equality (eq), or an and of equalities", j.Source.Alias)
+	return nil, ir.Kindf("JoinConditionMustBeEqualityError", "join", "join %q: the condition must be an equality (eq), or an and of equalities", j.Source.Alias)
 }
 
 // keyFunc evaluates a join key: one value, or an Array of the values of a

@@ -50,7 +50,7 @@ func groupKeys(groupBy []*ir.Expr, in expr.Resolver) ([]func(*ivm.Row) value.Val
 	keys := make([]func(*ivm.Row) value.Value, len(groupBy))
 	for i, g := range groupBy {
 		if expr.HasAggregate(g) {
-			return nil, ir.Errorf("groupBy", "aggregates are not allowed in groupBy")
+			return nil, ir.Kindf("UnknownExpressionTypeError", "groupBy", "aggregates are not allowed in groupBy")
 		}
 		ev, err := compileExpr("groupBy", g, in)
 		if err != nil {
@@ -71,7 +71,7 @@ func aggSpecs(aggs []*ir.Expr, in expr.Resolver) ([]ivm.AggSpec, error) {
 			return nil, err
 		}
 		if expr.HasAggregate(a.Args[0]) {
-			return nil, ir.Errorf("select", "aggregate %s nested in another aggregate", a.Name)
+			return nil, ir.Kindf("UnknownExpressionTypeError", "select", "aggregate %s nested in another aggregate", a.Name)
 		}
 		ev, err := compileExpr("select", a.Args[0], in)
 		if err != nil {
@@ -162,7 +162,7 @@ func (s *groupScope) Ref(path []string) (int, []string, error) {
 	case "$selected":
 		return s.nk + s.na, path[1:], nil
 	}
-	return 0, nil, ir.Errorf(s.clause, "%s is neither an aggregate nor a groupBy expression", exprString(&ir.Expr{Kind: ir.Ref, Path: path}))
+	return 0, nil, ir.Kindf("NonAggregateExpressionNotInGroupByError", s.clause, "%s is neither an aggregate nor a groupBy expression", exprString(&ir.Expr{Kind: ir.Ref, Path: path}))
 }
 
 // Agg implements expr.Resolver: aggregates were rewritten to refs, so one

@@ -14,10 +14,10 @@ func checkWindow(q *ir.Query) error {
 		return nil
 	}
 	if q.Limit >= 0 {
-		return ir.Errorf("limit", "limit needs an orderBy")
+		return ir.Kindf("LimitOffsetRequireOrderByError", "limit", "limit needs an orderBy")
 	}
 	if q.Offset >= 0 {
-		return ir.Errorf("offset", "offset needs an orderBy")
+		return ir.Kindf("LimitOffsetRequireOrderByError", "offset", "offset needs an orderBy")
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, 
 // collation of its strings (a zero Collation: UTF-16 code units).
 func (c *compiler) orderColumn(o ir.Order, r scoped) (expr.Eval, Collation, error) {
 	if expr.HasAggregate(o.Expr) {
-		return nil, Collation{}, ir.Errorf("orderBy", "an aggregate in orderBy must be in the select (order by $selected.field)")
+		return nil, Collation{}, ir.Kindf("AggregateFunctionNotInSelectError", "orderBy", "an aggregate in orderBy must be in the select (order by $selected.field)")
 	}
 	ev, err := compileExpr("orderBy", o.Expr, r.withClause("orderBy"))
 	if err != nil {

@@ -88,7 +88,7 @@ func (rw *rewriter) selectEntries(entries []ir.SelectEntry) ([]ir.SelectEntry, e
 		out[i] = e
 		switch {
 		case e.Spread != nil:
-			return nil, ir.Errorf("select", "a spread (...%s) is not allowed in a grouped select", e.Spread[0])
+			return nil, ir.Kindf("NonAggregateExpressionNotInGroupByError", "select", "a spread (...%s) is not allowed in a grouped select", e.Spread[0])
 		case e.Select != nil:
 			s, err := rw.selectEntries(e.Select)
 			if err != nil {
@@ -101,7 +101,7 @@ func (rw *rewriter) selectEntries(entries []ir.SelectEntry) ([]ir.SelectEntry, e
 				return nil, err
 			}
 			if x.Kind == ir.Ref && x.Path[0] != groupRef && x.Path[0] != aggRef {
-				return nil, ir.Errorf("select", "field %q: %s is neither an aggregate nor a groupBy expression", e.Field, exprString(e.Expr))
+				return nil, ir.Kindf("NonAggregateExpressionNotInGroupByError", "select", "field %q: %s is neither an aggregate nor a groupBy expression", e.Field, exprString(e.Expr))
 			}
 			out[i].Expr = x
 		}
@@ -137,7 +137,7 @@ func (rw *rewriter) expr(clause string, e *ir.Expr, mode rewriteMode) (*ir.Expr,
 		case mode == rewriteOrderBy:
 			return &ir.Expr{Kind: ir.Val}, nil
 		}
-		return nil, ir.Errorf(clause, "%s is neither an aggregate nor a groupBy expression", exprString(e))
+		return nil, ir.Kindf("NonAggregateExpressionNotInGroupByError", clause, "%s is neither an aggregate nor a groupBy expression", exprString(e))
 	}
 	return e, nil
 }
@@ -146,7 +146,7 @@ func (rw *rewriter) expr(clause string, e *ir.Expr, mode rewriteMode) (*ir.Expr,
 // aggregate met before or a new one.
 func (rw *rewriter) agg(clause string, e *ir.Expr, mode rewriteMode) (*ir.Expr, error) {
 	if mode != rewriteSelect && !slices.ContainsFunc(rw.selAggs, func(a *ir.Expr) bool { return equalExpr(a, e) }) {
-		return nil, ir.Errorf(clause, "aggregate %s must also be a field of the select (and be used as is)", exprString(e))
+		return nil, ir.Kindf("AggregateFunctionNotInSelectError", clause, "aggregate %s must also be a field of the select (and be used as is)", exprString(e))
 	}
 	j := slices.IndexFunc(rw.aggs, func(a *ir.Expr) bool { return equalExpr(a, e) })
 	if j < 0 {

@@ -14,7 +14,7 @@ import (
 func where(p *pipeline, conds []*ir.Expr, aliases []string) error {
 	for _, w := range conds {
 		if expr.HasAggregate(w) {
-			return ir.Errorf("where", "aggregates are not allowed in where (use having)")
+			return ir.Kindf("UnknownExpressionTypeError", "where", "aggregates are not allowed in where (use having)")
 		}
 		ev, err := compileExpr("where", w, &scope{clause: "where", aliases: aliases, sel: -1})
 		if err != nil {

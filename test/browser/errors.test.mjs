@@ -33,11 +33,12 @@ test('queries that cannot run throw a clear error; a valid one still works', asy
   assert.match(byLabel['unknown collection'], /^QueryBuilderError: .*from/, byLabel['unknown collection'])
   assert.match(byLabel['unknown collection'], /\[QueryBuilderError StreamDBError\]/)
   assert.match(byLabel['collections of two dbs'], /^QueryBuilderError: a query can only read collections of one StreamDB/)
-  assert.match(byLabel['limit without orderBy'], /^QueryCompileError: .*orderBy.* \[QueryCompileError StreamDBError\] code=QUERY_COMPILE clause=limit$/i)
-  assert.match(byLabel['offset without orderBy'], /^QueryCompileError: .* \[QueryCompileError StreamDBError\] code=QUERY_COMPILE clause=offset$/i)
-  assert.match(byLabel['aggregate in where'], /^(QueryCompileError|QueryBuilderError): /)
+  // TanStack's class names, still QueryCompileErrors (test/node/tanstack-errors.test.mjs).
+  assert.match(byLabel['limit without orderBy'], /^LimitOffsetRequireOrderByError: .*orderBy.* \[QueryCompileError StreamDBError\] code=QUERY_COMPILE clause=limit$/i)
+  assert.match(byLabel['offset without orderBy'], /^LimitOffsetRequireOrderByError: .* \[QueryCompileError StreamDBError\] code=QUERY_COMPILE clause=offset$/i)
+  assert.match(byLabel['aggregate in where'], /^UnknownExpressionTypeError: .* \[QueryCompileError StreamDBError\]/)
   assert.equal(byLabel['valid query afterwards'], 'ok object')
-  const caught = await waitText(page, '#bad-queries .caught', /QueryCompileError/)
+  const caught = await waitText(page, '#bad-queries .caught', /LimitOffsetRequireOrderByError/)
   assert.match(caught, /clause=limit/)
 })
 
