@@ -570,6 +570,37 @@ export interface LiveQuery<T = any, D = T[]> {
 /** LiveQuery is exported for instanceof checks; live queries are made by liveQuery(). */
 export declare const LiveQuery: (abstract new (internal: never) => LiveQuery<any, any>) & { readonly prototype: LiveQuery<any, any> }
 
+/**
+ * createLiveQueryCollection runs a query live, as liveQuery does (a
+ * LiveQuery is TanStack DB's live query collection); it takes the query
+ * function, a built query, or { query }. It starts at once.
+ */
+export declare function createLiveQueryCollection<R extends Query<any>>(query: ((q: InitialQuery) => R) | { query: (q: InitialQuery) => R }): LiveQueryOf<R>
+export declare function createLiveQueryCollection<Q extends Query<any>>(query: Q | { query: Q }): LiveQueryOf<Q>
+
+/** queryOnce resolves with a query's result once the StreamDB is ready (rows, or the row for findOne); the query is not kept live. */
+export declare function queryOnce<R extends Query<any>>(query: ((q: InitialQuery) => R) | { query: (q: InitialQuery) => R }): Promise<QueryData<R>>
+export declare function queryOnce<Q extends Query<any>>(query: Q | { query: Q }): Promise<QueryData<Q>>
+
+/** deepEquals compares two values as TanStack DB's deepEquals does (arrays, plain objects, Maps, Sets, Dates, RegExps, typed arrays). */
+export declare function deepEquals(a: unknown, b: unknown): boolean
+
+/**
+ * MaterializedState keeps the state of change events in plain Maps, as
+ * @durable-streams/state's: apply (insert, update, upsert set the value
+ * whole; delete removes it), applyBatch, get, getType (the live Map),
+ * clear, typeCount, types.
+ */
+export declare class MaterializedState {
+  apply(event: ChangeEvent<unknown>): void
+  applyBatch(events: ReadonlyArray<ChangeEvent<unknown>>): void
+  get<T = unknown>(type: string, key: string): T | undefined
+  getType(type: string): Map<string, unknown>
+  clear(): void
+  readonly typeCount: number
+  readonly types: string[]
+}
+
 /** LiveQueryOf<Q> is the live query of a query (or query function). */
 export type LiveQueryOf<Q> = LiveQuery<QueryResult<Q>, QueryData<Q>>
 

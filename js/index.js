@@ -6,6 +6,8 @@
 export { createStateSchema, isChangeEvent, isControlEvent, getStreamDBCollectionId } from './schema.js'
 export { createStreamDB, Collection, Transaction, warmUp } from './db.js'
 export { liveQuery, LiveQuery } from './live.js'
+export { createLiveQueryCollection, queryOnce, deepEquals } from './tanstack.js'
+export { MaterializedState } from './materialized.js'
 export {
   Query,
   QueryBuilderError,

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import * as T from '@tanstack/db'
-import { createStateSchema, createStreamDB, liveQuery, gt, LiveQuery } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, liveQuery, gt, LiveQuery, createLiveQueryCollection, queryOnce } from '@streamdb/streamdb'
 import { startServer, createStream, appendEvents } from './server.mjs'
 
 let srv
@@ -86,6 +86,19 @@ test('a live query answers as TanStack DB\'s live query collection does', async 
     assert.deepEqual((await lq.toArrayWhenReady()).map(plain), (await tan.toArrayWhenReady()).map(plain))
     assert.deepEqual(plainEntries(await lq.stateWhenReady()), plainEntries(await tan.stateWhenReady()))
   }
+  // createLiveQueryCollection and queryOnce, given a function or { query }.
+  for (const [name, build] of Object.entries(queries)) {
+    const mine = createLiveQueryCollection({ query: (q) => build(q, db.collections.users, { gt }) })
+    const theirs = T.createLiveQueryCollection({ query: (q) => build(q, tanUsers, { gt: T.gt }) })
+    await theirs.preload()
+    assert.ok(mine instanceof LiveQuery)
+    assert.deepEqual(read(mine), read(theirs), `createLiveQueryCollection: ${name}`)
+    mine.dispose()
+    const once = await queryOnce((q) => build(q, db.collections.users, { gt }))
+    assert.deepEqual(once.map(plain), (await T.queryOnce((q) => build(q, tanUsers, { gt: T.gt }))).map(plain), `queryOnce: ${name}`)
+  }
+  const one = await queryOnce({ query: (q) => q.from({ u: db.collections.users }).where(({ u }) => gt(u.team, 2)).findOne() })
+  assert.deepEqual(plain(one), plain(await T.queryOnce({ query: (q) => q.from({ u: tanUsers }).where(({ u }) => T.gt(u.team, 2)).findOne() })))
   // Every method a TanStack live query collection reads with, ours has.
   const tan = T.createLiveQueryCollection({ query: (q) => q.from({ u: tanUsers }) })
   for (const m of ['get', 'has', 'keys', 'values', 'entries', 'forEach', 'isReady', 'preload', 'onFirstReady', 'subscribeChanges', 'toArrayWhenReady', 'stateWhenReady', 'currentStateAsChanges', Symbol.iterator]) {
