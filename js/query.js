@@ -170,7 +170,7 @@ function jsonValue(v, where, seen = new Set()) {
     case 'boolean':
       return v
     case 'number':
-      if (!Number.isFinite(v)) throw notJSON(String(v), where)
+      if (!Number.isFinite(v)) throw notJSON(String(v), `${where}; NaN and ±Infinity can be constants on their own, not inside an array or object`)
       return v
     case 'undefined':
       throw notJSON('undefined inside a constant array', `${where}; use null`)
@@ -216,6 +216,8 @@ function toExpression(v, where = 'expression') {
   if (v instanceof Query) {
     throw new QueryBuilderError(`a query cannot be used as a value (${where}): includes (a query builder in select) are not supported by StreamDB; join it instead`)
   }
+  // JSON has no NaN or ±Infinity: such a constant goes by its name.
+  if (typeof v === 'number' && !Number.isFinite(v)) return new Expression({ type: 'val', number: String(v) })
   return valNode(v === undefined ? undefined : jsonValue(v, where))
 }
 
@@ -640,7 +642,7 @@ export function buildQuery(fnOrQuery) {
 function exprIR(e) {
   switch (e.type) {
     case 'ref': return { type: 'ref', path: [...e.path] }
-    case 'val': return 'value' in e ? { type: 'val', value: structuredClone(e.value) } : { type: 'val' }
+    case 'val': return 'number' in e ? { type: 'val', number: e.number } : 'value' in e ? { type: 'val', value: structuredClone(e.value) } : { type: 'val' }
     default: return { type: e.type, name: e.name, args: e.args.map(exprIR) }
   }
 }

@@ -28,6 +28,7 @@
 //
 //	{"type": "ref", "path": ["u", "name"]}             a property path: alias first
 //	{"type": "val", "value": 1}                        a constant; no "value" member means undefined
+//	{"type": "val", "number": "NaN"}                   NaN, "Infinity" or "-Infinity" (JSON has no literal for them)
 //	{"type": "func", "name": "eq", "args": [Expr, ...]} a function (core/expr's funcs table)
 //	{"type": "agg", "name": "count", "args": [Expr]}    an aggregate: count, sum, avg, min, max
 package ir

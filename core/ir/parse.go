@@ -38,6 +38,9 @@ func Errorf(clause, format string, args ...any) *Error {
 	return &Error{Clause: clause, Reason: fmt.Sprintf(format, args...)}
 }
 
+// nonFinite are the numbers a val names, JSON having no literal for them.
+var nonFinite = map[string]float64{"NaN": math.NaN(), "Infinity": math.Inf(1), "-Infinity": math.Inf(-1)}
+
 // Kindf is Errorf for an error TanStack DB names: kind is its class name.
 func Kindf(kind, clause, format string, args ...any) *Error {
 	e := Errorf(clause, format, args...)
@@ -282,6 +285,15 @@ func (p parser) expr(clause string, v value.Value, depth int) (*Expr, error) {
 		}
 		return e, nil
 	case "val":
+		// JSON has no NaN or ±Infinity: such a constant comes as its name.
+		if n := v.Get("number"); !n.IsUndefined() {
+			s, _ := n.Str()
+			f, ok := nonFinite[s]
+			if !ok {
+				return nil, Errorf(clause, `a val's number must be "NaN", "Infinity" or "-Infinity", got %s`, n)
+			}
+			return &Expr{Kind: Val, Value: value.Number(f)}, nil
+		}
 		return &Expr{Kind: Val, Value: v.Get("value")}, nil
 	case "func", "agg":
 		name, ok := v.Get("name").Str()

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -82,6 +83,7 @@ func TestParseErrors(t *testing.T) {
 		{`{` + from + `,"where":[{"type":"func","name":"eq","args":{}}]}`, "where", "args must be an array"},
 		{`{` + from + `,"select":{}}`, "select", "want an array"},
 		{`{` + from + `,"select":[{"expr":{"type":"val","value":1}}]}`, "select", "needs a string field"},
+		{`{` + from + `,"where":[{"type":"val","number":"nan"}]}`, "where", `"NaN", "Infinity" or "-Infinity"`},
 		{`{` + from + `,"select":[{"field":"a"}]}`, "select", "exactly one of expr and select"},
 		{`{` + from + `,"select":[{"spread":[]}]}`, "select", "spread needs"},
 		{`{` + from + `,"orderBy":[{"expr":{"type":"val","value":1},"direction":"up"}]}`, "orderBy", "asc or desc"},
@@ -164,4 +166,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a query without a proper from: %+v", q.From)
 		}
 	})
+}
+
+// NaN and ±Infinity constants come by name, JSON having no literal for them.
+func TestNonFiniteConstants(t *testing.T) {
+	for name, want := range map[string]float64{"NaN": math.NaN(), "Infinity": math.Inf(1), "-Infinity": math.Inf(-1)} {
+		q, err := Parse([]byte(`{"from":{"alias":"p","collection":"posts"},"where":[{"type":"val","number":"` + name + `"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := q.Where[0].Value.Num()
+		if !ok || !(got == want || got != got && want != want) {
+			t.Fatalf("%s: got %v", name, q.Where[0].Value)
+		}
+	}
 }

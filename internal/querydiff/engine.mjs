@@ -22,6 +22,7 @@
 
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { nonFiniteOut } from './ir.mjs'
 
 /** EngineClient is one running engine process. */
 export class EngineClient {
@@ -81,7 +82,7 @@ export class EngineClient {
         this.kill() // replies would be out of step from now on
       }, this.timeoutMs)
       this.pending.push(p)
-      this.proc.stdin.write(JSON.stringify(obj) + '\n')
+      this.proc.stdin.write(JSON.stringify(obj, nonFiniteOut) + '\n')
     })
   }
 

@@ -312,7 +312,9 @@ export class QueryGen {
         const t = r.pick(['num', 'str', 'num'])
         let left = this.value(scope, t, 1).e
         for (let i = 0; i < 3 && left.type !== 'func'; i++) left = this.value(scope, t, 0).e
-        return fn(r.pick(['eq', 'gt', 'gte', 'lt', 'lte']), left, val(this.constOf(t)))
+        // Now and then NaN or ±Infinity, which JSON cannot carry (the IR names them).
+        const c = t === 'num' && r.chance(0.1) ? r.pick([NaN, Infinity, -Infinity]) : this.constOf(t)
+        return fn(r.pick(['eq', 'gt', 'gte', 'lt', 'lte']), left, val(c))
       }
       case 'andor': {
         const n = r.int(2, 3)
@@ -641,7 +643,7 @@ export class QueryGen {
       // an aggregate used in having/orderBy must itself be a select entry:
       // one wrapped in an expression (add(sum(x), 1)) is referenced by name
       const left = r.chance(0.5) || a.expr.type !== 'agg' ? ref('$selected', a.field) : a.expr
-      return fn(r.pick(['gt', 'gte', 'lt', 'eq']), left, val(r.pick([0, 1, 2, 3, 10, 50, -1])))
+      return fn(r.pick(['gt', 'gte', 'lt', 'eq']), left, val(r.pick([0, 1, 2, 3, 10, 50, -1, Infinity, NaN])))
     }
     const n = r.int(1, 2)
     return Array.from({ length: n }, () => (r.chance(0.2) ? fn(r.pick(['and', 'or']), one(), one()) : one()))

@@ -142,7 +142,9 @@ export const buildQuery = builderFor({
 function convExpr(e) {
   switch (e?.type) {
     case 'ref': return { type: 'ref', path: [...e.path] }
-    case 'val': return e.value === undefined ? { type: 'val' } : { type: 'val', value: e.value }
+    case 'val':
+      if (typeof e.value === 'number' && !Number.isFinite(e.value)) return { type: 'val', number: String(e.value) }
+      return e.value === undefined ? { type: 'val' } : { type: 'val', value: e.value }
     case 'func': return { type: 'func', name: e.name, args: e.args.map(convExpr) }
     case 'agg': return { type: 'agg', name: e.name, args: e.args.map(convExpr) }
   }
@@ -211,5 +213,12 @@ export function planToIR(plan) {
     out[k] = k === 'value' ? v : planToIR(v)
   }
   if (out.orderBy) out.orderBy = out.orderBy.map((o) => ({ nulls: 'first', ...o }))
+  if (out.type === 'val' && typeof out.value === 'number' && !Number.isFinite(out.value)) return { type: 'val', number: String(out.value) }
   return out
 }
+
+// The engine protocol is JSON lines, and a plan may hold NaN or ±Infinity
+// constants: they cross as {"$number": "NaN"} (nonFiniteOut, a
+// JSON.stringify replacer) and come back (nonFiniteIn, a JSON.parse reviver).
+export const nonFiniteOut = (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v)
+export const nonFiniteIn = (_, v) => (v !== null && typeof v === 'object' && typeof v.$number === 'string' && Object.keys(v).length === 1 ? Number(v.$number) : v)

@@ -5,6 +5,7 @@
 // requests in flight are answered, then close() runs and the process exits.
 
 import { createInterface } from 'node:readline'
+import { nonFiniteIn } from './ir.mjs'
 
 export function serveLines(handle, close = () => {}) {
   const queue = []
@@ -16,7 +17,7 @@ export function serveLines(handle, close = () => {}) {
       const line = queue.shift()
       let reply
       try {
-        reply = await handle(JSON.parse(line))
+        reply = await handle(JSON.parse(line, nonFiniteIn))
       } catch (e) {
         reply = { error: `${e?.name ?? 'Error'}: ${e?.message ?? e}` }
       }

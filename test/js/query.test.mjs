@@ -388,7 +388,7 @@ const ERRORS = [
   ['offset fraction', () => q0().from({ u: users }).offset(1.5), QBE, /offset\(\) needs a non-negative integer/],
   ['Date constant', () => q0().from({ u: users }).where(({ u }) => S.gt(u.at, new Date())), TypeError, /a Date cannot be used in a StreamDB query \(gt\(\)\): rows are JSON.*toISOString/s],
   ['Date in select', () => q0().from({ u: users }).select(() => ({ now: new Date() })), TypeError, /a Date cannot be used.*select field "now"/s],
-  ['NaN constant', () => S.eq(1, NaN), TypeError, /NaN cannot be used as a constant.*rows are JSON/s],
+  ['NaN inside an array constant', () => S.inArray(1, [1, NaN]), TypeError, /NaN cannot be used as a constant.*on their own/s],
   ['bigint constant', () => S.eq(1, 10n), TypeError, /bigint/],
   ['Map constant', () => S.eq(1, new Map()), TypeError, /a Map object cannot be used/],
   ['function constant', () => S.eq(1, () => 1), TypeError, /a function cannot be used/],
@@ -411,4 +411,14 @@ test('QueryBuilderError is a StreamDBError and an Error', () => {
   assert.ok(e instanceof Error)
   assert.equal(e.name, 'QueryBuilderError')
   assert.equal(e.code, 'QUERY_BUILDER')
+})
+
+test('NaN and ±Infinity constants are named in the IR (JSON has no literal for them); inside arrays they are refused', () => {
+  const from = { u: ourColls.users }
+  for (const [c, name] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']]) {
+    const q = S.buildQuery((b) => b.from(from).where(({ u }) => S.gt(u.age, c)))
+    const ir = JSON.parse(JSON.stringify(S.toIR(q).ir))
+    assert.deepEqual(ir.where[0].args[1], { type: 'val', number: name })
+  }
+  assert.throws(() => S.buildQuery((b) => b.from(from).where(({ u }) => S.inArray(u.age, [1, NaN]))), /NaN and ±Infinity can be constants on their own/)
 })
