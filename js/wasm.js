@@ -164,10 +164,10 @@ function start(inst, instance) {
   }
   go.argv = ['streamdb', key]
   go.env = {}
-  current = inst
   // Settles only when Go exits: not awaited.
   go.run(instance).then(() => died(inst), (e) => died(inst, e))
   delete globalThis[key]
+  if (inst.api) current = inst // one that did not start is never handed out
   return inst
 }
 
