@@ -22,9 +22,28 @@ import { encodeStored } from './wire.js'
 // instance running when it was made (see liveModule).
 await loadModule()
 
-// The transaction an action's onMutate is running in (collection writes
-// join it), or null.
+// What collection writes join: the transaction of an action's onMutate
+// ({db, id, tx}), a Pending (createOptimisticAction, createTransaction)
+// that begins one on the db of the first collection written, or null.
 let ambient = null
+
+/**
+ * Pending is the ambient context of a transaction not yet tied to a
+ * StreamDB: the first collection write begins its transaction on that
+ * collection's db. One transaction stays within one StreamDB.
+ */
+class Pending {
+  db = null
+  id = null
+  tx = null
+  bind(db) {
+    if (!this.db) {
+      Object.assign(this, db._begin())
+      this.db = db
+    }
+    return this
+  }
+}
 
 const TYPES = { i: 'insert', u: 'update', d: 'delete' }
 
@@ -141,10 +160,13 @@ export class Collection {
   }
 
   #tx(op) {
-    const tx = ambient
+    if (ambient && ambient.db && ambient.db !== this.#db) {
+      throw new MissingMutationContextError(`${this.#name}.${op}: a transaction changes the collections of one StreamDB only (this one began on another)`)
+    }
+    const tx = ambient instanceof Pending ? ambient.bind(this.#db) : ambient
     if (!tx || tx.db !== this.#db) {
       throw new MissingMutationContextError(
-        `${this.#name}.${op}: collections change only inside an action's onMutate (define actions in createStreamDB)`,
+        `${this.#name}.${op}: collections change only inside an action's onMutate (define actions in createStreamDB), or a transaction's mutate()`,
       )
     }
     return tx
@@ -167,7 +189,7 @@ export class Collection {
       const v = this.#validate(row, 'insert')
       call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#wireName, '', JSON.stringify(v))
     }
-    return tx
+    return tx.tx
   }
 
   /**
@@ -202,7 +224,7 @@ export class Collection {
       this.#validate(after, 'update')
       call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#wireName, encodeStored(String(k)), JSON.stringify(changes))
     })
-    return tx
+    return tx.tx
   }
 
   /** delete removes rows optimistically. */
@@ -211,7 +233,7 @@ export class Collection {
     for (const k of Array.isArray(keys) ? keys : [keys]) {
       call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#wireName, encodeStored(String(k)))
     }
-    return tx
+    return tx.tx
   }
 }
 
@@ -300,8 +322,133 @@ export class Transaction {
   }
   /** rollback undoes a pending transaction. */
   rollback() {
-    call(this.#db._mod, 'txRollback', this.#db._h(), this.id)
+    if (this.#state === 'completed') {
+      throw new StreamDBError('You can no longer call .rollback() as the transaction is already completed', { code: 'TX_NOT_PENDING' })
+    }
+    if (this.#db) call(this.#db._mod, 'txRollback', this.#db._h(), this.id)
     this._fail(new StreamDBError('transaction rolled back', { code: 'ROLLED_BACK' }))
+  }
+}
+
+// mutateIn runs fn with ctx as the ambient context of collection writes; an
+// onMutate (what) must be synchronous.
+function mutateIn(ctx, fn, what) {
+  const prev = ambient
+  ambient = ctx
+  try {
+    const r = fn()
+    if (r && typeof r.then === 'function') {
+      throw new StreamDBError(`${what} must be synchronous (it returned a Promise)`, { code: 'ONMUTATE_ASYNC' })
+    }
+  } finally {
+    ambient = prev
+  }
+}
+
+/**
+ * createOptimisticAction({ onMutate, mutationFn }) returns vars =>
+ * Transaction, as TanStack DB's: onMutate(vars) writes collections at once
+ * (optimistically; it must be synchronous), then mutationFn(vars,
+ * { transaction }) persists. An action that writes nothing completes at
+ * once without calling mutationFn. The collections must be of one StreamDB.
+ */
+export function createOptimisticAction({ onMutate, mutationFn } = {}) {
+  return (vars) => {
+    const pending = new Pending()
+    try {
+      mutateIn(pending, () => onMutate?.(vars), 'onMutate')
+    } catch (e) {
+      pending.db?._abandon(pending.tx)
+      throw e
+    }
+    if (!pending.db) return completedTransaction()
+    pending.db._commit(pending.tx, () => mutationFn?.(vars, { transaction: pending.tx }))
+    return pending.tx
+  }
+}
+
+// Transactions tied to no StreamDB (yet) are numbered -1, -2, ...
+let detached = 0
+
+// completedTransaction is a transaction that wrote nothing: completed.
+function completedTransaction() {
+  const tx = new Transaction(null, --detached, null)
+  tx._complete()
+  return tx
+}
+
+/**
+ * createTransaction({ mutationFn, autoCommit = true }) returns a
+ * transaction, as TanStack DB's: tx.mutate(() => collection writes) applies
+ * them optimistically (and commits, with autoCommit); tx.commit() calls
+ * mutationFn({ transaction }) to persist them; tx.rollback() undoes them.
+ * isPersisted.promise settles with the outcome. A transaction that wrote
+ * nothing completes without calling mutationFn.
+ */
+export function createTransaction({ mutationFn, autoCommit = true } = {}) {
+  return new StandaloneTransaction(mutationFn, autoCommit)
+}
+
+/** StandaloneTransaction is createTransaction's transaction: it becomes a StreamDB's at its first write. */
+class StandaloneTransaction {
+  #pending = new Pending()
+  #mutationFn
+  #autoCommit
+  #own // the state before the first write ties it to a StreamDB's transaction
+  #committing = false
+  constructor(mutationFn, autoCommit) {
+    this.#mutationFn = mutationFn
+    this.#autoCommit = autoCommit
+    this.#own = new Transaction(null, --detached, null)
+  }
+  // The transaction that holds the state: the StreamDB's once there is one.
+  #tx() {
+    return this.#pending.tx ?? this.#own
+  }
+  get id() {
+    return this.#tx().id
+  }
+  get state() {
+    return this.#tx().state
+  }
+  get mutations() {
+    return this.#tx().mutations
+  }
+  get error() {
+    return this.#tx().error
+  }
+  get isPersisted() {
+    return this.#tx().isPersisted
+  }
+  /** mutate runs fn; the collection writes it makes join this transaction. */
+  mutate(fn) {
+    if (this.state !== 'pending' || this.#committing) {
+      throw new StreamDBError('You can no longer call .mutate() as the transaction is no longer pending', { code: 'TX_NOT_PENDING' })
+    }
+    const bound = this.#pending.tx
+    try {
+      mutateIn(this.#pending, fn, 'mutate')
+    } catch (e) {
+      if (!bound) this.#pending.db?._abandon(this.#pending.tx)
+      throw e
+    }
+    this.#pending.tx?._refresh()
+    if (this.#autoCommit) this.commit()
+    return this
+  }
+  /** commit persists the writes through mutationFn; it resolves when persisted. */
+  commit() {
+    if (this.state !== 'pending' || this.#committing) {
+      throw new StreamDBError('You can no longer call .commit() as the transaction is no longer pending', { code: 'TX_NOT_PENDING' })
+    }
+    this.#committing = true
+    if (!this.#pending.db) this.#own._complete()
+    else this.#pending.db._commit(this.#pending.tx, () => this.#mutationFn?.({ transaction: this }))
+    return this.isPersisted.promise
+  }
+  /** rollback undoes the writes. */
+  rollback() {
+    this.#tx().rollback()
   }
 }
 
@@ -650,35 +797,42 @@ class StreamDB {
   }
 
   #runAction(name, a, params) {
+    const ctx = { db: this, ...this._begin() }
+    try {
+      mutateIn(ctx, () => a.onMutate?.(params), `action ${name}: onMutate`)
+    } catch (e) {
+      this._abandon(ctx.tx)
+      throw e
+    }
+    this._commit(ctx.tx, () => a.mutationFn?.(params, { transaction: ctx.tx }))
+    return ctx.tx
+  }
+
+  // _begin begins a transaction: {id, tx}.
+  _begin() {
     if (this.#closed) throw new ClosedError()
     const id = call(this.#mod, 'txBegin', this.#h, {})
     const tx = new Transaction(this, id, (t) => this.#txs.delete(t))
     this.#txs.add(tx)
-    const prev = ambient
-    ambient = { db: this, id }
+    return { id, tx }
+  }
+  // _abandon rolls back a transaction whose writes failed midway.
+  _abandon(tx) {
+    this.#txs.delete(tx)
     try {
-      const r = a.onMutate?.(params)
-      if (r && typeof r.then === 'function') {
-        throw new StreamDBError(`action ${name}: onMutate must be synchronous (it returned a Promise)`, { code: 'ONMUTATE_ASYNC' })
-      }
-    } catch (e) {
-      ambient = prev
-      this.#txs.delete(tx)
-      try {
-        call(this.#mod, 'txRollback', this.#h, id)
-      } catch {
-        // nothing to undo
-      }
-      throw e
+      call(this.#mod, 'txRollback', this.#h, tx.id)
+    } catch {
+      // nothing to undo
     }
-    ambient = prev
+  }
+  // _commit commits tx: the module calls persist (mutationFn's work) and
+  // settles the transaction with its outcome.
+  _commit(tx, persist) {
     tx._refresh()
-    const persist = () => tx._persist(() => a.mutationFn?.(params, { transaction: tx }))
-    this.#mod.txCommit(this.#h, id, persist).then(
+    this.#mod.txCommit(this.#h, tx.id, () => tx._persist(persist)).then(
       () => tx._committed(true),
       (e) => tx._committed(false, e),
     )
-    return tx
   }
 }
 

@@ -248,6 +248,34 @@ export interface Transaction {
   rollback(): void
 }
 
+/** StandaloneTransaction is createTransaction's transaction. */
+export interface StandaloneTransaction extends Transaction {
+  /** mutate runs fn; the collection writes it makes join this transaction (and it commits, with autoCommit). */
+  mutate(fn: () => void): this
+  /** commit persists the writes through mutationFn; it resolves when persisted. */
+  commit(): Promise<Transaction>
+}
+
+/**
+ * createTransaction returns a transaction, as TanStack DB's: tx.mutate(() => writes)
+ * applies collection writes optimistically (and commits them, with autoCommit, the
+ * default); commit() calls mutationFn({ transaction }) to persist them. The writes
+ * must be to collections of one StreamDB.
+ */
+export declare function createTransaction(config?: {
+  mutationFn?: (params: { transaction: StandaloneTransaction }) => unknown
+  autoCommit?: boolean
+}): StandaloneTransaction
+
+/**
+ * createOptimisticAction returns vars => Transaction, as TanStack DB's: onMutate
+ * writes collections at once (it must be synchronous), mutationFn persists.
+ */
+export declare function createOptimisticAction<V = void>(config: {
+  onMutate: (vars: V) => void
+  mutationFn: (vars: V, params: { transaction: Transaction }) => unknown
+}): (vars: V) => Transaction
+
 /** Transaction is exported for instanceof checks; transactions are made by actions. */
 export declare const Transaction: (abstract new (internal: never) => Transaction) & { readonly prototype: Transaction }
 

@@ -4,7 +4,7 @@
 // The module loads the wasm once (top-level await), so that
 // createStreamDB and every read are synchronous, as in the reference.
 export { createStateSchema, isChangeEvent, isControlEvent, getStreamDBCollectionId } from './schema.js'
-export { createStreamDB, Collection, Transaction, warmUp } from './db.js'
+export { createStreamDB, Collection, Transaction, warmUp, createOptimisticAction, createTransaction } from './db.js'
 export { liveQuery, LiveQuery } from './live.js'
 export { createLiveQueryCollection, queryOnce, deepEquals } from './tanstack.js'
 export { MaterializedState } from './materialized.js'
