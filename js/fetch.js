@@ -59,7 +59,7 @@ async function fetchFollowing(url, init) {
  * request and its body; done resolves to [status, headersJSON, body], where
  * body is a Uint8Array holding the whole body when whole is true, else the
  * body's ReadableStream reader (null when there is no body); a whole body
- * larger than WHOLE_MAX, or of unknown length, comes as a reader too. headersJSON is
+ * larger than WHOLE_MAX comes as a reader too. headersJSON is
  * the JSON text of an object from lower-case header name to value.
  *
  * A whole request is a long-poll, sent right after the module delivered a
@@ -76,6 +76,37 @@ function small(res) {
   return n !== null && Number(n) <= WHOLE_MAX
 }
 
+/**
+ * upTo reads a body of unknown length (the reference server sends chunked
+ * answers) until it ends or passes max bytes: a body that ended comes back
+ * whole, as one Uint8Array; a longer one as a reader that first gives back
+ * what was read, then the rest.
+ */
+async function upTo(reader, max) {
+  const chunks = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    chunks.push(value)
+    size += value.byteLength
+    if (size > max) {
+      return {
+        read: () => (chunks.length > 0 ? Promise.resolve({ done: false, value: chunks.shift() }) : reader.read()),
+        cancel: (reason) => reader.cancel(reason),
+      }
+    }
+  }
+  if (chunks.length === 1) return chunks[0]
+  const whole = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    whole.set(c, at)
+    at += c.byteLength
+  }
+  return whole
+}
+
 export function request(url, initJSON, body, whole) {
   const controller = new AbortController()
   const init = JSON.parse(initJSON)
@@ -85,8 +116,9 @@ export function request(url, initJSON, body, whole) {
   const send = () => (followsOwnRedirects ? fetchFollowing(url, init) : fetch(url, init))
   const done = (idle ? idle.then(send) : send()).then(async (res) => {
     const headers = JSON.stringify(Object.fromEntries(res.headers))
-    if (!whole || !small(res)) return [res.status, headers, res.body ? res.body.getReader() : null]
-    return [res.status, headers, new Uint8Array(await res.arrayBuffer())]
+    if (!whole || !res.body) return [res.status, headers, res.body ? res.body.getReader() : null]
+    if (small(res)) return [res.status, headers, new Uint8Array(await res.arrayBuffer())]
+    return [res.status, headers, await upTo(res.body.getReader(), WHOLE_MAX)]
   })
   return [done, () => controller.abort()]
 }
