@@ -20,12 +20,21 @@ export function resolveQuery(arg) {
 /**
  * openLive opens the live query of an argument (resolved by resolveQuery
  * unless spec is given): { live, owned }, where owned says the caller must
- * dispose it, or null for a disabled query.
+ * dispose it, or null for a disabled query. A query that changes after its
+ * StreamDB was closed (a timer re-rendering a page that is being left)
+ * keeps the previous live query, when there is one, with its last result
+ * and the status 'cleaned-up', instead of throwing ClosedError while the
+ * component renders.
  */
-export function openLive(arg, spec = resolveQuery(arg)) {
+export function openLive(arg, spec = resolveQuery(arg), previous = null) {
   if (spec.key === null) return null
   if (spec.live) return { live: spec.live, owned: false }
-  return { live: new LiveQuery(spec.db, spec.ir), owned: true }
+  try {
+    return { live: new LiveQuery(spec.db, spec.ir), owned: true }
+  } catch (e) {
+    if (e?.code === 'CLOSED' && previous) return { live: previous, owned: false }
+    throw e
+  }
 }
 
 const DISABLED = Object.freeze({

@@ -26,7 +26,7 @@ export function useLiveQuery(query, deps = []) {
   const ref = useRef(null)
   const [, setVersion] = useState(0)
   if (ref.current === null || ref.current.spec.key !== spec.key || ref.current.spec.db !== spec.db) {
-    const opened = openLive(query, spec)
+    const opened = openLive(query, spec, ref.current?.opened?.live)
     disposeUnclaimed(opened)
     ref.current = { spec, opened, snap: snapshot(opened?.live) }
   }

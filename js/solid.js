@@ -8,13 +8,15 @@ import { openLive, snapshot } from './adapter.js'
 
 export function useLiveQuery(query) {
   const [snap, setSnap] = createSignal(snapshot(null), { equals: false })
+  let last = null // the live query shown last
   createComputed(() => {
-    const opened = openLive(typeof query === 'function' && query.length === 0 ? query() : query)
+    const opened = openLive(typeof query === 'function' && query.length === 0 ? query() : query, undefined, last)
     if (!opened) {
       setSnap(snapshot(null))
       return
     }
     const { live, owned } = opened
+    last = live
     setSnap(snapshot(live))
     const unsubscribe = live.subscribe(() => setSnap(snapshot(live)))
     onCleanup(() => {

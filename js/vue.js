@@ -8,15 +8,18 @@ import { openLive, snapshot } from './adapter.js'
 
 export function useLiveQuery(query, deps = []) {
   const snap = shallowRef(snapshot(null))
+  let last = null // the live query shown last
   const stop = watchEffect((onCleanup) => {
     for (const d of deps) toValue(d)
     const isQueryFn = typeof query === 'function' && query.length > 0
-    const opened = openLive(isQueryFn ? query : toValue(query))
+    const arg = isQueryFn ? query : toValue(query)
+    const opened = openLive(arg, undefined, last)
     if (!opened) {
       snap.value = snapshot(null)
       return
     }
     const { live, owned } = opened
+    last = live
     snap.value = snapshot(live)
     const unsubscribe = live.subscribe(() => {
       snap.value = snapshot(live)

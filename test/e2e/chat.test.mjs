@@ -56,7 +56,7 @@ let bob
 async function open(name, query = '') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`))
+  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message} ${e.stack}`))
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`${name}: console error: ${m.text()}`)
   })
