@@ -770,9 +770,15 @@ function compare(runs) {
 // ------------------------------------------------------------------ main
 
 async function main() {
-  if (opts.build || !existsSync(join(BUILD, '.vite/manifest.json'))) {
+  // --no-build reuses the last build only if it was made from the same
+  // package (pages built from another --pkg would measure that one).
+  const from = opts.pkg ? join(opts.pkg, 'js/index.js') : '@streamdb/streamdb'
+  const builtFrom = existsSync(join(BUILD, '.from')) ? readFileSync(join(BUILD, '.from'), 'utf8') : null
+  if (opts.build || !existsSync(join(BUILD, '.vite/manifest.json')) || builtFrom !== from) {
+    if (!opts.build) log(`--no-build: the last build is of ${builtFrom ?? 'an unknown package'}, not ${from}: building`)
     log('building the pages (vite, production)')
     await build()
+    writeFileSync(join(BUILD, '.from'), from)
   }
   const sz = sizes()
   const machine = {
