@@ -24,7 +24,6 @@ type partRead struct {
 	ct   string // the stream's content type
 	scan jsonscan.ItemScanner
 	kept []byte // the open item's bytes so far
-	seen int    // items of the response delimited so far
 	eof  bool
 }
 
@@ -43,26 +42,14 @@ func (r *Reader) maxItem() int {
 	return DefaultSSEMaxLine
 }
 
-// startParts begins reading a 200 JSON-mode response in parts, once its
-// header passed the protocol's checks.
-func (r *Reader) startParts(resp *Response, wd *watchdog) (*Batch, error) {
-	h := resp.Header
-	next := h.Get(headerNextOffset)
-	msg := ""
-	switch err := validateOffset(next); {
-	case next == "":
-		msg = "response has no Stream-Next-Offset header"
-	case err != nil:
-		msg = "malformed Stream-Next-Offset"
-	}
-	if msg != "" {
+// startParts begins reading a 200 response of the JSON-mode content type
+// ct in parts, once its header passed the protocol's checks.
+func (r *Reader) startParts(resp *Response, wd *watchdog, ct string) (*Batch, error) {
+	next, err := r.nextOffset(resp)
+	if err != nil {
 		resp.Body.Close()
 		wd.stop()
-		return nil, r.fail(CodeProtocol, resp.StatusCode, h, msg, validateOffset(next))
-	}
-	ct := h.Get(headerContentType)
-	if ct == "" {
-		ct = r.ContentType()
+		return nil, err
 	}
 	r.part = &partRead{resp: resp, wd: wd, next: next, ct: ct}
 	return r.nextPart()
@@ -129,9 +116,7 @@ func (r *Reader) nextPart() (*Batch, error) {
 		return b, nil
 	}
 	r.endPart()
-	r.mu.Lock()
-	r.given = max(0, r.given-p.seen)
-	r.mu.Unlock()
+	r.given = max(0, r.given-p.scan.Items())
 	r.moveOn(p.resp.StatusCode, p.resp.Header, p.next, p.ct, b)
 	return b, nil
 }
@@ -139,13 +124,13 @@ func (r *Reader) nextPart() (*Batch, error) {
 // fresh appends to items those of found that the reader has not handed out
 // yet (after a lost body, the new response's first items were).
 func (r *Reader) fresh(items, found [][]byte) [][]byte {
-	p := r.part
+	seen := r.part.scan.Items() - len(found) // the response's items before found
 	for _, it := range found {
-		p.seen++
-		if p.seen <= r.given {
+		seen++
+		if seen <= r.given {
 			continue
 		}
-		r.given = p.seen
+		r.given = seen
 		items = append(items, it)
 	}
 	return items

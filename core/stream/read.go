@@ -149,7 +149,8 @@ type Reader struct {
 	// maxShortSSE of them the reader falls back to long-poll for good.
 	shortSSE int
 	// part is the response being read in parts, if any; given counts the
-	// items after offset already handed out (see parts.go).
+	// items after offset already handed out (see parts.go). Only the
+	// goroutine calling Next uses them.
 	part  *partRead
 	given int
 }
@@ -383,7 +384,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 			ct = r.ContentType()
 		}
 		if r.partsOn(resp.StatusCode, ct) {
-			b, err := r.startParts(resp, wd)
+			b, err := r.startParts(resp, wd, ct)
 			if err == errPartLost {
 				continue
 			}
@@ -424,12 +425,9 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 // on. A response that breaks the protocol leaves the reader where it was.
 func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 	h := resp.Header
-	next := h.Get(headerNextOffset)
-	if next == "" {
-		return nil, r.fail(CodeProtocol, resp.StatusCode, h, "response has no Stream-Next-Offset header", nil)
-	}
-	if err := validateOffset(next); err != nil {
-		return nil, r.fail(CodeProtocol, resp.StatusCode, h, "malformed Stream-Next-Offset", err)
+	next, err := r.nextOffset(resp)
+	if err != nil {
+		return nil, err
 	}
 	ct := h.Get(headerContentType)
 	if ct == "" || resp.StatusCode == 204 {
@@ -451,6 +449,19 @@ func (r *Reader) accept(resp *Response, body []byte) (*Batch, error) {
 	}
 	r.moveOn(resp.StatusCode, h, next, ct, b)
 	return b, nil
+}
+
+// nextOffset returns a 200 or 204 response's Stream-Next-Offset, or the
+// protocol error of one that has none or a malformed one.
+func (r *Reader) nextOffset(resp *Response) (string, error) {
+	next := resp.Header.Get(headerNextOffset)
+	if next == "" {
+		return "", r.fail(CodeProtocol, resp.StatusCode, resp.Header, "response has no Stream-Next-Offset header", nil)
+	}
+	if err := validateOffset(next); err != nil {
+		return "", r.fail(CodeProtocol, resp.StatusCode, resp.Header, "malformed Stream-Next-Offset", err)
+	}
+	return next, nil
 }
 
 // moveOn moves the reader past a response (its status and header, its
