@@ -45,26 +45,17 @@ func (s *ItemScanner) Scan(dst [][]byte, b []byte) ([][]byte, int, error) {
 		return dst, len(b), s.err
 	}
 	i := s.pos
-	for i < len(b) {
-		switch s.phase {
-		case scanBefore:
-			i = SkipSpace(b, i)
-			if i >= len(b) {
-				continue
-			}
+	if s.phase == scanBefore {
+		i = SkipSpace(b, i)
+		if i < len(b) {
 			if b[i] != '[' {
 				return dst, len(b), s.fail(i, "expected an array")
 			}
 			s.phase, s.start = scanItems, i+1
 			i++
-			continue
-		case scanAfter:
-			if j := SkipSpace(b, i); j < len(b) {
-				return dst, len(b), s.fail(j, "unexpected %q after the array", b[j])
-			}
-			i = len(b)
-			continue
 		}
+	}
+	for s.phase == scanItems && i < len(b) {
 		if s.inString {
 			i = s.stringRest(b, i)
 			continue
@@ -78,6 +69,8 @@ func (s *ItemScanner) Scan(dst [][]byte, b []byte) ([][]byte, int, error) {
 		switch c := b[i]; c {
 		case '"':
 			s.inString = true
+			i = s.stringRest(b, i+1)
+			continue
 		case '[', '{':
 			s.depth++
 		case '}', ']':
@@ -101,6 +94,12 @@ func (s *ItemScanner) Scan(dst [][]byte, b []byte) ([][]byte, int, error) {
 			}
 		}
 		i++
+	}
+	if s.phase == scanAfter {
+		if j := SkipSpace(b, i); j < len(b) {
+			return dst, len(b), s.fail(j, "unexpected %q after the array", b[j])
+		}
+		i = len(b)
 	}
 	keep := len(b)
 	if s.phase == scanItems {

@@ -19,74 +19,28 @@ func SplitItems(dst [][]byte, b []byte) ([][]byte, error) {
 const pauseEvery = 1 << 20
 
 // SplitItemsPaused is SplitItems calling pause (when not nil) after every
-// megabyte of b, between two items: a caller that must not hold its
-// thread for long (the browser's main thread) yields there.
+// megabyte of b: a caller that must not hold its thread for long (the
+// browser's main thread) yields there. It runs an ItemScanner over b a
+// megabyte at a time, so whole arrays and arrays that arrive in pieces are
+// split by one piece of code.
 func SplitItemsPaused(dst [][]byte, b []byte, pause func()) ([][]byte, error) {
-	next := pauseEvery
-	i := SkipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return dst, errAt(i, "expected an array")
-	}
-	i = SkipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		if j := SkipSpace(b, i+1); j != len(b) {
-			return dst, errAt(j, "unexpected %q after the array", b[j])
+	var s ItemScanner
+	for base, end := 0, 0; ; {
+		end = min(len(b), end+pauseEvery)
+		var keep int
+		var err error
+		dst, keep, err = s.Scan(dst, b[base:end])
+		if err != nil {
+			return dst, err
 		}
-		return dst, nil
-	}
-	depth := 0
-	start := i
-	for ; i < len(b); i++ {
-		for i < len(b) && !structuralByte[b[i]] {
-			i++
+		base += keep // b[base:] holds the open item, where scanning goes on
+		if end == len(b) {
+			return dst, s.End()
 		}
-		if i >= len(b) {
-			break
-		}
-		switch c := b[i]; c {
-		case '"':
-			i++
-			for i < len(b) && b[i] != '"' {
-				if b[i] == '\\' {
-					i++
-				}
-				i++
-				for i < len(b) && b[i] != '"' && b[i] != '\\' {
-					i++
-				}
-			}
-			if i >= len(b) {
-				return dst, errAt(len(b), "unterminated string")
-			}
-		case '[', '{':
-			// No MaxDepth here: counting costs no stack, and an item nested
-			// too deep for the parser is that item's error, for the caller
-			// that checks it, not the array's.
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				if c != ']' {
-					return dst, errAt(i, "unbalanced '}'")
-				}
-				dst = append(dst, trimSpace(b[start:i]))
-				if j := SkipSpace(b, i+1); j != len(b) {
-					return dst, errAt(j, "unexpected %q after the array", b[j])
-				}
-				return dst, nil
-			}
-			depth--
-		case ',':
-			if depth == 0 {
-				dst = append(dst, trimSpace(b[start:i]))
-				start = i + 1
-				if pause != nil && i >= next {
-					pause()
-					next = i + pauseEvery
-				}
-			}
+		if pause != nil {
+			pause()
 		}
 	}
-	return dst, errAt(len(b), "unterminated array")
 }
 
 func trimSpace(b []byte) []byte {
