@@ -600,14 +600,17 @@ func (d *DB) batch(b *stream.Batch) {
 // Once live, the commit the slice owes counts too: with live queries open
 // it costs far more than taking the events in.
 func (d *DB) budgetUsed() bool {
+	if d.opts.Yield == nil {
+		return false
+	}
 	owed := time.Duration(0)
 	if d.ready {
 		if d.perEvent == 0 && d.uncommitted > 0 && len(d.lives) > 0 {
-			return d.opts.Yield != nil // commit early once, to learn what it costs
+			return true // commit early once, to learn what it costs
 		}
 		owed = time.Duration(d.uncommitted) * d.perEvent
 	}
-	return d.opts.Yield != nil && time.Since(d.slice)+owed >= cmp.Or(d.opts.Budget, DefaultBudget)
+	return time.Since(d.slice)+owed >= cmp.Or(d.opts.Budget, DefaultBudget)
 }
 
 // yieldLocked lets the caller's other work run in the middle of a batch:
