@@ -2,14 +2,15 @@
 // give with its own engine: createLiveQueryCollection, queryOnce and
 // deepEquals (the same names, the same behaviour; see README).
 import { liveQuery } from './live.js'
+import { Query } from './query.js'
 import { StreamDBError } from './errors.js'
 
-// queryOf takes a query function (or a built query) or a config object
-// holding one under `query`, as TanStack's createLiveQueryCollection and
-// queryOnce do.
-function queryOf(what, config) {
-  const q = typeof what === 'function' || what?.constructor?.name === 'Query' ? what : config?.query
-  if (q === undefined || q === null) throw new StreamDBError(`${what === config ? 'the config' : 'the argument'} has no query`, { code: 'BAD_ARGUMENT' })
+// queryOf takes a query function, a built query, or a config object holding
+// one under `query`, as TanStack's createLiveQueryCollection and queryOnce
+// do.
+function queryOf(arg) {
+  const q = typeof arg === 'function' || arg instanceof Query ? arg : arg?.query
+  if (q === undefined || q === null) throw new StreamDBError('expected a query function, a query, or { query }', { code: 'BAD_ARGUMENT' })
   return q
 }
 
@@ -19,7 +20,7 @@ function queryOf(what, config) {
  * collections; see LiveQuery). It starts at once (startSync is always on).
  */
 export function createLiveQueryCollection(queryOrConfig) {
-  const lq = liveQuery(queryOf(queryOrConfig, queryOrConfig))
+  const lq = liveQuery(queryOf(queryOrConfig))
   if (lq === null) throw new StreamDBError('createLiveQueryCollection: the query function returned no query', { code: 'BAD_ARGUMENT' })
   return lq
 }

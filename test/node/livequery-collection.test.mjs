@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import * as T from '@tanstack/db'
-import { createStateSchema, createStreamDB, liveQuery, gt, LiveQuery, createLiveQueryCollection, queryOnce } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, liveQuery, gt, LiveQuery, createLiveQueryCollection, queryOnce, buildQuery } from '@streamdb/streamdb'
 import { startServer, createStream, appendEvents } from './server.mjs'
 
 let srv
@@ -106,4 +106,24 @@ test('a live query answers as TanStack DB\'s live query collection does', async 
     assert.equal(typeof ours['where, no orderBy'][m], 'function', `ours has ${String(m)}`)
   }
   db.close()
+})
+
+test('createLiveQueryCollection and queryOnce take a built query too, also when a bundler renamed its class', async () => {
+  const url = await createStream(srv.url)
+  await appendEvents(url, ...users.map((u) => schema.users.insert({ value: u })))
+  const db = createStreamDB({ streamOptions: { url, contentType: 'application/json' }, state: schema })
+  await db.preload()
+  const built = buildQuery((q) => q.from({ u: db.collections.users }).where(({ u }) => gt(u.team, 2)))
+  // A minifier renames classes: the query is recognized by what it is, not by its class's name.
+  Object.defineProperty(built.constructor, 'name', { value: 'e', configurable: true })
+  try {
+    assert.deepEqual((await queryOnce(built)).map((u) => u.id), ['u4'])
+    const lq = createLiveQueryCollection(built)
+    assert.deepEqual(lq.toArray.map((u) => u.id), ['u4'])
+    lq.dispose()
+    assert.throws(() => createLiveQueryCollection({}), /expected a query function, a query, or \{ query \}/)
+  } finally {
+    Object.defineProperty(built.constructor, 'name', { value: 'Query', configurable: true })
+    db.close()
+  }
 })
