@@ -71,16 +71,12 @@ async function fetchFollowing(url, init) {
 // events. A larger one (a burst, a tab that slept) comes as a reader, so
 // that the module reads it in parts instead of holding it whole twice.
 const WHOLE_MAX = 256 * 1024
-function small(res) {
-  const n = res.headers.get('content-length')
-  return n !== null && Number(n) <= WHOLE_MAX
-}
 
 /**
- * upTo reads a body of unknown length (the reference server sends chunked
- * answers) until it ends or passes max bytes: a body that ended comes back
- * whole, as one Uint8Array; a longer one as a reader that first gives back
- * what was read, then the rest.
+ * upTo reads a body until it ends or passes max bytes (its length is not
+ * known ahead: the reference server sends chunked answers): a body that
+ * ended comes back whole, as one Uint8Array; a longer one as a reader that
+ * first gives back what was read, then the rest.
  */
 async function upTo(reader, max) {
   const chunks = []
@@ -116,9 +112,8 @@ export function request(url, initJSON, body, whole) {
   const send = () => (followsOwnRedirects ? fetchFollowing(url, init) : fetch(url, init))
   const done = (idle ? idle.then(send) : send()).then(async (res) => {
     const headers = JSON.stringify(Object.fromEntries(res.headers))
-    if (!whole || !res.body) return [res.status, headers, res.body ? res.body.getReader() : null]
-    if (small(res)) return [res.status, headers, new Uint8Array(await res.arrayBuffer())]
-    return [res.status, headers, await upTo(res.body.getReader(), WHOLE_MAX)]
+    if (!res.body) return [res.status, headers, null]
+    return [res.status, headers, whole ? await upTo(res.body.getReader(), WHOLE_MAX) : res.body.getReader()]
   })
   return [done, () => controller.abort()]
 }
