@@ -294,3 +294,16 @@ func (c *Collection) End(collect bool) []Change {
 	c.inBatch = false
 	return out
 }
+
+// RangeSyncedAfter calls fn for every synced row (the optimistic layer
+// left out) whose key sorts after key, in key order, until fn returns
+// false; from the first row when first is set. A caller can go through
+// the rows in slices, changing them in between, and pick up after the
+// last key it saw.
+func (c *Collection) RangeSyncedAfter(key string, first bool, fn func(key string, v value.Value) bool) {
+	if first {
+		c.synced.ascend(fn)
+		return
+	}
+	c.synced.ascendAfter(key, fn)
+}

@@ -417,3 +417,37 @@ func (r *rows) ascendNode(nd *node, fn func(key string, v value.Value) bool) boo
 }
 
 func (r *rows) clear() { *r = rows{} }
+
+// ascendAfter calls fn for every row whose key sorts after key, in key
+// order, until fn returns false.
+func (r *rows) ascendAfter(key string, fn func(key string, v value.Value) bool) {
+	if r.root != nil {
+		p := newProbe(key)
+		r.ascendNodeAfter(r.root, &p, fn)
+	}
+}
+
+func (r *rows) ascendNodeAfter(nd *node, p *probe, fn func(key string, v value.Value) bool) bool {
+	i, found := r.search(nd, p)
+	switch {
+	case found: // item i is the key: its right subtree is wholly after it
+		if nd.kids != nil && !r.ascendNode(nd.kids[i+1], fn) {
+			return false
+		}
+		i++
+	case nd.kids != nil: // the subtree before item i straddles the key
+		if !r.ascendNodeAfter(nd.kids[i], p, fn) {
+			return false
+		}
+	}
+	for ; i < nd.n; i++ {
+		s := r.slot(nd.idx[i])
+		if !fn(s.key, s.val) {
+			return false
+		}
+		if nd.kids != nil && !r.ascendNode(nd.kids[i+1], fn) {
+			return false
+		}
+	}
+	return true
+}

@@ -102,6 +102,31 @@ func TestRowsModel(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("round %d step %d: keys differ\n got %q\nwant %q", round, step, got, want)
 				}
+				// ascendAfter from a random key (present or not) gives the
+				// tail of the order after it.
+				from := randKey()
+				var after []string
+				r.ascendAfter(from, func(k string, _ value.Value) bool {
+					after = append(after, k)
+					return true
+				})
+				i := 0
+				for i < len(want) && value.CompareKeys(want[i], from) <= 0 {
+					i++
+				}
+				if !slices.Equal(after, want[i:]) && !(len(after) == 0 && i == len(want)) {
+					t.Fatalf("round %d step %d: ascendAfter(%q)\n got %q\nwant %q", round, step, from, after, want[i:])
+				}
+				if len(want) > 0 { // from an existing key, and stopping early
+					from, n := want[rng.IntN(len(want))], 0
+					r.ascendAfter(from, func(k string, _ value.Value) bool {
+						if value.CompareKeys(k, from) <= 0 {
+							t.Fatalf("ascendAfter(%q) gave %q", from, k)
+						}
+						n++
+						return n < 3
+					})
+				}
 			}
 			if r.len() != len(model) {
 				t.Fatalf("len %d, want %d", r.len(), len(model))

@@ -22,6 +22,7 @@ type Collection struct {
 	c     *collection.Collection
 	subs  subscribers[Change]
 	stage *collection.Stage // a first preload's rows, until its commit
+	idx   int               // position in the database's declaration order
 }
 
 // Name returns the collection's name.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/query"
+	"github.com/streamdb/streamdb/core/snapshot"
 	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
@@ -59,6 +60,12 @@ type Progress struct {
 	Offset string
 	// Ready is true once preload has completed.
 	Ready bool
+	// Phase is where reading is: PhaseRestore (once, after a snapshot was
+	// restored), PhaseCatchUp, or PhaseLive.
+	Phase string
+	// Restored is the number of rows a restored snapshot held, and
+	// SnapshotBytes its size (PhaseRestore only).
+	Restored, SnapshotBytes int64
 }
 
 // Options configure Open.
@@ -128,6 +135,20 @@ type Options struct {
 	// (stream.ReadOptions.IdleTimeout: stream.DefaultIdleTimeout when 0,
 	// never when negative).
 	IdleTimeout time.Duration
+	// Persist, when set, keeps the synced state between runs: Preload
+	// first restores the stored snapshot (the collections are readable
+	// from then on, and Progress says PhaseRestore), then reads the stream
+	// from the snapshot's offset; a snapshot is saved after preload and
+	// then at most every PersistEvery while the state changes. A snapshot
+	// that cannot be used (another schema or stream, another format
+	// version, damaged, cut, or the stream was deleted or recreated) is
+	// reported to OnError as a *snapshot.Error, removed, and the stream is
+	// read from the start instead: never stale data. FileStore keeps it in
+	// a file.
+	Persist Store
+	// PersistEvery is the least time between two saves while live
+	// (DefaultPersistEvery when 0).
+	PersistEvery time.Duration
 	// Collator makes the locale collations of live queries' orderBy
 	// (stringSort 'locale', TanStack DB's default). Nil orders strings by
 	// UTF-16 code units; native programs pass core/collate, the browser
@@ -207,6 +228,20 @@ type DB struct {
 
 	pub publisher
 
+	// Persistence (persist.go). resumed: a snapshot was restored and the
+	// stream is being read from its offset (resumeFrom) up to its end;
+	// batches are then applied as they come, but the database is not ready.
+	// replaying: the commit that empties the collections when a restored
+	// snapshot turns out unusable, which must not make the database ready.
+	resumed    bool
+	replaying  bool
+	resumeFrom string
+	changed    bool          // the synced state changed since the last snapshot
+	dirty      chan struct{} // wakes the persist loop
+	saving     bool          // a save runs: writes are logged in saveLog
+	saveLog    []logRecord
+	saveMu     sync.Mutex // one save at a time
+
 	lives    []*Live        // open live queries, in creation order
 	readers  map[string]int // collection name → number of live queries reading it
 	watchers []*watcher
@@ -229,7 +264,7 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 	}
 	d := &DB{s: s, opts: opts, colls: map[string]*Collection{}, byType: map[string]*Collection{},
 		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{}),
-		conn: Connection{State: ConnConnecting}}
+		conn: Connection{State: ConnConnecting}, dirty: make(chan struct{}, 1)}
 	for _, def := range opts.Collections {
 		switch {
 		case def.Name == "":
@@ -245,7 +280,7 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 		case def.PrimaryKey == "":
 			return nil, fmt.Errorf("db.Open: collection %q has no primary key", def.Name)
 		}
-		c := &Collection{db: d, c: collection.New(def.Name, def.Type, def.PrimaryKey)}
+		c := &Collection{db: d, c: collection.New(def.Name, def.Type, def.PrimaryKey), idx: len(d.order)}
 		d.colls[def.Name] = c
 		d.byType[def.Type] = c
 		d.order = append(d.order, c)
@@ -296,6 +331,9 @@ func (d *DB) Preload(ctx context.Context) error {
 	if !d.started {
 		d.started = true
 		go d.consume()
+		if d.opts.Persist != nil {
+			go d.persistLoop()
+		}
 	}
 	d.mu.Unlock()
 	select {
@@ -409,8 +447,24 @@ func (d *DB) report(err error) {
 }
 
 // consume reads the stream until it ends, the database closes, or a fatal
-// error.
+// error: from a restored snapshot's offset when there is one, and from
+// the start again when that read shows the snapshot unusable.
 func (d *DB) consume() {
+	from := stream.OffsetStart
+	if d.opts.Persist != nil {
+		if off := d.restore(); off != "" {
+			from = off
+		}
+	}
+	for d.read(from) {
+		from = stream.OffsetStart
+	}
+}
+
+// read reads the stream from offset from. It reports true when the read
+// must start again from the beginning (a restored snapshot proved
+// unusable; see replayLocked).
+func (d *DB) read(from string) bool {
 	live := stream.LiveLongPoll
 	switch d.opts.Live {
 	case LiveSSE:
@@ -418,7 +472,7 @@ func (d *DB) consume() {
 	case LiveOff:
 		live = stream.LiveOff
 	}
-	ro := stream.ReadOptions{Offset: stream.OffsetStart, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
+	ro := stream.ReadOptions{Offset: from, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
 		IdleTimeout: d.opts.IdleTimeout, Retry: d.opts.Retry, OnRetry: d.onRetry,
 		Params: d.opts.ReadParams, Refresh: d.opts.ReadRefresh, SSEMaxLine: d.opts.MaxEventBytes,
 		PartBytes: cmp.Or(d.opts.PartBytes, DefaultPartBytes), MaxItemBytes: d.opts.MaxEventBytes}
@@ -428,7 +482,7 @@ func (d *DB) consume() {
 	r, err := d.s.Read(d.ctx, ro)
 	if err != nil {
 		d.stop(err)
-		return
+		return false
 	}
 	defer r.Close()
 	retries := 0
@@ -437,17 +491,18 @@ func (d *DB) consume() {
 		if err == io.EOF {
 			d.mu.Lock()
 			if !d.ready && !d.closed {
+				d.resumed = false
 				d.commitLocked()
 			}
 			d.mu.Unlock()
 			d.pub.drain()
 			d.announceReady()
 			d.setConn(Connection{State: ConnStopped})
-			return
+			return false
 		}
 		if err != nil {
 			if d.ctx.Err() != nil {
-				return
+				return false
 			}
 			// A body or event the reader could not use leaves it where it
 			// was: report it and ask again after a pause.
@@ -458,15 +513,25 @@ func (d *DB) consume() {
 				d.setConn(Connection{State: ConnRetrying, Attempt: retries, Delay: wait, Err: err})
 				select {
 				case <-d.ctx.Done():
-					return
+					return false
 				case <-time.After(wait):
 				}
 				continue
 			}
+			if d.resumedFailure(err) {
+				return true
+			}
 			d.stop(err)
-			return
+			return false
 		}
 		retries = 0
+		// Offsets only grow: a stream that answers a resumed read with an
+		// offset below the snapshot's was deleted and created anew.
+		if d.resuming() && b.Offset < d.resumeFrom {
+			d.replay(&snapshot.Error{Reason: snapshot.ReasonRecreated, Msg: fmt.Sprintf(
+				"the stream answered offset %s to a read from the snapshot's %s: it was recreated; reading it from the start", b.Offset, d.resumeFrom)})
+			return true
+		}
 		d.batch(b)
 		d.setConn(Connection{State: d.readState()})
 	}
@@ -532,10 +597,13 @@ func (d *DB) batch(b *stream.Batch) {
 	// A part of a response (b.Partial) is a prefix of the stream too, so
 	// once ready it is committed like a whole response; the first preload
 	// waits for the end of its up-to-date response.
-	commit := d.ready || b.UpToDate || b.Closed
-	staging := !d.ready // a first preload fills stages (see take)
+	// A resumed read (after a restored snapshot) applies each batch as it
+	// comes, every one a prefix of the stream; the database is ready at the
+	// commit of its up-to-date batch.
+	commit := d.ready || d.resumed || b.UpToDate || b.Closed
+	staging := !d.ready && !d.resumed // a first preload fills stages (see take)
 	var errs []error
-	if d.ready && !d.contd {
+	if (d.ready || d.resumed) && !d.contd {
 		d.slice = time.Now() // a live response's work starts
 	}
 	for i, item := range b.Items {
@@ -559,6 +627,10 @@ func (d *DB) batch(b *stream.Batch) {
 			continue
 		}
 		d.uncommitted++
+		if e.Control == state.ControlReset && d.resumed {
+			errs = append(errs, &snapshot.Error{Reason: snapshot.ReasonReset, Msg: fmt.Sprintf(
+				"a reset at offset %s, after the snapshot's %s: the state rebuilds from the events that follow", b.Offset, d.resumeFrom)})
+		}
 		if d.opts.OnEvent != nil && e.IsChange() {
 			events = append(events, handOut(e))
 		}
@@ -568,10 +640,17 @@ func (d *DB) batch(b *stream.Batch) {
 			"an event longer than %d bytes (MaxEventBytes) was left out; the stream goes on after it", d.maxEventBytes())})
 	}
 	if commit {
+		if b.UpToDate || b.Closed {
+			d.resumed = false
+		}
 		d.commitLocked()
 	}
 	p := d.progress
 	p.Ready = d.ready
+	p.Phase = PhaseCatchUp
+	if d.ready {
+		p.Phase = PhaseLive
+	}
 	d.mu.Unlock()
 	d.pub.drain()
 	for _, err := range errs {
@@ -589,7 +668,7 @@ func (d *DB) batch(b *stream.Batch) {
 	d.announceReady()
 	// The parts of one live response follow each other in one task of the
 	// page unless the engine yields between them.
-	if d.contd = b.Partial; d.ready && d.contd && d.budgetUsed() {
+	if d.contd = b.Partial; (d.ready || d.resumed) && d.contd && d.budgetUsed() {
 		d.opts.Yield()
 		d.slice = time.Now()
 	}
@@ -620,7 +699,7 @@ func (d *DB) budgetUsed() bool {
 // (and its subscribers told) first. It reports false when the database
 // was closed meanwhile (the lock is then released).
 func (d *DB) yieldLocked() bool {
-	live := d.ready
+	live := d.ready || d.resumed
 	if live {
 		d.commitLocked()
 	}
@@ -699,7 +778,7 @@ func (d *DB) take(e *state.Event, now bool) error {
 	}
 	d.noteTxid(e.TxID, now)
 	switch {
-	case now && !d.ready:
+	case now && !d.ready && !d.resumed:
 		d.stageOp(&op)
 	case now:
 		d.apply(&op)
@@ -781,6 +860,7 @@ func (d *DB) commitLocked() {
 		if c.stage != nil {
 			c.c.Adopt(c.stage)
 			c.stage = nil
+			d.changed = true
 		}
 	}
 	for i := range d.pending[:d.complete] {
@@ -816,7 +896,12 @@ func (d *DB) finishLocked() {
 	}
 	d.endLocked()
 	d.open = false
-	d.ready = true
+	if !d.resumed && !d.replaying {
+		d.ready = true
+	}
+	if d.changed {
+		d.markChangedLocked()
+	}
 }
 
 // announceReady wakes the Preload callers once the database is ready. It
@@ -859,8 +944,15 @@ func staged(c *Collection) rows {
 	return c.stage
 }
 
-// apply writes one change to its collection's synced layer.
-func (d *DB) apply(p *pendingOp) { d.write(p, synced) }
+// apply writes one change to its collection's synced layer (and, while a
+// snapshot is being saved, to its log).
+func (d *DB) apply(p *pendingOp) {
+	d.write(p, synced)
+	d.changed = true
+	if d.saving {
+		d.logWriteLocked(p)
+	}
+}
 
 // stageOp writes one change of a first preload to its collection's stage.
 func (d *DB) stageOp(p *pendingOp) { d.write(p, staged) }

@@ -85,3 +85,14 @@ func (t *txids) failAll(err error) {
 // DefaultTxIDTimeout is the wait of AwaitTxID when the caller gives none,
 // as in the reference StreamDB.
 const DefaultTxIDTimeout = 5 * time.Second
+
+// recent returns up to n of the most recently seen txids, oldest first.
+func (t *txids) recent(n int) []string {
+	all := make([]string, 0, len(t.order))
+	all = append(all, t.order[t.head:]...)
+	all = append(all, t.order[:t.head]...)
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return all
+}

@@ -29,7 +29,6 @@ package snapshot
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -125,6 +124,7 @@ type Encoder struct {
 	n     uint64 // bytes flushed
 	colls int
 	err   error
+	done  bool // Finish ran: the buffer's bytes are in the checksum
 }
 
 // NewEncoder starts a snapshot with header h; nothing is written before
@@ -181,7 +181,9 @@ func (e *Encoder) Flush() error {
 	if len(e.buf) == 0 {
 		return nil
 	}
-	e.sum.write(e.buf)
+	if !e.done {
+		e.sum.write(e.buf)
+	}
 	if _, err := e.w.Write(e.buf); err != nil {
 		e.err = fmt.Errorf("snapshot: write: %w", err)
 		return e.err
@@ -191,9 +193,13 @@ func (e *Encoder) Flush() error {
 	return nil
 }
 
-// Close writes the footer and the trailer, and flushes. The snapshot is
-// complete once it returns nil.
-func (e *Encoder) Close(f Footer) error {
+// Finish appends the footer and the trailer to the buffered bytes; the
+// snapshot is complete once Flush has written them. Nothing can be added
+// after it.
+func (e *Encoder) Finish(f Footer) {
+	if e.done {
+		return
+	}
 	footer := e.n + uint64(len(e.buf))
 	e.buf = append(e.buf, kindEnd)
 	e.str(f.Offset)
@@ -208,12 +214,11 @@ func (e *Encoder) Close(f Footer) error {
 	e.sum.write(e.buf)
 	e.buf = binary.LittleEndian.AppendUint64(e.buf, e.sum.sum())
 	e.buf = append(e.buf, endMagic...)
-	if _, err := e.w.Write(e.buf); err != nil {
-		e.err = fmt.Errorf("snapshot: write: %w", err)
-		return e.err
-	}
-	e.n += uint64(len(e.buf))
-	e.buf = e.buf[:0]
-	e.err = errors.New("snapshot: encoder closed")
-	return nil
+	e.done = true
+}
+
+// Close finishes the snapshot with footer f and flushes it.
+func (e *Encoder) Close(f Footer) error {
+	e.Finish(f)
+	return e.Flush()
 }
