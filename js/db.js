@@ -17,6 +17,7 @@ import {
 } from './errors.js'
 import { LiveQuery } from './live.js'
 import { encodeStored } from './wire.js'
+import { openSnapshotStore } from './persist.js'
 
 // The module loads once, before any StreamDB; each StreamDB then uses the
 // instance running when it was made (see liveModule).
@@ -487,8 +488,9 @@ class StreamDB {
   #appends = new Set() // AbortControllers of the appends in flight
   #connectionSubs = new Set()
   #unlisten
+  #restored = false // a persisted snapshot was restored; catch-up runs
 
-  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -516,6 +518,7 @@ class StreamDB {
     if (idleTimeoutMs !== undefined && !(typeof idleTimeoutMs === 'number' && idleTimeoutMs >= 0 && Number.isFinite(idleTimeoutMs))) {
       throw new StreamDBError(`createStreamDB: idleTimeoutMs must be a number of milliseconds (0: never), got ${String(idleTimeoutMs)}`, { code: 'BAD_ARGUMENT' })
     }
+    const { store, persistEveryMs } = persistStore(persist, url)
     this.stream = {
       url,
       append: async (data, opts = {}) => {
@@ -564,6 +567,7 @@ class StreamDB {
       idleTimeoutMs,
       retry,
       maxEventBytes,
+      persistEveryMs,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError
@@ -576,6 +580,7 @@ class StreamDB {
       (err) => this.#report(fromModule(err)),
       (json) => {
         const p = JSON.parse(json)
+        if (p.phase === 'restore') this.#restored = true
         if (p.ready && !this.#ready) this.#markReady()
         if (onProgress) this._run(onProgress, p, 'onProgress')
       },
@@ -592,13 +597,17 @@ class StreamDB {
         : undefined,
       (json, cause) => this.#connected(JSON.parse(json), cause),
       dynamic ? () => evaluateAll().then(([h, p]) => JSON.stringify({ headers: h, params: p })) : undefined,
+      store,
     )
     dbOpened()
     this.#unlisten = onModuleExit(this.#mod, (err) => this.#moduleExited(err))
     const collections = Object.create(null)
     for (const [name, def] of Object.entries(state)) collections[name] = new Collection(this, name, def)
     Object.defineProperty(this, 'collections', { value: Object.freeze(collections), enumerable: true })
-    this.utils = { awaitTxId: (txid, timeout = 5000) => this.#awaitTxId(txid, timeout) }
+    this.utils = {
+      awaitTxId: (txid, timeout = 5000) => this.#awaitTxId(txid, timeout),
+      saveSnapshot: () => this.#saveSnapshot(store),
+    }
     if (actions) {
       const defs = actions({ db: this, stream: this.stream })
       const out = {}
@@ -632,6 +641,17 @@ class StreamDB {
     }
   }
 
+  // #saveSnapshot writes a snapshot now (persist only).
+  async #saveSnapshot(store) {
+    if (!store) throw new StreamDBError('saveSnapshot: this StreamDB was created without persist', { code: 'USAGE' })
+    const h = this._h()
+    try {
+      return JSON.parse(await this.#mod.dbSave(h))
+    } catch (e) {
+      throw fromModule(e)
+    }
+  }
+
   // #moduleExited: the Go program died under this db. Everything pending
   // rejects (the module's promises race with its death); the db says
   // failed, as after a fatal read error, and reports it.
@@ -659,6 +679,17 @@ class StreamDB {
     if (this.#closed) return 'cleaned-up'
     if (this.#error) return 'error'
     return this.#ready ? 'ready' : 'loading'
+  }
+
+  /**
+   * status: 'loading', 'restored' (persist: a snapshot's rows are readable
+   * and the stream is being read from its offset), 'ready', 'error' or
+   * 'cleaned-up' (closed). Collections keep TanStack's statuses: they are
+   * 'loading' until the catch-up is done.
+   */
+  get status() {
+    const s = this._status()
+    return s === 'loading' && this.#restored ? 'restored' : s
   }
 
   /** The offset of the last batch read ("-1" before preload). */
@@ -913,3 +944,22 @@ function resolveHeaders(h) {
 }
 
 export { LiveQuery }
+
+// persistStore checks createStreamDB's persist option and opens its
+// snapshot store (js/persist.js): true or {key, storage, path, everyMs};
+// the key defaults to the stream's URL.
+function persistStore(persist, url) {
+  if (persist === undefined || persist === false) return {}
+  if (persist !== true && (persist === null || typeof persist !== 'object')) {
+    throw new StreamDBError(`createStreamDB: persist must be true, false or { key?, storage?, path?, everyMs? }, got ${String(persist)}`, { code: 'BAD_ARGUMENT' })
+  }
+  const o = persist === true ? {} : persist
+  if (o.everyMs !== undefined && !(typeof o.everyMs === 'number' && o.everyMs > 0 && Number.isFinite(o.everyMs))) {
+    throw new StreamDBError(`createStreamDB: persist.everyMs must be a positive number of milliseconds, got ${String(o.everyMs)}`, { code: 'BAD_ARGUMENT' })
+  }
+  try {
+    return { store: openSnapshotStore({ key: o.key ?? url, storage: o.storage, path: o.path }), persistEveryMs: o.everyMs }
+  } catch (e) {
+    throw new StreamDBError(`createStreamDB: persist: ${e.message}`, { code: 'BAD_ARGUMENT', cause: e })
+  }
+}

@@ -32,6 +32,8 @@ export type StreamDBErrorCode =
   | 'STREAMDB'
   | 'BAD_ARGUMENT'
   | 'USAGE'
+  | 'SNAPSHOT'
+  | 'SNAPSHOT_STORAGE'
   | 'RESERVED_NAME'
   | 'DUPLICATE_TYPE'
   | 'NO_KEY'
@@ -99,6 +101,19 @@ export declare class InvalidEventError extends StreamDBError {
   readonly txid?: string
   /** What is wrong with the event. */
   readonly reason?: string
+}
+
+/**
+ * SnapshotError: a persisted snapshot was not used, and the stream is read
+ * from the start instead (reason: why), or the snapshot store failed
+ * ('storage'). Reported to onError.
+ */
+export declare class SnapshotError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+  readonly code: 'SNAPSHOT'
+  readonly reason?:
+    | 'format' | 'version' | 'truncated' | 'checksum' | 'schema' | 'stream'
+    | 'stream-gone' | 'stream-recreated' | 'invalid-offset' | 'reset' | 'storage'
 }
 
 /** SchemaValidationError: a value failed its collection's Standard Schema. */

@@ -95,6 +95,20 @@ export class StreamError extends StreamDBError {
   }
 }
 
+/**
+ * SnapshotError: a persisted snapshot was not used (reason: 'format',
+ * 'version', 'truncated', 'checksum', 'schema', 'stream', 'stream-gone',
+ * 'stream-recreated', 'invalid-offset', 'reset') and the stream is read
+ * from the start instead, or it could not be read or written ('storage').
+ * It goes to onError; nothing stale is ever shown.
+ */
+export class SnapshotError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'SNAPSHOT', ...props })
+    this.name = 'SnapshotError'
+  }
+}
+
 /** MissingMutationContextError: insert/update/delete outside an action's onMutate. */
 export class MissingMutationContextError extends StreamDBError {
   constructor(message) {
@@ -139,6 +153,8 @@ export function fromModule(e) {
       return new (Object.hasOwn(byKind, e.kind) ? byKind[e.kind] : QueryCompileError)(e.message, props)
     case 'InvalidEventError':
       return new InvalidEventError(e.message, props)
+    case 'SnapshotError':
+      return new SnapshotError(e.message, props)
     case 'StreamError':
       return new StreamError(e.message, { code: e.code, ...props })
     case 'StreamDBError':

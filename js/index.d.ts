@@ -33,6 +33,7 @@ export {
   StreamDBError,
   QueryCompileError,
   InvalidEventError,
+  SnapshotError,
   SchemaValidationError,
   StreamError,
   MissingMutationContextError,
@@ -362,6 +363,44 @@ export interface Progress {
   readonly events: number
   readonly offset: string
   readonly ready: boolean
+  /**
+   * Where reading is: 'restore' (once, with persist: a snapshot was
+   * restored, its rows readable), 'catch-up' (reading up to the stream's
+   * end, from the snapshot's offset or the start), 'live'.
+   */
+  readonly phase?: 'restore' | 'catch-up' | 'live'
+  /** With phase 'restore': the rows the snapshot held. */
+  readonly restored?: number
+  /** With phase 'restore': the snapshot's size in bytes. */
+  readonly snapshotBytes?: number
+}
+
+/** SnapshotInfo is what db.utils.saveSnapshot() wrote. */
+export interface SnapshotInfo {
+  /** The snapshot's size in bytes, and the rows it holds. */
+  readonly bytes: number
+  readonly rows: number
+  /** The stream offset it is exact at. */
+  readonly offset: string
+  /** True when nothing was written: another tab was writing this snapshot. */
+  readonly skipped: boolean
+}
+
+/**
+ * PersistOptions say where a StreamDB keeps its snapshot (createStreamDB's
+ * persist). The snapshot is the synced rows of every collection, the
+ * stream offset they are exact at, the stream's URL, the schema, and the
+ * recent txids; optimistic rows and pending transactions are not kept.
+ */
+export interface PersistOptions {
+  /** Names the snapshot (default: the stream's URL). */
+  key?: string
+  /** Where: OPFS where the browser has it, else IndexedDB; 'file' in Node (needs path). */
+  storage?: 'opfs' | 'indexeddb' | 'file'
+  /** The snapshot file, in Node. */
+  path?: string
+  /** The least time between two background saves while live (default 3000 ms). */
+  everyMs?: number
 }
 
 /** StreamDBUtils are db.utils. */
@@ -371,6 +410,12 @@ export interface StreamDBUtils {
    * been applied; it rejects after timeout ms (default 5000).
    */
   awaitTxId(txid: string, timeout?: number): Promise<void>
+  /**
+   * saveSnapshot writes the persisted snapshot now (persist only; the db
+   * also saves by itself after preload and while live), for example before
+   * the page goes away. It rejects before preload has completed.
+   */
+  saveSnapshot(): Promise<SnapshotInfo>
 }
 
 /** Collections maps a state's collection names to their collections. */
@@ -385,6 +430,13 @@ export interface StreamDB<S extends StateDefinitions = StateDefinitions> {
   readonly utils: StreamDBUtils
   /** The offset of the last batch read ("-1" before preload). */
   readonly offset: string
+  /**
+   * 'loading', 'restored' (persist: a snapshot's rows are readable and the
+   * stream is read from its offset), 'ready', 'error', or 'cleaned-up'
+   * (closed). Collections keep TanStack's statuses ('loading' until the
+   * catch-up is done).
+   */
+  readonly status: 'loading' | 'restored' | 'ready' | 'error' | 'cleaned-up'
   /** preload reads the stream up to its current end; it then follows it live. */
   preload(): Promise<void>
   /** close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. */
@@ -516,6 +568,19 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    * its offset, and the stream goes on after it.
    */
   maxEventBytes?: number
+  /**
+   * Keep the synced state across page loads: on open, the stored snapshot
+   * is restored (the collections are readable at once, status 'restored')
+   * and only the events after its offset are read; preload() resolves once
+   * they are. A snapshot is written in the background after preload and
+   * then at most every everyMs while the state changes, in slices, and
+   * replaces the stored one only once complete. Any doubt (another schema
+   * or stream, a damaged or cut snapshot, another format version, the
+   * stream deleted or recreated, a reset after the offset) means a
+   * SnapshotError to onError and a full read: never stale data. true: the
+   * defaults. Off by default.
+   */
+  persist?: boolean | PersistOptions
   /**
    * Called with errors met while following the stream, and with what a
    * subscriber or another callback threw (a StreamDBError with code

@@ -20,6 +20,7 @@ export {
   StreamDBError,
   QueryCompileError,
   InvalidEventError,
+  SnapshotError,
   SchemaValidationError,
   StreamError,
   MissingMutationContextError,

@@ -29,7 +29,11 @@
 //	  {"state": "pending"|"persisting"|"completed"|"failed",
 //	   "mutations": [{"type": "insert"|"update"|"delete", "collection": NAME,
 //	                  "key": ID, "original": ROW|null, "modified": ROW|null}, ...]}
-//	progress, onProgress(text): {"bytes": N, "events": N, "offset": OFFSET, "ready": BOOL}
+//	progress, onProgress(text): {"bytes": N, "events": N, "offset": OFFSET, "ready": BOOL,
+//	  "phase": "restore"|"catch-up"|"live"}, and with phase "restore"
+//	  (once, a snapshot restored) "restored": ROWS, "snapshotBytes": N
+//	snapshot written, dbSave(handle): {"bytes": N, "rows": N, "offset": OFFSET,
+//	  "skipped": BOOL}
 //	batch read, onBatch(text): {"offset": OFFSET, "upToDate": BOOL, "items": [ITEM, ...]}
 //	connection, onConnection(text, error): {"state": STATE, "attempt": N,
 //	  "delayMs": N}, attempt and delayMs only when STATE is "retrying";
@@ -46,16 +50,19 @@
 //
 // The shim sends:
 //
-//	dbOpen(config, onStep, onError, onProgress, onBatch, onConnection, refresh), config:
+//	dbOpen(config, onStep, onError, onProgress, onBatch, onConnection, refresh, store), config:
 //	  {"url": URL, "headers": {NAME: STRING}, "params": {NAME: STRING},
 //	   "live": "long-poll"|"sse"|"off",
 //	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N,
 //	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never),
 //	   "retry": {"maxRetries", "initialDelayMs", "maxDelayMs", "multiplier"},
-//	   "maxEventBytes": N}
+//	   "maxEventBytes": N, "persistEveryMs": N}
 //	refresh(), called before every read request when the shim passes it:
 //	  a Promise of {"headers": {NAME: STRING}, "params": {NAME: STRING}},
 //	  the header and params functions of streamOptions evaluated anew
+//	store, when persist is on: the snapshot store of js/persist.js (load,
+//	  begin → writer with write(Uint8Array), commit, abort; remove), whose
+//	  methods the module awaits; the bytes are the module's business
 //	dbFollow(handle, names): [NAME, ...]
 //	queryOpen(handle, ir): the query IR (core/ir)
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):
@@ -76,6 +83,8 @@
 //	StreamError       code, status, url, offset (a Durable Streams request)
 //	QueryCompileError clause, reason
 //	InvalidEventError offset, type, key, operation, txid, reason
+//	SnapshotError     code SNAPSHOT, reason (why a persisted snapshot was not
+//	                  used or not written: core/snapshot's Reason)
 //	StreamDBError     code: USAGE, DUPLICATE_KEY, KEY_NOT_FOUND, NO_KEY,
 //	                  NOT_OBJECT, TX_NOT_PENDING, CLOSED, TXID_TIMEOUT,
 //	                  UNKNOWN_COLLECTION

@@ -79,6 +79,7 @@ func (a *dbAPI) register() error {
 		{"dbPreload", a.preload},
 		{"txCommit", a.txCommit},
 		{"awaitTxId", a.awaitTxID},
+		{"dbSave", a.save},
 	} {
 		if err := a.b.async(e.name, e.fn); err != nil {
 			return err
@@ -114,10 +115,11 @@ func (e *jsError) Error() string {
 }
 
 // open: dbOpen(config, onStep, onError, onProgress, onBatch,
-// onConnection, refresh) → handle. onBatch, when given, gets every batch read (the
+// onConnection, refresh, store) → handle. onBatch, when given, gets every batch read (the
 // shim's onEvent and onBatch); onConnection gets each change of the
 // connection's state as (text, error or undefined); refresh, when given,
-// is awaited before every read request for its header fields and params.
+// is awaited before every read request for its header fields and params;
+// store, when given, is the snapshot store of a persisted db (jsStore).
 func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	c, err := jswire.ParseOpenConfig(argString(arg(args, 0), "config"))
 	if err != nil {
@@ -129,6 +131,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	onBatch := argFunc(arg(args, 4), "onBatch")
 	onConnection := argFunc(arg(args, 5), "onConnection")
 	refresh := argFunc(arg(args, 6), "refresh")
+	store := arg(args, 7)
 	s := a.b.streams.client.Stream(c.URL)
 	s.SetContentType("application/json")
 	h := &dbHandle{b: a.b, url: c.URL, onStep: onStep, onError: onError,
@@ -168,6 +171,9 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 			}
 			h.notify(onConnection, "onConnection", handOver(jswire.Connection(c)), cause)
 		}
+	}
+	if store.Type() == safejs.TypeObject {
+		opts.Persist = &jsStore{b: a.b, v: store}
 	}
 	d, err := db.Open(s, opts)
 	if err != nil {

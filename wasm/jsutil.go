@@ -26,6 +26,24 @@ func (b *bridge) await(ctx context.Context, fn safejs.Value) error {
 // awaitValue is await that also returns what the Promise resolved to (or
 // what fn returned, when that is not a Promise).
 func (b *bridge) awaitValue(ctx context.Context, fn safejs.Value) (safejs.Value, error) {
+	return b.awaitCall(ctx, func() (safejs.Value, error) { return invokeCatching(fn) })
+}
+
+// awaitMethod calls obj[name](args...) and waits for what it returns, as
+// awaitValue does.
+func (b *bridge) awaitMethod(ctx context.Context, obj safejs.Value, name string, args ...any) (safejs.Value, error) {
+	return b.awaitCall(ctx, func() (safejs.Value, error) {
+		res, err := obj.Call(name, args...)
+		if err != nil {
+			return safejs.Undefined(), &jsError{mustValue(err.Error())}
+		}
+		return res, nil
+	})
+}
+
+// awaitCall makes a call into JS and waits for the Promise (or value) it
+// returns.
+func (b *bridge) awaitCall(ctx context.Context, call func() (safejs.Value, error)) (safejs.Value, error) {
 	type outcome struct {
 		v   safejs.Value
 		err error
@@ -53,7 +71,7 @@ func (b *bridge) awaitValue(ctx context.Context, fn safejs.Value) (safejs.Value,
 
 	// A synchronous throw inside fn surfaces as an error from Invoke; safejs
 	// gives us its value through the error.
-	res, callErr := invokeCatching(fn)
+	res, callErr := call()
 	if callErr != nil {
 		return safejs.Undefined(), callErr
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/snapshot"
 	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 )
@@ -63,6 +64,7 @@ func Shape(err error) ErrorShape {
 		qe *ir.Error
 		ev *state.Error
 		ue *UsageError
+		pe *snapshot.Error
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -80,6 +82,8 @@ func Shape(err error) ErrorShape {
 		return ErrorShape{Name: "InvalidEventError", Props: []Prop{
 			{"offset", ev.Offset}, {"type", ev.Type}, {"key", ev.Key},
 			{"operation", ev.Op}, {"txid", ev.TxID}, {"reason", ev.Reason}}}
+	case errors.As(err, &pe):
+		return ErrorShape{Name: "SnapshotError", Props: []Prop{{"code", "SNAPSHOT"}, {"reason", string(pe.Reason)}}}
 	case errors.As(err, &ue):
 		return ErrorShape{Name: "StreamDBError", Props: []Prop{{"code", "USAGE"}}}
 	}

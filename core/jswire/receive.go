@@ -71,6 +71,9 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		}
 		c.Options.Retry = &p
 	}
+	if ms, ok := v.Get("persistEveryMs").Num(); ok && ms > 0 && ms < 1e12 {
+		c.Options.PersistEvery = time.Duration(ms * float64(time.Millisecond))
+	}
 	switch ms, ok := v.Get("idleTimeoutMs").Num(); {
 	case !ok:
 	case ms == 0:

@@ -274,6 +274,30 @@ func Progress(p db.Progress) []byte {
 	buf = value.AppendJSON(buf, value.String(p.Offset))
 	buf = append(buf, `,"ready":`...)
 	buf = strconv.AppendBool(buf, p.Ready)
+	if p.Phase != "" {
+		buf = append(buf, `,"phase":`...)
+		buf = value.AppendJSON(buf, value.String(p.Phase))
+	}
+	if p.Phase == db.PhaseRestore {
+		buf = append(buf, `,"restored":`...)
+		buf = strconv.AppendInt(buf, p.Restored, 10)
+		buf = append(buf, `,"snapshotBytes":`...)
+		buf = strconv.AppendInt(buf, p.SnapshotBytes, 10)
+	}
+	return append(buf, '}')
+}
+
+// SaveInfo returns the text of what dbSave wrote:
+// {"bytes": N, "rows": N, "offset": OFFSET, "skipped": BOOL}.
+func SaveInfo(i db.SaveInfo) []byte {
+	buf := append([]byte(nil), `{"bytes":`...)
+	buf = strconv.AppendInt(buf, i.Bytes, 10)
+	buf = append(buf, `,"rows":`...)
+	buf = strconv.AppendInt(buf, i.Rows, 10)
+	buf = append(buf, `,"offset":`...)
+	buf = value.AppendJSON(buf, value.String(i.Offset))
+	buf = append(buf, `,"skipped":`...)
+	buf = strconv.AppendBool(buf, i.Skipped)
 	return append(buf, '}')
 }
 

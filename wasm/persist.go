@@ -1,0 +1,110 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/jswire"
+)
+
+// jsStore is a db.Store over the shim's snapshot store (js/persist.js:
+// OPFS, IndexedDB or a file in Node). Each call awaits the store's
+// Promise from the database's goroutines, never from a callback; the bytes
+// cross in bulk, once per piece.
+type jsStore struct {
+	b *bridge
+	v safejs.Value
+}
+
+// Load copies the stored snapshot into Go; nil when there is none.
+func (s *jsStore) Load(ctx context.Context) ([]byte, error) {
+	v, err := s.b.awaitMethod(ctx, s.v, "load")
+	if err != nil {
+		return nil, err
+	}
+	if v.Type() != safejs.TypeObject {
+		return nil, nil // null: no snapshot
+	}
+	n, err := v.Length()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot store: load: %w", err)
+	}
+	buf := make([]byte, n)
+	if _, err := safejs.CopyBytesToGo(buf, v); err != nil {
+		return nil, fmt.Errorf("snapshot store: load did not give a Uint8Array: %w", err)
+	}
+	return buf, nil
+}
+
+// Create begins a snapshot; nil when another tab is writing one.
+func (s *jsStore) Create(ctx context.Context) (db.SnapshotWriter, error) {
+	v, err := s.b.awaitMethod(ctx, s.v, "begin")
+	if err != nil {
+		return nil, err
+	}
+	if v.Type() != safejs.TypeObject {
+		return nil, nil
+	}
+	return &jsWriter{s: s, v: v, ctx: ctx}, nil
+}
+
+// Remove deletes the stored snapshot.
+func (s *jsStore) Remove(ctx context.Context) error {
+	_, err := s.b.awaitMethod(ctx, s.v, "remove")
+	return err
+}
+
+// jsWriter hands each piece of a snapshot to the store's writer as a
+// Uint8Array of its own.
+type jsWriter struct {
+	s   *jsStore
+	v   safejs.Value
+	ctx context.Context
+}
+
+func (w *jsWriter) Write(p []byte) (int, error) {
+	u8, err := w.s.b.uint8ArrayCtor.New(len(p))
+	if err != nil {
+		return 0, err
+	}
+	if _, err := safejs.CopyBytesToJS(u8, p); err != nil {
+		return 0, err
+	}
+	if _, err := w.s.b.awaitMethod(w.ctx, w.v, "write", u8); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *jsWriter) Commit() error {
+	_, err := w.s.b.awaitMethod(w.ctx, w.v, "commit")
+	return err
+}
+
+func (w *jsWriter) Abort() error {
+	// The save may have ended because the db closed: the writer still
+	// has to let go of its lock and its temporary file.
+	_, err := w.s.b.awaitMethod(context.WithoutCancel(w.ctx), w.v, "abort")
+	return err
+}
+
+// save: dbSave(handle) → Promise of the SaveInfo text.
+func (a *dbAPI) save(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+	h := a.handle(arg(args, 0))
+	return func() (any, error) {
+		info, err := h.d.Save(ctx)
+		if err != nil {
+			if errors.Is(err, db.ErrNotReady) {
+				return nil, &jswire.UsageError{Msg: "saveSnapshot: the StreamDB has not finished its preload"}
+			}
+			return nil, err
+		}
+		return string(jswire.SaveInfo(info)), nil
+	}, nil, nil
+}
