@@ -29,7 +29,7 @@ function useConnection(db) {
 }
 
 /** connectionText says the link's state in a few words. */
-function connectionText(conn, count) {
+function connectionText(conn, count, status) {
   switch (conn.state) {
     case 'live':
       return `live · ${count} message${count === 1 ? '' : 's'}`
@@ -42,7 +42,8 @@ function connectionText(conn, count) {
     case 'closed':
       return 'closed'
     default:
-      return 'connecting…'
+      // A room kept in the browser is shown at once, then caught up.
+      return status === 'restored' ? `catching up · ${count} message${count === 1 ? '' : 's'}` : 'connecting…'
   }
 }
 
@@ -215,7 +216,7 @@ export function App({ chat, typingMs, notices: external }) {
       <header className="bar">
         <h1>StreamDB chat</h1>
         <span id="status" className={`status ${latest.status} ${conn.state}`} title={conn.error?.message ?? ''}>
-          {connectionText(conn, messages.length)}
+          {connectionText(conn, messages.length, db.status)}
         </span>
       </header>
 

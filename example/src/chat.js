@@ -76,13 +76,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 /**
  * openChat creates the StreamDB of the room at streamUrl. latencyMs delays
  * every write (to make the pending state easy to see); a refused message
- * fails after latencyMs + failDelayMs.
+ * fails after latencyMs + failDelayMs. With persist (the default) the room
+ * is kept in the browser (OPFS, else IndexedDB): a reload shows it at once
+ * and reads only the events that came since.
  */
-export function openChat({ streamUrl, latencyMs = 0, failDelayMs = 1200, onError } = {}) {
+export function openChat({ streamUrl, latencyMs = 0, failDelayMs = 1200, persist = true, onError, onProgress } = {}) {
   return createStreamDB({
     streamOptions: { url: streamUrl, contentType: 'application/json' },
     state: schema,
+    persist,
     onError,
+    onProgress,
     actions: ({ db, stream }) => {
       const { users, messages, reactions, typing, settings } = db.collections
 

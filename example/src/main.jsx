@@ -10,8 +10,10 @@ import './style.css'
 const params = new URLSearchParams(location.search)
 const streamUrl = params.get('stream') || import.meta.env.VITE_STREAM_URL || 'http://127.0.0.1:4437/v1/stream/chat'
 // ?latency=<ms> delays every write, to watch the pending state;
-// ?typing=<seconds> is how long a typing indicator lasts.
+// ?typing=<seconds> is how long a typing indicator lasts; ?persist=0 reads
+// the whole stream on every load instead of keeping the room in the browser.
 const latencyMs = Number(params.get('latency') ?? 0) || 0
+const persist = params.get('persist') !== '0'
 const typingMs = (Number(params.get('typing') ?? 5) || 5) * 1000
 
 // Errors the StreamDB reports while following the stream, for the page.
@@ -28,7 +30,11 @@ const report = (e) => {
 }
 
 const root = createRoot(document.getElementById('root'))
-const db = openChat({ streamUrl, latencyMs, onError: report })
+// The restore of a kept room, for the page and the end-to-end test.
+const onProgress = (p) => {
+  if (p.phase === 'restore') document.documentElement.dataset.restored = String(p.restored)
+}
+const db = openChat({ streamUrl, latencyMs, persist, onError: report, onProgress })
 // Not wrapped in <StrictMode>: with it, useLiveQuery of @streamdb/streamdb/react
 // 0.1.0 stops updating after StrictMode's simulated unmount/remount (the
 // query is reopened, but the store stays subscribed to the disposed one).

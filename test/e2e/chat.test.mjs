@@ -283,6 +283,12 @@ describe('chat example', { timeout: 110000 }, () => {
     assert.equal(await bob.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'true')
     assert.ok(await bob.$('#message-input'), 'still joined as Bob (the tab keeps its user)')
     assert.equal(await bob.getAttribute('html', 'data-theme'), 'light')
+    // The room was kept in the browser (persist): the reload restored it and
+    // read the stream from the kept offset, not from the start.
+    assert.ok(Number(await bob.getAttribute('html', 'data-restored')) > 0, 'the reload restored the kept room')
+    const offsets = await bob.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => new URL(e.name).searchParams.get('offset')).filter((o) => o !== null))
+    assert.notEqual(offsets[0], '-1', `the first read after the reload starts at the kept offset (reads: ${offsets.join(', ')})`)
   })
 
   it('the status line says when the server cannot be reached, and why', async () => {
