@@ -134,6 +134,7 @@ func (d *DB) restore() string {
 	}
 	d.resumed = true
 	d.commitLocked()
+	d.changed = false // the state is the stored one: nothing to save yet
 	d.offset, d.seq = s.Offset, s.Seq
 	d.resumeFrom = s.Offset
 	for _, id := range s.TxIDs {

@@ -25,6 +25,7 @@ type memStore struct {
 	slow     time.Duration // per Write
 	busy     bool          // Create reports another writer
 	removals int
+	commits  int
 }
 
 func (m *memStore) Load(context.Context) ([]byte, error) {
@@ -76,6 +77,9 @@ func (w *memWriter) Write(p []byte) (int, error) {
 
 func (w *memWriter) Commit() error {
 	w.m.set(bytes.Clone(w.buf.Bytes()))
+	w.m.mu.Lock()
+	w.m.commits++
+	w.m.mu.Unlock()
 	return nil
 }
 
@@ -406,7 +410,9 @@ func TestPersistLoop(t *testing.T) {
 	d, _ := persisted(t, s.URL(), store, func(o *db.Options) { o.PersistEvery = 10 * time.Millisecond })
 	require.NoError(t, d.Preload(ctxT(t)))
 	eventually(t, func() bool { return store.get() != nil }, "a snapshot after preload")
+	before := d.Offset()
 	history(t, s, 5, 1)
+	eventually(t, func() bool { return d.Offset() != before }, "the change read")
 	eventually(t, func() bool {
 		sn, err := snapshot.Decode(store.get())
 		return err == nil && sn.Offset == d.Offset()
@@ -419,4 +425,19 @@ func TestPersistLoop(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, info.Skipped)
 	require.Empty(t, d.errors())
+	d.Close()
+
+	// Reopened with nothing new on the stream: restored, caught up, and
+	// not written again (the stored snapshot is the state).
+	store.mu.Lock()
+	store.busy, store.commits = false, 0
+	store.mu.Unlock()
+	again, _ := persisted(t, s.URL(), store, func(o *db.Options) { o.PersistEvery = 10 * time.Millisecond })
+	require.NoError(t, again.Preload(ctxT(t)))
+	time.Sleep(100 * time.Millisecond)
+	store.mu.Lock()
+	require.Equal(t, 0, store.commits, "nothing changed since the restore")
+	store.mu.Unlock()
+	history(t, s, 6, 1)
+	eventually(t, func() bool { store.mu.Lock(); defer store.mu.Unlock(); return store.commits == 1 }, "a save after a change")
 }
