@@ -101,7 +101,12 @@ func (d *DB) restore() string {
 	if b == nil {
 		return ""
 	}
-	s, err := snapshot.Decode(b)
+	var pause func()
+	if d.opts.Yield != nil {
+		d.slice = time.Now()
+		pause = d.pause
+	}
+	s, err := snapshot.DecodePaused(b, pause)
 	if err != nil {
 		var se *snapshot.Error
 		if !errors.As(err, &se) {

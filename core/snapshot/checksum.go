@@ -90,3 +90,16 @@ func sumOf(b []byte) uint64 {
 	c.write(b)
 	return c.sum()
 }
+
+// sumPaused returns the checksum of b, calling pause (when not nil)
+// between pieces of it.
+func sumPaused(b []byte, pause func()) uint64 {
+	c := newChecksum()
+	for len(b) > pauseEvery && pause != nil {
+		c.write(b[:pauseEvery])
+		b = b[pauseEvery:]
+		pause()
+	}
+	c.write(b)
+	return c.sum()
+}

@@ -23,7 +23,16 @@ func (s *Snapshot) Size() int { return s.size }
 // its header and footer. The strings of the result and of its records
 // share b's memory, so b must not change afterwards. A b that is not a
 // usable snapshot gives a *Error with its Reason.
-func Decode(b []byte) (*Snapshot, error) {
+func Decode(b []byte) (*Snapshot, error) { return DecodePaused(b, nil) }
+
+// pauseEvery is how many bytes DecodePaused checksums between two calls
+// of its pause function.
+const pauseEvery = 4 << 20
+
+// DecodePaused is Decode that calls pause (when not nil) every few MiB of
+// the checksum, so that a caller can let other work run during a large
+// snapshot's check.
+func DecodePaused(b []byte, pause func()) (*Snapshot, error) {
 	if len(b) < len(magic) {
 		if bytes.HasPrefix([]byte(magic), b) {
 			return nil, errorf(ReasonTruncated, "%d bytes, shorter than the magic", len(b))
@@ -48,7 +57,7 @@ func Decode(b []byte) (*Snapshot, error) {
 	if total != uint64(t) {
 		return nil, errorf(ReasonTruncated, "%d bytes where the trailer says %d", t, total)
 	}
-	if want, got := binary.LittleEndian.Uint64(b[t+16:]), sumOf(b[:t+16]); want != got {
+	if want, got := binary.LittleEndian.Uint64(b[t+16:]), sumPaused(b[:t+16], pause); want != got {
 		return nil, errorf(ReasonChecksum, "checksum %016x, the trailer says %016x", got, want)
 	}
 	s := &Snapshot{size: len(b)}

@@ -240,3 +240,28 @@ func FuzzRecords(f *testing.F) {
 		}
 	})
 }
+
+// DecodePaused checks a large snapshot in pieces, with the same result.
+func TestDecodePaused(t *testing.T) {
+	var out bytes.Buffer
+	e := NewEncoder(&out, testHeader)
+	row := `{"id":"k","pad":"` + string(bytes.Repeat([]byte("x"), 1000)) + `"}`
+	for i := range 12000 {
+		e.Put(0, fmt.Sprint(i), row)
+	}
+	if err := e.Close(Footer{Offset: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	pauses := 0
+	if _, err := DecodePaused(out.Bytes(), func() { pauses++ }); err != nil {
+		t.Fatal(err)
+	}
+	if pauses != out.Len()/pauseEvery {
+		t.Errorf("%d pauses for %d bytes", pauses, out.Len())
+	}
+	c := bytes.Clone(out.Bytes())
+	c[len(c)-100] ^= 1
+	if _, err := DecodePaused(c, func() {}); reasonOf(err) != ReasonChecksum {
+		t.Errorf("damaged: %v", err)
+	}
+}
