@@ -1,0 +1,83 @@
+package wsproto
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+func TestRoundTrip(t *testing.T) {
+	frames := []Frame{
+		{Type: Subscribe, Sub: 1, HasSub: true, Stream: "/v1/stream/chat", Offset: "-1", Headers: map[string]string{"authorization": "Bearer x"}},
+		{Type: Unsubscribe, Sub: 7, HasSub: true},
+		{Type: Append, Req: 3, HasReq: true, Stream: "/v1/stream/a b", Data: []byte(`[{"type":"user","key":"1"}]`),
+			Producer: &Producer{ID: "page-1", Epoch: 2, Seq: 41}},
+		{Type: Hello, Version: 1, MaxFrame: 1 << 20},
+		{Type: Batch, Sub: 1, HasSub: true, Offset: "0000_0001", UpToDate: true, Items: [][]byte{[]byte(`{"a":1}`), []byte(`"é\u0000"`)}},
+		{Type: Batch, Sub: 2, HasSub: true, Offset: "0000_0002", Closed: true, Items: nil},
+		{Type: Ack, Req: 3, HasReq: true, Offset: "0000_0003"},
+		{Type: Ack, Req: 4, HasReq: true, Duplicate: true},
+		{Type: Error, Sub: 1, HasSub: true, Code: "NOT_FOUND", Status: 404, Message: "no \"stream\""},
+		{Type: Error, Code: CodeBadFrame, Message: "x"},
+	}
+	for _, f := range frames {
+		text := AppendFrame(nil, &f)
+		got, err := Decode(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if got.Items == nil && f.Type == Batch {
+			got.Items = nil
+		}
+		if len(got.Items) == 0 {
+			got.Items = nil
+		}
+		if !reflect.DeepEqual(*got, f) {
+			t.Errorf("%s\n got %+v\nwant %+v", text, *got, f)
+		}
+	}
+}
+
+func TestBadFrames(t *testing.T) {
+	for _, in := range []string{
+		``, `[]`, `{"type":1}`, `{}`, `{"type":"subscribe","sub":1,"stream":"/s"}`,
+		`{"type":"subscribe","sub":1.5,"stream":"/s","offset":"-1"}`,
+		`{"type":"subscribe","sub":1,"stream":"/s","offset":"-1","headers":{"a":1}}`,
+		`{"type":"append","req":1,"stream":"/s"}`,
+		`{"type":"append","req":1,"stream":"/s","data":1,"producer":{"id":"","epoch":0,"seq":0}}`,
+		`{"type":"append","req":1,"stream":"/s","data":1,"producer":{"id":"p","epoch":-1,"seq":0}}`,
+		`{"type":"append","req":1,"stream":"/s","data":1,"producer":{"id":"p","seq":0}}`,
+		`{"type":"batch","sub":1,"offset":"o","items":{}}`,
+		`{"type":"nope"}`, `{"type":"unsubscribe","sub":99999999999999999999}`,
+		`{"type":"unsubscribe","sub":1}x`, `{"type":"unsubscribe","sub":1,"upToDate":1}`,
+	} {
+		_, err := Decode([]byte(in))
+		var fe *FrameError
+		if !errors.As(err, &fe) {
+			t.Errorf("%q: %v, want a FrameError", in, err)
+		}
+	}
+}
+
+// FuzzDecode: no input crashes Decode, and what it accepts comes back the
+// same through AppendFrame.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"type":"subscribe","sub":1,"stream":"/v1/stream/x","offset":"-1","headers":{"a":"b"}}`))
+	f.Add([]byte(`{"type":"batch","sub":1,"offset":"1_2","upToDate":true,"closed":false,"items":[1,{"a":[2]}]}`))
+	f.Add([]byte(`{"type":"append","req":2,"stream":"/s","data":[{"x":null}],"producer":{"id":"p","epoch":0,"seq":3}}`))
+	f.Add([]byte(`{"type":"error","req":2,"code":"X","status":500,"message":"m"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		fr, err := Decode(in)
+		if err != nil {
+			return
+		}
+		again, err := Decode(AppendFrame(nil, fr))
+		if err != nil {
+			t.Fatalf("re-encoded frame refused: %v\n%s", err, AppendFrame(nil, fr))
+		}
+		if !bytes.Equal(AppendFrame(nil, again), AppendFrame(nil, fr)) {
+			t.Fatalf("not stable:\n%s\n%s", AppendFrame(nil, fr), AppendFrame(nil, again))
+		}
+	})
+}
