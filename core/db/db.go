@@ -135,6 +135,11 @@ type Options struct {
 	// (stream.ReadOptions.IdleTimeout: stream.DefaultIdleTimeout when 0,
 	// never when negative).
 	IdleTimeout time.Duration
+	// Source, when set, is where the stream's batches come from instead of
+	// the stream's own HTTP reads: a WebSocket gateway's subscription, say.
+	// It gets the same ReadOptions (offset, header fields, parameters); the
+	// options of the HTTP reader it has no use for it may ignore.
+	Source Source
 	// Persist, when set, keeps the synced state between runs: Preload
 	// first restores the stored snapshot (the collections are readable
 	// from then on, and Progress says PhaseRestore), then reads the stream
@@ -154,6 +159,21 @@ type Options struct {
 	// UTF-16 code units; native programs pass core/collate, the browser
 	// Intl.Collator.
 	Collator query.Collator
+}
+
+// BatchReader is a reader of a stream's batches, in order: Next returns
+// the next one (io.EOF at the end of a stream read without following it),
+// and its errors are core/stream's *stream.Error, so that the database
+// tells fatal failures (the stream is gone) from the rest. *stream.Reader
+// is one.
+type BatchReader interface {
+	Next() (*stream.Batch, error)
+	Close()
+}
+
+// Source opens BatchReaders of the database's stream (Options.Source).
+type Source interface {
+	Read(ctx context.Context, o stream.ReadOptions) (BatchReader, error)
 }
 
 // DefaultBudget is Options.Budget's default: a page stays responsive when
@@ -479,7 +499,13 @@ func (d *DB) read(from string) bool {
 	if d.opts.Yield != nil {
 		ro.Pause = d.pause
 	}
-	r, err := d.s.Read(d.ctx, ro)
+	var r BatchReader
+	var err error
+	if d.opts.Source != nil {
+		r, err = d.opts.Source.Read(d.ctx, ro)
+	} else {
+		r, err = d.s.Read(d.ctx, ro)
+	}
 	if err != nil {
 		d.stop(err)
 		return false
