@@ -104,14 +104,24 @@ $(STATICCHECK):
 
 # ---------------------------------------------------------------- build
 
+# Two modules: the default one, and the WebSocket build (tag streamdb_ws:
+# the gateway client, coder/websocket, net/http) that the package's
+# ./websocket entry loads; both sizes are printed.
 build: check-wasm-deps
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o dist/streamdb.wasm $(WASM_PKG)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -tags streamdb_ws -o dist/streamdb-ws.wasm $(WASM_PKG)
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" dist/wasm_exec.js
-	$(NODE) scripts/sizes.mjs dist/streamdb.wasm
+	$(NODE) scripts/sizes.mjs dist/streamdb.wasm dist/streamdb-ws.wasm
 
-# The browser does HTTP through fetch; net/http would add megabytes to the wasm.
+# The browser does HTTP through fetch; net/http would add megabytes to the
+# wasm. Nor does the default module carry the WebSocket client: that is the
+# second build's.
 check-wasm-deps:
 	@deps="$$(GOOS=js GOARCH=wasm $(GO) list -deps $(WASM_PKG))"; \
+	if grep -qE '^(github.com/coder/websocket|github.com/streamdb/streamdb/core/wsclient)$$' <<<"$$deps"; then \
+		echo "error: the default $(WASM_PKG) links the WebSocket client; it belongs to the streamdb_ws build only." >&2; \
+		exit 1; \
+	fi; \
 	if grep -qx 'net/http' <<<"$$deps"; then \
 		echo "error: $(WASM_PKG) depends on net/http under GOOS=js (it adds several MB to the wasm)." >&2; \
 		echo "       Use the fetch transport through syscall/js instead. Import chain:" >&2; \

@@ -490,7 +490,7 @@ class StreamDB {
   #unlisten
   #restored = false // a persisted snapshot was restored; catch-up runs
 
-  constructor({ streamOptions, stream, state, actions, live = true, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, onError, onProgress, onEvent, onBatch } = {}) {
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -506,8 +506,9 @@ class StreamDB {
     const evaluateAll = () => Promise.all([evaluate(headers.fns), evaluate(params.fns)])
     let appendOrder = Promise.resolve()
     const retryJSON = retry === undefined ? undefined : JSON.stringify(retry)
-    const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : null
-    if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll' or 'sse', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
+    const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : live === 'websocket' ? 'websocket' : null
+    if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll', 'sse' or 'websocket', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
+    const gateway = liveMode === 'websocket' ? gatewayURL(websocket) : undefined
     if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
       throw new StreamDBError(`createStreamDB: taskBudgetMs must be a positive number of milliseconds, got ${String(taskBudgetMs)}`, { code: 'BAD_ARGUMENT' })
     }
@@ -548,6 +549,8 @@ class StreamDB {
             signal: abort.signal,
             // The db's retry policy, and each failed try to onError.
             retry: retryJSON,
+            // live: 'websocket' appends over the gateway's socket too.
+            gateway,
             onRetry: (e) => this.#report(fromModule(e)),
           })
         } catch (e) {
@@ -568,10 +571,14 @@ class StreamDB {
       retry,
       maxEventBytes,
       persistEveryMs,
+      websocket: gateway ? { url: gateway } : undefined,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
     this.#onError = onError
     this.#mod = liveModule()
+    if (gateway && !this.#mod.websocket) {
+      throw new StreamDBError("createStreamDB: live: 'websocket' needs the WebSocket build of the module: import from '@streamdb/streamdb/websocket' (in every module of the page: the first entry imported decides which build loads)", { code: 'BAD_ARGUMENT' })
+    }
     this.#h = call(
       this.#mod,
       'dbOpen',
@@ -962,4 +969,20 @@ function persistStore(persist, url) {
   } catch (e) {
     throw new StreamDBError(`createStreamDB: persist: ${e.message}`, { code: 'BAD_ARGUMENT', cause: e })
   }
+}
+
+// gatewayURL checks createStreamDB's websocket option ({ url }, for live:
+// 'websocket') and returns the gateway's socket URL: relative to the page,
+// and http(s) read as ws(s).
+function gatewayURL(websocket) {
+  if (!websocket || typeof websocket.url !== 'string' || websocket.url === '') {
+    throw new StreamDBError("createStreamDB: live: 'websocket' needs websocket: { url }, the streamdb-gateway's socket URL (ws://host:port/v1/ws)", { code: 'BAD_ARGUMENT' })
+  }
+  const u = new URL(websocket.url, globalThis.location?.href)
+  if (u.protocol === 'http:') u.protocol = 'ws:'
+  if (u.protocol === 'https:') u.protocol = 'wss:'
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+    throw new StreamDBError(`createStreamDB: websocket.url must be a ws: or wss: URL, got ${websocket.url}`, { code: 'BAD_ARGUMENT' })
+  }
+  return u.href
 }

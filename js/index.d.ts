@@ -534,8 +534,15 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
   state: S
   /** Builds the optimistic actions. */
   actions?: ActionFactory<S, A>
-  /** Follow the stream after preload: true (long-poll, the default), 'long-poll', 'sse', or false. */
-  live?: boolean | 'long-poll' | 'sse'
+  /**
+   * Follow the stream after preload: true (long-poll, the default),
+   * 'long-poll', 'sse', false, or 'websocket' (with websocket.url: through
+   * a streamdb-gateway, one socket per page for every StreamDB and their
+   * appends; needs the package's ./websocket entry).
+   */
+  live?: boolean | 'long-poll' | 'sse' | 'websocket'
+  /** The gateway of live: 'websocket': its socket URL (ws://host:port/v1/ws). */
+  websocket?: { url: string }
   /**
    * The longest stretch, in milliseconds, the engine works on the main
    * thread on one preload or one live answer (a burst of events) before

@@ -12,6 +12,11 @@ import { StreamDBError, ModuleExitedError } from './errors.js'
 // What the module may call in the page (the ready function returns it).
 const helpers = Object.freeze({ collation, request })
 
+// The package's ./websocket entry sets this (js/ws-module.js) before the
+// rest of the package loads: the module to load is then the WebSocket
+// build, dist/streamdb-ws.wasm.
+export const MODULE_URL = Symbol.for('@streamdb/streamdb module URL')
+
 let loading
 let compiled // the WebAssembly.Module, for a restart
 let current // the running instance: {api, go, error, death, listeners, stderr}
@@ -21,7 +26,7 @@ let current // the running instance: {api, go, error, death, listeners, stderr}
  * In a browser (or a bundler such as Vite) the .wasm is fetched from its
  * URL next to this package; in Node it is read from the file.
  */
-export function loadModule({ wasmURL = new URL('../dist/streamdb.wasm', import.meta.url) } = {}) {
+export function loadModule({ wasmURL = globalThis[MODULE_URL] ?? new URL('../dist/streamdb.wasm', import.meta.url) } = {}) {
   return (loading ??= instantiate(wasmURL).catch((err) => {
     loading = undefined
     throw new Error(`StreamDB: could not load its WebAssembly module from ${wasmURL}: ${err?.message ?? err}`, { cause: err })

@@ -175,6 +175,16 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	if store.Type() == safejs.TypeObject {
 		opts.Persist = &jsStore{b: a.b, v: store}
 	}
+	if c.Gateway != "" {
+		if gatewaySource == nil {
+			return nil, errNoGateway
+		}
+		src, err := gatewaySource(c.Gateway, c.URL)
+		if err != nil {
+			return nil, err
+		}
+		opts.Source = src
+	}
 	d, err := db.Open(s, opts)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,9 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 		b.dbs = &dbAPI{b: b}
 		err = b.dbs.register()
 	}
+	if err == nil {
+		err = b.registerGateway()
+	}
 	if err != nil {
 		b.shutdown()
 		return nil, err

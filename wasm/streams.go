@@ -94,6 +94,12 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 	o := argOptions(arg(args, 2), "options")
 	ct := optString(o, "contentType")
 	h := optHeaders(o)
+	if gw := optString(o, "gateway"); gw != "" {
+		if gatewayAppend == nil {
+			return nil, nil, errNoGateway
+		}
+		return gatewayAppend(gw, url, data, h)
+	}
 	ao := stream.AppendOptions{Header: h}
 	if text := optString(o, "retry"); text != "" {
 		p, err := jswire.ParseRetry(text)

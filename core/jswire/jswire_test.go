@@ -247,7 +247,8 @@ func TestParseOpenConfig(t *testing.T) {
 		{"not JSON", `{`, jswire.OpenConfig{}, "config must be a JSON object"},
 		{"not an object", `[]`, jswire.OpenConfig{}, "config must be a JSON object"},
 		{"no url", `{"live":"sse"}`, jswire.OpenConfig{}, "config.url must be a non-empty string"},
-		{"bad live", `{"url":"u","live":"yes"}`, jswire.OpenConfig{}, `config.live must be long-poll, sse or off, got "yes"`},
+		{"bad live", `{"url":"u","live":"yes"}`, jswire.OpenConfig{}, `config.live must be long-poll, sse, off or websocket, got "yes"`},
+		{"websocket without url", `{"url":"u","live":"websocket"}`, jswire.OpenConfig{}, `live websocket needs config.websocket.url`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := jswire.ParseOpenConfig(tc.text)

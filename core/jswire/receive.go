@@ -19,6 +19,10 @@ type OpenConfig struct {
 	// Options holds the collections, the live mode, the txid limit and
 	// the read headers; the bridge adds the callbacks.
 	Options db.Options
+	// Gateway is the WebSocket gateway's socket URL when the stream is
+	// followed through one (live "websocket"); the bridge then sets
+	// Options.Source.
+	Gateway string
 }
 
 // ParseOpenConfig parses dbOpen's config text. Headers whose value is not
@@ -44,8 +48,13 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		c.Options.Live = db.LiveSSE
 	case "off":
 		c.Options.Live = db.LiveOff
+	case "websocket":
+		c.Gateway, _ = v.Get("websocket").Get("url").Str()
+		if c.Gateway == "" {
+			return OpenConfig{}, argErrorf("dbOpen: live websocket needs config.websocket.url, the gateway's socket URL")
+		}
 	default:
-		return OpenConfig{}, argErrorf("dbOpen: config.live must be long-poll, sse or off, got %q", l)
+		return OpenConfig{}, argErrorf("dbOpen: config.live must be long-poll, sse, off or websocket, got %q", l)
 	}
 	v.Get("collections").Elems(func(_ int, e value.Value) bool {
 		var d db.CollectionDef

@@ -1,0 +1,64 @@
+//go:build js && wasm && streamdb_ws
+
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/core/wsclient"
+)
+
+func init() {
+	g := &wsGateways{clients: map[string]*wsclient.Client{}}
+	gatewaySource, gatewayAppend = g.source, g.appendThrough
+}
+
+// wsGateways holds one socket per gateway URL, shared by every StreamDB of
+// the page (the module is one per page).
+type wsGateways struct {
+	mu      sync.Mutex
+	clients map[string]*wsclient.Client
+}
+
+func (g *wsGateways) client(url string) *wsclient.Client {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.clients[url]
+	if c == nil {
+		c = wsclient.New(wsclient.Options{URL: url})
+		g.clients[url] = c
+	}
+	return c
+}
+
+func (g *wsGateways) source(gateway, streamURL string) (db.Source, error) {
+	path, err := wsclient.PathOf(streamURL)
+	if err != nil {
+		return nil, err
+	}
+	return g.client(gateway).Source(path), nil
+}
+
+// appendThrough is append over the gateway's socket: the socket keeps the
+// order of the calls, made here inside the callback, and the upstream's
+// idempotent producer applies each append once through reconnects.
+func (g *wsGateways) appendThrough(gateway, url string, data []byte, h stream.Header) (runFunc, func(), error) {
+	path, err := wsclient.PathOf(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	wait, err := g.client(gateway).Send(path, data, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func() (any, error) {
+		res, err := wait(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		return obj{"offset": res.Offset}, nil
+	}, nil, nil
+}
