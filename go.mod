@@ -3,12 +3,10 @@ module github.com/streamdb/streamdb
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/hack-pad/safejs v0.1.1
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/text v0.44.0
 )
 
-require (
-	github.com/coder/websocket v1.8.15 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
-)
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
