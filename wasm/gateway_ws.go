@@ -50,7 +50,11 @@ func (g *wsGateways) appendThrough(gateway, url string, data []byte, h stream.He
 	if err != nil {
 		return nil, nil, err
 	}
-	wait, err := g.client(gateway).Send(path, data, h)
+	// One append is one message, as over HTTP: the gateway posts data as
+	// the body, where a JSON array is a batch of messages.
+	body := make([]byte, 0, len(data)+2)
+	body = append(append(append(body, '['), data...), ']')
+	wait, err := g.client(gateway).Send(path, body, h)
 	if err != nil {
 		return nil, nil, err
 	}
