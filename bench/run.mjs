@@ -23,7 +23,10 @@
 //                          FILE-<n>-<live>-Q<i>.cpuprofile, the change
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs), the load section's
-//                          load to FILE-load-<n>-<live>.cpuprofile; build the wasm
+//                          load to FILE-load-<n>-<live>.cpuprofile, the
+//                          reload section's saves and ours' first reload to
+//                          FILE-reload-saves-<n>.cpuprofile and
+//                          FILE-reload-<n>.cpuprofile; build the wasm
 //                          without -s -w to keep Go's function names
 //   --trace=FILE           record a Chromium trace of the change rounds of
 //                          each run to FILE-<engine>-<n>-<live>.json (open
@@ -40,6 +43,15 @@
 //                          N events stream in at full speed (bench/README.md,
 //                          "Load"); N defaults to 100000              [off]
 //   --load-only            only the load section (implies --load)
+//   --reload[=K]           also the reload section (bench/README.md,
+//                          "Reload"): ours preloads with persist (OPFS),
+//                          saves, and its page is reloaded K times, each
+//                          after 300 more events, restoring and catching
+//                          up; the reference's page is reloaded after the
+//                          same appends and replays the stream (75-100 s
+//                          at n = 100k)                           [off; K=3]
+//   --reload-ref=R         reloads of each reference variant      [1]
+//   --reload-only          only the reload section (implies --reload)
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
 //                          `git archive` of a commit built with make build
@@ -52,7 +64,7 @@
 // ours failed.
 import { spawn } from 'node:child_process'
 import { createServer, request as httpRequest, Agent } from 'node:http'
-import { readFileSync, writeFileSync, mkdirSync, existsSync, statSync } from 'node:fs'
+import { readFileSync, writeFileSync, mkdirSync, existsSync, statSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, extname, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -75,7 +87,7 @@ const argv = Object.fromEntries(
   }),
 )
 function usage(msg) {
-  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build] [--load[=100000]] [--load-only]`)
+  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build] [--load[=100000]] [--load-only] [--reload[=3]] [--reload-ref=1] [--reload-only]`)
   process.exit(64)
 }
 const list = (v, d) => String(v ?? d).split(',').map((s) => s.trim()).filter(Boolean)
@@ -99,12 +111,19 @@ const opts = {
   jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
   cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
   trace: argv.trace ? String(argv.trace) : null,
+  reload: argv.reload !== undefined || Boolean(argv['reload-only']),
+  reloadOnly: Boolean(argv['reload-only']),
+  reloads: argv.reload === undefined || argv.reload === true ? 3 : Number(argv.reload),
+  refReloads: Number(argv['reload-ref'] ?? 1),
 }
 for (const n of opts.ns) if (!Number.isInteger(n) || n < 10) usage(`bad --n ${n}`)
 for (const n of opts.loads) if (!Number.isInteger(n) || n < 1) usage(`bad --load ${n}`)
 for (const e of opts.engines) if (!['ours', 'reference'].includes(e)) usage(`unknown engine ${e}`)
 for (const l of opts.lives) if (!['long-poll', 'sse'].includes(l)) usage(`unknown live mode ${l}`)
 for (const x of opts.indexes) if (!['off', 'eager'].includes(x)) usage(`unknown index variant ${x}`)
+if (!Number.isInteger(opts.reloads) || opts.reloads < 1) usage(`bad --reload ${argv.reload}`)
+if (!Number.isInteger(opts.refReloads) || opts.refReloads < 1) usage(`bad --reload-ref ${argv['reload-ref']}`)
+if (opts.reloadOnly && opts.loadOnly) usage('--reload-only and --load-only exclude each other')
 
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a)
 
@@ -510,6 +529,170 @@ async function runLoad({ engine, live, indexed, data, dsURL, webURL }) {
   return r
 }
 
+/**
+ * launchPersistent starts a headless Chromium with a profile of its own on
+ * disk (a temporary directory, removed at close): OPFS, the HTTP cache and
+ * V8's code cache live on disk there, as in a browser a person uses (a
+ * context of launch()'s browser is off the record: its storage is in
+ * memory).
+ */
+async function launchPersistent() {
+  const { chromium } = await import('playwright-core')
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-reload-'))
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', `--js-flags=--expose-gc ${opts.jsFlags}`.trim()],
+  })
+  const closeBrowser = async () => {
+    cleanups.delete(closeBrowser)
+    await context.close().catch(() => {})
+    rmSync(dir, { recursive: true, force: true })
+  }
+  cleanups.add(closeBrowser)
+  return { context, closeBrowser }
+}
+
+/** RELOAD_EVENTS: events appended before each reload step (ours' catch-up). */
+const RELOAD_EVENTS = 300
+/** SAVES: saveSnapshot() calls timed after the first visit's preload. */
+const SAVES = 3
+
+/**
+ * reloadBatches returns k POST bodies of RELOAD_EVENTS events each, made
+ * by makePlan (insert a message on top, toggle a user, delete one of the
+ * top 50), one body per reload.
+ */
+function reloadBatches(data, k) {
+  const plan = makePlan(data, { rounds: (k * RELOAD_EVENTS) / 3, seed: 3 })
+  const out = []
+  for (let i = 0; i < k; i++) out.push(JSON.stringify(plan.slice(i * RELOAD_EVENTS, (i + 1) * RELOAD_EVENTS).map((s) => s.event)))
+  return out
+}
+
+/**
+ * reloadSession opens one engine's side of the reload section
+ * (bench/README.md, "Reload"): a Chromium with a profile of its own on
+ * disk, reading the section's stream (stream.url). It returns
+ * { r, firstVisit(), reload(indexed), fresh(), close() }; r is the run's
+ * record. A step that fails marks r.failed and later steps do nothing.
+ *
+ * - firstVisit: the page preloads (ours with persist, OPFS; then its saves
+ *   are measured) and closes the db.
+ * - reload(indexed): the page is reloaded and, from navigation start,
+ *   opens the database (the reference: variant indexed), preloads and
+ *   opens Q1-Q4 (bench.reloaded); their results are fingerprinted, and
+ *   ours checks that it restored its last snapshot and read from its
+ *   offset. Ours then saves and closes, the reference closes.
+ * - fresh: ours without persist in a new page, a full read of the stream
+ *   (the results its last reload's must equal when no reference ran).
+ */
+async function reloadSession({ engine, live, data, stream, webURL }) {
+  const label = `reload: ${engine} ${live} n=${data.n}`
+  const ours = engine === 'ours'
+  const r = { engine, live, indexed: false, n: data.n, steps: {}, reloads: [], problems: [], errors: [], done: false, loadavgBefore: os.loadavg()[0] }
+  const pageStream = stream.pageURL
+  const { context, closeBrowser } = await launchPersistent()
+  const within = budget()
+  const step = async (key, fn) => {
+    log(`${label}: ${key}`)
+    r.steps[key] = await within(key, fn())
+    return r.steps[key]
+  }
+  const watch = (page) => {
+    page.on('pageerror', (e) => r.errors.push(String(e)))
+    page.on('console', (m) => {
+      if ((m.type() === 'error' || m.type() === 'warning') && !m.location()?.url?.endsWith('/favicon.ico')) r.errors.push(`${m.type()}: ${m.text()}`)
+    })
+  }
+  const ready = (page) => page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
+  // guard runs a step unless the run already failed, and records a failure.
+  const guard = async (fn) => {
+    if (r.failed) return
+    try {
+      await fn()
+    } catch (e) {
+      failedRun(r, label, e)
+    }
+  }
+  const page = context.pages()[0] ?? (await context.newPage())
+  watch(page)
+  let saved = null // ours: what the last save wrote
+  return {
+    r,
+    firstVisit: () =>
+      guard(async () => {
+        await page.goto(`${webURL}/${engine}.html`)
+        await ready(page)
+        await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: pageStream, live, persist: ours }))
+        if (ours) {
+          // --cpu-profile: the saves, to FILE-reload-saves-<n>.cpuprofile.
+          const cdp = opts.cpuProfile ? await context.newCDPSession(page) : null
+          if (cdp) await startProfile(cdp)
+          await step('saves', () => page.evaluate((count) => window.bench.saves({ count }), SAVES))
+          if (cdp) await stopProfile(cdp, `reload-saves-${data.n}`)
+          saved = r.steps.saves.info
+        }
+        await page.evaluate(() => window.bench.close())
+      }),
+    reload: (indexed) =>
+      guard(async () => {
+        const k = r.reloads.length + 1
+        log(`${label}: reload ${k}${indexed ? ' (indexed)' : ''} after ${stream.appended} appended events`)
+        await page.evaluate((cfg) => window.bench.armReload(cfg), { url: pageStream, live, indexed, persist: ours })
+        // --cpu-profile: ours' first reload, to FILE-reload-<n>.cpuprofile.
+        const cdp = opts.cpuProfile && ours && k === 1 ? await context.newCDPSession(page) : null
+        if (cdp) await startProfile(cdp)
+        await within(`reload ${k}`, page.reload())
+        await ready(page)
+        const rec = await within(`reload ${k}`, page.evaluate(() => window.bench.reloaded))
+        if (!rec) throw new Error('the reloaded page did not start (bench.reloaded is missing)')
+        if (cdp) await stopProfile(cdp, `reload-${data.n}`)
+        rec.indexed = indexed
+        rec.appended = stream.appended // since the data
+        rec.digest = await page.evaluate(() => window.bench.digest())
+        rec.rows = await page.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i)))
+        if (ours) {
+          // The reload must have restored the last snapshot and read the
+          // stream from its offset, else it measured something else.
+          const from = rec.reads.offsets[0]
+          rec.resumedAtSavedOffset = saved != null && from === saved.offset
+          if (!rec.restore) r.problems.push(`reload ${k}: no snapshot was restored (no 'restore' progress)`)
+          else if (saved && rec.restore.restored !== saved.rows) r.problems.push(`reload ${k}: ${rec.restore.restored} rows restored, the last save wrote ${saved.rows}`)
+          if (!rec.resumedAtSavedOffset) r.problems.push(`reload ${k}: the catch-up read from offset ${from}, the last save was at ${saved?.offset}`)
+          if (rec.restore && rec.restore.status !== 'restored') r.problems.push(`reload ${k}: db.status was ${rec.restore.status} at the restore progress, not 'restored'`)
+          rec.saveAfter = await within(`save after reload ${k}`, page.evaluate(() => window.bench.saveAndClose()))
+          saved = rec.saveAfter
+        } else {
+          await page.evaluate(() => window.bench.close())
+        }
+        r.reloads.push(rec)
+      }),
+    fresh: () =>
+      guard(async () => {
+        const fresh = await context.newPage()
+        watch(fresh)
+        await fresh.goto(`${webURL}/${engine}.html`)
+        await ready(fresh)
+        await step('freshPreload', () => fresh.evaluate((o) => window.bench.preload(o), { url: pageStream, live: false }))
+        for (let i = 0; i < 4; i++) await within(`fresh Q${i + 1}`, fresh.evaluate((i) => window.bench.query(i), i))
+        await step('freshDigest', () => fresh.evaluate(() => window.bench.digest()))
+        r.freshRows = await fresh.evaluate(() => [0, 2, 3].map((i) => window.bench.rowsOf(i)))
+        r.freshAppended = stream.appended
+        await fresh.close()
+      }),
+    async close() {
+      if (!r.failed) r.done = true
+      r.loadavgAfter = os.loadavg()[0]
+      await closeBrowser()
+      for (const p of r.problems) log(`${label}: ${p}`)
+    },
+  }
+}
+
 // ------------------------------------------------------------------ figures
 
 const median = (a) => quantile(a, 0.5)
@@ -623,6 +806,95 @@ function loadFigures(run) {
   add("after the load / fresh page's state alone", per(sum(s.memAfter), sum(s.memFreshState)), 'x', false)
   add('machine load average (1 min) before / after the run', run.loadavgBefore != null ? `${run.loadavgBefore.toFixed(1)} / ${run.loadavgAfter?.toFixed(1)}` : null, 'text', false)
   return f
+}
+
+/**
+ * reloadFigures flattens one run of the reload section into [name, value,
+ * unit, ratio] rows: the first visit (ours: its saves), then the medians
+ * over the reloads.
+ */
+function reloadFigures(run) {
+  const f = []
+  const add = (name, v, unit, ratio = true) => f.push([name, v ?? null, unit, ratio])
+  const s = run.steps
+  const rl = run.reloads ?? []
+  const med = (fn) => (rl.length ? median(rl.map(fn)) : null)
+  const k = opts.reloads > 1 || opts.refReloads > 1 ? ' (median)' : ''
+  add('first visit: preload (ours with persist, no snapshot yet)', s.preload?.totalMs, 'ms', false)
+  const sv = s.saves
+  add('save: ready → the automatic save and one saveSnapshot() done', sv?.readyToFirstMs, 'ms', false)
+  add(`save: one saveSnapshot() (median of ${SAVES})`, sv ? median(sv.each) : null, 'ms', false)
+  add('save: longest task, ready → last save (long-task API; 0: none over 50 ms)', sv?.longTasks.max, 'ms', false)
+  add('save: long tasks, ready → last save (count)', sv?.longTasks.count, '', false)
+  add(`save: longest task during the ${SAVES} timed saveSnapshot() alone`, sv ? Math.max(...sv.perSave.slice(1).map((x) => x.longTasks.max)) : null, 'ms', false)
+  add('save: longest gap of a 5 ms timer, ready → last save', sv?.timerMaxGapMs, 'ms', false)
+  add('snapshot: size (saveSnapshot bytes)', sv?.info.bytes, 'B', false)
+  add('snapshot: file size in OPFS', Array.isArray(sv?.files) ? sv.files.reduce((a, x) => a + x.bytes, 0) : null, 'B', false)
+  add('snapshot: rows', sv?.info.rows, '', false)
+  add('reload: events appended since the first visit (at the last reload)', rl.length ? rl[rl.length - 1].appended : null, '', false)
+  add('reload: reloads measured', rl.length, '', false)
+  add(`reload: navigation → module ready${k}`, med((x) => x.moduleReadyMs), 'ms')
+  add(`reload: navigation → every collection readable (restore)${k}`, med((x) => x.restore?.at), 'ms', false)
+  add(`reload: navigation → ready (preload resolved)${k}`, med((x) => x.readyMs), 'ms')
+  add(`reload: createStreamDB → ready${k}`, med((x) => x.readyMs - x.openMs), 'ms')
+  add(`reload: navigation → first results Q1-Q4 (one after the other)${k}`, med((x) => x.queriesMs), 'ms')
+  for (let i = 0; i < 4; i++) add(`reload: first result Q${i + 1}${k}`, med((x) => x.queries[i].ms), 'ms')
+  add(`reload: longest task, createStreamDB → ready${k}`, med((x) => x.longTasksCatchUp.max), 'ms')
+  add(`reload: longest task, ready → Q1-Q4${k}`, med((x) => x.longTasksQueries.max), 'ms')
+  add(`reload: long tasks, navigation → Q1-Q4 (total)${k}`, med((x) => x.longTasksAll.total), 'ms')
+  add(`reload: stream read (catch-up requests' bodies)${k}`, med((x) => x.reads.bodyBytes), 'B', false)
+  add(`reload: stream read, transferred (gzip; 0: HTTP cache)${k}`, med((x) => x.reads.transferBytes), 'B', false)
+  add('reload: rows restored', rl.length ? rl[0].restore?.restored : null, '', false)
+  if (run.engine === 'ours') add('reload: catch-up read from the saved offset (every reload)', rl.length ? (rl.every((x) => x.resumedAtSavedOffset) ? 'yes' : 'NO') : null, 'text', false)
+  add('machine load average (1 min) before / after the run', run.loadavgBefore != null ? `${run.loadavgBefore.toFixed(1)} / ${run.loadavgAfter?.toFixed(1)}` : null, 'text', false)
+  return f
+}
+
+/**
+ * compareReload checks that the four results after each reload are the
+ * same in every run (ours restored + caught up, the reference replayed;
+ * the streams have the same content at each reload), and, for a run that
+ * read the final stream afresh (no reference ran), that the last reload's
+ * equal the fresh read's. It returns the disagreements.
+ */
+function compareReload(runs) {
+  const bad = []
+  const lbl = (r) => `${r.engine}${r.indexed ? '+idx' : ''}`
+  const done = runs.filter((r) => r.reloads.length)
+  const base = done.find((r) => r.engine === 'ours') ?? done[0]
+  const diff = (a, b, rowsA, rowsB, what) => {
+    for (let i = 0; i < 4; i++) {
+      if (a[i].sha256 === b[i].sha256) continue
+      const d = { query: a[i].name, what, counts: [a[i].count, b[i].count] }
+      if (a[i].sha256NoSeq === b[i].sha256NoSeq) d.note = 'the rows differ only in _seq'
+      const j = [0, -1, 1, 2][i]
+      if (j >= 0 && rowsA && rowsB) {
+        const A = new Set(rowsA[j])
+        const B = new Set(rowsB[j])
+        d.onlyInA = [...A].filter((x) => !B.has(x)).slice(0, 3)
+        d.onlyInB = [...B].filter((x) => !A.has(x)).slice(0, 3)
+      }
+      bad.push(d)
+    }
+  }
+  // The reference's reloads agree with ours' after the same appends (the
+  // reference's variants reload after different ones: nothing to compare
+  // without ours).
+  for (const r of done) {
+    if (r !== base && base.engine === 'ours') {
+      r.reloads.forEach((x, i) => {
+        const j = base.reloads.findIndex((y) => y.appended === x.appended)
+        if (j < 0) {
+          if (!base.failed) bad.push({ query: '-', what: `${lbl(r)} reload ${i + 1}: ${lbl(base)} has no reload after ${x.appended} appended events`, counts: [] })
+        } else diff(base.reloads[j].digest, x.digest, base.reloads[j].rows, x.rows, `${lbl(base)} reload ${j + 1} vs ${lbl(r)} reload ${i + 1}`)
+      })
+    }
+    if (r.steps.freshDigest) {
+      const last = r.reloads.length - 1
+      diff(r.reloads[last].digest, r.steps.freshDigest, r.reloads[last].rows, r.freshRows, `reload ${last + 1}: ${lbl(r)} vs ${lbl(r)} without persist (a full read)`)
+    }
+  }
+  return bad
 }
 
 /**
@@ -769,6 +1041,78 @@ function compare(runs) {
 
 // ------------------------------------------------------------------ main
 
+/**
+ * reloadSection runs the reload section for n in the first live mode
+ * (bench/README.md, "Reload"), prints its table and whether the results
+ * agree, and returns {table, disagreements, runs}.
+ *
+ * One stream, one browser per engine, both open throughout. Each engine's
+ * first visit reads the data; then, step by step, RELOAD_EVENTS events are
+ * appended and ours reloads (restore + catch-up), then the reference
+ * reloads (a full replay), in its next variant: opts.refReloads reloads
+ * of each, one per step, while there are. Every reload follows an append,
+ * so that no engine's read of the stream is answered from the HTTP cache,
+ * and the two engines' results are compared at equal content.
+ */
+async function reloadSection(n, data, sz, { dsURL, webURL }) {
+  const live = opts.lives[0]
+  const t0 = Date.now()
+  const withOurs = opts.engines.includes('ours')
+  const withRef = opts.engines.includes('reference')
+  const refPlan = withRef ? opts.indexes.flatMap((x) => Array.from({ length: opts.refReloads }, () => x === 'eager')) : []
+  const steps = Math.max(withOurs ? opts.reloads : 0, refPlan.length)
+  const batches = reloadBatches(data, steps)
+  log(`reload, n=${n}: populating ${data.bodies.length} POSTs`)
+  const url = await populate(dsURL, `reload-${live}-${n}-${Date.now()}`, data.bodies)
+  const stream = { url, pageURL: url.replace(dsURL, webURL), appended: 0 }
+  const sessions = []
+  try {
+    if (withOurs) sessions.push(await reloadSession({ engine: 'ours', live, data, stream, webURL }))
+    if (withRef) sessions.push(await reloadSession({ engine: 'reference', live, data, stream, webURL }))
+    for (const s of sessions) await s.firstVisit()
+    for (let i = 0; i < steps; i++) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batches[i] })
+      if (!res.ok) throw new Error(`append ${url}: ${res.status} ${await res.text()}`)
+      await res.arrayBuffer()
+      stream.appended += RELOAD_EVENTS
+      for (const s of sessions) {
+        if (s.r.engine === 'ours') await s.reload(false)
+        else if (i < refPlan.length) await s.reload(refPlan[i])
+      }
+    }
+    if (withOurs && !withRef) await sessions[0].fresh()
+  } finally {
+    for (const s of sessions) await s.close()
+    await fetch(url, { method: 'DELETE' }).catch(() => {})
+  }
+  // One run per variant (a column of the table; the first visit is shared).
+  const runs = sessions.flatMap(({ r }) =>
+    r.engine === 'ours' ? [r] : opts.indexes.map((x) => ({ ...r, indexed: x === 'eager', reloads: r.reloads.filter((y) => y.indexed === (x === 'eager')) })),
+  )
+  log(`reload section, n=${n}: ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  const t = table(n, runs, sz, {
+    figs: reloadFigures,
+    title: `reload, n = ${n}: ours restores its snapshot (persist, OPFS) and reads the ${RELOAD_EVENTS} events appended since; the reference replays the stream (${live}; each reload after ${RELOAD_EVENTS} more events)`,
+  })
+  printTable(t)
+  for (const r of runs) for (const p of r.problems) say(`\nPROBLEM (${r.engine}): ${p}`)
+  const disagreements = compareReload(runs)
+  if (disagreements.length) {
+    say(`\nDISAGREEMENT (reload, n=${n}), full detail in the JSON:`)
+    for (const d of disagreements) say(`- ${d.query} ${d.what}: ${d.note ?? 'different rows'}, counts ${d.counts.join(' vs ')}${d.onlyInA?.length ? `, e.g. ${d.onlyInA[0]} vs ${d.onlyInB?.[0] ?? '(none)'}` : ''}`)
+  } else {
+    const done = runs.filter((r) => r.reloads.length)
+    if (done.length > 1 && done[0].engine === 'ours') say(`\nresults agree: Q1-Q4 after each reload identical in every run (${done.map((r) => `${r.engine}${r.indexed ? '+idx' : ''}`).join(', ')})`)
+    else if (done[0]?.steps.freshDigest) say(`\nresults agree: Q1-Q4 after ours' last reload identical to its full read without persist`)
+    else say(`\nresults not compared: no run of ours (the reference's variants reload after different appends)`)
+  }
+  for (const r of runs) {
+    for (const x of r.reloads) delete x.rows
+    delete r.freshRows
+  }
+  return { table: t, disagreements, runs, seconds: (Date.now() - t0) / 1000 }
+}
+
 async function main() {
   // --no-build reuses the last build only if it was made from the same
   // package (pages built from another --pkg would measure that one).
@@ -807,44 +1151,57 @@ async function main() {
     for (const n of opts.loadOnly ? [] : opts.ns) {
       log(`n=${n}: making data`)
       const data = makeData(n, { seed: opts.seed })
-      const plan = makePlan(data, { rounds: opts.rounds })
-      const runs = []
-      for (const live of opts.lives) {
-        for (const engine of opts.engines) {
-          const variants = engine === 'reference' ? opts.indexes.map((x) => x === 'eager') : [false]
-          for (const indexed of variants) {
-            runs.push(await runOne({ engine, live, indexed, data, plan, dsURL: ds.url, webURL: web.url }))
+      const entry = { n }
+      report.byN.push(entry)
+      if (!opts.reloadOnly) {
+        const plan = makePlan(data, { rounds: opts.rounds })
+        const runs = []
+        for (const live of opts.lives) {
+          for (const engine of opts.engines) {
+            const variants = engine === 'reference' ? opts.indexes.map((x) => x === 'eager') : [false]
+            for (const indexed of variants) {
+              runs.push(await runOne({ engine, live, indexed, data, plan, dsURL: ds.url, webURL: web.url }))
+            }
           }
         }
-      }
-      if (runs.some((r) => r.engine === 'ours' && r.failed)) oursFailed = true
-      const t = table(n, runs, sz)
-      const disagreements = compare(runs)
-      if (disagreements.length) disagree = true
-      printTable(t)
-      if (disagreements.length) {
-        // One line per (query, stage, kind of difference), naming the runs.
-        say(`\nDISAGREEMENT (n=${n}), full detail in the JSON:`)
-        const groups = new Map()
-        for (const d of disagreements) {
-          const k = `${d.query} ${d.stage === 'digestAfterPreload' ? 'after preload' : 'after the changes'}: ${d.note ?? 'different rows'}`
-          if (!groups.has(k)) groups.set(k, { runs: [], d })
-          groups.get(k).runs.push(d.b)
+        if (runs.some((r) => r.engine === 'ours' && r.failed)) oursFailed = true
+        const t = table(n, runs, sz)
+        const disagreements = compare(runs)
+        if (disagreements.length) disagree = true
+        printTable(t)
+        if (disagreements.length) {
+          // One line per (query, stage, kind of difference), naming the runs.
+          say(`\nDISAGREEMENT (n=${n}), full detail in the JSON:`)
+          const groups = new Map()
+          for (const d of disagreements) {
+            const k = `${d.query} ${d.stage === 'digestAfterPreload' ? 'after preload' : 'after the changes'}: ${d.note ?? 'different rows'}`
+            if (!groups.has(k)) groups.set(k, { runs: [], d })
+            groups.get(k).runs.push(d.b)
+          }
+          for (const [k, g] of groups) {
+            const ex = g.d.onlyInA?.length ? ` e.g. ${g.d.a}: ${g.d.onlyInA[0]} vs ${g.d.onlyInB?.[0] ?? '(none)'}` : ` counts ${g.d.counts.join(' vs ')}`
+            say(`- ${k} (${g.d.a} vs ${g.runs.join(', ')});${ex}`)
+          }
+        } else say(`\nresults agree: Q1-Q4 identical in every finished run after preload and after the changes`)
+        for (const row of t.rows) {
+          if (row.bestRatio != null && (smallest === null || row.bestRatio < smallest.ratio)) smallest = { n, figure: row.figure, ratio: row.bestRatio }
         }
-        for (const [k, g] of groups) {
-          const ex = g.d.onlyInA?.length ? ` e.g. ${g.d.a}: ${g.d.onlyInA[0]} vs ${g.d.onlyInB?.[0] ?? '(none)'}` : ` counts ${g.d.counts.join(' vs ')}`
-          say(`- ${k} (${g.d.a} vs ${g.runs.join(', ')});${ex}`)
+        // Leave the bulky rows out of the JSON.
+        for (const r of runs) {
+          delete r.rowsAfterPreload
+          delete r.rowsAfterChanges
         }
-      } else say(`\nresults agree: Q1-Q4 identical in every finished run after preload and after the changes`)
-      for (const row of t.rows) {
-        if (row.bestRatio != null && (smallest === null || row.bestRatio < smallest.ratio)) smallest = { n, figure: row.figure, ratio: row.bestRatio }
+        Object.assign(entry, { table: t, disagreements, runs })
       }
-      // Leave the bulky rows out of the JSON.
-      for (const r of runs) {
-        delete r.rowsAfterPreload
-        delete r.rowsAfterChanges
+      if (opts.reload) {
+        const reload = await reloadSection(n, data, sz, { dsURL: ds.url, webURL: web.url })
+        entry.reload = reload
+        for (const row of reload.table.rows) {
+          if (row.bestRatio != null && (smallest === null || row.bestRatio < smallest.ratio)) smallest = { n, figure: row.figure, ratio: row.bestRatio }
+        }
+        if (reload.disagreements.length) disagree = true
+        if (reload.runs.some((r) => r.engine === 'ours' && (r.failed || r.problems.length))) oursFailed = true
       }
-      report.byN.push({ n, table: t, disagreements, runs })
       mkdirSync(RESULTS, { recursive: true })
       const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.json`)
       writeFileSync(file, JSON.stringify(report, null, 1))

@@ -14,6 +14,9 @@
 //                               builder functions load.js uses; resolve with
 //                               {rows(), subscribe(fn)} once it has a result
 //   awaitTxId(txid)             resolve once an event with txid is in
+//   close()                     close the database
+//   saveSnapshot(), status()    (ours, the reload section) write the
+//                               persisted snapshot now; the db's status
 // and the harness exposes window.bench for the runner (run.mjs).
 import { probe, wasmBytes } from './instrument.js'
 import { openLoad, loadResults } from './load.js'
@@ -51,10 +54,27 @@ export const ONCE = [['Q5', (q, c) => q.from({ m: c.messages }).orderBy(({ m }) 
 
 /** longTasksIn sums the long tasks overlapping [from, to]. */
 function longTasksIn(from, to) {
+  return longTasksOf(probe.longTasks, from, to)
+}
+
+/**
+ * longTasksAfter sums the long tasks that began in [from, to]: not the
+ * task in which `from` was taken (the one a preload resolved in belongs
+ * to the preload).
+ */
+function longTasksAfter(from, to) {
+  return longTasksOf(
+    probe.longTasks.filter(([s]) => s >= from),
+    from,
+    to,
+  )
+}
+
+function longTasksOf(tasks, from, to) {
   let count = 0
   let total = 0
   let max = 0
-  for (const [s, d] of probe.longTasks) {
+  for (const [s, d] of tasks) {
     const a = Math.max(s, from)
     const b = Math.min(s + d, to)
     if (b > a) {
@@ -70,6 +90,58 @@ function idle() {
   return new Promise((resolve) => requestIdleCallback(() => resolve(now())))
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * timerProbe runs a 5 ms interval timer until stop(), which returns the
+ * longest gap between its ticks: how long the page could not run a timer
+ * (it also sees holds shorter than the long-task API's 50 ms).
+ */
+function timerProbe() {
+  let last = now()
+  let max = 0
+  const t = setInterval(() => {
+    const n = now()
+    max = Math.max(max, n - last)
+    last = n
+  }, 5)
+  return () => {
+    clearInterval(t)
+    return Math.max(max, now() - last)
+  }
+}
+
+/** catchUpReads describes the reads of url (GETs without live=) in [from, to]. */
+function catchUpReads(url, from, to) {
+  const reads = performance
+    .getEntriesByType('resource')
+    .filter((e) => e.name.startsWith(url) && !/[?&]live=/.test(e.name) && e.startTime >= from && e.responseEnd <= to + 1)
+    .sort((a, b) => a.startTime - b.startTime)
+  return {
+    count: reads.length,
+    offsets: reads.slice(0, 5).map((e) => new URL(e.name).searchParams.get('offset')),
+    bodyBytes: reads.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
+    // 0 for a response from the HTTP cache.
+    transferBytes: reads.reduce((s, e) => s + (e.transferSize || 0), 0),
+    ttfbMs: reads.length ? reads[0].responseStart - from : null,
+  }
+}
+
+/** opfsFiles lists the files of OPFS's streamdb/ directory (js/persist.js) and their sizes. */
+async function opfsFiles() {
+  try {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('streamdb')
+    const out = []
+    for await (const [name, h] of dir.entries()) if (h.kind === 'file') out.push({ name, bytes: (await h.getFile()).size })
+    return out
+  } catch (e) {
+    return { error: String(e) }
+  }
+}
+
+// The reload section's instructions survive a page reload in the tab's
+// sessionStorage (run.mjs sets them, then reloads the page).
+const RELOAD_KEY = 'bench-reload'
+
 // Long-task entries reach the observer in a later task: let them arrive.
 const settleObservers = () => sleep(50)
 // inTask runs fn from a timer task of the page: work done straight inside
@@ -103,6 +175,8 @@ export function install(adapter) {
   const loadEngine = { open: (build) => adapter.openQuery(build), awaitTxId: (txid) => adapter.awaitTxId(txid) }
   const digests = async (results) => Promise.all(results.map(async ({ name, rows }) => ({ name, count: rows.length, sha256: await sha256(rows.join('\n')), head: rows.slice(0, 2) })))
   const firstFire = [null, null, null, null]
+  let tPreloaded = null // when the last preload() resolved
+  let saveProbe = null // with persist: a timerProbe started at ready (saves() stops it)
 
   window.bench = {
     engine: adapter.name,
@@ -116,11 +190,15 @@ export function install(adapter) {
       performance.clearResourceTimings()
       const [t0, tOpen, tReady] = await inTask(async () => {
         const t0 = now()
-        adapter.open({ url, live: opts.live, indexed: opts.indexed, warmUp: opts.warmUp })
+        adapter.open({ url, live: opts.live, indexed: opts.indexed, warmUp: opts.warmUp, persist: opts.persist })
         const tOpen = now()
         await adapter.preload()
-        return [t0, tOpen, now()]
+        const tReady = now()
+        // The automatic save begins at ready: watch the timers from here.
+        if (opts.persist) saveProbe = timerProbe()
+        return [t0, tOpen, tReady]
       })
+      tPreloaded = tReady
       await settleObservers()
       // The catch-up reads: GETs of the stream without live=.
       const reads = performance
@@ -286,6 +364,78 @@ export function install(adapter) {
       return out
     },
 
+    /**
+     * saves (ours, persist, right after preload) measures the background
+     * save: saveSnapshot() waits for the automatic save that began at
+     * ready, then writes one itself (its end is the first figure); then
+     * `count` more saveSnapshot() calls, one after the other, each timed.
+     * Long tasks (those that began after ready) and the longest gap of a
+     * 5 ms timer are taken over the whole time, from ready to the last
+     * save's end. Then the OPFS files.
+     */
+    async saves({ count = 3 } = {}) {
+      const stop = saveProbe ?? timerProbe()
+      saveProbe = null
+      const from = tPreloaded
+      const tCall = now()
+      const first = await adapter.saveSnapshot()
+      const tFirst = now()
+      const each = []
+      const windows = [[tCall, tFirst]]
+      let info = first
+      for (let k = 0; k < count; k++) {
+        const t0 = now()
+        info = await adapter.saveSnapshot()
+        each.push(now() - t0)
+        windows.push([t0, now()])
+      }
+      const to = now()
+      const timerMaxGapMs = stop()
+      await settleObservers()
+      return {
+        readyToFirstMs: tFirst - from,
+        callMs: tCall - from,
+        each,
+        first,
+        info,
+        longTasks: longTasksAfter(from, to),
+        // Each call's window (ms after ready) and long tasks (the first
+        // call also waits for the automatic save), and every long task
+        // from ready on, as [start after ready, duration].
+        perSave: windows.map(([a, b]) => ({ from: a - from, to: b - from, longTasks: longTasksAfter(a, b) })),
+        tasks: probe.longTasks.filter(([s0, d]) => s0 + d > from && s0 < to).map(([s0, d]) => [s0 - from, d]),
+        timerMaxGapMs,
+        files: await opfsFiles(),
+      }
+    },
+
+    /** close closes the database (the reload section, before the stream is appended to). */
+    close() {
+      adapter.close()
+    },
+
+    /**
+     * armReload stores what the page starts with after the reload that
+     * follows: open the database (persist for ours), preload, then Q1-Q4,
+     * all from navigation start (bench.reloaded).
+     */
+    armReload(cfg) {
+      sessionStorage.setItem(RELOAD_KEY, JSON.stringify(cfg))
+    },
+
+    /**
+     * saveAndClose (ours, after a reload) writes the snapshot (after the
+     * automatic one), closes the database and returns what it wrote: the
+     * next reload restores it.
+     */
+    async saveAndClose() {
+      const info = await adapter.saveSnapshot()
+      adapter.close()
+      return info
+    },
+
+    opfsFiles,
+
     /** loadOpen opens the load row's 20 queries (after preload) and starts watching. */
     async loadOpen({ txid }) {
       load = await inTask(() => openLoad(loadEngine, { txid }))
@@ -302,5 +452,64 @@ export function install(adapter) {
       return { openMs: now() - t0, digests: await digests(results) }
     },
   }
+  // After a reload armed by armReload: start at once (from a timer task
+  // of the page, so that long tasks count), and say how it went in
+  // bench.reloaded (times from navigation start, performance.now()).
+  const armed = sessionStorage.getItem(RELOAD_KEY)
+  if (armed) {
+    sessionStorage.removeItem(RELOAD_KEY)
+    window.bench.reloaded = reload(JSON.parse(armed))
+  }
   document.documentElement.dataset.ready = '1'
+
+  async function reload(cfg) {
+    const tModule = now()
+    url = new URL(cfg.url, location.href).href
+    live = cfg.live
+    let restore = null
+    const out = await inTask(async () => {
+      const tOpen = now()
+      adapter.open({
+        url,
+        live: cfg.live,
+        indexed: cfg.indexed,
+        persist: cfg.persist,
+        onProgress: (p) => {
+          // Every collection is readable from here on.
+          if (p.phase === 'restore' && !restore) restore = { at: now(), restored: p.restored, snapshotBytes: p.snapshotBytes, status: adapter.status?.(), info: adapter.info() }
+        },
+      })
+      await adapter.preload()
+      const tReady = now()
+      const queries = []
+      for (let i = 0; i < QUERIES.length; i++) {
+        // Each query from a task of its own, as bench.query's.
+        await sleep(0)
+        const t0 = now()
+        const r = await adapter.query(i, QUERIES[i][1])
+        queries.push({ name: QUERIES[i][0], ms: now() - t0, rows: r.length })
+        // A subscriber keeps the query alive, as bench.query's do (TanStack
+        // DB cleans up a live query collection nobody subscribes to after
+        // its gcTime, and its rows with it).
+        adapter.subscribe(i, () => {})
+      }
+      return { tOpen, tReady, tQueries: now(), queries }
+    })
+    await settleObservers()
+    const { tOpen, tReady, tQueries } = out
+    return {
+      moduleReadyMs: tModule,
+      openMs: tOpen,
+      restore,
+      readyMs: tReady,
+      queriesMs: tQueries,
+      queries: out.queries,
+      status: adapter.status?.(),
+      reads: catchUpReads(url, tOpen, tReady),
+      longTasksCatchUp: longTasksIn(tOpen, tReady),
+      longTasksQueries: longTasksAfter(tReady, tQueries),
+      longTasksAll: longTasksIn(0, tQueries),
+      info: adapter.info(),
+    }
+  }
 }

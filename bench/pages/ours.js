@@ -15,8 +15,10 @@ const loadFns = { eq, gt, gte, lt, and, or, inArray, like, count, sum, min, max,
 install({
   name: 'ours',
   fns: { eq, count },
-  open({ url, live, warmUp: warm }) {
-    db = createStreamDB({ streamOptions: { url, contentType: 'application/json' }, state: schema, live })
+  open({ url, live, warmUp: warm, persist, onProgress }) {
+    // persist (the reload section): the snapshot in OPFS, keyed by the
+    // stream's URL (persist: true).
+    db = createStreamDB({ streamOptions: { url, contentType: 'application/json' }, state: schema, live, ...(persist ? { persist } : {}), ...(onProgress ? { onProgress } : {}) })
     // --warm-up: the engine warms up while the catch-up is on its way.
     if (warm) warmUp()
   },
@@ -42,6 +44,11 @@ install({
     return { rows: () => lq.data, subscribe: (fn) => lq.subscribe(fn) }
   },
   awaitTxId: (txid) => db.utils.awaitTxId(txid, 600000),
+  // The reload section: write the snapshot now (→ {bytes, rows, offset,
+  // skipped}), the db's status, and close it.
+  saveSnapshot: () => db.utils.saveSnapshot(),
+  status: () => db.status,
+  close: () => db.close(),
   rows: (i) => queries[i].data,
   info: () => ({ users: db.collections.users.size, messages: db.collections.messages.size }),
 })

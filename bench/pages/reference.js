@@ -66,6 +66,7 @@ install({
   // (createStreamDB's awaitTxId resolves once the batch with txid is
   // committed to the collections.)
   awaitTxId: (txid) => db.utils.awaitTxId(txid, 600000),
+  close: () => db.close(),
   rows: (i) => queries[i].toArray,
   info: () => ({
     users: db.collections.users.size,
