@@ -162,8 +162,9 @@ test-js: deps
 	@echo "== go test (GOOS=js GOARCH=wasm, headless Chromium via wasmbrowsertest)"
 	@pkgs="$$($(js_test_pkgs))"; \
 	if [ -z "$$pkgs" ]; then echo "no packages with tests for js/wasm"; exit 0; fi; \
-	echo $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs; \
-	$(JS_ENV) $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs
+	$(GO) build -o $(TOOLS)/streamdb-gateway ./cmd/streamdb-gateway; \
+	echo $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 --gateway $(TOOLS)/streamdb-gateway -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs; \
+	$(JS_ENV) $(NODE) internal/testserver/run.mjs --long-poll-ms 1500 --gateway $(TOOLS)/streamdb-gateway -- $(GO) test -count=1 $(GOTESTFLAGS) $$pkgs
 
 # Differential query tests: random collections, queries and changes run
 # through @tanstack/db 0.15.2 and through our engine, compared after every

@@ -576,8 +576,11 @@ class StreamDB {
     }
     this.#onError = onError
     this.#mod = liveModule()
-    if (gateway && !this.#mod.websocket) {
+    if (gateway && !this.#mod.websocket()) {
       throw new StreamDBError("createStreamDB: live: 'websocket' needs the WebSocket build of the module: import from '@streamdb/streamdb/websocket' (in every module of the page: the first entry imported decides which build loads)", { code: 'BAD_ARGUMENT' })
+    }
+    if (gateway && typeof globalThis.WebSocket !== 'function') {
+      throw new StreamDBError("createStreamDB: live: 'websocket' needs a global WebSocket (browsers, Node 22 and later); this runtime has none", { code: 'BAD_ARGUMENT' })
     }
     this.#h = call(
       this.#mod,

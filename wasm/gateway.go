@@ -5,6 +5,8 @@ package main
 import (
 	"errors"
 
+	"github.com/hack-pad/safejs"
+
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/stream"
 )
@@ -23,8 +25,8 @@ var (
 
 var errNoGateway = errors.New("this build of the module has no WebSocket client")
 
-// registerGateway tells the shim whether the module can follow a stream
-// through a gateway.
+// registerGateway adds websocket() → bool: whether this build can follow
+// a stream through a gateway.
 func (b *bridge) registerGateway() error {
-	return b.api.Set("websocket", gatewaySource != nil)
+	return b.export("websocket", func([]safejs.Value) (any, error) { return gatewaySource != nil, nil })
 }

@@ -32,7 +32,7 @@
 //
 // StreamDB databases (core/db), by handle:
 //
-//	dbOpen(config, onStep, onError?, onProgress?, onBatch?, onConnection?, refresh?) → handle
+//	dbOpen(config, onStep, onError?, onProgress?, onBatch?, onConnection?, refresh?, store?) → handle
 //	dbPreload(handle) → Promise
 //	dbOffset(handle) → offset
 //	dbFollow(handle, names)
@@ -50,6 +50,8 @@
 //	txInfo(handle, transaction) → transaction text
 //	txCommit(handle, transaction, persist) → Promise
 //	awaitTxId(handle, txid, timeoutMs) → Promise
+//	dbSave(handle) → Promise<snapshot info text> (persist: a snapshot now)
+//	websocket() → bool (whether this build follows streams through a gateway)
 //
 // Failures return (synchronous calls) or reject with (asynchronous ones)
 // an Error whose message is the Go error text, named and given properties

@@ -1,11 +1,13 @@
 // Runs a command with a reference Durable Streams server beside it.
 //
-// Usage: node internal/testserver/run.mjs [--long-poll-ms N] [--data-dir D] -- <cmd> [args...]
+// Usage: node internal/testserver/run.mjs [--long-poll-ms N] [--data-dir D] [--gateway BIN] -- <cmd> [args...]
 //
 // Starts server.mjs (next to this file), runs <cmd> with STREAMDB_TEST_SERVER
 // set to the server's base URL, stops the server and exits with the command's
-// exit code. The Makefile uses it for the GOOS=js tests, which run in headless
-// Chromium and cannot start the server themselves.
+// exit code. With --gateway, BIN (a built cmd/streamdb-gateway) also runs in
+// front of the server, and STREAMDB_TEST_GATEWAY is its socket URL. The
+// Makefile uses it for the GOOS=js tests, which run in headless Chromium and
+// cannot start the servers themselves.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -16,7 +18,7 @@ const STOP_TIMEOUT_MS = 5_000;
 function usage(msg) {
   if (msg) process.stderr.write(`run.mjs: ${msg}\n`);
   process.stderr.write(
-    "usage: node internal/testserver/run.mjs [--long-poll-ms N] [--data-dir D] -- <cmd> [args...]\n",
+    "usage: node internal/testserver/run.mjs [--long-poll-ms N] [--data-dir D] [--gateway BIN] -- <cmd> [args...]\n",
   );
   process.exit(2);
 }
@@ -28,9 +30,13 @@ const own = argv.slice(0, sep);
 const [cmd, ...cmdArgs] = argv.slice(sep + 1);
 
 const serverArgs = ["--long-poll-ms", "1500"];
+let gatewayBin;
 for (let i = 0; i < own.length; i++) {
   const name = own[i];
-  if (name === "--long-poll-ms" || name === "--data-dir") {
+  if (name === "--gateway") {
+    if (i + 1 >= own.length) usage(`${name} needs a value`);
+    gatewayBin = own[++i];
+  } else if (name === "--long-poll-ms" || name === "--data-dir") {
     if (i + 1 >= own.length) usage(`${name} needs a value`);
     if (name === "--long-poll-ms") serverArgs[1] = own[++i];
     else serverArgs.push(name, own[++i]);
@@ -83,10 +89,35 @@ async function stopServer() {
 }
 
 process.stderr.write(`run.mjs: reference server at ${url}\n`);
-const child = spawn(cmd, cmdArgs, {
-  stdio: "inherit",
-  env: { ...process.env, STREAMDB_TEST_SERVER: url },
-});
+
+// The gateway, when asked for: on a free port, in front of the server; it
+// logs its socket URL.
+let gateway;
+const env = { ...process.env, STREAMDB_TEST_SERVER: url };
+if (gatewayBin) {
+  gateway = spawn(gatewayBin, ["-listen", "127.0.0.1:0", "-upstream", url], { stdio: ["ignore", "inherit", "pipe"] });
+  env.STREAMDB_TEST_GATEWAY = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the gateway printed no socket URL within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    createInterface({ input: gateway.stderr }).on("line", (line) => {
+      const m = /sockets at (ws:\/\/\S+?)\)?,? /.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    gateway.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the gateway exited before listening (code ${code})`));
+    });
+  }).catch(async (err) => {
+    process.stderr.write(`run.mjs: ${err.message}\n`);
+    await stopServer();
+    process.exit(1);
+  });
+  process.stderr.write(`run.mjs: gateway at ${env.STREAMDB_TEST_GATEWAY}\n`);
+}
+
+const child = spawn(cmd, cmdArgs, { stdio: "inherit", env });
 
 // Pass Ctrl-C and termination on to the command; it decides when to stop.
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
@@ -103,6 +134,7 @@ const { code, signal } = await new Promise((resolve) => {
   child.on("exit", (code, signal) => resolve({ code, signal }));
 });
 
+gateway?.kill("SIGTERM");
 await stopServer();
 
 if (signal) {
