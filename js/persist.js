@@ -425,8 +425,12 @@ function idbBackend(key) {
 // ---- file (Node) --------------------------------------------------------
 
 let nodeModules = null
+// The names are not literals, so that a bundler building for the browser
+// leaves them alone (and does not warn about them): only Node gets here.
+const fsName = 'node:fs/promises'
+const pathName = 'node:path'
 const node = () =>
-  (nodeModules ??= Promise.all([import('node:fs/promises'), import('node:path')]).then(([fs, path]) => ({ fs, path })))
+  (nodeModules ??= Promise.all([import(/* @vite-ignore */ fsName), import(/* @vite-ignore */ pathName)]).then(([fs, path]) => ({ fs, path })))
 
 const isENOENT = (e) => e?.code === 'ENOENT'
 

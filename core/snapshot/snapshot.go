@@ -129,8 +129,12 @@ type Encoder struct {
 
 // NewEncoder starts a snapshot with header h; nothing is written before
 // the first Flush.
-func NewEncoder(w io.Writer, h Header) *Encoder {
-	e := &Encoder{w: w, sum: newChecksum(), colls: len(h.Collections)}
+func NewEncoder(w io.Writer, h Header) *Encoder { return NewEncoderSize(w, h, 0) }
+
+// NewEncoderSize is NewEncoder with a buffer of size bytes to begin with:
+// a caller that flushes every size bytes never grows it.
+func NewEncoderSize(w io.Writer, h Header, size int) *Encoder {
+	e := &Encoder{w: w, sum: newChecksum(), colls: len(h.Collections), buf: make([]byte, 0, size)}
 	e.buf = append(e.buf, magic...)
 	e.buf = binary.AppendUvarint(e.buf, Version)
 	e.str(h.Stream)
