@@ -59,35 +59,48 @@ func (b *bridge) awaitCall(ctx context.Context, call func() (safejs.Value, error
 	if err != nil {
 		return safejs.Undefined(), err
 	}
-	defer b.release(onOK)
 	onErr, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) any {
 		settle(outcome{err: &jsError{arg(args, 0)}})
 		return nil
 	})
 	if err != nil {
+		b.release(onOK)
 		return safejs.Undefined(), err
 	}
-	defer b.release(onErr)
+	release := func() {
+		b.release(onOK)
+		b.release(onErr)
+	}
 
 	// A synchronous throw inside fn surfaces as an error from Invoke; safejs
 	// gives us its value through the error.
 	res, callErr := call()
 	if callErr != nil {
+		release()
 		return safejs.Undefined(), callErr
 	}
 	if res.Type() == safejs.TypeObject {
 		if then, _ := res.Get("then"); then.Type() == safejs.TypeFunction {
 			if _, err := res.Call("then", onOK, onErr); err != nil {
+				release()
 				return safejs.Undefined(), fmt.Errorf("streamdb: awaiting a Promise: %w", err)
 			}
 			select {
 			case o := <-done:
+				release()
 				return o.v, o.err
 			case <-ctx.Done():
+				// The Promise still calls one of them when it settles:
+				// they are released after that, never before.
+				go func() {
+					<-done
+					release()
+				}()
 				return safejs.Undefined(), ctx.Err()
 			}
 		}
 	}
+	release()
 	return res, nil
 }
 

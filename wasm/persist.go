@@ -58,16 +58,24 @@ func (s *jsStore) Load(ctx context.Context) ([]byte, error) {
 // loadPiece is how much of a snapshot one copy into Go takes.
 const loadPiece = 4 << 20
 
-// Create begins a snapshot; nil when another tab is writing one.
+// Create begins a snapshot; nil when another tab is writing one. It waits
+// for begin() even when ctx ends meanwhile (the db closed): the writer
+// begin() gives holds the snapshot's lock, and is aborted then, so that no
+// later save (of this page or another tab) finds the lock taken for good.
 func (s *jsStore) Create(ctx context.Context) (db.SnapshotWriter, error) {
-	v, err := s.b.awaitMethod(ctx, s.v, "begin")
+	v, err := s.b.awaitMethod(context.WithoutCancel(ctx), s.v, "begin")
 	if err != nil {
 		return nil, err
 	}
 	if v.Type() != safejs.TypeObject {
 		return nil, nil
 	}
-	return &jsWriter{s: s, v: v, ctx: ctx}, nil
+	w := &jsWriter{s: s, v: v, ctx: ctx}
+	if err := ctx.Err(); err != nil {
+		_ = w.Abort()
+		return nil, err
+	}
+	return w, nil
 }
 
 // Remove deletes the stored snapshot.

@@ -69,6 +69,8 @@ func Shape(err error) ErrorShape {
 	switch {
 	case errors.As(err, &ae):
 		return ErrorShape{TypeError: true}
+	case errors.As(err, &pe): // before the stream's: it may wrap one
+		return ErrorShape{Name: "SnapshotError", Props: []Prop{{"code", "SNAPSHOT"}, {"reason", string(pe.Reason)}}}
 	case errors.As(err, &se):
 		return ErrorShape{Name: "StreamError", Props: []Prop{
 			{"code", string(se.Code)}, {"status", se.Status}, {"url", se.URL}, {"offset", se.Offset}}}
@@ -82,8 +84,6 @@ func Shape(err error) ErrorShape {
 		return ErrorShape{Name: "InvalidEventError", Props: []Prop{
 			{"offset", ev.Offset}, {"type", ev.Type}, {"key", ev.Key},
 			{"operation", ev.Op}, {"txid", ev.TxID}, {"reason", ev.Reason}}}
-	case errors.As(err, &pe):
-		return ErrorShape{Name: "SnapshotError", Props: []Prop{{"code", "SNAPSHOT"}, {"reason", string(pe.Reason)}}}
 	case errors.As(err, &ue):
 		return ErrorShape{Name: "StreamDBError", Props: []Prop{{"code", "USAGE"}}}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/core/snapshot"
 	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
@@ -420,6 +421,8 @@ func TestShape(t *testing.T) {
 		{"usage", &jswire.UsageError{Msg: "the StreamDB is closed"}, jswire.ErrorShape{Name: "StreamDBError", Props: []jswire.Prop{{"code", "USAGE"}}}},
 		{"db sentinel, wrapped", fmt.Errorf("update users/9: %w", db.ErrKeyNotFound), jswire.ErrorShape{Name: "StreamDBError", Props: []jswire.Prop{{"code", "KEY_NOT_FOUND"}}}},
 		{"closed", db.ErrClosed, jswire.ErrorShape{Name: "StreamDBError", Props: []jswire.Prop{{"code", "CLOSED"}}}},
+		{"snapshot, wrapping the stream's failure", &snapshot.Error{Reason: snapshot.ReasonGone, Msg: "gone", Err: &stream.Error{Code: "NOT_FOUND", Status: 404}},
+			jswire.ErrorShape{Name: "SnapshotError", Props: []jswire.Prop{{"code", "SNAPSHOT"}, {"reason", "stream-gone"}}}},
 		{"anything else", errors.New("boom"), jswire.ErrorShape{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
