@@ -1,6 +1,6 @@
 # StreamDB: build and test rig. GNU make + bash.
 #
-#   make demo    run the example app (not there yet)
+#   make demo    run the example app (GATEWAY=1: through the WebSocket gateway)
 #   make test    install what is missing, vet, lint, test natively, test in
 #                headless Chromium (GOOS=js), run a short fuzz pass
 #   make build   build dist/streamdb.wasm + dist/wasm_exec.js and print sizes
@@ -258,9 +258,14 @@ bench-wasm: deps
 	$(JS_ENV) $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(COUNT) ./core/...
 
 # The example chat app (example/) on the reference server; data in
-# .demo-data/ (kept between runs), Ctrl-C stops everything.
+# .demo-data/ (kept between runs), Ctrl-C stops everything. GATEWAY=1 also
+# builds and starts cmd/streamdb-gateway (port GATEWAY_PORT) in front of the
+# server, and the app follows and writes the room through its WebSocket
+# (live: 'websocket'; ?ws=0 in the app's URL goes back to HTTP).
+GATEWAY ?=
+GATEWAY_PORT ?= 8787
 demo: node_modules/.package-lock.json
-	$(NODE) scripts/demo.mjs
+	$(NODE) scripts/demo.mjs $(if $(filter-out 0,$(GATEWAY)),--gateway --gateway-port $(GATEWAY_PORT))
 
 clean:
 	rm -rf dist .tools

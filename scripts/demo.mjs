@@ -8,14 +8,19 @@
 //   3. starts the reference server (internal/testserver/server.mjs) with file
 //      storage in .demo-data/, and creates the room's stream when missing
 //      (seeded with a welcome message)
-//   4. starts the Vite dev server of example/ and prints its URL
-//   5. on Ctrl-C (SIGINT) or SIGTERM, stops all it started
+//   4. with --gateway, builds cmd/streamdb-gateway (into .tools/) and
+//      starts it in front of the stream server; the app then follows the
+//      room through its WebSocket (live: 'websocket')
+//   5. starts the Vite dev server of example/ and prints its URL
+//   6. on Ctrl-C (SIGINT) or SIGTERM, stops all it started
 //
 // Options (flags or environment):
 //   --port N      DEMO_PORT      the app's port (5173; the next free one if taken)
 //   --ds-port N   DEMO_DS_PORT   the stream server's port (0: any free port)
 //   --host H      DEMO_HOST      the address both listen on (127.0.0.1)
 //   --data-dir D  DEMO_DATA_DIR  where the streams are stored (.demo-data)
+//   --gateway     DEMO_GATEWAY=1 run the WebSocket gateway too (make demo GATEWAY=1)
+//   --gateway-port N  DEMO_GATEWAY_PORT  its port (8787; 0: any free port)
 //   --no-build                   skip make build (dist/ must exist)
 //
 // Other scripts (the end-to-end test) import startDemo.
@@ -28,11 +33,57 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const EXAMPLE = join(ROOT, 'example')
 const SERVER = join(ROOT, 'internal/testserver/server.mjs')
 const WASM = join(ROOT, 'dist/streamdb.wasm')
+const WS_WASM = join(ROOT, 'dist/streamdb-ws.wasm')
+const GATEWAY_BIN = join(ROOT, '.tools/streamdb-gateway')
 
 /** build runs `make build` in the repository. */
 export function build() {
   const r = spawnSync('make', ['--no-print-directory', 'build'], { cwd: ROOT, stdio: 'inherit' })
   if (r.status !== 0) throw new Error(`make build failed (${r.error?.message ?? `exit ${r.status}`})`)
+}
+
+/** buildGateway builds cmd/streamdb-gateway into .tools/ and returns its path. */
+export function buildGateway() {
+  const r = spawnSync('go', ['build', '-o', GATEWAY_BIN, './cmd/streamdb-gateway'], { cwd: ROOT, stdio: 'inherit' })
+  if (r.status !== 0) throw new Error(`go build ./cmd/streamdb-gateway failed (${r.error?.message ?? `exit ${r.status}`})`)
+  return GATEWAY_BIN
+}
+
+/**
+ * startGateway runs the gateway binary in front of the stream server at
+ * upstream, listening on host:port (0: a free port); it resolves once it
+ * listens, with its socket URL. stop() ends it with SIGTERM (its graceful
+ * shutdown); a Ctrl-C in the terminal reaches it as well.
+ */
+export function startGateway({ bin = GATEWAY_BIN, upstream, host = '127.0.0.1', port = 8787, onExit } = {}) {
+  const listen = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  const child = spawn(bin, ['-listen', listen, '-upstream', upstream], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  return new Promise((resolveStart, reject) => {
+    let listening = false
+    child.stderr.on('data', (d) => {
+      log += d
+      // "streamdb-gateway: listening on 127.0.0.1:8787 (sockets at ws://127.0.0.1:8787/v1/ws), ..."
+      const m = log.match(/sockets at (ws:\/\/\S+?)\)/)
+      if (m && !listening) {
+        listening = true
+        const exited = new Promise((r) => child.once('exit', r))
+        resolveStart({
+          url: m[1],
+          pid: child.pid,
+          stop: async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+            await exited
+          },
+        })
+      }
+    })
+    child.once('exit', (code, signal) => {
+      if (!listening) reject(new Error(`the gateway exited (${signal ?? code}) before listening:\n${log}`))
+      else onExit?.(code, signal)
+    })
+    child.once('error', reject)
+  })
 }
 
 /**
@@ -135,23 +186,36 @@ export async function startDemo({
   host = '127.0.0.1',
   stream = 'chat',
   build: doBuild = true,
+  gateway: withGateway = false,
+  gatewayPort = 8787,
   logLevel = 'info',
   onServerExit,
 } = {}) {
   if (doBuild) build()
-  else if (!existsSync(WASM)) throw new Error(`${relative(ROOT, WASM)} is missing: run make build`)
+  else {
+    for (const f of withGateway ? [WASM, WS_WASM] : [WASM]) {
+      if (!existsSync(f)) throw new Error(`${relative(ROOT, f)} is missing: run make build`)
+    }
+  }
   linkPackage()
   mkdirSync(dataDir, { recursive: true })
+  if (withGateway) buildGateway()
 
   const ds = await startStreamServer({ dataDir, port: dsPort, host, onExit: onServerExit })
+  let gw
   try {
     const streamUrl = `${ds.url}/v1/stream/${stream}`
     const created = await ensureStream(streamUrl)
+    const define = { 'import.meta.env.VITE_STREAM_URL': JSON.stringify(streamUrl) }
+    if (withGateway) {
+      gw = await startGateway({ upstream: ds.url, host, port: gatewayPort, onExit: onServerExit })
+      define['import.meta.env.VITE_GATEWAY_URL'] = JSON.stringify(gw.url)
+    }
     const { createServer } = await import('vite')
     const vite = await createServer({
       configFile: join(EXAMPLE, 'vite.config.js'),
       logLevel,
-      define: { 'import.meta.env.VITE_STREAM_URL': JSON.stringify(streamUrl) },
+      define,
       server: { host, port, strictPort: false },
     })
     try {
@@ -166,11 +230,16 @@ export async function startDemo({
     return {
       url,
       streamUrl,
+      gatewayUrl: gw?.url,
       created,
       dataDir,
-      stop: () => (stopping ??= Promise.allSettled([vite.close(), ds.stop()]).then(() => {})),
+      // The gateway first: its graceful shutdown lets appends in flight
+      // reach the stream server.
+      stop: () => (stopping ??= (gw ? gw.stop() : Promise.resolve())
+        .then(() => Promise.allSettled([vite.close(), ds.stop()])).then(() => {})),
     }
   } catch (e) {
+    await gw?.stop()
     await ds.stop()
     throw e
   }
@@ -206,9 +275,11 @@ async function main() {
     dsPort: Number(option(args, '--ds-port', 'DEMO_DS_PORT', '0')),
     host: option(args, '--host', 'DEMO_HOST', '127.0.0.1'),
     build: !args.includes('--no-build'),
+    gateway: args.includes('--gateway') || !['', '0', undefined].includes(process.env.DEMO_GATEWAY),
+    gatewayPort: Number(option(args, '--gateway-port', 'DEMO_GATEWAY_PORT', '8787')),
     onServerExit: (code, signal) => {
       if (stopping) return
-      console.error(`the stream server stopped unexpectedly (${signal ?? code})`)
+      console.error(`the stream server or the gateway stopped unexpectedly (${signal ?? code})`)
       stop(1)
     },
   })
@@ -216,7 +287,8 @@ async function main() {
   console.log(`
 StreamDB chat demo
   app:     ${demo.url}
-  stream:  ${demo.streamUrl}
+  stream:  ${demo.streamUrl}${demo.gatewayUrl ? `
+  gateway: ${demo.gatewayUrl} (the app reads and writes the room through it: live 'websocket'; ?ws=0 goes over HTTP)` : ''}
   data:    ${rel}/ (${demo.created ? 'new room' : 'existing room, reused'}; delete it to start over)
 
 Open the app in two windows (each tab is its own user). Ctrl-C stops everything.

@@ -29,10 +29,10 @@ function useConnection(db) {
 }
 
 /** connectionText says the link's state in a few words. */
-function connectionText(conn, count, status) {
+function connectionText(conn, count, status, gateway) {
   switch (conn.state) {
     case 'live':
-      return `live · ${count} message${count === 1 ? '' : 's'}`
+      return `live${gateway ? ' over WebSocket' : ''} · ${count} message${count === 1 ? '' : 's'}`
     case 'retrying':
       return `reconnecting (try ${conn.attempt} in ${(conn.delayMs / 1000).toFixed(1)} s): ${conn.error.message}`
     case 'failed':
@@ -56,7 +56,7 @@ function useNotices() {
 }
 
 export function App({ chat, typingMs, notices: external }) {
-  const { db } = chat
+  const { db, gateway } = chat
   const [me, setMe] = useState(() => {
     try {
       return JSON.parse(sessionStorage.getItem(ME_KEY)) ?? null
@@ -216,7 +216,7 @@ export function App({ chat, typingMs, notices: external }) {
       <header className="bar">
         <h1>StreamDB chat</h1>
         <span id="status" className={`status ${latest.status} ${conn.state}`} title={conn.error?.message ?? ''}>
-          {connectionText(conn, messages.length, db.status)}
+          {connectionText(conn, messages.length, db.status, gateway)}
         </span>
       </header>
 

@@ -1,7 +1,7 @@
 // The chat room's data: five collections in one Durable Stream, and the
 // optimistic actions that write to them. Everything here is the package's
 // public API: createStateSchema, createStreamDB, db.actions, db.utils.
-import { createStateSchema, createStreamDB } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB as createDefault } from '@streamdb/streamdb'
 import { z } from 'zod'
 
 /** The longest message the room's (simulated) server accepts. */
@@ -78,12 +78,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
  * every write (to make the pending state easy to see); a refused message
  * fails after latencyMs + failDelayMs. With persist (the default) the room
  * is kept in the browser (OPFS, else IndexedDB): a reload shows it at once
- * and reads only the events that came since.
+ * and reads only the events that came since. With gateway (a
+ * streamdb-gateway's socket URL) the room is read and written through the
+ * gateway's WebSocket (live: 'websocket'); createStreamDB is then the one of
+ * '@streamdb/streamdb/websocket', imported by main.jsx before the package
+ * loaded (the same function once that build is chosen).
  */
-export function openChat({ streamUrl, latencyMs = 0, failDelayMs = 1200, persist = true, onError, onProgress } = {}) {
+export function openChat({ streamUrl, latencyMs = 0, failDelayMs = 1200, persist = true, gateway, createStreamDB = createDefault, onError, onProgress } = {}) {
   return createStreamDB({
     streamOptions: { url: streamUrl, contentType: 'application/json' },
     state: schema,
+    ...(gateway ? { live: 'websocket', websocket: { url: gateway } } : {}),
     persist,
     onError,
     onProgress,

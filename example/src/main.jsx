@@ -1,55 +1,17 @@
-// Entry point: opens the room's StreamDB, renders the page, then preloads
-// (reads the stream to its end and follows it live).
-import { createRoot } from 'react-dom/client'
-import { openChat } from './chat.js'
-import { App } from './App.jsx'
-import './style.css'
-
-// Where the room lives: ?stream=<url>, else VITE_STREAM_URL (set by
-// `make demo`), else the demo's default.
-const params = new URLSearchParams(location.search)
-const streamUrl = params.get('stream') || import.meta.env.VITE_STREAM_URL || 'http://127.0.0.1:4437/v1/stream/chat'
-// ?latency=<ms> delays every write, to watch the pending state;
-// ?typing=<seconds> is how long a typing indicator lasts; ?persist=0 reads
-// the whole stream on every load instead of keeping the room in the browser.
-const latencyMs = Number(params.get('latency') ?? 0) || 0
-const persist = params.get('persist') !== '0'
-const typingMs = (Number(params.get('typing') ?? 5) || 5) * 1000
-
-// Errors the StreamDB reports while following the stream, for the page.
-const listeners = new Set()
-const errors = {
-  subscribe(fn) {
-    listeners.add(fn)
-    return () => listeners.delete(fn)
-  },
-}
-const report = (e) => {
-  console.warn('StreamDB:', e)
-  for (const fn of listeners) fn(`Stream error: ${e.message}`)
-}
-
-const root = createRoot(document.getElementById('root'))
-// The restore of a kept room, for the page and the end-to-end test.
-const onProgress = (p) => {
-  if (p.phase === 'restore') document.documentElement.dataset.restored = String(p.restored)
-}
-const db = openChat({ streamUrl, latencyMs, persist, onError: report, onProgress })
-// Not wrapped in <StrictMode>: with it, useLiveQuery of @streamdb/streamdb/react
-// 0.1.0 stops updating after StrictMode's simulated unmount/remount (the
-// query is reopened, but the store stays subscribed to the disposed one).
-root.render(<App chat={{ db }} typingMs={typingMs} notices={errors} />)
-window.addEventListener('pagehide', () => db.close())
-
-try {
-  await db.preload()
-  document.documentElement.dataset.ready = 'true'
-} catch (e) {
-  root.render(
-    <div className="fatal" role="alert">
-      <h1>Could not open the chat room</h1>
-      <p>{`${streamUrl}: ${e.message}`}</p>
-      <p>Is the Durable Streams server running? Start everything with <code>make demo</code>.</p>
-    </div>,
-  )
-}
+// Entry point: picks the package's entry, then opens the room (room.jsx).
+//
+// By default the room follows its stream over HTTP (long-poll) with the
+// package's default entry. With a gateway, ?ws=<socket URL> or
+// VITE_GATEWAY_URL (set by `make demo GATEWAY=1`; ?ws=0 turns it off), it
+// is followed, and written to, through the streamdb-gateway's WebSocket
+// (live: 'websocket'), which needs the WebSocket build of the module. The
+// first entry of the package imported decides which build loads, so
+// '@streamdb/streamdb/websocket' is imported before anything else of the
+// app: room.jsx (and through it chat.js and App.jsx, which import the
+// default entry's names) only after it. Without a gateway the page never
+// loads the WebSocket build.
+const ws = new URLSearchParams(location.search).get('ws') ?? import.meta.env.VITE_GATEWAY_URL
+const gateway = ws && ws !== '0' ? ws : undefined
+const pkg = gateway ? await import('@streamdb/streamdb/websocket') : undefined
+const { start } = await import('./room.jsx')
+await start({ gateway, createStreamDB: pkg?.createStreamDB })

@@ -331,3 +331,73 @@ describe('chat example', { timeout: 110000 }, () => {
     assert.deepEqual(problems, [])
   })
 })
+
+// make demo GATEWAY=1: the same room read and written through the WebSocket
+// gateway (cmd/streamdb-gateway in front of the stream server). Each page
+// loads the WebSocket build, opens one socket to the gateway and makes no
+// HTTP request to the stream server.
+describe('chat example through the gateway', { timeout: 60000 }, () => {
+  const gwDataDir = mkdtempSync(path(tmpdir(), 'streamdb-e2e-gw-'))
+  const gwProblems = []
+  let gwDemo
+  after(async () => {
+    await gwDemo?.stop()
+    rmSync(gwDataDir, { recursive: true, force: true })
+  })
+
+  async function openGw(name, query = '') {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    page.sockets = []
+    page.wasm = []
+    page.streamRequests = []
+    page.on('pageerror', (e) => gwProblems.push(`${name}: page error: ${e.message}`))
+    page.on('console', (m) => {
+      if (m.type() === 'error') gwProblems.push(`${name}: console error: ${m.text()}`)
+    })
+    page.on('websocket', (ws) => page.sockets.push(ws.url()))
+    page.on('request', (r) => {
+      if (r.url().endsWith('.wasm')) page.wasm.push(new URL(r.url()).pathname.split('/').pop())
+      if (r.url().startsWith(gwDemo.streamUrl)) page.streamRequests.push(r.url())
+    })
+    await page.goto(`${gwDemo.url}?persist=0${query}`)
+    await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 30000 })
+    return page
+  }
+
+  it('two users chat through the gateway', async () => {
+    const t0 = Date.now()
+    gwDemo = await startDemo({ dataDir: gwDataDir, port: 0, dsPort: 0, gateway: true, gatewayPort: 0, build: false, logLevel: 'warn' })
+    timings.gatewayStart = Date.now() - t0
+    assert.match(gwDemo.gatewayUrl, /^ws:\/\/127\.0\.0\.1:\d+\/v1\/ws$/)
+    const [carol, dave] = await Promise.all([openGw('carol'), openGw('dave')])
+    for (const page of [carol, dave]) assert.equal(await page.getAttribute('html', 'data-live'), 'websocket')
+    await join(carol, 'Carol')
+    await join(dave, 'Dave')
+    const t1 = Date.now()
+    await post(carol, 'Hello over the socket')
+    const id = await messageId(dave, 'Hello over the socket')
+    timings.gatewayPostToPeer = Date.now() - t1
+    assert.equal(await dave.textContent(`.message[data-id="${id}"] .author`), 'Carol')
+    await carol.waitForSelector(`.message[data-id="${id}"] .sending`, { state: 'detached' })
+    // In the stream once (the append went over the socket).
+    const items = await (await fetch(`${gwDemo.streamUrl}?offset=-1`)).json()
+    assert.equal(items.filter((e) => e.type === 'message' && e.value?.text === 'Hello over the socket').length, 1)
+    for (const page of [carol, dave]) {
+      assert.match(await page.textContent('#status'), /^live over WebSocket · /)
+      assert.deepEqual(page.wasm, ['streamdb-ws.wasm'])
+      assert.deepEqual(page.sockets.filter((u) => u.startsWith('ws://127.0.0.1') && u.endsWith('/v1/ws')), [gwDemo.gatewayUrl])
+      assert.deepEqual(page.streamRequests, [], 'no HTTP request to the stream server')
+      await page.context().close()
+    }
+    // ?ws=0: the same app over HTTP, on the default build.
+    const erin = await openGw('erin', '&ws=0')
+    await messageId(erin, 'Hello over the socket')
+    assert.equal(await erin.getAttribute('html', 'data-live'), null)
+    assert.deepEqual(erin.wasm, ['streamdb.wasm'])
+    assert.deepEqual(erin.sockets.filter((u) => u.endsWith('/v1/ws')), [])
+    assert.ok(erin.streamRequests.length > 0)
+    await erin.context().close()
+    assert.deepEqual(gwProblems, [])
+  })
+})
