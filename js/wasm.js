@@ -18,6 +18,7 @@ const helpers = Object.freeze({ collation, request })
 export const MODULE_URL = Symbol.for('@streamdb/streamdb module URL')
 
 let loading
+let loadedFrom // the URL of the module loading or loaded
 let compiled // the WebAssembly.Module, for a restart
 let current // the running instance: {api, go, error, death, listeners, stderr}
 
@@ -27,10 +28,39 @@ let current // the running instance: {api, go, error, death, listeners, stderr}
  * URL next to this package; in Node it is read from the file.
  */
 export function loadModule({ wasmURL = globalThis[MODULE_URL] ?? new URL('../dist/streamdb.wasm', import.meta.url) } = {}) {
+  loadedFrom ??= String(wasmURL)
   return (loading ??= instantiate(wasmURL).catch((err) => {
     loading = undefined
+    loadedFrom = undefined
     throw new Error(`StreamDB: could not load its WebAssembly module from ${wasmURL}: ${err?.message ?? err}`, { cause: err })
   }))
+}
+
+/**
+ * useModule makes the module at wasmURL the one every later StreamDB runs
+ * on. The ./websocket entry calls it with the WebSocket build: it is a
+ * no-op when that build is the one loaded (the entry selects it before the
+ * package loads), and otherwise, as when a bundler evaluated the package
+ * before the entry's choice, it loads that build and stops the other one.
+ * It refuses once a StreamDB is open on the other one.
+ */
+export async function useModule(wasmURL) {
+  const href = String(wasmURL)
+  if (loadedFrom === undefined) return void (await loadModule({ wasmURL }))
+  await loading
+  if (loadedFrom === href) return
+  if (openDbs > 0) {
+    throw new StreamDBError(`StreamDB: a StreamDB is already open on the module from ${loadedFrom}; import '@streamdb/streamdb/websocket' before creating any`, { code: 'USAGE' })
+  }
+  const old = current
+  loadedFrom = href
+  loading = instantiate(wasmURL)
+  await loading
+  try {
+    old?.api.shutdown()
+  } catch {
+    // already gone
+  }
 }
 
 /**

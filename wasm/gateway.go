@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 
 	"github.com/hack-pad/safejs"
@@ -20,7 +21,7 @@ var (
 	// gatewaySource reads the stream at streamURL through the gateway.
 	gatewaySource func(gateway, streamURL string) (db.Source, error)
 	// gatewayAppend is an append over the gateway's socket.
-	gatewayAppend func(gateway, url string, data []byte, h stream.Header) (runFunc, func(), error)
+	gatewayAppend func(ctx context.Context, gateway, url string, data []byte, h stream.Header) (runFunc, error)
 )
 
 var errNoGateway = errors.New("this build of the module has no WebSocket client")

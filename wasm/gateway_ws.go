@@ -45,10 +45,10 @@ func (g *wsGateways) source(gateway, streamURL string) (db.Source, error) {
 // appendThrough is append over the gateway's socket: the socket keeps the
 // order of the calls, made here inside the callback, and the upstream's
 // idempotent producer applies each append once through reconnects.
-func (g *wsGateways) appendThrough(gateway, url string, data []byte, h stream.Header) (runFunc, func(), error) {
+func (g *wsGateways) appendThrough(ctx context.Context, gateway, url string, data []byte, h stream.Header) (runFunc, error) {
 	path, err := wsclient.PathOf(url)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// One append is one message, as over HTTP: the gateway posts data as
 	// the body, where a JSON array is a batch of messages.
@@ -56,13 +56,13 @@ func (g *wsGateways) appendThrough(gateway, url string, data []byte, h stream.He
 	body = append(append(append(body, '['), data...), ']')
 	wait, err := g.client(gateway).Send(path, body, h)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	return func() (any, error) {
-		res, err := wait(context.Background())
+		res, err := wait(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return obj{"offset": res.Offset}, nil
-	}, nil, nil
+	}, nil
 }

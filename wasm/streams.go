@@ -98,7 +98,14 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 		if gatewayAppend == nil {
 			return nil, nil, errNoGateway
 		}
-		return gatewayAppend(gw, url, data, h)
+		// The signal ends the wait for the ack (db.close() aborts it); the
+		// append itself may still land, as one over HTTP may.
+		ctx, cleanup, err := a.b.abortable(ctx, field(o, "signal"), "append")
+		if err != nil {
+			return nil, cleanup, err
+		}
+		run, err := gatewayAppend(ctx, gw, url, data, h)
+		return run, cleanup, err
 	}
 	ao := stream.AppendOptions{Header: h}
 	if text := optString(o, "retry"); text != "" {
