@@ -158,6 +158,20 @@ func persisted(t *testing.T, url string, store db.Store, mut ...func(*db.Options
 	return o, tr
 }
 
+// saveOnce preloads a database over the stream at url with store, saves a
+// snapshot, closes it, and returns what was saved and the database's
+// offset.
+func saveOnce(t *testing.T, url string, store db.Store) (db.SaveInfo, string) {
+	t.Helper()
+	d, _ := persisted(t, url, store)
+	require.NoError(t, d.Preload(ctxT(t)))
+	info, err := d.Save(ctxT(t))
+	require.NoError(t, err)
+	off := d.Offset()
+	d.Close()
+	return info, off
+}
+
 // history appends a mix of events: inserts, merges, deletes, an unknown
 // type, txids.
 func history(t *testing.T, s *stream.Stream, from, n int) {
@@ -265,11 +279,7 @@ func TestPersistInvalidation(t *testing.T) {
 	s := newJSONStream(t, nil)
 	history(t, s, 0, 20)
 	good := &memStore{}
-	first, _ := persisted(t, s.URL(), good)
-	require.NoError(t, first.Preload(ctxT(t)))
-	_, err := first.Save(ctxT(t))
-	require.NoError(t, err)
-	first.Close()
+	saveOnce(t, s.URL(), good)
 	snap := good.get()
 	want := fresh(t, s)
 
@@ -326,21 +336,17 @@ func TestPersistStreamRecreated(t *testing.T) {
 	s := newJSONStream(t, nil)
 	history(t, s, 0, 30)
 	store := &memStore{}
-	first, _ := persisted(t, s.URL(), store)
-	require.NoError(t, first.Preload(ctxT(t)))
-	_, err := first.Save(ctxT(t))
-	require.NoError(t, err)
-	first.Close()
+	_, firstOffset := saveOnce(t, s.URL(), store)
 
 	require.NoError(t, s.Delete(ctxT(t), nil))
-	_, err = s.Create(ctxT(t), stream.CreateOptions{ContentType: "application/json"})
+	_, err := s.Create(ctxT(t), stream.CreateOptions{ContentType: "application/json"})
 	require.NoError(t, err)
 	history(t, s, 100, 3)
 
 	d, tr := persisted(t, s.URL(), store)
 	require.NoError(t, d.Preload(ctxT(t)))
 	require.Equal(t, []snapshot.Reason{snapshot.ReasonRecreated}, reasons(d.errors()))
-	require.Equal(t, []string{first.Offset(), "-1"}, tr.list()[:2])
+	require.Equal(t, []string{firstOffset, "-1"}, tr.list()[:2])
 	require.Equal(t, fresh(t, s), dump(d.DB))
 }
 
@@ -349,15 +355,11 @@ func TestPersistStreamGone(t *testing.T) {
 	s := newJSONStream(t, nil)
 	history(t, s, 0, 10)
 	store := &memStore{}
-	first, _ := persisted(t, s.URL(), store)
-	require.NoError(t, first.Preload(ctxT(t)))
-	_, err := first.Save(ctxT(t))
-	require.NoError(t, err)
-	first.Close()
+	saveOnce(t, s.URL(), store)
 	require.NoError(t, s.Delete(ctxT(t), nil))
 
 	d, _ := persisted(t, s.URL(), store)
-	err = d.Preload(ctxT(t))
+	err := d.Preload(ctxT(t))
 	require.Equal(t, stream.CodeNotFound, stream.CodeOf(err))
 	require.Contains(t, reasons(d.errors()), snapshot.ReasonGone)
 	require.Empty(t, dump(d.DB), "no stale rows")
@@ -387,11 +389,7 @@ func TestPersistResetAfterOffset(t *testing.T) {
 	s := newJSONStream(t, nil)
 	history(t, s, 0, 10)
 	store := &memStore{}
-	first, _ := persisted(t, s.URL(), store)
-	require.NoError(t, first.Preload(ctxT(t)))
-	_, err := first.Save(ctxT(t))
-	require.NoError(t, err)
-	first.Close()
+	saveOnce(t, s.URL(), store)
 	post(t, s, control("reset"))
 	history(t, s, 50, 2)
 
