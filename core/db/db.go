@@ -261,6 +261,7 @@ type DB struct {
 	saving     bool          // a save runs: writes are logged in saveLog
 	saveLog    []logRecord
 	saveMu     sync.Mutex // one save at a time
+	saveChunk  int        // saveChunk when the database was opened
 
 	lives    []*Live        // open live queries, in creation order
 	readers  map[string]int // collection name → number of live queries reading it
@@ -284,7 +285,7 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 	}
 	d := &DB{s: s, opts: opts, colls: map[string]*Collection{}, byType: map[string]*Collection{},
 		offset: stream.OffsetStart, txids: newTxids(opts.MaxTxIDs), readyCh: make(chan struct{}),
-		conn: Connection{State: ConnConnecting}, dirty: make(chan struct{}, 1)}
+		conn: Connection{State: ConnConnecting}, dirty: make(chan struct{}, 1), saveChunk: saveChunk}
 	for _, def := range opts.Collections {
 		switch {
 		case def.Name == "":
@@ -594,10 +595,14 @@ func (d *DB) stop(err error) {
 	}
 	d.fatal = err
 	d.txids.failAll(err)
-	d.endPreloadLocked()
 	d.mu.Unlock()
 	d.report(err)
 	d.setConn(Connection{State: ConnFailed, Err: err})
+	// Preload callers wake last, with the failure reported and the
+	// connection failed, as they wake after a batch's callbacks.
+	d.mu.Lock()
+	d.endPreloadLocked()
+	d.mu.Unlock()
 }
 
 // batch decodes one stream batch and applies what it may: during preload

@@ -299,7 +299,8 @@ func (d *DB) save(ctx context.Context, force bool) (SaveInfo, error) {
 // changed meanwhile (the log), then, at a moment the state is exactly the
 // stream's up to an offset, the footer.
 func (d *DB) encode(ctx context.Context, w SnapshotWriter) (SaveInfo, error) {
-	enc := snapshot.NewEncoderSize(w, d.header(), saveChunk+64<<10)
+	chunk := d.saveChunk
+	enc := snapshot.NewEncoderSize(w, d.header(), chunk+64<<10)
 	var info SaveInfo
 	ci, last, first := 0, "", true
 	d.mu.Lock()
@@ -328,14 +329,14 @@ func (d *DB) encode(ctx context.Context, w SnapshotWriter) (SaveInfo, error) {
 		}
 		start := time.Now()
 		d.flushLogLocked(enc)
-		for n := 0; ci < len(d.order) && enc.Buffered() < saveChunk; {
+		for n := 0; ci < len(d.order) && enc.Buffered() < chunk; {
 			stopped := false
 			d.order[ci].c.RangeSyncedAfter(last, first, func(k string, v value.Value) bool {
 				enc.Put(ci, k, v.JSON())
 				info.Rows++
 				last, first = k, false
 				n++
-				if enc.Buffered() >= saveChunk || (n&255 == 0 && d.opts.Yield != nil && time.Since(start) >= budget) {
+				if enc.Buffered() >= chunk || (n&255 == 0 && d.opts.Yield != nil && time.Since(start) >= budget) {
 					stopped = true
 					return false
 				}

@@ -40,7 +40,10 @@ func TestFileStore(t *testing.T) {
 	require.Equal(t, fresh(t, s), dump(second.DB))
 	require.Empty(t, second.errors())
 	require.NoError(t, w.Abort())
-	entries, err := os.ReadDir(filepath.Dir(path))
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "only the snapshot is left")
+	// Once second's own background save (of what it caught up) is over,
+	// only the snapshot is left: no temporary file of either writer.
+	eventually(t, func() bool {
+		entries, err := os.ReadDir(filepath.Dir(path))
+		return err == nil && len(entries) == 1 && entries[0].Name() == filepath.Base(path)
+	}, "only the snapshot left")
 }

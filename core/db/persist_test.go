@@ -253,6 +253,9 @@ func TestPersistSaveWhileLive(t *testing.T) {
 	store := &memStore{slow: 2 * time.Millisecond}
 	first, _ := persisted(t, s.URL(), store)
 	require.NoError(t, first.Preload(ctxT(t)))
+	// The automatic save after preload first, so that the one below is
+	// the last (the next automatic one is an hour away).
+	eventually(t, func() bool { return store.get() != nil }, "the save after preload")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
