@@ -9,7 +9,15 @@
 // Options (defaults in brackets):
 //   --n=10000[,100000]     message counts (users are n/10)            [10000]
 //   --engines=ours,reference                                          [both]
-//   --live=long-poll,sse   live modes                                 [both]
+//   --live=long-poll,sse[,websocket]
+//                          live modes; websocket: ours through a
+//                          streamdb-gateway the runner starts (the
+//                          reference has no such mode and does not run in
+//                          it); --live=websocket alone means
+//                          long-poll,sse,websocket (the change rows side
+//                          by side); websocket always runs last  [long-poll,sse]
+//   --gateway-live=MODE    the gateway's own upstream live mode,
+//                          long-poll or sse                      [long-poll]
 //   --index=off,eager      the reference's variants: no indexes, or
 //                          autoIndex 'eager' + BTreeIndex             [both]
 //   --rounds=100           rounds of (insert, toggle, delete) changes [100]
@@ -55,13 +63,32 @@
 //   --pkg=DIR              measure the StreamDB package in DIR (its js/ and
 //                          dist/) instead of this checkout's, e.g. a
 //                          `git archive` of a commit built with make build
+//                          (the gateway is always built from this checkout)
+//   --streams[=K]          also the streams section (bench/README.md,
+//                          "Streams"): one page, K StreamDBs on K streams:
+//                          createStreamDB x K -> all ready, then bursts of
+//                          one append to every stream at once, then appends
+//                          one at a time, append -> notified; ours over
+//                          each of --streams-live, the reference over
+//                          long-poll                               [off; K=20]
+//   --streams-only         only the streams section (implies --streams)
+//   --streams-live=LIST    its live modes for ours [websocket,long-poll,sse]
+//   --streams-n=N          messages per stream (and N/10 users)     [1000]
+//   --streams-rounds=R     bursts of K appends                      [3]
+//   --streams-each=M       appends one at a time (streams in a shuffled
+//                          order)                                   [10]
+//   --streams-timeout-s=S  longest wait for all K ready, and for a
+//                          burst's K appends to be seen             [60]
+//   --streams-each-timeout-s=S  longest wait for one append made alone
+//                          to be seen (the server's long-poll lasts 30 s) [35]
 //
 // It prints one table per n (each figure for each engine, and the ratio
 // reference/ours: above 1 means ours is smaller or faster), writes the same
 // as JSON to bench/results/, and ends with the smallest ratio. It is not a
 // test: figures never fail it. It exits 1 when the engines' query results
-// differ (compared after preload and after the changes), 2 when a run of
-// ours failed.
+// differ (compared after preload and after the changes; in the streams
+// section, each stream's Q4 and sizes against the data and across runs),
+// 2 when a run of ours failed.
 import { spawn } from 'node:child_process'
 import { createServer, request as httpRequest, Agent } from 'node:http'
 import { readFileSync, writeFileSync, mkdirSync, existsSync, statSync, mkdtempSync, rmSync } from 'node:fs'
@@ -69,7 +96,7 @@ import { join, extname, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import os from 'node:os'
-import { makeData, makePlan, makeLoad, LOAD_TXID } from './data.mjs'
+import { makeData, makePlan, makeLoad, prng, LOAD_TXID } from './data.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
@@ -87,18 +114,35 @@ const argv = Object.fromEntries(
   }),
 )
 function usage(msg) {
-  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build] [--load[=100000]] [--load-only] [--reload[=3]] [--reload-ref=1] [--reload-only]`)
+  console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse,websocket] [--gateway-live=long-poll] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build] [--load[=100000]] [--load-only] [--reload[=3]] [--reload-ref=1] [--reload-only] [--streams[=20]] [--streams-only] [--streams-live=websocket,long-poll,sse] [--streams-n=1000] [--streams-rounds=3] [--streams-each=10] [--streams-timeout-s=60] [--streams-each-timeout-s=35]`)
   process.exit(64)
 }
 const list = (v, d) => String(v ?? d).split(',').map((s) => s.trim()).filter(Boolean)
 const count = (s) => Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'))
 const loadArg = argv.load ?? (argv['load-only'] ? true : undefined)
+// websocket alone: next to SSE and long-poll; and always last, so that the
+// first mode (the load, query and memory rows, the reload section) is one
+// the reference has too.
+const HTTP_MODES = ['long-poll', 'sse']
+let lives = list(argv.live, 'long-poll,sse')
+if (lives.length === 1 && lives[0] === 'websocket') lives = [...HTTP_MODES, 'websocket']
+lives = [...lives.filter((l) => l !== 'websocket'), ...lives.filter((l) => l === 'websocket')]
+const streamsArg = argv.streams ?? (argv['streams-only'] ? true : undefined)
 const opts = {
   ns: list(argv.n, '10000').map(count),
   loads: loadArg === undefined ? [] : list(loadArg === true ? '100000' : loadArg).map(count),
   loadOnly: Boolean(argv['load-only']),
   engines: list(argv.engines, 'ours,reference'),
-  lives: list(argv.live, 'long-poll,sse'),
+  lives,
+  gatewayLive: String(argv['gateway-live'] ?? 'long-poll'),
+  streams: streamsArg === undefined ? 0 : streamsArg === true ? 20 : Number(streamsArg),
+  streamsOnly: Boolean(argv['streams-only']),
+  streamsLives: list(argv['streams-live'], 'websocket,long-poll,sse'),
+  streamsN: count(String(argv['streams-n'] ?? '1000')),
+  streamsRounds: Number(argv['streams-rounds'] ?? 3),
+  streamsEach: Number(argv['streams-each'] ?? 10),
+  streamsTimeoutS: Number(argv['streams-timeout-s'] ?? 60),
+  streamsEachTimeoutS: Number(argv['streams-each-timeout-s'] ?? 35),
   indexes: list(argv.index, 'off,eager'),
   rounds: Number(argv.rounds ?? 100),
   gapMs: Number(argv['gap-ms'] ?? 100),
@@ -119,17 +163,28 @@ const opts = {
 for (const n of opts.ns) if (!Number.isInteger(n) || n < 10) usage(`bad --n ${n}`)
 for (const n of opts.loads) if (!Number.isInteger(n) || n < 1) usage(`bad --load ${n}`)
 for (const e of opts.engines) if (!['ours', 'reference'].includes(e)) usage(`unknown engine ${e}`)
-for (const l of opts.lives) if (!['long-poll', 'sse'].includes(l)) usage(`unknown live mode ${l}`)
+for (const l of [...opts.lives, ...opts.streamsLives]) if (!['long-poll', 'sse', 'websocket'].includes(l)) usage(`unknown live mode ${l}`)
+if (!HTTP_MODES.includes(opts.gatewayLive)) usage(`unknown --gateway-live ${opts.gatewayLive}`)
+if (streamsArg !== undefined && !(Number.isInteger(opts.streams) && opts.streams >= 1)) usage(`bad --streams ${streamsArg}`)
+if (!(Number.isInteger(opts.streamsN) && opts.streamsN >= 10)) usage(`bad --streams-n ${argv['streams-n']}`)
+if (!(Number.isInteger(opts.streamsRounds) && opts.streamsRounds >= 0)) usage(`bad --streams-rounds ${argv['streams-rounds']}`)
+if (!(Number.isInteger(opts.streamsEach) && opts.streamsEach >= 0)) usage(`bad --streams-each ${argv['streams-each']}`)
+if (!(opts.streamsTimeoutS > 0)) usage(`bad --streams-timeout-s ${argv['streams-timeout-s']}`)
+if (!(opts.streamsEachTimeoutS > 0)) usage(`bad --streams-each-timeout-s ${argv['streams-each-timeout-s']}`)
+if ([opts.reloadOnly, opts.loadOnly, opts.streamsOnly].filter(Boolean).length > 1) usage('--reload-only, --load-only and --streams-only exclude each other')
 for (const x of opts.indexes) if (!['off', 'eager'].includes(x)) usage(`unknown index variant ${x}`)
 if (!Number.isInteger(opts.reloads) || opts.reloads < 1) usage(`bad --reload ${argv.reload}`)
 if (!Number.isInteger(opts.refReloads) || opts.refReloads < 1) usage(`bad --reload-ref ${argv['reload-ref']}`)
-if (opts.reloadOnly && opts.loadOnly) usage('--reload-only and --load-only exclude each other')
 
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a)
 
 // ------------------------------------------------------------------ build
 
-/** build bundles both pages with Vite (production mode) into bench/.build. */
+/**
+ * build bundles the pages with Vite (production mode) into bench/.build:
+ * ours (the package's main entry), ours-ws (its ./websocket entry, the
+ * WebSocket build of the module) and the reference.
+ */
 async function build() {
   const { build: viteBuild } = await import('vite')
   // The package's own entry, resolved through its "exports" (a
@@ -137,31 +192,86 @@ async function build() {
   const entry = opts.pkg ? join(opts.pkg, 'js/index.js') : fileURLToPath(import.meta.resolve('@streamdb/streamdb'))
   const wasm = join(dirname(entry), '../dist/streamdb.wasm')
   if (!existsSync(wasm)) throw new Error(`${wasm} is missing: run make build first`)
-  await viteBuild({
+  // The ./websocket entry and its module (a --pkg from before them has none).
+  const wsEntry = join(dirname(entry), 'websocket.js')
+  const wsWasm = join(dirname(entry), '../dist/streamdb-ws.wasm')
+  const withWs = existsSync(wsEntry) && existsSync(wsWasm)
+  if (!withWs && usesWebSocket()) throw new Error(`${existsSync(wsEntry) ? wsWasm : wsEntry} is missing (live: 'websocket' needs the package's ./websocket entry and its module): run make build first`)
+  const config = (input, { emptyOutDir, manifest, plugins = [], output = {} }) => ({
     configFile: false,
     root: join(HERE, 'pages'),
     logLevel: 'warn',
     mode: 'production',
-    resolve: { alias: [{ find: /^@streamdb\/streamdb$/, replacement: entry }] },
+    plugins,
+    resolve: {
+      alias: [
+        { find: /^@streamdb\/streamdb$/, replacement: entry },
+        { find: /^@streamdb\/streamdb\/websocket$/, replacement: wsEntry },
+      ],
+    },
     build: {
       outDir: BUILD,
-      emptyOutDir: true,
+      emptyOutDir,
       target: 'esnext',
       // Profiles name the shim's functions.
       minify: !opts.cpuProfile,
-      manifest: true,
+      manifest,
       assetsInlineLimit: 0,
       modulePreload: false,
-      rollupOptions: { input: { ours: join(HERE, 'pages/ours.html'), reference: join(HERE, 'pages/reference.html') } },
+      rollupOptions: { input, output },
     },
   })
+  await viteBuild(config({ ours: join(HERE, 'pages/ours.html'), reference: join(HERE, 'pages/reference.html') }, { emptyOutDir: true, manifest: true }))
+  // ours-ws in a build of its own: in one build with ours, the package
+  // would be a chunk shared by both pages, evaluated (js/db.js awaits the
+  // module at the top level) before ours-ws's own chunk could select the
+  // WebSocket build, so that page would load the default module. (What
+  // an application with pages on both entries in one build would meet.)
+  if (!withWs) return
+  await viteBuild(
+    config(
+      { 'ours-ws': join(HERE, 'pages/ours-ws.html') },
+      {
+        emptyOutDir: false,
+        manifest: WS_MANIFEST,
+        plugins: [
+          {
+            // A defect of the package (reported, not fixed here): its
+            // package.json "sideEffects" does not list js/ws-module.js,
+            // which ./websocket imports only for its side effect (it
+            // selects dist/streamdb-ws.wasm), so a production build drops
+            // it and the ./websocket entry loads the default module, which
+            // then refuses live: 'websocket'. The bench keeps it.
+            name: 'bench-keep-ws-module',
+            transform(code, id) {
+              if (/[\\/]js[\\/]ws-module\.js$/.test(id)) return { code, moduleSideEffects: true }
+            },
+          },
+        ],
+        // The benchmark's own modules in a chunk of their own (as in the
+        // other build), left out of the page's sizes.
+        output: { manualChunks: (id) => (/[\\/]bench[\\/]pages[\\/](harness|load|instrument)\.js$/.test(id) ? 'harness' : undefined) },
+      },
+    ),
+  )
 }
+
+/** usesWebSocket: whether ours runs over the gateway somewhere in this run. */
+function usesWebSocket() {
+  const tableRuns = !opts.loadOnly && !opts.reloadOnly && !opts.streamsOnly
+  return opts.engines.includes('ours') && ((((tableRuns || opts.loads.length > 0) && opts.lives.includes('websocket')) || (opts.streams > 0 && opts.streamsLives.includes('websocket'))))
+}
+
+/** WS_MANIFEST: the manifest of ours-ws's build (bench/.build/.vite/). */
+const WS_MANIFEST = '.vite/manifest-ws.json'
 
 /** sizes reads the build manifest: each page's JS and wasm, raw and gzip. */
 function sizes() {
-  const manifest = JSON.parse(readFileSync(join(BUILD, '.vite/manifest.json'), 'utf8'))
+  const main = JSON.parse(readFileSync(join(BUILD, '.vite/manifest.json'), 'utf8'))
+  const ws = existsSync(join(BUILD, WS_MANIFEST)) ? JSON.parse(readFileSync(join(BUILD, WS_MANIFEST), 'utf8')) : null
   const out = {}
-  for (const page of ['ours', 'reference']) {
+  for (const page of ['ours', ...(ws ? ['ours-ws'] : []), 'reference']) {
+    const manifest = page === 'ours-ws' ? ws : main
     const files = new Set()
     const walk = (key) => {
       const c = manifest[key]
@@ -173,6 +283,12 @@ function sizes() {
     walk(`${page}.html`)
     // The harness is the benchmark's, not the engine's.
     for (const [, c] of Object.entries(manifest)) if (c.name === 'harness') files.delete(c.file)
+    // Both of ours' pages bundle both modules' URLs (js/wasm.js names the
+    // default one, js/ws-module.js the other); each loads one.
+    for (const f of [...files]) {
+      if (page === 'ours' && /streamdb-ws-[^/]*\.wasm$/.test(f)) files.delete(f)
+      if (page === 'ours-ws' && /\.wasm$/.test(f) && !/streamdb-ws-[^/]*\.wasm$/.test(f)) files.delete(f)
+    }
     const s = { jsBytes: 0, jsGzip: 0, wasmBytes: 0, wasmGzip: 0, files: [] }
     for (const f of files) {
       const buf = readFileSync(join(BUILD, f))
@@ -206,6 +322,51 @@ async function startDS() {
     child.on('exit', (code) => reject(new Error(`the reference server exited (${code}) before listening`)))
   })
   return { url, pid: child.pid, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) }
+}
+
+/**
+ * startGateway builds cmd/streamdb-gateway (of this checkout) into a
+ * temporary directory and runs it in front of the reference server
+ * (upstream: dsURL itself, not the runner's proxy; its own upstream live
+ * mode --gateway-live); it returns {url (ws://.../v1/ws), live, stop}. The
+ * pages reach it on its own address (a cross-origin WebSocket: it allows
+ * any origin by default).
+ */
+async function startGateway(dsURL) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-gateway-'))
+  const bin = join(dir, 'streamdb-gateway')
+  log('building cmd/streamdb-gateway')
+  await new Promise((resolve, reject) => {
+    const c = spawn('go', ['build', '-o', bin, './cmd/streamdb-gateway'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+    c.on('error', reject)
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go build ./cmd/streamdb-gateway exited ${code}`))))
+  })
+  const child = spawn(bin, ['-listen', '127.0.0.1:0', '-upstream', dsURL, '-live', opts.gatewayLive], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let logText = ''
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      logText += d
+      const m = logText.match(/sockets at (ws:\/\/\S+?)\)/)
+      if (m) resolve(m[1])
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => reject(new Error(`the gateway exited (${code}) before listening:\n${logText}`)))
+  })
+  // Its log stays quiet unless something goes wrong: kept for the report.
+  child.stderr.on('data', (d) => (logText = (logText + d).slice(-20000)))
+  log(`gateway at ${url} (upstream ${dsURL}, live ${opts.gatewayLive})`)
+  return {
+    url,
+    live: opts.gatewayLive,
+    log: () => logText,
+    stop: () =>
+      new Promise((r) => {
+        const done = () => (rmSync(dir, { recursive: true, force: true }), r())
+        if (child.exitCode !== null) return done()
+        child.once('exit', done)
+        child.kill('SIGTERM')
+      }),
+  }
 }
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' }
@@ -372,13 +533,21 @@ async function endRun(r, closeBrowser, streamURL) {
 }
 
 /**
+ * pageOf names the page an engine runs on in a live mode: ours over the
+ * WebSocket gateway on ours-ws (the package's ./websocket entry).
+ */
+const pageOf = (engine, live) => (engine === 'ours' && live === 'websocket' ? 'ours-ws' : engine)
+
+/**
  * runOne runs one engine in one live mode over a fresh copy of the data in
  * its own headless Chromium, step by step, and returns what it measured.
  * A run that exceeds its budget is stopped and returns what it had.
+ * gateway: the gateway's socket URL, for live: 'websocket'.
  */
-async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
+async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gateway }) {
+  const html = pageOf(engine, live)
   const label = `${engine}${engine === 'reference' ? (indexed ? '+idx' : '') : ''} ${live} n=${data.n}`
-  const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0] }
+  const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0], ...(live === 'websocket' ? { gatewayLive: opts.gatewayLive } : {}) }
   const name = `bench-${engine}-${indexed ? 'idx-' : ''}${live}-${data.n}-${Date.now()}`
   log(`${label}: populating ${data.bodies.length} POSTs`)
   const t = Date.now()
@@ -398,11 +567,11 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
 
     await step('load', async () => {
       const t0 = Date.now()
-      await page.goto(`${webURL}/${engine}.html`)
+      await page.goto(`${webURL}/${html}.html`)
       await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
       return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
     })
-    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, warmUp: opts.warmUp }))
+    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, warmUp: opts.warmUp, gateway: live === 'websocket' ? gateway : undefined }))
     await step('memAfterPreload', memory)
     await step('idleBaseline', () => page.evaluate(() => window.bench.idleBaseline()))
     r.steps.queries = []
@@ -446,7 +615,7 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
     await step('loadWarm', async () => {
       await page.goto('about:blank')
       const t0 = Date.now()
-      await page.goto(`${webURL}/${engine}.html`)
+      await page.goto(`${webURL}/${html}.html`)
       await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
       return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
     })
@@ -469,7 +638,7 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL }) {
  * queries: its memory is what the final state (and the queries' results)
  * need, its results what the live ones must equal.
  */
-async function runLoad({ engine, live, indexed, data, dsURL, webURL }) {
+async function runLoad({ engine, live, indexed, data, dsURL, webURL, gateway }) {
   const label = `load: ${engine}${indexed ? '+idx' : ''} ${live} n=${data.n}`
   const r = { engine, live, indexed, n: data.n, steps: {}, done: false, loadavgBefore: os.loadavg()[0] }
   const name = `load-${engine}-${indexed ? 'idx-' : ''}${live}-${data.n}-${Date.now()}`
@@ -486,9 +655,9 @@ async function runLoad({ engine, live, indexed, data, dsURL, webURL }) {
     const page = await browser.newPage()
     const { errors, cdp, memory, renderers } = await watchPage(browser, page)
     r.errors = errors
-    await page.goto(`${webURL}/${engine}.html`)
+    await page.goto(`${webURL}/${pageOf(engine, live)}.html`)
     await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
-    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: pageURL, live, indexed }))
+    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: pageURL, live, indexed, gateway: live === 'websocket' ? gateway : undefined }))
     await step('open', () => page.evaluate((txid) => window.bench.loadOpen({ txid }), LOAD_TXID))
     await step('memBefore', memory)
     const profiling = opts.cpuProfile && engine === 'ours'
@@ -513,7 +682,7 @@ async function runLoad({ engine, live, indexed, data, dsURL, webURL }) {
     // The final stream read from scratch.
     const fresh = await (await browser.newContext()).newPage()
     const f = await watchPage(browser, fresh)
-    await fresh.goto(`${webURL}/${engine}.html`)
+    await fresh.goto(`${webURL}/${pageOf(engine, live)}.html`)
     await fresh.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
     await step('freshPreload', () => fresh.evaluate((o) => window.bench.preload(o), { url: pageURL, live: false, indexed }))
     await step('memFreshState', f.memory)
@@ -696,6 +865,8 @@ async function reloadSession({ engine, live, data, stream, webURL }) {
 // ------------------------------------------------------------------ figures
 
 const median = (a) => quantile(a, 0.5)
+// The live modes' tags in the rows' names.
+const TAGS = { 'long-poll': 'lp', sse: 'sse', websocket: 'ws' }
 // What --trace records: the page's tasks, V8's function calls and
 // microtasks, fetch and resource loading, and the scheduler; enough to
 // follow one change from its response to the notification (see
@@ -755,7 +926,12 @@ function figures(run, { withLoad, sz }) {
     add('renderer peak RSS (whole run)', run.peakRendererRSS, 'B')
     add('idle probe when nothing happens (median)', median(s.idleBaseline ?? []), 'ms', false)
   }
-  const tag = run.live === 'sse' ? 'sse' : 'lp'
+  const tag = TAGS[run.live]
+  if (!withLoad) {
+    // The other modes' preloads (websocket: the catch-up over the socket).
+    add(`[${tag}] preload: total`, s.preload?.totalMs, 'ms')
+    add(`[${tag}] preload: time to first byte${run.live === 'websocket' ? ' (first batch frame)' : ''}`, s.preload?.ttfbMs, 'ms')
+  }
   for (const kind of ['insert', 'toggle', 'delete']) {
     const ch = (s.changes ?? []).filter((c) => c.kind === kind && !c.timeout)
     const col = (k) => ch.map((c) => c[k])
@@ -769,6 +945,12 @@ function figures(run, { withLoad, sz }) {
       add(`[${tag}] ${label}: ${what} p95`, quantile(col(k), 0.95), 'ms')
     }
   }
+  // The append's own answer (HTTP: the POST's response; websocket: the
+  // gateway's ack, once the upstream has it), all kinds together.
+  const posts = (s.changes ?? []).filter((c) => !c.timeout).map((c) => c.postMs)
+  add(`[${tag}] append→answer (POST response / socket ack), median`, median(posts), 'ms')
+  add(`[${tag}] append→answer, p95`, quantile(posts, 0.95), 'ms')
+  if (run.live === 'websocket') add(`[${tag}] gateway upstream live mode`, run.gatewayLive ?? null, 'text', false)
   add(`[${tag}] machine load average (1 min) before / after the run`, run.loadavgBefore != null ? `${run.loadavgBefore.toFixed(1)} / ${run.loadavgAfter?.toFixed(1)}` : null, 'text', false)
   if (withLoad && sz) {
     add('bundle JS (gzip)', sz.jsGzip, 'B', false)
@@ -781,7 +963,7 @@ function figures(run, { withLoad, sz }) {
 /** loadFigures flattens one run of the load section into [name, value, unit, ratio] rows. */
 function loadFigures(run) {
   const f = []
-  const tag = run.live === 'sse' ? 'sse' : 'lp'
+  const tag = TAGS[run.live]
   const add = (name, v, unit, ratio = true) => f.push([`[${tag}] ${name}`, v ?? null, unit, ratio])
   const s = run.steps
   const sum = (m) => (m ? m.jsHeapUsed + m.wasmMemory : null)
@@ -1039,6 +1221,229 @@ function compare(runs) {
   return bad
 }
 
+// ------------------------------------------------------------------ streams
+
+/**
+ * streamsData makes the streams section's data (bench/README.md,
+ * "Streams"): k streams, stream i holding makeData(--streams-n, seed
+ * 101 + i); inserts[i], the messages that may be appended to stream i, in
+ * order (makePlan's inserts: each the newest ts, so that it enters Q4);
+ * each, the streams of the one-at-a-time appends (every stream once in a
+ * shuffled order, again as needed); want(i, count), what stream i must
+ * hold at the end once count of its inserts were appended (Q4's ids in
+ * order, the collections' sizes).
+ */
+function streamsData(k) {
+  const R = opts.streamsRounds
+  const M = opts.streamsEach
+  const rnd = prng(opts.seed + 300)
+  const each = []
+  while (each.length < M) {
+    const cycle = Array.from({ length: k }, (_, i) => i)
+    for (let i = k - 1; i > 0; i--) {
+      const j = (rnd() * (i + 1)) | 0
+      ;[cycle[i], cycle[j]] = [cycle[j], cycle[i]]
+    }
+    each.push(...cycle.slice(0, M - each.length))
+  }
+  const streams = []
+  for (let i = 0; i < k; i++) {
+    const data = makeData(opts.streamsN, { seed: opts.seed + 100 + i })
+    const need = R + each.filter((x) => x === i).length
+    const inserts = makePlan(data, { rounds: Math.max(1, need), seed: opts.seed + 200 + i })
+      .filter((x) => x.kind === 'insert')
+      .map((x) => x.event)
+    streams.push({ data, bodies: data.bodies, inserts })
+  }
+  const want = (i, count) => {
+    const { data, inserts } = streams[i]
+    const q4Ids = [...data.messages, ...inserts.slice(0, count).map((e) => e.value)]
+      .sort((a, b) => b.ts - a.ts)
+      .slice(0, 50)
+      .map((m) => m.id)
+    return { q4Ids, messages: data.n + count, users: data.nUsers }
+  }
+  return { k, streams, each, want, events: streams[0].bodies.reduce((n, b) => n + JSON.parse(b).length, 0) }
+}
+
+/**
+ * runStreams runs the streams section's page for one engine in one live
+ * mode in a Chromium of its own: k fresh streams with the section's data,
+ * then bench.streams (pages/harness.js) on them.
+ */
+async function runStreams({ engine, live, sd, dsURL, webURL, gateway }) {
+  const label = `streams: ${engine} ${live} k=${sd.k}`
+  const r = { engine, live, k: sd.k, steps: {}, done: false, loadavgBefore: os.loadavg()[0], ...(live === 'websocket' ? { gatewayLive: opts.gatewayLive } : {}) }
+  log(`${label}: populating ${sd.k} streams`)
+  const stamp = Date.now()
+  const urls = []
+  for (let i = 0; i < sd.k; i++) urls.push(await populate(dsURL, `streams-${engine}-${live}-${stamp}-${i}`, sd.streams[i].bodies))
+  const { browser, closeBrowser } = await launch()
+  const within = budget()
+  try {
+    const page = await browser.newPage()
+    const { errors } = await watchPage(browser, page)
+    r.errors = errors
+    await page.goto(`${webURL}/${pageOf(engine, live)}.html`)
+    await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
+    r.steps.moduleReadyMs = await page.evaluate(() => performance.now())
+    log(`${label}: opening ${sd.k} databases, then ${opts.streamsRounds} bursts of ${sd.k} appends and ${sd.each.length} appends one at a time`)
+    r.steps.page = await within(
+      'streams',
+      page.evaluate((o) => window.bench.streams(o), {
+        urls: urls.map((u) => u.replace(dsURL, webURL)),
+        live,
+        gateway: live === 'websocket' ? gateway : undefined,
+        inserts: sd.streams.map((x) => x.inserts),
+        rounds: opts.streamsRounds,
+        each: sd.each,
+        readyTimeoutMs: opts.streamsTimeoutS * 1000,
+        timeoutMs: opts.streamsTimeoutS * 1000,
+        eachTimeoutMs: opts.streamsEachTimeoutS * 1000,
+        settleTimeoutMs: opts.streamsTimeoutS * 1000,
+      }),
+    )
+    const p = r.steps.page
+    log(`${label}: ${p.readyCount}/${sd.k} ready${p.allReadyMs != null ? ` in ${p.allReadyMs.toFixed(0)} ms` : ` after ${(p.waitedMs / 1000).toFixed(0)} s`}`)
+    r.done = true
+  } catch (e) {
+    failedRun(r, label, e)
+  } finally {
+    r.loadavgAfter = os.loadavg()[0]
+    await closeBrowser()
+    for (const u of urls) await fetch(u, { method: 'DELETE' }).catch(() => {})
+  }
+  return r
+}
+
+/** streamsLabel names a run of the streams section (a column). */
+const streamsLabel = (r) => `${r.engine} ${TAGS[r.live]}`
+
+/** streamsFigures flattens one run of the streams section into [name, value, unit] rows. */
+function streamsFigures(run) {
+  const f = []
+  const add = (name, v, unit) => f.push([name, v ?? null, unit, false])
+  const p = run.steps.page
+  const k = run.k
+  const ready = (p?.readyMs ?? []).filter((x) => x !== null)
+  const bursts = p?.bursts ?? []
+  const burst = bursts.flatMap((b) => b.changes)
+  const each = p?.each ?? []
+  const seen = (a) => a.filter((c) => !c.timeout).map((c) => c.appendToNotified)
+  const max = (a) => (a.length ? Math.max(...a) : null)
+  const ran = p && p.readyCount === k
+  add(`streams ready (of ${k}) within ${opts.streamsTimeoutS} s`, p ? p.readyCount : null, '')
+  add(`createStreamDB x${k} → all ${k} ready`, p?.allReadyMs, 'ms')
+  add('navigation → all ready (the runner calls in after module ready)', p?.navToAllReadyMs, 'ms')
+  add('navigation → module ready', run.steps.moduleReadyMs, 'ms')
+  add('one stream ready: first / median / last', ready.length ? `${fmt(Math.min(...ready), 'ms')} / ${fmt(median(ready), 'ms')} / ${fmt(max(ready), 'ms')}` : null, 'text')
+  add('longest task, createStreamDB → all ready', p?.longTasksToReady.max, 'ms')
+  add('catch-up: HTTP requests of the streams / socket frames', p ? `${p.catchUp.requests} / ${p.catchUp.frames}` : null, 'text')
+  add(`bursts (one append to each of the ${k} at once): appends made / not seen within ${opts.streamsTimeoutS} s`, ran ? `${burst.length} / ${burst.filter((c) => c.timeout).length}` : null, 'text')
+  add('burst: append → notified (Q4 shows it), median', median(seen(burst)), 'ms')
+  add('burst: append → notified, p95', quantile(seen(burst), 0.95), 'ms')
+  add('burst: append → notified, max', max(seen(burst)), 'ms')
+  add('burst: append → answer (POST response / socket ack), median', median(burst.map((c) => c.appendToAnswer)), 'ms')
+  add('burst: a POST waited for a connection, max', max(bursts.flatMap((b) => b.postWaits)), 'ms')
+  add(`burst: ${k} appends → all seen and the page idle, median`, median(bursts.map((b) => b.ms)), 'ms')
+  add(`one at a time: appends made / not seen within ${opts.streamsEachTimeoutS} s`, ran ? `${each.length} / ${each.filter((c) => c.timeout).length}` : null, 'text')
+  add('one at a time: append → notified, median', median(seen(each)), 'ms')
+  add('one at a time: append → notified, p95', quantile(seen(each), 0.95), 'ms')
+  add('one at a time: append → notified, max', max(seen(each)), 'ms')
+  add('one at a time: seen after more than 1 s', ran ? each.filter((c) => c.timeout || c.appendToNotified > 1000).length : null, '')
+  add('one at a time: append → answer, median', median(each.map((c) => c.appendToAnswer)), 'ms')
+  add('one at a time: a POST waited for a connection, max', max(each.flatMap((c) => c.postWaits)), 'ms')
+  add(`then: appends not yet seen / still not seen ${opts.streamsTimeoutS} s later`, p?.final ? `${p.missingBeforeSettle} / ${p.missingAfterSettle}` : null, 'text')
+  add('then: time until every append was seen', p?.final && p.missingAfterSettle === 0 ? p.settleMs : null, 'ms')
+  add('WebSockets the page opened', p ? p.sockets.length : null, '')
+  if (run.live === 'websocket') add('gateway upstream live mode', run.gatewayLive, 'text')
+  add('machine load average (1 min) before / after the run', run.loadavgBefore != null ? `${run.loadavgBefore.toFixed(1)} / ${run.loadavgAfter?.toFixed(1)}` : null, 'text')
+  return f
+}
+
+/**
+ * compareStreams checks each run whose streams showed every append it
+ * made in the end (late ones included): each stream's Q4 ids (in order)
+ * and collection sizes against the data and the appends made, and each
+ * stream's Q4 rows (fingerprinted) against the first such run's with the
+ * same appends. It returns the disagreements and the runs not compared.
+ */
+function compareStreams(runs, sd) {
+  const bad = []
+  const skipped = []
+  let base = null
+  for (const r of runs) {
+    const p = r.steps.page
+    const missed = p?.final ? p.missingAfterSettle : 0
+    if (!p?.final || missed) {
+      skipped.push(`${streamsLabel(r)}: ${!p ? 'did not finish' : !p.final ? `${p.readyCount} of ${r.k} streams ready` : `${missed} appends never seen (${opts.streamsTimeoutS} s after the last)`}`)
+      continue
+    }
+    const same = base && base.steps.page.appended.join() === p.appended.join()
+    p.final.forEach((x, i) => {
+      const want = sd.want(i, p.appended[i])
+      if (x.messages !== want.messages || x.users !== want.users) bad.push(`${streamsLabel(r)} stream ${i}: ${x.messages} messages and ${x.users} users, want ${want.messages} and ${want.users}`)
+      if (x.q4Ids.join() !== want.q4Ids.join()) bad.push(`${streamsLabel(r)} stream ${i}: Q4 ids ${x.q4Ids.slice(0, 3).join(',')}... want ${want.q4Ids.slice(0, 3).join(',')}...`)
+      if (same && x.q4 !== base.steps.page.final[i].q4) {
+        const seqOnly = x.q4NoSeq === base.steps.page.final[i].q4NoSeq
+        bad.push(`${streamsLabel(r)} vs ${streamsLabel(base)} stream ${i}: Q4 rows differ${seqOnly ? ' (only in _seq)' : ''}`)
+      }
+    })
+    base ??= r
+  }
+  return { bad, skipped }
+}
+
+/**
+ * streamsSection runs the streams section (bench/README.md, "Streams"):
+ * ours in each of --streams-live, the reference over long-poll; prints its
+ * table and whether the results agree; returns {table, disagreements, runs}.
+ */
+async function streamsSection({ dsURL, webURL, gateway }) {
+  const t0 = Date.now()
+  const sd = streamsData(opts.streams)
+  const runs = []
+  if (opts.engines.includes('ours')) for (const live of opts.streamsLives) runs.push(await runStreams({ engine: 'ours', live, sd, dsURL, webURL, gateway }))
+  if (opts.engines.includes('reference')) runs.push(await runStreams({ engine: 'reference', live: 'long-poll', sd, dsURL, webURL }))
+  log(`streams section: ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  const cols = runs.map(streamsLabel)
+  const names = []
+  const vals = runs.map(() => new Map())
+  runs.forEach((run, ci) => {
+    for (const [name, v, unit] of streamsFigures(run)) {
+      if (!names.find((x) => x[0] === name)) names.push([name, unit])
+      vals[ci].set(name, v)
+    }
+  })
+  const t = {
+    title: `streams: one page, ${sd.k} StreamDBs on ${sd.k} streams of ${sd.events} events each (${opts.streamsN} messages, ${Math.floor(opts.streamsN / 10)} users); then ${opts.streamsRounds} bursts of one append to every stream at once, and ${sd.each.length} appends one at a time (HTTP/1.1: 6 connections per origin)`,
+    cols,
+    rows: names.map(([name, unit]) => ({ figure: name, unit, values: Object.fromEntries(cols.map((c, ci) => [c, vals[ci].get(name) ?? null])) })),
+    failed: runs.filter((r) => r.failed).map((r) => `${streamsLabel(r)}: ${r.failed.split('\n')[0]}`),
+  }
+  printTable(t)
+  const { bad, skipped } = compareStreams(runs, sd)
+  for (const x of skipped) say(`\nnot compared: ${x}`)
+  if (bad.length) {
+    say(`\nDISAGREEMENT (streams):`)
+    for (const b of bad.slice(0, 20)) say(`- ${b}`)
+  } else if (runs.length > skipped.length) {
+    say(`\nresults agree: every stream's Q4 and sizes as the data says, in ${runs.length - skipped.length} run(s) (${runs.filter((r) => !skipped.some((x) => x.startsWith(streamsLabel(r) + ':'))).map(streamsLabel).join(', ')})`)
+  }
+  // The pages' warnings, each kind once (a stalled SSE page repeats
+  // one per stream).
+  for (const r of runs) {
+    const kinds = new Map()
+    for (const e of r.errors ?? []) {
+      const key = e.replace(/https?:\/\/\S+/g, 'URL').replace(/\d{4,}/g, 'N').replace(/_N/g, '')
+      kinds.set(key, (kinds.get(key) ?? 0) + 1)
+    }
+    for (const [e, n] of kinds) log(`${streamsLabel(r)}: page (x${n}): ${e.slice(0, 300)}`)
+  }
+  for (const r of runs) if (r.steps.page) for (const x of r.steps.page.final ?? []) delete x.q4Ids
+  return { table: t, disagreements: bad, skipped, runs, seconds: (Date.now() - t0) / 1000 }
+}
+
 // ------------------------------------------------------------------ main
 
 /**
@@ -1118,7 +1523,7 @@ async function main() {
   // package (pages built from another --pkg would measure that one).
   const from = opts.pkg ? join(opts.pkg, 'js/index.js') : '@streamdb/streamdb'
   const builtFrom = existsSync(join(BUILD, '.from')) ? readFileSync(join(BUILD, '.from'), 'utf8') : null
-  if (opts.build || !existsSync(join(BUILD, '.vite/manifest.json')) || builtFrom !== from) {
+  if (opts.build || !existsSync(join(BUILD, '.vite/manifest.json')) || (usesWebSocket() && !existsSync(join(BUILD, WS_MANIFEST))) || builtFrom !== from) {
     if (!opts.build) log(`--no-build: the last build is of ${builtFrom ?? 'an unknown package'}, not ${from}: building`)
     log('building the pages (vite, production)')
     await build()
@@ -1143,12 +1548,15 @@ async function main() {
   cleanups.add(ds.stop)
   const web = await startWeb(ds.url)
   cleanups.add(web.stop)
-  const report = { when: new Date().toISOString(), argv: process.argv.slice(2), opts, machine, sizes: sz, byN: [] }
+  // The gateway, when ours runs over the socket somewhere.
+  const gw = usesWebSocket() ? await startGateway(ds.url) : null
+  if (gw) cleanups.add(gw.stop)
+  const report = { when: new Date().toISOString(), argv: process.argv.slice(2), opts, machine, sizes: sz, gateway: gw ? { url: gw.url, live: gw.live } : null, byN: [] }
   let disagree = false
   let oursFailed = false
   let smallest = null
   try {
-    for (const n of opts.loadOnly ? [] : opts.ns) {
+    for (const n of opts.loadOnly || opts.streamsOnly ? [] : opts.ns) {
       log(`n=${n}: making data`)
       const data = makeData(n, { seed: opts.seed })
       const entry = { n }
@@ -1158,9 +1566,11 @@ async function main() {
         const runs = []
         for (const live of opts.lives) {
           for (const engine of opts.engines) {
+            // The reference has no websocket mode.
+            if (engine === 'reference' && live === 'websocket') continue
             const variants = engine === 'reference' ? opts.indexes.map((x) => x === 'eager') : [false]
             for (const indexed of variants) {
-              runs.push(await runOne({ engine, live, indexed, data, plan, dsURL: ds.url, webURL: web.url }))
+              runs.push(await runOne({ engine, live, indexed, data, plan, dsURL: ds.url, webURL: web.url, gateway: gw?.url }))
             }
           }
         }
@@ -1213,8 +1623,9 @@ async function main() {
       const runs = []
       for (const live of opts.lives) {
         for (const engine of opts.engines) {
+          if (engine === 'reference' && live === 'websocket') continue
           const variants = engine === 'reference' ? opts.indexes.map((x) => x === 'eager') : [false]
-          for (const indexed of variants) runs.push(await runLoad({ engine, live, indexed, data, dsURL: ds.url, webURL: web.url }))
+          for (const indexed of variants) runs.push(await runLoad({ engine, live, indexed, data, dsURL: ds.url, webURL: web.url, gateway: gw?.url }))
         }
       }
       if (runs.some((r) => r.engine === 'ours' && r.failed)) oursFailed = true
@@ -1232,15 +1643,30 @@ async function main() {
       writeFileSync(file, JSON.stringify(report, null, 1))
       log(`wrote ${file}`)
     }
+    if (opts.streams) {
+      const st = await streamsSection({ dsURL: ds.url, webURL: web.url, gateway: gw?.url })
+      report.streams = st
+      if (st.disagreements.length) disagree = true
+      if (st.runs.some((r) => r.engine === 'ours' && r.failed)) oursFailed = true
+      mkdirSync(RESULTS, { recursive: true })
+      const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.json`)
+      writeFileSync(file, JSON.stringify(report, null, 1))
+      log(`wrote ${file}`)
+    }
   } finally {
+    if (gw) {
+      await gw.stop()
+      if (/panic|fatal/i.test(gw.log())) log(`the gateway's log:\n${gw.log()}`)
+    }
     await web.stop()
     await ds.stop()
   }
   say(`\nmachine: ${machine.cpus} vCPU ${machine.cpu}, ${machine.memGiB} GiB, ${machine.node}, ${machine.chromium}; load average at start ${machine.loadavg.map((x) => x.toFixed(1)).join(' ')}`)
-  say(`sizes (gzip): ours JS ${fmt(sz.ours.jsGzip, 'B')} + wasm ${fmt(sz.ours.wasmGzip, 'B')} (raw ${fmt(sz.ours.wasmBytes, 'B')}); reference JS ${fmt(sz.reference.jsGzip, 'B')}`)
+  say(`sizes (gzip): ours JS ${fmt(sz.ours.jsGzip, 'B')} + wasm ${fmt(sz.ours.wasmGzip, 'B')} (raw ${fmt(sz.ours.wasmBytes, 'B')}); ${sz['ours-ws'] ? `ours over the socket (./websocket) JS ${fmt(sz['ours-ws'].jsGzip, 'B')} + wasm ${fmt(sz['ours-ws'].wasmGzip, 'B')} (raw ${fmt(sz['ours-ws'].wasmBytes, 'B')}); ` : ''}reference JS ${fmt(sz.reference.jsGzip, 'B')}`)
+  if (gw) say(`gateway: cmd/streamdb-gateway of this checkout, upstream the reference server directly, its upstream live mode ${gw.live}`)
   if (smallest) say(`\nsmallest ratio reference/ours (best reference variant): ${smallest.ratio.toFixed(2)}× — ${smallest.figure} (n=${smallest.n})`)
   else say('\nsmallest ratio: none (run both engines for ratios)')
-  if (report.byN.length || report.loads) {
+  if (report.byN.length || report.loads || report.streams) {
     const file = join(RESULTS, `bench-${report.when.replace(/[:.]/g, '-')}.md`)
     writeFileSync(file, `node bench/run.mjs ${report.argv.join(' ')}\n${said.join('\n')}\n`)
   }

@@ -1,6 +1,9 @@
 // The page side of the benchmark, shared by both engines. An engine page
 // gives an adapter:
-//   open({url, live, indexed})  create the database (reads nothing yet)
+//   open({url, live, indexed, gateway})
+//                               create the database (reads nothing yet;
+//                               gateway: the streamdb-gateway's socket URL,
+//                               for live: 'websocket')
 //   preload()                   resolve once the stream is read to its end
 //   query(i, build)             open live query i (build(q, c, fns) is the
 //                               query, c the collections); resolve with its
@@ -17,6 +20,13 @@
 //   close()                     close the database
 //   saveSnapshot(), status()    (ours, the reload section) write the
 //                               persisted snapshot now; the db's status
+//   append(event)               (ours, live: 'websocket') append one event
+//                               with db.stream.append (over the socket)
+//   one({url, live, indexed, gateway})
+//                               (the streams section) one more database:
+//                               {preload(), query(build) → {rows(),
+//                               subscribe(fn)}, append(event)?, sizes(),
+//                               close()}
 // and the harness exposes window.bench for the runner (run.mjs).
 import { probe, wasmBytes } from './instrument.js'
 import { openLoad, loadResults } from './load.js'
@@ -170,6 +180,7 @@ async function sha256(s) {
 export function install(adapter) {
   let url
   let live
+  let gateway // live: 'websocket': the gateway's socket URL
   let current = null // the change being measured
   let load = null // the load row's watch (load.js)
   const loadEngine = { open: (build) => adapter.openQuery(build), awaitTxId: (txid) => adapter.awaitTxId(txid) }
@@ -187,10 +198,12 @@ export function install(adapter) {
     async preload(opts) {
       url = new URL(opts.url, location.href).href
       live = opts.live
+      gateway = opts.gateway
       performance.clearResourceTimings()
+      probe.wsFrames.length = 0
       const [t0, tOpen, tReady] = await inTask(async () => {
         const t0 = now()
-        adapter.open({ url, live: opts.live, indexed: opts.indexed, warmUp: opts.warmUp, persist: opts.persist })
+        adapter.open({ url, live: opts.live, indexed: opts.indexed, warmUp: opts.warmUp, persist: opts.persist, gateway })
         const tOpen = now()
         await adapter.preload()
         const tReady = now()
@@ -204,9 +217,27 @@ export function install(adapter) {
       const reads = performance
         .getEntriesByType('resource')
         .filter((e) => e.name.startsWith(url) && !/[?&]live=/.test(e.name) && e.startTime >= t0 && e.responseEnd <= tReady + 1)
-      const firstByte = Math.min(...reads.map((e) => e.responseStart))
-      const lastByte = Math.max(...reads.map((e) => e.responseEnd))
+      let firstByte = Math.min(...reads.map((e) => e.responseStart))
+      let lastByte = Math.max(...reads.map((e) => e.responseEnd))
       const lt = longTasksIn(t0, tReady)
+      if (live === 'websocket') {
+        // The catch-up comes over the socket: the gateway's batch frames.
+        const frames = probe.wsFrames.filter(([t, , type]) => type === 'batch' && t >= t0 && t <= tReady)
+        firstByte = frames.length ? frames[0][0] : null
+        lastByte = frames.length ? frames[frames.length - 1][0] : null
+        return {
+          totalMs: tReady - t0,
+          openMs: tOpen - t0,
+          ttfbMs: firstByte === null ? null : firstByte - t0,
+          afterFirstByteMs: firstByte === null ? null : tReady - firstByte,
+          downloadMs: firstByte === null ? null : lastByte - firstByte,
+          afterLastByteMs: lastByte === null ? null : tReady - lastByte,
+          requests: 0,
+          frames: frames.length,
+          bodyBytes: frames.reduce((s, f) => s + f[1], 0),
+          longTasks: lt,
+        }
+      }
       return {
         totalMs: tReady - t0,
         openMs: tOpen - t0,
@@ -314,15 +345,22 @@ export function install(adapter) {
         firstFire.fill(null)
         performance.clearResourceTimings()
         probe.sseChunks.length = 0
+        probe.wsFrames.length = 0
         let onNotified
         const notified = new Promise((r) => (onNotified = r))
         const rec = { kind: step.kind, expect: step.expect, fired: [], notified: null, onNotified: () => onNotified() }
         const body = JSON.stringify([step.event])
         current = rec
         const t0 = now()
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        if (live === 'websocket') {
+          // Over the socket: db.stream.append, answered by the gateway's
+          // ack once the upstream has it.
+          await adapter.append(step.event)
+        } else {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          if (!res.ok) throw new Error(`append: HTTP ${res.status}`)
+        }
         const tPosted = now()
-        if (!res.ok) throw new Error(`append: HTTP ${res.status}`)
         const timedOut = await Promise.race([notified.then(() => false), sleep(timeoutMs).then(() => true)])
         if (timedOut) {
           current = null
@@ -337,6 +375,9 @@ export function install(adapter) {
         let req = null // the long-poll that delivered the change
         if (live === 'sse') {
           for (const [t] of probe.sseChunks) if (t >= t0 && t <= tNotified) arrival = Math.max(arrival ?? t, t)
+        } else if (live === 'websocket') {
+          // The batch frame that carried the change (not the append's ack).
+          for (const [t, , type] of probe.wsFrames) if (type === 'batch' && t >= t0 && t <= tNotified) arrival = Math.max(arrival ?? t, t)
         } else {
           for (const e of performance.getEntriesByType('resource')) {
             if (e.name.startsWith(url) && /[?&]live=/.test(e.name) && e.responseEnd >= t0 && e.responseEnd <= tNotified) {
@@ -435,6 +476,197 @@ export function install(adapter) {
     },
 
     opfsFiles,
+
+    /**
+     * streams (the streams section, bench/README.md "Streams"): one
+     * database per stream of urls, all created from one task (t0), each
+     * preloading; it waits until every one is ready (or readyTimeoutMs).
+     * Then, when all are, it opens Q4 (messages by ts desc, limit 50) on
+     * each, and appends messages with the newest ts (inserts[i]: stream
+     * i's, taken in order) with the database's own append where the
+     * adapter has one (ours: db.stream.append, over the socket for live:
+     * 'websocket'), else as a POST from the page; an append is seen
+     * when its stream's Q4 shows it. First `rounds` bursts: one append to
+     * every stream at once, waiting until all are seen (or timeoutMs),
+     * then for the page to be idle and gapMs. Then one at a time: an
+     * append to stream each[j], waiting until it is seen (or
+     * eachTimeoutMs), then gapMs. Either phase stops at its first append
+     * not seen in time (a stall: what follows would wait as long). Then
+     * it waits (at most settleTimeoutMs) until every append made is in
+     * its stream's Q4. It returns the times, the frames and requests seen, how many events
+     * went to each stream and each stream's Q4 and collection sizes at the
+     * end (the runner's checks).
+     */
+    async streams({ urls, live, gateway, indexed, inserts, rounds = 0, each = [], gapMs = 200, readyTimeoutMs = 60000, timeoutMs = 60000, eachTimeoutMs = 35000, settleTimeoutMs = 60000 }) {
+      const abs = urls.map((u) => new URL(u, location.href).href)
+      const k = abs.length
+      const dbs = []
+      const readyAt = new Array(k).fill(null)
+      const errors = []
+      performance.clearResourceTimings()
+      probe.wsFrames.length = 0
+      const [t0, tOpened, preloads] = await inTask(async () => {
+        const t0 = now()
+        const preloads = abs.map((u, i) => {
+          const d = adapter.one({ url: u, live, indexed, gateway })
+          dbs.push(d)
+          return d.preload().then(
+            () => (readyAt[i] = now()),
+            (e) => errors.push(`stream ${i}: ${e?.message ?? e}`),
+          )
+        })
+        return [t0, now(), preloads]
+      })
+      let readyTimer
+      await Promise.race([Promise.all(preloads), new Promise((r) => (readyTimer = setTimeout(r, readyTimeoutMs)))])
+      clearTimeout(readyTimer)
+      const tWaited = now()
+      await settleObservers()
+      const ready = readyAt.filter((x) => x !== null)
+      const allReady = ready.length === k
+      const tAll = allReady ? Math.max(...ready) : null
+      const out = {
+        streams: k,
+        t0,
+        openMs: tOpened - t0,
+        readyCount: ready.length,
+        allReadyMs: allReady ? tAll - t0 : null,
+        navToAllReadyMs: allReady ? tAll : null,
+        readyMs: readyAt.map((x) => (x === null ? null : x - t0)),
+        waitedMs: tWaited - t0,
+        longTasksToReady: longTasksIn(t0, allReady ? tAll : tWaited),
+        catchUp: {
+          requests: performance.getEntriesByType('resource').filter((e) => abs.some((u) => e.name.startsWith(u)) && e.startTime >= t0).length,
+          frames: probe.wsFrames.filter(([t]) => t >= t0 && t <= tWaited).length,
+        },
+        errors,
+        bursts: [],
+        each: [],
+        appended: new Array(k).fill(0),
+      }
+      if (allReady && errors.length === 0) {
+        // Q4 on each stream, and a watch for the message appended to it.
+        const watch = new Array(k).fill(null)
+        const qs = []
+        for (let i = 0; i < k; i++) {
+          const q = await dbs[i].query(QUERIES[3][1])
+          q.subscribe(() => {
+            const w = watch[i]
+            if (w && q.rows().some((r) => r.id === w.id)) {
+              w.rec.notified = now()
+              watch[i] = null
+              w.resolve()
+            }
+          })
+          qs.push(q)
+        }
+        // append starts the next append to stream i; it returns its record
+        // and a promise of its being seen.
+        const append = (i) => {
+          const ev = inserts[i][out.appended[i]++]
+          const rec = { stream: i, t0: now(), answered: null, notified: null }
+          const seen = new Promise((resolve) => (watch[i] = { id: ev.key, rec, resolve }))
+          const p = dbs[i].append
+            ? dbs[i].append(ev)
+            : fetch(abs[i], { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([ev]) }).then((res) => {
+                if (!res.ok) throw new Error(`append: HTTP ${res.status}`)
+              })
+          p.then(
+            () => (rec.answered = now()),
+            (e) => (rec.error = String(e?.message ?? e)),
+          )
+          return [rec, seen]
+        }
+        const within = (p, ms) => {
+          let timer
+          return Promise.race([p, new Promise((res) => (timer = setTimeout(res, ms)))]).finally(() => clearTimeout(timer))
+        }
+        // After a phase's step: the POSTs' waits for a connection (HTTP)
+        // and the batch frames (websocket) since from.
+        const traffic = (from) => {
+          const posts = performance
+            .getEntriesByType('resource')
+            .filter((e) => abs.some((u) => e.name === u) && e.initiatorType === 'fetch' && e.startTime >= from)
+          return {
+            postWaits: posts.map((e) => e.requestStart - e.startTime),
+            batchFrames: probe.wsFrames.filter(([t, , type]) => type === 'batch' && t >= from).length,
+          }
+        }
+        // (A notification that came after the wait ended is a timeout.)
+        const record = (rec, limit) => ({
+          stream: rec.stream,
+          appendToNotified: rec.notified === null ? null : rec.notified - rec.t0,
+          appendToAnswer: rec.answered === null ? null : rec.answered - rec.t0,
+          timeout: rec.notified === null || rec.notified - rec.t0 > limit,
+          ...(rec.error ? { error: rec.error } : {}),
+        })
+        for (let r = 0; r < rounds; r++) {
+          probe.wsFrames.length = 0
+          const [recs, seen] = await inTask(async () => {
+            const recs = []
+            const seen = []
+            for (let i = 0; i < k; i++) {
+              const [rec, s] = append(i)
+              recs.push(rec)
+              seen.push(s)
+            }
+            return [recs, seen]
+          })
+          await within(Promise.all(seen), timeoutMs)
+          watch.fill(null)
+          const tIdle = await idle()
+          await sleep(gapMs)
+          const b = { round: r, ms: tIdle - recs[0].t0, changes: recs.map((rec) => record(rec, timeoutMs)), ...traffic(recs[0].t0) }
+          out.bursts.push(b)
+          if (b.changes.some((c) => c.timeout)) break
+        }
+        for (const i of each) {
+          probe.wsFrames.length = 0
+          const [rec, seen] = await inTask(async () => append(i))
+          await within(seen, eachTimeoutMs)
+          watch[i] = null
+          await idle()
+          await sleep(gapMs)
+          const c = { ...record(rec, eachTimeoutMs), ...traffic(rec.t0) }
+          out.each.push(c)
+          if (c.timeout) break
+        }
+        // Settle: wait (at most settleTimeoutMs) until every stream's Q4
+        // shows every message appended to it, so that the end state can
+        // be checked after a stall too.
+        const missing = () => {
+          let n = 0
+          for (let i = 0; i < k; i++) {
+            const ids = new Set(qs[i].rows().map((x) => x.id))
+            for (let j = 0; j < out.appended[i]; j++) if (!ids.has(inserts[i][j].key)) n++
+          }
+          return n
+        }
+        const tSettle = now()
+        out.missingBeforeSettle = missing()
+        while (missing() > 0 && now() - tSettle < settleTimeoutMs) await sleep(100)
+        out.missingAfterSettle = missing()
+        out.settleMs = now() - tSettle
+        // What each stream holds at the end.
+        out.final = []
+        for (let i = 0; i < k; i++) {
+          const rows = qs[i].rows()
+          out.final.push({
+            q4Ids: rows.map((x) => x.id),
+            q4: await sha256(rows.map((x) => canon(x)).join('\n')),
+            q4NoSeq: await sha256(rows.map((x) => canon(x, true)).join('\n')),
+            ...dbs[i].sizes(),
+          })
+        }
+      }
+      out.sockets = probe.sockets.slice()
+      for (const d of dbs) {
+        try {
+          d.close()
+        } catch {}
+      }
+      return out
+    },
 
     /** loadOpen opens the load row's 20 queries (after preload) and starts watching. */
     async loadOpen({ txid }) {

@@ -1,11 +1,14 @@
 // Instruments the page before an engine loads (imported first by each
-// page): long tasks, resource timing, arrival times of SSE chunks and the
-// wasm memory of an instantiated module. The same for both engines.
+// page): long tasks, resource timing, arrival times of SSE chunks and of
+// WebSocket messages, and the wasm memory of an instantiated module. The
+// same for both engines.
 
 /** What the harness reads. */
 export const probe = {
   longTasks: [], // [startTime, duration]
   sseChunks: [], // [performance.now() at arrival, bytes]
+  wsFrames: [], // [performance.now() at arrival, bytes, frame type] (live: 'websocket')
+  sockets: [], // the URL of every WebSocket the page opened
   wasmInstances: [],
 }
 
@@ -32,6 +35,31 @@ globalThis.fetch = async function fetch(input, init) {
   const out = new Response(res.body.pipeThrough(stamp), { status: res.status, statusText: res.statusText, headers: res.headers })
   for (const k of ['url', 'redirected', 'type']) Object.defineProperty(out, k, { value: res[k] })
   return out
+}
+
+// live: 'websocket' (ours' WebSocket build, through the gateway): every
+// WebSocket the page constructs gets, before anyone else's, a 'message'
+// listener that stamps the message as it reaches the page, with its size
+// and its frame type (the gateway's JSON frames: batch, ack, hello, error;
+// core/wsproto). The package looks the constructor up when it dials, after
+// this module ran.
+if (typeof globalThis.WebSocket === 'function') {
+  const RealWebSocket = globalThis.WebSocket
+  const frameType = (data) => {
+    if (typeof data !== 'string') return null
+    const m = /"type"\s*:\s*"(\w+)"/.exec(data.length > 200 ? data.slice(0, 200) : data)
+    return m ? m[1] : null
+  }
+  globalThis.WebSocket = class WebSocket extends RealWebSocket {
+    constructor(...args) {
+      super(...args)
+      probe.sockets.push(String(args[0]))
+      this.addEventListener('message', (e) => {
+        const d = e.data
+        probe.wsFrames.push([performance.now(), typeof d === 'string' ? d.length : (d?.byteLength ?? d?.size ?? 0), frameType(d)])
+      })
+    }
+  }
 }
 
 // The engine's wasm instance (ours has one; the reference none), to read
