@@ -351,8 +351,9 @@ export interface StreamHandle {
   /** The absolute stream URL. */
   readonly url: string
   /**
-   * append writes to the stream: a string or bytes as they are, anything
-   * else as its JSON (an array is a batch of events).
+   * append writes one message to the stream: a string or bytes as they
+   * are, anything else as its JSON. An array is one message (as with the
+   * reference client), not a batch: append events one call each.
    */
   append(data: unknown, options?: { headers?: Readonly<Record<string, HeaderValue>> }): Promise<{ offset: string }>
 }
