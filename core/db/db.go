@@ -262,6 +262,7 @@ type DB struct {
 	saveLog    []logRecord
 	saveMu     sync.Mutex // one save at a time
 	saveChunk  int        // saveChunk when the database was opened
+	midBatch   bool       // a batch is being applied (its offset is set, its events not all in)
 
 	lives    []*Live        // open live queries, in creation order
 	readers  map[string]int // collection name → number of live queries reading it
@@ -622,6 +623,7 @@ func (d *DB) batch(b *stream.Batch) {
 		return
 	}
 	d.offset = b.Offset
+	d.midBatch = true // until the end: a yield may let the lock go before
 	d.progress.Bytes += int64(b.WireBytes)
 	d.progress.Events += int64(len(b.Items))
 	d.progress.Offset = b.Offset
@@ -682,6 +684,8 @@ func (d *DB) batch(b *stream.Batch) {
 	if d.ready {
 		p.Phase = PhaseLive
 	}
+	d.midBatch = false
+	d.contd = b.Partial // written under the lock: a save reads it
 	d.mu.Unlock()
 	d.pub.drain()
 	for _, err := range errs {
@@ -699,7 +703,7 @@ func (d *DB) batch(b *stream.Batch) {
 	d.announceReady()
 	// The parts of one live response follow each other in one task of the
 	// page unless the engine yields between them.
-	if d.contd = b.Partial; (d.ready || d.resumed) && d.contd && d.budgetUsed() {
+	if (d.ready || d.resumed) && d.contd && d.budgetUsed() {
 		d.opts.Yield()
 		d.slice = time.Now()
 	}

@@ -391,9 +391,10 @@ func (d *DB) flushLogLocked(enc *snapshot.Encoder) {
 
 // cleanLocked reports whether the synced state is exactly the stream's up
 // to d.offset: nothing read is waiting to be applied (an open state
-// snapshot), no batch is open, and no response is half applied.
+// snapshot), no batch is open or half applied (a live batch yields in its
+// middle), and no response is half applied.
 func (d *DB) cleanLocked() bool {
-	return d.ready && len(d.pending) == 0 && !d.inSnapshot && !d.open && !d.contd
+	return d.ready && len(d.pending) == 0 && !d.inSnapshot && !d.open && !d.contd && !d.midBatch
 }
 
 // persistLoop saves a snapshot once preload has completed, then whenever
