@@ -58,15 +58,27 @@ export function buildGateway() {
 export function startGateway({ bin = GATEWAY_BIN, upstream, host = '127.0.0.1', port = 8787, onExit } = {}) {
   const listen = `${host.includes(':') ? `[${host}]` : host}:${port}`
   const child = spawn(bin, ['-listen', listen, '-upstream', upstream], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // "streamdb-gateway: listening on 127.0.0.1:8787 (sockets at ws://127.0.0.1:8787/v1/ws), ..."
+  return listening(child, child.stderr, /sockets at (ws:\/\/\S+?)\)/, 'the gateway', onExit)
+}
+
+/**
+ * listening resolves once child prints on out a line that pattern matches
+ * (its first group is the URL), with {url, pid, stop}; stop() ends it with
+ * SIGTERM and waits for it. It rejects, with what the child said on
+ * stderr, when the child exits first; a later exit goes to onExit.
+ */
+function listening(child, out, pattern, name, onExit) {
   let log = ''
+  child.stderr.on('data', (d) => (log += d))
   return new Promise((resolveStart, reject) => {
-    let listening = false
-    child.stderr.on('data', (d) => {
-      log += d
-      // "streamdb-gateway: listening on 127.0.0.1:8787 (sockets at ws://127.0.0.1:8787/v1/ws), ..."
-      const m = log.match(/sockets at (ws:\/\/\S+?)\)/)
-      if (m && !listening) {
-        listening = true
+    let said = ''
+    let started = false
+    out.on('data', (d) => {
+      said += d
+      const m = said.match(pattern)
+      if (m && !started) {
+        started = true
         const exited = new Promise((r) => child.once('exit', r))
         resolveStart({
           url: m[1],
@@ -79,7 +91,7 @@ export function startGateway({ bin = GATEWAY_BIN, upstream, host = '127.0.0.1', 
       }
     })
     child.once('exit', (code, signal) => {
-      if (!listening) reject(new Error(`the gateway exited (${signal ?? code}) before listening:\n${log}`))
+      if (!started) reject(new Error(`${name} exited (${signal ?? code}) before listening:\n${log}`))
       else onExit?.(code, signal)
     })
     child.once('error', reject)
@@ -111,33 +123,7 @@ export function startStreamServer({ dataDir, port = 0, host = '127.0.0.1', onExi
   const child = spawn(process.execPath, [SERVER, '--port', String(port), '--host', host, '--data-dir', dataDir], {
     stdio: ['pipe', 'pipe', 'pipe'],
   })
-  let log = ''
-  child.stderr.on('data', (d) => (log += d))
-  return new Promise((resolveStart, reject) => {
-    let out = ''
-    let listening = false
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = out.match(/DS_URL=(\S+)/)
-      if (m && !listening) {
-        listening = true
-        const exited = new Promise((r) => child.once('exit', r))
-        resolveStart({
-          url: m[1],
-          pid: child.pid,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-            await exited
-          },
-        })
-      }
-    })
-    child.once('exit', (code, signal) => {
-      if (!listening) reject(new Error(`the stream server exited (${signal ?? code}) before listening:\n${log}`))
-      else onExit?.(code, signal)
-    })
-    child.once('error', reject)
-  })
+  return listening(child, child.stdout, /DS_URL=(\S+)/, 'the stream server', onExit)
 }
 
 // The room's first events: a welcome message from the demo, the light theme.
