@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening chan<- 
 	origins := fs.String("origins", "", "comma-separated Origin host patterns allowed to open sockets from browsers (default: any origin; the upstream decides what credentials may do)")
 	maxBuffer := fs.Int("max-buffer", gateway.DefaultMaxBuffer, "bytes queued for one socket before it is closed with 4000 (too slow)")
 	maxFrame := fs.Int("max-frame", gateway.DefaultMaxFrame, "largest client frame in bytes")
+	partBytes := fs.Int("part-bytes", gateway.DefaultPartBytes, "about the most one catch-up frame carries (a larger upstream response is sent in parts)")
 	live := fs.String("live", string(stream.LiveLongPoll), "upstream live mode: long-poll or sse")
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "longest wait for appends in flight on shutdown")
 	if err := fs.Parse(args); err != nil {
@@ -70,8 +71,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening chan<- 
 		fs.Usage()
 		return errors.New("-upstream is required")
 	}
-	if *maxBuffer <= 0 || *maxFrame <= 0 {
-		return fmt.Errorf("-max-buffer (%d) and -max-frame (%d) must be positive", *maxBuffer, *maxFrame)
+	if *maxBuffer <= 0 || *maxFrame <= 0 || *partBytes <= 0 {
+		return fmt.Errorf("-max-buffer (%d), -max-frame (%d) and -part-bytes (%d) must be positive", *maxBuffer, *maxFrame, *partBytes)
 	}
 	var patterns []string
 	for _, p := range strings.Split(*origins, ",") {
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening chan<- 
 		OriginPatterns: patterns,
 		MaxBuffer:      *maxBuffer,
 		MaxFrame:       *maxFrame,
+		PartBytes:      *partBytes,
 		Live:           stream.LiveMode(*live),
 		Logf:           logger.Printf,
 	})

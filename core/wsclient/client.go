@@ -168,11 +168,28 @@ func (c *Client) run() {
 		attempt++
 		c.setState(StateRetrying, err)
 		wait := c.delay(attempt)
+		c.socketFailed(wait, err)
 		select {
 		case <-c.ctx.Done():
 			return
 		case <-time.After(wait):
 		}
+	}
+}
+
+// socketFailed tells every subscription of a failed socket (see
+// SubscribeOptions) and ends those that give up.
+func (c *Client) socketFailed(wait time.Duration, err error) {
+	c.mu.Lock()
+	var calls []func()
+	for _, id := range sortedKeys(c.subs) {
+		if call := c.subs[id].socketFailedLocked(wait, err, c.opts.URL); call != nil {
+			calls = append(calls, call)
+		}
+	}
+	c.mu.Unlock()
+	for _, call := range calls {
+		call()
 	}
 }
 

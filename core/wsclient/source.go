@@ -11,8 +11,11 @@ import (
 
 // Source returns a core/db Source that reads the stream at path over the
 // client's socket (db.Options.Source). The read options' offset and header
-// fields are used (the header function too, once per subscription); query
-// parameters cannot be carried and are refused.
+// fields are used (the header function too, once per subscription), and
+// OnRetry and Retry apply to the socket (see SubscribeOptions): the
+// database's connection state and OnError follow the socket's failures,
+// and a retry policy that gives up fails the database. Query parameters
+// cannot be carried and are refused.
 func (c *Client) Source(path string) db.Source { return &source{c: c, path: path} }
 
 // PathOf returns the path of a stream URL, as the gateway names streams.
@@ -54,7 +57,7 @@ func (s *source) Read(ctx context.Context, o stream.ReadOptions) (db.BatchReader
 			headers[k] = v
 		}
 	}
-	sub, err := s.c.Subscribe(s.path, o.Offset, headers)
+	sub, err := s.c.SubscribeWith(s.path, o.Offset, SubscribeOptions{Headers: headers, OnRetry: o.OnRetry, Retry: o.Retry})
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package wsclient
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/wsproto"
@@ -18,50 +20,132 @@ type Subscription struct {
 	headers map[string]string
 
 	// Guarded by c.mu.
-	offset string          // where the next batch starts: the last one received's offset
-	queue  []*stream.Batch // received, not taken by Next yet
-	err    error           // the end: a gateway error, ErrClosed, io.EOF
-	wake   chan struct{}   // signalled when queue or err changes
-	once   sync.Once
+	offset string // where the next batch starts: the last one received's offset
+	// partItems counts the items of partial frames queued since offset
+	// (a large upstream response arrives in parts; offset moves at its
+	// last one); skip counts the items a resubscription from offset sends
+	// again that were queued already, to be left out.
+	partItems, skip int
+	// failures counts the sockets that failed since the subscription last
+	// received a batch.
+	failures int
+	opts     SubscribeOptions
+	queue    []*stream.Batch // received, not taken by Next yet
+	err      error           // the end: a gateway error, ErrClosed, io.EOF
+	wake     chan struct{}   // signalled when queue or err changes
+	once     sync.Once
+}
+
+// SubscribeOptions configure a subscription (SubscribeWith).
+type SubscribeOptions struct {
+	// Headers (credentials) go upstream with every read the gateway makes
+	// for the subscription.
+	Headers map[string]string
+	// OnRetry, when set, is told of every socket that failed while the
+	// subscription was open (then it waits for the next one): the
+	// failures since it last received a batch, the wait before the next
+	// dial, and the failure as a *stream.Error (CodeNetwork, its cause
+	// wrapped).
+	OnRetry func(stream.Retry)
+	// Retry, when set, gives up on the socket as core/stream's reads give
+	// up on a server: the subscription ends with the failure once more
+	// than Retry.MaxRetries sockets in a row failed without a batch for it
+	// in between (0: at the first failure; stream.RetryForever: never).
+	// The waits are the client's own (Options.MinDelay, MaxDelay): the
+	// socket is shared, and goes on reconnecting for other subscriptions.
+	// Nil never gives up.
+	Retry *stream.RetryPolicy
 }
 
 // Subscribe follows the stream at path on the gateway's upstream from
 // offset ("-1": its start) with headers (credentials) sent upstream.
 func (c *Client) Subscribe(path, offset string, headers map[string]string) (*Subscription, error) {
+	return c.SubscribeWith(path, offset, SubscribeOptions{Headers: headers})
+}
+
+// SubscribeWith is Subscribe with options: headers, and how a failing
+// socket is reported and when the subscription gives up on it.
+func (c *Client) SubscribeWith(path, offset string, o SubscribeOptions) (*Subscription, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return nil, ErrClosed
 	}
 	c.next++
-	s := &Subscription{c: c, id: c.next, path: path, headers: headers, offset: offset, wake: make(chan struct{}, 1)}
+	s := &Subscription{c: c, id: c.next, path: path, headers: o.Headers, offset: offset, wake: make(chan struct{}, 1), opts: o}
 	c.subs[s.id] = s
 	c.startLocked()
 	c.sendLocked(s.frameLocked())
 	return s, nil
 }
 
-// frameLocked is the subscribe frame that resumes the subscription.
+// frameLocked is the subscribe frame that resumes the subscription. The
+// items of a response queued in part come again first, and are left out.
 func (s *Subscription) frameLocked() []byte {
+	s.skip = s.partItems
 	return wsproto.AppendFrame(nil, &wsproto.Frame{Type: wsproto.Subscribe, Sub: s.id, HasSub: true,
 		Stream: s.path, Offset: s.offset, Headers: s.headers})
 }
 
-// pushLocked queues a batch frame. A batch that does not start where the
-// last one ended cannot come from this gateway; it is dropped.
+// pushLocked queues a batch frame. A partial frame (one part of a large
+// response) is queued as a stream.Batch with Partial set and the offset
+// the response started from, as core/stream's reads in parts give it;
+// the offset moves at the response's last part. Items sent again after a
+// resubscription in the middle of such a response are left out.
 func (s *Subscription) pushLocked(f *wsproto.Frame) {
-	items := make([][]byte, len(f.Items))
-	for i, it := range f.Items {
+	in := f.Items
+	s.failures = 0
+	if s.skip > 0 {
+		n := min(s.skip, len(in))
+		in, s.skip = in[n:], s.skip-n
+	}
+	if f.Partial {
+		if len(in) == 0 {
+			return
+		}
+		s.partItems += len(in)
+	} else {
+		// A whole response, or its last part: what comes next starts at
+		// its offset. (Its skip is used up: the same offset always gives
+		// the same items.)
+		s.partItems, s.skip = 0, 0
+	}
+	items := make([][]byte, len(in))
+	for i, it := range in {
 		items[i] = append([]byte(nil), it...)
 	}
-	s.queue = append(s.queue, &stream.Batch{Items: items, Offset: f.Offset, UpToDate: f.UpToDate,
-		Closed: f.Closed, Status: 200, ContentType: "application/json"})
-	s.offset = f.Offset
+	offset := f.Offset
+	if f.Partial {
+		offset = s.offset
+	}
+	s.queue = append(s.queue, &stream.Batch{Items: items, Offset: offset, UpToDate: f.UpToDate && !f.Partial,
+		Closed: f.Closed && !f.Partial, Partial: f.Partial, Status: 200, ContentType: "application/json"})
+	s.offset = offset
 	if f.Closed {
 		delete(s.c.subs, s.id)
 		s.err = io.EOF
 	}
 	s.signal()
+}
+
+// socketFailedLocked counts a failed socket (the next dial after wait) and
+// returns the call to make, without c.mu, to tell the subscription's
+// OnRetry; it ends the subscription when its MaxRetries are used up.
+func (s *Subscription) socketFailedLocked(wait time.Duration, cause error, url string) func() {
+	s.failures++
+	err := &stream.Error{Code: stream.CodeNetwork, Op: "read", URL: s.path, Offset: s.offset,
+		Message: fmt.Sprintf("the WebSocket gateway %s failed (attempt %d)", url, s.failures), Err: cause}
+	if p := s.opts.Retry; p != nil && s.failures > p.MaxRetries {
+		delete(s.c.subs, s.id)
+		err.Message = fmt.Sprintf("the WebSocket gateway %s failed %d times in a row: giving up", url, s.failures)
+		s.endLocked(err)
+		return nil
+	}
+	if fn := s.opts.OnRetry; fn != nil {
+		r := stream.Retry{Attempt: s.failures, Delay: wait, Err: err}
+		return func() { fn(r) }
+	}
+	return nil
 }
 
 func (s *Subscription) signal() {

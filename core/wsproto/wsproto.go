@@ -30,6 +30,10 @@
 //	    the next items of subscription N, in stream order; OFFSET is where
 //	    to resubscribe from to get what follows them. upToDate: the tail
 //	    was reached; closed: the stream is closed and this is its end.
+//	    A large upstream response comes in several frames: every one but
+//	    the last has "partial":true and the offset the response started
+//	    from (resubscribing from it sends those items again; the client
+//	    leaves out the ones it has), the last one has the response's end.
 //	{"type":"ack", "req":N, "offset":OFFSET, "duplicate":BOOL}
 //	    append N is durable upstream; OFFSET is the stream's tail after
 //	    it (absent for a duplicate, which the upstream had already).
@@ -104,6 +108,7 @@ type Frame struct {
 	Items          [][]byte // batch: raw JSON items
 	UpToDate       bool
 	Closed         bool
+	Partial        bool // batch: more items of the same upstream response follow
 	Duplicate      bool
 	Code           string
 	Status         int
@@ -156,6 +161,8 @@ func Decode(b []byte) (*Frame, error) {
 			f.UpToDate, err = boolean(key, v)
 		case "closed":
 			f.Closed, err = boolean(key, v)
+		case "partial":
+			f.Partial, err = boolean(key, v)
 		case "duplicate":
 			f.Duplicate, err = boolean(key, v)
 		case "code":
@@ -327,6 +334,9 @@ func AppendFrame(dst []byte, f *Frame) []byte {
 		dst = strconv.AppendBool(dst, f.UpToDate)
 		dst = append(dst, `,"closed":`...)
 		dst = strconv.AppendBool(dst, f.Closed)
+		if f.Partial {
+			dst = append(dst, `,"partial":true`...)
+		}
 		dst = append(dst, `,"items":[`...)
 		for i, it := range f.Items {
 			if i > 0 {

@@ -16,6 +16,7 @@ func TestRoundTrip(t *testing.T) {
 		{Type: Hello, Version: 1, MaxFrame: 1 << 20},
 		{Type: Batch, Sub: 1, HasSub: true, Offset: "0000_0001", UpToDate: true, Items: [][]byte{[]byte(`{"a":1}`), []byte(`"é\u0000"`)}},
 		{Type: Batch, Sub: 2, HasSub: true, Offset: "0000_0002", Closed: true, Items: nil},
+		{Type: Batch, Sub: 3, HasSub: true, Offset: "0000_0002", Partial: true, Items: [][]byte{[]byte(`[1,{"b":[]}]`)}},
 		{Type: Ack, Req: 3, HasReq: true, Offset: "0000_0003"},
 		{Type: Ack, Req: 4, HasReq: true, Duplicate: true},
 		{Type: Error, Sub: 1, HasSub: true, Code: "NOT_FOUND", Status: 404, Message: "no \"stream\""},

@@ -88,7 +88,8 @@ func newSubscription(s *socket, id int64, path, url string, h stream.Header, off
 // reader returns a catch-up reader from off with the subscription's
 // credentials.
 func (sub *subscription) reader(off string) (*stream.Reader, error) {
-	return sub.g.client.Stream(sub.url).Read(sub.ctx, stream.ReadOptions{Offset: off, Header: sub.header, Retry: sub.g.opts.Retry})
+	return sub.g.client.Stream(sub.url).Read(sub.ctx, stream.ReadOptions{Offset: off, Header: sub.header, Retry: sub.g.opts.Retry,
+		PartBytes: sub.g.opts.PartBytes})
 }
 
 // end marks the subscription ended (and dropped when asked) and forgets it
@@ -206,7 +207,10 @@ func (sub *subscription) catchUp(r *stream.Reader) bool {
 				sub.end(false)
 				sub.g.detach(sub)
 			}
-			sub.s.send(outFrame{sub: sub, head: batchHead(sub.id), body: batchBody(b)})
+			if !sub.s.sendPaced(outFrame{sub: sub, head: batchHead(sub.id), body: batchBody(b)}) {
+				<-sub.s.catchUp
+				return false
+			}
 		}
 		<-sub.s.catchUp
 		sub.offset = b.Offset
@@ -508,6 +512,6 @@ func batchBody(b *stream.Batch) []byte {
 		size += len(it) + 1
 	}
 	full := wsproto.AppendFrame(make([]byte, 0, size), &wsproto.Frame{Type: wsproto.Batch, Offset: b.Offset,
-		UpToDate: b.UpToDate, Closed: b.Closed, Items: b.Items})
+		UpToDate: b.UpToDate, Closed: b.Closed, Partial: b.Partial, Items: b.Items})
 	return full[len(batchPrefix):]
 }

@@ -57,6 +57,8 @@ const (
 	DefaultMaxBuffer = 16 << 20
 	// DefaultMaxFrame is the default Options.MaxFrame: 4 MiB.
 	DefaultMaxFrame = 4 << 20
+	// DefaultPartBytes is the default Options.PartBytes: 1 MiB.
+	DefaultPartBytes = 1 << 20
 	// HealthPath answers GET with 200 "ok".
 	HealthPath = "/healthz"
 )
@@ -87,9 +89,16 @@ type Options struct {
 	// MaxBuffer is how many bytes may wait for one socket (frames to send,
 	// and append bodies waiting for their turn upstream) before the socket
 	// is closed with wsproto.ClosedSlow. 0 means DefaultMaxBuffer. A frame
-	// larger than MaxBuffer (one upstream response) is still sent when
-	// nothing else waits.
+	// larger than MaxBuffer (one upstream live response) is still sent
+	// when nothing else waits. A catch-up is read only as fast as the
+	// socket takes it: it never fills more than half of MaxBuffer, so it
+	// never closes a socket.
 	MaxBuffer int
+	// PartBytes is the most a catch-up frame carries, about: a larger
+	// upstream response is read and sent in parts (frames with
+	// "partial":true) while it arrives, never held whole. 0 means
+	// DefaultPartBytes.
+	PartBytes int
 	// MaxFrame is the largest client frame in bytes (the socket's read
 	// limit; a larger frame closes the socket with status 1009). 0 means
 	// DefaultMaxFrame.
@@ -182,8 +191,11 @@ func New(opts Options) (*Gateway, error) {
 	default:
 		return nil, fmt.Errorf("gateway: live mode %q: want %q or %q", opts.Live, stream.LiveLongPoll, stream.LiveSSE)
 	}
-	if opts.MaxBuffer < 0 || opts.MaxFrame < 0 {
-		return nil, fmt.Errorf("gateway: MaxBuffer (%d) and MaxFrame (%d) must not be negative", opts.MaxBuffer, opts.MaxFrame)
+	if opts.MaxBuffer < 0 || opts.MaxFrame < 0 || opts.PartBytes < 0 {
+		return nil, fmt.Errorf("gateway: MaxBuffer (%d), MaxFrame (%d) and PartBytes (%d) must not be negative", opts.MaxBuffer, opts.MaxFrame, opts.PartBytes)
+	}
+	if opts.PartBytes == 0 {
+		opts.PartBytes = DefaultPartBytes
 	}
 	if opts.MaxBuffer == 0 {
 		opts.MaxBuffer = DefaultMaxBuffer

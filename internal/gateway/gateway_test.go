@@ -580,13 +580,14 @@ func TestOversizedFrame(t *testing.T) {
 	assert.Nil(t, fail)
 }
 
-// TestSlowReader: a client that never reads while a lot is delivered to it
-// is closed with 4000, and the gateway's heap stays bounded meanwhile.
+// TestSlowReader: a socket that stops reading while live appends fan out
+// to its 16 subscriptions is closed with 4000 (too slow) once MaxBuffer
+// is due to it; the gateway's heap stays bounded meanwhile, and its
+// subscriptions and feed end with it.
 func TestSlowReader(t *testing.T) {
 	const maxBuffer = 256 << 10
 	e := start(t, gateway.Options{MaxBuffer: maxBuffer})
-	// 1 MiB of items; each subscription delivers all of it.
-	path, _ := e.newStream(nums(0, 256, 4<<10)...)
+	path, url := e.newStream(nums(0, 4, 0)...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -594,6 +595,25 @@ func TestSlowReader(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.CloseNow()
 	conn.SetReadLimit(-1)
+	const subs = 16
+	for i := 1; i <= subs; i++ {
+		f := wsproto.AppendFrame(nil, &wsproto.Frame{Type: wsproto.Subscribe, Sub: int64(i), HasSub: true, Stream: path, Offset: "-1"})
+		require.NoError(t, conn.Write(ctx, websocket.MessageText, f))
+	}
+	// Read every catch-up (the hello, then one up-to-date batch each).
+	for upToDate := 0; upToDate < subs; {
+		_, data, err := conn.Read(ctx)
+		require.NoError(t, err)
+		f, err := wsproto.Decode(data)
+		require.NoError(t, err)
+		if f.Type == wsproto.Batch && f.UpToDate {
+			upToDate++
+		}
+	}
+	waitFor(t, 20*time.Second, "every subscription in the feed", func() bool {
+		st := e.gw.Stats()
+		return st.Feeds == 1 && st.Subscriptions == subs
+	})
 
 	base := heap()
 	var peak atomic.Uint64
@@ -612,12 +632,10 @@ func TestSlowReader(t *testing.T) {
 			}
 		}
 	}()
-	// 128 subscriptions: 128 MiB to deliver, and the client reads nothing.
-	for i := 1; i <= 128; i++ {
-		f := wsproto.AppendFrame(nil, &wsproto.Frame{Type: wsproto.Subscribe, Sub: int64(i), HasSub: true, Stream: path, Offset: "-1"})
-		if err := conn.Write(ctx, websocket.MessageText, f); err != nil {
-			break // closed already
-		}
+	// The client reads nothing now: 512 KiB appended at a time, 8 MiB
+	// due to the socket per append.
+	for i := 0; i < 64 && e.gw.Stats().SlowClosed == 0; i++ {
+		e.post(url, nums(i*8, 8, 64<<10)...)
 	}
 	waitFor(t, 20*time.Second, "the slow socket to be closed", func() bool { return e.gw.Stats().SlowClosed == 1 })
 	close(stopSampling)
@@ -640,8 +658,74 @@ func TestSlowReader(t *testing.T) {
 	after := heap()
 	t.Logf("frames read after the close: %d; heap %d MiB before, peak %d MiB, %d MiB after",
 		got, base>>20, peak.Load()>>20, after>>20)
-	assert.Less(t, int64(peak.Load())-int64(base), int64(64<<20), "peak heap growth while 128 MiB were due")
+	assert.Less(t, int64(peak.Load())-int64(base), int64(48<<20), "peak heap growth")
 	assert.Less(t, int64(after)-int64(base), int64(8<<20), "heap growth once the socket is gone")
+}
+
+// TestCatchUpPaced: a catch-up is read only as fast as its socket takes
+// it, in frames of about PartBytes. 32 subscriptions to a 1 MiB stream
+// (32 MiB due, 128 times MaxBuffer) on a socket that reads nothing for a
+// while: the heap stays bounded and the socket is not closed; once the
+// client reads, every subscription gets the whole stream, in order, in
+// frames no larger than a part and an item, all but the last partial.
+func TestCatchUpPaced(t *testing.T) {
+	const maxBuffer, partBytes = 256 << 10, 32 << 10
+	e := start(t, gateway.Options{MaxBuffer: maxBuffer, PartBytes: partBytes})
+	items := nums(0, 256, 4<<10)
+	path, url := e.newStream(items[:128]...)
+	e.post(url, items[128:]...)
+	want, _ := e.read(url, "-1")
+	require.Equal(t, items, want)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, e.ws, nil)
+	require.NoError(t, err)
+	defer conn.CloseNow()
+	conn.SetReadLimit(-1)
+	base := heap()
+	const subs = 32
+	for i := 1; i <= subs; i++ {
+		f := wsproto.AppendFrame(nil, &wsproto.Frame{Type: wsproto.Subscribe, Sub: int64(i), HasSub: true, Stream: path, Offset: "-1"})
+		require.NoError(t, conn.Write(ctx, websocket.MessageText, f))
+	}
+	var peak uint64
+	for range 50 {
+		time.Sleep(20 * time.Millisecond)
+		peak = max(peak, heapNow())
+	}
+	assert.Zero(t, e.gw.Stats().SlowClosed, "a socket behind on its catch-up is not closed")
+	got := map[int64][]string{}
+	done := 0
+	frames, partial := 0, 0
+	for done < subs {
+		_, data, err := conn.Read(ctx)
+		require.NoError(t, err)
+		f, err := wsproto.Decode(data)
+		require.NoError(t, err)
+		if f.Type != wsproto.Batch {
+			continue
+		}
+		frames++
+		if f.Partial {
+			partial++
+			require.False(t, f.UpToDate)
+		}
+		require.LessOrEqual(t, len(data), partBytes+5<<10, "a catch-up frame is about a part")
+		for _, it := range f.Items {
+			got[f.Sub] = append(got[f.Sub], string(it))
+		}
+		if f.UpToDate {
+			done++
+		}
+	}
+	for i := int64(1); i <= subs; i++ {
+		require.Equal(t, items, got[i], "subscription %d", i)
+	}
+	t.Logf("%d frames (%d partial); heap %d MiB before, peak %d MiB while the client read nothing", frames, partial, base>>20, peak>>20)
+	assert.Greater(t, partial, subs*8, "the catch-ups came in parts")
+	assert.Less(t, int64(peak)-int64(base), int64(16<<20), "peak heap growth while 32 MiB were due")
+	assert.Zero(t, e.gw.Stats().SlowClosed)
 }
 
 // TestShutdown: Shutdown lets an append in flight be acked, closes the

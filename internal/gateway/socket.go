@@ -42,7 +42,11 @@ type socket struct {
 	// catchUp holds a token per catch-up read in flight (catchUpSlots).
 	catchUp chan struct{}
 	wake    chan struct{} // something was queued
-	freed   chan struct{} // an append finished
+	// taken, when not nil, is closed (and cleared) when the write loop
+	// takes a frame from the queue or the socket dies: sendPaced waits
+	// on it.
+	taken chan struct{}
+	freed chan struct{} // an append finished
 
 	mu       sync.Mutex
 	queue    []outFrame
@@ -124,6 +128,7 @@ func (s *socket) pingLoop() {
 func (s *socket) teardown() {
 	s.mu.Lock()
 	s.dead = true
+	s.tookLocked()
 	s.queue, s.waiting = nil, 0
 	subs := s.takeSubsLocked()
 	s.mu.Unlock()
@@ -373,6 +378,7 @@ func (s *socket) send(f outFrame) bool {
 	}
 	if s.waiting > 0 && s.waiting+n > s.g.opts.MaxBuffer {
 		s.dead = true
+		s.tookLocked()
 		s.queue, s.waiting = nil, 0
 		subs := s.takeSubsLocked()
 		s.mu.Unlock()
@@ -387,6 +393,38 @@ func (s *socket) send(f outFrame) bool {
 	default:
 	}
 	return true
+}
+
+// sendPaced queues a catch-up frame once the frames waiting leave room
+// for it within half of MaxBuffer (the other half is for the live frames
+// that cannot wait), or at once when nothing waits. It reports false
+// when the socket or the subscription ended first.
+func (s *socket) sendPaced(f outFrame) bool {
+	n := f.size()
+	s.mu.Lock()
+	for s.waiting > 0 && s.waiting+n > s.g.opts.MaxBuffer/2 && !s.dead {
+		if s.taken == nil {
+			s.taken = make(chan struct{})
+		}
+		taken := s.taken
+		s.mu.Unlock()
+		select {
+		case <-taken:
+		case <-f.sub.ctx.Done():
+			return false
+		}
+		s.mu.Lock()
+	}
+	s.mu.Unlock()
+	return s.send(f)
+}
+
+// tookLocked wakes the catch-ups waiting in sendPaced.
+func (s *socket) tookLocked() {
+	if s.taken != nil {
+		close(s.taken)
+		s.taken = nil
+	}
 }
 
 // closeSlow drops the subscriptions of a socket that fell too far behind
@@ -422,6 +460,7 @@ func (s *socket) writeLoop() {
 		s.queue = s.queue[1:]
 		s.waiting -= f.size()
 		s.writing = true
+		s.tookLocked()
 		s.mu.Unlock()
 		var err error
 		if f.sub == nil || !f.sub.dropped.Load() {
@@ -431,6 +470,7 @@ func (s *socket) writeLoop() {
 		s.writing = false
 		if err != nil {
 			s.dead = true
+			s.tookLocked()
 			s.queue, s.waiting = nil, 0
 		}
 		s.mu.Unlock()

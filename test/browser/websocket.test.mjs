@@ -329,6 +329,7 @@ test('gateway restart', async () => {
   // Appends keep coming, straight to the stream server, while the
   // gateway is shut down (SIGTERM: graceful), started again, killed
   // (SIGKILL: a crash) and started again on the same port.
+  const before = await run(wsPage, 'state')
   let appending = true
   let n = 0
   const appender = (async () => {
@@ -361,6 +362,15 @@ test('gateway restart', async () => {
   assert.ok(wsPage.sockets.length >= 3, `the page reconnected after each restart (${wsPage.sockets.length} sockets)`)
   assert.ok(wsPage.sockets.every((u) => u === gateway.url))
   assert.deepEqual(wsPage.dsRequests, [], 'no request from the page to the stream server')
+  // Each StreamDB said the gateway was down, and is live again.
+  const st = await run(wsPage, 'state')
+  for (let i = 0; i < N; i++) {
+    const conns = st[i].conns.slice(before[i].conns.length)
+    const errors = st[i].errors.slice(before[i].errors.length)
+    assert.ok(conns.filter((c, k) => c === 'retrying' && conns[k - 1] !== 'retrying').length >= 2, `stream ${i}: the connection went retrying in each outage (${conns.join(' ')})`)
+    assert.equal(st[i].status, 'live', `stream ${i}: live again`)
+    assert.ok(errors.length >= 2 && errors.every((e) => /WebSocket gateway/.test(e)), `stream ${i}: onError heard the failed sockets (${JSON.stringify(errors.slice(0, 3))})`)
+  }
 })
 
 test('appends over the socket', async () => {
@@ -419,4 +429,15 @@ test('appends over the socket', async () => {
   assert.match(r4.result?.offset ?? '', /\S/, `a4: ${JSON.stringify(r4)}`)
   assert.deepEqual(keysOf(await readStream(stream)).slice(-4), ['a1', 'a2', 'a3', 'a4'])
   await sameAsStreams(wsPage)
+})
+
+test('an unreachable gateway: retrying, then failed by the retry policy', async () => {
+  const gw = `ws://127.0.0.1:${await freePort()}/v1/ws`
+  const r = await run(wsPage, 'unreachable', { stream: streams[0], gateway: gw, retry: { maxRetries: 2, initialDelayMs: 10, maxDelayMs: 50 } })
+  assert.equal(r.preload?.code, 'NETWORK_ERROR', `preload() rejected with the socket's failure (${JSON.stringify(r.preload)})`)
+  assert.match(r.preload.message, /3 times in a row/)
+  assert.equal(r.connection, 'failed')
+  assert.deepEqual(r.conns.filter((c) => c !== 'connecting'), ['retrying', 'retrying', 'failed'], `the connection states (${r.conns.join(' ')})`)
+  assert.equal(r.errors.length, 3, `onError heard two retries and the failure (${JSON.stringify(r.errors)})`)
+  assert.ok(r.errors.every((e) => e.code === 'NETWORK_ERROR' && e.message.includes(gw)), JSON.stringify(r.errors))
 })

@@ -20,7 +20,7 @@ const schema = createStateSchema({
 
 // One entry per StreamDB: { db, events: [key, ...] (every event delivered,
 // in order, duplicates included), seen: { key: Date.now() when the row
-// appeared }, errors: [...] }.
+// appeared }, errors: [...], conns: [connection state, ...] (each change) }.
 let opened = []
 const appends = {} // name -> { offset } | { error } once an append settled
 
@@ -33,7 +33,7 @@ async function open({ streams, live, gateway, timeoutMs = 20000 }) {
   close()
   const t0 = performance.now()
   opened = streams.map((url) => {
-    const entry = { events: [], seen: {}, errors: [] }
+    const entry = { events: [], seen: {}, errors: [], conns: [] }
     entry.db = createStreamDB({
       streamOptions: { url },
       state: schema,
@@ -42,6 +42,7 @@ async function open({ streams, live, gateway, timeoutMs = 20000 }) {
       onEvent: (e) => entry.events.push(e.key),
       onError: (e) => entry.errors.push(`${e.name}: ${e.message}`),
     })
+    entry.db.subscribeConnection((c) => entry.conns.push(c.state))
     entry.db.collections.items.subscribeChanges((changes) => {
       const now = Date.now()
       for (const c of changes) if (c.type === 'insert' && !(c.key in entry.seen)) entry.seen[c.key] = now
@@ -76,6 +77,7 @@ function state() {
     seen: e.seen,
     errors: e.errors,
     status: e.db.connection?.state,
+    conns: e.conns,
   }))
 }
 
@@ -95,4 +97,33 @@ function appended({ name }) {
   return appends[name] ?? null
 }
 
-expose({ open, close, state, append, appended, sockets: () => window.socketsCreated })
+/**
+ * unreachable opens one StreamDB through a gateway URL where nothing
+ * listens, with retry, and returns how preload ended, the connection
+ * states it went through and onError's errors.
+ */
+async function unreachable({ stream, gateway, retry }) {
+  const conns = []
+  const errors = []
+  const db = createStreamDB({
+    streamOptions: { url: stream },
+    state: schema,
+    live: 'websocket',
+    websocket: { url: gateway },
+    retry,
+    onError: (e) => errors.push({ name: e.name, code: e.code, message: e.message }),
+  })
+  db.subscribeConnection((c) => conns.push(c.state))
+  let preload
+  try {
+    await db.preload()
+    preload = 'resolved'
+  } catch (e) {
+    preload = { name: e.name, code: e.code, message: e.message }
+  }
+  const out = { preload, conns: [...conns], errors: [...errors], connection: db.connection.state, status: db.status }
+  db.close()
+  return out
+}
+
+expose({ open, close, state, append, appended, unreachable, sockets: () => window.socketsCreated })
