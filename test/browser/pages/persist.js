@@ -56,6 +56,21 @@ const reads = (stream, since) => performance.getEntriesByType('resource')
   .sort((a, b) => a.startTime - b.startTime)
   .map((e) => new URL(e.name).searchParams.get('offset'))
 
+/**
+ * endedReads is reads once at least one request has ended. Chromium adds
+ * a request's resource-timing entry after its body was handed to the page,
+ * so a preload that resolves on a short catch-up answer can be seen before
+ * that answer's entry (up to 5 s of waiting; an empty list after that).
+ */
+async function endedReads(stream, since) {
+  const t0 = performance.now()
+  for (;;) {
+    const r = reads(stream, since)
+    if (r.length > 0 || performance.now() - t0 > 5000) return r
+    await new Promise((res) => setTimeout(res, 20))
+  }
+}
+
 // The persisted db of this page, its live query and what it went through.
 let cur
 
@@ -123,7 +138,7 @@ expose({
       atRestore,
       status: db.status,
       offset: db.offset,
-      reads: reads(stream, since),
+      reads: await endedReads(stream, since),
       preloadError,
       digest: await digest(db, q),
     }
@@ -178,7 +193,7 @@ expose({
     if (txid) await db.utils.awaitTxId(txid, 30000)
     const ms = performance.now() - t0
     const d = await digest(db, q)
-    const out = { ms: Math.round(ms), digest: d, errors, reads: reads(stream, since), offset: db.offset }
+    const out = { ms: Math.round(ms), digest: d, errors, reads: await endedReads(stream, since), offset: db.offset }
     q?.dispose()
     db.close()
     return out
