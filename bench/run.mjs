@@ -27,8 +27,9 @@
 //   --no-build             reuse bench/.build
 //   --js-flags=FLAGS       extra V8 flags for Chromium (e.g. --no-wasm-lazy-compilation)
 //   --cpu-profile=FILE     write CPU profiles (DevTools format, 50 µs
-//                          samples) of ours: each first result to
-//                          FILE-<n>-<live>-Q<i>.cpuprofile, the change
+//                          samples) of ours: the preload to
+//                          FILE-<n>-<live>-preload.cpuprofile, each first
+//                          result to FILE-<n>-<live>-Q<i>.cpuprofile, the change
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs), the load section's
 //                          load to FILE-load-<n>-<live>.cpuprofile, the
@@ -571,7 +572,9 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
       return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
     })
+    if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
     await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, warmUp: opts.warmUp, gateway: live === 'websocket' ? gateway : undefined }))
+    if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}-preload`)
     await step('memAfterPreload', memory)
     await step('idleBaseline', () => page.evaluate(() => window.bench.idleBaseline()))
     r.steps.queries = []

@@ -45,9 +45,15 @@ globalThis.fetch = async function fetch(input, init) {
 // this module ran.
 if (typeof globalThis.WebSocket === 'function') {
   const RealWebSocket = globalThis.WebSocket
+  // The frame's first bytes as text (a binary message, ?binary=1, carries
+  // the same JSON as a text one).
+  const head = (data) => {
+    if (typeof data === 'string') return data.length > 200 ? data.slice(0, 200) : data
+    if (data instanceof ArrayBuffer) return new TextDecoder().decode(new Uint8Array(data, 0, Math.min(200, data.byteLength)))
+    return ''
+  }
   const frameType = (data) => {
-    if (typeof data !== 'string') return null
-    const m = /"type"\s*:\s*"(\w+)"/.exec(data.length > 200 ? data.slice(0, 200) : data)
+    const m = /"type"\s*:\s*"(\w+)"/.exec(head(data))
     return m ? m[1] : null
   }
   globalThis.WebSocket = class WebSocket extends RealWebSocket {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
@@ -203,11 +204,27 @@ func (c *Client) delay(attempt int) time.Duration {
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
 }
 
+// binaryURL is the socket URL u asking for the gateway's frames as binary
+// messages (wsproto.BinaryParam): in the browser they arrive as bytes,
+// copied into Go as they are, where a text message would be decoded into
+// a JS string and encoded back. A u that does not parse is left as it is
+// (the dial reports it).
+func binaryURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := p.Query()
+	q.Set(wsproto.BinaryParam, "1")
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
 // dial opens a socket and reads its hello.
 func (c *Client) dial() (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, 15*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, c.opts.URL, nil)
+	conn, _, err := websocket.Dial(ctx, binaryURL(c.opts.URL), nil)
 	if err != nil {
 		return nil, fmt.Errorf("wsclient: dial %s: %w", c.opts.URL, err)
 	}

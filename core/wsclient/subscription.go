@@ -110,10 +110,9 @@ func (s *Subscription) pushLocked(f *wsproto.Frame) {
 		// the same items.)
 		s.partItems, s.skip = 0, 0
 	}
-	items := make([][]byte, len(in))
-	for i, it := range in {
-		items[i] = append([]byte(nil), it...)
-	}
+	// The items stay in the message's bytes, which are this frame's alone
+	// (coder/websocket's Read returns a new buffer for every message).
+	items := in
 	offset := f.Offset
 	if f.Partial {
 		offset = s.offset

@@ -5,7 +5,8 @@
 //
 // WIRE FORMAT, version 1. The socket is opened at Path (/v1/ws) of the
 // gateway. Every frame is one JSON object in one text message, with a
-// "type". Stream paths are the streams' paths on the upstream Durable
+// "type" (the gateway's frames come in binary messages instead when the
+// client asks with BinaryParam). Stream paths are the streams' paths on the upstream Durable
 // Streams server ("/v1/stream/chat"); the gateway reaches no other host.
 //
 // Client to gateway:
@@ -49,6 +50,7 @@
 package wsproto
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -62,6 +64,13 @@ const Version = 1
 
 // Path is where the gateway accepts sockets.
 const Path = "/v1/ws"
+
+// BinaryParam is the query parameter of the socket URL by which a client
+// asks for the gateway's frames in binary messages ("?binary=1"): the
+// same UTF-8 JSON text, which a browser then hands over as bytes instead
+// of decoding it into a string (that the page's Go code would have to
+// encode back). The client's frames stay text messages.
+const BinaryParam = "binary"
 
 // ClosedSlow is the close code of a socket whose client read too slowly.
 const ClosedSlow = 4000
@@ -124,12 +133,25 @@ func (e *FrameError) Error() string { return "wsproto: bad frame: " + e.Msg }
 
 func bad(format string, a ...any) error { return &FrameError{Msg: fmt.Sprintf(format, a...)} }
 
-// Decode reads one frame. A frame that is not a JSON object, lacks or
-// misspells a required field, or gives a field the wrong type is a
-// *FrameError.
+// Decode reads one frame in one pass over it. A frame that is not a JSON
+// object, lacks or misspells a required field, or gives a field the wrong
+// type is a *FrameError. A batch's items are delimited by the array's
+// structure only, as core/stream's LenientItems does: each item's syntax
+// is left to the caller (core/db checks every event it decodes).
 func Decode(b []byte) (*Frame, error) {
 	f := &Frame{}
-	err := jsonscan.ObjectFields(b, func(key string, v []byte) error {
+	it := jsonscan.NewFieldIter(b)
+	it.Lazy("items")
+	for it.Next() {
+		k := it.Key()
+		key := string(k[1 : len(k)-1])
+		if bytes.IndexByte(k, '\\') >= 0 {
+			var err error
+			if key, err = jsonscan.Unquote(k); err != nil {
+				return nil, bad("%v", err)
+			}
+		}
+		v := it.Value()
 		var err error
 		switch key {
 		case "type":
@@ -154,7 +176,7 @@ func Decode(b []byte) (*Frame, error) {
 			f.Producer, err = producer(v)
 		case "items":
 			if len(v) == 0 || v[0] != '[' {
-				return bad("items must be an array")
+				return nil, bad("items must be an array")
 			}
 			f.Items, err = jsonscan.SplitItems(nil, v)
 		case "upToDate":
@@ -182,13 +204,15 @@ func Decode(b []byte) (*Frame, error) {
 			n, err = integer(key, v)
 			f.MaxFrame = int(n)
 		}
-		return err
-	})
-	if err != nil {
-		var fe *FrameError
-		if errors.As(err, &fe) {
-			return nil, err
+		if err != nil {
+			var fe *FrameError
+			if errors.As(err, &fe) {
+				return nil, err
+			}
+			return nil, bad("%v", err)
 		}
+	}
+	if err := it.Err(); err != nil {
 		return nil, bad("%v", err)
 	}
 	return f, f.check()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -81,4 +82,35 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("not stable:\n%s\n%s", AppendFrame(nil, fr), AppendFrame(nil, again))
 		}
 	})
+}
+
+// A batch's items are delimited by structure only: a malformed item comes
+// through for the caller to refuse, the others are unharmed; a broken
+// array is a bad frame. Escaped keys are read as their text.
+func TestLenientItems(t *testing.T) {
+	f, err := Decode([]byte(`{"type":"batch","sub":1,"offset":"o","items":[1, {bad} ,"x"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range f.Items {
+		got = append(got, string(it))
+	}
+	if want := []string{"1", "{bad}", `"x"`}; !slices.Equal(got, want) {
+		t.Errorf("items %q, want %q", got, want)
+	}
+	for _, in := range []string{
+		`{"type":"batch","sub":1,"offset":"o","items":[1,"open]}`,
+		`{"type":"batch","sub":1,"offset":"o","items":[1,{]}`,
+		`{"type":"batch","sub":1,"offset":"o","items":[1]`,
+	} {
+		var fe *FrameError
+		if _, err := Decode([]byte(in)); !errors.As(err, &fe) {
+			t.Errorf("%q: %v, want a FrameError", in, err)
+		}
+	}
+	f, err = Decode([]byte(`{"t\u0079pe":"unsubscribe","sub":2}`))
+	if err != nil || f.Type != Unsubscribe || f.Sub != 2 {
+		t.Errorf("escaped key: %+v, %v", f, err)
+	}
 }

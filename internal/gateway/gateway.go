@@ -57,8 +57,12 @@ const (
 	DefaultMaxBuffer = 16 << 20
 	// DefaultMaxFrame is the default Options.MaxFrame: 4 MiB.
 	DefaultMaxFrame = 4 << 20
-	// DefaultPartBytes is the default Options.PartBytes: 1 MiB.
-	DefaultPartBytes = 1 << 20
+	// DefaultPartBytes is the default Options.PartBytes: 128 KiB. Small
+	// frames keep a browser's catch-up flowing: Chromium assembles
+	// WebSocket messages on the page's main thread, between the page's own
+	// tasks (at 100k events, with 1 MiB frames a preload through the socket
+	// took 3.1 s after its first frame, with 128 KiB ones 2.1 s).
+	DefaultPartBytes = 128 << 10
 	// HealthPath answers GET with 200 "ok".
 	HealthPath = "/healthz"
 )
@@ -280,6 +284,9 @@ func (g *Gateway) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(int64(g.opts.MaxFrame))
 	s := newSocket(g, conn)
+	if r.URL.Query().Get(wsproto.BinaryParam) == "1" {
+		s.out = websocket.MessageBinary
+	}
 	g.mu.Lock()
 	if g.closing {
 		g.mu.Unlock()

@@ -827,3 +827,37 @@ func TestOrigins(t *testing.T) {
 	assert.NoError(t, dial(strict, "https://app.example"))
 	assert.Error(t, dial(strict, "https://evil.example"))
 }
+
+// TestBinaryFrames: a client that asks for binary messages
+// (?binary=1) gets every frame of the gateway as one, with the same JSON;
+// one that does not gets text messages.
+func TestBinaryFrames(t *testing.T) {
+	e := start(t, gateway.Options{})
+	path, _ := e.newStream(nums(0, 3, 0)...)
+	for _, tc := range []struct {
+		query string
+		want  websocket.MessageType
+	}{{"?binary=1", websocket.MessageBinary}, {"", websocket.MessageText}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, _, err := websocket.Dial(ctx, e.ws+tc.query, nil)
+		require.NoError(t, err)
+		read := func() (websocket.MessageType, *wsproto.Frame) {
+			typ, data, err := conn.Read(ctx)
+			require.NoError(t, err)
+			f, err := wsproto.Decode(data)
+			require.NoError(t, err)
+			return typ, f
+		}
+		typ, hello := read()
+		assert.Equal(t, tc.want, typ, "hello %q", tc.query)
+		assert.Equal(t, wsproto.Hello, hello.Type)
+		require.NoError(t, conn.Write(ctx, websocket.MessageText, wsproto.AppendFrame(nil,
+			&wsproto.Frame{Type: wsproto.Subscribe, Sub: 1, HasSub: true, Stream: path, Offset: "-1"})))
+		typ, batch := read()
+		assert.Equal(t, tc.want, typ, "batch %q", tc.query)
+		require.Len(t, batch.Items, 3)
+		assert.Equal(t, nums(0, 1, 0)[0], string(batch.Items[0]))
+		conn.CloseNow()
+		cancel()
+	}
+}

@@ -42,6 +42,9 @@ type socket struct {
 	// catchUp holds a token per catch-up read in flight (catchUpSlots).
 	catchUp chan struct{}
 	wake    chan struct{} // something was queued
+	// out is the message type of the frames sent: text, or binary when
+	// the client asked (wsproto.BinaryParam).
+	out websocket.MessageType
 	// taken, when not nil, is closed (and cleared) when the write loop
 	// takes a frame from the queue or the socket dies: sendPaced waits
 	// on it.
@@ -71,6 +74,7 @@ func newSocket(g *Gateway, conn *websocket.Conn) *socket {
 	return &socket{
 		g: g, conn: conn, ctx: ctx, cancel: cancel,
 		catchUp: make(chan struct{}, catchUpSlots),
+		out:     websocket.MessageText,
 		wake:    make(chan struct{}, 1),
 		freed:   make(chan struct{}, 1),
 		subs:    map[int64]*subscription{},
@@ -484,9 +488,9 @@ func (s *socket) writeLoop() {
 // write sends one frame as one text message.
 func (s *socket) write(f outFrame) error {
 	if len(f.body) == 0 {
-		return s.conn.Write(s.ctx, websocket.MessageText, f.head)
+		return s.conn.Write(s.ctx, s.out, f.head)
 	}
-	w, err := s.conn.Writer(s.ctx, websocket.MessageText)
+	w, err := s.conn.Writer(s.ctx, s.out)
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ async function openPage() {
 const isVite = (url) => new URL(url).host === new URL(vite.url).host
 
 /** The errors a page logged, without the browser's notes on the sockets the test broke on purpose. */
-const pageErrors = (page) => page.errors.filter((e) => !/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/v1\/ws' failed/.test(e))
+const pageErrors = (page) => page.errors.filter((e) => !/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/v1\/ws\?binary=1' failed/.test(e))
 
 const item = (key, stream) => ({ type: 'item', key, value: { id: key, stream, sentAt: Date.now() }, headers: { operation: 'insert' } })
 const keysOf = (items) => items.map((e) => e.key)
@@ -293,8 +293,10 @@ test('20 streams over one socket', async () => {
   assert.ok(Math.max(...ls) < SOCKET_BOUND_MS, `over the socket every append is seen within ${SOCKET_BOUND_MS} ms: ${fmt(ls)}`)
 
   // One socket, to the gateway, for the 20 StreamDBs; no read over HTTP.
-  assert.deepEqual(wsPage.sockets, [gateway.url], 'the browser saw one WebSocket')
-  assert.deepEqual((await run(wsPage, 'sockets')).filter((u) => !isVite(u)), [gateway.url], 'the page constructed one WebSocket')
+  // One socket, asking for the gateway's frames as binary messages.
+  const socketURL = `${gateway.url}?binary=1`
+  assert.deepEqual(wsPage.sockets, [socketURL], 'the browser saw one WebSocket')
+  assert.deepEqual((await run(wsPage, 'sockets')).filter((u) => !isVite(u)), [socketURL], 'the page constructed one WebSocket')
   assert.deepEqual(wsPage.dsRequests, [], 'no request from the page to the stream server')
   await sameAsStreams(wsPage)
 })
@@ -360,7 +362,7 @@ test('gateway restart', async () => {
   assert.equal(gateway.starts, 3)
   assert.equal(wsPage.maxOpen, 1, 'never more than one socket open at once')
   assert.ok(wsPage.sockets.length >= 3, `the page reconnected after each restart (${wsPage.sockets.length} sockets)`)
-  assert.ok(wsPage.sockets.every((u) => u === gateway.url))
+  assert.ok(wsPage.sockets.every((u) => u === `${gateway.url}?binary=1`))
   assert.deepEqual(wsPage.dsRequests, [], 'no request from the page to the stream server')
   // Each StreamDB said the gateway was down, and is live again.
   const st = await run(wsPage, 'state')

@@ -66,7 +66,7 @@ test('with a WebSocket, the StreamDBs of the process share one socket to the gat
       const deadline = Date.now() + 5000
       while (made.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
       await new Promise((r) => setTimeout(r, 200))
-      assert.deepEqual(made, [gateway])
+      assert.deepEqual(made, [`${gateway}?binary=1`])
     } finally {
       for (const db of dbs) db.close()
     }

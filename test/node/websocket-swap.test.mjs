@@ -30,7 +30,7 @@ test('the ./websocket entry after the main one: the WebSocket build takes over',
     const deadline = Date.now() + 5000
     while (made.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     db.close()
-    assert.deepEqual(made, ['ws://127.0.0.1:9/v1/ws'])
+    assert.deepEqual(made, ['ws://127.0.0.1:9/v1/ws?binary=1'])
   } finally {
     delete globalThis.WebSocket
   }
