@@ -349,6 +349,8 @@ test('gateway restart', async () => {
       await sleep(700) // down: the page's socket fails and its dials too
       await gateway.start()
       await sleep(700)
+      // Each StreamDB says it is back before the next outage.
+      await waitFor(async () => (await run(wsPage, 'state')).every((d) => d.status === 'live'), { timeout: 15000, what: 'every StreamDB live again' })
     }
   } finally {
     appending = false
