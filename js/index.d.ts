@@ -566,7 +566,10 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    * How reads of the stream are retried after a failure that may pass
    * (5xx, 429, no answer). Default: forever, from 100 ms up to 30 s. With
    * maxRetries, a server that stays unreachable ends in the connection
-   * state 'failed', and preload() rejects.
+   * state 'failed', and preload() rejects. With live: 'websocket' it
+   * applies to the gateway's socket: each failed socket is a retry (the
+   * waits are the socket's own, shared by the page's StreamDBs), and
+   * maxRetries of them in a row without news fail the StreamDB.
    */
   retry?: RetryOptions
   /**
