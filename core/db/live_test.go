@@ -226,3 +226,49 @@ func TestWatchDeliversWholeSteps(t *testing.T) {
 	eventually(t, func() bool { return live.Len() == 3 }, "the last message")
 	assert.Equal(t, 2, count(), "nothing after unwatch")
 }
+
+// A live query open before the first preload (and so before any row): the
+// preload's commit brings it every row in one step. Its subscriber gets
+// the result as inserts in one batch; the result equals
+// the same query opened afterwards, and later changes go on from it.
+func TestLiveQueryOpenBeforePreload(t *testing.T) {
+	s := newJSONStream(t, nil)
+	var events []string
+	for i := range 40 {
+		events = append(events, ev("user", fmt.Sprint(i), "insert", fmt.Sprintf(`{"id":"%d","name":"u%d"}`, i, i)))
+	}
+	for i := range 120 {
+		events = append(events, ev("message", fmt.Sprint("m", i), "insert", fmt.Sprintf(`{"id":"m%d","userId":"%d","text":"t%d","ts":%d}`, i, i%50, i, i)))
+	}
+	post(t, s, events...)
+	q, err := ir.Parse([]byte(strings.Replace(chatQuery, `"limit": 2`, `"limit": 1000`, 1)))
+	require.NoError(t, err)
+	o := open(t, s)
+	early, err := o.Query(q)
+	require.NoError(t, err)
+	t.Cleanup(early.Close)
+	rec := &liveRecorder{}
+	early.Subscribe(rec.add, false)
+	require.NoError(t, o.Preload(ctxT(t)))
+	later, err := o.Query(q)
+	require.NoError(t, err)
+	t.Cleanup(later.Close)
+	require.Len(t, texts(later), 100, "the messages of users 0-39")
+	assert.Equal(t, texts(later), texts(early))
+	eventually(t, func() bool { return len(rec.brief()) == 1 }, "one batch")
+	var keys []string
+	early.Range(func(k, _ value.Value) bool {
+		s, ok := k.Str()
+		if !ok {
+			s = k.String()
+		}
+		keys = append(keys, "insert "+s)
+		return true
+	})
+	assert.ElementsMatch(t, keys, splitBatch(rec.brief()[0]), "the result as inserts")
+
+	post(t, s, ev("message", "new", "insert", `{"id":"new","userId":"3","text":"newest","ts":1000}`), ev("user", "3", "update", `{"name":"Three"}`))
+	eventually(t, func() bool { return len(rec.brief()) == 2 }, "the next step")
+	assert.Equal(t, `"Three": "newest"`, texts(early)[0])
+	assert.Equal(t, texts(later), texts(early))
+}
