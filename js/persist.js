@@ -263,7 +263,8 @@ function opfsBackend(key) {
     async load() {
       const n = await fileName()
       // A File read while a commit replaces the file fails with
-      // NotReadableError: read the new one.
+      // NotReadableError, or NotFoundError once the old file is gone:
+      // read the new one (a file removed for good is not found above).
       for (let attempt = 0; ; attempt++) {
         let file
         try {
@@ -276,7 +277,7 @@ function opfsBackend(key) {
         try {
           return new Uint8Array(await file.arrayBuffer())
         } catch (e) {
-          if (e?.name !== 'NotReadableError' || attempt === 2) throw e
+          if ((e?.name !== 'NotReadableError' && !isNotFound(e)) || attempt === 4) throw e
         }
       }
     },
