@@ -38,7 +38,8 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	lq.Load(func(name string, fn func(string, value.Value) bool) { d.colls[name].c.Range(fn) })
+	lq.LoadSized(func(name string, fn func(string, value.Value) bool) { d.colls[name].c.Range(fn) },
+		func(name string) int { return d.colls[name].c.Size() })
 	l := &Live{db: d, q: lq}
 	d.lives = append(d.lives, l)
 	if d.readers == nil {

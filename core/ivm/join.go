@@ -178,11 +178,16 @@ func (j *Join) RightLen() int { return j.right.n }
 // push applies in to self. pad: self's unmatched rows are kept (padded);
 // padOther: the other side's unmatched rows are.
 func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
-	if self.n == 0 && len(in) > 1024 {
-		// A first load: size the map once instead of rehashing.
-		self.strs = make(map[string]*joinBucket, len(in))
-	}
 	var out Batch
+	if self.n == 0 && len(in) > 1024 {
+		// A first load: size the map once instead of rehashing, and the
+		// output for a match per row of either side (a large batch's
+		// output grows by a quarter at a time otherwise, copied each time).
+		self.strs = make(map[string]*joinBucket, len(in))
+		if other.n > 0 {
+			out = make(Batch, 0, max(len(in), other.n))
+		}
+	}
 	var rows Rows
 	emit := func(s, o *Row, mult int) {
 		var r *Row

@@ -82,6 +82,15 @@ func (d *anchorData) reader() Reader {
 	}
 }
 
+// size is the sizes of the collections, as a database gives them to
+// LoadSized.
+func (d *anchorData) size(name string) int {
+	if name == "users" {
+		return d.users.Size()
+	}
+	return d.messages.Size()
+}
+
 var anchorCache = map[int]*anchorData{}
 
 func anchor(n int) *anchorData {
@@ -122,7 +131,7 @@ func BenchmarkQueryFirstResult(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					lq.Load(d.reader())
+					lq.LoadSized(d.reader(), d.size)
 				}
 			})
 		}
@@ -250,7 +259,7 @@ func BenchmarkQueryMemory(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					lq.Load(d.reader())
+					lq.LoadSized(d.reader(), d.size)
 					runtime.GC()
 					runtime.ReadMemStats(&after)
 					runtime.KeepAlive(lq)

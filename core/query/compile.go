@@ -54,13 +54,16 @@ type compiler struct {
 	opts    Options
 	lq      *LiveQuery
 	aliases map[string]bool // every alias of the query tree: TanStack rejects shadowing
+	// readsOnce: the query tree reads each collection through one source,
+	// so a source row reaches one stage only (see selectStage).
+	readsOnce bool
 }
 
 // Compile turns a query into a live query, empty until Load. Errors are
 // *ir.Error values naming the clause at fault.
 func Compile(q *ir.Query, opts Options) (*LiveQuery, error) {
 	lq := &LiveQuery{leaves: map[string][]*leaf{}, col: &collector{}}
-	c := &compiler{opts: opts, lq: lq, aliases: map[string]bool{}}
+	c := &compiler{opts: opts, lq: lq, aliases: map[string]bool{}, readsOnce: readsEachOnce(q)}
 	p, err := c.query(q)
 	if err != nil {
 		return nil, err
@@ -133,5 +136,35 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	if len(q.Having) > 0 {
 		return nil, nil, ir.Kindf("HavingRequiresGroupByError", "having", "having needs a groupBy or aggregates in the select")
 	}
-	return selectStage(p, q, aliases)
+	// Rows that come out of a join are made by it for this path; source
+	// rows are shared by the leaves of their collection, so only a query
+	// that reads each collection once owns them.
+	return selectStage(p, q, aliases, len(q.Joins) > 0 || c.readsOnce)
+}
+
+// readsEachOnce reports whether the query tree reads each collection
+// through one source only (from and joins, subqueries included).
+func readsEachOnce(q *ir.Query) bool {
+	seen := map[string]bool{}
+	var walk func(q *ir.Query) bool
+	walk = func(q *ir.Query) bool {
+		sources := []ir.Source{q.From}
+		for _, j := range q.Joins {
+			sources = append(sources, j.Source)
+		}
+		for _, s := range sources {
+			if s.Query != nil {
+				if !walk(s.Query) {
+					return false
+				}
+				continue
+			}
+			if seen[s.Collection] {
+				return false
+			}
+			seen[s.Collection] = true
+		}
+		return true
+	}
+	return walk(q)
 }

@@ -1,6 +1,10 @@
 package query
 
-import "github.com/streamdb/streamdb/core/ivm"
+import (
+	"slices"
+
+	"github.com/streamdb/streamdb/core/ivm"
+)
 
 // sink receives the batches a graph node produces.
 type sink interface{ push(b ivm.Batch) }
@@ -62,4 +66,12 @@ func (s joinSide) push(b ivm.Batch) {
 // output stage sees the step as one batch however many leaves it fed.
 type collector struct{ buf ivm.Batch }
 
-func (c *collector) push(b ivm.Batch) { c.buf = append(c.buf, b...) }
+func (c *collector) push(b ivm.Batch) {
+	if c.buf == nil {
+		// The first batch is kept as it is (a first result's rows need no
+		// copy); clipped, so that appending to it copies.
+		c.buf = slices.Clip(b)
+		return
+	}
+	c.buf = append(c.buf, b...)
+}

@@ -45,9 +45,17 @@ type Reader func(collection string, fn func(key string, v value.Value) bool)
 
 // Load computes the first result from the current rows of the collections;
 // read it with Range.
-func (lq *LiveQuery) Load(read Reader) {
+func (lq *LiveQuery) Load(read Reader) { lq.LoadSized(read, nil) }
+
+// LoadSized is Load told how many rows each collection holds (size may be
+// nil, and a wrong size costs only time): a first result then builds each
+// collection's batch in one allocation instead of growing it.
+func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
 	for _, name := range lq.collections {
 		var rows ivm.Batch
+		if size != nil {
+			rows = make(ivm.Batch, 0, size(name))
+		}
 		var alloc ivm.Rows
 		read(name, func(key string, v value.Value) bool {
 			r := alloc.New(value.String(key), 1)

@@ -29,7 +29,11 @@ func checkWindow(q *ir.Query) error {
 func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped) (func(a, b *ivm.Row) int, error) {
 	switch {
 	case len(orderBy) > 0:
-		cmp, keyStage, colls, err := c.orderBy(orderBy, r)
+		// Rows the select made or owns, which no distinct keeps, can take
+		// their sort values in place.
+		a, ok := r.(*aliasScope)
+		inPlace := ok && a.owned && !q.Distinct
+		cmp, keyStage, colls, err := c.orderBy(orderBy, r, inPlace)
 		if err != nil {
 			return nil, err
 		}
@@ -51,12 +55,13 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 // byKey orders rows by their keys, as a result without orderBy is ordered.
 func byKey(a, b *ivm.Row) int { return ivm.CompareKeys(a.Key, b.Key) }
 
-// orderBy compiles the orderBy columns: a stage appending each row's sort
-// values to its Vals, and the comparator over them (ties broken by key).
+// orderBy compiles the orderBy columns: a stage that makes each row's Vals
+// its sort values (in the row itself when inPlace, else in an image of it),
+// and the comparator over them (ties broken by key).
 //
 // A column whose collation can prepare its strings (Collation.Prepare) has
 // them prepared per batch, in this stage, before anything compares them.
-func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, []Collation, error) {
+func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace bool) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, []Collation, error) {
 	evs := make([]expr.Eval, len(cols))
 	colls := make([]Collation, len(cols))
 	compares := make([]value.Collation, len(cols))
@@ -72,20 +77,40 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped) (func(a, b *ivm.Row) int, 
 		}
 	}
 	k := len(cols)
-	m := ivm.NewMap(func(row *ivm.Row, rows *ivm.Rows) *ivm.Row {
-		n := len(row.Vals)
-		out := rows.New(row.Key, n+k)
-		copy(out.Vals, row.Vals)
+	// After this stage only the sort values (the comparator) and Sel (the
+	// result value) are read: a row's Vals become its sort values.
+	stage := ivm.NewMap(func(row *ivm.Row, rows *ivm.Rows) *ivm.Row {
+		out := rows.New(row.Key, k)
 		for i, ev := range evs {
-			out.Vals[n+i] = ev(row.Vals)
+			out.Vals[i] = ev(row.Vals)
 		}
 		out.Sel = row.Sel
 		return out
-	})
-	stage := m.Push
+	}).Push
+	if inPlace {
+		buf := make([]value.Value, k)
+		stage = func(in ivm.Batch) ivm.Batch {
+			for _, d := range in {
+				r := d.Row
+				if r == nil {
+					continue
+				}
+				for i, ev := range evs {
+					buf[i] = ev(r.Vals)
+				}
+				if cap(r.Vals) < k {
+					r.Vals = make([]value.Value, k)
+				}
+				r.Vals = r.Vals[:k]
+				copy(r.Vals, buf)
+			}
+			return in
+		}
+	}
+	m := stage
 	if len(prepared) > 0 {
 		stage = func(in ivm.Batch) ivm.Batch {
-			out := m.Push(in)
+			out := m(in)
 			var strs []string
 			for _, i := range prepared {
 				strs = strs[:0]

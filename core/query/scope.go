@@ -42,8 +42,13 @@ type scoped interface {
 	withClause(clause string) expr.Resolver
 }
 
-// aliasScope is the scope of orderBy in an ungrouped query.
-type aliasScope struct{ scope }
+// aliasScope is the scope of orderBy in an ungrouped query. owned: the
+// rows that reach orderBy are made for this path (by the select stage, or
+// owned by it), so orderBy may replace their Vals by its sort values.
+type aliasScope struct {
+	scope
+	owned bool
+}
 
 func (s *aliasScope) withClause(clause string) expr.Resolver {
 	t := *s

@@ -8,34 +8,75 @@ import (
 )
 
 // selectStage adds the select of an ungrouped query: each row gains its
-// selected value, as slot len(aliases) (where orderBy's $selected reads it)
-// and as the row's result value. It returns the scope of orderBy.
-func selectStage(p *pipeline, q *ir.Query, aliases []string) (scoped, []ir.Order, error) {
+// selected value as its result value (Sel), and, when orderBy reads
+// $selected, as slot len(aliases) too. It returns the scope of orderBy.
+//
+// owned says that the rows reaching the select belong to this path of the
+// graph alone: no other stage reads them later. Then, unless orderBy needs
+// the slot, the select sets Sel on the rows themselves instead of making an
+// image of each (a first result of n rows makes n rows fewer), and orderBy
+// may put its sort values in them too (aliasScope.owned).
+func selectStage(p *pipeline, q *ir.Query, aliases []string, owned bool) (scoped, []ir.Order, error) {
 	sel, err := selection(q, aliases)
 	if err != nil {
 		return nil, nil, err
 	}
 	n := len(aliases)
 	orderBy := inlineSelectedOrder(q.OrderBy, q.Select)
-	m := ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
-		s := sel(r.Vals)
-		row := rows.New(r.Key, n+1)
-		copy(row.Vals, r.Vals)
-		row.Vals[n], row.Sel = s, s
-		return row
-	})
-	if len(orderBy) == 0 {
-		// Without an orderBy nothing reads the selected slot of Vals (only
-		// orderBy's $selected refs do): the image shares its input's Vals,
-		// which no stage changes, instead of copying them.
-		m = ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
-			row := rows.New(r.Key, 0)
-			row.Vals, row.Sel = r.Vals, sel(r.Vals)
+	switch {
+	case readsSelected(orderBy):
+		p.add(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
+			s := sel(r.Vals)
+			row := rows.New(r.Key, n+1)
+			copy(row.Vals, r.Vals)
+			row.Vals[n], row.Sel = s, s
 			return row
+		}).Push)
+		return &aliasScope{scope: scope{aliases: aliases, sel: n}, owned: true}, orderBy, nil
+	case owned:
+		p.add(func(in ivm.Batch) ivm.Batch {
+			for _, d := range in {
+				if d.Row != nil {
+					d.Row.Sel = sel(d.Row.Vals)
+				}
+			}
+			return in
 		})
+		return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: true}, orderBy, nil
 	}
-	p.add(m.Push)
-	return &aliasScope{scope: scope{aliases: aliases, sel: n}}, orderBy, nil
+	// Nothing reads a selected slot of Vals: the image shares its input's
+	// Vals, which no stage changes, instead of copying them.
+	p.add(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
+		row := rows.New(r.Key, 0)
+		row.Vals, row.Sel = r.Vals, sel(r.Vals)
+		return row
+	}).Push)
+	return &aliasScope{scope: scope{aliases: aliases, sel: -1}}, orderBy, nil
+}
+
+// readsSelected reports whether an orderBy column reads $selected (a ref
+// that inlineSelected could not replace).
+func readsSelected(cols []ir.Order) bool {
+	var reads func(e *ir.Expr) bool
+	reads = func(e *ir.Expr) bool {
+		switch e.Kind {
+		case ir.Ref:
+			return len(e.Path) > 0 && e.Path[0] == "$selected"
+		case ir.Func, ir.Agg:
+			for _, a := range e.Args {
+				if reads(a) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, o := range cols {
+		if reads(o.Expr) {
+			return true
+		}
+	}
+	return false
 }
 
 // selection compiles the select of an ungrouped query into the function
