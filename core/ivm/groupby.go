@@ -37,7 +37,7 @@ type GroupBy struct {
 	keys   []func(*Row) value.Value
 	aggs   []AggSpec
 	build  func(key []value.Value, aggs []value.Value) *Row
-	groups map[keyID]*group
+	groups idMap[*group]
 	sc     sumScratch
 	kbuf   []value.Value
 	avbuf  []value.Value
@@ -68,12 +68,12 @@ func NewGroupBy(keys []func(*Row) value.Value, aggs []AggSpec,
 	build func(key []value.Value, aggs []value.Value) *Row) *GroupBy {
 	return &GroupBy{
 		keys: keys, aggs: aggs, build: build,
-		groups: map[keyID]*group{},
+		groups: newIDMap[*group](0),
 	}
 }
 
 // Len returns the number of groups.
-func (g *GroupBy) Len() int { return len(g.groups) }
+func (g *GroupBy) Len() int { return g.groups.len() }
 
 // Push applies a batch of input changes and returns the changes of the
 // groups' output rows.
@@ -110,7 +110,7 @@ func (g *GroupBy) Push(in Batch) Batch {
 		}
 		if gr.n <= 0 {
 			gr.out = nil
-			delete(g.groups, gr.id)
+			g.groups.remove(gr.id)
 			continue
 		}
 		for i, a := range g.aggs {
@@ -176,10 +176,10 @@ func (g *GroupBy) groupOf(r *Row, create bool) *group {
 		s := serializeTuple(kv)
 		id, key = keyID{kind: tupleKind, s: s}, value.String(s)
 	}
-	if gr := g.groups[id]; gr != nil || !create {
+	if gr := g.groups.get(id); gr != nil || !create {
 		return gr
 	}
 	gr := &group{id: id, key: key, keyVals: append([]value.Value(nil), kv...), aggs: make([]aggState, len(g.aggs))}
-	g.groups[id] = gr
+	g.groups.set(id, gr)
 	return gr
 }

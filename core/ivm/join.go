@@ -52,35 +52,8 @@ type Join struct {
 // it (the Batch contract), is all an outer join needs to retract its
 // padding.
 type joinIndex struct {
-	strs    map[string]*joinBucket // the buckets of string join keys
-	buckets map[keyID]*joinBucket  // the buckets of other join keys
-	n       int                    // rows held, unmatched ones included
-}
-
-// The usual join key is a string: its buckets are found by the string
-// alone, which hashes faster than a keyID.
-
-func (x *joinIndex) get(id keyID) *joinBucket {
-	if id.kind == value.KindString {
-		return x.strs[id.s]
-	}
-	return x.buckets[id]
-}
-
-func (x *joinIndex) set(id keyID, b *joinBucket) {
-	if id.kind == value.KindString {
-		x.strs[id.s] = b
-		return
-	}
-	x.buckets[id] = b
-}
-
-func (x *joinIndex) remove(id keyID) {
-	if id.kind == value.KindString {
-		delete(x.strs, id.s)
-		return
-	}
-	delete(x.buckets, id)
+	idMap[*joinBucket]     // the buckets by join key
+	n                  int // rows held, unmatched ones included
 }
 
 // joinBucket holds the rows of one join key. A removal finds its row by
@@ -89,6 +62,7 @@ type joinBucket struct {
 	id   keyID
 	rows []*Row
 	pos  map[keyID]int // row key -> index in rows; nil while small
+	slot int32         // its index during a first load (pushFirst)
 }
 
 // bucketIndexAt is the size from which a bucket indexes its rows by key.
@@ -148,8 +122,8 @@ func NewJoin(t JoinType, leftKey, rightKey func(*Row) value.Value, leftWidth, ri
 	return &Join{
 		typ: t, leftKey: leftKey, rightKey: rightKey,
 		leftWidth: leftWidth, rightWidth: rightWidth,
-		left:  joinIndex{strs: map[string]*joinBucket{}, buckets: map[keyID]*joinBucket{}},
-		right: joinIndex{strs: map[string]*joinBucket{}, buckets: map[keyID]*joinBucket{}},
+		left:  joinIndex{idMap: newIDMap[*joinBucket](0)},
+		right: joinIndex{idMap: newIDMap[*joinBucket](0)},
 	}
 }
 
@@ -178,40 +152,22 @@ func (j *Join) RightLen() int { return j.right.n }
 // push applies in to self. pad: self's unmatched rows are kept (padded);
 // padOther: the other side's unmatched rows are.
 func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
-	var out Batch
-	if self.n == 0 && len(in) > 1024 {
-		// A first load: size the map once instead of rehashing, and the
-		// output for a match per row of either side (a large batch's
-		// output grows by a quarter at a time otherwise, copied each time).
-		self.strs = make(map[string]*joinBucket, len(in))
-		if other.n > 0 {
-			out = make(Batch, 0, max(len(in), other.n))
-		}
+	if self.n == 0 && len(in) > 1024 && !hasRemoval(in) {
+		return j.pushFirst(in, self, other, key, selfLeft, pad, padOther)
 	}
-	var rows Rows
-	emit := func(s, o *Row, mult int) {
-		var r *Row
-		if selfLeft {
-			r = j.pair(&rows, s, o)
-		} else {
-			r = j.pair(&rows, o, s)
-		}
-		out = append(out, Delta{Row: r, Mult: mult})
-	}
+	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther}
 	for _, d := range in {
 		if d.Row == nil || d.Mult == 0 {
 			continue
 		}
 		jk, ok := joinKeyID(key(d.Row))
 		if d.Mult < 0 {
-			j.retract(d.Row, jk, ok, self, other, pad, padOther, emit)
+			j.retract(d.Row, jk, ok, self, other, pad, padOther, e.emit)
 			continue
 		}
 		self.n++
 		if !ok {
-			if pad {
-				emit(d.Row, nil, 1)
-			}
+			e.add(d.Row, nil, nil)
 			continue
 		}
 		b := self.get(jk)
@@ -219,21 +175,123 @@ func (j *Join) push(in Batch, self, other *joinIndex, key func(*Row) value.Value
 			b = &joinBucket{id: jk}
 			self.set(jk, b)
 		}
-		if ob := other.get(jk); ob != nil {
-			if padOther && len(b.rows) == 0 {
-				for _, o := range ob.rows {
-					emit(nil, o, -1)
-				}
-			}
-			for _, o := range ob.rows {
-				emit(d.Row, o, 1)
-			}
-		} else if pad {
-			emit(d.Row, nil, 1)
-		}
-		b.add(d.Row)
+		e.add(d.Row, b, other.get(jk))
 	}
-	return Consolidate(out)
+	return Consolidate(e.out)
+}
+
+// joinEmitter makes the joined rows of one push.
+type joinEmitter struct {
+	j                       *Join
+	selfLeft, pad, padOther bool
+	rows                    Rows
+	out                     Batch
+}
+
+// emit adds the pair of s (a row of the side pushed) and o (of the other
+// side) with multiplicity mult; either may be nil (padding).
+func (e *joinEmitter) emit(s, o *Row, mult int) {
+	var r *Row
+	if e.selfLeft {
+		r = e.j.pair(&e.rows, s, o)
+	} else {
+		r = e.j.pair(&e.rows, o, s)
+	}
+	e.out = append(e.out, Delta{Row: r, Mult: mult})
+}
+
+// add adds row r to its bucket b (nil for a key that matches nothing) and
+// emits what that changes: its pairs with the rows of ob, the other side's
+// bucket of the key (nil when it has none), or its padding; and the
+// retraction of the other rows' padding when r is the first of its key.
+func (e *joinEmitter) add(r *Row, b, ob *joinBucket) {
+	switch {
+	case b == nil:
+		if e.pad {
+			e.emit(r, nil, 1)
+		}
+		return
+	case ob != nil:
+		if e.padOther && len(b.rows) == 0 {
+			for _, o := range ob.rows {
+				e.emit(nil, o, -1)
+			}
+		}
+		for _, o := range ob.rows {
+			e.emit(r, o, 1)
+		}
+	case e.pad:
+		e.emit(r, nil, 1)
+	}
+	b.add(r)
+}
+
+// pushFirst is push for a first load: a large batch of additions into an
+// empty side. It finds every row's bucket first, so that each bucket's rows
+// take one slice of a single allocation (instead of growing one by one)
+// and the other side's bucket is looked up once per join key; then it adds
+// the rows and emits their pairs in the batch's order, as push does.
+func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
+	self.strs = make(map[string]*joinBucket, len(in)) // sized once instead of rehashing
+	const skip, unmatched = -1, -2
+	at := make([]int32, len(in)) // each row's bucket, by index into buckets
+	var buckets []*joinBucket    // the buckets made, in order
+	var others []*joinBucket     // the other side's bucket of each, or nil
+	var want []int32             // the rows of each
+	var block []joinBucket
+	matches := 0 // the pairs to emit, at least
+	for i, d := range in {
+		if d.Row == nil || d.Mult == 0 {
+			at[i] = skip
+			continue
+		}
+		jk, ok := joinKeyID(key(d.Row))
+		if !ok {
+			at[i] = unmatched
+			continue
+		}
+		b := self.get(jk)
+		if b == nil {
+			if len(block) == 0 {
+				block = make([]joinBucket, 256)
+			}
+			b, block = &block[0], block[1:]
+			b.id = jk
+			b.slot = int32(len(buckets))
+			self.set(jk, b)
+			buckets = append(buckets, b)
+			others = append(others, other.get(jk))
+			want = append(want, 0)
+		}
+		want[b.slot]++
+		at[i] = b.slot
+		if ob := others[b.slot]; ob != nil {
+			matches += len(ob.rows)
+		}
+	}
+	arena := make([]*Row, len(in))
+	off := 0
+	for i, b := range buckets {
+		n := int(want[i])
+		b.rows = arena[off : off : off+n]
+		off += n
+	}
+	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther}
+	if matches > 0 || pad {
+		e.out = make(Batch, 0, max(matches, len(in)))
+	}
+	for i, d := range in {
+		switch at[i] {
+		case skip:
+		case unmatched:
+			self.n++
+			e.add(d.Row, nil, nil)
+		default:
+			self.n++
+			e.add(d.Row, buckets[at[i]], others[at[i]])
+		}
+	}
+	return Consolidate(e.out)
 }
 
 // retract removes row r (a removal: the row as it was added, with join
@@ -276,11 +334,18 @@ func (j *Join) retract(r *Row, jk keyID, ok bool, self, other *joinIndex, pad, p
 // pair returns the joined row of l and r (either may be nil).
 func (j *Join) pair(rows *Rows, l, r *Row) *Row {
 	row := rows.New(joinResultKey(l, r), j.leftWidth+j.rightWidth)
+	// Value by value: copy() of a few Values is a call into the runtime
+	// (typedslicecopy) that costs more than the copy.
 	if l != nil {
-		copy(row.Vals[:j.leftWidth], l.Vals)
+		for i := range min(len(l.Vals), j.leftWidth) {
+			row.Vals[i] = l.Vals[i]
+		}
 	}
 	if r != nil {
-		copy(row.Vals[j.leftWidth:], r.Vals)
+		right := row.Vals[j.leftWidth:]
+		for i := range min(len(r.Vals), j.rightWidth) {
+			right[i] = r.Vals[i]
+		}
 	}
 	return row
 }

@@ -119,6 +119,74 @@ func TestJoinModel(t *testing.T) {
 	}
 }
 
+// TestJoinFirstLoad covers pushFirst, the path of a large batch of
+// additions into an empty side: both sides loaded in either order or in one
+// step, with a few large buckets (few) or many small ones (wide), then
+// random changes, checked against the model after every step.
+func TestJoinFirstLoad(t *testing.T) {
+	const keys = 1100 // a bulk load above pushFirst's threshold of 1024 rows
+	gens := map[string]func(rng *rand.Rand) []value.Value{
+		"few": func(rng *rand.Rand) []value.Value { // a few large buckets
+			if rng.IntN(20) == 0 {
+				return []value.Value{value.Undefined(), value.Number(1)} // matches nothing
+			}
+			return []value.Value{value.Number(float64(rng.IntN(40))), pick(rng, small)}
+		},
+		"wide": func(rng *rand.Rand) []value.Value {
+			if rng.IntN(20) == 0 {
+				return []value.Value{value.Null(), value.Number(1)} // matches nothing
+			}
+			return []value.Value{value.Number(float64(rng.IntN(400))), value.Number(1)}
+		},
+	}
+	load := func(s *source) Batch {
+		var b Batch
+		for i := range keys {
+			k := fmt.Sprintf("%s%d", s.name, i)
+			r := &Row{Key: value.String(k), Vals: s.gen(s.rng)}
+			s.rows[k] = r
+			b = append(b, Delta{Row: r, Mult: 1})
+		}
+		return b
+	}
+	key := func(r *Row) value.Value { return r.Vals[0] }
+	for name, gen := range gens {
+		for _, typ := range joinTypes {
+			for order := range 3 {
+				t.Run(fmt.Sprintf("%s/%s/%d", name, typ, order), func(t *testing.T) {
+					rng := rand.New(rand.NewPCG(21, uint64(typ)*3+uint64(order)))
+					L, R := newSource(rng, "l", keys, gen), newSource(rng, "r", keys, gen)
+					j := NewJoin(typ, key, key, 2, 2)
+					out := acc{}
+					switch order {
+					case 0: // left, then right: the right's load meets a full left
+						out.apply(t, 0, j.PushLeft(load(L)))
+						out.apply(t, 0, j.PushRight(load(R)))
+					case 1:
+						out.apply(t, 0, j.PushRight(load(R)))
+						out.apply(t, 0, j.PushLeft(load(L)))
+					default: // one step
+						lb, rb := load(L), load(R)
+						out.apply(t, 0, append(j.PushLeft(lb), j.PushRight(rb)...))
+					}
+					out.check(t, 0, joinModel(typ, L.list(), R.list(), key, key, 2, 2), false)
+					for step := 1; step < 4; step++ {
+						if rng.IntN(2) == 0 {
+							out.apply(t, step, j.PushLeft(L.batch()))
+						} else {
+							out.apply(t, step, j.PushRight(R.batch()))
+						}
+						out.check(t, step, joinModel(typ, L.list(), R.list(), key, key, 2, 2), false)
+						if j.LeftLen() != len(L.rows) || j.RightLen() != len(R.rows) {
+							t.Fatalf("step %d: join holds %d+%d rows, inputs %d+%d", step, j.LeftLen(), j.RightLen(), len(L.rows), len(R.rows))
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
 // A self-join-like step: the same source feeds both sides, and one step
 // changes both.
 func TestJoinSelf(t *testing.T) {

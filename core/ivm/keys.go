@@ -23,6 +23,43 @@ type keyID struct {
 	f    float64
 }
 
+// idMap maps keyIDs to values. The usual key is a string: those are found
+// by the string alone, which hashes and compares faster than a keyID (in
+// wasm a keyID hashes through the runtime's generic hash).
+type idMap[T any] struct {
+	strs  map[string]T
+	other map[keyID]T
+}
+
+func newIDMap[T any](size int) idMap[T] {
+	return idMap[T]{strs: make(map[string]T, size), other: map[keyID]T{}}
+}
+
+func (m *idMap[T]) get(id keyID) T {
+	if id.kind == value.KindString {
+		return m.strs[id.s]
+	}
+	return m.other[id]
+}
+
+func (m *idMap[T]) set(id keyID, v T) {
+	if id.kind == value.KindString {
+		m.strs[id.s] = v
+		return
+	}
+	m.other[id] = v
+}
+
+func (m *idMap[T]) remove(id keyID) {
+	if id.kind == value.KindString {
+		delete(m.strs, id.s)
+		return
+	}
+	delete(m.other, id)
+}
+
+func (m *idMap[T]) len() int { return len(m.strs) + len(m.other) }
+
 // idOf returns the keyID of k.
 func idOf(k value.Value) keyID {
 	switch k.Kind() {

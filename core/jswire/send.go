@@ -338,15 +338,16 @@ func Batch(b *stream.Batch) []byte {
 	return append(buf, "]}"...)
 }
 
-// jsonSize estimates the length of v's JSON text: exact for arrays and
-// objects (held as their text), close for the rest (escapes not counted).
+// jsonSize estimates the length of v's JSON text: exact for arrays,
+// objects (held as their text) and strings (see value.StringJSONLen), at
+// least the length for the rest.
 func jsonSize(v value.Value) int {
 	switch v.Kind() {
 	case value.KindArray, value.KindObject:
 		return len(v.JSON())
 	case value.KindString:
 		s, _ := v.Str()
-		return len(s) + 2
+		return value.StringJSONLen(s)
 	case value.KindNumber:
 		return 24
 	}

@@ -122,6 +122,27 @@ var needsEscape = func() (t [utf8.RuneSelf]bool) {
 // writes it: \" \\ \b \f \n \r \t, other control characters as \u00XX,
 // a lone surrogate (its WTF-8 form) as \udXXX, everything else as is.
 // Other bytes that are not valid UTF-8 become U+FFFD.
+// StringJSONLen returns the length of the JSON text AppendJSON writes for
+// the String s: exact for well-formed UTF-8 and for kept lone surrogates
+// (an escape of 6 bytes for 3); a byte of invalid UTF-8 (3 bytes for 1)
+// is counted as 1. It lets a writer size its buffer once.
+func StringJSONLen(s string) int {
+	n := len(s) + 2
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == 0xED: // the first byte of a WTF-8 surrogate (or of U+D000-U+D7FF, counted over)
+			n += 3
+		case c >= utf8.RuneSelf || !needsEscape[c]:
+		case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+			n++
+		default:
+			n += 5
+		}
+	}
+	return n
+}
+
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0

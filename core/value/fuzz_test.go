@@ -3,6 +3,7 @@ package value
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
@@ -45,6 +46,14 @@ func FuzzParse(f *testing.F) {
 		require.Equal(t, hash(v, 3), hash(again, 3))
 		if v.Kind() == KindArray || v.Kind() == KindObject {
 			require.Equal(t, string(out), v.JSON())
+		}
+		if s, ok := v.Str(); ok {
+			// The size a writer reserves: enough, and exact unless the text
+			// has a byte 0xED (a surrogate's, or U+D000-U+D7FF's, counted over).
+			require.GreaterOrEqual(t, StringJSONLen(s), len(out), "%q", s)
+			if !strings.Contains(s, "\xed") {
+				require.Equal(t, len(out), StringJSONLen(s), "%q", s)
+			}
 		}
 		if jsonErr != nil {
 			return // e.g. numbers beyond float64, which JS and Parse make Infinity
