@@ -189,3 +189,33 @@ func TestStringOrder(t *testing.T) {
 		}
 	}
 }
+
+// numberOrder sorts by number, then by the tie order: negatives and
+// positives, -0 beside 0, infinities, many equal numbers, and numbers that
+// differ only in their lowest bits.
+func TestNumberOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(62, 1))
+	gen := map[string]func() float64{
+		"mixed": func() float64 { return (rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(40)-20)) },
+		"few": func() float64 {
+			return []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1)}[rng.IntN(6)]
+		},
+		"ints":   func() float64 { return float64(rng.IntN(1000000)) },
+		"ulps":   func() float64 { return math.Nextafter(1, 1+float64(rng.IntN(3))) * float64(1+rng.IntN(2)) },
+		"negint": func() float64 { return -float64(rng.IntN(50)) },
+	}
+	for name, g := range gen {
+		for _, n := range []int{0, 1, 255, 256, 5000} {
+			ks := make([]float64, n)
+			for i := range ks {
+				ks[i] = g()
+			}
+			tie := func(a, b int32) int { return int(b) - int(a) } // later positions first
+			order := numberOrder(ks, tie)
+			want := sortedOrder(n, byNumber(ks, tie)) // a comparison sort
+			if !slices.Equal(order, want) {
+				t.Fatalf("%s, n=%d: not in order", name, n)
+			}
+		}
+	}
+}

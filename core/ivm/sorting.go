@@ -1,6 +1,7 @@
 package ivm
 
 import (
+	"math"
 	"slices"
 	"strings"
 )
@@ -73,6 +74,49 @@ func stringOrder(keys []string) []int32 {
 		}
 		digits[i] = d
 	}
+	return radixOrder(digits, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+}
+
+// numberOrder returns the positions of ks sorted by number, the positions
+// of equal numbers ordered by tie. -0 counts as 0; ks holds no NaN.
+func numberOrder(ks []float64, tie func(a, b int32) int) []int32 {
+	n := len(ks)
+	if n < 256 {
+		return sortedOrder(n, byNumber(ks, tie))
+	}
+	// An order-preserving map of float64 onto uint64: flip every bit of a
+	// negative number, and the sign bit of the others.
+	digits := make([]uint64, n)
+	for i, f := range ks {
+		b := math.Float64bits(f + 0) // -0 + 0 is 0
+		if b>>63 == 1 {
+			b = ^b
+		} else {
+			b |= 1 << 63
+		}
+		digits[i] = b
+	}
+	return radixOrder(digits, tie)
+}
+
+// byNumber compares positions by their numbers in ks, then by tie.
+func byNumber(ks []float64, tie func(a, b int32) int) func(a, b int32) int {
+	return func(a, b int32) int {
+		switch {
+		case ks[a] < ks[b]:
+			return -1
+		case ks[a] > ks[b]:
+			return 1
+		}
+		return tie(a, b)
+	}
+}
+
+// radixOrder returns the positions of digits sorted by them, 16 bits at a
+// time from the lowest (a pass in which every digit has the same 16 bits
+// is skipped), then each run of equal digits sorted by tie.
+func radixOrder(digits []uint64, tie func(a, b int32) int) []int32 {
+	n := len(digits)
 	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(i)
@@ -85,7 +129,7 @@ func stringOrder(keys []string) []int32 {
 			count[(digits[i]>>shift)&0xffff]++
 		}
 		if count[(digits[order[0]]>>shift)&0xffff] == int32(n) {
-			continue // every key has the same 16 bits here
+			continue // every digit has the same 16 bits here
 		}
 		sum := int32(0)
 		for d, c := range count {
@@ -99,14 +143,13 @@ func stringOrder(keys []string) []int32 {
 		}
 		order, tmp = tmp, order
 	}
-	// Runs of equal digits: keys longer than p+8 bytes, or padded ones.
 	for lo := 0; lo < n; {
 		hi := lo + 1
 		for hi < n && digits[order[hi]] == digits[order[lo]] {
 			hi++
 		}
 		if hi-lo > 1 {
-			slices.SortFunc(order[lo:hi], func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+			slices.SortFunc(order[lo:hi], tie)
 		}
 		lo = hi
 	}

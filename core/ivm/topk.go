@@ -125,15 +125,7 @@ func (t *TopK) sortByNumber(rows []*Row) bool {
 		}
 		ks[i] = k
 	}
-	order := sortedOrder(len(rows), func(a, b int32) int {
-		switch {
-		case ks[a] < ks[b]:
-			return -1
-		case ks[a] > ks[b]:
-			return 1
-		}
-		return t.cmp(rows[a], rows[b])
-	})
+	order := numberOrder(ks, func(a, b int32) int { return t.cmp(rows[a], rows[b]) })
 	for i := 1; i < len(order); i++ {
 		a, b := order[i-1], order[i]
 		if ks[a] == ks[b] && t.cmp(rows[a], rows[b]) == 0 {

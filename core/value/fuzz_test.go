@@ -3,6 +3,8 @@ package value
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,5 +128,21 @@ func FuzzParseRow(f *testing.F) {
 		if k, ok := sc.KeyIn(row, key); ok && k != key {
 			t.Fatalf("KeyIn(%s, %q) = %q", row.JSON(), key, k)
 		}
+	})
+}
+
+// FuzzParseNumber holds parseNumber's integer fast path to strconv: the
+// same float64, bit for bit (-0 included), for every JSON number.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0", "7", "-12", "123456789012345", "1234567890123456", "1.5", "1e3", "-0.0", "9007199254740993", "00", "1.", "-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, lit string) {
+		if lit == "" || !(lit[0] == '-' || lit[0] >= '0' && lit[0] <= '9') || jsonscan.Check([]byte(lit)) != nil {
+			return // not a JSON number
+		}
+		want, _ := strconv.ParseFloat(lit, 64)
+		got := parseNumber(lit)
+		require.Equal(t, math.Float64bits(want), math.Float64bits(got), "%q", lit)
 	})
 }

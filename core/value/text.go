@@ -1,6 +1,7 @@
 package value
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -87,8 +88,37 @@ func decodeAt(s string, i int) (Value, int) {
 		return Null(), i + 4
 	}
 	end := skipValue(s, i)
-	f, _ := strconv.ParseFloat(s[i:end], 64)
-	return Number(f), end
+	return Number(parseNumber(s[i:end])), end
+}
+
+// parseNumber reads the JSON number lit. An integer of at most 15 digits
+// (a count, an id, a millisecond timestamp), which a float64 holds
+// exactly, is read digit by digit; the rest goes to strconv.
+func parseNumber(lit string) float64 {
+	digits := lit
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 || digits[0] == '0' && len(digits) > 1 {
+		f, _ := strconv.ParseFloat(lit, 64)
+		return f
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			f, _ := strconv.ParseFloat(lit, 64)
+			return f
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(lit) {
+		if n == 0 {
+			return math.Copysign(0, -1)
+		}
+		return -float64(n)
+	}
+	return float64(n)
 }
 
 // unescape decodes the body of a string literal; with no backslash it
