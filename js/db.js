@@ -786,8 +786,9 @@ class StreamDB {
   }
 
   _openQuery(ir) {
-    const r = JSON.parse(call(this.#mod, 'queryOpen', this._h(), JSON.stringify(ir)))
-    return r
+    // A large first result crosses as the pieces of its text (js/wire.js).
+    const t = call(this.#mod, 'queryOpen', this._h(), JSON.stringify(ir))
+    return JSON.parse(typeof t === 'string' ? t : t.join(''))
   }
   _register(id, q) {
     this.#queries.set(id, q)

@@ -22,7 +22,9 @@
 //	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "special": BOOL,
 //	   "keys": [KEY, ...], "rows": [VALUE, ...]}
 //	  keys and rows in result order, the i-th key the i-th row's;
-//	  "special" is true when a KEY is in its one-element array form
+//	  "special" is true when a KEY is in its one-element array form;
+//	  a text above 1 MiB comes as an array of strings, its pieces in
+//	  order (each cut between two elements), to be joined
 //	collection rows, collRows(handle, name): [[ID, ROW], ...] in key order
 //	collection row, collGet(handle, name, id): ROW, or undefined (not text)
 //	transaction, txInfo(handle, tx):

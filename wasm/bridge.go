@@ -42,6 +42,8 @@ type bridge struct {
 	helpers safejs.Value
 	// warmOnce runs warmUp once per module.
 	warmOnce sync.Once
+	// gc schedules collections in the page's idle time (idlegc.go).
+	gc idleGC
 
 	mu      sync.Mutex
 	exports []safejs.Func // released on shutdown

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -159,11 +160,28 @@ func TestQueryOpened(t *testing.T) {
 			`{"id":1,"single":false,"ordered":true,"special":true,"keys":[["undefined"],null,1,"1"],"rows":[{"n":2},{"n":3},{"n":1},{"n":4}]}`},
 		{"special keys", false, false, rows(value.Number(math.Inf(-1)), value.Number(1), parse(t, `[1,"a"]`), value.Number(2), value.Number(math.NaN()), value.Number(3)),
 			`{"id":1,"single":false,"ordered":false,"special":true,"keys":[["-Infinity"],[[1,"a"]],["NaN"]],"rows":[1,2,3]}`},
+		{"non-ASCII", false, false, rows(value.String("clé"), parse(t, `{"n":"été ☃"}`), value.String("日本"), parse(t, `{"n":"😀"}`)),
+			`{"id":1,"single":false,"ordered":false,"special":false,"keys":["clé","日本"],"rows":[{"n":"été ☃"},{"n":"😀"}]}`},
 		{"findOne", true, false, rows(value.String("single_group"), parse(t, `{"total":0}`)),
 			`{"id":1,"single":true,"ordered":false,"special":false,"keys":["single_group"],"rows":[{"total":0}]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, string(jswire.QueryOpened(1, tc.single, tc.ordered, tc.rows)))
+			// In one piece, and in pieces of every size: the pieces make the
+			// same text, each cut after an element.
+			for _, size := range []int{0, 1, 7, 30, 1 << 20} {
+				var pieces []string
+				jswire.QueryOpened(1, tc.single, tc.ordered, tc.rows, &jswire.Pieces{Size: size, Emit: func(b []byte) { pieces = append(pieces, string(b)) }})
+				assert.Equal(t, tc.want, strings.Join(pieces, ""), "pieces of %d bytes", size)
+				if size == 0 {
+					assert.Len(t, pieces, 1)
+				}
+				for i, piece := range pieces {
+					if i < len(pieces)-1 {
+						assert.GreaterOrEqual(t, len(piece), size)
+					}
+					assert.True(t, utf8.ValidString(piece), "a piece is cut between characters: %q", piece)
+				}
+			}
 		})
 	}
 }

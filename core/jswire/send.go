@@ -148,7 +148,32 @@ func appendQueryChange(buf []byte, c db.QueryChange) []byte {
 	return append(buf, ']')
 }
 
-// QueryOpened returns the text of a first result:
+// Pieces receives a long text (a first result) in pieces, each cut
+// between two elements, never inside a character. Emit is called with each
+// piece once it holds at least Size bytes, and with the last one; the
+// bytes are only valid during the call (the buffer is reused). Size 0
+// makes the whole text one piece, in one buffer sized from an estimate.
+type Pieces struct {
+	Size int
+	Emit func([]byte)
+	buf  []byte
+}
+
+// cut emits the piece in progress when it is Size bytes or more.
+func (p *Pieces) cut() {
+	if p.Size > 0 && len(p.buf) >= p.Size {
+		p.Emit(p.buf)
+		p.buf = p.buf[:0]
+	}
+}
+
+// end emits what is left.
+func (p *Pieces) end() {
+	p.Emit(p.buf)
+	p.buf = p.buf[:0]
+}
+
+// QueryOpened writes the text of a first result to p:
 // {"id", "single", "ordered", "rows": [[KEY, VALUE], ...]}. rows calls its
 // argument with each result key and value in result order until it
 // returns false (a *db.Live's Range); single and ordered say whether the
@@ -158,16 +183,26 @@ func appendQueryChange(buf []byte, c db.QueryChange) []byte {
 // type converted to an interface keeps every method whose name and
 // signature any interface shares, which would link unused code into the
 // wasm.
-func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool)) []byte {
-	size := 96
+func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces) {
+	// The buffer holds the whole text, or a piece and the element that
+	// ends it: counted up to that.
+	size, most := 96, math.MaxInt
+	if p.Size > 0 {
+		most = p.Size + 64<<10
+	}
 	special := false
 	rows(func(k, v value.Value) bool {
-		size += jsonSize(k) + jsonSize(v) + 2
+		if size < most {
+			size += jsonSize(k) + jsonSize(v) + 2
+		}
 		special = special || specialKey(k)
 		return true
 	})
-	buf := make([]byte, 0, size)
-	buf = append(buf, `{"id":`...)
+	size = min(size, most)
+	if cap(p.buf) < size {
+		p.buf = make([]byte, 0, size)
+	}
+	buf := append(p.buf[:0], `{"id":`...)
 	buf = strconv.AppendInt(buf, int64(id), 10)
 	buf = append(buf, `,"single":`...)
 	buf = strconv.AppendBool(buf, single)
@@ -176,26 +211,30 @@ func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value
 	buf = append(buf, `,"special":`...)
 	buf = strconv.AppendBool(buf, special)
 	buf = append(buf, `,"keys":[`...)
+	p.buf = buf
 	first := true
 	rows(func(k, _ value.Value) bool {
 		if !first {
-			buf = append(buf, ',')
+			p.buf = append(p.buf, ',')
 		}
 		first = false
-		buf = AppendKey(buf, k)
+		p.buf = AppendKey(p.buf, k)
+		p.cut()
 		return true
 	})
-	buf = append(buf, `],"rows":[`...)
+	p.buf = append(p.buf, `],"rows":[`...)
 	first = true
 	rows(func(_, v value.Value) bool {
 		if !first {
-			buf = append(buf, ',')
+			p.buf = append(p.buf, ',')
 		}
 		first = false
-		buf = value.AppendJSON(buf, v)
+		p.buf = value.AppendJSON(p.buf, v)
+		p.cut()
 		return true
 	})
-	return append(buf, "]}"...)
+	p.buf = append(p.buf, "]}"...)
+	p.end()
 }
 
 // specialKey reports whether AppendKey writes k in its one-element array

@@ -245,3 +245,26 @@ test('an event nested 1,001 deep is one bad event, not a stalled stream', { time
   await appendEvents(url, user('f'))
   await until(() => db.collections.users.has('f'), 'f to arrive live')
 })
+
+test('a first result larger than a piece (1 MiB) crosses whole, with non-ASCII text cut nowhere inside a character', async (t) => {
+  const url = await createStream(srv.url)
+  // 12,000 users of about 150 bytes of JSON each: about 1.8 MB of answer,
+  // in two pieces; names of 2-, 3- and 4-byte UTF-8 characters.
+  const n = 12000
+  const name = (i) => `user ${i} é☃😀 ${'x'.repeat(i % 97)}`
+  const events = []
+  for (let i = 0; i < n; i++) events.push(schema.users.insert({ value: { id: `u${String(i).padStart(5, '0')}`, name: name(i) } }))
+  for (let i = 0; i < n; i += 2000) await appendEvents(url, ...events.slice(i, i + 2000))
+  const db = open(url, [])
+  t.after(() => db.close())
+  await db.preload()
+  const all = liveQuery((q) => q.from({ u: db.collections.users }).select(({ u }) => ({ id: u.id, name: u.name })))
+  t.after(() => all.dispose())
+  assert.equal(all.data.length, n)
+  for (let i = 0; i < n; i++) {
+    const row = all.data[i]
+    assert.equal(row.id, `u${String(i).padStart(5, '0')}`)
+    assert.equal(row.name, name(i))
+  }
+  assert.equal(all.get(`u${String(n - 1).padStart(5, '0')}`)?.name, name(n - 1), 'the keys crossed too')
+})
