@@ -60,30 +60,16 @@ func (b *bridge) collectWhenIdle() {
 // no requestIdleCallback (Node, Safari). It must run in a goroutine.
 func (b *bridge) waitIdle() error {
 	g := safejs.Global()
-	done := make(chan struct{}, 1)
-	cb, err := b.newFunc(func(safejs.Value, []safejs.Value) any {
-		done <- struct{}{}
-		return nil
+	return b.waitCalled(func(cb safejs.Func) error {
+		if ric, err := g.Get("requestIdleCallback"); err == nil && ric.Type() == safejs.TypeFunction {
+			opts, err := safejs.ValueOf(map[string]any{"timeout": 2000})
+			if err != nil {
+				return err
+			}
+			_, err = ric.Invoke(cb, opts)
+			return err
+		}
+		_, err := g.Call("setTimeout", cb, 0)
+		return err
 	})
-	if err != nil {
-		return err
-	}
-	defer b.release(cb)
-	if ric, err := g.Get("requestIdleCallback"); err == nil && ric.Type() == safejs.TypeFunction {
-		opts, err := safejs.ValueOf(map[string]any{"timeout": 2000})
-		if err != nil {
-			return err
-		}
-		if _, err := ric.Invoke(cb, opts); err != nil {
-			return err
-		}
-	} else if _, err := g.Call("setTimeout", cb, 0); err != nil {
-		return err
-	}
-	select {
-	case <-done:
-		return nil
-	case <-b.ctx.Done():
-		return b.ctx.Err()
-	}
 }

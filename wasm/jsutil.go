@@ -244,25 +244,43 @@ func (b *bridge) postToSelf() error {
 	if err != nil {
 		return err
 	}
+	defer func() { _, _ = port1.Call("close") }()
+	err = b.waitCalled(func(onMessage safejs.Func) error {
+		if err := port1.Set("onmessage", onMessage); err != nil {
+			return err
+		}
+		_, err := port2.Call("postMessage", nil)
+		return err
+	})
+	if err == b.ctx.Err() {
+		return nil // shut down: nothing to wait for
+	}
+	return err
+}
+
+// waitCalled makes a callback, hands it to register, and returns once the
+// callback has been called, or with the bridge's context error on
+// shutdown; the callback is released then. It must run in a goroutine.
+func (b *bridge) waitCalled(register func(cb safejs.Func) error) error {
 	done := make(chan struct{}, 1)
-	onMessage, err := b.newFunc(func(safejs.Value, []safejs.Value) any {
-		done <- struct{}{}
+	cb, err := b.newFunc(func(safejs.Value, []safejs.Value) any {
+		select {
+		case done <- struct{}{}:
+		default:
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	defer b.release(onMessage)
-	defer func() { _, _ = port1.Call("close") }()
-	if err := port1.Set("onmessage", onMessage); err != nil {
-		return err
-	}
-	if _, err := port2.Call("postMessage", nil); err != nil {
+	defer b.release(cb)
+	if err := register(cb); err != nil {
 		return err
 	}
 	select {
 	case <-done:
+		return nil
 	case <-b.ctx.Done():
+		return b.ctx.Err()
 	}
-	return nil
 }
