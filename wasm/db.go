@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/hack-pad/safejs"
@@ -333,6 +334,10 @@ func (a *dbAPI) queryOpen(args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A first result's garbage is collected in the next idle period
+	// (collectWhenIdle): a collection during it would mostly find rows
+	// still in use, and slow it through write barriers and marking.
+	defer debug.SetGCPercent(debug.SetGCPercent(firstResultGCPercent))
 	l, err := h.d.Query(q)
 	if err != nil {
 		return nil, err
@@ -346,6 +351,9 @@ func (a *dbAPI) queryOpen(args []safejs.Value) (any, error) {
 	defer a.b.collectWhenIdle()
 	return answerInPieces(func(p *jswire.Pieces) { jswire.QueryOpened(id, l.SingleResult(), l.Ordered(), l.Range, p) })
 }
+
+// firstResultGCPercent is the GC percent while a first result is computed.
+const firstResultGCPercent = 400
 
 // answerPiece is the size of the pieces a large answer crosses in.
 const answerPiece = 1 << 20
