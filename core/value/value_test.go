@@ -2,7 +2,9 @@ package value
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -290,4 +292,40 @@ func TestFieldsLenIndexElems(t *testing.T) {
 		return i < 2
 	})
 	assert.Equal(t, []string{"1", `"a"`, "[2,3]"}, got)
+}
+
+// plainWord agrees with needsEscape byte by byte: every byte value in every
+// position of a plain word, and random words.
+func TestPlainWord(t *testing.T) {
+	plain := func(s string) bool {
+		for i := 0; i < 8; i++ {
+			if s[i] >= utf8.RuneSelf || needsEscape[s[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	base := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			b := append([]byte(nil), base...)
+			b[pos] = byte(c)
+			if got, want := plainWord(string(b), 0), plain(string(b)); got != want {
+				t.Fatalf("plainWord(%q) = %v, want %v", b, got, want)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 200000 {
+		b := make([]byte, 8)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+			if rng.IntN(2) == 0 {
+				b[i] = byte(0x20 + rng.IntN(0x60)) // mostly plain
+			}
+		}
+		if got, want := plainWord(string(b), 0), plain(string(b)); got != want {
+			t.Fatalf("plainWord(%q) = %v, want %v", b, got, want)
+		}
+	}
 }
