@@ -25,7 +25,16 @@ type partRead struct {
 	scan jsonscan.ItemScanner
 	kept []byte // the open item's bytes so far
 	eof  bool
+	// room is the size of the parts' buffers so far: it starts at
+	// firstPartRoom and doubles while a buffer fills up, to PartBytes, so
+	// that a small response (a live change of a few hundred bytes) does not
+	// cost a buffer of PartBytes (1 MiB for a StreamDB: once per live
+	// change, and the garbage collector then runs every hundred changes).
+	room int
 }
+
+// firstPartRoom is the size of a response's first part buffer.
+const firstPartRoom = 4 << 10
 
 // partsOn reports whether a 200 response of content type ct is read in
 // parts.
@@ -73,9 +82,21 @@ func (r *Reader) nextPart() (*Batch, error) {
 	)
 	for len(items) == 0 && !p.eof {
 		// A new buffer for every part: the items handed out keep theirs.
-		buf := make([]byte, len(p.kept), len(p.kept)+size)
+		if p.room == 0 {
+			p.room = min(size, firstPartRoom)
+		}
+		buf := make([]byte, len(p.kept), len(p.kept)+p.room)
 		copy(buf, p.kept)
-		for len(buf) < cap(buf) && !p.eof {
+		for !p.eof {
+			if len(buf) == cap(buf) {
+				if p.room >= size {
+					break // a whole part
+				}
+				p.room = min(2*p.room, size)
+				grown := make([]byte, len(buf), len(p.kept)+p.room)
+				copy(grown, buf)
+				buf = grown
+			}
 			n, err := p.resp.Body.Read(buf[len(buf):cap(buf)])
 			buf = buf[:len(buf)+n]
 			wire += n

@@ -187,3 +187,37 @@ func TestReadInPartsHoldsAWindow(t *testing.T) {
 	assert.Greater(t, wire, 38<<20)
 	assert.Less(t, peak, uint64(20<<20), "heap peak %d MiB for a %d MiB body", peak>>20, wire>>20)
 }
+
+// A small response read in parts costs a buffer of its size, not one of
+// PartBytes: a StreamDB reads every live change that way (1 MiB parts),
+// and a buffer of 1 MiB per change made the garbage collector run every
+// hundred changes. A large one still comes in parts of PartBytes.
+func TestReadInPartsSizesSmallResponses(t *testing.T) {
+	const changes = 50
+	body := jsonArray(0, 3) // a live change: under 100 bytes
+	var answers []func(*Request) (*Response, error)
+	for i := range changes {
+		// Not up to date: the reader asks again, as it does when live.
+		answers = append(answers, answer(200, jsonHeader(fmt.Sprint(i+1), i == changes-1), body))
+	}
+	f := &fakeServer{answers: answers}
+	r := fakeReader(t, f, ReadOptions{PartBytes: 1 << 20})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range changes {
+		b, err := r.Next()
+		require.NoError(t, err)
+		require.Len(t, b.Items, 3)
+	}
+	runtime.ReadMemStats(&after)
+	perChange := (after.TotalAlloc - before.TotalAlloc) / changes
+	assert.Less(t, perChange, uint64(64<<10), "bytes allocated per small response")
+
+	big := jsonArray(0, 20000) // about 700 KB
+	f = &fakeServer{answers: []func(*Request) (*Response, error){answer(200, jsonHeader("9", true), big)}}
+	items, batches := readParts(t, fakeReader(t, f, ReadOptions{PartBytes: 64 << 10}))
+	assert.Equal(t, itemsOf(t, big), items)
+	for i, b := range batches[:len(batches)-1] {
+		assert.Greater(t, b.WireBytes, 32<<10, "part %d is most of a part of PartBytes", i)
+	}
+}
