@@ -29,7 +29,9 @@ type Row struct {
 	Key value.Value
 	// Vals holds one value per source alias of the query, in the order the
 	// query names its aliases (from, then each join); the missing side of an
-	// outer join is Undefined.
+	// outer join is Undefined. After an orderBy's stage it holds the row's
+	// sort values instead (core/query's orderBy), all that TopK and an
+	// ordered Output read.
 	Vals []value.Value
 	// Sel is the selected value (TanStack DB's $selected), set by the
 	// project stage; Undefined before it.

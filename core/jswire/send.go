@@ -10,11 +10,13 @@ import (
 	"github.com/streamdb/streamdb/core/value"
 )
 
-// The texts that carry many rows (a step, a first result, a collection's
-// rows) are built into one buffer sized once from an estimate (jsonSize):
-// the bridge hands the bytes to JS without copying them, so such an answer
-// costs one allocation of its size instead of the doublings of append. It
-// is the wasm memory's high-water mark that counts, since it never shrinks.
+// The texts that carry many rows (a step, a collection's rows) are built
+// into one buffer sized once from an estimate (jsonSize): the bridge hands
+// the bytes to JS without copying them, so such an answer costs one
+// allocation of its size instead of the doublings of append. A first
+// result, the largest of them, is written in pieces (Pieces), so that the
+// bridge holds one piece at a time. It is the wasm memory's high-water
+// mark that counts, since it never shrinks.
 
 // AppendKey appends a live query's result key as the wire format states:
 // the key itself when JSON holds it, otherwise a one-element array
