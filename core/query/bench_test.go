@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/streamdb/streamdb/core/collection"
+	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/value"
 )
 
@@ -115,27 +116,38 @@ func sizeName(n int) string {
 	return strconv.Itoa(n)
 }
 
-// BenchmarkQueryFirstResult measures compiling a query and computing its
-// first result over n messages and n/10 users.
-func BenchmarkQueryFirstResult(b *testing.B) {
+// eachAnchorQuery runs fn as a sub-benchmark for each anchor query at each
+// size ("Q2/n=100k"), with the size, its data and the parsed query.
+func eachAnchorQuery(b *testing.B, fn func(b *testing.B, n int, d *anchorData, iq *ir.Query)) {
 	for _, n := range anchorSizes {
 		for _, q := range anchorQueries {
 			b.Run(fmt.Sprintf("%s/n=%s", q.name, sizeName(n)), func(b *testing.B) {
-				d := anchor(n)
-				iq := mustQuery(b, q.json)
-				b.ResetTimer()
-				cpu := startCPU(b)
-				defer cpu.stop()
-				for b.Loop() {
-					lq, err := Compile(iq, Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					lq.LoadSized(d.reader(), d.size)
-				}
+				fn(b, n, anchor(n), mustQuery(b, q.json))
 			})
 		}
 	}
+}
+
+// compile compiles iq, failing the benchmark on an error.
+func compile(b *testing.B, iq *ir.Query) *LiveQuery {
+	lq, err := Compile(iq, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return lq
+}
+
+// BenchmarkQueryFirstResult measures compiling a query and computing its
+// first result over n messages and n/10 users.
+func BenchmarkQueryFirstResult(b *testing.B) {
+	eachAnchorQuery(b, func(b *testing.B, _ int, d *anchorData, iq *ir.Query) {
+		b.ResetTimer()
+		cpu := startCPU(b)
+		defer cpu.stop()
+		for b.Loop() {
+			compile(b, iq).LoadSized(d.reader(), d.size)
+		}
+	})
 }
 
 // BenchmarkQueryChange measures one change to the collections reaching all
@@ -150,10 +162,7 @@ func BenchmarkQueryChange(b *testing.B) {
 				d := anchor(n)
 				var lqs []*LiveQuery
 				for _, q := range anchorQueries {
-					lq, err := Compile(mustQuery(b, q.json), Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
+					lq := compile(b, mustQuery(b, q.json))
 					lq.Load(d.reader())
 					lqs = append(lqs, lq)
 				}
@@ -245,33 +254,24 @@ func benchSizes() []int {
 // BenchmarkQueryMemory reports the heap a live query keeps after its first
 // result (retainedB, and per source row), over n messages and n/10 users.
 func BenchmarkQueryMemory(b *testing.B) {
-	for _, n := range anchorSizes {
-		for _, q := range anchorQueries {
-			b.Run(fmt.Sprintf("%s/n=%s", q.name, sizeName(n)), func(b *testing.B) {
-				d := anchor(n)
-				iq := mustQuery(b, q.json)
-				var retained, allocated float64
-				for b.Loop() {
-					runtime.GC()
-					var before, after runtime.MemStats
-					runtime.ReadMemStats(&before)
-					lq, err := Compile(iq, Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					lq.LoadSized(d.reader(), d.size)
-					runtime.GC()
-					runtime.ReadMemStats(&after)
-					runtime.KeepAlive(lq)
-					retained = float64(after.HeapAlloc) - float64(before.HeapAlloc)
-					allocated = float64(after.TotalAlloc) - float64(before.TotalAlloc)
-				}
-				b.ReportMetric(retained, "retainedB")
-				b.ReportMetric(allocated, "allocB")
-				b.ReportMetric(retained/float64(n+n/10), "retainedB/row")
-			})
+	eachAnchorQuery(b, func(b *testing.B, n int, d *anchorData, iq *ir.Query) {
+		var retained, allocated float64
+		for b.Loop() {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			lq := compile(b, iq)
+			lq.LoadSized(d.reader(), d.size)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			runtime.KeepAlive(lq)
+			retained = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+			allocated = float64(after.TotalAlloc) - float64(before.TotalAlloc)
 		}
-	}
+		b.ReportMetric(retained, "retainedB")
+		b.ReportMetric(allocated, "allocB")
+		b.ReportMetric(retained/float64(n+n/10), "retainedB/row")
+	})
 }
 
 // BenchmarkQueryFillFromEmpty measures a live query opened on empty
@@ -279,31 +279,22 @@ func BenchmarkQueryMemory(b *testing.B) {
 // preload or a restored snapshot with the query already open), to set
 // beside BenchmarkQueryFirstResult, the same result built at once.
 func BenchmarkQueryFillFromEmpty(b *testing.B) {
-	for _, n := range anchorSizes {
-		for _, q := range anchorQueries {
-			b.Run(fmt.Sprintf("%s/n=%s", q.name, sizeName(n)), func(b *testing.B) {
-				d := anchor(n)
-				iq := mustQuery(b, q.json)
-				inserts := func(c *collection.Collection) []collection.Change {
-					out := make([]collection.Change, 0, c.Size())
-					c.Range(func(k string, v value.Value) bool {
-						out = append(out, collection.Change{Type: collection.Insert, Key: k, Value: v})
-						return true
-					})
-					return out
-				}
-				step := map[string][]collection.Change{"users": inserts(d.users), "messages": inserts(d.messages)}
-				empty := func(string, func(string, value.Value) bool) {}
-				b.ResetTimer()
-				for b.Loop() {
-					lq, err := Compile(iq, Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					lq.Load(empty)
-					lq.ApplyAll(step)
-				}
+	eachAnchorQuery(b, func(b *testing.B, _ int, d *anchorData, iq *ir.Query) {
+		inserts := func(c *collection.Collection) []collection.Change {
+			out := make([]collection.Change, 0, c.Size())
+			c.Range(func(k string, v value.Value) bool {
+				out = append(out, collection.Change{Type: collection.Insert, Key: k, Value: v})
+				return true
 			})
+			return out
 		}
-	}
+		step := map[string][]collection.Change{"users": inserts(d.users), "messages": inserts(d.messages)}
+		empty := func(string, func(string, value.Value) bool) {}
+		b.ResetTimer()
+		for b.Loop() {
+			lq := compile(b, iq)
+			lq.Load(empty)
+			lq.ApplyAll(step)
+		}
+	})
 }
