@@ -39,31 +39,83 @@ func topKModel(rows []*Row, cmp func(a, b *Row) int, offset, limit int) []*Row {
 	return rows
 }
 
+// checkTopK checks what tk holds against all, every row given and not
+// removed: the tree holds a prefix of all's order, at least the window
+// when the bag holds rows, and the bag the other rows.
+func checkTopK(t *testing.T, step int, tk *TopK, all []*Row) {
+	t.Helper()
+	want := topKModel(all, tk.cmp, 0, -1)
+	n := tk.tree.Len()
+	if n > len(want) {
+		t.Fatalf("step %d: tree holds %d rows of %d", step, n, len(want))
+	}
+	checkTree(t, tk.tree, want[:n])
+	if e := tk.end(); n < len(want) && (e < 0 || n < e) {
+		t.Fatalf("step %d: tree holds %d rows, window ends at %d, %d rows in all", step, n, e, len(want))
+	}
+	// The bag's removed rows are still in it: each removal hides one.
+	dead := map[keyID][]*Row{}
+	for _, ds := range tk.dead.strs {
+		for _, d := range ds {
+			dead[idOf(d.Key)] = append(dead[idOf(d.Key)], d)
+		}
+	}
+	for id, ds := range tk.dead.other {
+		dead[id] = append(dead[id], ds...)
+	}
+	var live []*Row
+	for _, r := range tk.bag {
+		id := idOf(r.Key)
+		if i := slices.IndexFunc(dead[id], func(d *Row) bool { return tk.cmp(d, r) == 0 }); i >= 0 {
+			dead[id] = slices.Delete(dead[id], i, i+1)
+			continue
+		}
+		live = append(live, r)
+	}
+	got := topKModel(live, tk.cmp, 0, -1)
+	if len(got) != len(want)-n || tk.bagLen() != len(got) {
+		t.Fatalf("step %d: bag holds %d rows (bagLen %d), want %d", step, len(got), tk.bagLen(), len(want)-n)
+	}
+	for i, r := range got {
+		if tk.cmp(r, want[n+i]) != 0 {
+			t.Fatalf("step %d: bag row %s, want %s", step, fmtRow(r), fmtRow(want[n+i]))
+		}
+	}
+}
+
 func TestTopKModel(t *testing.T) {
 	windows := [][2]int{{0, -1}, {0, 5}, {3, 4}, {2, 0}, {10, -1}, {0, 1}}
 	for _, w := range windows {
-		t.Run(fmt.Sprintf("offset%d/limit%d", w[0], w[1]), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(50, uint64(w[0]*100+w[1])))
-			src := newSource(rng, "k", 120, func(rng *rand.Rand) []value.Value {
-				return []value.Value{pick(rng, pool)}
+		for _, slack := range []int{1, 3, topKSlack} {
+			t.Run(fmt.Sprintf("offset%d/limit%d/slack%d", w[0], w[1], slack), func(t *testing.T) {
+				testTopKModel(t, w, slack)
 			})
-			tk := NewTopK(byVal0, w[0], w[1])
-			offset, limit := w[0], w[1]
-			out := acc{}
-			for step := range steps() {
-				if rng.IntN(20) == 0 {
-					// Move the window.
-					offset, limit = rng.IntN(8), rng.IntN(10)-1
-					out.apply(t, step, tk.SetWindow(offset, limit))
-				} else {
-					out.apply(t, step, tk.Push(src.batch()))
-				}
-				out.check(t, step, topKModel(src.list(), byVal0, offset, limit), false)
-				if tk.Len() != len(src.rows) {
-					t.Fatalf("step %d: Len %d want %d", step, tk.Len(), len(src.rows))
-				}
-			}
-		})
+		}
+	}
+}
+
+func testTopKModel(t *testing.T, w [2]int, slack int) {
+	rng := rand.New(rand.NewPCG(50, uint64(w[0]*100+w[1]+slack*10000)))
+	src := newSource(rng, "k", 120, func(rng *rand.Rand) []value.Value {
+		return []value.Value{pick(rng, pool)}
+	})
+	tk := NewTopK(byVal0, w[0], w[1])
+	tk.slack = slack
+	offset, limit := w[0], w[1]
+	out := acc{}
+	for step := range steps() {
+		if rng.IntN(20) == 0 {
+			// Move the window.
+			offset, limit = rng.IntN(8), rng.IntN(10)-1
+			out.apply(t, step, tk.SetWindow(offset, limit))
+		} else {
+			out.apply(t, step, tk.Push(src.batch()))
+		}
+		out.check(t, step, topKModel(src.list(), byVal0, offset, limit), false)
+		if tk.Len() != len(src.rows) {
+			t.Fatalf("step %d: Len %d want %d", step, tk.Len(), len(src.rows))
+		}
+		checkTopK(t, step, tk, src.list())
 	}
 }
 
@@ -81,7 +133,10 @@ func TestTopKBuild(t *testing.T) {
 	out := acc{}
 	out.apply(t, 0, tk.Push(b))
 	out.check(t, 0, topKModel(rows, byVal0, 10, 20), false)
-	checkTree(t, tk.tree, topKModel(rows, byVal0, 0, -1))
+	checkTopK(t, 0, tk, rows)
+	if tk.tree.Len() != 30+topKSlack {
+		t.Fatalf("tree holds %d rows, want the window and the slack, %d", tk.tree.Len(), 30+topKSlack)
+	}
 	// A first batch that is not only additions goes one by one: k5 is
 	// added, removed (the removal carries the row) and added again.
 	tk2 := NewTopK(byVal0, 0, 3)
@@ -152,7 +207,7 @@ func TestTopKBuildByNumber(t *testing.T) {
 			out := acc{}
 			out.apply(t, 0, tk.Push(b))
 			out.check(t, 0, topKModel(rows, cmp, 10, 20), false)
-			checkTree(t, tk.tree, topKModel(rows, cmp, 0, -1))
+			checkTopK(t, 0, tk, rows)
 		})
 	}
 }
