@@ -1029,8 +1029,9 @@ func (d *DB) endLocked() {
 		return
 	}
 	var queries []QueryChanges
+	shared := query.NewStep(step)
 	for _, l := range d.lives {
-		if out := l.applyLocked(step); len(out) > 0 && len(d.watchers) > 0 {
+		if out := l.applyLocked(shared); len(out) > 0 && len(d.watchers) > 0 {
 			queries = append(queries, QueryChanges{Live: l, Changes: out})
 		}
 	}

@@ -53,8 +53,8 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 
 // applyLocked feeds one step's collection changes to the query, queues
 // the result changes for its subscribers and returns them.
-func (l *Live) applyLocked(step map[string][]Change) []QueryChange {
-	out := l.q.ApplyAll(step)
+func (l *Live) applyLocked(step *query.Step) []QueryChange {
+	out := l.q.ApplyStep(step)
 	if len(out) == 0 {
 		return nil
 	}

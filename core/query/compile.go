@@ -55,9 +55,29 @@ type compiler struct {
 	lq      *LiveQuery
 	aliases map[string]bool // every alias of the query tree: TanStack rejects shadowing
 	// readsOnce: the query tree reads each collection through one source,
-	// so a source row reaches one stage only (see selectStage).
+	// so a source row reaches one stage of this query only (see
+	// selectStage).
 	readsOnce bool
 }
+
+// ownedRows says when the rows reaching a stage belong to it, so that it
+// may change them in place: always for rows a join made; for source rows,
+// only while the query loads its first result (LiveQuery.shared: the rows
+// of a later Step are shared by every live query of the database); never
+// (nil) otherwise.
+type ownedRows func() bool
+
+// sourceRows returns when the query's source rows reach a stage as its own.
+func (c *compiler) sourceRows() ownedRows {
+	if !c.readsOnce {
+		return nil
+	}
+	lq := c.lq
+	return func() bool { return !lq.shared }
+}
+
+// joinRows is ownedRows for rows a join made.
+func joinRows() bool { return true }
 
 // Compile turns a query into a live query, empty until Load. Errors are
 // *ir.Error values naming the clause at fault.
@@ -137,9 +157,14 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 		return nil, nil, ir.Kindf("HavingRequiresGroupByError", "having", "having needs a groupBy or aggregates in the select")
 	}
 	// Rows that come out of a join are made by it for this path; source
-	// rows are shared by the leaves of their collection, so only a query
-	// that reads each collection once owns them.
-	return selectStage(p, q, aliases, len(q.Joins) > 0 || c.readsOnce)
+	// rows are shared by the leaves of their collection, and by every live
+	// query after the first result, so only a query that reads each
+	// collection once owns them, and only while it loads.
+	owned := c.sourceRows()
+	if len(q.Joins) > 0 {
+		owned = joinRows
+	}
+	return selectStage(p, q, aliases, owned)
 }
 
 // readsEachOnce reports whether the query tree reads each collection

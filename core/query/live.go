@@ -27,6 +27,9 @@ type LiveQuery struct {
 	out         *ivm.Output
 	single      bool
 	ordered     bool
+	// shared: the source rows in flight belong to a Step, which every
+	// live query of the database reads; no stage may change them.
+	shared bool
 }
 
 // Collections returns the names of the collections the query reads, sorted.
@@ -79,27 +82,54 @@ func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
 // graph and returns the result changes it causes (nil when the result did
 // not change).
 func (lq *LiveQuery) Apply(name string, changes []collection.Change) []ivm.Change {
-	leaves := lq.leaves[name]
-	if len(leaves) == 0 || len(changes) == 0 {
-		return nil
-	}
-	b := deltas(changes)
-	for _, l := range leaves {
-		l.next.push(b)
-	}
-	return lq.flush()
+	return lq.ApplyStep(NewStep(map[string][]collection.Change{name: changes}))
 }
 
 // ApplyAll feeds one atomic step that changed several collections (a
 // stream batch, or a transaction) and returns its result changes as one
 // batch.
 func (lq *LiveQuery) ApplyAll(changes map[string][]collection.Change) []ivm.Change {
+	return lq.ApplyStep(NewStep(changes))
+}
+
+// Step is one atomic step's changes (a stream batch, or a transaction) by
+// collection, as every live query of a database reads them: a collection's
+// changes become row deltas once, the first time a query asks, and every
+// query reads the same rows (none changes them). A step with n live
+// queries on a collection allocates its rows once instead of n times.
+type Step struct {
+	changes map[string][]collection.Change
+	batches map[string]ivm.Batch
+}
+
+// NewStep returns the step of changes.
+func NewStep(changes map[string][]collection.Change) *Step {
+	return &Step{changes: changes}
+}
+
+// batch returns the row deltas of collection name's changes.
+func (s *Step) batch(name string) ivm.Batch {
+	if b, ok := s.batches[name]; ok {
+		return b
+	}
+	b := deltas(s.changes[name])
+	if s.batches == nil {
+		s.batches = map[string]ivm.Batch{}
+	}
+	s.batches[name] = b
+	return b
+}
+
+// ApplyStep feeds one atomic step and returns its result changes as one
+// batch (nil when the result did not change).
+func (lq *LiveQuery) ApplyStep(s *Step) []ivm.Change {
+	lq.shared = true
+	defer func() { lq.shared = false }()
 	for _, name := range lq.collections {
-		ch := changes[name]
-		if len(ch) == 0 {
+		if len(s.changes[name]) == 0 {
 			continue
 		}
-		b := deltas(ch)
+		b := s.batch(name)
 		for _, l := range lq.leaves[name] {
 			l.next.push(b)
 		}

@@ -31,8 +31,10 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 	case len(orderBy) > 0:
 		// Rows the select made or owns, which no distinct keeps, can take
 		// their sort values in place.
-		a, ok := r.(*aliasScope)
-		inPlace := ok && a.owned && !q.Distinct
+		var inPlace ownedRows
+		if a, ok := r.(*aliasScope); ok && !q.Distinct {
+			inPlace = a.owned
+		}
 		cmp, keyStage, colls, err := c.orderBy(orderBy, r, inPlace)
 		if err != nil {
 			return nil, err
@@ -56,12 +58,13 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 func byKey(a, b *ivm.Row) int { return ivm.CompareKeys(a.Key, b.Key) }
 
 // orderBy compiles the orderBy columns: a stage that makes each row's Vals
-// its sort values (in the row itself when inPlace, else in an image of it),
-// and the comparator over them (ties broken by key).
+// its sort values (in the row itself when inPlace says the rows are owned,
+// else in an image of it), and the comparator over them (ties broken by
+// key).
 //
 // A column whose collation can prepare its strings (Collation.Prepare) has
 // them prepared per batch, in this stage, before anything compares them.
-func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace bool) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, []Collation, error) {
+func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, []Collation, error) {
 	evs := make([]expr.Eval, len(cols))
 	colls := make([]Collation, len(cols))
 	compares := make([]value.Collation, len(cols))
@@ -87,9 +90,13 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace bool) (func(a, b *
 		out.Sel = row.Sel
 		return out
 	}).Push
-	if inPlace {
+	if inPlace != nil {
 		buf := make([]value.Value, k)
+		images := stage
 		stage = func(in ivm.Batch) ivm.Batch {
+			if !inPlace() {
+				return images(in)
+			}
 			for _, d := range in {
 				r := d.Row
 				if r == nil {

@@ -251,3 +251,44 @@ func TestCompileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedStep feeds every test query from one database, each step's
+// rows made once (a Step) and read by all of them, as core/db does: no
+// query may change the rows another reads, so each must stay equal to its
+// recomputation.
+func TestSharedStep(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 7))
+	d := db{"users": collection.New("users", "user", "id"), "posts": collection.New("posts", "post", "id")}
+	for _, name := range []string{"users", "posts"} {
+		d[name].Begin()
+		for i := range 8 {
+			k := fmt.Sprintf("%s%d", name[:1], i)
+			if name == "users" {
+				d[name].Put(k, randUser(r, k))
+			} else {
+				d[name].Put(k, randPost(r, k))
+			}
+		}
+		d[name].End(false)
+	}
+	var qs []*ir.Query
+	var lqs []*LiveQuery
+	for _, s := range testQueries {
+		q := mustQuery(t, s)
+		lq, err := Compile(q, Options{})
+		require.NoError(t, err)
+		lq.Load(d.reader())
+		qs, lqs = append(qs, q), append(lqs, lq)
+	}
+	for s := range 300 {
+		name, ch := step(r, d)
+		shared := NewStep(map[string][]collection.Change{name: ch})
+		for i, lq := range lqs {
+			lq.ApplyStep(shared)
+			fresh, err := Compile(qs[i], Options{})
+			require.NoError(t, err)
+			fresh.Load(d.reader())
+			require.Equal(t, result(fresh), result(lq), "query %d, step %d", i, s)
+		}
+	}
+}

@@ -42,12 +42,13 @@ type scoped interface {
 	withClause(clause string) expr.Resolver
 }
 
-// aliasScope is the scope of orderBy in an ungrouped query. owned: the
-// rows that reach orderBy are made for this path (by the select stage, or
-// owned by it), so orderBy may replace their Vals by its sort values.
+// aliasScope is the scope of orderBy in an ungrouped query. owned: when
+// the rows that reach orderBy are made for this path (by the select stage,
+// or owned by it), so that orderBy may replace their Vals by its sort
+// values; nil: never.
 type aliasScope struct {
 	scope
-	owned bool
+	owned ownedRows
 }
 
 func (s *aliasScope) withClause(clause string) expr.Resolver {

@@ -11,20 +11,20 @@ import (
 // selected value as its result value (Sel), and, when orderBy reads
 // $selected, as slot len(aliases) too. It returns the scope of orderBy.
 //
-// owned says that the rows reaching the select belong to this path of the
-// graph alone: no other stage reads them later. Then, unless orderBy needs
-// the slot, the select sets Sel on the rows themselves instead of making an
-// image of each (a first result of n rows makes n rows fewer), and orderBy
-// may put its sort values in them too (aliasScope.owned).
-func selectStage(p *pipeline, q *ir.Query, aliases []string, owned bool) (scoped, []ir.Order, error) {
+// owned says when the rows reaching the select belong to this path of the
+// graph alone: no other stage, and no other live query, reads them later
+// (nil: never). Then, unless orderBy needs the slot, the select sets Sel on
+// the rows themselves instead of making an image of each (a first result of
+// n rows makes n rows fewer), and orderBy may put its sort values in them
+// too (aliasScope.owned).
+func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows) (scoped, []ir.Order, error) {
 	sel, err := selection(q, aliases)
 	if err != nil {
 		return nil, nil, err
 	}
 	n := len(aliases)
 	orderBy := inlineSelectedOrder(q.OrderBy, q.Select)
-	switch {
-	case readsSelected(orderBy):
+	if readsSelected(orderBy) {
 		p.add(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
 			s := sel(r.Vals)
 			row := rows.New(r.Key, n+1)
@@ -32,26 +32,33 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned bool) (scoped
 			row.Vals[n], row.Sel = s, s
 			return row
 		}).Push)
-		return &aliasScope{scope: scope{aliases: aliases, sel: n}, owned: true}, orderBy, nil
-	case owned:
-		p.add(func(in ivm.Batch) ivm.Batch {
-			for _, d := range in {
-				if d.Row != nil {
-					d.Row.Sel = sel(d.Row.Vals)
-				}
-			}
-			return in
-		})
-		return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: true}, orderBy, nil
+		return &aliasScope{scope: scope{aliases: aliases, sel: n}, owned: joinRows}, orderBy, nil
 	}
-	// Nothing reads a selected slot of Vals: the image shares its input's
+	// Nothing reads a selected slot of Vals: an image shares its input's
 	// Vals, which no stage changes, instead of copying them.
-	p.add(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
+	image := ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
 		row := rows.New(r.Key, 0)
 		row.Vals, row.Sel = r.Vals, sel(r.Vals)
 		return row
-	}).Push)
-	return &aliasScope{scope: scope{aliases: aliases, sel: -1}}, orderBy, nil
+	}).Push
+	if owned == nil {
+		p.add(image)
+		return &aliasScope{scope: scope{aliases: aliases, sel: -1}}, orderBy, nil
+	}
+	p.add(func(in ivm.Batch) ivm.Batch {
+		if !owned() {
+			return image(in)
+		}
+		for _, d := range in {
+			if d.Row != nil {
+				d.Row.Sel = sel(d.Row.Vals)
+			}
+		}
+		return in
+	})
+	// An image shares its Vals with a row this path does not own: orderBy
+	// may change them only when the rows were owned.
+	return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: owned}, orderBy, nil
 }
 
 // readsSelected reports whether an orderBy column reads $selected (a ref
