@@ -3,6 +3,9 @@ package ivm
 import (
 	"container/heap"
 	"slices"
+	"unsafe"
+
+	"github.com/streamdb/streamdb/core/value"
 )
 
 // TopK emits the rows entering (+1) and leaving (-1) the window of
@@ -35,11 +38,75 @@ type TopK struct {
 	offset, limit int
 	tree          *tree[*Row]
 	numKey        func(*Row) (float64, int, bool)
+	numWhole      bool // equal numbers are ordered by key (SetNumberKey)
 
-	bag   []*Row        // with a limit: rows after every row of tree, unordered
-	dead  idMap[[]*Row] // rows removed from the bag but still in it, by key
+	bag   []*Row        // with a limit: rows after every row of tree, unordered, as given
+	dead  idMap[[]*Row] // images of rows removed from the bag but still in it, by key
 	ndead int           // the rows in dead
 	slack int           // rows kept in the tree beyond the window's end
+
+	// With SetSource: rows come in before their sort values.
+	width      int
+	sortValues func(src *Row, vals []value.Value)
+	scratch    [2]Row // images of rows being compared
+}
+
+// image is a row a TopK made with SetSource, and the row it was made from:
+// a row the tree gives back to the bag goes back as it was given.
+type image struct {
+	Row
+	given *Row
+	vals  [2]value.Value // Vals, for up to two sort values
+}
+
+// givenOf returns the row the image r was made from (r itself without
+// SetSource).
+func (t *TopK) givenOf(r *Row) *Row {
+	if t.sortValues == nil {
+		return r
+	}
+	// r is the first field of an image: keep made it.
+	return (*image)(unsafe.Pointer(r)).given
+}
+
+// SetSource makes the TopK take rows as they are before orderBy computes
+// their sort values: sortValues writes the width sort values of src into
+// vals. The TopK orders and emits images of its rows (src's Key and Sel,
+// the sort values as Vals), but makes one only for a row it keeps in
+// order: a row that waits in the bag is kept as given, and its image is
+// computed again when it is compared. The rows given are never changed.
+func (t *TopK) SetSource(width int, sortValues func(src *Row, vals []value.Value)) {
+	t.width, t.sortValues = width, sortValues
+	for i := range t.scratch {
+		t.scratch[i].Vals = make([]value.Value, width)
+	}
+}
+
+// view returns r's image in scratch row i (r itself without SetSource).
+func (t *TopK) view(r *Row, i int) *Row {
+	if t.sortValues == nil {
+		return r
+	}
+	s := &t.scratch[i]
+	s.Key, s.Sel = r.Key, r.Sel
+	t.sortValues(r, s.Vals)
+	return s
+}
+
+// keep returns a row of its own with the contents of the image v of the
+// row given (v itself without SetSource).
+func (t *TopK) keep(v, given *Row) *Row {
+	if t.sortValues == nil {
+		return v
+	}
+	im := &image{Row: Row{Key: v.Key, Sel: v.Sel}, given: given}
+	if t.width <= len(im.vals) {
+		im.Vals = im.vals[:t.width:t.width]
+	} else {
+		im.Vals = make([]value.Value, t.width)
+	}
+	copy(im.Vals, v.Vals)
+	return &im.Row
 }
 
 // topKSlack is the least slack of a TopK with a limit.
@@ -51,8 +118,11 @@ const topKSlack = 64
 // numbers leave it to cmp), or false for a row it cannot tell. When every
 // row of the first batch has a number of the same class, the batch is
 // sorted by those numbers, which costs a fraction of cmp's work per
-// comparison.
-func (t *TopK) SetNumberKey(key func(*Row) (num float64, class int, ok bool)) { t.numKey = key }
+// comparison. whole says that the number is all cmp compares before the
+// key: rows with equal numbers are ordered by key alone.
+func (t *TopK) SetNumberKey(key func(*Row) (num float64, class int, ok bool), whole bool) {
+	t.numKey, t.numWhole = key, whole
+}
 
 // NewTopK returns a TopK ordering rows by cmp, which must be a total order
 // (the compiler ends it with a key comparison; rows cmp finds equal are
@@ -162,32 +232,25 @@ func (t *TopK) settle(out Batch) Batch {
 // fewer) into the tree.
 func (t *TopK) refill(want int) {
 	t.sweep()
-	if want >= len(t.bag) {
-		sortByPosition(t.bag, t.cmp)
-		for _, r := range t.bag {
-			t.tree.Insert(r)
-		}
-		clear(t.bag)
-		t.bag = t.bag[:0]
-		return
-	}
-	// A max-heap of the want best rows seen; every other row stays.
-	h := &rowHeap{cmp: t.cmp, rows: make([]*Row, 0, want)}
-	rest := t.bag[:0]
+	// A max-heap of the images of the want best rows seen; every other row
+	// stays in the bag.
+	h := &rowHeap{cmp: t.cmp, rows: make([]*Row, 0, min(want, len(t.bag)))}
+	bag := t.bag[:0]
 	for _, r := range t.bag {
+		v := t.view(r, 0)
 		switch {
 		case len(h.rows) < want:
-			heap.Push(h, r)
-		case t.cmp(r, h.rows[0]) < 0:
-			rest = append(rest, h.rows[0])
-			h.rows[0] = r
+			heap.Push(h, t.keep(v, r))
+		case t.cmp(v, h.rows[0]) < 0:
+			bag = append(bag, t.givenOf(h.rows[0]))
+			h.rows[0] = t.keep(v, r)
 			heap.Fix(h, 0)
 		default:
-			rest = append(rest, r)
+			bag = append(bag, r)
 		}
 	}
-	clear(t.bag[len(rest):])
-	t.bag = rest
+	clear(t.bag[len(bag):])
+	t.bag = bag
 	for _, r := range h.rows {
 		t.tree.Insert(r)
 	}
@@ -202,7 +265,9 @@ func (t *TopK) trim(keep int) {
 		return true
 	})
 	t.tree.Build(rows[:keep])
-	t.bag = append(t.bag, rows[keep:]...)
+	for _, r := range rows[keep:] {
+		t.bag = append(t.bag, t.givenOf(r))
+	}
 }
 
 // sweep drops the removed rows from the bag.
@@ -212,7 +277,7 @@ func (t *TopK) sweep() {
 	}
 	kept := t.bag[:0]
 	for _, r := range t.bag {
-		if !t.takeDead(r) {
+		if !t.takeDead(t.view(r, 1)) {
 			kept = append(kept, r)
 		}
 	}
@@ -222,13 +287,13 @@ func (t *TopK) sweep() {
 	t.ndead = 0
 }
 
-// takeDead reports whether r was removed from the bag, and forgets that
-// removal.
-func (t *TopK) takeDead(r *Row) bool {
-	id := idOf(r.Key)
+// takeDead reports whether the row of image v was removed from a bag, and
+// forgets that removal.
+func (t *TopK) takeDead(v *Row) bool {
+	id := idOf(v.Key)
 	ds := t.dead.get(id)
 	for i, d := range ds {
-		if t.cmp(d, r) == 0 {
+		if t.cmp(d, v) == 0 {
 			ds = slices.Delete(ds, i, i+1)
 			if len(ds) == 0 {
 				t.dead.remove(id)
@@ -270,20 +335,52 @@ func (t *TopK) build(in Batch) bool {
 		}
 		rows = append(rows, d.Row)
 	}
-	if !t.sortByNumber(rows) {
-		sortByPosition(rows, t.cmp)
-		for i := 1; i < len(rows); i++ {
-			if t.cmp(rows[i-1], rows[i]) == 0 {
-				return false
-			}
-		}
+	if !t.sortByNumber(rows) && !t.sortByImage(rows) {
+		return false
 	}
 	keep := len(rows)
 	if e := t.end(); e >= 0 {
 		keep = min(keep, e+t.slack)
 	}
-	t.tree.Build(rows[:keep])
-	t.bag = append(t.bag[:0], rows[keep:]...)
+	kept := rows[:keep]
+	if t.sortValues != nil {
+		kept = make([]*Row, keep)
+		for i, r := range rows[:keep] {
+			kept[i] = t.keep(t.view(r, 0), r)
+		}
+	}
+	t.tree.Build(kept)
+	// The bag held only removed rows, if any.
+	t.bag = rows[keep:]
+	t.dead, t.ndead = newIDMap[[]*Row](0), 0
+	return true
+}
+
+// sortByImage sorts rows by cmp over their images and reports whether it
+// did: false when two rows are equal under cmp (rows is unsorted then).
+// Without SetSource rows are their images; with it, the images of all
+// rows are made for the sort, in two allocations, and dropped after it.
+func (t *TopK) sortByImage(rows []*Row) bool {
+	images := rows
+	if t.sortValues != nil {
+		slab := make([]Row, len(rows))
+		vals := make([]value.Value, len(rows)*t.width)
+		images = make([]*Row, len(rows))
+		for i, r := range rows {
+			im := &slab[i]
+			im.Key, im.Sel = r.Key, r.Sel
+			im.Vals = vals[i*t.width : (i+1)*t.width : (i+1)*t.width]
+			t.sortValues(r, im.Vals)
+			images[i] = im
+		}
+	}
+	order := sortedOrder(len(rows), func(a, b int32) int { return t.cmp(images[a], images[b]) })
+	for i := 1; i < len(order); i++ {
+		if t.cmp(images[order[i-1]], images[order[i]]) == 0 {
+			return false
+		}
+	}
+	permute(rows, order)
 	return true
 }
 
@@ -297,7 +394,7 @@ func (t *TopK) sortByNumber(rows []*Row) bool {
 	ks := make([]float64, len(rows))
 	first := 0
 	for i, r := range rows {
-		k, class, ok := t.numKey(r)
+		k, class, ok := t.numKey(t.view(r, 0))
 		if i == 0 {
 			first = class
 		}
@@ -306,10 +403,14 @@ func (t *TopK) sortByNumber(rows []*Row) bool {
 		}
 		ks[i] = k
 	}
-	order := numberOrder(ks, func(a, b int32) int { return t.cmp(rows[a], rows[b]) })
+	tie := func(a, b int32) int { return t.cmp(t.view(rows[a], 0), t.view(rows[b], 1)) }
+	if t.numWhole {
+		tie = func(a, b int32) int { return CompareKeys(rows[a].Key, rows[b].Key) }
+	}
+	order := numberOrder(ks, tie)
 	for i := 1; i < len(order); i++ {
 		a, b := order[i-1], order[i]
-		if ks[a] == ks[b] && t.cmp(rows[a], rows[b]) == 0 {
+		if ks[a] == ks[b] && tie(a, b) == 0 {
 			return false
 		}
 	}
@@ -332,11 +433,13 @@ func (t *TopK) window(out Batch, mult int) Batch {
 
 // add inserts r and appends the window changes to out.
 func (t *TopK) add(r *Row, out Batch) Batch {
-	if t.inBag(r, true) {
+	v := t.view(r, 0)
+	if t.inBag(v, true) {
 		// After the tree's last row: not in the window.
 		t.bag = append(t.bag, r)
 		return out
 	}
+	r = t.keep(v, r)
 	p, _ := t.tree.Insert(r)
 	e := t.end()
 	if t.limit == 0 || e >= 0 && p >= e {
@@ -360,11 +463,20 @@ func (t *TopK) add(r *Row, out Batch) Batch {
 // changes to out. A row of the window whose place a bag row takes is
 // emitted by settle.
 func (t *TopK) remove(r *Row, out Batch) Batch {
-	if t.inBag(r, false) {
-		id := idOf(r.Key)
-		t.dead.set(id, append(t.dead.get(id), r))
+	v := t.view(r, 0)
+	if t.inBag(v, false) {
+		id := idOf(v.Key)
+		t.dead.set(id, append(t.dead.get(id), t.keep(v, r)))
 		t.ndead++
 		return out
+	}
+	if t.sortValues != nil {
+		// The row leaves as the tree holds it.
+		x, ok := t.tree.Get(v)
+		if !ok {
+			return out
+		}
+		r = x
 	}
 	p, ok := t.tree.Delete(r)
 	e := t.end()

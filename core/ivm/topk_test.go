@@ -44,7 +44,7 @@ func topKModel(rows []*Row, cmp func(a, b *Row) int, offset, limit int) []*Row {
 // when the bag holds rows, and the bag the other rows.
 func checkTopK(t *testing.T, step int, tk *TopK, all []*Row) {
 	t.Helper()
-	want := topKModel(all, tk.cmp, 0, -1)
+	want := topKModel(imagesOf(tk, all), tk.cmp, 0, -1)
 	n := tk.tree.Len()
 	if n > len(want) {
 		t.Fatalf("step %d: tree holds %d rows of %d", step, n, len(want))
@@ -64,7 +64,7 @@ func checkTopK(t *testing.T, step int, tk *TopK, all []*Row) {
 		dead[id] = append(dead[id], ds...)
 	}
 	var live []*Row
-	for _, r := range tk.bag {
+	for _, r := range imagesOf(tk, tk.bag) {
 		id := idOf(r.Key)
 		if i := slices.IndexFunc(dead[id], func(d *Row) bool { return tk.cmp(d, r) == 0 }); i >= 0 {
 			dead[id] = slices.Delete(dead[id], i, i+1)
@@ -83,24 +83,52 @@ func checkTopK(t *testing.T, step int, tk *TopK, all []*Row) {
 	}
 }
 
+// imagesOf returns the images of rows as tk orders them (the rows
+// themselves without SetSource).
+func imagesOf(tk *TopK, rows []*Row) []*Row {
+	if tk.sortValues == nil {
+		return rows
+	}
+	out := make([]*Row, len(rows))
+	for i, r := range rows {
+		out[i] = &Row{Key: r.Key, Sel: r.Sel, Vals: make([]value.Value, tk.width)}
+		tk.sortValues(r, out[i].Vals)
+	}
+	return out
+}
+
+// TestTopKModel checks a TopK against a full sort after every step, for
+// windows with and without a limit, small and default slacks, and rows
+// given as they are (the TopK's own rows) or before their sort values
+// (SetSource: the rows carry [other, sort value] and the TopK orders by
+// the second, so that comparing a row as given would read the wrong
+// value).
 func TestTopKModel(t *testing.T) {
 	windows := [][2]int{{0, -1}, {0, 5}, {3, 4}, {2, 0}, {10, -1}, {0, 1}}
 	for _, w := range windows {
 		for _, slack := range []int{1, 3, topKSlack} {
-			t.Run(fmt.Sprintf("offset%d/limit%d/slack%d", w[0], w[1], slack), func(t *testing.T) {
-				testTopKModel(t, w, slack)
-			})
+			for _, source := range []bool{false, true} {
+				t.Run(fmt.Sprintf("offset%d/limit%d/slack%d/source=%v", w[0], w[1], slack, source), func(t *testing.T) {
+					testTopKModel(t, w, slack, source)
+				})
+			}
 		}
 	}
 }
 
-func testTopKModel(t *testing.T, w [2]int, slack int) {
+func testTopKModel(t *testing.T, w [2]int, slack int, source bool) {
 	rng := rand.New(rand.NewPCG(50, uint64(w[0]*100+w[1]+slack*10000)))
 	src := newSource(rng, "k", 120, func(rng *rand.Rand) []value.Value {
+		if source {
+			return []value.Value{pick(rng, pool), pick(rng, pool)}
+		}
 		return []value.Value{pick(rng, pool)}
 	})
 	tk := NewTopK(byVal0, w[0], w[1])
 	tk.slack = slack
+	if source {
+		tk.SetSource(1, func(r *Row, vals []value.Value) { vals[0] = r.Vals[1] })
+	}
 	offset, limit := w[0], w[1]
 	out := acc{}
 	for step := range steps() {
@@ -111,7 +139,7 @@ func testTopKModel(t *testing.T, w [2]int, slack int) {
 		} else {
 			out.apply(t, step, tk.Push(src.batch()))
 		}
-		out.check(t, step, topKModel(src.list(), byVal0, offset, limit), false)
+		out.check(t, step, topKModel(imagesOf(tk, src.list()), byVal0, offset, limit), false)
 		if tk.Len() != len(src.rows) {
 			t.Fatalf("step %d: Len %d want %d", step, tk.Len(), len(src.rows))
 		}
@@ -202,12 +230,14 @@ func TestTopKBuildByNumber(t *testing.T) {
 				}
 				return CompareKeys(a.Key, b.Key)
 			}
-			tk := NewTopK(cmp, 10, 20)
-			tk.SetNumberKey(numKey)
-			out := acc{}
-			out.apply(t, 0, tk.Push(b))
-			out.check(t, 0, topKModel(rows, cmp, 10, 20), false)
-			checkTopK(t, 0, tk, rows)
+			for _, whole := range []bool{false, true} {
+				tk := NewTopK(cmp, 10, 20)
+				tk.SetNumberKey(numKey, whole)
+				out := acc{}
+				out.apply(t, 0, tk.Push(b))
+				out.check(t, 0, topKModel(rows, cmp, 10, 20), false)
+				checkTopK(t, 0, tk, rows)
+			}
 		})
 	}
 }

@@ -29,25 +29,34 @@ func checkWindow(q *ir.Query) error {
 func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped) (func(a, b *ivm.Row) int, error) {
 	switch {
 	case len(orderBy) > 0:
-		// Rows the select made or owns, which no distinct keeps, can take
-		// their sort values in place.
-		var inPlace ownedRows
-		if a, ok := r.(*aliasScope); ok && !q.Distinct {
-			inPlace = a.owned
-		}
-		cmp, keyStage, colls, err := c.orderBy(orderBy, r, inPlace)
-		if err != nil {
-			return nil, err
-		}
-		p.add(keyStage)
 		limit, offset := q.Limit, max(q.Offset, 0)
 		if q.FindOne && (limit < 0 || limit > 1) {
 			limit = 1 // findOne: one row, or none under limit(0)
 		}
-		topK := ivm.NewTopK(cmp, offset, limit)
-		topK.SetNumberKey(firstNumber(orderBy, colls[0]))
+		// Without a limit every row is kept in order, with its sort values:
+		// rows the select made or owns, which no distinct keeps, can take
+		// them in place. With a limit the top-K makes the sort values of
+		// the rows it keeps in order only.
+		var inPlace ownedRows
+		if a, ok := r.(*aliasScope); ok && !q.Distinct {
+			inPlace = a.owned
+		}
+		s, err := c.orderBy(orderBy, r, inPlace)
+		if err != nil {
+			return nil, err
+		}
+		topK := ivm.NewTopK(s.cmp, offset, limit)
+		topK.SetNumberKey(firstNumber(orderBy, s.colls[0]), len(orderBy) == 1)
+		if limit < 0 {
+			p.add(s.images)
+		} else {
+			if s.prepare != nil {
+				p.add(s.prepare)
+			}
+			topK.SetSource(len(orderBy), s.sortValues)
+		}
 		p.add(topK.Push)
-		return cmp, nil
+		return s.cmp, nil
 	case q.FindOne:
 		p.add(ivm.NewTopK(byKey, 0, 1).Push)
 	}
@@ -57,14 +66,28 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 // byKey orders rows by their keys, as a result without orderBy is ordered.
 func byKey(a, b *ivm.Row) int { return ivm.CompareKeys(a.Key, b.Key) }
 
-// orderBy compiles the orderBy columns: a stage that makes each row's Vals
-// its sort values (in the row itself when inPlace says the rows are owned,
-// else in an image of it), and the comparator over them (ties broken by
-// key).
-//
-// A column whose collation can prepare its strings (Collation.Prepare) has
-// them prepared per batch, in this stage, before anything compares them.
-func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (func(a, b *ivm.Row) int, func(ivm.Batch) ivm.Batch, []Collation, error) {
+// sorting is what orderBy compiles.
+type sorting struct {
+	// cmp orders rows by their sort values, the last len(cols) of their
+	// Vals, ties broken by key.
+	cmp func(a, b *ivm.Row) int
+	// images is a stage that makes each row's Vals its sort values (in the
+	// row itself when the rows are owned, else in an image of it), the
+	// columns' strings prepared (Collation.Prepare) before anything
+	// compares them.
+	images func(ivm.Batch) ivm.Batch
+	// sortValues writes a row's sort values (ivm.TopK.SetSource).
+	sortValues func(src *ivm.Row, vals []value.Value)
+	// prepare, when a column's collation prepares its strings, is a stage
+	// that prepares the strings of the rows' sort values and passes the
+	// rows on unchanged (nil otherwise).
+	prepare func(ivm.Batch) ivm.Batch
+	colls   []Collation
+}
+
+// orderBy compiles the orderBy columns. inPlace says when the rows reaching
+// the images stage are owned.
+func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (sorting, error) {
 	evs := make([]expr.Eval, len(cols))
 	colls := make([]Collation, len(cols))
 	compares := make([]value.Collation, len(cols))
@@ -72,7 +95,7 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (func(a
 	for i, o := range cols {
 		var err error
 		if evs[i], colls[i], err = c.orderColumn(o, r); err != nil {
-			return nil, nil, nil, err
+			return sorting{}, err
 		}
 		compares[i] = colls[i].Compare
 		if colls[i].Prepare != nil {
@@ -80,13 +103,16 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (func(a
 		}
 	}
 	k := len(cols)
-	// After this stage only the sort values (the comparator) and Sel (the
-	// result value) are read: a row's Vals become its sort values.
+	sortValues := func(src *ivm.Row, vals []value.Value) {
+		for i, ev := range evs {
+			vals[i] = ev(src.Vals)
+		}
+	}
+	// After the images stage only the sort values (the comparator) and Sel
+	// (the result value) are read: a row's Vals become its sort values.
 	stage := ivm.NewMap(func(row *ivm.Row, rows *ivm.Rows) *ivm.Row {
 		out := rows.New(row.Key, k)
-		for i, ev := range evs {
-			out.Vals[i] = ev(row.Vals)
-		}
+		sortValues(row, out.Vals)
 		out.Sel = row.Sel
 		return out
 	}).Push
@@ -102,9 +128,7 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (func(a
 				if r == nil {
 					continue
 				}
-				for i, ev := range evs {
-					buf[i] = ev(r.Vals)
-				}
+				sortValues(r, buf)
 				if cap(r.Vals) < k {
 					r.Vals = make([]value.Value, k)
 				}
@@ -114,26 +138,39 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (func(a
 			return in
 		}
 	}
-	m := stage
-	if len(prepared) > 0 {
-		stage = func(in ivm.Batch) ivm.Batch {
-			out := m(in)
-			var strs []string
-			for _, i := range prepared {
-				strs = strs[:0]
-				for _, d := range out {
-					if s, ok := d.Row.Vals[len(d.Row.Vals)-k+i].Str(); ok {
-						strs = append(strs, s)
-					}
+	s := sorting{cmp: sortValuesCompare(cols, compares), images: stage, sortValues: sortValues, colls: colls}
+	if len(prepared) == 0 {
+		return s, nil
+	}
+	// prepareBy prepares the strings of column i's values, as get reads
+	// them from a row.
+	prepareBy := func(in ivm.Batch, get func(r *ivm.Row, i int) value.Value) {
+		var strs []string
+		for _, i := range prepared {
+			strs = strs[:0]
+			for _, d := range in {
+				if d.Row == nil {
+					continue
 				}
-				if len(strs) > 0 {
-					colls[i].Prepare(strs)
+				if s, ok := get(d.Row, i).Str(); ok {
+					strs = append(strs, s)
 				}
 			}
-			return out
+			if len(strs) > 0 {
+				colls[i].Prepare(strs)
+			}
 		}
 	}
-	return sortValuesCompare(cols, compares), stage, colls, nil
+	s.images = func(in ivm.Batch) ivm.Batch {
+		out := stage(in)
+		prepareBy(out, func(r *ivm.Row, i int) value.Value { return r.Vals[len(r.Vals)-k+i] })
+		return out
+	}
+	s.prepare = func(in ivm.Batch) ivm.Batch {
+		prepareBy(in, func(r *ivm.Row, i int) value.Value { return evs[i](r.Vals) })
+		return in
+	}
+	return s, nil
 }
 
 // orderColumn compiles one orderBy column: its expression, and the

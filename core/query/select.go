@@ -17,6 +17,10 @@ import (
 // the rows themselves instead of making an image of each (a first result of
 // n rows makes n rows fewer), and orderBy may put its sort values in them
 // too (aliasScope.owned).
+//
+// A query of one collection without a select selects each source row's
+// value, which is the same for every such query: its select sets Sel on
+// the rows in place even when they are shared.
 func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows) (scoped, []ir.Order, error) {
 	sel, err := selection(q, aliases)
 	if err != nil {
@@ -24,6 +28,17 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows) (s
 	}
 	n := len(aliases)
 	orderBy := inlineSelectedOrder(q.OrderBy, q.Select)
+	if q.Select == nil && len(q.Joins) == 0 && q.From.Query == nil && !readsSelected(orderBy) {
+		p.add(func(in ivm.Batch) ivm.Batch {
+			for _, d := range in {
+				if d.Row != nil {
+					d.Row.Sel = sel(d.Row.Vals)
+				}
+			}
+			return in
+		})
+		return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: owned}, orderBy, nil
+	}
 	if readsSelected(orderBy) {
 		p.add(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
 			s := sel(r.Vals)
