@@ -66,7 +66,13 @@ type Collection struct {
 	emptyStart bool
 	before     map[string]value.Value
 	touched    []string
+
+	version uint64 // batches that wrote something
 }
+
+// Version returns a number that changes with every batch that wrote to the
+// collection: equal versions, equal rows.
+func (c *Collection) Version() uint64 { return c.version }
 
 // New returns an empty collection named name, fed by change events of type
 // typ, whose rows carry their key in field pk.
@@ -260,6 +266,9 @@ func sameOverlay(a, b Overlay) bool {
 // its inserts in key order. A key whose visible row ends as it began gives
 // no change. With collect false (nobody listens) it only ends the batch.
 func (c *Collection) End(collect bool) []Change {
+	if c.emptyStart || len(c.touched) > 0 {
+		c.version++
+	}
 	if !collect {
 		clear(c.before)
 		c.touched = c.touched[:0]

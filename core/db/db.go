@@ -264,8 +264,9 @@ type DB struct {
 	saveChunk  int        // saveChunk when the database was opened
 	midBatch   bool       // a batch is being applied (its offset is set, its events not all in)
 
-	lives    []*Live        // open live queries, in creation order
-	readers  map[string]int // collection name → number of live queries reading it
+	lives    []*Live             // open live queries, in creation order
+	loadRows map[string]loadRows // source rows shared by first results (sourceRowsLocked)
+	readers  map[string]int      // collection name → number of live queries reading it
 	watchers []*watcher
 }
 
@@ -1012,6 +1013,7 @@ func (d *DB) write(p *pendingOp, to func(*Collection) rows) {
 // endLocked ends the batch on every collection and queues the changes for
 // the subscribers.
 func (d *DB) endLocked() {
+	defer d.dropLoadRowsLocked()
 	var step map[string][]Change // for the live queries and watchers
 	if len(d.lives) > 0 || len(d.watchers) > 0 {
 		step = map[string][]Change{}

@@ -38,8 +38,7 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	lq.LoadSized(func(name string, fn func(string, value.Value) bool) { d.colls[name].c.Range(fn) },
-		func(name string) int { return d.colls[name].c.Size() })
+	lq.LoadRows(d.sourceRowsLocked)
 	l := &Live{db: d, q: lq}
 	d.lives = append(d.lives, l)
 	if d.readers == nil {
@@ -49,6 +48,38 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 		d.readers[name]++
 	}
 	return l, nil
+}
+
+// sourceRowsLocked returns the rows of collection name as first results
+// read them: the same rows for every query opened while the collection
+// does not change (they are kept until it does).
+func (d *DB) sourceRowsLocked(name string) ivm.Batch {
+	c := d.colls[name].c
+	if s, ok := d.loadRows[name]; ok && s.version == c.Version() {
+		return s.rows
+	}
+	rows := query.SourceRows(c.Range, c.Size())
+	if d.loadRows == nil {
+		d.loadRows = map[string]loadRows{}
+	}
+	d.loadRows[name] = loadRows{version: c.Version(), rows: rows}
+	return rows
+}
+
+// loadRows are a collection's rows as first results read them, at a
+// version of the collection.
+type loadRows struct {
+	version uint64
+	rows    ivm.Batch
+}
+
+// dropLoadRowsLocked forgets the rows of collections that changed since.
+func (d *DB) dropLoadRowsLocked() {
+	for name, s := range d.loadRows {
+		if c := d.colls[name]; c == nil || c.c.Version() != s.version {
+			delete(d.loadRows, name)
+		}
+	}
 }
 
 // applyLocked feeds one step's collection changes to the query, queues

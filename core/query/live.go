@@ -55,17 +55,11 @@ func (lq *LiveQuery) Load(read Reader) { lq.LoadSized(read, nil) }
 // collection's batch in one allocation instead of growing it.
 func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
 	for _, name := range lq.collections {
-		var rows ivm.Batch
+		n := 0
 		if size != nil {
-			rows = make(ivm.Batch, 0, size(name))
+			n = size(name)
 		}
-		var alloc ivm.Rows
-		read(name, func(key string, v value.Value) bool {
-			r := alloc.New(value.String(key), 1)
-			r.Vals[0] = v
-			rows = append(rows, ivm.Delta{Row: r, Mult: 1})
-			return true
-		})
+		rows := SourceRows(func(fn func(string, value.Value) bool) { read(name, fn) }, n)
 		if len(rows) == 0 {
 			continue
 		}
@@ -76,6 +70,43 @@ func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
 	b := lq.col.buf
 	lq.col.buf = nil
 	lq.out.Fill(b)
+}
+
+// LoadRows computes the first result from rows(name), each collection's
+// current rows as additions, which the caller may give to other live
+// queries too: no stage changes them (as in a Step). A database that opens
+// several queries on a collection gives them all one batch of rows, made
+// once.
+func (lq *LiveQuery) LoadRows(rows func(collection string) ivm.Batch) {
+	lq.shared = true
+	defer func() { lq.shared = false }()
+	for _, name := range lq.collections {
+		b := rows(name)
+		if len(b) == 0 {
+			continue
+		}
+		for _, l := range lq.leaves[name] {
+			l.next.push(b)
+		}
+	}
+	b := lq.col.buf
+	lq.col.buf = nil
+	lq.out.Fill(b)
+}
+
+// SourceRows returns the rows of a collection as LoadRows takes them: read
+// calls fn for every row, size is how many rows it holds (a wrong size
+// costs only time).
+func SourceRows(read func(fn func(key string, v value.Value) bool), size int) ivm.Batch {
+	rows := make(ivm.Batch, 0, size)
+	var alloc ivm.Rows
+	read(func(key string, v value.Value) bool {
+		r := alloc.New(value.String(key), 1)
+		r.Vals[0] = v
+		rows = append(rows, ivm.Delta{Row: r, Mult: 1})
+		return true
+	})
+	return rows
 }
 
 // Apply feeds one committed batch of changes of one collection through the
