@@ -54,22 +54,13 @@ func (lq *LiveQuery) Load(read Reader) { lq.LoadSized(read, nil) }
 // nil, and a wrong size costs only time): a first result then builds each
 // collection's batch in one allocation instead of growing it.
 func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
-	for _, name := range lq.collections {
+	lq.load(func(name string) ivm.Batch {
 		n := 0
 		if size != nil {
 			n = size(name)
 		}
-		rows := SourceRows(func(fn func(string, value.Value) bool) { read(name, fn) }, n)
-		if len(rows) == 0 {
-			continue
-		}
-		for _, l := range lq.leaves[name] {
-			l.next.push(rows)
-		}
-	}
-	b := lq.col.buf
-	lq.col.buf = nil
-	lq.out.Fill(b)
+		return SourceRows(func(fn func(string, value.Value) bool) { read(name, fn) }, n)
+	})
 }
 
 // LoadRows computes the first result from rows(name), each collection's
@@ -80,6 +71,11 @@ func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
 func (lq *LiveQuery) LoadRows(rows func(collection string) ivm.Batch) {
 	lq.shared = true
 	defer func() { lq.shared = false }()
+	lq.load(rows)
+}
+
+// load feeds each collection's rows(name) and fills the result.
+func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 	for _, name := range lq.collections {
 		b := rows(name)
 		if len(b) == 0 {
