@@ -48,7 +48,9 @@ type TopK struct {
 	// With SetSource: rows come in before their sort values.
 	width      int
 	sortValues func(src *Row, vals []value.Value)
-	scratch    [2]Row // images of rows being compared
+	prepare    func(vals []value.Value)
+	scratch    [2]Row // images of bag rows being compared
+	views      [2]Row // images of a Push's rows, over its sort values
 }
 
 // image is a row a TopK made with SetSource, and the row it was made from:
@@ -75,14 +77,20 @@ func (t *TopK) givenOf(r *Row) *Row {
 // the sort values as Vals), but makes one only for a row it keeps in
 // order: a row that waits in the bag is kept as given, and its image is
 // computed again when it is compared. The rows given are never changed.
-func (t *TopK) SetSource(width int, sortValues func(src *Row, vals []value.Value)) {
-	t.width, t.sortValues = width, sortValues
+//
+// Each Push computes the sort values of its rows once, in one slice of
+// width values per row, and gives that slice to prepare (when not nil)
+// before anything compares them (a collation ranks a batch's strings in
+// one call).
+func (t *TopK) SetSource(width int, sortValues func(src *Row, vals []value.Value), prepare func(vals []value.Value)) {
+	t.width, t.sortValues, t.prepare = width, sortValues, prepare
 	for i := range t.scratch {
 		t.scratch[i].Vals = make([]value.Value, width)
 	}
 }
 
-// view returns r's image in scratch row i (r itself without SetSource).
+// view returns the image of r, a bag row, in scratch row i (r itself
+// without SetSource).
 func (t *TopK) view(r *Row, i int) *Row {
 	if t.sortValues == nil {
 		return r
@@ -91,6 +99,37 @@ func (t *TopK) view(r *Row, i int) *Row {
 	s.Key, s.Sel = r.Key, r.Sel
 	t.sortValues(r, s.Vals)
 	return s
+}
+
+// sortValuesOf returns the sort values of in's rows, width per row (nil
+// without SetSource), prepared.
+func (t *TopK) sortValuesOf(in Batch) []value.Value {
+	if t.sortValues == nil {
+		return nil
+	}
+	k := t.width
+	vals := make([]value.Value, len(in)*k)
+	for i, d := range in {
+		if d.Row != nil {
+			t.sortValues(d.Row, vals[i*k:(i+1)*k:(i+1)*k])
+		}
+	}
+	if t.prepare != nil {
+		t.prepare(vals)
+	}
+	return vals
+}
+
+// viewAt returns the image of r, row i of a Push whose sort values are
+// vals, in view row slot (r itself without SetSource).
+func (t *TopK) viewAt(r *Row, vals []value.Value, i, slot int) *Row {
+	if t.sortValues == nil {
+		return r
+	}
+	k := t.width
+	v := &t.views[slot]
+	v.Key, v.Sel, v.Vals = r.Key, r.Sel, vals[i*k:(i+1)*k:(i+1)*k]
+	return v
 }
 
 // keep returns a row of its own with the contents of the image v of the
@@ -186,18 +225,21 @@ func (t *TopK) inBag(r *Row, adding bool) bool {
 // Push applies a batch of input changes and returns the rows entering
 // (+1) and leaving (-1) the window, consolidated per key.
 func (t *TopK) Push(in Batch) Batch {
-	if t.Len() == 0 && len(in) > 64 && t.build(in) {
+	vals := t.sortValuesOf(in)
+	defer func() { t.views = [2]Row{} }()
+	if t.Len() == 0 && len(in) > 64 && t.build(in, vals) {
 		return t.window(nil, 1)
 	}
 	var out Batch
-	for _, d := range in {
+	for i, d := range in {
 		if d.Row == nil || d.Mult == 0 {
 			continue
 		}
+		v := t.viewAt(d.Row, vals, i, 0)
 		if d.Mult < 0 {
-			out = t.remove(d.Row, out)
+			out = t.remove(d.Row, v, out)
 		} else {
-			out = t.add(d.Row, out)
+			out = t.add(d.Row, v, out)
 		}
 	}
 	out = t.settle(out)
@@ -324,10 +366,10 @@ func (h *rowHeap) Pop() any {
 
 // build loads a batch of additions into the empty TopK at once: sort,
 // then build the tree bottom-up from the window and its slack (all rows
-// without a limit), the other rows going to the bag. It reports false,
-// changing nothing, when the batch is not made of additions of distinct
-// keys.
-func (t *TopK) build(in Batch) bool {
+// without a limit), the other rows going to the bag. vals are the rows'
+// sort values (sortValuesOf). It reports false, changing nothing, when the
+// batch is not made of additions of distinct keys.
+func (t *TopK) build(in Batch, vals []value.Value) bool {
 	rows := make([]*Row, 0, len(in))
 	for _, d := range in {
 		if d.Mult <= 0 || d.Row == nil {
@@ -335,75 +377,72 @@ func (t *TopK) build(in Batch) bool {
 		}
 		rows = append(rows, d.Row)
 	}
-	if !t.sortByNumber(rows) && !t.sortByImage(rows) {
-		return false
+	order, ok := t.orderByNumber(rows, vals)
+	if !ok {
+		if order, ok = t.orderByImage(rows, vals); !ok {
+			return false
+		}
 	}
 	keep := len(rows)
 	if e := t.end(); e >= 0 {
 		keep = min(keep, e+t.slack)
 	}
-	kept := rows[:keep]
-	if t.sortValues != nil {
-		kept = make([]*Row, keep)
-		for i, r := range rows[:keep] {
-			kept[i] = t.keep(t.view(r, 0), r)
-		}
+	kept := make([]*Row, keep)
+	for j, i := range order[:keep] {
+		kept[j] = t.keep(t.viewAt(rows[i], vals, int(i), 0), rows[i])
 	}
 	t.tree.Build(kept)
+	permute(rows, order)
 	// The bag held only removed rows, if any.
 	t.bag = rows[keep:]
 	t.dead, t.ndead = newIDMap[[]*Row](0), 0
 	return true
 }
 
-// sortByImage sorts rows by cmp over their images and reports whether it
-// did: false when two rows are equal under cmp (rows is unsorted then).
-// Without SetSource rows are their images; with it, the images of all
-// rows are made for the sort, in two allocations, and dropped after it.
-func (t *TopK) sortByImage(rows []*Row) bool {
+// orderByImage returns the positions of rows sorted by cmp over their
+// images (vals holds their sort values), and false when two rows are
+// equal under cmp.
+func (t *TopK) orderByImage(rows []*Row, vals []value.Value) ([]int32, bool) {
 	images := rows
 	if t.sortValues != nil {
 		slab := make([]Row, len(rows))
-		vals := make([]value.Value, len(rows)*t.width)
 		images = make([]*Row, len(rows))
 		for i, r := range rows {
-			im := &slab[i]
-			im.Key, im.Sel = r.Key, r.Sel
-			im.Vals = vals[i*t.width : (i+1)*t.width : (i+1)*t.width]
-			t.sortValues(r, im.Vals)
-			images[i] = im
+			slab[i] = *t.viewAt(r, vals, i, 0)
+			images[i] = &slab[i]
 		}
 	}
 	order := sortedOrder(len(rows), func(a, b int32) int { return t.cmp(images[a], images[b]) })
 	for i := 1; i < len(order); i++ {
 		if t.cmp(images[order[i-1]], images[order[i]]) == 0 {
-			return false
+			return nil, false
 		}
 	}
-	permute(rows, order)
-	return true
+	return order, true
 }
 
-// sortByNumber sorts rows by numKey, cmp breaking ties, and reports
-// whether it did: false when there is no numKey, a row has none, or two
-// rows are equal under cmp (rows leaves it unsorted then).
-func (t *TopK) sortByNumber(rows []*Row) bool {
+// orderByNumber returns the positions of rows sorted by numKey, cmp
+// breaking ties, and false when there is no numKey, a row has none, or
+// two rows are equal under cmp.
+func (t *TopK) orderByNumber(rows []*Row, vals []value.Value) ([]int32, bool) {
 	if t.numKey == nil {
-		return false
+		return nil, false
 	}
 	ks := make([]float64, len(rows))
 	first := 0
 	for i, r := range rows {
-		k, class, ok := t.numKey(t.view(r, 0))
+		k, class, ok := t.numKey(t.viewAt(r, vals, i, 0))
 		if i == 0 {
 			first = class
 		}
 		if !ok || class != first {
-			return false
+			return nil, false
 		}
 		ks[i] = k
 	}
-	tie := func(a, b int32) int { return t.cmp(t.view(rows[a], 0), t.view(rows[b], 1)) }
+	tie := func(a, b int32) int {
+		return t.cmp(t.viewAt(rows[a], vals, int(a), 0), t.viewAt(rows[b], vals, int(b), 1))
+	}
 	if t.numWhole {
 		tie = func(a, b int32) int { return CompareKeys(rows[a].Key, rows[b].Key) }
 	}
@@ -411,11 +450,10 @@ func (t *TopK) sortByNumber(rows []*Row) bool {
 	for i := 1; i < len(order); i++ {
 		a, b := order[i-1], order[i]
 		if ks[a] == ks[b] && tie(a, b) == 0 {
-			return false
+			return nil, false
 		}
 	}
-	permute(rows, order)
-	return true
+	return order, true
 }
 
 // window returns the rows of the window as deltas of multiplicity mult.
@@ -431,9 +469,8 @@ func (t *TopK) window(out Batch, mult int) Batch {
 	return out
 }
 
-// add inserts r and appends the window changes to out.
-func (t *TopK) add(r *Row, out Batch) Batch {
-	v := t.view(r, 0)
+// add inserts r, whose image is v, and appends the window changes to out.
+func (t *TopK) add(r, v *Row, out Batch) Batch {
 	if t.inBag(v, true) {
 		// After the tree's last row: not in the window.
 		t.bag = append(t.bag, r)
@@ -459,11 +496,10 @@ func (t *TopK) add(r *Row, out Batch) Batch {
 	return out
 }
 
-// remove deletes the row equal to r (under cmp) and appends the window
-// changes to out. A row of the window whose place a bag row takes is
-// emitted by settle.
-func (t *TopK) remove(r *Row, out Batch) Batch {
-	v := t.view(r, 0)
+// remove deletes the row equal to r, whose image is v (under cmp), and
+// appends the window changes to out. A row of the window whose place a bag
+// row takes is emitted by settle.
+func (t *TopK) remove(r, v *Row, out Batch) Batch {
 	if t.inBag(v, false) {
 		id := idOf(v.Key)
 		t.dead.set(id, append(t.dead.get(id), t.keep(v, r)))

@@ -127,7 +127,7 @@ func testTopKModel(t *testing.T, w [2]int, slack int, source bool) {
 	tk := NewTopK(byVal0, w[0], w[1])
 	tk.slack = slack
 	if source {
-		tk.SetSource(1, func(r *Row, vals []value.Value) { vals[0] = r.Vals[1] })
+		tk.SetSource(1, func(r *Row, vals []value.Value) { vals[0] = r.Vals[1] }, nil)
 	}
 	offset, limit := w[0], w[1]
 	out := acc{}

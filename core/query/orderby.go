@@ -50,10 +50,7 @@ func (c *compiler) window(p *pipeline, q *ir.Query, orderBy []ir.Order, r scoped
 		if limit < 0 {
 			p.add(s.images)
 		} else {
-			if s.prepare != nil {
-				p.add(s.prepare)
-			}
-			topK.SetSource(len(orderBy), s.sortValues)
+			topK.SetSource(len(orderBy), s.sortValues, s.prepare)
 		}
 		p.add(topK.Push)
 		return s.cmp, nil
@@ -78,10 +75,10 @@ type sorting struct {
 	images func(ivm.Batch) ivm.Batch
 	// sortValues writes a row's sort values (ivm.TopK.SetSource).
 	sortValues func(src *ivm.Row, vals []value.Value)
-	// prepare, when a column's collation prepares its strings, is a stage
-	// that prepares the strings of the rows' sort values and passes the
-	// rows on unchanged (nil otherwise).
-	prepare func(ivm.Batch) ivm.Batch
+	// prepare, when a column's collation prepares its strings, prepares
+	// the strings of a batch's sort values, len(cols) per row (nil
+	// otherwise).
+	prepare func(vals []value.Value)
 	colls   []Collation
 }
 
@@ -142,17 +139,14 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (sortin
 	if len(prepared) == 0 {
 		return s, nil
 	}
-	// prepareBy prepares the strings of column i's values, as get reads
-	// them from a row.
-	prepareBy := func(in ivm.Batch, get func(r *ivm.Row, i int) value.Value) {
+	// prepareBy prepares the strings of the n rows' values of each column
+	// whose collation prepares them, as get reads them.
+	prepareBy := func(n int, get func(row, col int) value.Value) {
 		var strs []string
 		for _, i := range prepared {
 			strs = strs[:0]
-			for _, d := range in {
-				if d.Row == nil {
-					continue
-				}
-				if s, ok := get(d.Row, i).Str(); ok {
+			for j := range n {
+				if s, ok := get(j, i).Str(); ok {
 					strs = append(strs, s)
 				}
 			}
@@ -163,12 +157,16 @@ func (c *compiler) orderBy(cols []ir.Order, r scoped, inPlace ownedRows) (sortin
 	}
 	s.images = func(in ivm.Batch) ivm.Batch {
 		out := stage(in)
-		prepareBy(out, func(r *ivm.Row, i int) value.Value { return r.Vals[len(r.Vals)-k+i] })
+		prepareBy(len(out), func(j, i int) value.Value {
+			if r := out[j].Row; r != nil {
+				return r.Vals[len(r.Vals)-k+i]
+			}
+			return value.Undefined()
+		})
 		return out
 	}
-	s.prepare = func(in ivm.Batch) ivm.Batch {
-		prepareBy(in, func(r *ivm.Row, i int) value.Value { return evs[i](r.Vals) })
-		return in
+	s.prepare = func(vals []value.Value) {
+		prepareBy(len(vals)/k, func(j, i int) value.Value { return vals[j*k+i] })
 	}
 	return s, nil
 }
