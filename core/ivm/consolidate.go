@@ -31,17 +31,15 @@ func Consolidate(b Batch) Batch {
 		first         bool // the first delta was a removal: before is set
 		last          bool // the last delta was an addition: after is set
 	}
-	idx := make(map[keyID]int, len(b))
+	idx := getKeyIndex()
+	defer idx.put()
 	nets := make([]net, 0, len(b))
 	for _, d := range b {
 		if d.Mult == 0 || d.Row == nil {
 			continue
 		}
-		id := idOf(d.Row.Key)
-		i, ok := idx[id]
-		if !ok {
-			i = len(nets)
-			idx[id] = i
+		i, seen := idx.index(d.Row.Key, len(nets))
+		if !seen {
 			nets = append(nets, net{})
 			if d.Mult < 0 {
 				nets[i].before, nets[i].first = d.Row, true

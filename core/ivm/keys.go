@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/streamdb/streamdb/core/value"
@@ -59,6 +60,55 @@ func (m *idMap[T]) remove(id keyID) {
 }
 
 func (m *idMap[T]) len() int { return len(m.strs) + len(m.other) }
+
+// keyIndex numbers the distinct keys of one batch. The maps are reused
+// from batch to batch (keyIndexes), so that folding a batch allocates none
+// once they have grown; a map grown past keyIndexReuse entries is dropped
+// instead, since clearing it costs its capacity.
+type keyIndex struct {
+	strs  map[string]int32
+	other map[keyID]int32
+}
+
+// keyIndexReuse is the most entries a reused keyIndex map held.
+const keyIndexReuse = 4096
+
+// keyIndexes holds keyIndexes between batches (the engine is not
+// concurrent, but a pool is safe if it were).
+var keyIndexes = sync.Pool{New: func() any {
+	return &keyIndex{strs: map[string]int32{}, other: map[keyID]int32{}}
+}}
+
+// getKeyIndex returns an empty keyIndex; release it with put.
+func getKeyIndex() *keyIndex { return keyIndexes.Get().(*keyIndex) }
+
+// put empties x and gives it back for reuse.
+func (x *keyIndex) put() {
+	if len(x.strs) > keyIndexReuse || len(x.other) > keyIndexReuse {
+		return
+	}
+	clear(x.strs)
+	clear(x.other)
+	keyIndexes.Put(x)
+}
+
+// index returns the number of key k: the number it was given, or next,
+// which it gets, when it is new (seen false).
+func (x *keyIndex) index(k value.Value, next int) (n int, seen bool) {
+	if s, ok := k.Str(); ok {
+		if i, ok := x.strs[s]; ok {
+			return int(i), true
+		}
+		x.strs[s] = int32(next)
+		return next, false
+	}
+	id := idOf(k)
+	if i, ok := x.other[id]; ok {
+		return int(i), true
+	}
+	x.other[id] = int32(next)
+	return next, false
+}
 
 // idOf returns the keyID of k.
 func idOf(k value.Value) keyID {

@@ -111,9 +111,10 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		changed bool // a delta of the batch touched the key
 	}
 	nets := make([]net, 0, len(in))
-	var idx map[keyID]int
+	var idx *keyIndex
 	if len(in) > 2 {
-		idx = make(map[keyID]int, len(in))
+		idx = getKeyIndex()
+		defer idx.put()
 	}
 	for _, d := range in {
 		if d.Row == nil || d.Mult == 0 {
@@ -122,7 +123,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		id := idOf(d.Row.Key)
 		i := -1
 		if idx != nil {
-			if j, ok := idx[id]; ok {
+			if j, seen := idx.index(d.Row.Key, len(nets)); seen {
 				i = j
 			}
 		} else {
@@ -138,9 +139,6 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 			nets = append(nets, net{id: id, before: b, present: b != nil})
 			if b != nil {
 				nets[i].after = b.row
-			}
-			if idx != nil {
-				idx[id] = i
 			}
 		}
 		nets[i].changed = true
