@@ -51,6 +51,7 @@ type Output struct {
 	tree  *tree[*outEntry]
 	byKey map[keyID]*outEntry // the entries by key; nil when keyed (the tree finds them)
 	keyed bool                // ordered by key: a row's position never changes
+	probe outEntry            // what find looks up in the tree (a keyed Output)
 }
 
 type outEntry struct {
@@ -285,7 +286,9 @@ func (o *Output) find(id keyID, k value.Value) *outEntry {
 	if o.byKey != nil {
 		return o.byKey[id]
 	}
-	e, _ := o.tree.Get(&outEntry{key: k})
+	o.probe.key = k
+	e, _ := o.tree.Get(&o.probe)
+	o.probe.key = value.Undefined()
 	return e
 }
 

@@ -58,6 +58,7 @@ type compiler struct {
 	// so a source row reaches one stage of this query only (see
 	// selectStage).
 	readsOnce bool
+	depth     int // subqueries entered
 }
 
 // ownedRows says when the rows reaching a stage belong to it, so that it
@@ -164,7 +165,7 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	if len(q.Joins) > 0 {
 		owned = joinRows
 	}
-	return selectStage(p, q, aliases, owned)
+	return selectStage(p, q, aliases, owned, c.depth == 0)
 }
 
 // readsEachOnce reports whether the query tree reads each collection

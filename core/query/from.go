@@ -51,7 +51,9 @@ func (c *compiler) source(clause string, s ir.Source) (outlet, error) {
 		c.lq.leaves[s.Collection] = append(c.lq.leaves[s.Collection], l)
 		return l, nil
 	}
+	c.depth++
 	sub, err := c.query(s.Query)
+	c.depth--
 	if err != nil {
 		if e, ok := err.(*ir.Error); ok {
 			return nil, ir.Errorf(clause, "subquery %q: %s: %s", s.Alias, e.Clause, e.Reason)

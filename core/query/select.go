@@ -21,7 +21,14 @@ import (
 // A query of one collection without a select selects each source row's
 // value, which is the same for every such query: its select sets Sel on
 // the rows in place even when they are shared.
-func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows) (scoped, []ir.Order, error) {
+//
+// top says that the query is not a subquery: what follows the select
+// (distinct, orderBy and its top-K, the result) never reads the selected
+// value of a removal, which carries only its key and sort values to the
+// result, so the select does not compute it (a join's update of a row
+// removes and adds each of its pairs; half the objects a select would
+// build).
+func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, top bool) (scoped, []ir.Order, error) {
 	sel, err := selection(q, aliases)
 	if err != nil {
 		return nil, nil, err
@@ -49,13 +56,32 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows) (s
 		}).Push)
 		return &aliasScope{scope: scope{aliases: aliases, sel: n}, owned: joinRows}, orderBy, nil
 	}
+	// selected returns the selected value of a delta's row (Undefined for
+	// a removal when top).
+	selected := func(d ivm.Delta) value.Value {
+		if top && d.Mult < 0 {
+			return value.Undefined()
+		}
+		return sel(d.Row.Vals)
+	}
 	// Nothing reads a selected slot of Vals: an image shares its input's
 	// Vals, which no stage changes, instead of copying them.
-	image := ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
-		row := rows.New(r.Key, 0)
-		row.Vals, row.Sel = r.Vals, sel(r.Vals)
-		return row
-	}).Push
+	image := func(in ivm.Batch) ivm.Batch {
+		if len(in) == 0 {
+			return nil
+		}
+		out := make(ivm.Batch, 0, len(in))
+		var rows ivm.Rows
+		for _, d := range in {
+			if d.Row == nil {
+				continue
+			}
+			row := rows.New(d.Row.Key, 0)
+			row.Vals, row.Sel = d.Row.Vals, selected(d)
+			out = append(out, ivm.Delta{Row: row, Mult: d.Mult})
+		}
+		return out
+	}
 	if owned == nil {
 		p.add(image)
 		return &aliasScope{scope: scope{aliases: aliases, sel: -1}}, orderBy, nil
@@ -66,7 +92,7 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows) (s
 		}
 		for _, d := range in {
 			if d.Row != nil {
-				d.Row.Sel = sel(d.Row.Vals)
+				d.Row.Sel = selected(d)
 			}
 		}
 		return in
