@@ -13,13 +13,14 @@ import (
 // that comes out holds one value per alias (nil on the missing side of an
 // outer join), in the order of the returned aliases.
 func (c *compiler) sources(q *ir.Query) (outlet, []string, error) {
-	cur, err := c.source("from", q.From)
+	reads := aliasReads(q)
+	cur, err := c.source("from", q.From, reads)
 	if err != nil {
 		return nil, nil, err
 	}
 	aliases := []string{q.From.Alias}
 	for _, j := range q.Joins {
-		right, err := c.source("join", j.Source)
+		right, err := c.source("join", j.Source, reads)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -38,7 +39,7 @@ func (c *compiler) sources(q *ir.Query) (outlet, []string, error) {
 
 // source compiles a from or join source: a leaf reading a collection, or
 // a subquery whose result rows become this alias's rows.
-func (c *compiler) source(clause string, s ir.Source) (outlet, error) {
+func (c *compiler) source(clause string, s ir.Source, reads map[string]fields) (outlet, error) {
 	if c.aliases[s.Alias] {
 		return nil, ir.Errorf(clause, "alias %q is used twice", s.Alias)
 	}
@@ -47,7 +48,7 @@ func (c *compiler) source(clause string, s ir.Source) (outlet, error) {
 		if c.opts.HasCollection != nil && !c.opts.HasCollection(s.Collection) {
 			return nil, ir.Errorf(clause, "unknown collection %q", s.Collection)
 		}
-		l := &leaf{collection: s.Collection}
+		l := &leaf{collection: s.Collection, reads: reads[s.Alias]}
 		c.lq.leaves[s.Collection] = append(c.lq.leaves[s.Collection], l)
 		return l, nil
 	}

@@ -18,6 +18,7 @@ type outlet interface{ setNext(s sink) }
 type leaf struct {
 	collection string
 	next       sink
+	reads      fields // the fields the query reads of its rows; nil: whole rows
 }
 
 func (l *leaf) setNext(s sink) { l.next = s }

@@ -156,9 +156,8 @@ func (lq *LiveQuery) ApplyStep(s *Step) []ivm.Change {
 		if len(s.changes[name]) == 0 {
 			continue
 		}
-		b := s.batch(name)
 		for _, l := range lq.leaves[name] {
-			l.next.push(b)
+			l.next.push(s.batchFor(name, l.reads))
 		}
 	}
 	return lq.flush()
