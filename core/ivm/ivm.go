@@ -53,7 +53,10 @@ type Delta struct {
 // do): operators that keep nothing per row (GroupBy, TopK, Join's
 // buckets) find what to undo from it. The collections' change feed has
 // the old row of every update and delete, and every operator emits its
-// removals that way. An addition of a key that is present, or a removal of
+// removals that way. A live query may drop an update that changes no
+// field it reads (core/query's reads.go): a later removal then carries a
+// row that differs from the one added only in fields no operator of that
+// query reads, which is as good. An addition of a key that is present, or a removal of
 // a key that is absent, is malformed: operators never panic on one, but
 // their results are then undefined.
 type Batch []Delta
