@@ -56,9 +56,10 @@ export function useLiveQuery(query, deps = []) {
   const snap = useSyncExternalStore(subscribe, getSnapshot, getSnapshot)
   useEffect(() => {
     // Strict mode, or a change of deps, runs the cleanup and then this
-    // again: a query disposed by the cleanup is opened again.
+    // again: a query disposed by the cleanup is opened again, unless its
+    // StreamDB was closed meanwhile (it then keeps its last result).
     if (cur.opened?.owned && cur.opened.live.status === 'cleaned-up') {
-      cur.opened = openLive(query, cur.spec)
+      cur.opened = openLive(query, cur.spec, cur.opened.live)
       cur.snap = snapshot(cur.opened.live)
       setVersion((n) => n + 1)
     }

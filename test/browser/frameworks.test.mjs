@@ -74,6 +74,18 @@ test('react: a live query opened by a render React throws away is disposed', asy
   await waitTexts(page, '#reactSuspended .users li', ['Ann', 'Ben', 'Cy'])
 })
 
+test('react: effect dependencies that change after the db closed keep the last result, with no error', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream, user('1', 'Ann', 'admin'))
+  await run(page, 'reactClosed', { stream })
+  await waitTexts(page, '#reactClosed .users li', ['Ann'])
+  await waitText(page, '#reactClosed .status', 'ready 0')
+  await page.evaluate(() => window.closeAndRerender())
+  await waitText(page, '#reactClosed .status', 'cleaned-up 1')
+  await waitTexts(page, '#reactClosed .users li', ['Ann'])
+  assert.deepEqual(page.errors, [], 'no ClosedError from the effect')
+})
+
 test('vue takes a getter and solid an accessor of a LiveQuery made elsewhere', async () => {
   const stream = await ctx.stream()
   await appendEvents(stream, user('1', 'Ann', 'admin'), user('2', 'Ben', 'member'))

@@ -158,4 +158,32 @@ async function solid({ stream }) {
   render(App, host)
 }
 
-expose({ react, reactSuspended, vue, solid, liveArgs })
+// A component whose effect dependencies change after its StreamDB was
+// closed (a timer re-rendering a page that is being left): React runs the
+// effect's cleanup, which disposes the live query, then the effect again,
+// which would open it anew on the closed db. The hook keeps the last
+// result, cleaned up, with no page error (the e2e test's flake).
+async function reactClosed({ stream }) {
+  const el = section('reactClosed')
+  const db = await open('reactClosed', stream)
+  const h = createElement
+  let bump
+  function App() {
+    const [tick, setTick] = useState(0)
+    bump = () => setTick((n) => n + 1)
+    const users = useReact((q) => q.from({ u: db.collections.users }), [tick])
+    return h('div', null,
+      h('ul', { className: 'users' }, (users.data ?? []).map((u) => h('li', { key: u.id }, u.name))),
+      h('p', { className: 'status' }, `${users.status} ${tick}`),
+    )
+  }
+  const host = document.createElement('div')
+  el.append(host)
+  createRoot(host).render(h(App))
+  window.closeAndRerender = () => {
+    db.close()
+    bump()
+  }
+}
+
+expose({ react, reactSuspended, reactClosed, vue, solid, liveArgs })
