@@ -52,7 +52,8 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 
 // sourceRowsLocked returns the rows of collection name as first results
 // read them: the same rows for every query opened while the collection
-// does not change (they are kept until it does).
+// does not change (they are kept until it does, or until no live query
+// reads it).
 func (d *DB) sourceRowsLocked(name string) ivm.Batch {
 	c := d.colls[name].c
 	if s, ok := d.loadRows[name]; ok && s.version == c.Version() {
@@ -170,6 +171,8 @@ func (l *Live) Close() {
 		}
 	}
 	for _, name := range l.q.Collections() {
-		d.readers[name]--
+		if d.readers[name]--; d.readers[name] == 0 {
+			delete(d.loadRows, name) // no query left to share them with
+		}
 	}
 }
