@@ -36,14 +36,7 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, to
 	n := len(aliases)
 	orderBy := inlineSelectedOrder(q.OrderBy, q.Select)
 	if q.Select == nil && len(q.Joins) == 0 && q.From.Query == nil && !readsSelected(orderBy) {
-		p.add(func(in ivm.Batch) ivm.Batch {
-			for _, d := range in {
-				if d.Row != nil {
-					d.Row.Sel = sel(d.Row.Vals)
-				}
-			}
-			return in
-		})
+		p.add(func(in ivm.Batch) ivm.Batch { return selectInPlace(in, sel, false) })
 		return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: owned}, orderBy, nil
 	}
 	if readsSelected(orderBy) {
@@ -56,32 +49,16 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, to
 		}).Push)
 		return &aliasScope{scope: scope{aliases: aliases, sel: n}, owned: joinRows}, orderBy, nil
 	}
-	// selected returns the selected value of a delta's row (Undefined for
-	// a removal when top).
-	selected := func(d ivm.Delta) value.Value {
-		if top && d.Mult < 0 {
-			return value.Undefined()
-		}
-		return sel(d.Row.Vals)
-	}
 	// Nothing reads a selected slot of Vals: an image shares its input's
 	// Vals, which no stage changes, instead of copying them.
-	image := func(in ivm.Batch) ivm.Batch {
-		if len(in) == 0 {
-			return nil
+	image := ivm.NewDeltaMap(func(d ivm.Delta, rows *ivm.Rows) *ivm.Row {
+		row := rows.New(d.Row.Key, 0)
+		row.Vals = d.Row.Vals
+		if !top || d.Mult >= 0 {
+			row.Sel = sel(d.Row.Vals)
 		}
-		out := make(ivm.Batch, 0, len(in))
-		var rows ivm.Rows
-		for _, d := range in {
-			if d.Row == nil {
-				continue
-			}
-			row := rows.New(d.Row.Key, 0)
-			row.Vals, row.Sel = d.Row.Vals, selected(d)
-			out = append(out, ivm.Delta{Row: row, Mult: d.Mult})
-		}
-		return out
-	}
+		return row
+	}).Push
 	if owned == nil {
 		p.add(image)
 		return &aliasScope{scope: scope{aliases: aliases, sel: -1}}, orderBy, nil
@@ -90,16 +67,27 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, to
 		if !owned() {
 			return image(in)
 		}
-		for _, d := range in {
-			if d.Row != nil {
-				d.Row.Sel = selected(d)
-			}
-		}
-		return in
+		return selectInPlace(in, sel, top)
 	})
 	// An image shares its Vals with a row this path does not own: orderBy
 	// may change them only when the rows were owned.
 	return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: owned}, orderBy, nil
+}
+
+// selectInPlace sets each row's Sel to sel of its Vals, on the rows
+// themselves; when top, a removal's Sel is Undefined instead (nothing after
+// a top-level select reads it).
+func selectInPlace(in ivm.Batch, sel func([]value.Value) value.Value, top bool) ivm.Batch {
+	for _, d := range in {
+		switch {
+		case d.Row == nil:
+		case top && d.Mult < 0:
+			d.Row.Sel = value.Undefined()
+		default:
+			d.Row.Sel = sel(d.Row.Vals)
+		}
+	}
+	return in
 }
 
 // readsSelected reports whether an orderBy column reads $selected (a ref
