@@ -37,10 +37,18 @@ func newIDMap[T any](size int) idMap[T] {
 }
 
 func (m *idMap[T]) get(id keyID) T {
+	v, _ := m.lookup(id)
+	return v
+}
+
+// lookup is get that also says whether id is present.
+func (m *idMap[T]) lookup(id keyID) (T, bool) {
 	if id.kind == value.KindString {
-		return m.strs[id.s]
+		v, ok := m.strs[id.s]
+		return v, ok
 	}
-	return m.other[id]
+	v, ok := m.other[id]
+	return v, ok
 }
 
 func (m *idMap[T]) set(id keyID, v T) {
@@ -61,52 +69,40 @@ func (m *idMap[T]) remove(id keyID) {
 
 func (m *idMap[T]) len() int { return len(m.strs) + len(m.other) }
 
-// keyIndex numbers the distinct keys of one batch. The maps are reused
+// keyIndex numbers the distinct keys of one batch. Its maps are reused
 // from batch to batch (keyIndexes), so that folding a batch allocates none
 // once they have grown; a map grown past keyIndexReuse entries is dropped
 // instead, since clearing it costs its capacity.
-type keyIndex struct {
-	strs  map[string]int32
-	other map[keyID]int32
-}
+type keyIndex struct{ m idMap[int32] }
 
 // keyIndexReuse is the most entries a reused keyIndex map held.
 const keyIndexReuse = 4096
 
 // keyIndexes holds keyIndexes between batches (the engine is not
 // concurrent, but a pool is safe if it were).
-var keyIndexes = sync.Pool{New: func() any {
-	return &keyIndex{strs: map[string]int32{}, other: map[keyID]int32{}}
-}}
+var keyIndexes = sync.Pool{New: func() any { return &keyIndex{m: newIDMap[int32](0)} }}
 
 // getKeyIndex returns an empty keyIndex; release it with put.
 func getKeyIndex() *keyIndex { return keyIndexes.Get().(*keyIndex) }
 
 // put empties x and gives it back for reuse.
 func (x *keyIndex) put() {
-	if len(x.strs) > keyIndexReuse || len(x.other) > keyIndexReuse {
+	if len(x.m.strs) > keyIndexReuse || len(x.m.other) > keyIndexReuse {
 		return
 	}
-	clear(x.strs)
-	clear(x.other)
+	clear(x.m.strs)
+	clear(x.m.other)
 	keyIndexes.Put(x)
 }
 
 // index returns the number of key k: the number it was given, or next,
 // which it gets, when it is new (seen false).
 func (x *keyIndex) index(k value.Value, next int) (n int, seen bool) {
-	if s, ok := k.Str(); ok {
-		if i, ok := x.strs[s]; ok {
-			return int(i), true
-		}
-		x.strs[s] = int32(next)
-		return next, false
-	}
 	id := idOf(k)
-	if i, ok := x.other[id]; ok {
+	if i, ok := x.m.lookup(id); ok {
 		return int(i), true
 	}
-	x.other[id] = int32(next)
+	x.m.set(id, int32(next))
 	return next, false
 }
 
