@@ -22,7 +22,8 @@ type Collection struct {
 	c     *collection.Collection
 	subs  subscribers[Change]
 	stage *collection.Stage // a first preload's rows, until its commit
-	idx   int               // position in the database's declaration order
+	idx   int               // position in the database's declaration order (-1: local)
+	local bool              // a local collection (AddLocal): no stream feeds it
 }
 
 // Name returns the collection's name.

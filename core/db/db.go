@@ -202,7 +202,8 @@ type DB struct {
 	mu     sync.Mutex
 	colls  map[string]*Collection
 	byType map[string]*Collection
-	order  []*Collection
+	order  []*Collection // the stream's collections, in declaration order
+	locals []*Collection // local collections (AddLocal), in creation order
 	offset string
 	seq    float64
 	txids  *txids
@@ -868,10 +869,16 @@ func (d *DB) beginLocked() {
 		return
 	}
 	d.open = true
-	for _, c := range d.order {
-		c.c.Begin()
+	for _, cs := range d.all() {
+		for _, c := range cs {
+			c.c.Begin()
+		}
 	}
 }
+
+// all returns the stream's collections and the local ones, for the loops
+// that go over every collection.
+func (d *DB) all() [2][]*Collection { return [2][]*Collection{d.order, d.locals} }
 
 // commitLocked makes the staged rows of a first preload visible, applies
 // the complete part of the queue (nothing of an open snapshot; it comes
@@ -1018,12 +1025,14 @@ func (d *DB) endLocked() {
 	if len(d.lives) > 0 || len(d.watchers) > 0 {
 		step = map[string][]Change{}
 	}
-	for _, c := range d.order {
-		keep := step != nil && (d.readers[c.Name()] > 0 || d.watchedLocked(c.Name()))
-		if ch := c.c.End(len(c.subs) > 0 || keep); len(ch) > 0 {
-			c.publishLocked(ch)
-			if keep {
-				step[c.Name()] = ch
+	for _, cs := range d.all() {
+		for _, c := range cs {
+			keep := step != nil && (d.readers[c.Name()] > 0 || d.watchedLocked(c.Name()))
+			if ch := c.c.End(len(c.subs) > 0 || keep); len(ch) > 0 {
+				c.publishLocked(ch)
+				if keep {
+					step[c.Name()] = ch
+				}
 			}
 		}
 	}

@@ -170,13 +170,25 @@ func (t *Tx) mutate(coll string, fn func(c *Collection) error) error {
 // (a string, or a number in its JavaScript string form). A visible row with
 // that key gives ErrDuplicateKey.
 func (t *Tx) Insert(coll string, row value.Value) error {
+	return t.insert(coll, "", row)
+}
+
+// InsertKey adds row optimistically under key: how rows of a local
+// collection, which has no primary-key field, are inserted.
+func (t *Tx) InsertKey(coll, key string, row value.Value) error {
+	return t.insert(coll, key, row)
+}
+
+func (t *Tx) insert(coll, key string, row value.Value) error {
 	return t.mutate(coll, func(c *Collection) error {
 		if row.Kind() != value.KindObject {
 			return fmt.Errorf("insert into %s: %w", coll, ErrNotObject)
 		}
-		key, ok := rowKey(row, c.PrimaryKey())
-		if !ok {
-			return fmt.Errorf("insert into %s: %w (field %q)", coll, ErrNoKey, c.PrimaryKey())
+		if key == "" && !c.local {
+			var ok bool
+			if key, ok = rowKey(row, c.PrimaryKey()); !ok {
+				return fmt.Errorf("insert into %s: %w (field %q)", coll, ErrNoKey, c.PrimaryKey())
+			}
 		}
 		if c.c.Has(key) {
 			return fmt.Errorf("insert into %s key %q: %w", coll, key, ErrDuplicateKey)
@@ -201,7 +213,7 @@ func (t *Tx) Update(coll, key string, patch value.Value) error {
 		if !ok {
 			return fmt.Errorf("update of %s key %q: %w", coll, key, ErrKeyNotFound)
 		}
-		if pk, ok := rowKey(patch, c.PrimaryKey()); ok && pk != key {
+		if pk, ok := rowKey(patch, c.PrimaryKey()); ok && !c.local && pk != key {
 			return fmt.Errorf("update of %s key %q: the primary key cannot change (to %q)", coll, key, pk)
 		}
 		next := value.Merge(cur, patch)
@@ -449,8 +461,10 @@ func (d *DB) dropConfirmedLocked() bool {
 // refreshLocked recomputes the overlays in a batch of its own and queues
 // the visible changes.
 func (d *DB) refreshLocked() {
-	for _, c := range d.order {
-		c.c.Begin()
+	for _, cs := range d.all() {
+		for _, c := range cs {
+			c.c.Begin()
+		}
 	}
 	d.setOverlaysLocked()
 	d.endLocked()
@@ -474,7 +488,9 @@ func (d *DB) setOverlaysLocked() {
 			o[m.Key] = collection.Overlay{Deleted: m.Type == collection.Delete, Value: m.Modified}
 		}
 	}
-	for _, c := range d.order {
-		c.c.SetOverlay(per[c])
+	for _, cs := range d.all() {
+		for _, c := range cs {
+			c.c.SetOverlay(per[c])
+		}
 	}
 }
