@@ -11,6 +11,9 @@ import {
   StreamDBError,
   SchemaValidationError,
   MissingMutationContextError,
+  MissingInsertHandlerError,
+  MissingUpdateHandlerError,
+  MissingDeleteHandlerError,
   ClosedError,
   call,
   fromModule,
@@ -27,6 +30,11 @@ await loadModule()
 // ({db, id, tx}), a Pending (createOptimisticAction, createTransaction)
 // that begins one on the db of the first collection written, or null.
 let ambient = null
+
+/** ambientTransaction returns the transaction collection writes join now (its { db, id, tx }), or null. */
+export function ambientTransaction() {
+  return ambient
+}
 
 /**
  * Pending is the ambient context of a transaction not yet tied to a
@@ -66,13 +74,15 @@ export class Collection {
   #def
   #subs = new Set()
 
-  constructor(db, name, def) {
+  // engineName is the collection's name in the module (a local
+  // collection's differs from the name its messages use).
+  constructor(db, name, def, engineName = name) {
     this.#db = db
     this.#name = name
-    this.#wireName = encodeStored(name)
+    this.#wireName = encodeStored(engineName)
     this.#def = def
-    this.id = `stream-db:${db.stream.url}:${name}`
-    Object.defineProperty(this, SOURCE, { value: { name, db } })
+    if (db.stream) this.id = `stream-db:${db.stream.url}:${name}`
+    Object.defineProperty(this, SOURCE, { value: { name: engineName, db, local: def.local ? this : undefined } })
   }
 
   /** The row with this key, or undefined. */
@@ -166,12 +176,38 @@ export class Collection {
     }
     const tx = ambient instanceof Pending ? ambient.bind(this.#db) : ambient
     if (!tx || tx.db !== this.#db) {
+      if (this._handlers) return this.#own(op)
       throw new MissingMutationContextError(
         `${this.#name}.${op}: collections change only inside an action's onMutate (define actions in createStreamDB), or a transaction's mutate()`,
       )
     }
     return tx
   }
+  // #own begins the transaction of a write made outside any (a local
+  // collection's): its handler (onInsert, ...) is its mutationFn, as in
+  // TanStack DB. Without the handler the write throws.
+  #own(op) {
+    const handler = this._handlers[op]
+    if (typeof handler !== 'function') {
+      const C = { insert: MissingInsertHandlerError, update: MissingUpdateHandlerError, delete: MissingDeleteHandlerError }[op]
+      const on = `on${op[0].toUpperCase()}${op.slice(1)}`
+      throw new C(`Collection.${op} called directly (not within an explicit transaction) but no '${on}' handler is configured.`)
+    }
+    return { db: this.#db, ...this.#db._begin(), own: handler }
+  }
+  // #written commits a write's own transaction (#own); #failed abandons it.
+  #written(tx) {
+    if (tx.own) this.#db._commit(tx.tx, () => tx.own({ transaction: tx.tx, collection: this }))
+  }
+  #failed(tx) {
+    if (tx.own) this.#db._abandon(tx.tx)
+  }
+  // _keyOf returns the key an insert names: '' for a collection keyed by
+  // its primary-key field (the module reads it from the row).
+  _keyOf() {
+    return ''
+  }
+
   #validate(value, op) {
     const { value: out, issues } = validateSync(this.#def.schema, value)
     if (issues.length > 0) {
@@ -186,10 +222,16 @@ export class Collection {
   /** insert adds rows optimistically (inside an action's onMutate). */
   insert(data) {
     const tx = this.#tx('insert')
-    for (const row of Array.isArray(data) ? data : [data]) {
-      const v = this.#validate(row, 'insert')
-      call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#wireName, '', JSON.stringify(v))
+    try {
+      for (const row of Array.isArray(data) ? data : [data]) {
+        const v = this.#validate(row, 'insert')
+        call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'insert', this.#wireName, this._keyOf(v), JSON.stringify(v))
+      }
+    } catch (e) {
+      this.#failed(tx)
+      throw e
     }
+    this.#written(tx)
     return tx.tx
   }
 
@@ -199,9 +241,20 @@ export class Collection {
    * written.
    */
   update(keys, configOrFn, maybeFn) {
-    const tx = this.#tx('update')
     const fn = typeof configOrFn === 'function' ? configOrFn : maybeFn
     if (typeof fn !== 'function') throw new StreamDBError('update: expected a callback that changes a draft', { code: 'BAD_ARGUMENT' })
+    const tx = this.#tx('update')
+    try {
+      this.#update(tx, keys, fn)
+    } catch (e) {
+      this.#failed(tx)
+      throw e
+    }
+    this.#written(tx)
+    return tx.tx
+  }
+
+  #update(tx, keys, fn) {
     const many = Array.isArray(keys)
     const list = many ? keys : [keys]
     const originals = list.map((k) => {
@@ -223,17 +276,27 @@ export class Collection {
       }
       if (Object.keys(changes).length === 0) return
       this.#validate(after, 'update')
+      this._checkKey(k, after)
       call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'update', this.#wireName, encodeStored(String(k)), JSON.stringify(changes))
     })
-    return tx.tx
   }
+
+  // _checkKey refuses an update that changes the row's key (a local
+  // collection's; the module checks the primary-key field's).
+  _checkKey() {}
 
   /** delete removes rows optimistically. */
   delete(keys) {
     const tx = this.#tx('delete')
-    for (const k of Array.isArray(keys) ? keys : [keys]) {
-      call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#wireName, encodeStored(String(k)))
+    try {
+      for (const k of Array.isArray(keys) ? keys : [keys]) {
+        call(this.#db._mod, 'txMutate', this.#db._h(), tx.id, 'delete', this.#wireName, encodeStored(String(k)))
+      }
+    } catch (e) {
+      this.#failed(tx)
+      throw e
     }
+    this.#written(tx)
     return tx.tx
   }
 }
@@ -274,6 +337,8 @@ export class Transaction {
     try {
       const info = JSON.parse(call(this.#db._mod, 'txInfo', this.#db._h(), this.id))
       this.#state = info.state
+      // As in TanStack DB, a mutation names its Collection object.
+      for (const m of info.mutations) m.collection = this.#db._collection(m.collection) ?? m.collection
       this.#mutations = info.mutations
     } catch {
       // settled and forgotten by the module: keep the last state
@@ -454,6 +519,102 @@ class StandaloneTransaction {
 }
 
 /**
+ * Host is what a StreamDB and the database of local collections share:
+ * their live queries, the steps that update them, the user callbacks they
+ * run, and the transactions that write their collections.
+ */
+export class Host {
+  _queries = new Map()
+  _txs = new Set() // transactions not settled yet
+  _onError = undefined
+
+  // _collection returns the collection a step's changes of name go to.
+  _collection(name) {
+    return this.collections[name]
+  }
+
+  _openQuery(ir) {
+    // A large first result crosses as the pieces of its text (js/wire.js).
+    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir))
+    return JSON.parse(typeof t === 'string' ? t : t.join(''))
+  }
+  _register(id, q) {
+    this._queries.set(id, q)
+  }
+  /** The number of live queries open on this database (for tests and diagnostics). */
+  get _liveQueryCount() {
+    return this._queries.size
+  }
+  _closeQuery(id) {
+    this._queries.delete(id)
+    if (!this._isClosed()) call(this._mod, 'queryClose', this._rh(), id)
+  }
+
+  // _step applies one step (js/wire.js): first every live query's result,
+  // then the subscriber calls, each on its own.
+  _step(json) {
+    const s = JSON.parse(json)
+    const calls = []
+    for (const [name, changes] of Object.entries(s.c)) this._collection(name)?._deliver(changes, calls)
+    for (const [id, changes] of s.q) this._queries.get(id)?._apply(changes, calls)
+    for (const [fn, changes, what] of calls) this._run(fn, changes, what)
+  }
+
+  // _run calls a user callback (what names it) with arg. What it throws
+  // stops neither the caller nor the other callbacks: it goes to onError as
+  // a StreamDBError with code CALLBACK_THREW, the exception as its cause.
+  _run(fn, arg, what) {
+    try {
+      fn(arg)
+    } catch (e) {
+      this._report(new StreamDBError(`${what} threw: ${describe(e)}`, { code: 'CALLBACK_THREW', cause: e }))
+    }
+  }
+
+  // _report hands an error to onError, or to the console without one (or
+  // when onError throws).
+  _report(e) {
+    if (this._onError) {
+      try {
+        this._onError(e)
+        return
+      } catch (e2) {
+        console.error('StreamDB: onError threw', e2, 'while reporting', e)
+        return
+      }
+    }
+    console.warn('StreamDB:', e)
+  }
+
+  // _begin begins a transaction: {id, tx}.
+  _begin() {
+    if (this._isClosed()) throw new ClosedError()
+    const id = call(this._mod, 'txBegin', this._rh(), {})
+    const tx = new Transaction(this, id, (t) => this._txs.delete(t))
+    this._txs.add(tx)
+    return { id, tx }
+  }
+  // _abandon rolls back a transaction whose writes failed midway.
+  _abandon(tx) {
+    this._txs.delete(tx)
+    try {
+      call(this._mod, 'txRollback', this._rh(), tx.id)
+    } catch {
+      // nothing to undo
+    }
+  }
+  // _commit commits tx: the module calls persist (mutationFn's work) and
+  // settles the transaction with its outcome.
+  _commit(tx, persist) {
+    tx._refresh()
+    this._mod.txCommit(this._rh(), tx.id, () => tx._persist(persist)).then(
+      () => tx._committed(true),
+      (e) => tx._committed(false, e),
+    )
+  }
+}
+
+/**
  * warmUp runs the engine on made-up rows so that the browser optimizes its
  * code before the page's first query (a first result then runs as fast as
  * later ones). It takes about half a second of the main thread, in slices
@@ -473,24 +634,23 @@ export function createStreamDB(options = {}) {
   return new StreamDB(options)
 }
 
-class StreamDB {
+class StreamDB extends Host {
   #mod // the module instance this db lives in
   #h
   #closed = false
-  #onError
   #ready = false
   #error = undefined
   #preloading
-  #queries = new Map()
   #following = ''
-  #txs = new Set() // transactions of actions not settled yet
   #connection = Object.freeze({ state: 'connecting' })
   #appends = new Set() // AbortControllers of the appends in flight
   #connectionSubs = new Set()
   #unlisten
   #restored = false // a persisted snapshot was restored; catch-up runs
+  #mirrors = new Map() // a local collection's name → its mirror's here (_mirror)
 
   constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, onError, onProgress, onEvent, onBatch } = {}) {
+    super()
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
     if (!so.url) throw new StreamDBError('createStreamDB: streamOptions.url is required', { code: 'BAD_ARGUMENT' })
@@ -551,7 +711,7 @@ class StreamDB {
             retry: retryJSON,
             // live: 'websocket' appends over the gateway's socket too.
             gateway,
-            onRetry: (e) => this.#report(fromModule(e)),
+            onRetry: (e) => this._report(fromModule(e)),
           })
         } catch (e) {
           if (abort.signal.aborted) throw abort.signal.reason
@@ -574,7 +734,7 @@ class StreamDB {
       websocket: gateway ? { url: gateway } : undefined,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
     }
-    this.#onError = onError
+    this._onError = onError
     this.#mod = liveModule()
     if (gateway && !this.#mod.websocket()) {
       throw new StreamDBError("createStreamDB: live: 'websocket' needs the WebSocket build of the module: import from '@streamdb/streamdb/websocket' (in every module of the page: the first entry imported decides which build loads)", { code: 'BAD_ARGUMENT' })
@@ -586,8 +746,8 @@ class StreamDB {
       this.#mod,
       'dbOpen',
       JSON.stringify(config),
-      (json) => this.#step(json),
-      (err) => this.#report(fromModule(err)),
+      (json) => this._step(json),
+      (err) => this._report(fromModule(err)),
       (json) => {
         const p = JSON.parse(json)
         if (p.phase === 'restore') this.#restored = true
@@ -668,7 +828,7 @@ class StreamDB {
   #moduleExited(err) {
     if (this.#closed) return
     this.#connected({ state: 'failed' }, err)
-    this.#report(err)
+    this._report(err)
   }
 
   /** The module instance this db lives in (for the classes of this file). */
@@ -676,6 +836,9 @@ class StreamDB {
     return this.#mod
   }
 
+  _isClosed() {
+    return this.#closed
+  }
   _h() {
     if (this.#closed) throw new ClosedError()
     return this.#h
@@ -741,7 +904,7 @@ class StreamDB {
     this.#connection = conn
     if (conn.state === 'failed' && !this.#closed) {
       this.#error = conn.error
-      for (const q of this.#queries.values()) q._failed()
+      for (const q of this._queries.values()) q._failed()
       // Pending appends reject with the failure, rather than wait for a
       // server that reading gave up on.
       for (const a of this.#appends) a.abort(conn.error)
@@ -752,7 +915,7 @@ class StreamDB {
   #markReady() {
     if (this.#ready) return
     this.#ready = true
-    for (const q of this.#queries.values()) q._ready()
+    for (const q of this._queries.values()) q._ready()
   }
 
   /** close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. */
@@ -763,7 +926,7 @@ class StreamDB {
     } catch {
       // keep the last one
     }
-    for (const tx of [...this.#txs]) tx._fail(new ClosedError('StreamDB closed before the transaction persisted'))
+    for (const tx of [...this._txs]) tx._fail(new ClosedError('StreamDB closed before the transaction persisted'))
     try {
       call(this.#mod, 'dbClose', this.#h)
     } catch (e) {
@@ -773,8 +936,22 @@ class StreamDB {
     dbClosed()
     this.#closed = true
     release.register(this, { mod: this.#mod, h: this.#h })
-    for (const q of [...this.#queries.values()]) q._closed()
-    this.#queries.clear()
+    for (const q of [...this._queries.values()]) q._closed()
+    this._queries.clear()
+  }
+
+  // _mirror returns the name of this db's mirror of local collection name
+  // of the local database local, made at first use: a query of this db
+  // that reads the local collection reads its mirror, which the module
+  // keeps in step with it.
+  _mirror(local, name) {
+    let as = this.#mirrors.get(name)
+    if (as === undefined) {
+      as = `\u0000mirror:${name}`
+      call(this.#mod, 'dbMirror', this._h(), local._h(), encodeStored(name), encodeStored(as))
+      this.#mirrors.set(name, as)
+    }
+    return as
   }
 
   _follow() {
@@ -783,59 +960,6 @@ class StreamDB {
     if (key === this.#following || this.#closed) return
     this.#following = key
     call(this.#mod, 'dbFollow', this.#h, key)
-  }
-
-  _openQuery(ir) {
-    // A large first result crosses as the pieces of its text (js/wire.js).
-    const t = call(this.#mod, 'queryOpen', this._h(), JSON.stringify(ir))
-    return JSON.parse(typeof t === 'string' ? t : t.join(''))
-  }
-  _register(id, q) {
-    this.#queries.set(id, q)
-  }
-  /** The number of live queries open on this database (for tests and diagnostics). */
-  get _liveQueryCount() {
-    return this.#queries.size
-  }
-  _closeQuery(id) {
-    this.#queries.delete(id)
-    if (!this.#closed) call(this.#mod, 'queryClose', this.#h, id)
-  }
-
-  // #step applies one step (js/wire.js): first every live query's result,
-  // then the subscriber calls, each on its own.
-  #step(json) {
-    const s = JSON.parse(json)
-    const calls = []
-    for (const [name, changes] of Object.entries(s.c)) this.collections[name]?._deliver(changes, calls)
-    for (const [id, changes] of s.q) this.#queries.get(id)?._apply(changes, calls)
-    for (const [fn, changes, what] of calls) this._run(fn, changes, what)
-  }
-
-  // _run calls a user callback (what names it) with arg. What it throws
-  // stops neither the caller nor the other callbacks: it goes to onError as
-  // a StreamDBError with code CALLBACK_THREW, the exception as its cause.
-  _run(fn, arg, what) {
-    try {
-      fn(arg)
-    } catch (e) {
-      this.#report(new StreamDBError(`${what} threw: ${describe(e)}`, { code: 'CALLBACK_THREW', cause: e }))
-    }
-  }
-
-  // #report hands an error to onError, or to the console without one (or
-  // when onError throws).
-  #report(e) {
-    if (this.#onError) {
-      try {
-        this.#onError(e)
-        return
-      } catch (e2) {
-        console.error('StreamDB: onError threw', e2, 'while reporting', e)
-        return
-      }
-    }
-    console.warn('StreamDB:', e)
   }
 
   #runAction(name, a, params) {
@@ -848,33 +972,6 @@ class StreamDB {
     }
     this._commit(ctx.tx, () => a.mutationFn?.(params, { transaction: ctx.tx }))
     return ctx.tx
-  }
-
-  // _begin begins a transaction: {id, tx}.
-  _begin() {
-    if (this.#closed) throw new ClosedError()
-    const id = call(this.#mod, 'txBegin', this.#h, {})
-    const tx = new Transaction(this, id, (t) => this.#txs.delete(t))
-    this.#txs.add(tx)
-    return { id, tx }
-  }
-  // _abandon rolls back a transaction whose writes failed midway.
-  _abandon(tx) {
-    this.#txs.delete(tx)
-    try {
-      call(this.#mod, 'txRollback', this.#h, tx.id)
-    } catch {
-      // nothing to undo
-    }
-  }
-  // _commit commits tx: the module calls persist (mutationFn's work) and
-  // settles the transaction with its outcome.
-  _commit(tx, persist) {
-    tx._refresh()
-    this.#mod.txCommit(this.#h, tx.id, () => tx._persist(persist)).then(
-      () => tx._committed(true),
-      (e) => tx._committed(false, e),
-    )
   }
 }
 

@@ -54,6 +54,12 @@ export type StreamDBErrorCode =
   | 'MODULE_EXITED'
   | 'NOT_LOADED'
   | 'CLOSED'
+  | 'DUPLICATE_KEY_SYNC'
+  | 'NOT_LOCAL'
+  | 'BAD_KEY'
+  | 'KEY_UPDATE'
+  | 'NO_HANDLER'
+  | 'SYNC_USAGE'
   | StreamErrorCode
 
 /** StreamDBErrorOptions is the second argument of the error constructors. */
@@ -204,5 +210,62 @@ export declare class AggregateFunctionNotInSelectError extends QueryCompileError
 }
 /** UnknownExpressionTypeError: an aggregate where none may be: where, groupBy, inside another aggregate. */
 export declare class UnknownExpressionTypeError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+
+/**
+ * TanStack DB's classes for the collection operations it refuses, by the
+ * same names; each is a StreamDBError with our code.
+ */
+/** DuplicateKeyError: an insert of a key that is already there. */
+export declare class DuplicateKeyError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** DuplicateKeySyncError: a sync transaction's insert of a key whose row differs (thrown by commit()). */
+export declare class DuplicateKeySyncError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** UndefinedKeyError: getKey gave undefined or null. */
+export declare class UndefinedKeyError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** InvalidKeyError: getKey gave something that is neither a string nor a number. */
+export declare class InvalidKeyError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** KeyUpdateNotAllowedError: an update that changes a row's key. */
+export declare class KeyUpdateNotAllowedError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** MissingInsertHandlerError: insert outside a transaction on a collection without onInsert. */
+export declare class MissingInsertHandlerError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** MissingUpdateHandlerError: update outside a transaction on a collection without onUpdate. */
+export declare class MissingUpdateHandlerError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** MissingDeleteHandlerError: delete outside a transaction on a collection without onDelete. */
+export declare class MissingDeleteHandlerError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** CollectionRequiresSyncConfigError: createCollection without sync. */
+export declare class CollectionRequiresSyncConfigError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** NoPendingSyncTransactionWriteError: a sync write or truncate before begin(). */
+export declare class NoPendingSyncTransactionWriteError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** NoPendingSyncTransactionCommitError: a sync commit() before begin(). */
+export declare class NoPendingSyncTransactionCommitError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** SyncTransactionAlreadyCommittedError: a second commit() of a sync transaction. */
+export declare class SyncTransactionAlreadyCommittedError extends StreamDBError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** SyncTransactionAlreadyCommittedWriteError: a write to a committed sync transaction. */
+export declare class SyncTransactionAlreadyCommittedWriteError extends StreamDBError {
   constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
 }

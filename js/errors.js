@@ -71,6 +71,45 @@ const byKind = {
   UnknownExpressionTypeError,
 }
 
+// TanStack DB's classes for the collection operations it refuses, by the
+// same names: StreamDBErrors with our code.
+function operationClass(name, code) {
+  const C = class extends StreamDBError {
+    constructor(message, props) {
+      super(message, { ...props, code })
+      this.name = name
+    }
+  }
+  Object.defineProperty(C, 'name', { value: name })
+  return C
+}
+/** An insert of a key that is already there. */
+export const DuplicateKeyError = operationClass('DuplicateKeyError', 'DUPLICATE_KEY')
+/** A sync transaction's insert of a key whose row differs (createCollection's sync). */
+export const DuplicateKeySyncError = operationClass('DuplicateKeySyncError', 'DUPLICATE_KEY_SYNC')
+/** getKey gave undefined (or null) for a row. */
+export const UndefinedKeyError = operationClass('UndefinedKeyError', 'NO_KEY')
+/** getKey gave something that is neither a string nor a number. */
+export const InvalidKeyError = operationClass('InvalidKeyError', 'BAD_KEY')
+/** An update that changes a row's key. */
+export const KeyUpdateNotAllowedError = operationClass('KeyUpdateNotAllowedError', 'KEY_UPDATE')
+/** insert on a collection without onInsert, outside a transaction. */
+export const MissingInsertHandlerError = operationClass('MissingInsertHandlerError', 'NO_HANDLER')
+/** update on a collection without onUpdate, outside a transaction. */
+export const MissingUpdateHandlerError = operationClass('MissingUpdateHandlerError', 'NO_HANDLER')
+/** delete on a collection without onDelete, outside a transaction. */
+export const MissingDeleteHandlerError = operationClass('MissingDeleteHandlerError', 'NO_HANDLER')
+/** createCollection without a sync config. */
+export const CollectionRequiresSyncConfigError = operationClass('CollectionRequiresSyncConfigError', 'BAD_ARGUMENT')
+/** A sync write or commit with no sync transaction begun. */
+export const NoPendingSyncTransactionWriteError = operationClass('NoPendingSyncTransactionWriteError', 'SYNC_USAGE')
+/** A sync commit with no sync transaction begun. */
+export const NoPendingSyncTransactionCommitError = operationClass('NoPendingSyncTransactionCommitError', 'SYNC_USAGE')
+/** A sync write to a transaction already committed. */
+export const SyncTransactionAlreadyCommittedWriteError = operationClass('SyncTransactionAlreadyCommittedWriteError', 'SYNC_USAGE')
+/** A second commit of a sync transaction. */
+export const SyncTransactionAlreadyCommittedError = operationClass('SyncTransactionAlreadyCommittedError', 'SYNC_USAGE')
+
 /** InvalidEventError: a state event on the stream was malformed; it was skipped. */
 export class InvalidEventError extends StreamDBError {
   constructor(message, props) {
@@ -159,6 +198,8 @@ export function fromModule(e) {
       return new StreamError(e.message, { code: e.code, ...props })
     case 'StreamDBError':
       if (e.code === 'CLOSED') return new ClosedError(e.message)
+      if (e.code === 'DUPLICATE_KEY') return new DuplicateKeyError(e.message, props)
+      if (e.code === 'DUPLICATE_KEY_SYNC') return new DuplicateKeySyncError(e.message, props)
       return new StreamDBError(e.message, { code: e.code, ...props })
     case 'TypeError':
       return new StreamDBError(e.message, { code: 'BAD_ARGUMENT' })

@@ -47,6 +47,19 @@ export {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  DuplicateKeyError,
+  DuplicateKeySyncError,
+  UndefinedKeyError,
+  InvalidKeyError,
+  KeyUpdateNotAllowedError,
+  MissingInsertHandlerError,
+  MissingUpdateHandlerError,
+  MissingDeleteHandlerError,
+  CollectionRequiresSyncConfigError,
+  NoPendingSyncTransactionWriteError,
+  NoPendingSyncTransactionCommitError,
+  SyncTransactionAlreadyCommittedError,
+  SyncTransactionAlreadyCommittedWriteError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }
@@ -218,8 +231,8 @@ export type TransactionState = 'pending' | 'persisting' | 'completed' | 'failed'
 /** PendingMutation is one optimistic change of a transaction. */
 export interface PendingMutation {
   readonly type: 'insert' | 'update' | 'delete'
-  /** The collection name. */
-  readonly collection: string
+  /** The collection written (as in TanStack DB, the Collection object). */
+  readonly collection: Collection<any, any>
   readonly key: string
   /** The row before the change (undefined for an insert). */
   readonly original: unknown
@@ -323,6 +336,101 @@ export interface Collection<T extends object = Record<string, unknown>, TInput =
 
 /** Collection is exported for instanceof checks; collections are made by createStreamDB. */
 export declare const Collection: (abstract new (internal: never) => Collection<any, any>) & { readonly prototype: Collection<any, any> }
+
+// ---------------------------------------------------------------------------
+// Collections no stream feeds (createCollection)
+
+/** A write of a sync transaction: the key is getKey(value) unless given. */
+export type SyncWrite<T> =
+  | { readonly type: 'insert' | 'update'; readonly value: T; readonly key?: Key }
+  | { readonly type: 'delete'; readonly key: Key }
+  | { readonly type: 'delete'; readonly value: T }
+
+/** What a sync function gets, as in TanStack DB. */
+export interface SyncParams<T extends object> {
+  readonly collection: LocalCollection<T>
+  /** begin starts a sync transaction; write adds to it; commit applies it whole (or throws and applies nothing). */
+  begin(): void
+  write(message: SyncWrite<T>): void
+  commit(): true
+  /** truncate drops every synced row before the transaction's own writes. */
+  truncate(): void
+  markReady(): void
+  markError(error: unknown): void
+}
+
+/** SyncConfig is createCollection's sync: the function that feeds the collection. */
+export interface SyncConfig<T extends object = Record<string, unknown>> {
+  sync(params: SyncParams<T>): void | (() => void) | { cleanup?: () => void }
+  /** 'partial' (default): an update is merged into the row; 'full': it replaces it. */
+  rowUpdateMode?: 'partial' | 'full'
+}
+
+/** What a handler (onInsert, onUpdate, onDelete) gets. */
+export interface HandlerParams<T extends object> {
+  readonly transaction: Transaction
+  readonly collection: LocalCollection<T>
+}
+
+/** createCollection's config, as TanStack DB's. */
+export interface CollectionConfig<T extends object = Record<string, unknown>, S extends AnySchema = never> {
+  /** A random UUID when absent. */
+  id?: string
+  getKey(row: T): Key
+  sync: SyncConfig<T>
+  schema?: S
+  onInsert?: (params: HandlerParams<T>) => unknown
+  onUpdate?: (params: HandlerParams<T>) => unknown
+  onDelete?: (params: HandlerParams<T>) => unknown
+  /** Run the sync function at once (default: at the first read through a query, preload or subscriber). */
+  startSync?: boolean
+  /** Accepted for compatibility; local collections live until the page goes. */
+  gcTime?: number
+  utils?: Record<string, (...args: any[]) => any>
+}
+
+/**
+ * LocalCollection is a collection made by createCollection: the read and
+ * write API of a StreamDB collection, with a status of its own. Its rows live
+ * in the Go module, keyed by String(getKey(row)); queries join it with a
+ * StreamDB's collections. Writes outside a transaction run its handler.
+ */
+export interface LocalCollection<T extends object = Record<string, unknown>, TInput = T> extends Collection<T, TInput> {
+  readonly config: CollectionConfig<T, any>
+  readonly utils: Record<string, (...args: any[]) => any>
+  /** preload starts the sync and resolves when it marks the collection ready. */
+  preload(): Promise<void>
+  onFirstReady(callback: () => void): void
+  startSyncImmediate(): void
+  /** cleanup stops the sync (its cleanup function runs) and drops the rows. */
+  cleanup(): Promise<void>
+}
+export declare const LocalCollection: (abstract new (internal: never) => LocalCollection<any, any>) & { readonly prototype: LocalCollection<any, any> }
+
+/** createCollection makes a collection as TanStack DB's does, held by the Go module. */
+export declare function createCollection<T extends object, S extends AnySchema = never>(config: CollectionConfig<T, S>): LocalCollection<T>
+
+/** The config localOnlyCollectionOptions returns. */
+export interface LocalOnlyCollectionConfig<T extends object> extends CollectionConfig<T, any> {
+  readonly utils: { acceptMutations(transaction: { readonly mutations: ReadonlyArray<PendingMutation> }): void } & Record<string, (...args: any[]) => any>
+}
+
+/**
+ * localOnlyCollectionOptions: an in-memory collection that starts with
+ * initialData and is ready at once; writes outside a transaction run the
+ * handler given and then stay; in a transaction of your own, call
+ * utils.acceptMutations(transaction) in its mutationFn.
+ */
+export declare function localOnlyCollectionOptions<T extends object>(config: {
+  id?: string
+  getKey(row: T): Key
+  schema?: AnySchema
+  initialData?: ReadonlyArray<T>
+  onInsert?: (params: HandlerParams<T>) => unknown
+  onUpdate?: (params: HandlerParams<T>) => unknown
+  onDelete?: (params: HandlerParams<T>) => unknown
+  utils?: Record<string, (...args: any[]) => any>
+}): LocalOnlyCollectionConfig<T>
 
 // ---------------------------------------------------------------------------
 // StreamDB
@@ -630,7 +738,7 @@ export type LiveQueryKey = string | number
  * rows (a new array after each change), or for findOne() the row or
  * undefined; state is a Map from result key to row.
  */
-export interface LiveQuery<T = any, D = T[]> {
+export interface LiveQuery<T = any, D = T[]> extends QuerySource<T & object> {
   /** The result: rows in order, or one row (or undefined) for findOne. */
   readonly data: D
   /** A new Map from result key to row. */

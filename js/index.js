@@ -7,6 +7,7 @@ export { createStateSchema, isChangeEvent, isControlEvent, getStreamDBCollection
 export { createStreamDB, Collection, Transaction, warmUp, createOptimisticAction, createTransaction } from './db.js'
 export { liveQuery, LiveQuery } from './live.js'
 export { createLiveQueryCollection, queryOnce, deepEquals } from './tanstack.js'
+export { createCollection, localOnlyCollectionOptions, LocalCollection } from './local.js'
 export { MaterializedState } from './materialized.js'
 export {
   Query,
@@ -34,4 +35,17 @@ export {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  DuplicateKeyError,
+  DuplicateKeySyncError,
+  UndefinedKeyError,
+  InvalidKeyError,
+  KeyUpdateNotAllowedError,
+  MissingInsertHandlerError,
+  MissingUpdateHandlerError,
+  MissingDeleteHandlerError,
+  CollectionRequiresSyncConfigError,
+  NoPendingSyncTransactionWriteError,
+  NoPendingSyncTransactionCommitError,
+  SyncTransactionAlreadyCommittedError,
+  SyncTransactionAlreadyCommittedWriteError,
 } from './errors.js'

@@ -1,7 +1,7 @@
 // Live queries: a query's result kept up to date by the Go engine. The JS
 // side mirrors the result (an array in result order and a Map by key),
 // applying the changes of each step.
-import { buildQuery, toIR } from './query.js'
+import { buildQuery, toIR, QUERY_OF } from './query.js'
 import { StreamDBError } from './errors.js'
 import { decodeKey } from './wire.js'
 
@@ -281,5 +281,7 @@ export function liveQuery(fnOrQuery) {
   if (q === null) return null
   const { ir, db } = toIR(q)
   if (!db) throw new StreamDBError('liveQuery: the query reads no StreamDB collection', { code: 'BAD_ARGUMENT' })
-  return new LiveQuery(db, ir)
+  const lq = new LiveQuery(db, ir)
+  Object.defineProperty(lq, QUERY_OF, { value: q }) // a live query as another's source
+  return lq
 }

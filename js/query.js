@@ -19,6 +19,8 @@ export { QueryBuilderError }
 
 /** SOURCE is the key under which a collection facade carries `{ name, db }`. */
 export const SOURCE = Symbol.for('@streamdb/streamdb/source')
+/** QUERY_OF is the key under which a live query carries its built query (a live query as a source). */
+export const QUERY_OF = Symbol.for('@streamdb/streamdb/query-of')
 
 
 const JOIN_TYPES = ['inner', 'left', 'right', 'full']
@@ -340,6 +342,10 @@ function source(arg, clause) {
   const alias = keys[0]
   if (alias.startsWith('$')) throw new QueryBuilderError(`Invalid alias "${alias}" in the ${clause}: names starting with $ are reserved`)
   const v = arg[alias]
+  // A live query (createLiveQueryCollection) as a source: its query, run
+  // as a subquery.
+  const built = v !== null && typeof v === 'object' ? v[QUERY_OF] : undefined
+  if (built instanceof Query) return Object.freeze({ alias, query: built })
   if (v instanceof Query) {
     if (!stateOf(v).from) throw new QueryBuilderError(`A sub query passed to a ${clause} must have a from clause itself (alias "${alias}")`)
     return Object.freeze({ alias, query: v })
@@ -348,7 +354,7 @@ function source(arg, clause) {
   if (!info || typeof info.name !== 'string' || info.name === '' || info.db === null || typeof info.db !== 'object') {
     throw new QueryBuilderError(`Invalid source for live query: the value provided for alias "${alias}" in the ${clause} is not a StreamDB collection or subquery (got ${typeName(v)}). Pass a collection from db.collections or a query built with q.from(...)`)
   }
-  return Object.freeze({ alias, collection: info.name, db: info.db })
+  return Object.freeze({ alias, collection: info.name, db: info.db, local: info.local })
 }
 
 // ---------------------------------------------------------------------------
@@ -660,8 +666,9 @@ function queryIR(q, dbs) {
   if (!s.from) throw new QueryBuilderError('Query must have a from clause: call from({ alias: collection }) first')
   const src = (x) => {
     if (x.query) return { alias: x.alias, query: queryIR(x.query, dbs) }
-    dbs.push([x.db, x.collection])
-    return { alias: x.alias, collection: x.collection }
+    const node = { alias: x.alias, collection: x.collection }
+    dbs.push([x.db, x.collection, x.local, node])
+    return node
   }
   const ir = { from: src(s.from) }
   if (s.join.length) ir.join = s.join.map((j) => ({ type: j.type, source: src(j.source), on: exprIR(j.on) }))
@@ -693,10 +700,19 @@ export function toIR(query) {
   if (!(query instanceof Query)) throw new QueryBuilderError(`toIR needs a Query, got ${typeName(query)}`)
   const dbs = []
   const ir = queryIR(query, dbs)
-  const db = dbs[0][0]
-  const other = dbs.find(([d]) => d !== db)
+  // The query runs in the StreamDB whose collections it reads, with a
+  // mirror of each local collection it reads (createCollection); a query
+  // of local collections only runs where they live.
+  const streams = dbs.filter(([, , local]) => !local)
+  const db = (streams[0] ?? dbs[0])[0]
+  const other = streams.find(([d]) => d !== db)
   if (other) {
-    throw new QueryBuilderError(`a query can only read collections of one StreamDB database: "${dbs[0][1]}" and "${other[1]}" belong to different databases`)
+    throw new QueryBuilderError(`a query can only read collections of one StreamDB database: "${streams[0][1]}" and "${other[1]}" belong to different databases`)
+  }
+  for (const [d, name, local, node] of dbs) {
+    if (!local) continue
+    local._used()
+    if (d !== db) node.collection = db._mirror(d, name)
   }
   return { ir, db, single: !!stateOf(query).findOne }
 }

@@ -46,6 +46,7 @@ type dbHandle struct {
 	liveIDs map[*db.Live]int
 	txs     map[int]*db.Tx
 	nextID  int
+	mirrors []func() // ends the mirrors of local collections (dbMirror)
 }
 
 func (a *dbAPI) register() error {
@@ -86,7 +87,7 @@ func (a *dbAPI) register() error {
 			return err
 		}
 	}
-	return nil
+	return a.registerLocal()
 }
 
 // handle returns the open database of a handle argument.
@@ -260,7 +261,12 @@ func (a *dbAPI) close(args []safejs.Value) (any, error) {
 			delete(h.liveIDs, l)
 		}
 		h.txs = map[int]*db.Tx{}
+		mirrors := h.mirrors
+		h.mirrors = nil
 		h.mu.Unlock()
+		for _, stop := range mirrors {
+			stop()
+		}
 	}
 	return nil, nil
 }
@@ -451,10 +457,8 @@ func (a *dbAPI) txMutate(args []safejs.Value) (any, error) {
 	_, _, tx := a.tx(args)
 	op := argString(arg(args, 2), "operation")
 	coll := argStored(arg(args, 3), "collection")
-	var key, v string
-	if op != "insert" {
-		key = argStored(arg(args, 4), "key")
-	}
+	key := argStored(arg(args, 4), "key") // "" for an insert by primary key
+	var v string
 	if op != "delete" {
 		v = argString(arg(args, 5), "value")
 	}

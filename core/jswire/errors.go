@@ -52,6 +52,8 @@ var dbErrorCodes = []struct {
 	{db.ErrClosed, "CLOSED"},
 	{db.ErrTxIDTimeout, "TXID_TIMEOUT"},
 	{db.ErrUnknownCollection, "UNKNOWN_COLLECTION"},
+	{db.ErrDuplicateSyncKey, "DUPLICATE_KEY_SYNC"},
+	{db.ErrNotLocal, "NOT_LOCAL"},
 }
 
 // Shape returns how err is made in JS (see the wire format's errors; the

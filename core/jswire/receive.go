@@ -206,7 +206,8 @@ func ParseStoredString(name, text string) (string, error) {
 
 // Mutate applies txMutate: op is "insert", "update" or "delete"; valueText
 // is the row to insert or the fields an update changes (unused for a
-// delete).
+// delete). An insert with a key inserts under it (a local collection's
+// row); without one the key is the row's primary-key field.
 func Mutate(tx *db.Tx, op, collection, key, valueText string) error {
 	var v value.Value
 	switch op {
@@ -219,10 +220,12 @@ func Mutate(tx *db.Tx, op, collection, key, valueText string) error {
 	default:
 		return argErrorf("unknown operation %q", op)
 	}
-	switch op {
-	case "insert":
+	switch {
+	case op == "insert" && key != "":
+		return tx.InsertKey(collection, key, v)
+	case op == "insert":
 		return tx.Insert(collection, v)
-	case "update":
+	case op == "update":
 		return tx.Update(collection, key, v)
 	}
 	return tx.Delete(collection, key)

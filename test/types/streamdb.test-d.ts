@@ -14,6 +14,7 @@ import {
   type StateEvent, type ControlEvent, isChangeEvent, isControlEvent, getStreamDBCollectionId,
 } from '@streamdb/streamdb'
 import { z } from 'zod'
+import * as S from '@streamdb/streamdb'
 
 type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false
 /** expectType<T>()(value) compiles only when value's type is exactly T. */
@@ -353,4 +354,22 @@ new StreamDBError()
   if (isChangeEvent(e)) expectType<ChangeEvent<{ id: string }>>()(e)
   if (isControlEvent(e)) expectType<ControlEvent>()(e)
   expectType<string>()(getStreamDBCollectionId('http://x/s', 'users'))
+}
+
+// Collections no stream feeds, and a live query as a source (issue 18, item 1).
+{
+  type Todo = { id: string; text: string; done: boolean }
+  const todos = S.createCollection(S.localOnlyCollectionOptions<Todo>({ getKey: (t) => t.id, initialData: [{ id: 'a', text: 'milk', done: false }] }))
+  const t: Todo | undefined = todos.get('a')
+  todos.insert({ id: 'b', text: 'eggs', done: true })
+  // @ts-expect-error a row of another shape
+  todos.insert({ id: 1 })
+  const open = S.createLiveQueryCollection((q) => q.from({ t: todos }).where(({ t }) => S.eq(t.done, false)))
+  const again = S.createLiveQueryCollection((q) => q.from({ o: open }).select(({ o }) => ({ text: o.text })))
+  const texts: Array<{ text: string }> = again.data
+  const synced = S.createCollection<{ sku: string; qty: number }>({
+    getKey: (r) => r.sku,
+    sync: { sync: ({ begin, write, commit, markReady }) => { begin(); write({ type: 'insert', value: { sku: 'x', qty: 1 } }); commit(); markReady() } },
+  })
+  void [t, texts, synced.status]
 }
