@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"maps"
+	"strconv"
 	"sync"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
@@ -88,6 +89,51 @@ func (s *Stream) Append(ctx context.Context, data []byte, o AppendOptions) (Appe
 		if err := o.Retry.Validate(); err != nil {
 			return AppendResult{}, err
 		}
+	}
+	off, err := s.enqueue(ctx, &appendItem{ctx: ctx, data: data, header: o.Header, seq: o.Seq, retry: o.Retry, onRetry: o.OnRetry})
+	return AppendResult{Offset: off}, err
+}
+
+// AppendBatch appends several values in one POST: in JSON mode each of
+// values must be one JSON value and is stored as its own message (the body
+// is the array of them, which the server flattens one level); otherwise the
+// values' bytes are appended one after the other. The values land together
+// or not at all, at one offset, and in the order given; appends made while
+// an earlier POST is in flight may share the POST, as with Append.
+func (s *Stream) AppendBatch(ctx context.Context, values [][]byte, o AppendOptions) (AppendResult, error) {
+	ct, err := s.contentTypeFor(ctx, o.Header)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	if len(values) == 0 {
+		return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: "empty batch: the protocol rejects empty appends"}
+	}
+	size := 0
+	for i, v := range values {
+		if len(v) == 0 {
+			return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: "value " + strconv.Itoa(i) + " of the batch is empty"}
+		}
+		if IsJSON(ct) {
+			if err := jsonscan.Check(v); err != nil {
+				return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: "value " + strconv.Itoa(i) + " of the batch is not one JSON value", Err: err}
+			}
+		}
+		size += len(v) + 1
+	}
+	if o.Retry != nil {
+		if err := o.Retry.Validate(); err != nil {
+			return AppendResult{}, err
+		}
+	}
+	// One queue item whose data is what the POST's body carries for it:
+	// in JSON mode the values joined by commas, which frame puts between
+	// the brackets as items of the array.
+	data := make([]byte, 0, size)
+	for i, v := range values {
+		if i > 0 && IsJSON(ct) {
+			data = append(data, ',')
+		}
+		data = append(data, v...)
 	}
 	off, err := s.enqueue(ctx, &appendItem{ctx: ctx, data: data, header: o.Header, seq: o.Seq, retry: o.Retry, onRetry: o.OnRetry})
 	return AppendResult{Offset: off}, err
