@@ -1,16 +1,33 @@
 # StreamDB: build and test rig. GNU make + bash.
 #
-#   make demo    run the example app (GATEWAY=1: through the WebSocket gateway)
-#   make test    install what is missing, vet, lint, test natively, test in
-#                headless Chromium (GOOS=js), run a short fuzz pass
-#   make build   build dist/streamdb.wasm + dist/wasm_exec.js and print sizes
-#   make bench   run the Go benchmarks
-#   make deps    only install what is missing (node_modules, chromium,
-#                wasmbrowsertest, staticcheck)
-#   make clean   remove build outputs and installed tools
+#   make demo          run the example app (GATEWAY=1: through the WebSocket gateway)
+#   make test          install what is missing, then, in order: vet, lint,
+#                      test-native, test-js, test-queries, test-package,
+#                      test-e2e, fuzz (each step below; it prints its time)
+#   make build         build dist/streamdb.wasm, dist/streamdb-ws.wasm (the
+#                      WebSocket build) and dist/wasm_exec.js; print their sizes
+#   make deps          only install what is missing (node_modules, chromium,
+#                      wasmbrowsertest and its go_js_wasm_exec link, staticcheck)
+#   make vet           go vet, natively and for GOOS=js
+#   make lint          staticcheck, natively and for GOOS=js
+#   make test-native   go test ./... natively (with -race when cgo works)
+#   make test-js       the GOOS=js tests in headless Chromium (wasmbrowsertest)
+#   make test-queries  the differential query tests against @tanstack/db
+#   make test-package  the npm package: type tests, Node, Chromium, Vite app
+#   make test-e2e      the example app end to end in headless Chromium
+#   make fuzz          a short run of every fuzz target (FUZZTIME, FUZZ_TARGETS)
+#   make fuzz-queries  a longer differential query run (SEED=, N=, PACKAGE=1)
+#   make bench         the side-by-side benchmark in headless Chromium against
+#                      @durable-streams/state + @tanstack/db (bench/README.md)
+#   make bench-go      the Go benchmarks, natively (BENCH=, BENCHTIME=, COUNT=)
+#   make bench-wasm    the core/ Go benchmarks compiled to wasm, in Chromium
+#   make conformance   the public client conformance suite (CONFORMANCE_DIR=)
+#   make clean         remove build outputs (dist/) and installed tools (.tools/)
 #
-# Works on a fresh Debian machine with Go and Node 20, as root (apt-get is used
-# to install Chromium when it is missing).
+# Needs a Debian machine with GNU make, bash, Go 1.26 or later and Node.js 20
+# or later with npm, and the network on the first run (npm, the Go module
+# proxy, Debian's mirrors); `make deps` installs Chromium with apt-get when
+# it is missing, which needs root (README.md, top).
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -34,8 +51,9 @@ FUZZ_TARGETS ?=
 # A count, not a duration: Go 1.26's fuzz coordinator can fail a run with a
 # bare "context deadline exceeded" when a duration ends while a worker is
 # busy (golang/go#75804, fixed in Go 1.27). A count has no deadline.
-# At 20000x the 19 targets of today take about 3 minutes on 2 cores (each
-# builds in 3 to 5 s, then runs 2,000 to 10,000 inputs a second).
+# At 20000x each target builds in 3 to 5 s, then runs 2,000 to 10,000
+# inputs a second (the 19 targets of an earlier count took about 3 minutes
+# on 2 cores; there are 24 in 17 packages now).
 FUZZTIME ?= 20000x
 
 # Extra flags for every `go test` of `make test`, e.g. GOTESTFLAGS='-v -timeout 3m'.

@@ -19,7 +19,7 @@ const gapMs = Number(args['gap-ms'] ?? 60)
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 
 const script = fileURLToPath(new URL('../internal/testserver/server.mjs', import.meta.url))
-const ds = spawn(process.execPath, [script, '--port', '0'], { stdio: ['pipe', 'pipe', 'inherit'] })
+const ds = spawn(process.execPath, [script, '--port', '0', '--stop-with-stdin'], { stdio: ['pipe', 'pipe', 'inherit'] })
 const dsURL = await new Promise((resolve) => {
   let out = ''
   ds.stdout.on('data', (d) => {

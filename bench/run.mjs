@@ -310,7 +310,7 @@ function sizes() {
 
 /** startDS starts the reference server and returns {url, stop}. */
 async function startDS() {
-  const child = spawn(process.execPath, [join(ROOT, 'internal/testserver/server.mjs'), '--port', '0', '--long-poll-ms', '30000'], {
+  const child = spawn(process.execPath, [join(ROOT, 'internal/testserver/server.mjs'), '--port', '0', '--long-poll-ms', '30000', '--stop-with-stdin'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const url = await new Promise((resolve, reject) => {

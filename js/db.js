@@ -680,45 +680,73 @@ class StreamDB extends Host {
       throw new StreamDBError(`createStreamDB: idleTimeoutMs must be a number of milliseconds (0: never), got ${String(idleTimeoutMs)}`, { code: 'BAD_ARGUMENT' })
     }
     const { store, persistEveryMs } = persistStore(persist, url)
+    // send appends values (strings or bytes, one JSON value each) in one
+    // request: with batch, each value is one message; without, values has
+    // one value.
+    const send = async (values, batch, opts) => {
+      if (this.#closed) throw new ClosedError()
+      const signal = opts.signal
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new StreamDBError('stream.append: options.signal must be an AbortSignal', { code: 'BAD_ARGUMENT' })
+      }
+      signal?.throwIfAborted()
+      let h = headers.values
+      let p = params.values
+      if (dynamic) {
+        // One evaluation after the other, so that appends reach the
+        // module in the order they were called.
+        const evaluated = appendOrder.then(evaluateAll)
+        appendOrder = evaluated.catch(() => {})
+        const [dh, dp] = await evaluated
+        h = { ...h, ...dh }
+        p = { ...p, ...dp }
+      }
+      h = { ...h, ...resolveHeaders(opts.headers) }
+      // Reading failed for good: appends waiting on the same server
+      // would otherwise retry forever (see #connected).
+      if (this.#connection.state === 'failed') throw this.#connection.error
+      const abort = new AbortController()
+      const onAbort = () => abort.abort(signal.reason)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal?.aborted) onAbort()
+      this.#appends.add(abort)
+      try {
+        return await this.#mod.append(withParams(url, p), batch ? values : values[0], {
+          contentType: 'application/json',
+          headers: h,
+          signal: abort.signal,
+          batch,
+          // The db's retry policy, and each failed try to onError.
+          retry: retryJSON,
+          // live: 'websocket' appends over the gateway's socket too.
+          gateway,
+          onRetry: (e) => this._report(fromModule(e)),
+        })
+      } catch (e) {
+        if (abort.signal.aborted) throw abort.signal.reason
+        throw fromModule(e)
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+        this.#appends.delete(abort)
+      }
+    }
     this.stream = {
       url,
+      // As the reference client's append: one payload, one message. A
+      // promise is awaited first, as the reference does.
       append: async (data, opts = {}) => {
-        if (this.#closed) throw new ClosedError()
-        const body = typeof data === 'string' || data instanceof Uint8Array ? data : JSON.stringify(data)
-        let h = headers.values
-        let p = params.values
-        if (dynamic) {
-          // One evaluation after the other, so that appends reach the
-          // module in the order they were called.
-          const evaluated = appendOrder.then(evaluateAll)
-          appendOrder = evaluated.catch(() => {})
-          const [dh, dp] = await evaluated
-          h = { ...h, ...dh }
-          p = { ...p, ...dp }
+        if (isThenable(data)) data = await data
+        return send([appendValue(data, 'stream.append')], false, opts ?? {})
+      },
+      appendBatch: async (events, opts = {}) => {
+        if (!Array.isArray(events)) {
+          throw new StreamDBError(`stream.appendBatch takes an array of events, got ${describeValue(events)}`, { code: 'BAD_ARGUMENT' })
         }
-        h = { ...h, ...resolveHeaders(opts.headers) }
-        // Reading failed for good: appends waiting on the same server
-        // would otherwise retry forever (see #connected).
-        if (this.#connection.state === 'failed') throw this.#connection.error
-        const abort = new AbortController()
-        this.#appends.add(abort)
-        try {
-          return await this.#mod.append(withParams(url, p), body, {
-            contentType: 'application/json',
-            headers: h,
-            signal: abort.signal,
-            // The db's retry policy, and each failed try to onError.
-            retry: retryJSON,
-            // live: 'websocket' appends over the gateway's socket too.
-            gateway,
-            onRetry: (e) => this._report(fromModule(e)),
-          })
-        } catch (e) {
-          if (abort.signal.aborted) throw abort.signal.reason
-          throw fromModule(e)
-        } finally {
-          this.#appends.delete(abort)
+        if (events.length === 0) {
+          throw new StreamDBError('stream.appendBatch: the array of events is empty (the protocol rejects an empty append)', { code: 'BAD_ARGUMENT' })
         }
+        const values = events.map((e, i) => appendValue(e, `stream.appendBatch: event ${i}`))
+        return send(values, true, opts ?? {})
       },
     }
     const config = {
@@ -1034,6 +1062,44 @@ async function evaluate(fns) {
 }
 
 // withParams returns url with params set in its query.
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'
+}
+
+/**
+ * appendValue turns what stream.append takes into what the module sends:
+ * a string or bytes as they are (one JSON value: the module checks it), an
+ * ArrayBuffer or another view as its bytes, an object (an event) as its
+ * JSON. An array is refused: the reference client refuses it too, and as
+ * one message it would be an array, which no reader takes for an event.
+ */
+function appendValue(v, what) {
+  if (typeof v === 'string' || v instanceof Uint8Array) return v
+  if (v instanceof ArrayBuffer) return new Uint8Array(v)
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+  if (Array.isArray(v)) {
+    throw new StreamDBError(
+      `${what}: an array is not one event; stream.appendBatch(events) appends several events in one request ` +
+        '(for one message that is an array, pass its JSON text)',
+      { code: 'BAD_ARGUMENT' },
+    )
+  }
+  if (v !== null && typeof v === 'object') {
+    const text = JSON.stringify(v)
+    if (typeof text === 'string') return text
+  }
+  throw new StreamDBError(
+    `${what} takes an event (an object), or one JSON value as a string or bytes; got ${describeValue(v)}`,
+    { code: 'BAD_ARGUMENT' },
+  )
+}
+
+function describeValue(v) {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  return typeof v === 'object' ? `an object (${Object.prototype.toString.call(v)})` : `${typeof v} ${String(v).slice(0, 40)}`
+}
+
 function withParams(url, params) {
   const names = Object.keys(params)
   if (names.length === 0) return url

@@ -454,16 +454,46 @@ export interface StreamOptions {
   contentType?: string
 }
 
-/** StreamHandle is db.stream: the stream's URL and append. */
+/**
+ * AppendData is one message for db.stream.append: a string or bytes holding
+ * one JSON value, sent as they are (as @durable-streams/client sends them),
+ * or an event object, sent as its JSON (the reference client takes only
+ * strings and bytes). Not an array: see StreamHandle.appendBatch.
+ */
+export type AppendData = string | Uint8Array | ArrayBuffer | ArrayBufferView | object
+
+/** NotArray<T> is T unless T is an array (an array is refused by append). */
+export type NotArray<T> = T extends readonly unknown[] ? never : T
+
+/** AppendOptions configure one db.stream.append or appendBatch. */
+export interface AppendOptions {
+  /** Request headers of this append, added to the stream's (a function runs for this request). */
+  headers?: Readonly<Record<string, HeaderValue>>
+  /** Aborting it rejects the append with its reason (a request already sent may still land). */
+  signal?: AbortSignal
+}
+
+/** StreamHandle is db.stream: the stream's URL, append and appendBatch. */
 export interface StreamHandle {
   /** The absolute stream URL. */
   readonly url: string
   /**
-   * append writes one message to the stream: a string or bytes as they
-   * are, anything else as its JSON. An array is one message (as with the
-   * reference client), not a batch: append events one call each.
+   * append writes one message to the stream, as the reference client's
+   * append does: a string or bytes as they are (one JSON value: `'[a,b]'`
+   * is one message, an array), a promise of one once it resolves, an
+   * event object as its JSON. An array is refused (StreamDBError,
+   * BAD_ARGUMENT; the reference client refuses it too): appendBatch
+   * appends several events in one request. Appends made while an earlier
+   * one is in flight may share its request, in call order.
    */
-  append(data: unknown, options?: { headers?: Readonly<Record<string, HeaderValue>> }): Promise<{ offset: string }>
+  append<T extends AppendData>(data: NotArray<T> | PromiseLike<string | Uint8Array>, options?: AppendOptions): Promise<{ offset: string }>
+  /**
+   * appendBatch writes several events in one request (the body is the JSON
+   * array of them, which the server stores as one message each): all of
+   * them land, at one offset and in order, or none. Each event is what
+   * append takes (not a promise, not an array); an empty array is refused.
+   */
+  appendBatch(events: ReadonlyArray<AppendData>, options?: AppendOptions): Promise<{ offset: string }>
 }
 
 /** Progress is what onProgress receives as the stream is read. */

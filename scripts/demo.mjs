@@ -120,7 +120,7 @@ export function linkPackage() {
  * stops when this process dies.
  */
 export function startStreamServer({ dataDir, port = 0, host = '127.0.0.1', onExit } = {}) {
-  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--host', host, '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--host', host, '--data-dir', dataDir, '--stop-with-stdin'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   return listening(child, child.stdout, /DS_URL=(\S+)/, 'the stream server', onExit)

@@ -35,8 +35,8 @@ type bridge struct {
 	promiseCtor safejs.Value
 	// errorCtor is globalThis.Error; typeErrorCtor is globalThis.TypeError.
 	errorCtor, typeErrorCtor safejs.Value
-	// uint8ArrayCtor is globalThis.Uint8Array.
-	uint8ArrayCtor safejs.Value
+	// uint8ArrayCtor is globalThis.Uint8Array; arrayCtor is globalThis.Array.
+	uint8ArrayCtor, arrayCtor safejs.Value
 	// helpers is what the loader's ready function returned (js/wasm.js),
 	// or undefined.
 	helpers safejs.Value
@@ -75,6 +75,7 @@ func newBridge() (*bridge, error) {
 		{"Error", &b.errorCtor},
 		{"TypeError", &b.typeErrorCtor},
 		{"Uint8Array", &b.uint8ArrayCtor},
+		{"Array", &b.arrayCtor},
 	} {
 		v, err := g.Get(c.name)
 		if err != nil || v.Type() != safejs.TypeFunction {

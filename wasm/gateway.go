@@ -20,8 +20,9 @@ import (
 var (
 	// gatewaySource reads the stream at streamURL through the gateway.
 	gatewaySource func(gateway, streamURL string) (db.Source, error)
-	// gatewayAppend is an append over the gateway's socket.
-	gatewayAppend func(ctx context.Context, gateway, url string, data []byte, h stream.Header) (runFunc, error)
+	// gatewayAppend is an append over the gateway's socket: values (JSON
+	// values) in one request, each one message.
+	gatewayAppend func(ctx context.Context, gateway, url string, values [][]byte, h stream.Header) (runFunc, error)
 )
 
 var errNoGateway = errors.New("this build of the module has no WebSocket client")

@@ -83,15 +83,23 @@ func (a *streamAPI) create(ctx context.Context, args []safejs.Value) (runFunc, f
 // text of a retry policy ({maxRetries, initialDelayMs, maxDelayMs,
 // multiplier}) for its POST, and onRetry is called with the Error of each
 // failed attempt that is retried.
-// data is a Uint8Array or a string (in JSON mode, one JSON value). With
-// contentType the stream's type is known and no HEAD request is made.
+// data is a Uint8Array or a string (in JSON mode, one JSON value); with
+// batch: true it is an Array of them, appended in one POST (in JSON mode
+// each one message). With contentType the stream's type is known and no
+// HEAD request is made.
 //
 // Appends to one URL are handed to the client in call order, so calls made
 // without awaiting each other land in that order and may share a POST.
 func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
 	url := argString(arg(args, 0), "url")
-	data := a.b.argBytes(arg(args, 1), "data")
 	o := argOptions(arg(args, 2), "options")
+	batch := optBool(o, "batch")
+	var values [][]byte
+	if batch {
+		values = a.b.argBytesList(arg(args, 1), "data")
+	} else {
+		values = [][]byte{a.b.argBytes(arg(args, 1), "data")}
+	}
 	ct := optString(o, "contentType")
 	h := optHeaders(o)
 	if gw := optString(o, "gateway"); gw != "" {
@@ -104,7 +112,7 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 		if err != nil {
 			return nil, cleanup, err
 		}
-		run, err := gatewayAppend(ctx, gw, url, data, h)
+		run, err := gatewayAppend(ctx, gw, url, values, h)
 		return run, cleanup, err
 	}
 	ao := stream.AppendOptions{Header: h}
@@ -149,7 +157,13 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 		// scheduler is cooperative: Append runs to its queue before the
 		// next goroutine gets to run.
 		handed()
-		res, err := w.s.Append(ctx, data, ao)
+		var res stream.AppendResult
+		var err error
+		if batch {
+			res, err = w.s.AppendBatch(ctx, values, ao)
+		} else {
+			res, err = w.s.Append(ctx, values[0], ao)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/hack-pad/safejs"
 
@@ -305,4 +306,24 @@ func (b *bridge) argBytes(v safejs.Value, name string) []byte {
 	}
 	badArg("%s must be a Uint8Array or a string, got %v", name, v.Type())
 	return nil
+}
+
+// argBytesList decodes an Array of Uint8Arrays or strings (see argBytes).
+func (b *bridge) argBytesList(v safejs.Value, name string) [][]byte {
+	if ok, _ := v.InstanceOf(b.arrayCtor); !ok {
+		badArg("%s must be an Array, got %v", name, v.Type())
+	}
+	n, err := v.Length()
+	if err != nil {
+		badArg("%s: %v", name, err)
+	}
+	out := make([][]byte, n)
+	for i := range n {
+		item, err := v.Index(i)
+		if err != nil {
+			badArg("%s[%d]: %v", name, i, err)
+		}
+		out[i] = b.argBytes(item, name+"["+strconv.Itoa(i)+"]")
+	}
+	return out
 }

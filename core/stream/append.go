@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"maps"
+	"strconv"
 	"sync"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
@@ -72,21 +73,64 @@ type appendOutcome struct {
 // not idempotent, a retry after a dropped connection can store it twice:
 // use a Producer for exactly-once appends.
 func (s *Stream) Append(ctx context.Context, data []byte, o AppendOptions) (AppendResult, error) {
+	return s.appendValues(ctx, [][]byte{data}, false, o)
+}
+
+// AppendBatch appends several values in one POST: in JSON mode each of
+// values must be one JSON value and is stored as its own message (the body
+// is the array of them, which the server flattens one level); otherwise the
+// values' bytes are appended one after the other. The values land together
+// or not at all, at one offset, and in the order given; appends made while
+// an earlier POST is in flight may share the POST, as with Append.
+func (s *Stream) AppendBatch(ctx context.Context, values [][]byte, o AppendOptions) (AppendResult, error) {
+	return s.appendValues(ctx, values, true, o)
+}
+
+// appendValues is Append (one value, batch false) and AppendBatch: it
+// checks the values and queues them as one item.
+func (s *Stream) appendValues(ctx context.Context, values [][]byte, batch bool, o AppendOptions) (AppendResult, error) {
 	ct, err := s.contentTypeFor(ctx, o.Header)
 	if err != nil {
 		return AppendResult{}, err
 	}
-	if len(data) == 0 {
-		return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: "empty data: the protocol rejects empty appends"}
+	invalid := func(msg string, err error) (AppendResult, error) {
+		return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: msg, Err: err}
 	}
-	if IsJSON(ct) {
-		if err := jsonscan.Check(data); err != nil {
-			return AppendResult{}, &Error{Code: CodeInvalidArgument, Op: "append", URL: s.url, Message: "data is not one JSON value", Err: err}
+	if len(values) == 0 {
+		return invalid("empty batch: the protocol rejects empty appends", nil)
+	}
+	size := 0
+	for i, v := range values {
+		what := "data"
+		if batch {
+			what = "value " + strconv.Itoa(i) + " of the batch"
 		}
+		if len(v) == 0 {
+			return invalid(what+" is empty: the protocol rejects empty appends", nil)
+		}
+		if IsJSON(ct) {
+			if err := jsonscan.Check(v); err != nil {
+				return invalid(what+" is not one JSON value", err)
+			}
+		}
+		size += len(v) + 1
 	}
 	if o.Retry != nil {
 		if err := o.Retry.Validate(); err != nil {
 			return AppendResult{}, err
+		}
+	}
+	// One queue item whose data is what the POST's body carries for it:
+	// in JSON mode the values joined by commas, which frame puts between
+	// the brackets as items of the array.
+	data := values[0]
+	if len(values) > 1 {
+		data = make([]byte, 0, size)
+		for i, v := range values {
+			if i > 0 && IsJSON(ct) {
+				data = append(data, ',')
+			}
+			data = append(data, v...)
 		}
 	}
 	off, err := s.enqueue(ctx, &appendItem{ctx: ctx, data: data, header: o.Header, seq: o.Seq, retry: o.Retry, onRetry: o.OnRetry})

@@ -81,6 +81,35 @@ func TestAppendAndCatchUpJSON(t *testing.T) {
 	assert.ErrorIs(t, err, stream.ErrInvalidArgument)
 }
 
+func TestAppendBatch(t *testing.T) {
+	ctx := testCtx(t)
+	tr := &countingTransport{Transport: newTransport()}
+	s := newStream(t, newClient(t, tr), "application/json")
+	_, err := s.Append(ctx, []byte(`{"n":0}`), stream.AppendOptions{})
+	require.NoError(t, err)
+	tr.posts.Store(0)
+
+	res, err := s.AppendBatch(ctx, [][]byte{[]byte(`{"n":1}`), []byte(` [1,2] `), []byte(`"three"`)}, stream.AppendOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), tr.posts.Load(), "one POST for the batch")
+	items, tail := readAll(t, s, stream.OffsetStart)
+	assert.Equal(t, []string{`{"n":0}`, `{"n":1}`, `[1,2]`, `"three"`}, items, "each value of the batch is one message; an array value stays one")
+	assert.Equal(t, res.Offset, tail)
+
+	tr.posts.Store(0)
+	for _, bad := range [][][]byte{nil, {[]byte(`{"n":4}`), []byte(`{"n":5},{"n":6}`)}, {[]byte(`{"n":4}`), nil}} {
+		_, err = s.AppendBatch(ctx, bad, stream.AppendOptions{})
+		assert.ErrorIs(t, err, stream.ErrInvalidArgument, "%q", bad)
+	}
+	assert.Zero(t, tr.posts.Load(), "a batch with a bad value sends nothing")
+
+	b := newStream(t, newClient(t, nil), "text/plain")
+	_, err = b.AppendBatch(ctx, [][]byte{[]byte("ab"), []byte("c")}, stream.AppendOptions{})
+	require.NoError(t, err)
+	items, _ = readAll(t, b, stream.OffsetStart)
+	assert.Equal(t, "abc", strings.Join(items, ""), "bytes one after the other")
+}
+
 func TestConcurrentAppendsAreBatched(t *testing.T) {
 	ctx := testCtx(t)
 	tr := &countingTransport{Transport: newTransport()}

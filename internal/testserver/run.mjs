@@ -29,7 +29,9 @@ if (sep < 0 || sep === argv.length - 1) usage("missing `-- <cmd>`");
 const own = argv.slice(0, sep);
 const [cmd, ...cmdArgs] = argv.slice(sep + 1);
 
-const serverArgs = ["--long-poll-ms", "1500"];
+// --stop-with-stdin: stopServer ends the server by closing its stdin, and
+// so does the kernel if this process dies.
+const serverArgs = ["--long-poll-ms", "1500", "--stop-with-stdin"];
 let gatewayBin;
 for (let i = 0; i < own.length; i++) {
   const name = own[i];

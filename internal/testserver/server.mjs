@@ -1,11 +1,17 @@
 // Starts the reference Durable Streams server (@durable-streams/server) for
 // tests and the demo. The package has no command line, so this script builds
 // the server from its options, prints one line `DS_URL=<base url>` when it
-// listens, and stops cleanly on SIGINT, SIGTERM or when stdin closes (so a
-// test process that dies never leaves a server behind).
+// listens, and stops cleanly on SIGINT or SIGTERM.
 //
 // Usage: node server.mjs [--port N] [--host H] [--data-dir DIR]
-//                        [--long-poll-ms N] [--no-stdin-watch]
+//                        [--long-poll-ms N] [--stop-with-stdin]
+//
+// Run by hand it stays up until Ctrl-C (or a signal), whatever its stdin
+// is, and also says on stderr where it listens. --stop-with-stdin is for a
+// parent process (the tests, run.mjs, the demo): the server also stops when
+// its stdin reaches its end, so a parent holds a pipe open for as long as
+// the server should live, and a parent that dies, even by SIGKILL, never
+// leaves a server behind (the kernel closes the pipe).
 //
 // The reference server's CORS answer lacks a few names that a page on another
 // origin needs: If-None-Match is not an allowed request header, and
@@ -15,10 +21,23 @@
 import { DurableStreamTestServer } from "@durable-streams/server";
 
 const args = process.argv.slice(2);
+const valued = ["--port", "--host", "--data-dir", "--long-poll-ms"];
+const flags = ["--stop-with-stdin"];
+for (let i = 0; i < args.length; i++) {
+  if (valued.includes(args[i]) && i + 1 < args.length) i++;
+  else if (!flags.includes(args[i])) {
+    process.stderr.write(
+      `server.mjs: unknown or incomplete option ${args[i]}\n` +
+        "usage: node internal/testserver/server.mjs [--port N] [--host H] [--data-dir DIR] [--long-poll-ms N] [--stop-with-stdin]\n",
+    );
+    process.exit(2);
+  }
+}
 const opt = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
+const stopWithStdin = args.includes("--stop-with-stdin");
 
 const extraAllowed = ["If-None-Match", "Cache-Control", "Last-Event-ID"];
 const extraExposed = [
@@ -61,6 +80,11 @@ server.handleRequest = (req, res) => {
 
 const url = await server.start();
 process.stdout.write(`DS_URL=${url}\n`);
+if (!stopWithStdin) {
+  process.stderr.write(
+    `reference Durable Streams server listening at ${url} (a stream: ${url}/v1/stream/<name>); Ctrl-C stops it\n`,
+  );
+}
 
 let stopping = false;
 async function stop() {
@@ -76,7 +100,7 @@ async function stop() {
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-if (!args.includes("--no-stdin-watch")) {
+if (stopWithStdin) {
   process.stdin.on("end", stop);
   process.stdin.on("close", stop);
   process.stdin.resume();

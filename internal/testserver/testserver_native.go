@@ -94,7 +94,7 @@ func start(opts Options) (*server, error) {
 		longPoll = SharedLongPollMS
 	}
 	args := []string{filepath.Join(root, "internal", "testserver", "server.mjs"),
-		"--long-poll-ms", strconv.Itoa(longPoll)}
+		"--long-poll-ms", strconv.Itoa(longPoll), "--stop-with-stdin"}
 	if opts.DataDir != "" {
 		args = append(args, "--data-dir", opts.DataDir)
 	}

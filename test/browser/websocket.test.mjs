@@ -432,6 +432,22 @@ test('appends over the socket', async () => {
   const r4 = await appended('a4')
   assert.match(r4.result?.offset ?? '', /\S/, `a4: ${JSON.stringify(r4)}`)
   assert.deepEqual(keysOf(await readStream(stream)).slice(-4), ['a1', 'a2', 'a3', 'a4'])
+
+  // appendBatch over the socket: one request, each event its own message,
+  // all at the offset it resolves with; a batch with a value that is not
+  // one JSON value is refused before anything is sent.
+  await run(wsPage, 'append', { i: 0, name: 'b', events: [item('b1', 0), JSON.stringify(item('b2', 0)), item('b3', 0)] })
+  const rb = await appended('b')
+  assert.match(rb.result?.offset ?? '', /\S/, `b: ${JSON.stringify(rb)}`)
+  assert.equal(rb.result.offset, await tail())
+  const items = await readStream(stream)
+  const batch = items.slice(-3)
+  assert.deepEqual(keysOf(batch), ['b1', 'b2', 'b3'])
+  assert.deepEqual(batch.map((e) => e.headers.offset), [rb.result.offset, rb.result.offset, rb.result.offset], 'one POST upstream')
+  await run(wsPage, 'append', { i: 0, name: 'bad', events: [item('c1', 0), `${JSON.stringify(item('c2', 0))},${JSON.stringify(item('c3', 0))}`] })
+  const bad = await appended('bad')
+  assert.match(bad.error ?? '', /not one JSON value/, `bad: ${JSON.stringify(bad)}`)
+  assert.equal(await count('c1'), 0, 'nothing of the refused batch was sent')
   await sameAsStreams(wsPage)
 })
 

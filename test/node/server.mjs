@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url'
 const script = fileURLToPath(new URL('../../internal/testserver/server.mjs', import.meta.url))
 
 export async function startServer({ dataDir, longPollMs = 1500 } = {}) {
-  const args = [script, '--port', '0', '--long-poll-ms', String(longPollMs)]
+  // --stop-with-stdin: the server stops when this process dies (its stdin pipe closes).
+  const args = [script, '--port', '0', '--long-poll-ms', String(longPollMs), '--stop-with-stdin']
   if (dataDir) args.push('--data-dir', dataDir)
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   const url = await new Promise((resolve, reject) => {

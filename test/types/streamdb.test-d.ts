@@ -151,6 +151,20 @@ expectType<Promise<void>>()(db.preload())
 expectType<void>()(db.close())
 expectType<string>()(db.stream.url)
 expectType<Promise<{ offset: string }>>()(db.stream.append(schema.todos.insert({ value: { key: 'k', title: 't', done: false } })))
+expectType<Promise<{ offset: string }>>()(db.stream.append('{"type":"todo"}'))
+expectType<Promise<{ offset: string }>>()(db.stream.append(new Uint8Array(2), { signal: AbortSignal.timeout(1000), headers: { 'x-a': () => 'b' } }))
+expectType<Promise<{ offset: string }>>()(db.stream.append(Promise.resolve('{}')))
+// @ts-expect-error an array is not one event: appendBatch takes several
+db.stream.append([schema.todos.insert({ value: { key: 'k', title: 't', done: false } })])
+// @ts-expect-error a number is not an event
+db.stream.append(42)
+expectType<Promise<{ offset: string }>>()(db.stream.appendBatch([
+  schema.todos.insert({ value: { key: 'k', title: 't', done: false } }),
+  schema.todos.delete({ key: 'j' }),
+  '{"type":"todo","key":"i","headers":{"operation":"delete"}}',
+]))
+// @ts-expect-error appendBatch takes an array
+db.stream.appendBatch(schema.todos.delete({ key: 'j' }))
 expectType<Promise<void>>()(db.utils.awaitTxId('t1'))
 await db.utils.awaitTxId('t1', 10_000)
 

@@ -82,11 +82,13 @@ function state() {
 }
 
 /**
- * append starts db.stream.append(event) on StreamDB i and returns at once;
- * its outcome is kept under name (see appended).
+ * append starts db.stream.append(event) on StreamDB i (with events,
+ * db.stream.appendBatch(events)) and returns at once; its outcome is kept
+ * under name (see appended).
  */
-function append({ i, name, event }) {
-  opened[i].db.stream.append(event).then(
+function append({ i, name, event, events }) {
+  const s = opened[i].db.stream
+  ;(events ? s.appendBatch(events) : s.append(event)).then(
     (r) => (appends[name] = { result: r }),
     (e) => (appends[name] = { error: `${e.name}: ${e.message}` }),
   )
