@@ -95,7 +95,7 @@ all: build
 
 # ---------------------------------------------------------------- deps
 
-deps: node_modules/.package-lock.json chromium $(TOOLS)/wasmbrowsertest $(TOOLS)/go_js_wasm_exec $(STATICCHECK)
+deps: node_modules/.package-lock.json chromium emoji-font $(TOOLS)/wasmbrowsertest $(TOOLS)/go_js_wasm_exec $(STATICCHECK)
 
 # Only when missing: npm ci deletes node_modules first, which would pull the
 # rug from under a test run in the same tree. Run `npm ci` by hand after a
@@ -109,6 +109,17 @@ chromium:
 		echo "chromium not found: installing Debian's chromium"; \
 		apt-get update; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	fi
+
+# A colour emoji font, so that the example's reactions show in the
+# end-to-end test's screenshots (test-results/*.png) instead of empty boxes.
+# fontconfig gives fc-list, which tells whether one is there.
+.PHONY: emoji-font
+emoji-font:
+	@if ! fc-list : family 2>/dev/null | grep -qi 'emoji'; then \
+		echo "no colour emoji font found: installing Debian's fonts-noto-color-emoji"; \
+		apt-get update; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fontconfig fonts-noto-color-emoji; \
 	fi
 
 $(TOOLS)/wasmbrowsertest:

@@ -47,10 +47,16 @@ function connectionText(conn, count, status, gateway) {
   }
 }
 
-/** useNotices keeps the error notices shown at the top of the page. */
+/** How long an error notice stays (it can be dismissed before). */
+const NOTICE_MS = 6000
+
+/** useNotices keeps the error notices shown over the top of the messages (the last three). */
 function useNotices() {
   const [notices, setNotices] = useState([])
-  const add = (text) => setNotices((n) => [...n.slice(-4), { id: uid(), text }])
+  const add = (text) => {
+    const id = uid()
+    setNotices((n) => [...n.slice(-2), { id, text }])
+  }
   const dismiss = (id) => setNotices((n) => n.filter((x) => x.id !== id))
   return { notices, add, dismiss }
 }
@@ -65,6 +71,8 @@ export function App({ chat, typingMs, notices: external }) {
     }
   })
   const { notices, add: notify, dismiss } = useNotices()
+  // On a narrow screen the people and the settings fold away behind a button.
+  const [sideOpen, setSideOpen] = useState(false)
   // Message ids whose sendMessage transaction is still pending.
   const [sending, setSending] = useState(() => new Set())
   // Reaction ids whose react transaction is still pending.
@@ -211,19 +219,28 @@ export function App({ chat, typingMs, notices: external }) {
 
   // ---- view --------------------------------------------------------------
 
+  const peopleCount = people.data?.length ?? 0
   return (
-    <div className="app">
+    <div className={`app${sideOpen ? ' side-open' : ''}`}>
       <header className="bar">
         <h1>StreamDB chat</h1>
         <span id="status" className={`status ${latest.status} ${conn.state}`} title={conn.error?.message ?? ''}>
           {connectionText(conn, messages.length, db.status, gateway)}
         </span>
+        <button
+          id="side-toggle"
+          type="button"
+          aria-controls="side"
+          aria-expanded={sideOpen}
+          onClick={() => setSideOpen((o) => !o)}
+        >
+          People · {peopleCount}
+        </button>
       </header>
-
-      <Notices notices={notices} dismiss={dismiss} />
 
       <main className="room">
         <section className="chat">
+          <Notices notices={notices} dismiss={dismiss} />
           <ol id="messages" ref={listRef}>
             {messages.map((m) => (
               <Message
@@ -244,7 +261,7 @@ export function App({ chat, typingMs, notices: external }) {
           {me ? <Composer onSend={send} onType={typed} /> : <JoinForm onJoin={join} />}
         </section>
 
-        <aside className="side">
+        <aside id="side" className="side">
           <section>
             <h2>People</h2>
             <ul id="people">
@@ -303,40 +320,92 @@ function typingText(rows) {
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`
 }
 
+/**
+ * Message shows one message. Under it only the reactions that have votes
+ * (each a button: press it to add or take back yours); the smiley button
+ * (shown when the message is hovered or focused, always on touch screens)
+ * opens a picker of all the emojis.
+ */
 function Message({ m, mine, pending, counts, pressed, busy, onReact }) {
+  const [picking, setPicking] = useState(false)
   const at = when(m.ts)
+  const used = EMOJIS.filter((e) => (counts?.get(e) ?? 0) > 0)
+  const pick = (e) => {
+    setPicking(false)
+    onReact(e)
+  }
   return (
-    <li className={`message${mine ? ' mine' : ''}${pending ? ' pending' : ''}`} data-id={m.id}>
+    <li
+      className={`message${mine ? ' mine' : ''}${pending ? ' pending' : ''}`}
+      data-id={m.id}
+      // The picker closes when the focus leaves the message.
+      onBlur={(ev) => {
+        if (!ev.currentTarget.contains(ev.relatedTarget)) setPicking(false)
+      }}
+    >
       <div className="meta">
         <span className="author" style={{ color: color(m.color) }}>
           {text(m.author) || 'someone'}
         </span>
         {at ? <time dateTime={at.toISOString()}>{at.toLocaleTimeString()}</time> : null}
         {pending ? <span className="sending">sending…</span> : null}
+        {onReact ? (
+          <button
+            type="button"
+            className="add-reaction"
+            title="Add a reaction"
+            aria-label="Add a reaction"
+            aria-expanded={picking}
+            onClick={() => setPicking((p) => !p)}
+          >
+            <SmileyPlus />
+          </button>
+        ) : null}
       </div>
       <p className="text">{text(m.text)}</p>
-      <div className="reactions">
-        {EMOJIS.map((e) => {
-          const n = counts?.get(e) ?? 0
-          return (
+      {used.length > 0 || picking ? (
+        <div className="reactions">
+          {used.map((e) => (
             <button
               key={e}
               type="button"
-              className={`reaction${n > 0 ? ' used' : ''}`}
+              className="reaction"
               data-emoji={e}
               aria-pressed={pressed(e)}
               aria-busy={busy(e)}
-              aria-label={`${e} ${n}`}
+              aria-label={`${e} ${counts.get(e)}`}
               disabled={!onReact}
               onClick={() => onReact?.(e)}
             >
               <span className="emoji">{e}</span>
-              <span className="count">{n > 0 ? n : ''}</span>
+              <span className="count">{counts.get(e)}</span>
             </button>
-          )
-        })}
-      </div>
+          ))}
+          {picking ? (
+            <span className="picker" role="group" aria-label="Reactions" onKeyDown={(ev) => ev.key === 'Escape' && setPicking(false)}>
+              {EMOJIS.map((e) => (
+                <button key={e} type="button" className="pick" data-emoji={e} aria-pressed={pressed(e)} onClick={() => pick(e)}>
+                  {e}
+                </button>
+              ))}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
     </li>
+  )
+}
+
+/** SmileyPlus is the add-a-reaction icon: a smiley with a plus. */
+function SmileyPlus() {
+  return (
+    <svg viewBox="0 0 20 16" width="20" height="16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round">
+      <circle cx="8" cy="8" r="6.3" />
+      <path d="M5.4 9.6a3.2 3.2 0 0 0 5.2 0" />
+      <circle cx="5.9" cy="6.4" r="0.5" fill="currentColor" stroke="none" />
+      <circle cx="10.1" cy="6.4" r="0.5" fill="currentColor" stroke="none" />
+      <path d="M17 1.5v4M15 3.5h4" />
+    </svg>
   )
 }
 
@@ -387,17 +456,29 @@ function JoinForm({ onJoin }) {
   )
 }
 
+/** Notices shows the error notices; each goes away after NOTICE_MS, or when dismissed. */
 function Notices({ notices, dismiss }) {
   return (
     <div id="notices" role="alert">
       {notices.map((n) => (
-        <div className="notice" key={n.id}>
-          <span className="notice-text">{n.text}</span>
-          <button type="button" className="dismiss" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
-            ×
-          </button>
-        </div>
+        <Notice key={n.id} text={n.text} dismiss={() => dismiss(n.id)} />
       ))}
+    </div>
+  )
+}
+
+function Notice({ text, dismiss }) {
+  useEffect(() => {
+    const t = setTimeout(dismiss, NOTICE_MS)
+    return () => clearTimeout(t)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [])
+  return (
+    <div className="notice">
+      <span className="notice-text">{text}</span>
+      <button type="button" className="dismiss" aria-label="Dismiss" onClick={dismiss}>
+        ×
+      </button>
     </div>
   )
 }

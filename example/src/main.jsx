@@ -1,4 +1,5 @@
-// Entry point: picks the package's entry, then opens the room (room.jsx).
+// Entry point: picks the package's entry, then opens the room (room.jsx, which
+// renders it under React's <StrictMode>).
 //
 // By default the room follows its stream over HTTP (long-poll) with the
 // package's default entry. With a gateway, ?ws=<socket URL> or

@@ -1,6 +1,7 @@
 // The room: opens its StreamDB, renders the page, then preloads (reads the
 // stream to its end and follows it live). main.jsx calls start once it has
 // picked the package's entry.
+import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { openChat } from './chat.js'
 import { App } from './App.jsx'
@@ -43,10 +44,13 @@ export async function start({ gateway, createStreamDB } = {}) {
   }
   if (gateway) document.documentElement.dataset.live = 'websocket'
   const db = openChat({ streamUrl, latencyMs, persist, gateway, createStreamDB, onError: report, onProgress })
-  // Not wrapped in <StrictMode>: with it, useLiveQuery of @streamdb/streamdb/react
-  // 0.1.0 stops updating after StrictMode's simulated unmount/remount (the
-  // query is reopened, but the store stays subscribed to the disposed one).
-  root.render(<App chat={{ db, gateway }} typingMs={typingMs} notices={errors} />)
+  // The room's StreamDB, for the browser's console: try db.collections.messages.toArray.
+  window.db = db
+  root.render(
+    <StrictMode>
+      <App chat={{ db, gateway }} typingMs={typingMs} notices={errors} />
+    </StrictMode>,
+  )
   window.addEventListener('pagehide', () => db.close())
 
   try {

@@ -6,7 +6,8 @@
 //   node --test test/e2e/
 //
 // Needs dist/ (make build; built here when missing) and Chromium ($CHROMIUM,
-// else `chromium` on PATH). Writes test-results/demo.png.
+// else `chromium` on PATH). Writes test-results/demo.png (the room after a
+// restart), phone.png and phone-people.png (a 390x844 screen).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -19,6 +20,8 @@ import { ROOT, startDemo } from '../../scripts/demo.mjs'
 
 const TYPING_S = 3 // typing indicators last 3 s in this test (?typing=3)
 const LATENCY_MS = 300 // Alice's writes wait 300 ms (?latency=300), so "sending…" is seen
+const NOTICE_MS = 6000 // an error notice goes away after 6 s (example/src/App.jsx)
+const LIVE_QUERIES = 6 // useLiveQuery calls of a joined user's page (example/src/App.jsx)
 
 function chromiumPath() {
   if (process.env.CHROMIUM) return process.env.CHROMIUM
@@ -83,15 +86,38 @@ async function post(page, text) {
 /** The texts of the messages on a page, oldest first. */
 const messageTexts = (page) => page.$$eval('#messages .message .text', (els) => els.map((e) => e.textContent))
 
+/** overlaps tells whether two boxes ({x, y, width, height}) share any area. */
+const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+
+/** The boxes of the error notices shown on a page. */
+const noticeBoxes = (page) => page.locator('#notices .notice').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()))
+
 /** The id of the message whose text is exactly text. */
 async function messageId(page, text) {
   return until(`message ${JSON.stringify(text)}`, () =>
     page.$$eval('#messages .message', (els, t) => els.find((e) => e.querySelector('.text')?.textContent === t)?.dataset.id, text))
 }
 
-/** The count shown on one reaction button ('' for none). */
+/** The count shown on one reaction button ('' when there is none). */
 const reactionCount = (page, id, emoji) =>
-  page.textContent(`#messages .message[data-id="${id}"] .reaction[data-emoji="${emoji}"] .count`)
+  page.$$eval(`#messages .message[data-id="${id}"] .reaction[data-emoji="${emoji}"] .count`, (els) => els[0]?.textContent ?? '')
+
+/** The reaction chips under a message: [[emoji, count], ...]. */
+const chips = (page, id) =>
+  page.$$eval(`#messages .message[data-id="${id}"] .reaction`, (els) => els.map((e) => [e.dataset.emoji, e.querySelector('.count').textContent]))
+
+/**
+ * react presses emoji under a message as a person does: its chip when the
+ * message has that reaction, else the add-a-reaction button and the emoji
+ * in its picker.
+ */
+async function react(page, id, emoji) {
+  const msg = `#messages .message[data-id="${id}"]`
+  const chip = await page.$(`${msg} .reaction[data-emoji="${emoji}"]`)
+  if (chip) return chip.click()
+  await page.click(`${msg} .add-reaction`)
+  await page.click(`${msg} .picker button[data-emoji="${emoji}"]`)
+}
 
 async function waitCount(page, id, emoji, want) {
   await until(`${emoji} count ${want} on ${id}`, async () => (await reactionCount(page, id, emoji)) === want)
@@ -163,12 +189,12 @@ describe('chat example', { timeout: 110000 }, () => {
   it('reaction counts update in both pages', async () => {
     const id = await messageId(alice, 'Hello from Alice')
     const t0 = Date.now()
-    await alice.click(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`)
+    await react(alice, id, '👍')
     await waitCount(alice, id, '👍', '1')
     await waitCount(bob, id, '👍', '1')
     timings.reactionToPeer = Date.now() - t0
-    await bob.click(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`)
-    await bob.click(`.message[data-id="${id}"] .reaction[data-emoji="🎉"]`)
+    await react(bob, id, '👍')
+    await react(bob, id, '🎉')
     for (const page of [alice, bob]) {
       await waitCount(page, id, '👍', '2')
       await waitCount(page, id, '🎉', '1')
@@ -176,10 +202,54 @@ describe('chat example', { timeout: 110000 }, () => {
     // Alice takes hers back.
     await until('Alice pressed 👍', async () =>
       (await alice.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed')) === 'true')
-    await alice.click(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`)
+    await react(alice, id, '👍')
     for (const page of [alice, bob]) await waitCount(page, id, '👍', '1')
     assert.equal(await alice.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'false')
     assert.equal(await bob.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'true')
+  })
+
+  it('a message shows only the reactions it has: none, then the one added, with its count', async () => {
+    const id = await messageId(alice, 'Hi Alice, Bob here')
+    for (const page of [alice, bob]) {
+      assert.deepEqual(await chips(page, id), [])
+      assert.equal(await page.$(`.message[data-id="${id}"] .reactions`), null, 'no empty reaction row')
+    }
+    await react(bob, id, '😂')
+    for (const page of [alice, bob]) await until(`one 😂 chip on ${id}`, async () => JSON.stringify(await chips(page, id)) === '[["😂","1"]]')
+    assert.equal(await bob.$(`.message[data-id="${id}"] .picker`), null, 'the picker closes once an emoji is picked')
+    // Alice adds hers by pressing the chip.
+    await react(alice, id, '😂')
+    for (const page of [alice, bob]) await until(`😂 2 on ${id}`, async () => JSON.stringify(await chips(page, id)) === '[["😂","2"]]')
+    // Both take theirs back: no chip is left.
+    await react(alice, id, '😂')
+    await until('😂 1 on Bob\'s page', async () => JSON.stringify(await chips(bob, id)) === '[["😂","1"]]')
+    await react(bob, id, '😂')
+    for (const page of [alice, bob]) await until(`no chip on ${id}`, async () => (await chips(page, id)).length === 0)
+  })
+
+  it('the room runs under React StrictMode: one live query per list, no doubled rows', async () => {
+    for (const page of [alice, bob]) {
+      // The app's root renders <StrictMode> (React keeps the root's fiber on its container).
+      assert.equal(await page.evaluate(() => {
+        const root = document.getElementById('root')
+        const fiber = root[Object.keys(root).find((k) => k.startsWith('__reactContainer$'))]
+        return fiber?.child?.elementType === Symbol.for('react.strict_mode')
+      }), true, 'rendered under StrictMode')
+      // StrictMode mounts every component twice: no live query is left open twice.
+      await until(`${LIVE_QUERIES} live queries`, () => page.evaluate((n) => window.db._liveQueryCount === n, LIVE_QUERIES), { timeout: 8000 })
+      // Every message once, in the page and in the collection.
+      const ids = await page.$$eval('#messages .message', (els) => els.map((e) => e.dataset.id))
+      assert.equal(new Set(ids).size, ids.length, `no message twice: ${ids}`)
+      assert.deepEqual([...ids].sort(), (await page.evaluate(() => [...window.db.collections.messages.keys()])).sort())
+      const names = await page.$$eval('#people .name', (els) => els.map((e) => e.textContent))
+      assert.deepEqual(names, ['Alice', 'Bob', 'StreamDB'])
+    }
+    // Still live after StrictMode's remount: a message from one is on the other, once.
+    await post(bob, 'Still live')
+    const id = await messageId(alice, 'Still live')
+    await alice.waitForSelector(`.message[data-id="${id}"]`)
+    assert.equal((await messageTexts(alice)).filter((t) => t === 'Still live').length, 1)
+    assert.equal(await alice.evaluate((n) => window.db._liveQueryCount, LIVE_QUERIES), LIVE_QUERIES)
   })
 
   it('typing indicator: shown live, cleared by sending, expires by itself', async () => {
@@ -202,25 +272,33 @@ describe('chat example', { timeout: 110000 }, () => {
     await bob.fill('#message-input', '')
   })
 
-  it('a refused write is shown pending, then rolled back with an error notice', async () => {
+  it('a refused write is rolled back with an error notice: over the messages, not the people; it goes away by itself', async () => {
+    let shownAt
     for (const [text, reason] of [
       ['this message will fail', /refused the message: it contains "fail"/],
       ['x'.repeat(300), /refused the message: it is too long \(300 characters, at most 280\)/],
     ]) {
-      const before = (await alice.$$('#notices .notice')).length
       await post(alice, text)
       const id = await messageId(alice, text)
       assert.equal(await alice.textContent(`.message[data-id="${id}"] .sending`), 'sending…')
       await alice.waitForSelector(`.message[data-id="${id}"]`, { state: 'detached', timeout: 10000 })
       const notices = await alice.$$eval('#notices .notice-text', (els) => els.map((e) => e.textContent))
-      assert.equal(notices.length, before + 1)
+      shownAt = Date.now()
       assert.match(notices.at(-1), reason)
       assert.ok(!(await messageTexts(bob)).includes(text), 'B never sees a refused message')
     }
-    // Notices can be dismissed.
+    // Both notices are shown, neither over the people list.
+    const people = await alice.locator('#people').boundingBox()
+    const boxes = await noticeBoxes(alice)
+    assert.equal(boxes.length, 2)
+    for (const box of boxes) assert.ok(!overlaps(box, people), `notice ${JSON.stringify(box)} covers the people list ${JSON.stringify(people)}`)
+    assert.ok(await alice.isVisible('#notices .notice'))
+    // One is dismissed by hand, the other goes away by itself after NOTICE_MS.
     await alice.click('#notices .notice .dismiss')
-    await alice.click('#notices .notice .dismiss')
-    assert.equal((await alice.$$('#notices .notice')).length, 0)
+    assert.equal((await alice.$$('#notices .notice')).length, 1)
+    await until('the notice gone by itself', async () => (await alice.$$('#notices .notice')).length === 0, { timeout: NOTICE_MS + 3000, every: 100 })
+    const after = Date.now() - shownAt
+    assert.ok(after >= NOTICE_MS - 1000, `gone after ${after} ms`)
   })
 
   it('markup in a message is shown as text and runs nothing', async () => {
@@ -261,6 +339,65 @@ describe('chat example', { timeout: 110000 }, () => {
     assert.deepEqual(problems, [])
   })
 
+  it('on a 390 px wide screen the messages get the room; the people and settings fold away and open', async () => {
+    // A room of its own: one user and 20 short messages.
+    const streamUrl = `${demo.streamUrl}-phone`
+    const put = await fetch(streamUrl, { method: 'PUT', headers: { 'content-type': 'application/json' } })
+    assert.ok(put.ok, `PUT: ${put.status}`)
+    const ev = (type, key, value) => ({ type, key, value, headers: { operation: 'insert' } })
+    const t0 = Date.now() - 60000
+    const events = [ev('user', 'sam', { id: 'sam', name: 'Sam', color: '#2b8a3e' })]
+    for (let i = 1; i <= 20; i++) events.push(ev('message', `m${i}`, { id: `m${i}`, userId: 'sam', text: `Message ${i}`, ts: t0 + i * 1000 }))
+    const res = await fetch(streamUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
+    assert.ok(res.ok, `append: ${res.status}`)
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })
+    try {
+      const page = await context.newPage()
+      page.on('pageerror', (e) => problems.push(`phone: page error: ${e.message} ${e.stack}`))
+      await page.goto(`${demo.url}?persist=0&stream=${encodeURIComponent(streamUrl)}`)
+      await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 30000 })
+      await join(page, 'Pat')
+      await until('20 messages', async () => (await messageTexts(page)).length === 20)
+      // A fresh page under StrictMode: one live query per list from the start.
+      assert.equal(await page.evaluate(() => window.db._liveQueryCount), LIVE_QUERIES)
+      // Messages wholly inside the list and the screen.
+      const visible = await page.$$eval('#messages .message', (els) => {
+        const list = document.querySelector('#messages').getBoundingClientRect()
+        const top = Math.max(0, list.top) - 0.5
+        const bottom = Math.min(innerHeight, list.bottom) + 0.5
+        return els.filter((e) => {
+          const r = e.getBoundingClientRect()
+          return r.height > 0 && r.top >= top && r.bottom <= bottom
+        }).length
+      })
+      timings.phoneMessagesVisible = visible
+      assert.ok(visible >= 8, `${visible} of 20 messages visible at 390x844`)
+      // People and settings are folded away; the button in the bar opens them.
+      assert.equal(await page.isVisible('#people'), false)
+      assert.equal(await page.isVisible('#settings'), false)
+      assert.equal(await page.textContent('#side-toggle'), 'People · 2')
+      await page.click('#side-toggle')
+      await page.waitForSelector('#people', { state: 'visible' })
+      assert.deepEqual(await page.$$eval('#people .name', (els) => els.map((e) => e.textContent)), ['Pat', 'Sam'])
+      assert.ok(await page.isVisible('input[name=theme][value=dark]'))
+      // An error notice does not cover the open people list either.
+      await post(page, 'this one will fail')
+      await page.waitForSelector('#notices .notice', { timeout: 10000 })
+      const people = await page.locator('#people').boundingBox()
+      for (const box of await noticeBoxes(page)) assert.ok(!overlaps(box, people), `notice ${JSON.stringify(box)} covers the people list ${JSON.stringify(people)}`)
+      mkdirSync(path(ROOT, 'test-results'), { recursive: true })
+      await page.screenshot({ path: path(ROOT, 'test-results/phone-people.png') })
+      // Folded again: the messages have the room back.
+      await page.click('#side-toggle')
+      await page.waitForSelector('#people', { state: 'hidden' })
+      await page.click('#notices .notice .dismiss')
+      await page.screenshot({ path: path(ROOT, 'test-results/phone.png') })
+    } finally {
+      await context.close()
+    }
+  })
+
   it('the theme setting applies to every page', async () => {
     await bob.check('input[name=theme][value=dark]')
     await until('dark theme on A', async () => (await alice.getAttribute('html', 'data-theme')) === 'dark')
@@ -277,7 +414,7 @@ describe('chat example', { timeout: 110000 }, () => {
     await bob.waitForSelector('html[data-ready]', { state: 'attached' })
     await until('messages after reload', async () => JSON.stringify(await messageTexts(bob)) === JSON.stringify(want))
     timings.reload = Date.now() - t0
-    assert.equal(want.length, 6) // welcome, hello, reply, the typed "abc", the markup, the odd row
+    assert.equal(want.length, 7) // welcome, hello, reply, "Still live", the typed "abc", the markup, the odd row
     await waitCount(bob, id, '👍', '1')
     await waitCount(bob, id, '🎉', '1')
     assert.equal(await bob.getAttribute(`.message[data-id="${id}"] .reaction[data-emoji="👍"]`, 'aria-pressed'), 'true')
