@@ -17,8 +17,8 @@ type Include struct {
 	// materialize of a query without findOne), "concat" (the string of the
 	// scalar values), "singleton" (materialize of a query ending in
 	// findOne: the first row, or undefined) or "collection" (a query
-	// builder as the field: the array, which the package turns into a
-	// collection).
+	// builder as the field: an array of [child key, row] pairs, which
+	// the package turns into a collection).
 	Materialize string
 	// Scalar, when set, is the child's select of one value
 	// (select(({c}) => c.text)); the child query then has no select.

@@ -422,6 +422,15 @@ func materializer(inc *ir.Include) func(rows []*ivm.Row) value.Value {
 			}
 			return sel(rows[0])
 		}
+	case ir.MaterializeCollection:
+		// [key, row] pairs: the package makes a collection of them.
+		return func(rows []*ivm.Row) value.Value {
+			vals := make([]value.Value, len(rows))
+			for i, r := range rows {
+				vals[i] = value.ArrayOf([]value.Value{r.Vals[1], sel(r)})
+			}
+			return value.ArrayOf(vals)
+		}
 	}
 	return func(rows []*ivm.Row) value.Value {
 		vals := make([]value.Value, len(rows))
