@@ -27,7 +27,7 @@ export {
 } from './query.js'
 export type {
   QuerySource, SourceInfo, QueryContext, QueryResult, QueryData, QueryFn, InitialQuery, Expression, Aggregate,
-  Ref, Refs, Operand, ValueOf, Condition, JoinType, OrderByDirection, OrderByOptions, SourceLike,
+  Ref, Refs, Operand, ValueOf, Condition, JoinType, OrderByDirection, OrderByOptions, SourceLike, IncludeField, IncludedCollection,
 } from './query.js'
 export {
   StreamDBError,

@@ -4,6 +4,7 @@
 import { buildQuery, toIR, QUERY_OF } from './query.js'
 import { StreamDBError } from './errors.js'
 import { decodeKey } from './wire.js'
+import { INCLUDES, shapeRow } from './includes.js'
 
 /**
  * LiveQuery is the live result of one query. data is the array of result
@@ -26,6 +27,7 @@ export class LiveQuery {
   #disposed = false
   #wasReady = false
   #onReady = [] // onFirstReady callbacks
+  #shape = null // the include fields to shape, or null
 
   constructor(db, ir) {
     this.#db = db
@@ -37,6 +39,9 @@ export class LiveQuery {
     // the Map by key is made only when a read needs it.
     this.#keys = r.special ? r.keys.map(decodeKey) : r.keys
     this.#rows = r.rows
+    // Include fields the JSON cannot say (js/includes.js).
+    this.#shape = ir[INCLUDES] ?? null
+    if (this.#shape) for (const v of this.#rows) shapeRow(v, this.#shape, undefined)
     const st = db._status()
     this.#status = st === 'ready' || st === 'error' ? st : 'loading'
     this.#wasReady = this.#status === 'ready'
@@ -197,8 +202,17 @@ export class LiveQuery {
     const removals = []
     const inserts = []
     const inPlace = []
-    for (const [t, k, value, previous, oldRank, rank] of raw) {
+    for (let [t, k, value, previous, oldRank, rank] of raw) {
       const key = decodeKey(k)
+      if (this.#shape) {
+        // The row as the user holds it: its child collections live on.
+        const cur = t === 'i' ? undefined : this.#byKey().get(key)
+        if (t === 'd') value = cur ?? value
+        else {
+          if (cur !== undefined) previous = cur
+          value = shapeRow(value, this.#shape, cur)
+        }
+      }
       if (t === 'd') {
         removals.push(oldRank)
         this.#map?.delete(key)

@@ -128,6 +128,7 @@ export declare function lower<T extends string | null | undefined>(value: T | Ty
 /** length(a): the length of a string or array; 0 for anything else. */
 export declare function length(value: Operand<string | ReadonlyArray<unknown>>): Expression<number>
 /** concat(a, ...): the string concatenation of the arguments (null/undefined as ''). */
+export declare function concat(arg: IncludeField<readonly unknown[]>): IncludeField<string>
 export declare function concat(...args: unknown[]): Expression<string>
 
 type MayBeNullish<X> = [Extract<ValueOf<X>, null | undefined>] extends [never] ? false : true
@@ -167,10 +168,50 @@ export declare function min<T extends number | string | null | undefined>(value:
 /** max(a): the largest a of the group. */
 export declare function max<T extends number | string | null | undefined>(value: T | Typed<T>): Aggregate<T>
 
-/** @deprecated Includes are not supported by StreamDB: toArray() always throws. */
-export declare function toArray(query: Query<any>): never
-/** @deprecated Includes are not supported by StreamDB: materialize() always throws. */
-export declare function materialize(query: Query<any>): never
+declare const includeType: unique symbol
+
+/**
+ * IncludeField is a select field holding a subquery's rows (includes),
+ * read as V: what toArray, materialize and concat(toArray(...)) return.
+ */
+export declare class IncludeField<V> {
+  /** Phantom: the field's value type, never present at run time. */
+  [includeType](): V
+}
+
+/**
+ * toArray(q) as a select field: the rows (or the scalar values of a scalar
+ * select) of q correlated with the row by eq(child.f, parent.g) in q's
+ * where, as a plain array in q's order (orderBy/limit apply per row).
+ */
+export declare function toArray<C extends QueryContext>(query: Query<C>): IncludeField<Array<ResultOf<C>>>
+/** materialize(q) as a select field: toArray's array, or the first row (or undefined) when q ends in findOne(). */
+export declare function materialize<C extends QueryContext>(query: Query<C>): IncludeField<C['single'] extends true ? ResultOf<C> | undefined : Array<ResultOf<C>>>
+
+/**
+ * IncludedCollection is what a query builder as a select field gives
+ * (TanStack DB's default includes materialization): the child rows of one
+ * row as a read-only collection, kept up to date (the row keeps the same
+ * object across its updates; subscribeChanges sees the child changes).
+ */
+export interface IncludedCollection<T> extends Iterable<[string, T]> {
+  readonly size: number
+  readonly toArray: T[]
+  readonly state: Map<string, T>
+  readonly status: 'ready'
+  isReady(): boolean
+  get(key: string): T | undefined
+  has(key: string): boolean
+  keys(): IterableIterator<string>
+  values(): IterableIterator<T>
+  entries(): IterableIterator<[string, T]>
+  forEach(fn: (value: T, key: string, collection: IncludedCollection<T>) => void): void
+  currentStateAsChanges(): Array<{ type: 'insert'; key: string; value: T }>
+  subscribeChanges(
+    fn: (changes: Array<{ type: 'insert' | 'update' | 'delete'; key: string; value: T; previousValue?: T }>) => void,
+    options?: { includeInitialState?: boolean },
+  ): { unsubscribe(): void }
+}
 
 /** operators lists the function names the query IR knows. */
 export declare const operators: readonly string[]
@@ -266,6 +307,10 @@ type SelectObject<R> = Prettify<{ -readonly [K in keyof R as K extends string | 
 /** SelectValue is the value of one select field: a ref/expression's type, a constant, or a nested object. */
 type SelectValue<V> = V extends Typed<infer T>
   ? T
+  : V extends IncludeField<infer T>
+  ? T
+  : V extends Query<infer C>
+  ? IncludedCollection<ResultOf<C>>
   : V extends undefined
     ? null
     : V extends string | number | boolean | null
@@ -276,10 +321,12 @@ type SelectValue<V> = V extends Typed<infer T>
           ? SelectObject<V>
           : never
 
-/** SelectCheck rejects a select callback returning a scalar (a field ref or an expression): StreamDB has no includes. */
-type SelectCheck<R> = R extends Typed<infer T>
-  ? IsAny<T> extends true ? unknown : IsRecord<NonNullable<T>> extends true ? unknown : 'select() must return an object of fields, or an alias'
-  : unknown
+/**
+ * SelectCheck: a select callback returns an object of fields, an alias, or
+ * a scalar (a ref or an expression), which only an includes subquery may
+ * (toArray, concat(toArray(...))): at the top a live query throws.
+ */
+type SelectCheck<R> = unknown
 
 /** SelectedRow is the row a select callback's return value describes (an alias itself = its spread). */
 type SelectedRow<R> = R extends Typed<infer T> ? Spread<T> : SelectObject<R>

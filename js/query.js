@@ -14,6 +14,7 @@ import {
   InvalidJoinConditionSameSourceError,
   InvalidJoinConditionSourceMismatchError,
 } from './errors.js'
+import { INCLUDES } from './includes.js'
 
 export { QueryBuilderError }
 
@@ -269,8 +270,15 @@ export function multiply(left, right) { return fixed('multiply', left, right) }
 /** divide(a, b): a / b, null when b is 0. */
 export function divide(left, right) { return fixed('divide', left, right) }
 
-/** concat(a, ...): the string concatenation of its arguments. */
-export function concat(...args) { return fixed('concat', ...args) }
+/** concat(a, ...): the string concatenation of its arguments; concat(toArray(q)) concatenates a child query's scalar values. */
+export function concat(...args) {
+  const inc = args.find((a) => a instanceof IncludeWrapper && a.kind === 'array')
+  if (inc) {
+    if (args.length !== 1) throw new QueryBuilderError('concat(toArray(...)) currently supports only a single toArray(...) argument')
+    return new IncludeWrapper('concat', inc.query)
+  }
+  return fixed('concat', ...args)
+}
 
 /** coalesce(a, ...): the first argument that is not null or undefined. */
 export function coalesce(...args) { return fixed('coalesce', ...args) }
@@ -312,14 +320,27 @@ export function min(arg) { return aggNode('min', [toExpression(arg, 'min()')]) }
 /** max(a): the largest a of the group. */
 export function max(arg) { return aggNode('max', [toExpression(arg, 'max()')]) }
 
-function includesError(what) {
-  return new QueryBuilderError(`${what} is not supported by StreamDB: includes (nested query results in select) are not available; join the collections and group in your code instead`)
+// Includes: a query builder as a select field, its rows nested in each
+// result row. toArray, concat(toArray(...)) and materialize wrap the child
+// query and choose what its rows become.
+
+class IncludeWrapper {
+  constructor(kind, query) {
+    this.kind = kind
+    this.query = query
+    Object.freeze(this)
+  }
 }
 
-/** toArray is TanStack DB's includes helper; StreamDB does not support includes. */
-export function toArray() { throw includesError('toArray()') }
-/** materialize is TanStack DB's includes helper; StreamDB does not support includes. */
-export function materialize() { throw includesError('materialize()') }
+function wrapInclude(kind, what, query) {
+  if (!(query instanceof Query)) throw new QueryBuilderError(`${what} must wrap a subquery builder, got ${typeName(query)}`)
+  return new IncludeWrapper(kind, query)
+}
+
+/** toArray(q) as a select field: the child query's rows (or scalar values) as a plain array per row. */
+export function toArray(query) { return wrapInclude('array', 'toArray()', query) }
+/** materialize(q) as a select field: an array, or one row (or undefined) when q ends in findOne(). */
+export function materialize(query) { return wrapInclude('materialize', 'materialize()', query) }
 
 /** operators lists the function names the IR knows (TanStack DB's list). */
 export const operators = Object.freeze(['eq', 'gt', 'gte', 'lt', 'lte', 'in', 'like', 'ilike', 'and', 'or', 'not',
@@ -422,8 +443,8 @@ function selectEntries(obj, outer = new Set()) {
   for (const [k, v] of Object.entries(obj)) {
     if (k.startsWith(SPREAD_KEY) && v instanceof SpreadMarker) {
       out.push(Object.freeze({ spread: v.path }))
-    } else if (v instanceof Query) {
-      throw includesError(`a query builder as the select field "${k}" (includes)`)
+    } else if (v instanceof Query || v instanceof IncludeWrapper) {
+      out.push(Object.freeze({ field: k, include: includeEntry(k, v) }))
     } else if (isRef(v) || v instanceof Expression) {
       out.push(Object.freeze({ field: k, expr: toExpression(v) }))
     } else if (Array.isArray(v)) {
@@ -441,6 +462,18 @@ function selectEntries(obj, outer = new Set()) {
   }
   outer.delete(obj)
   return Object.freeze(out)
+}
+
+/** includeEntry is the include of select field k: the child query and what its rows become. */
+function includeEntry(k, v) {
+  const query = v instanceof Query ? v : v.query
+  const st = stateOf(query)
+  if (!st.from) throw new QueryBuilderError(`the includes subquery of the select field "${k}" must have a from clause`)
+  let materialize = v instanceof Query ? 'collection' : v.kind
+  if (materialize === 'materialize') materialize = st.findOne ? 'singleton' : 'array'
+  if (materialize === 'concat' && !st.scalar) throw new QueryBuilderError(`concat(toArray(...)) for "${k}" requires the subquery to select a scalar value`)
+  if (materialize === 'collection' && st.scalar) throw new QueryBuilderError(`Includes subquery for "${k}" must select an object when materializing as a Collection`)
+  return Object.freeze({ query, materialize })
 }
 
 // ---------------------------------------------------------------------------
@@ -580,11 +613,17 @@ export class Query {
   select(cb) {
     let res = this.#call(cb, 'select')
     if (isRef(res) && refPaths.get(res).length === 1) return this.#with({ select: Object.freeze([Object.freeze({ spread: refPaths.get(res) })]) })
-    if (res instanceof Query) throw includesError('a query builder returned from select (includes)')
-    if (!isPlainObject(res)) {
-      throw new QueryBuilderError(`select() must return an object of fields (or an alias to spread), got ${describe(res)}: a scalar select is only meaningful inside includes, which StreamDB does not support; write select(({ u }) => ({ name: u.name }))`)
+    if (res instanceof Query || res instanceof IncludeWrapper) {
+      throw new QueryBuilderError('select() must return an object of fields: put a subquery (includes) in a field, select(({ u }) => ({ posts: toArray(...) }))')
     }
-    return this.#with({ select: selectEntries(res) })
+    if (isRef(res) || res instanceof Expression) {
+      // A scalar select: only meaningful inside includes (toArray, concat).
+      return this.#with({ select: undefined, scalar: toExpression(res) })
+    }
+    if (!isPlainObject(res)) {
+      throw new QueryBuilderError(`select() must return an object of fields (or an alias to spread), got ${describe(res)}; write select(({ u }) => ({ name: u.name }))`)
+    }
+    return this.#with({ select: selectEntries(res), scalar: undefined })
   }
 
   /** groupBy adds grouping expressions: one or an array (several calls accumulate). */
@@ -653,10 +692,16 @@ function exprIR(e) {
   }
 }
 
-function selectIR(entries) {
+function selectIR(entries, dbs) {
   return entries.map((s) => {
     if (s.spread) return { spread: [...s.spread] }
-    if (s.select) return { field: s.field, select: selectIR(s.select) }
+    if (s.select) return { field: s.field, select: selectIR(s.select, dbs) }
+    if (s.include) {
+      const inc = { query: queryIR(s.include.query, dbs), materialize: s.include.materialize }
+      const scalar = stateOf(s.include.query).scalar
+      if (scalar) inc.scalar = exprIR(scalar)
+      return { field: s.field, include: inc }
+    }
     return { field: s.field, expr: exprIR(s.expr) }
   })
 }
@@ -673,7 +718,7 @@ function queryIR(q, dbs) {
   const ir = { from: src(s.from) }
   if (s.join.length) ir.join = s.join.map((j) => ({ type: j.type, source: src(j.source), on: exprIR(j.on) }))
   if (s.where.length) ir.where = s.where.map(exprIR)
-  if (s.select) ir.select = selectIR(s.select)
+  if (s.select) ir.select = selectIR(s.select, dbs)
   if (s.groupBy.length) ir.groupBy = s.groupBy.map(exprIR)
   if (s.having.length) ir.having = s.having.map(exprIR)
   if (s.orderBy.length) {
@@ -693,13 +738,36 @@ function queryIR(q, dbs) {
 }
 
 /**
+ * includeShape lists the include fields of select entries that the JS
+ * side shapes (js/includes.js): [{ path, materialize, nested }], nested
+ * being the child's own list.
+ */
+function includeShape(entries, prefix = []) {
+  const out = []
+  for (const e of entries ?? []) {
+    if (e.select) out.push(...includeShape(e.select, [...prefix, e.field]))
+    if (!e.include) continue
+    const nested = includeShape(stateOf(e.include.query).select)
+    if (e.include.materialize !== 'concat' && (nested.length > 0 || e.include.materialize !== 'array')) {
+      out.push({ path: [...prefix, e.field], materialize: e.include.materialize, nested })
+    }
+  }
+  return out
+}
+
+/**
  * toIR returns { ir, db, single }: the query as IR JSON, the database all its
  * collections belong to, and whether it ends in findOne().
  */
 export function toIR(query) {
   if (!(query instanceof Query)) throw new QueryBuilderError(`toIR needs a Query, got ${typeName(query)}`)
   const dbs = []
+  if (stateOf(query).scalar) {
+    throw new QueryBuilderError('Top-level scalar select() is not supported by createLiveQueryCollection() or queryOnce(). Return an object from .select(), or use the scalar query inside toArray(...) or concat(toArray(...)).')
+  }
   const ir = queryIR(query, dbs)
+  const shape = includeShape(stateOf(query).select)
+  if (shape.length > 0) Object.defineProperty(ir, INCLUDES, { value: shape })
   // The query runs in the StreamDB whose collections it reads, with a
   // mirror of each local collection it reads (createCollection); a query
   // of local collections only runs where they live.

@@ -23,6 +23,12 @@
 //	{"field": "name", "expr": Expr}       a field computed by an expression
 //	{"field": "author", "select": Select} a nested object
 //	{"spread": ["u"]}                     every field of the object a ref path points at (...u)
+//	{"field": "posts", "include": Include} a subquery's rows for this row (includes)
+//
+// Include is {"query": Query, "materialize": "array"|"concat"|"singleton"|"collection",
+// "scalar": Expr}: the subquery's where correlates it with the row (see
+// Include); scalar, when present, is the subquery's select of one value
+// (the subquery then has no select).
 //
 // Expr is one of
 //
@@ -104,13 +110,14 @@ type Join struct {
 }
 
 // SelectEntry is one entry of a select: exactly one of Expr (a computed
-// field), Select (a nested object) or Spread (every field of the object the
-// ref path points at) is set.
+// field), Select (a nested object), Spread (every field of the object the
+// ref path points at) or Include (a subquery's rows) is set.
 type SelectEntry struct {
-	Field  string
-	Expr   *Expr
-	Select []SelectEntry
-	Spread []string
+	Field   string
+	Expr    *Expr
+	Select  []SelectEntry
+	Spread  []string
+	Include *Include
 }
 
 // Order is one orderBy column.

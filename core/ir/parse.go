@@ -355,6 +355,16 @@ func (p parser) selectList(v value.Value, depth int) ([]SelectEntry, error) {
 		e.Field = f
 		ex, sub := ev.Get("expr"), ev.Get("select")
 		var err error
+		if inc := ev.Get("include"); !inc.IsUndefined() {
+			if !ex.IsUndefined() || !sub.IsUndefined() {
+				return nil, Errorf("select", "field %q needs exactly one of expr, select and include", f)
+			}
+			if e.Include, err = p.include(f, inc, depth); err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+			continue
+		}
 		switch {
 		case !ex.IsUndefined() && sub.IsUndefined():
 			e.Expr, err = p.expr("select", ex, depth+1)

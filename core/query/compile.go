@@ -2,6 +2,7 @@ package query
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/ivm"
@@ -152,6 +153,9 @@ func (c *compiler) query(q *ir.Query) (*plan, error) {
 // and the orderBy to compile there.
 func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, []ir.Order, error) {
 	if len(q.GroupBy) > 0 || selectHasAggregate(q.Select) {
+		if incs := selectIncludes(q.Select, nil); len(incs) > 0 {
+			return nil, nil, ir.Kindf("NonAggregateExpressionNotInGroupByError", "select", "non-aggregate expression '%s' must also appear in GROUP BY clause (includes cannot be grouped)", strings.Join(incs[0].path, "."))
+		}
 		return c.grouped(p, q, aliases)
 	}
 	if len(q.Having) > 0 {
@@ -165,7 +169,16 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	if len(q.Joins) > 0 {
 		owned = joinRows
 	}
-	return selectStage(p, q, aliases, owned, c.depth == 0)
+	return c.ungroupedSelect(p, q, aliases, owned, c.depth == 0)
+}
+
+// ungroupedSelect compiles the select of an ungrouped query: with its
+// includes when it has some (include.go).
+func (c *compiler) ungroupedSelect(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, top bool) (scoped, []ir.Order, error) {
+	if incs := selectIncludes(q.Select, nil); len(incs) > 0 {
+		return c.selectWithIncludes(p, q, aliases, incs)
+	}
+	return selectStage(p, q, aliases, owned, top)
 }
 
 // readsEachOnce reports whether the query tree reads each collection

@@ -68,6 +68,9 @@ func aliasReads(q *ir.Query) map[string]fields {
 	var walkSelect func(entries []ir.SelectEntry)
 	walkSelect = func(entries []ir.SelectEntry) {
 		for _, s := range entries {
+			if s.Include != nil {
+				unknown = true // an includes subquery reads the row too
+			}
 			walk(s.Expr)
 			walkSelect(s.Select)
 			for _, a := range s.Spread {

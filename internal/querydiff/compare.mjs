@@ -17,10 +17,23 @@ function stripVirtual(obj) {
  * and one level down: the alias objects of join rows, or a whole row selected
  * as a field) and round-trips it through JSON, as the engine's replies are.
  */
+// stripNested strips the virtual props of the rows an includes field holds
+// (TanStack's child rows carry them), at any depth.
+function stripNested(v) {
+  if (Array.isArray(v)) return v.map(stripNested)
+  if (!isPlainObject(v)) return v
+  const out = stripVirtual(v)
+  for (const [k, x] of Object.entries(out)) out[k] = stripNested(x)
+  return out
+}
+
 export function normalizeRow(row) {
   if (!isPlainObject(row)) return JSON.parse(JSON.stringify(row ?? null))
   const top = stripVirtual(row)
-  for (const [k, v] of Object.entries(top)) if (isPlainObject(v)) top[k] = stripVirtual(v)
+  for (const [k, v] of Object.entries(top)) {
+    if (isPlainObject(v)) top[k] = stripVirtual(v)
+    else if (Array.isArray(v)) top[k] = stripNested(v)
+  }
   const s = JSON.stringify(top)
   return s === undefined ? null : JSON.parse(s)
 }

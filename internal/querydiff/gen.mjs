@@ -463,7 +463,7 @@ export class QueryGen {
   query() {
     const r = this.rng
     const kind = r.weighted([[14, 'filter'], [10, 'select'], [16, 'join'], [14, 'group'], [5, 'aggregate'],
-      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid']])
+      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes']])
     const plan = this[`q_${kind}`]()
     plan._kind = kind
     return plan
@@ -548,6 +548,57 @@ export class QueryGen {
     if (!plan.where) plan.where = [this.pred(scope)]
     if (this.rng.chance(this.orderChance(scope, 0.4))) this.addOrder(plan, scope)
     return plan
+  }
+
+  // ---- includes: a subquery as a select field ----
+
+  /** q_includes: parents with one or two includes fields (toArray, concat(toArray), materialize). */
+  q_includes() {
+    const r = this.rng
+    const [pb, pf, cb, cf] = r.pick([['users', 'id', 'posts', 'userId'], ['teams', 'id', 'users', 'teamId'],
+      ['teams', 'id', 'posts', 'teamId'], ['users', 'teamId', 'users', 'teamId'], ['posts', 'userId', 'users', 'id']])
+    const { src, entry } = this.source(pb, false)
+    const scope = [entry]
+    const plan = { from: src }
+    this.addWhere(plan, scope, 1)
+    const sel = r.chance(0.7) ? this.randomSelect(scope, { allowSpread: false, allowNested: false }) : [{ field: 'id', expr: ref(entry.alias, 'id') }]
+    const names = new Set(sel.map((e) => e.field))
+    for (let i = 0; i < (r.chance(0.2) ? 2 : 1); i++) {
+      let f = `kids${i}`
+      while (names.has(f)) f += '_'
+      sel.push({ field: f, include: this.includePlan(entry, pf, cb, cf) })
+    }
+    plan.select = sel
+    if (r.chance(this.orderChance(scope, 0.35))) this.addOrder(plan, scope)
+    return plan
+  }
+
+  /** includePlan is a child query of base cb correlated by eq(child.cf, parent.pf). */
+  includePlan(parent, pf, cb, cf) {
+    const r = this.rng
+    const { src, entry } = this.source(cb, false)
+    const cs = [entry]
+    const corr = r.chance(0.5) ? fn('eq', ref(entry.alias, cf), ref(parent.alias, pf)) : fn('eq', ref(parent.alias, pf), ref(entry.alias, cf))
+    const q = { from: src, where: [corr] }
+    if (r.chance(0.3)) q.where = [fn('and', this.pred(cs), corr)]
+    else if (r.chance(0.3)) q.where.push(this.pred(cs))
+    if (r.chance(0.25)) {
+      // a filter on the parent's fields (the parent context)
+      const c = this.pickRef(cs, (d) => d.t === 'num') ?? this.pickRef(cs)
+      const p = this.pickRef([parent], (d) => d.t === c.d.t) ?? this.pickRef([parent])
+      q.where.push(fn(r.pick(['eq', 'gte', 'lt']), c.e, p.e))
+    }
+    const materialize = r.weighted([[5, 'array'], [3, 'concat'], [3, 'singleton']])
+    const inc = { query: q, materialize }
+    if (materialize === 'concat' || (materialize === 'array' && r.chance(0.4))) {
+      inc.scalar = r.chance(0.7) ? this.pickRef(cs).e : this.value(cs).e
+    } else if (r.chance(0.7)) {
+      q.select = this.randomSelect(cs, { allowSpread: r.chance(0.3), allowNested: false })
+      if (r.chance(0.2)) q.select.push({ field: 'parentCtx', expr: this.pickRef([parent]).e })
+    }
+    if (r.chance(0.5)) this.addOrder(q, cs, { withLimit: 0.6 })
+    if (materialize === 'singleton') q.findOne = true
+    return inc
   }
 
   q_select() {

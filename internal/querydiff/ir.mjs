@@ -74,11 +74,31 @@ export function builderFor(api) {
     throw new Error(`unknown expression type ${e.type}`)
   }
 
-  const select = (list, refs) => {
+  // include builds an includes field: the child query, whose where and
+  // select may read the parent's refs (outer: alias → ref), in the wrapper
+  // the plan names.
+  const include = (inc, outer, collections) => {
+    let q = build(inc.query, collections, outer)
+    if (inc.scalar) q = q.select((r) => expr(inc.scalar, scoped(r, inc.query, outer)))
+    if (inc.materialize === 'concat') return api.concat(api.toArray(q))
+    if (inc.materialize === 'array') return api.toArray(q)
+    if (inc.materialize === 'singleton') return api.materialize(q)
+    return q
+  }
+
+  // scoped returns the refs a callback of plan reads: its own aliases' (of
+  // r, the builder's refs) and, in an includes subquery, the parent's.
+  const scoped = (r, plan, outer) => {
+    const own = [plan.from.alias, ...(plan.join ?? []).map((j) => j.source.alias)]
+    return { ...outer, ...Object.fromEntries(own.map((a) => [a, r[a]])) }
+  }
+
+  const select = (list, refs, collections) => {
     let obj = {}
     for (const s of list) {
-      if (s.spread) obj = { ...obj, ...walk(refs, s.spread) }
-      else if (s.select) obj[s.field] = select(s.select, refs)
+      if (s.include) obj[s.field] = include(s.include, refs, collections)
+      else if (s.spread) obj = { ...obj, ...walk(refs, s.spread) }
+      else if (s.select) obj[s.field] = select(s.select, refs, collections)
       else if (s.expr.type === 'val' && s.expr.value !== null && typeof s.expr.value === 'object') {
         obj[s.field] = api.constant(s.expr.value)
       } else obj[s.field] = expr(s.expr, refs)
@@ -93,14 +113,17 @@ export function builderFor(api) {
     return c
   }
 
-  const build = (plan, collections) => {
+  // build builds a plan; outer (alias → ref) holds the parent's refs when
+  // the plan is an includes subquery.
+  const build = (plan, collections, outer) => {
+    const sc = (r) => (outer ? scoped(r, plan, outer) : r)
     let q = new api.Query().from({ [plan.from.alias]: source(plan.from, collections) })
     for (const j of plan.join ?? []) {
       const src = { [j.source.alias]: source(j.source, collections) }
       const on = (refs) => expr(j.on, refs)
       q = j._method && JOIN_METHODS[j.type] ? q[JOIN_METHODS[j.type]](src, on) : q.join(src, on, j.type)
     }
-    for (const w of plan.where ?? []) q = q.where((refs) => expr(w, refs))
+    for (const w of plan.where ?? []) q = q.where((refs) => expr(w, sc(refs)))
     if (plan.groupBy) {
       if (plan._groupByCalls) for (const g of plan.groupBy) q = q.groupBy((refs) => expr(g, refs))
       else q = q.groupBy((refs) => plan.groupBy.map((g) => expr(g, refs)))
@@ -108,10 +131,10 @@ export function builderFor(api) {
     if (plan.select) {
       if (plan._selectAlias && plan.select.length === 1 && plan.select[0].spread) {
         q = q.select((refs) => walk(refs, plan.select[0].spread))
-      } else q = q.select((refs) => select(plan.select, refs))
+      } else q = q.select((refs) => select(plan.select, plan.select.some((e) => e.include) || outer ? scoped(refs, plan, outer) : refs, collections))
     }
     for (const h of plan.having ?? []) q = q.having((refs) => expr(h, refs))
-    for (const o of plan.orderBy ?? []) q = q.orderBy((refs) => expr(o.expr, refs), orderOptions(o))
+    for (const o of plan.orderBy ?? []) q = q.orderBy((refs) => expr(o.expr, sc(refs)), orderOptions(o))
     if (plan.limit !== undefined) q = q.limit(plan.limit)
     if (plan.offset !== undefined) q = q.offset(plan.offset)
     if (plan.distinct) q = q.distinct()
@@ -159,13 +182,30 @@ function convSelect(sel) {
       out.push({ spread: [...v.path] })
     } else if (v instanceof IR.PropRef || v instanceof IR.Value || v instanceof IR.Func || v instanceof IR.Aggregate) {
       out.push({ field: k, expr: convExpr(v) })
-    } else if (v instanceof IR.IncludesSubquery || v instanceof IR.ConditionalSelect) {
+    } else if (v instanceof IR.IncludesSubquery) {
+      out.push({ field: k, include: convInclude(v) })
+    } else if (v instanceof IR.ConditionalSelect) {
       throw new Error(`unsupported select entry ${v.type}`)
     } else if (v !== null && typeof v === 'object') {
       out.push({ field: k, select: convSelect(v) })
     } else throw new Error(`unsupported select entry ${typeof v}`)
   }
   return out
+}
+
+// convInclude turns TanStack's IncludesSubquery (its correlation and
+// parent filters taken out of the child's where, a scalar select wrapped in
+// a field) back into our include.
+function convInclude(v) {
+  const q = toOurIR(v.query)
+  q.where = [{ type: 'func', name: 'eq', args: [convExpr(v.childCorrelationField), convExpr(v.correlationField)] },
+    ...(q.where ?? []), ...(v.parentFilters ?? []).map((w) => convExpr(whereExpr(w)))]
+  const inc = { query: q, materialize: v.materialization }
+  if (v.scalarField) {
+    inc.scalar = convExpr(v.query.select[v.scalarField])
+    delete q.select
+  }
+  return inc
 }
 
 function convSource(s) {

@@ -4,7 +4,7 @@
 
 import {
   Query, SOURCE, eq, gt, gte, lt, lte, and, or, not, inArray, like, ilike, isNull, isUndefined, upper, lower,
-  length, concat, coalesce, caseWhen, add, subtract, multiply, divide, count, sum, avg, min, max, buildQuery, toIR,
+  length, concat, coalesce, toArray, materialize, type IncludedCollection, caseWhen, add, subtract, multiply, divide, count, sum, avg, min, max, buildQuery, toIR,
   type QuerySource, type QueryResult, type QueryData, type QueryFn, type Expression, type Aggregate, type Ref,
   type InitialQuery, type QueryIR,
 } from '../../js/query.js'
@@ -235,9 +235,27 @@ q.from({ u: users }).fn.select((row: unknown) => row)
 q.unionAll({ u: users, m: messages })
 // @ts-expect-error where before from
 q.where(() => eq(1, 1))
-// @ts-expect-error select must return an object (a scalar select needs includes)
-q.from({ u: users }).select(({ u }) => u.name)
-// @ts-expect-error select must return an object, not an expression
-q.from({ u: users }).select(({ u }) => upper(u.name))
+// A scalar select (for includes: toArray, concat(toArray(...))).
+check<Equal<QueryResult<ReturnType<typeof scalarName>>, string>>()
+function scalarName() { return q.from({ u: users }).select(({ u }) => upper(u.name)) }
+
+// ---- includes ----
+
+const withIncludes = q.from({ u: users }).select(({ u }) => ({
+  id: u.id,
+  texts: toArray(q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id)).select(({ m }) => m.text)),
+  all: concat(toArray(q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id)).select(({ m }) => m.text))),
+  last: materialize(q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id)).orderBy(({ m }) => m.timestamp, 'desc').select(({ m }) => ({ text: m.text })).findOne()),
+  msgs: materialize(q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id))),
+  live: q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id)),
+}))
+type WithIncludes = QueryResult<typeof withIncludes>
+check<Equal<WithIncludes['texts'], string[]>>()
+check<Equal<WithIncludes['all'], string>>()
+check<Equal<WithIncludes['last'], { text: string } | undefined>>()
+check<Equal<WithIncludes['msgs'], Message[]>>()
+check<Equal<WithIncludes['live'], IncludedCollection<Message>>>()
+// @ts-expect-error toArray wraps a query
+toArray(users)
 // @ts-expect-error a query function must return a query
 const badFn: QueryFn = (q) => q
