@@ -42,7 +42,7 @@ func TestMetaFollowsOptimisticThenSynced(t *testing.T) {
 func TestVirtualRow(t *testing.T) {
 	row := value.MustParse(`{"id":"a","n":1}`)
 	assert.Equal(t, `{"id":"a","n":1,"$hasPendingWrites":true,"$synced":false,"$origin":"local","$key":"a","$collectionId":"c\"1"}`,
-		(Optimistic | LocalOrigin).VirtualRow(row, "a", `c"1`).String())
+		(Optimistic|LocalOrigin).VirtualRow(row, "a", `c"1`).String())
 	assert.Equal(t, `{"$hasPendingWrites":false,"$synced":true,"$origin":"remote","$key":"k","$collectionId":"c"}`,
 		Meta(0).VirtualRow(value.MustParse(`{}`), "k", "c").String())
 	// a row that already carries virtual fields keeps them (a row from
