@@ -572,7 +572,7 @@ class StreamDB {
       maxEventBytes,
       persistEveryMs,
       websocket: gateway ? { url: gateway } : undefined,
-      collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
+      collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey, id: `stream-db:${url}:${name}` })),
     }
     this.#onError = onError
     this.#mod = liveModule()
