@@ -51,6 +51,9 @@ func (c *Collection) Meta(key string) Meta {
 // syncedWrite records where key's new synced row comes from: a key with an
 // optimistic entry receives the confirmation of a local write.
 func (c *Collection) syncedWrite(key string) {
+	if len(c.overlay) == 0 && len(c.local) == 0 {
+		return // the stream's usual write: nothing to record
+	}
 	if _, ok := c.overlay[key]; ok {
 		if c.local == nil {
 			c.local = map[string]struct{}{}
