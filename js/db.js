@@ -760,7 +760,7 @@ class StreamDB extends Host {
       maxEventBytes,
       persistEveryMs,
       websocket: gateway ? { url: gateway } : undefined,
-      collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey })),
+      collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey, id: `stream-db:${url}:${name}` })),
     }
     this._onError = onError
     this.#mod = liveModule()

@@ -285,8 +285,28 @@ type JoinedSchema<S, TS, J extends JoinType> = Prettify<
 
 type Joined<C extends QueryContext, TS, J extends JoinType> = Update<C, { schema: JoinedSchema<C['schema'], TS, J>; joined: true }>
 
-/** Refs<S> is what callbacks receive: one ref per alias. */
-export type Refs<S> = { readonly [A in keyof S]: Ref<S[A]> }
+/**
+ * VirtualFields are TanStack DB's virtual row fields, readable in every
+ * clause as fields of a collection's alias (u.$synced): $synced is false
+ * (and $hasPendingWrites true) while an optimistic write overlays the row;
+ * $origin is 'local' for an optimistic row and for a synced row the stream
+ * wrote while it was optimistic (an action's confirmation), until the next
+ * synced write; $key is the row's key; $collectionId its collection's id
+ * (getStreamDBCollectionId(url, name)). Rows returned by get, toArray and
+ * live queries do not carry them (README, "Virtual row fields").
+ */
+export interface VirtualFields {
+  $synced: boolean
+  $origin: 'local' | 'remote'
+  $key: string
+  $collectionId: string
+  $hasPendingWrites: boolean
+}
+
+type VirtualRefs<T> = { readonly [K in keyof VirtualFields]-?: Ref<VirtualFields[K] | Absent<T>> }
+
+/** Refs<S> is what callbacks receive: one ref per alias, with its virtual fields. */
+export type Refs<S> = { readonly [A in keyof S]: Ref<S[A]> & VirtualRefs<S[A]> }
 
 /** RefsWithSelected adds $selected (the select result) for orderBy and having, once select() was called. */
 type RefsWithSelected<C extends QueryContext> = Refs<C['schema']> &

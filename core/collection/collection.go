@@ -43,6 +43,10 @@ type Change struct {
 	Key      string
 	Value    value.Value
 	Previous value.Value
+	// Meta is the row's state with Value (see Meta); PrevMeta with
+	// Previous. An update may change only the state: the synced row that
+	// replaces an optimistic one can be equal to it.
+	Meta, PrevMeta Meta
 }
 
 // Overlay is one optimistic entry: a row value, or a deletion.
@@ -57,6 +61,10 @@ type Collection struct {
 
 	synced  *rows
 	overlay map[string]Overlay
+	// local holds the keys whose synced row was written while the key
+	// had an optimistic entry (their $origin stays 'local', see Meta).
+	local map[string]struct{}
+	id    string // the collection id rows report as $collectionId
 
 	// The batch in progress: the visible value of each key before its first
 	// change, in the order keys were first touched. When the batch starts
@@ -65,6 +73,7 @@ type Collection struct {
 	inBatch    bool
 	emptyStart bool
 	before     map[string]value.Value
+	beforeMeta map[string]Meta // the state of the keys of before whose state was not 0
 	touched    []string
 
 	version uint64 // batches that wrote something
@@ -180,6 +189,7 @@ func (c *Collection) Begin() {
 	c.emptyStart = c.synced.len() == 0 && len(c.overlay) == 0
 	if c.before == nil {
 		c.before = map[string]value.Value{}
+		c.beforeMeta = map[string]Meta{}
 	}
 }
 
@@ -196,6 +206,9 @@ func (c *Collection) touch(key string) {
 	}
 	v, _ := c.Get(key) // Undefined when absent
 	c.before[key] = v
+	if m := c.Meta(key); m != 0 {
+		c.beforeMeta[key] = m
+	}
 	c.touched = append(c.touched, key)
 }
 
@@ -203,6 +216,7 @@ func (c *Collection) touch(key string) {
 func (c *Collection) Put(key string, v value.Value) {
 	c.touch(key)
 	c.synced.upsert(key, v, nil)
+	c.syncedWrite(key)
 }
 
 // Upsert sets the synced row for key to v, or, when there is one already,
@@ -210,6 +224,7 @@ func (c *Collection) Put(key string, v value.Value) {
 func (c *Collection) Upsert(key string, v value.Value, merge func(old, v value.Value) value.Value) {
 	c.touch(key)
 	c.synced.upsert(key, v, merge)
+	c.syncedWrite(key)
 }
 
 // Remove deletes the synced row for key, if any.
@@ -219,6 +234,7 @@ func (c *Collection) Remove(key string) {
 	}
 	c.touch(key)
 	c.synced.remove(key)
+	delete(c.local, key)
 }
 
 // Truncate drops every synced row.
@@ -231,6 +247,7 @@ func (c *Collection) Truncate() {
 		return true
 	})
 	c.synced.clear()
+	clear(c.local)
 }
 
 // SetOverlay replaces the optimistic overlay. The keys whose entry changed
@@ -271,6 +288,7 @@ func (c *Collection) End(collect bool) []Change {
 	}
 	if !collect {
 		clear(c.before)
+		clear(c.beforeMeta)
 		c.touched = c.touched[:0]
 		c.inBatch, c.emptyStart = false, false
 		return nil
@@ -279,26 +297,29 @@ func (c *Collection) End(collect bool) []Change {
 		c.inBatch, c.emptyStart = false, false
 		out := make([]Change, 0, c.Size())
 		c.Range(func(k string, v value.Value) bool {
-			out = append(out, Change{Type: Insert, Key: k, Value: v})
+			out = append(out, Change{Type: Insert, Key: k, Value: v, Meta: c.Meta(k)})
 			return true
 		})
 		return out
 	}
 	out := make([]Change, 0, len(c.touched))
 	for _, k := range c.touched {
-		was := c.before[k]
+		was, wasMeta := c.before[k], c.beforeMeta[k]
 		now, present := c.Get(k)
 		existed := !was.IsUndefined()
 		switch {
 		case !existed && present:
-			out = append(out, Change{Type: Insert, Key: k, Value: now})
+			out = append(out, Change{Type: Insert, Key: k, Value: now, Meta: c.Meta(k)})
 		case existed && !present:
-			out = append(out, Change{Type: Delete, Key: k, Value: was})
-		case existed && present && !value.Equal(was, now):
-			out = append(out, Change{Type: Update, Key: k, Value: now, Previous: was})
+			out = append(out, Change{Type: Delete, Key: k, Value: was, Meta: wasMeta})
+		case existed && present:
+			if m := c.Meta(k); m != wasMeta || !value.Equal(was, now) {
+				out = append(out, Change{Type: Update, Key: k, Value: now, Previous: was, Meta: m, PrevMeta: wasMeta})
+			}
 		}
 	}
 	clear(c.before)
+	clear(c.beforeMeta)
 	c.touched = c.touched[:0]
 	c.inBatch = false
 	return out

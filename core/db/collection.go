@@ -105,3 +105,13 @@ func (c *Collection) Subscribe(fn func([]Change), initial bool) (unsubscribe fun
 
 // publishLocked queues a change batch for every subscriber.
 func (c *Collection) publishLocked(ch []Change) { c.subs.publishLocked(&c.db.pub, ch) }
+
+// ID returns the collection id its rows report as $collectionId.
+func (c *Collection) ID() string { return c.c.ID() }
+
+// Meta returns the state of the visible row for key ($synced, $origin).
+func (c *Collection) Meta(key string) collection.Meta {
+	c.db.mu.Lock()
+	defer c.db.mu.Unlock()
+	return c.c.Meta(key)
+}

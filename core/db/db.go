@@ -39,6 +39,10 @@ type CollectionDef struct {
 	Type string
 	// PrimaryKey is the row field that holds the key.
 	PrimaryKey string
+	// ID is the collection id its rows report as $collectionId in
+	// queries; empty: "stream-db:<stream URL>:<name>", the id
+	// @durable-streams/state gives it (getStreamDBCollectionId).
+	ID string
 }
 
 // LiveMode says how the database follows the stream after preload.
@@ -305,6 +309,10 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("db.Open: collection %q has no primary key", def.Name)
 		}
 		c := &Collection{db: d, c: collection.New(def.Name, def.Type, def.PrimaryKey), idx: len(d.order)}
+		c.c.SetID(def.ID)
+		if def.ID == "" {
+			c.c.SetID("stream-db:" + s.URL() + ":" + def.Name)
+		}
 		d.colls[def.Name] = c
 		d.byType[def.Type] = c
 		d.order = append(d.order, c)

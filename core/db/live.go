@@ -34,6 +34,7 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 	lq, err := query.Compile(q, query.Options{
 		HasCollection: func(name string) bool { return d.colls[name] != nil },
 		Collator:      d.opts.Collator,
+		Virtual:       d.virtualLocked,
 	})
 	if err != nil {
 		return nil, err
@@ -175,4 +176,12 @@ func (l *Live) Close() {
 			delete(d.loadRows, name) // no query left to share them with
 		}
 	}
+}
+
+// virtualLocked is what the virtual fields of collection name's rows
+// report in queries: its id and each row's state, read under the
+// database's lock (queries load and step under it).
+func (d *DB) virtualLocked(name string) query.Virtual {
+	c := d.colls[name].c
+	return query.Virtual{ID: c.ID(), Meta: c.Meta}
 }

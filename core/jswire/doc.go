@@ -59,7 +59,7 @@
 //	dbOpen(config, onStep, onError, onProgress, onBatch, onConnection, refresh, store), config:
 //	  {"url": URL, "headers": {NAME: STRING}, "params": {NAME: STRING},
 //	   "live": "long-poll"|"sse"|"off"|"websocket", "websocket": {"url": URL},
-//	   "collections": [{"name", "type", "primaryKey"}], "maxTxIds": N,
+//	   "collections": [{"name", "type", "primaryKey", "id"}], "maxTxIds": N,
 //	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never),
 //	   "retry": {"maxRetries", "initialDelayMs", "maxDelayMs", "multiplier"},
 //	   "maxEventBytes": N, "persistEveryMs": N}

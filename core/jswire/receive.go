@@ -61,6 +61,7 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		d.Name, _ = e.Get("name").Str()
 		d.Type, _ = e.Get("type").Str()
 		d.PrimaryKey, _ = e.Get("primaryKey").Str()
+		d.ID, _ = e.Get("id").Str()
 		c.Options.Collections = append(c.Options.Collections, d)
 		return true
 	})

@@ -48,6 +48,10 @@ type Options struct {
 	// units for every stringSort (the browser passes Intl.Collator, native
 	// programs core/collate).
 	Collator Collator
+	// Virtual gives what the virtual fields ($synced, $key, …) of a
+	// collection's rows report; nil: the collection's name is its id and
+	// every row is synced, of remote origin.
+	Virtual func(collection string) Virtual
 }
 
 // compiler holds the state of one Compile call.
@@ -59,7 +63,8 @@ type compiler struct {
 	// so a source row reaches one stage of this query only (see
 	// selectStage).
 	readsOnce bool
-	depth     int // subqueries entered
+	depth     int             // subqueries entered
+	virtual   map[string]bool // the aliases whose virtual fields the query reads
 }
 
 // ownedRows says when the rows reaching a stage belong to it, so that it
@@ -85,7 +90,7 @@ func joinRows() bool { return true }
 // *ir.Error values naming the clause at fault.
 func Compile(q *ir.Query, opts Options) (*LiveQuery, error) {
 	lq := &LiveQuery{leaves: map[string][]*leaf{}, col: &collector{}}
-	c := &compiler{opts: opts, lq: lq, aliases: map[string]bool{}, readsOnce: readsEachOnce(q)}
+	c := &compiler{opts: opts, lq: lq, aliases: map[string]bool{}, readsOnce: readsEachOnce(q), virtual: virtualAliases(q)}
 	p, err := c.query(q)
 	if err != nil {
 		return nil, err

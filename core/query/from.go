@@ -48,7 +48,7 @@ func (c *compiler) source(clause string, s ir.Source, reads map[string]fields) (
 		if c.opts.HasCollection != nil && !c.opts.HasCollection(s.Collection) {
 			return nil, ir.Errorf(clause, "unknown collection %q", s.Collection)
 		}
-		l := &leaf{collection: s.Collection, reads: reads[s.Alias]}
+		l := &leaf{collection: s.Collection, reads: reads[s.Alias], virt: c.virtualLeafFor(s)}
 		c.lq.leaves[s.Collection] = append(c.lq.leaves[s.Collection], l)
 		return l, nil
 	}

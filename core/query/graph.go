@@ -18,7 +18,8 @@ type outlet interface{ setNext(s sink) }
 type leaf struct {
 	collection string
 	next       sink
-	reads      fields // the fields the query reads of its rows; nil: whole rows
+	reads      fields       // the fields the query reads of its rows; nil: whole rows
+	virt       *virtualLeaf // set when the query reads the rows' virtual fields
 }
 
 func (l *leaf) setNext(s sink) { l.next = s }

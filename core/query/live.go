@@ -82,7 +82,7 @@ func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 			continue
 		}
 		for _, l := range lq.leaves[name] {
-			l.next.push(b)
+			l.pushLoad(b)
 		}
 	}
 	b := lq.col.buf
@@ -157,7 +157,7 @@ func (lq *LiveQuery) ApplyStep(s *Step) []ivm.Change {
 			continue
 		}
 		for _, l := range lq.leaves[name] {
-			l.next.push(s.batchFor(name, l.reads))
+			l.pushStep(s)
 		}
 	}
 	return lq.flush()
@@ -183,6 +183,9 @@ func deltas(changes []collection.Change) ivm.Batch {
 		return r
 	}
 	for _, c := range changes {
+		if metaOnly(c) {
+			continue
+		}
 		k := value.String(c.Key)
 		switch c.Type {
 		case collection.Insert:

@@ -122,6 +122,9 @@ func deltaCount(c collection.Change) int {
 	case collection.Insert, collection.Delete:
 		return 1
 	case collection.Update:
+		if metaOnly(c) {
+			return 0
+		}
 		return 2
 	}
 	return 0

@@ -463,7 +463,7 @@ export class QueryGen {
   query() {
     const r = this.rng
     const kind = r.weighted([[14, 'filter'], [10, 'select'], [16, 'join'], [14, 'group'], [5, 'aggregate'],
-      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes']])
+      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes'], [6, 'virtual']])
     const plan = this[`q_${kind}`]()
     plan._kind = kind
     return plan
@@ -785,6 +785,62 @@ export class QueryGen {
     const aggs = this.aggregates(scope, sel, new Set())
     plan.select = sel
     if (aggs.length && r.chance(0.3)) plan.having = this.having(scope, aggs)
+    return plan
+  }
+
+  /**
+   * q_virtual reads TanStack's virtual row fields ($synced, $origin, $key,
+   * $collectionId, $hasPendingWrites) of one or two sources in where,
+   * select, orderBy, groupBy and join conditions; the steps' transactions
+   * make rows optimistic, then synced (of local origin when the stream
+   * wrote them meanwhile).
+   */
+  q_virtual() {
+    const r = this.rng
+    const VIRTUAL = { $synced: { t: 'bool' }, $hasPendingWrites: { t: 'bool' }, $origin: { t: 'str' }, $key: { t: 'str' }, $collectionId: { t: 'str' } }
+    const withVirtual = (e) => ({ ...e, fields: { ...e.fields, ...structuredClone(VIRTUAL) } })
+    const { src, entry } = this.source(this.base(), false)
+    const scope = [withVirtual(entry)]
+    const plan = { from: src }
+    if (r.chance(0.3)) {
+      const j = this.source(this.base(), false)
+      const je = withVirtual(j.entry)
+      let on = this.joinOn(scope, j.entry)
+      if (!on || r.chance(0.3)) on = fn('eq', ref(entry.alias, '$key'), ref(je.alias, r.pick(Object.keys(je.fields).filter((f) => je.fields[f].t === 'str'))))
+      plan.join = [{ type: r.pick(['inner', 'left']), source: j.src, on }]
+      scope.push(je)
+    }
+    const vref = (a = r.pick(scope).alias) => ref(a, r.pick(Object.keys(VIRTUAL)))
+    const vpred = () => {
+      const a = r.pick(scope).alias
+      switch (r.int(0, 5)) {
+        case 0: return fn('eq', ref(a, '$synced'), val(r.chance(0.5)))
+        case 1: return fn('eq', ref(a, '$origin'), val(r.pick(['local', 'remote'])))
+        case 2: return fn('eq', ref(a, '$hasPendingWrites'), val(r.chance(0.5)))
+        case 3: return fn('in', ref(a, '$key'), val(r.some(['u1', 'u2', 'u3', 'p1', 'p2', 'p5', 't1', 't2', 'u30', 'p50'], r.int(1, 4))))
+        case 4: return fn('like', ref(a, '$collectionId'), val(r.pick(['%users', '%posts', '%teams', '%s'])))
+        default: return fn(r.pick(['and', 'or']), this.pred(scope, 1), fn('eq', ref(a, '$synced'), val(true)))
+      }
+    }
+    if (r.chance(0.6)) plan.where = [vpred()]
+    if (r.chance(0.2)) {
+      const g = ref(r.pick(scope).alias, r.pick(['$synced', '$origin', '$hasPendingWrites']))
+      plan.groupBy = [g]
+      plan.select = [{ field: 'g', expr: g }, { field: 'n', expr: agg('count', ref(scope[0].alias, 'id')) }]
+      if (r.chance(0.4)) plan.select.push({ field: 'k', expr: agg('max', ref(scope[0].alias, '$key')) })
+      return plan
+    }
+    const sel = []
+    for (const s of scope) sel.push({ field: `${s.alias}_id`, expr: ref(s.alias, 'id') })
+    const n = r.int(1, 4)
+    for (let i = 0; i < n; i++) sel.push({ field: `v${i}`, expr: r.chance(0.8) ? vref() : fn('concat', vref(), val('|'), vref()) })
+    if (r.chance(0.3)) sel.push({ field: 'x', expr: this.value(scope, undefined, 1).e })
+    plan.select = sel
+    if (r.chance(0.5)) {
+      plan.orderBy = [{ expr: vref(scope[0].alias), ...this.orderOpts() }, { expr: ref(scope[0].alias, 'id'), direction: 'asc', nulls: 'first' }]
+      if (scope.length > 1) plan.orderBy.push({ expr: ref(scope[1].alias, 'id'), direction: 'asc', nulls: 'first' })
+      if (r.chance(0.5)) plan.limit = r.int(1, 6)
+    }
     return plan
   }
 

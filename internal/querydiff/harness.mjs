@@ -334,6 +334,7 @@ async function runQuery(n) {
   try {
     const r = await req({ op: 'init', collections })
     if (!r.ok) { fail('init', `engine replied ${JSON.stringify(r)}`); ts.dispose(); return }
+    if (r.ids) ts.init(collections, r.ids) // the engine's collection ids ($collectionId)
   } catch (e) {
     fail('init', `engine error: ${e.message}\n  engine stderr: ${engine?.stderrTail.slice(-5).join(' | ')}`)
     ts.dispose()

@@ -207,9 +207,11 @@ function convInclude(v) {
   }
   return inc
 }
+/** collectionNames: a collection's name in the IR when its id is another (the $collectionId of a StreamDB's collection). */
+export const collectionNames = new WeakMap()
 
 function convSource(s) {
-  if (s.type === 'collectionRef') return { alias: s.alias, collection: s.collection.id }
+  if (s.type === 'collectionRef') return { alias: s.alias, collection: collectionNames.get(s.collection) ?? s.collection.id }
   if (s.type === 'queryRef') return { alias: s.alias, query: toOurIR(s.query) }
   throw new Error(`unsupported source ${s.type}`)
 }

@@ -188,7 +188,8 @@ async function answer(req) {
   switch (req.op) {
     case 'init':
       await init(req.collections)
-      return { ok: true }
+      // the collection ids rows report as $collectionId
+      return { ok: true, ids: Object.fromEntries(Object.keys(req.collections).map((n) => [n, db.collections[n].id])) }
     case 'query': {
       if (queries.has(req.id)) throw new Error(`query ${req.id} exists`)
       let lq

@@ -4,7 +4,7 @@
 
 import { createCollection, createLiveQueryCollection, createTransaction, BasicIndex } from '@tanstack/db'
 import { compareKeys } from '@tanstack/db-ivm'
-import { buildQuery, toOurIR } from './ir.mjs'
+import { buildQuery, toOurIR, collectionNames } from './ir.mjs'
 import { keyId, normalizeRow } from './compare.mjs'
 
 // Errors that mean "TanStack refuses this mutation" (not a crash).
@@ -46,14 +46,14 @@ export class TanStackDB {
   }
 
   /** init replaces everything with new collections loaded by one sync transaction each. */
-  init(collections) {
+  init(collections, ids = {}) {
     this.dispose()
     if (this.seq !== null) this.seq = 0
     for (const [name, { pk, rows: given }] of Object.entries(collections)) {
       const rows = given.map((r) => this.withSeq(r))
       let fns
       const opts = {
-        id: name,
+        id: ids[name] ?? name,
         getKey: (r) => r[pk],
         startSync: true,
         sync: {
@@ -68,6 +68,7 @@ export class TanStackDB {
       }
       if (this.autoIndex === 'eager') Object.assign(opts, { autoIndex: 'eager', defaultIndexType: BasicIndex })
       this.colls[name] = createCollection(opts)
+      collectionNames.set(this.colls[name], name)
       this.syncers[name] = () => fns
       this.pk[name] = pk
       this.synced[name] = new Map(rows.map((r) => [r[pk], structuredClone(r)]))

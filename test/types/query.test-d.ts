@@ -259,3 +259,15 @@ check<Equal<WithIncludes['live'], IncludedCollection<Message>>>()
 toArray(users)
 // @ts-expect-error a query function must return a query
 const badFn: QueryFn = (q) => q
+
+// ---- virtual row fields (TanStack DB's $synced, $origin, $key, $collectionId, $hasPendingWrites) ----
+
+const virtual = q
+  .from({ u: users })
+  .join({ m: messages }, ({ u, m }) => eq(u.$key, m.userId))
+  .where(({ u }) => eq(u.$synced, false))
+  .orderBy(({ u }) => u.$origin)
+  .select(({ u, m }) => ({ id: u.id, origin: u.$origin, key: u.$key, coll: u.$collectionId, pending: u.$hasPendingWrites, mSynced: m.$synced }))
+check<Equal<QueryResult<typeof virtual>, { id: string; origin: 'local' | 'remote'; key: string; coll: string; pending: boolean; mSynced: boolean | undefined }>>()
+// @ts-expect-error: $origin is 'local' or 'remote'
+q.from({ u: users }).where(({ u }) => eq(u.$origin, 1))

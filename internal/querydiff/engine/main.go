@@ -172,6 +172,10 @@ func (e *engine) query(id string, raw json.RawMessage) error {
 			c, err := collate.New(locale, collateOptions(opts))
 			return query.Collation{Compare: c}, err
 		},
+		Virtual: func(name string) query.Virtual {
+			c := e.cols[name]
+			return query.Virtual{ID: c.ID(), Meta: c.Meta}
+		},
 	})
 	if err != nil {
 		return err
