@@ -68,7 +68,15 @@
 //	dbFollow(handle, names): [NAME, ...]
 //	queryOpen(handle, ir): the query IR (core/ir)
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):
-//	  value is the row to insert, or the changed fields of an update
+//	  value is the row to insert, or the changed fields of an update; ID
+//	  is "" for an insert keyed by the row's primary-key field
+//	localOpen(onStep, onError) → handle of the database of local
+//	  collections (no stream; read with the calls above)
+//	localAdd(handle, name), localSync(handle, name, truncate, writes):
+//	  writes is [["i"|"u"|"r", ID, ROW] | ["d", ID], ...], one sync
+//	  transaction (insert, update: merged, replace, delete)
+//	dbMirror(handle, local, name, as): collection as of the db follows
+//	  local collection name of database local
 //
 // A string argument that must equal a stored string, an ID or a NAME
 // (collGet, collHas, collSize, collRows, txMutate) or awaitTxId's txid,
@@ -89,7 +97,7 @@
 //	                  used or not written: core/snapshot's Reason)
 //	StreamDBError     code: USAGE, DUPLICATE_KEY, KEY_NOT_FOUND, NO_KEY,
 //	                  NOT_OBJECT, TX_NOT_PENDING, CLOSED, TXID_TIMEOUT,
-//	                  UNKNOWN_COLLECTION
+//	                  UNKNOWN_COLLECTION, DUPLICATE_KEY_SYNC, NOT_LOCAL
 //	AbortError        cause (the AbortSignal's reason)
 //
 // An error thrown by a JS function the module calls (onStep, onError,
