@@ -65,6 +65,7 @@ type Collection struct {
 	// had an optimistic entry (their $origin stays 'local', see Meta).
 	local map[string]struct{}
 	id    string // the collection id rows report as $collectionId
+	quiet bool   // changes of a row's state alone are not reported (Quiet)
 
 	// The batch in progress: the visible value of each key before its first
 	// change, in the order keys were first touched. When the batch starts
@@ -313,7 +314,7 @@ func (c *Collection) End(collect bool) []Change {
 		case existed && !present:
 			out = append(out, Change{Type: Delete, Key: k, Value: was, Meta: wasMeta})
 		case existed && present:
-			if m := c.Meta(k); m != wasMeta || !value.Equal(was, now) {
+			if m := c.Meta(k); (m != wasMeta && !c.quiet) || !value.Equal(was, now) {
 				out = append(out, Change{Type: Update, Key: k, Value: now, Previous: was, Meta: m, PrevMeta: wasMeta})
 			}
 		}
@@ -337,3 +338,8 @@ func (c *Collection) RangeSyncedAfter(key string, first bool, fn func(key string
 	}
 	c.synced.ascendAfter(key, fn)
 }
+
+// Quiet stops the reports of updates that change only a row's state (its
+// Meta), as for the collections whose confirmations TanStack DB does not
+// publish (local-only collections, whose writes confirm themselves).
+func (c *Collection) Quiet() { c.quiet = true }

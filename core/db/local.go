@@ -54,6 +54,7 @@ func (d *DB) AddLocal(name string) error {
 		return fmt.Errorf("db.AddLocal: duplicate collection name %q", name)
 	}
 	c := &Collection{db: d, c: collection.New(name, "", ""), idx: -1, local: true}
+	c.c.Quiet()
 	if d.open {
 		c.c.Begin()
 	}

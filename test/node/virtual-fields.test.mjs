@@ -89,6 +89,9 @@ test('virtual fields in where, select, orderBy and a join: the reference StreamD
 
   // A remote write of b makes it remote again.
   await appendEvents(url, { type: 'user', key: 'b', value: { id: 'b', name: 'Bob' }, headers: { operation: 'update' } })
+  // Both must have read the write before they are compared (equal rows
+  // before it would pass at once).
+  await until(() => [ours, ref].every((x) => x.db.collections.users.get('b')?.name === 'Bob'), 'the remote write read')
   await same('remote update')
   assert.deepEqual(rows(ourQ.all).map((r) => r.o), ['remote', 'remote'])
 
