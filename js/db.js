@@ -785,9 +785,9 @@ class StreamDB {
     call(this.#mod, 'dbFollow', this.#h, key)
   }
 
-  _openQuery(ir) {
+  _openQuery(ir, runner, n) {
     // A large first result crosses as the pieces of its text (js/wire.js).
-    const t = call(this.#mod, 'queryOpen', this._h(), JSON.stringify(ir))
+    const t = call(this.#mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n)
     return JSON.parse(typeof t === 'string' ? t : t.join(''))
   }
   _register(id, q) {
@@ -821,6 +821,11 @@ class StreamDB {
     } catch (e) {
       this.#report(new StreamDBError(`${what} threw: ${describe(e)}`, { code: 'CALLBACK_THREW', cause: e }))
     }
+  }
+
+  /** _report hands an error to onError (or the console). */
+  _report(e) {
+    this.#report(e)
   }
 
   // #report hands an error to onError, or to the console without one (or

@@ -47,6 +47,8 @@ export {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  FnSelectWithGroupByError,
+  QueryCallbackError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }

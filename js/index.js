@@ -34,4 +34,6 @@ export {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  FnSelectWithGroupByError,
+  QueryCallbackError,
 } from './errors.js'

@@ -443,12 +443,11 @@ function selectEntries(obj, outer = new Set()) {
 // stateOf(q) reads a Query's state (set in Query's static block).
 let stateOf
 
-const EMPTY = Object.freeze({ join: Object.freeze([]), where: Object.freeze([]), groupBy: Object.freeze([]), having: Object.freeze([]), orderBy: Object.freeze([]) })
+const EMPTY = Object.freeze({ join: Object.freeze([]), where: Object.freeze([]), groupBy: Object.freeze([]), having: Object.freeze([]), orderBy: Object.freeze([]), fnWhere: Object.freeze([]), fnHaving: Object.freeze([]) })
 
-function unsupportedFn(name) {
-  return () => {
-    throw new QueryBuilderError(`fn.${name}() is not supported: StreamDB queries run in the Go engine; use expressions (${name}(...) with eq, and, upper, ...)`)
-  }
+function fnCallback(cb, name) {
+  if (typeof cb !== 'function') throw new QueryBuilderError(`fn.${name}() needs a callback, got ${typeName(cb)}`)
+  return cb
 }
 
 function clauseResult(raw, clause) {
@@ -528,7 +527,7 @@ export class Query {
   #call(cb, clause, withSelected = false) {
     const aliases = this.#aliases()
     if (typeof cb !== 'function') throw new QueryBuilderError(`${clause}() needs a callback, got ${typeName(cb)}`)
-    return cb(refsFor(aliases, withSelected && this.#s.select !== undefined))
+    return cb(refsFor(aliases, withSelected && (this.#s.select !== undefined || this.#s.fnSelect !== undefined)))
   }
 
   /** from sets the source: from({ alias: collection | subquery }). */
@@ -573,12 +572,12 @@ export class Query {
   /** select sets the result shape (replacing an earlier select). */
   select(cb) {
     let res = this.#call(cb, 'select')
-    if (isRef(res) && refPaths.get(res).length === 1) return this.#with({ select: Object.freeze([Object.freeze({ spread: refPaths.get(res) })]) })
+    if (isRef(res) && refPaths.get(res).length === 1) return this.#with({ select: Object.freeze([Object.freeze({ spread: refPaths.get(res) })]), fnSelect: undefined })
     if (res instanceof Query) throw includesError('a query builder returned from select (includes)')
     if (!isPlainObject(res)) {
       throw new QueryBuilderError(`select() must return an object of fields (or an alias to spread), got ${describe(res)}: a scalar select is only meaningful inside includes, which StreamDB does not support; write select(({ u }) => ({ name: u.name }))`)
     }
-    return this.#with({ select: selectEntries(res) })
+    return this.#with({ select: selectEntries(res), fnSelect: undefined })
   }
 
   /** groupBy adds grouping expressions: one or an array (several calls accumulate). */
@@ -610,9 +609,21 @@ export class Query {
     throw new QueryBuilderError('unionAll() is not supported by StreamDB: run one query per collection and merge the results')
   }
 
-  /** fn holds TanStack DB's functional clauses, which StreamDB does not support. */
+  /**
+   * fn holds TanStack DB's functional clauses: JS callbacks over the rows,
+   * called by the engine once per row (and again on its removal: they must
+   * be functions of their row). fn.where(row => boolean) filters after the
+   * where clauses ({alias: row, ...}; only true passes); fn.select(row =>
+   * value) replaces select; fn.having(row => boolean) filters after having
+   * ({$selected} of a group; without a groupBy the row and $selected, kept
+   * when truthy).
+   */
   get fn() {
-    return Object.freeze({ select: unsupportedFn('select'), where: unsupportedFn('where'), having: unsupportedFn('having') })
+    return Object.freeze({
+      select: (cb) => this.#with({ fnSelect: fnCallback(cb, 'select'), select: undefined }),
+      where: (cb) => this.#with({ fnWhere: Object.freeze([...this.#s.fnWhere, fnCallback(cb, 'where')]) }),
+      having: (cb) => this.#with({ fnHaving: Object.freeze([...this.#s.fnHaving, fnCallback(cb, 'having')]) }),
+    })
   }
 }
 
@@ -655,11 +666,11 @@ function selectIR(entries) {
   })
 }
 
-function queryIR(q, dbs) {
+function queryIR(q, dbs, fns) {
   const s = stateOf(q)
   if (!s.from) throw new QueryBuilderError('Query must have a from clause: call from({ alias: collection }) first')
   const src = (x) => {
-    if (x.query) return { alias: x.alias, query: queryIR(x.query, dbs) }
+    if (x.query) return { alias: x.alias, query: queryIR(x.query, dbs, fns) }
     dbs.push([x.db, x.collection])
     return { alias: x.alias, collection: x.collection }
   }
@@ -682,21 +693,28 @@ function queryIR(q, dbs) {
   if (s.offset !== undefined) ir.offset = s.offset
   if (s.distinct) ir.distinct = true
   if (s.findOne) ir.findOne = true
+  // Callbacks cross as indexes into fns, which the engine calls (js/fn.js).
+  const fn = (f, clause) => fns.push({ fn: f, clause }) - 1
+  if (s.fnWhere.length) ir.fnWhere = s.fnWhere.map((f) => fn(f, 'fn.where'))
+  if (s.fnSelect) ir.fnSelect = fn(s.fnSelect, 'fn.select')
+  if (s.fnHaving.length) ir.fnHaving = s.fnHaving.map((f) => fn(f, 'fn.having'))
   return ir
 }
 
 /**
- * toIR returns { ir, db, single }: the query as IR JSON, the database all its
- * collections belong to, and whether it ends in findOne().
+ * toIR returns { ir, db, single, fns }: the query as IR JSON, the database
+ * all its collections belong to, whether it ends in findOne(), and its
+ * callbacks ({ fn, clause }), which the IR names by index.
  */
 export function toIR(query) {
   if (!(query instanceof Query)) throw new QueryBuilderError(`toIR needs a Query, got ${typeName(query)}`)
   const dbs = []
-  const ir = queryIR(query, dbs)
+  const fns = []
+  const ir = queryIR(query, dbs, fns)
   const db = dbs[0][0]
   const other = dbs.find(([d]) => d !== db)
   if (other) {
     throw new QueryBuilderError(`a query can only read collections of one StreamDB database: "${dbs[0][1]}" and "${other[1]}" belong to different databases`)
   }
-  return { ir, db, single: !!stateOf(query).findOne }
+  return { ir, db, single: !!stateOf(query).findOne, fns }
 }

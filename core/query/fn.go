@@ -1,7 +1,6 @@
 package query
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -195,7 +194,14 @@ func (c *compiler) checkFns(q *ir.Query) error {
 			return ir.Kindf("FnSelectWithGroupByError", "fn.select", "fn.select() cannot be used with groupBy(): use select() with aggregates instead")
 		}
 	}
-	return errors.Join(check("fn.where", q.FnWhere), check("fn.select", sel), check("fn.having", q.FnHaving))
+	// (errors.Join would link 3 KB more into the wasm.)
+	if err := check("fn.where", q.FnWhere); err != nil {
+		return err
+	}
+	if err := check("fn.select", sel); err != nil {
+		return err
+	}
+	return check("fn.having", q.FnHaving)
 }
 
 // fnWhere adds a stage for each fn.where callback, after the where clauses.
