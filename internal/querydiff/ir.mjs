@@ -153,7 +153,8 @@ function fnOf(spec) {
   throw new Error(`unknown callback spec ${JSON.stringify(spec)}`)
 }
 const fnCache = new WeakMap()
-function fnsOf(specs) {
+/** fnsOf returns the functions of a plan's callback specs (plan._fns), made once per list. */
+export function fnsOf(specs) {
   if (!specs) return []
   if (!fnCache.has(specs)) {
     fnCache.set(specs, specs.map((spec, i) => Object.assign(fnOf(spec), { _fnIndex: i, _fnSpecs: specs })))
