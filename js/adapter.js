@@ -13,8 +13,10 @@ export function resolveQuery(arg) {
   if (arg instanceof LiveQuery) return { key: arg, db: null, live: arg }
   const q = buildQuery(arg)
   if (q === null) return { key: null, db: null }
-  const { ir, db } = toIR(q)
-  return { key: JSON.stringify(ir), db, ir }
+  // A query's callbacks (fn.where, ...) are not part of its key: as in
+  // TanStack DB, the ones of the render that opened it stay.
+  const { ir, db, fns } = toIR(q)
+  return { key: JSON.stringify(ir), db, ir, fns }
 }
 
 /**
@@ -30,7 +32,7 @@ export function openLive(arg, spec = resolveQuery(arg), previous = null) {
   if (spec.key === null) return null
   if (spec.live) return { live: spec.live, owned: false }
   try {
-    return { live: new LiveQuery(spec.db, spec.ir), owned: true }
+    return { live: new LiveQuery(spec.db, spec.ir, spec.fns), owned: true }
   } catch (e) {
     if (e?.code === 'CLOSED' && previous) return { live: previous, owned: false }
     throw e

@@ -533,9 +533,11 @@ export class Host {
     return this.collections[name]
   }
 
-  _openQuery(ir) {
+  // runner runs the query's callbacks (fn.where, fn.select, fn.having),
+  // n of them (js/fn.js).
+  _openQuery(ir, runner, n) {
     // A large first result crosses as the pieces of its text (js/wire.js).
-    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir))
+    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n)
     return JSON.parse(typeof t === 'string' ? t : t.join(''))
   }
   _register(id, q) {

@@ -48,6 +48,7 @@ export type StreamDBErrorCode =
   | 'CALLBACK_THREW'
   | 'QUERY_BUILDER'
   | 'QUERY_COMPILE'
+  | 'QUERY_CALLBACK'
   | 'INVALID_EVENT'
   | 'SCHEMA_VALIDATION'
   | 'NO_TRANSACTION'
@@ -268,4 +269,22 @@ export declare class SyncTransactionAlreadyCommittedError extends StreamDBError 
 /** SyncTransactionAlreadyCommittedWriteError: a write to a committed sync transaction. */
 export declare class SyncTransactionAlreadyCommittedWriteError extends StreamDBError {
   constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** FnSelectWithGroupByError: fn.select() with a groupBy() (use select() with aggregates). */
+export declare class FnSelectWithGroupByError extends QueryCompileError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+
+/**
+ * QueryCallbackError: a query's callback threw (fn.where, fn.select,
+ * fn.having: `clause` says which), or fn.select returned what JSON cannot
+ * carry (a BigInt, a cycle); `cause` is what was thrown. The live query
+ * stops: opening it throws this error, or, at a later change, its status
+ * becomes 'error' (its `error` is this) and its result stays what it was
+ * before that change.
+ */
+export declare class QueryCallbackError extends StreamDBError {
+  constructor(message: string, options?: StreamDBErrorOptions)
+  readonly code: 'QUERY_CALLBACK'
+  readonly clause: 'fn.where' | 'fn.select' | 'fn.having'
 }

@@ -60,6 +60,8 @@ export const NonAggregateExpressionNotInGroupByError = tanstackClass('NonAggrega
 export const AggregateFunctionNotInSelectError = tanstackClass('AggregateFunctionNotInSelectError')
 /** An aggregate where none may be (where, groupBy, inside another aggregate). */
 export const UnknownExpressionTypeError = tanstackClass('UnknownExpressionTypeError')
+/** fn.select() with a groupBy(). */
+export const FnSelectWithGroupByError = tanstackClass('FnSelectWithGroupByError')
 const byKind = {
   LimitOffsetRequireOrderByError,
   HavingRequiresGroupByError,
@@ -69,6 +71,21 @@ const byKind = {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  FnSelectWithGroupByError,
+}
+
+/**
+ * QueryCallbackError: a query's callback (fn.where, fn.select, fn.having;
+ * `clause` says which) threw, or fn.select returned what JSON cannot carry;
+ * `cause` is what it threw. The live query stops: opening it throws this
+ * error, or, at a later change, its status becomes 'error' (its `error`)
+ * and its result stays what it was before that change.
+ */
+export class QueryCallbackError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'QUERY_CALLBACK', ...props })
+    this.name = 'QueryCallbackError'
+  }
 }
 
 // TanStack DB's classes for the collection operations it refuses, by the

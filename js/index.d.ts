@@ -60,6 +60,8 @@ export {
   NoPendingSyncTransactionCommitError,
   SyncTransactionAlreadyCommittedError,
   SyncTransactionAlreadyCommittedWriteError,
+  FnSelectWithGroupByError,
+  QueryCallbackError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }

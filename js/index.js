@@ -48,4 +48,6 @@ export {
   NoPendingSyncTransactionCommitError,
   SyncTransactionAlreadyCommittedError,
   SyncTransactionAlreadyCommittedWriteError,
+  FnSelectWithGroupByError,
+  QueryCallbackError,
 } from './errors.js'

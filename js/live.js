@@ -3,6 +3,7 @@
 // applying the changes of each step.
 import { buildQuery, toIR, QUERY_OF } from './query.js'
 import { StreamDBError } from './errors.js'
+import { fnRunner } from './fn.js'
 import { decodeKey } from './wire.js'
 import { INCLUDES, shapeRow } from './includes.js'
 
@@ -28,10 +29,16 @@ export class LiveQuery {
   #wasReady = false
   #onReady = [] // onFirstReady callbacks
   #shape = null // the include fields to shape, or null
+  #error
 
-  constructor(db, ir) {
+  constructor(db, ir, fns = []) {
     this.#db = db
-    const r = db._openQuery(ir)
+    // The engine calls the query's callbacks through the runner; one that
+    // throws fails the first result (the constructor throws its
+    // QueryCallbackError) or stops the query later (#fnFailed).
+    const runner = fns.length ? fnRunner(fns) : undefined
+    const r = db._openQuery(ir, runner, fns.length)
+    if (runner) runner.onFailure = (e) => this.#fnFailed(e)
     this.#id = r.id
     this.single = r.single
     this.ordered = r.ordered
@@ -180,6 +187,24 @@ export class LiveQuery {
     this.#wasReady = true
     for (const fn of this.#onReady.splice(0)) this.#db._run(fn, undefined, 'an onFirstReady callback')
   }
+  /** The error that stopped the query (a QueryCallbackError), or undefined. */
+  get error() {
+    return this.#error
+  }
+  // #fnFailed: a callback threw while the engine applied a change. The
+  // engine stopped the query (its result is what it was before); the
+  // status is 'error' at once, and the subscribers, onError and the
+  // engine's close follow in a microtask (the engine is mid-update now).
+  #fnFailed(e) {
+    if (this.#error || this.#disposed) return
+    this.#error = e
+    this.#status = 'error'
+    queueMicrotask(() => {
+      if (!this.#disposed) this.#db._closeQuery(this.#id)
+      this.#db._report(e)
+      this.#notify([])
+    })
+  }
   _failed() {
     if (this.#status === 'loading' || this.#status === 'ready') {
       this.#status = 'error'
@@ -293,9 +318,9 @@ export class LiveQuery {
 export function liveQuery(fnOrQuery) {
   const q = buildQuery(fnOrQuery)
   if (q === null) return null
-  const { ir, db } = toIR(q)
+  const { ir, db, fns } = toIR(q)
   if (!db) throw new StreamDBError('liveQuery: the query reads no StreamDB collection', { code: 'BAD_ARGUMENT' })
-  const lq = new LiveQuery(db, ir)
+  const lq = new LiveQuery(db, ir, fns)
   Object.defineProperty(lq, QUERY_OF, { value: q }) // a live query as another's source
   return lq
 }

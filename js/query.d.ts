@@ -417,6 +417,39 @@ export interface Query<C extends QueryContext = any> {
   distinct(): Query<C>
   /** findOne asks for one row (or undefined) instead of an array. */
   findOne(): Query<Update<C, { single: true }>>
+  /**
+   * fn holds TanStack DB's functional clauses: JS callbacks the engine
+   * calls once per row (and again on its removal: they must be functions
+   * of their row), in batches; see the README for what they cost.
+   */
+  readonly fn: FnClauses<C>
+}
+
+/** FnRow<C> is the row fn.where and fn.select callbacks get: {alias: row, ...}. */
+export type FnRow<C extends QueryContext> = C['schema']
+
+/**
+ * FnHavingRow<C> is the row fn.having callbacks get: with a groupBy (or
+ * aggregates in the select) only $selected is set; without, the aliases'
+ * rows too. $selected is the select's result (the row itself without a
+ * select).
+ */
+export type FnHavingRow<C extends QueryContext> = C['schema'] & (C['selected'] extends true ? { $selected: C['result'] } : {})
+
+/** FnClauses<C> are query.fn's methods. */
+export interface FnClauses<C extends QueryContext> {
+  /**
+   * select makes each result row what the callback returns for it
+   * (replacing select()); orderBy() can read it as $selected. It cannot be
+   * used with groupBy() (FnSelectWithGroupByError). The results cross as
+   * JSON: what JSON.stringify makes of them (a Date becomes its ISO string,
+   * undefined members are dropped, NaN becomes null).
+   */
+  select<R>(callback: (row: FnRow<C>) => R): Query<Update<C, { selected: true; result: R }>>
+  /** where keeps the rows for which the callback returns true (exactly), after the where() clauses. */
+  where(callback: (row: FnRow<C>) => unknown): Query<C>
+  /** having keeps the groups for which the callback returns true (without groupBy: a truthy value), after the having() clauses. */
+  having(callback: (row: FnHavingRow<C>) => unknown): Query<C>
 }
 
 /** Query's constructor: `new Query()` gives an InitialQuery. */

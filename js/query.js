@@ -482,12 +482,11 @@ function includeEntry(k, v) {
 // stateOf(q) reads a Query's state (set in Query's static block).
 let stateOf
 
-const EMPTY = Object.freeze({ join: Object.freeze([]), where: Object.freeze([]), groupBy: Object.freeze([]), having: Object.freeze([]), orderBy: Object.freeze([]) })
+const EMPTY = Object.freeze({ join: Object.freeze([]), where: Object.freeze([]), groupBy: Object.freeze([]), having: Object.freeze([]), orderBy: Object.freeze([]), fnWhere: Object.freeze([]), fnHaving: Object.freeze([]) })
 
-function unsupportedFn(name) {
-  return () => {
-    throw new QueryBuilderError(`fn.${name}() is not supported: StreamDB queries run in the Go engine; use expressions (${name}(...) with eq, and, upper, ...)`)
-  }
+function fnCallback(cb, name) {
+  if (typeof cb !== 'function') throw new QueryBuilderError(`fn.${name}() needs a callback, got ${typeName(cb)}`)
+  return cb
 }
 
 function clauseResult(raw, clause) {
@@ -567,7 +566,7 @@ export class Query {
   #call(cb, clause, withSelected = false) {
     const aliases = this.#aliases()
     if (typeof cb !== 'function') throw new QueryBuilderError(`${clause}() needs a callback, got ${typeName(cb)}`)
-    return cb(refsFor(aliases, withSelected && this.#s.select !== undefined))
+    return cb(refsFor(aliases, withSelected && (this.#s.select !== undefined || this.#s.fnSelect !== undefined)))
   }
 
   /** from sets the source: from({ alias: collection | subquery }). */
@@ -612,18 +611,18 @@ export class Query {
   /** select sets the result shape (replacing an earlier select). */
   select(cb) {
     let res = this.#call(cb, 'select')
-    if (isRef(res) && refPaths.get(res).length === 1) return this.#with({ select: Object.freeze([Object.freeze({ spread: refPaths.get(res) })]) })
+    if (isRef(res) && refPaths.get(res).length === 1) return this.#with({ select: Object.freeze([Object.freeze({ spread: refPaths.get(res) })]), fnSelect: undefined })
     if (res instanceof Query || res instanceof IncludeWrapper) {
       throw new QueryBuilderError('select() must return an object of fields: put a subquery (includes) in a field, select(({ u }) => ({ posts: toArray(...) }))')
     }
     if (isRef(res) || res instanceof Expression) {
       // A scalar select: only meaningful inside includes (toArray, concat).
-      return this.#with({ select: undefined, scalar: toExpression(res) })
+      return this.#with({ select: undefined, scalar: toExpression(res), fnSelect: undefined })
     }
     if (!isPlainObject(res)) {
       throw new QueryBuilderError(`select() must return an object of fields (or an alias to spread), got ${describe(res)}; write select(({ u }) => ({ name: u.name }))`)
     }
-    return this.#with({ select: selectEntries(res), scalar: undefined })
+    return this.#with({ select: selectEntries(res), scalar: undefined, fnSelect: undefined })
   }
 
   /** groupBy adds grouping expressions: one or an array (several calls accumulate). */
@@ -655,9 +654,21 @@ export class Query {
     throw new QueryBuilderError('unionAll() is not supported by StreamDB: run one query per collection and merge the results')
   }
 
-  /** fn holds TanStack DB's functional clauses, which StreamDB does not support. */
+  /**
+   * fn holds TanStack DB's functional clauses: JS callbacks over the rows,
+   * called by the engine once per row (and again on its removal: they must
+   * be functions of their row). fn.where(row => boolean) filters after the
+   * where clauses ({alias: row, ...}; only true passes); fn.select(row =>
+   * value) replaces select; fn.having(row => boolean) filters after having
+   * ({$selected} of a group; without a groupBy the row and $selected, kept
+   * when truthy).
+   */
   get fn() {
-    return Object.freeze({ select: unsupportedFn('select'), where: unsupportedFn('where'), having: unsupportedFn('having') })
+    return Object.freeze({
+      select: (cb) => this.#with({ fnSelect: fnCallback(cb, 'select'), select: undefined }),
+      where: (cb) => this.#with({ fnWhere: Object.freeze([...this.#s.fnWhere, fnCallback(cb, 'where')]) }),
+      having: (cb) => this.#with({ fnHaving: Object.freeze([...this.#s.fnHaving, fnCallback(cb, 'having')]) }),
+    })
   }
 }
 
@@ -692,12 +703,12 @@ function exprIR(e) {
   }
 }
 
-function selectIR(entries, dbs) {
+function selectIR(entries, dbs, fns) {
   return entries.map((s) => {
     if (s.spread) return { spread: [...s.spread] }
-    if (s.select) return { field: s.field, select: selectIR(s.select, dbs) }
+    if (s.select) return { field: s.field, select: selectIR(s.select, dbs, fns) }
     if (s.include) {
-      const inc = { query: queryIR(s.include.query, dbs), materialize: s.include.materialize }
+      const inc = { query: queryIR(s.include.query, dbs, fns), materialize: s.include.materialize }
       const scalar = stateOf(s.include.query).scalar
       if (scalar) inc.scalar = exprIR(scalar)
       return { field: s.field, include: inc }
@@ -706,11 +717,11 @@ function selectIR(entries, dbs) {
   })
 }
 
-function queryIR(q, dbs) {
+function queryIR(q, dbs, fns) {
   const s = stateOf(q)
   if (!s.from) throw new QueryBuilderError('Query must have a from clause: call from({ alias: collection }) first')
   const src = (x) => {
-    if (x.query) return { alias: x.alias, query: queryIR(x.query, dbs) }
+    if (x.query) return { alias: x.alias, query: queryIR(x.query, dbs, fns) }
     const node = { alias: x.alias, collection: x.collection }
     dbs.push([x.db, x.collection, x.local, node])
     return node
@@ -718,7 +729,7 @@ function queryIR(q, dbs) {
   const ir = { from: src(s.from) }
   if (s.join.length) ir.join = s.join.map((j) => ({ type: j.type, source: src(j.source), on: exprIR(j.on) }))
   if (s.where.length) ir.where = s.where.map(exprIR)
-  if (s.select) ir.select = selectIR(s.select, dbs)
+  if (s.select) ir.select = selectIR(s.select, dbs, fns)
   if (s.groupBy.length) ir.groupBy = s.groupBy.map(exprIR)
   if (s.having.length) ir.having = s.having.map(exprIR)
   if (s.orderBy.length) {
@@ -734,6 +745,11 @@ function queryIR(q, dbs) {
   if (s.offset !== undefined) ir.offset = s.offset
   if (s.distinct) ir.distinct = true
   if (s.findOne) ir.findOne = true
+  // Callbacks cross as indexes into fns, which the engine calls (js/fn.js).
+  const fn = (f, clause) => fns.push({ fn: f, clause }) - 1
+  if (s.fnWhere.length) ir.fnWhere = s.fnWhere.map((f) => fn(f, 'fn.where'))
+  if (s.fnSelect) ir.fnSelect = fn(s.fnSelect, 'fn.select')
+  if (s.fnHaving.length) ir.fnHaving = s.fnHaving.map((f) => fn(f, 'fn.having'))
   return ir
 }
 
@@ -756,8 +772,9 @@ function includeShape(entries, prefix = []) {
 }
 
 /**
- * toIR returns { ir, db, single }: the query as IR JSON, the database all its
- * collections belong to, and whether it ends in findOne().
+ * toIR returns { ir, db, single, fns }: the query as IR JSON, the database
+ * all its collections belong to, whether it ends in findOne(), and its
+ * callbacks ({ fn, clause }), which the IR names by index.
  */
 export function toIR(query) {
   if (!(query instanceof Query)) throw new QueryBuilderError(`toIR needs a Query, got ${typeName(query)}`)
@@ -765,7 +782,8 @@ export function toIR(query) {
   if (stateOf(query).scalar) {
     throw new QueryBuilderError('Top-level scalar select() is not supported by createLiveQueryCollection() or queryOnce(). Return an object from .select(), or use the scalar query inside toArray(...) or concat(toArray(...)).')
   }
-  const ir = queryIR(query, dbs)
+  const fns = []
+  const ir = queryIR(query, dbs, fns)
   const shape = includeShape(stateOf(query).select)
   if (shape.length > 0) Object.defineProperty(ir, INCLUDES, { value: shape })
   // The query runs in the StreamDB whose collections it reads, with a
@@ -782,5 +800,5 @@ export function toIR(query) {
     local._used()
     if (d !== db) node.collection = db._mirror(d, name)
   }
-  return { ir, db, single: !!stateOf(query).findOne }
+  return { ir, db, single: !!stateOf(query).findOne, fns }
 }

@@ -54,6 +54,9 @@ type bridge struct {
 	// (exports, promise executors, abort listeners). Tests use it to find
 	// leaks.
 	funcs atomic.Int64
+	// inFn counts the query callbacks running (fn.go): the exports refuse
+	// to run meanwhile.
+	inFn atomic.Int64
 
 	// streams is the state of the Durable Streams exports.
 	streams *streamAPI
@@ -127,6 +130,9 @@ func (b *bridge) export(name string, fn func(args []safejs.Value) (any, error)) 
 				ret = b.errorValue(panicError(name, r))
 			}
 		}()
+		if b.inFn.Load() > 0 {
+			return b.errorValue(errInCallback)
+		}
 		v, err := fn(args)
 		if err != nil {
 			return b.errorValue(err)

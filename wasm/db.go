@@ -14,6 +14,7 @@ import (
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/core/query"
 	"github.com/streamdb/streamdb/core/stream"
 )
 
@@ -333,18 +334,27 @@ func (a *dbAPI) collRows(args []safejs.Value) (any, error) {
 	return handOver(jswire.CollectionRows(a.coll(args).Range)), nil
 }
 
-// queryOpen: queryOpen(h, ir) → the query's id and first result.
+// queryOpen: queryOpen(h, ir, runner, n) → the query's id and first
+// result. runner, when given, runs the query's n callbacks (jsFuncs).
 func (a *dbAPI) queryOpen(args []safejs.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	q, err := jswire.ParseQuery(argString(arg(args, 1), "query"))
 	if err != nil {
 		return nil, err
 	}
+	var fns query.Funcs
+	if runner := arg(args, 2); runner.Type() == safejs.TypeFunction {
+		n, err := arg(args, 3).Int()
+		if err != nil {
+			badArg("queryOpen: the number of callbacks: want a number")
+		}
+		fns = &jsFuncs{b: a.b, runner: runner, n: n}
+	}
 	// A first result's garbage is collected in the next idle period
 	// (collectWhenIdle): a collection during it would mostly find rows
 	// still in use, and slow it through write barriers and marking.
 	defer debug.SetGCPercent(debug.SetGCPercent(firstResultGCPercent))
-	l, err := h.d.Query(q)
+	l, err := h.d.QueryFuncs(q, fns)
 	if err != nil {
 		return nil, err
 	}

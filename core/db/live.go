@@ -1,6 +1,8 @@
 package db
 
 import (
+	"fmt"
+
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/ivm"
 	"github.com/streamdb/streamdb/core/query"
@@ -25,7 +27,14 @@ type Live struct {
 // Query compiles q over the database's collections and computes its first
 // result. Compile errors are *ir.Error values naming the clause at fault.
 // Close the live query when done: until then every change pays for it.
-func (d *DB) Query(q *ir.Query) (*Live, error) {
+func (d *DB) Query(q *ir.Query) (*Live, error) { return d.QueryFuncs(q, nil) }
+
+// QueryFuncs is Query for a query with callbacks (fn.where, fn.select,
+// fn.having), which fns runs. The callbacks run while the database is
+// locked: they must not call it. A callback that fails fails the first
+// result (a *query.CallbackError), or stops the live query at a later
+// step (Err).
+func (d *DB) QueryFuncs(q *ir.Query, fns query.Funcs) (*Live, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -35,11 +44,15 @@ func (d *DB) Query(q *ir.Query) (*Live, error) {
 		HasCollection: func(name string) bool { return d.colls[name] != nil },
 		Collator:      d.opts.Collator,
 		Virtual:       d.virtualLocked,
+		Funcs:         fns,
 	})
 	if err != nil {
 		return nil, err
 	}
 	lq.LoadRows(d.sourceRowsLocked)
+	if err := lq.Err(); err != nil {
+		return nil, fmt.Errorf("streamdb: the query's first result: %w", err)
+	}
 	l := &Live{db: d, q: lq}
 	d.lives = append(d.lives, l)
 	if d.readers == nil {
@@ -153,6 +166,15 @@ func (l *Live) Ordered() bool { return l.q.Ordered() }
 
 // SingleResult reports whether the query asked for one row (findOne).
 func (l *Live) SingleResult() bool { return l.q.SingleResult() }
+
+// Err returns what stopped the live query: a callback that failed (a
+// *query.CallbackError), or nil. A stopped query keeps the result it had
+// before the step that failed and follows no later step.
+func (l *Live) Err() error {
+	l.db.mu.Lock()
+	defer l.db.mu.Unlock()
+	return l.q.Err()
+}
 
 // Close disposes of the live query: it stops following the collections and
 // its subscribers get nothing more. Closing twice does nothing.

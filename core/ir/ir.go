@@ -13,8 +13,14 @@
 //	  "having":  [Expr, ...],
 //	  "orderBy": [{"expr": Expr, "direction": "asc"|"desc", "nulls": "first"|"last",
 //	               "stringSort": "locale"|"lexical", "locale": "en", "localeOptions": {...}}],
-//	  "limit": 10, "offset": 0, "distinct": true, "findOne": true
+//	  "limit": 10, "offset": 0, "distinct": true, "findOne": true,
+//	  "fnWhere": [0], "fnSelect": 1, "fnHaving": [2]
 //	}
+//
+// fnWhere, fnSelect and fnHaving are TanStack DB's fn.where, fn.select and
+// fn.having: JS callbacks, which JSON cannot carry, so each is the index of
+// a callback the caller hands the compiler beside the query (see
+// core/query's Funcs); the indexes of a query tree share one numbering.
 //
 // Source is {"alias": "u", "collection": "users"} or {"alias": "x", "query": Query}.
 //
@@ -81,6 +87,11 @@ type Query struct {
 	// FindOne asks for one row: the first in orderBy order, or the
 	// smallest key.
 	FindOne bool
+	// FnWhere, FnSelect (nil when absent) and FnHaving are the query's
+	// callbacks (fn.where, fn.select, fn.having), by index.
+	FnWhere  []int
+	FnSelect *int
+	FnHaving []int
 }
 
 // Source is what a from or join reads: a collection or a subquery.

@@ -73,6 +73,7 @@ type parser struct{}
 var queryMembers = map[string]bool{
 	"from": true, "join": true, "where": true, "select": true, "groupBy": true, "having": true,
 	"orderBy": true, "limit": true, "offset": true, "distinct": true, "findOne": true,
+	"fnWhere": true, "fnSelect": true, "fnHaving": true,
 }
 
 func (p parser) query(v value.Value, depth int) (*Query, error) {
@@ -152,6 +153,9 @@ func (p parser) query(v value.Value, depth int) (*Query, error) {
 		return nil, err
 	}
 	if q.FindOne, err = flag("query", v.Get("findOne")); err != nil {
+		return nil, err
+	}
+	if err := fns(q, v); err != nil {
 		return nil, err
 	}
 	return q, nil

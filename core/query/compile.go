@@ -52,6 +52,9 @@ type Options struct {
 	// collection's rows report; nil: the collection's name is its id and
 	// every row is synced, of remote origin.
 	Virtual func(collection string) Virtual
+	// Funcs runs the query's callbacks (fn.where, fn.select, fn.having);
+	// nil rejects a query that has one.
+	Funcs Funcs
 }
 
 // compiler holds the state of one Compile call.
@@ -138,6 +141,10 @@ func (c *compiler) query(q *ir.Query) (*plan, error) {
 	if err := where(p, q.Where, aliases); err != nil {
 		return nil, err
 	}
+	if err := c.checkFns(q); err != nil {
+		return nil, err
+	}
+	c.fnWhere(p, q, aliases)
 	post, orderBy, err := c.project(p, q, aliases)
 	if err != nil {
 		return nil, err
@@ -173,6 +180,9 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	owned := c.sourceRows()
 	if len(q.Joins) > 0 {
 		owned = joinRows
+	}
+	if q.FnSelect != nil || len(q.FnHaving) > 0 {
+		return c.fnProject(p, q, aliases, owned)
 	}
 	return c.ungroupedSelect(p, q, aliases, owned, c.depth == 0)
 }

@@ -42,6 +42,7 @@ func (c *compiler) grouped(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	if err := having(p, conds, sc, len(q.GroupBy) == 0); err != nil {
 		return nil, nil, err
 	}
+	c.fnHavingGrouped(p, q)
 	return sc, inlineSelectedOrder(gc.orderBy, gc.sel), nil
 }
 

@@ -30,6 +30,8 @@ type LiveQuery struct {
 	// shared: the source rows in flight belong to a Step, which every
 	// live query of the database reads; no stage may change them.
 	shared bool
+	// err: a callback failed; the query applies nothing more (fn.go).
+	err *CallbackError
 }
 
 // Collections returns the names of the collections the query reads, sorted.
@@ -76,6 +78,10 @@ func (lq *LiveQuery) LoadRows(rows func(collection string) ivm.Batch) {
 
 // load feeds each collection's rows(name) and fills the result.
 func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
+	if lq.err != nil {
+		return
+	}
+	defer lq.catch()
 	for _, name := range lq.collections {
 		b := rows(name)
 		if len(b) == 0 {
@@ -150,6 +156,10 @@ func (s *Step) batch(name string) ivm.Batch {
 // ApplyStep feeds one atomic step and returns its result changes as one
 // batch (nil when the result did not change).
 func (lq *LiveQuery) ApplyStep(s *Step) []ivm.Change {
+	if lq.err != nil {
+		return nil
+	}
+	defer lq.catch()
 	lq.shared = true
 	defer func() { lq.shared = false }()
 	for _, name := range lq.collections {

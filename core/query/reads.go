@@ -78,7 +78,8 @@ func aliasReads(q *ir.Query) map[string]fields {
 			}
 		}
 	}
-	if q.Select == nil {
+	// A callback may read any field (fn.go).
+	if q.Select == nil || len(q.FnWhere) > 0 || len(q.FnHaving) > 0 {
 		for _, a := range aliases {
 			whole[a] = true
 		}

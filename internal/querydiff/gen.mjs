@@ -463,7 +463,7 @@ export class QueryGen {
   query() {
     const r = this.rng
     const kind = r.weighted([[14, 'filter'], [10, 'select'], [16, 'join'], [14, 'group'], [5, 'aggregate'],
-      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes'], [6, 'virtual']])
+      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes'], [6, 'virtual'], [10, 'fn']])
     const plan = this[`q_${kind}`]()
     plan._kind = kind
     return plan
@@ -755,6 +755,81 @@ export class QueryGen {
         if (r.chance(0.4)) plan.offset = r.int(0, 3)
       }
     }
+    return plan
+  }
+
+  /**
+   * q_fn: a filter, select, join or group query with callbacks (fn.where,
+   * fn.select, fn.having), given as data in plan._fns (ir.mjs fnOf makes
+   * the functions, the same for TanStack and the engine). The native engine
+   * cannot run them (it answers "skip", counted by the harness).
+   */
+  q_fn() {
+    const r = this.rng
+    const plan = this[`q_${r.weighted([[3, 'filter'], [2, 'select'], [3, 'join'], [3, 'group']])}`]()
+    const scope = [plan.from, ...(plan.join ?? []).map((j) => j.source)].filter((src) => src.collection)
+      .map((src) => this.scopeOfCollection(src.collection, src.alias))
+    const outer = (plan.join ?? []).length > 0
+    const fns = []
+    const add = (spec) => fns.push(spec) - 1
+    const cmpSpec = (alias, field, d, base) => {
+      const t = d.t === 'num' ? 'num' : d.t === 'bool' ? 'bool' : 'str'
+      const cmp = d.t === 'num' ? r.pick(['>', '<', '===', '!==']) : r.pick(['===', '!=='])
+      return { op: 'cmp', alias, field, cmp, value: this.constFor(base, field, t) }
+    }
+    const fieldSpec = () => {
+      const fs = this.fieldsOf(scope)
+      if (!fs.length) return null
+      const [alias, field, d] = r.pick(fs)
+      const base = scope.find((x) => x.alias === alias).base
+      if (d.t === 'bool' && r.chance(0.5)) return { op: 'raw', alias, field }
+      return cmpSpec(alias, field, d, base)
+    }
+    const grouped = !!plan.groupBy || (plan.select ?? []).some((e) => e.expr && JSON.stringify(e.expr).includes('"type":"agg"'))
+    if (!grouped && r.chance(0.7)) {
+      const n = r.int(1, 2)
+      for (let i = 0; i < n; i++) {
+        const spec = outer && r.chance(0.25) ? { op: 'missing', alias: r.pick(plan.join).source.alias } : fieldSpec()
+        if (spec) (plan.fnWhere ??= []).push(add(spec))
+      }
+    }
+    if (!grouped && scope.length && r.chance(0.5)) {
+      // fn.select replaces the select: orderBy over the old $selected goes.
+      const names = ['a', 'b', 'c', 'label', 'score']
+      const picked = []
+      for (let i = 0, n = r.int(1, 3); i < n; i++) {
+        const [alias, field] = r.pick(this.fieldsOf(scope))
+        picked.push([names[i], alias, field, r.weighted([[6, 'id'], [2, 'str'], [1, 'type']])])
+      }
+      delete plan.select
+      delete plan._selectAlias
+      plan.fnSelect = add({ op: 'pick', fields: picked })
+      plan.orderBy = (plan.orderBy ?? []).filter((o) => !JSON.stringify(o.expr).includes('$selected'))
+      if (r.chance(0.4)) plan.orderBy.push({ expr: ref('$selected', r.pick(picked)[0]), ...this.orderOpts() })
+      if (!plan.orderBy.length) { delete plan.orderBy; delete plan.limit; delete plan.offset }
+      if (r.chance(0.15)) {
+        plan.distinct = true
+        delete plan.orderBy; delete plan.limit; delete plan.offset
+      }
+    }
+    if (grouped) {
+      const fields = (plan.select ?? []).filter((e) => e.field && e.expr).map((e) => e.field)
+      if (fields.length) {
+        const field = r.pick(fields)
+        const spec = r.chance(0.7)
+          ? { op: 'cmp', alias: '$selected', field, cmp: r.pick(['>', '<', '!==']), value: r.pick([0, 1, 2, 'a', 'm']) }
+          : { op: 'raw', alias: '$selected', field }
+        plan.fnHaving = [add(spec)]
+      }
+    } else if (r.chance(0.3)) {
+      const spec = fieldSpec()
+      if (spec) plan.fnHaving = [add(spec)]
+    }
+    if (!fns.length) {
+      const spec = fieldSpec()
+      if (spec && !grouped) plan.fnWhere = [add(spec)]
+    }
+    if (fns.length) plan._fns = fns
     return plan
   }
 

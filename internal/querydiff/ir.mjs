@@ -106,8 +106,8 @@ export function builderFor(api) {
     return obj
   }
 
-  const source = (src, collections) => {
-    if (src.query) return build(src.query, collections)
+  const source = (src, collections, fns) => {
+    if (src.query) return build(src.query, collections, undefined, fns)
     const c = collections[src.collection]
     if (!c) throw new Error(`unknown collection ${src.collection}`)
     return c
@@ -115,15 +115,16 @@ export function builderFor(api) {
 
   // build builds a plan; outer (alias → ref) holds the parent's refs when
   // the plan is an includes subquery.
-  const build = (plan, collections, outer) => {
+  const build = (plan, collections, outer, fns = fnsOf(plan._fns)) => {
     const sc = (r) => (outer ? scoped(r, plan, outer) : r)
-    let q = new api.Query().from({ [plan.from.alias]: source(plan.from, collections) })
+    let q = new api.Query().from({ [plan.from.alias]: source(plan.from, collections, fns) })
     for (const j of plan.join ?? []) {
-      const src = { [j.source.alias]: source(j.source, collections) }
+      const src = { [j.source.alias]: source(j.source, collections, fns) }
       const on = (refs) => expr(j.on, refs)
       q = j._method && JOIN_METHODS[j.type] ? q[JOIN_METHODS[j.type]](src, on) : q.join(src, on, j.type)
     }
     for (const w of plan.where ?? []) q = q.where((refs) => expr(w, sc(refs)))
+    for (const i of plan.fnWhere ?? []) q = q.fn.where(fns[i])
     if (plan.groupBy) {
       if (plan._groupByCalls) for (const g of plan.groupBy) q = q.groupBy((refs) => expr(g, refs))
       else q = q.groupBy((refs) => plan.groupBy.map((g) => expr(g, refs)))
@@ -133,7 +134,9 @@ export function builderFor(api) {
         q = q.select((refs) => walk(refs, plan.select[0].spread))
       } else q = q.select((refs) => select(plan.select, plan.select.some((e) => e.include) || outer ? scoped(refs, plan, outer) : refs, collections))
     }
+    if (plan.fnSelect !== undefined) q = q.fn.select(fns[plan.fnSelect])
     for (const h of plan.having ?? []) q = q.having((refs) => expr(h, refs))
+    for (const i of plan.fnHaving ?? []) q = q.fn.having(fns[i])
     for (const o of plan.orderBy ?? []) q = q.orderBy((refs) => expr(o.expr, sc(refs)), orderOptions(o))
     if (plan.limit !== undefined) q = q.limit(plan.limit)
     if (plan.offset !== undefined) q = q.offset(plan.offset)
@@ -142,6 +145,44 @@ export function builderFor(api) {
     return q
   }
   return build
+}
+
+// ---------------------------------------------------------------------------
+// callbacks (fn.where, fn.select, fn.having)
+
+// A plan's callbacks are data (plan._fns, gen.mjs genFn), so that both
+// engines, and TanStack from scratch, get the same functions. Each function
+// made from a spec carries its index and the list (toOurIR reads them).
+const CMP = {
+  '>': (a, b) => a > b, '<': (a, b) => a < b, '===': (a, b) => a === b, '!==': (a, b) => a !== b,
+}
+const TRANSFORM = {
+  id: (v) => (v === undefined ? null : v),
+  str: (v) => String(v),
+  type: (v) => (v === null ? 'null' : typeof v),
+}
+function fnOf(spec) {
+  const read = (row) => (spec.alias === '$selected' ? row.$selected : row[spec.alias])?.[spec.field]
+  switch (spec.op) {
+    case 'cmp': return (row) => CMP[spec.cmp](read(row), spec.value)
+    case 'raw': return (row) => read(row)
+    case 'missing': return (row) => row[spec.alias] === undefined
+    case 'pick': return (row) => {
+      const out = {}
+      for (const [name, alias, field, t] of spec.fields) out[name] = TRANSFORM[t]((alias === '$selected' ? row.$selected : row[alias])?.[field])
+      return out
+    }
+  }
+  throw new Error(`unknown callback spec ${JSON.stringify(spec)}`)
+}
+const fnCache = new WeakMap()
+/** fnsOf returns the functions of a plan's callback specs (plan._fns), made once per list. */
+export function fnsOf(specs) {
+  if (!specs) return []
+  if (!fnCache.has(specs)) {
+    fnCache.set(specs, specs.map((spec, i) => Object.assign(fnOf(spec), { _fnIndex: i, _fnSpecs: specs })))
+  }
+  return fnCache.get(specs)
 }
 
 // For names TanStack's builder does not export (not generated; kept for completeness).
@@ -220,7 +261,6 @@ const whereExpr = (w) => IR.getWhereExpression(w)
 
 /** toOurIR converts TanStack's QueryIR to our IR JSON (a plain object). */
 export function toOurIR(q) {
-  if (q.fnSelect || q.fnWhere?.length || q.fnHaving?.length) throw new Error('fn.* clauses are not supported')
   const out = { from: convSource(q.from) }
   if (q.join?.length) out.join = q.join.map((j) => ({ type: j.type, source: convSource(j.from), on: convExpr(j.on) }))
   if (q.where?.length) out.where = q.where.map((w) => convExpr(whereExpr(w)))
@@ -242,6 +282,21 @@ export function toOurIR(q) {
   if (q.offset !== undefined) out.offset = q.offset
   if (q.distinct) out.distinct = true
   if (q.singleResult) out.findOne = true
+  // Callbacks: their indexes, and the specs under _fns (planToIR strips it
+  // from what the engines get; the package engine builds from the plan).
+  const specs = []
+  const index = (f) => {
+    if (f._fnIndex === undefined) throw new Error('a callback not made from a spec (ir.mjs fnOf)')
+    specs.push(f._fnSpecs)
+    return f._fnIndex
+  }
+  if (q.fnWhere?.length) out.fnWhere = q.fnWhere.map(index)
+  if (q.fnSelect) out.fnSelect = index(q.fnSelect)
+  if (q.fnHaving?.length) out.fnHaving = q.fnHaving.map(index)
+  for (const s of [q.from, ...(q.join ?? []).map((j) => j.from)]) {
+    if (s.type === 'queryRef') { const sub = toOurIR(s.query); if (sub._fns) specs.push(sub._fns) }
+  }
+  if (specs.length) out._fns = specs[0]
   return out
 }
 

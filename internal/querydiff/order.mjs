@@ -92,7 +92,13 @@ export function sortProbe(ir) {
   const fields = []
   for (const [i, o] of ir.orderBy.entries()) {
     let e = o.expr
-    if (e.type === 'ref' && e.path[0] === '$selected') {
+    if (e.type === 'ref' && e.path[0] === '$selected' && ir.fnSelect !== undefined) {
+      // fn.select's field (gen.mjs q_fn): the field it copies, when it
+      // copies one as it is (undefined becomes null there).
+      const f = ir._fns?.[ir.fnSelect]?.fields?.find(([name]) => name === e.path[1])
+      if (!f || f[3] !== 'id' || e.path.length !== 2) return null
+      e = { type: 'func', name: 'coalesce', args: [{ type: 'ref', path: [f[1], f[2]] }, { type: 'val', value: null }] }
+    } else if (e.type === 'ref' && e.path[0] === '$selected') {
       e = selectedExpr(ir, e.path)
       if (!e) return null
     } else if (ir.groupBy && !hasAgg(e)) {
@@ -103,6 +109,9 @@ export function sortProbe(ir) {
     fields.push({ field: `__o${i}`, expr: e })
   }
   const probe = { ...ir, select: [...(ir.select ?? []), ...fields] }
+  // The sort values replace fn.select's value (which decides no row: the
+  // generator's fn.having reads the aliases only).
+  delete probe.fnSelect
   delete probe.orderBy
   delete probe.limit
   delete probe.offset

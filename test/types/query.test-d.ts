@@ -229,8 +229,10 @@ q.from({ u: users }).orderBy(({ $selected }) => $selected.n)
 q.from({ u: users }).select(({ u }) => ({ n: u.name })).orderBy(({ $selected }) => $selected.name)
 // @ts-expect-error orderBy direction
 q.from({ u: users }).orderBy(({ u }) => u.name, 'up')
-// @ts-expect-error fn.* clauses are not supported
-q.from({ u: users }).fn.select((row: unknown) => row)
+// @ts-expect-error fn.where's row has only the query's aliases
+q.from({ u: users }).fn.where((row) => row.m.id === 'x')
+// @ts-expect-error fn.having's row has no $selected before a select
+q.from({ u: users }).fn.having((row) => row.$selected)
 // @ts-expect-error unionAll is not supported
 q.unionAll({ u: users, m: messages })
 // @ts-expect-error where before from
@@ -271,3 +273,15 @@ const virtual = q
 check<Equal<QueryResult<typeof virtual>, { id: string; origin: 'local' | 'remote'; key: string; coll: string; pending: boolean; mSynced: boolean | undefined }>>()
 // @ts-expect-error: $origin is 'local' or 'remote'
 q.from({ u: users }).where(({ u }) => eq(u.$origin, 1))
+
+// ---- fn.where, fn.select, fn.having ----
+
+const fnSel = q.from({ u: users }).leftJoin({ m: messages }, ({ u, m }) => eq(u.id, m.userId))
+  .fn.where((row) => row.u.active && row.m?.text !== '')
+  .fn.select((row) => ({ name: row.u.name, text: row.m?.text }))
+  .orderBy(({ $selected }) => $selected.name)
+check<Equal<QueryResult<typeof fnSel>, { name: string; text: string | undefined }>>()
+const fnHaving = q.from({ m: messages }).groupBy(({ m }) => m.userId)
+  .select(({ m }) => ({ userId: m.userId, n: count(m.id) }))
+  .fn.having((row) => row.$selected.n > 1)
+check<Equal<QueryResult<typeof fnHaving>, { userId: string; n: number }>>()
