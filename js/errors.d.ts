@@ -206,3 +206,15 @@ export declare class AggregateFunctionNotInSelectError extends QueryCompileError
 export declare class UnknownExpressionTypeError extends QueryCompileError {
   constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
 }
+/** InvalidSourceTypeError: unionAll() given no sources (nothing, a string, an array, null or an empty object). */
+export declare class InvalidSourceTypeError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** InvalidSourceError: a unionAll source that is neither a collection nor a query. */
+export declare class InvalidSourceError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** QueryMustHaveFromClauseError: a unionAll branch or source query without from(). */
+export declare class QueryMustHaveFromClauseError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}

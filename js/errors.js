@@ -60,6 +60,12 @@ export const NonAggregateExpressionNotInGroupByError = tanstackClass('NonAggrega
 export const AggregateFunctionNotInSelectError = tanstackClass('AggregateFunctionNotInSelectError')
 /** An aggregate where none may be (where, groupBy, inside another aggregate). */
 export const UnknownExpressionTypeError = tanstackClass('UnknownExpressionTypeError')
+/** unionAll() given no sources: nothing, a string, an array, null or an empty object. */
+export const InvalidSourceTypeError = tanstackClass('InvalidSourceTypeError', QueryBuilderError)
+/** A source that is neither a collection nor a query. */
+export const InvalidSourceError = tanstackClass('InvalidSourceError', QueryBuilderError)
+/** A query (a unionAll branch or source) without from(). */
+export const QueryMustHaveFromClauseError = tanstackClass('QueryMustHaveFromClauseError', QueryBuilderError)
 const byKind = {
   LimitOffsetRequireOrderByError,
   HavingRequiresGroupByError,

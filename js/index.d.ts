@@ -47,6 +47,9 @@ export {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  InvalidSourceTypeError,
+  InvalidSourceError,
+  QueryMustHaveFromClauseError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }

@@ -34,4 +34,7 @@ export {
   NonAggregateExpressionNotInGroupByError,
   AggregateFunctionNotInSelectError,
   UnknownExpressionTypeError,
+  InvalidSourceTypeError,
+  InvalidSourceError,
+  QueryMustHaveFromClauseError,
 } from './errors.js'

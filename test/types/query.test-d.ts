@@ -231,8 +231,6 @@ q.from({ u: users }).select(({ u }) => ({ n: u.name })).orderBy(({ $selected }) 
 q.from({ u: users }).orderBy(({ u }) => u.name, 'up')
 // @ts-expect-error fn.* clauses are not supported
 q.from({ u: users }).fn.select((row: unknown) => row)
-// @ts-expect-error unionAll is not supported
-q.unionAll({ u: users, m: messages })
 // @ts-expect-error where before from
 q.where(() => eq(1, 1))
 // @ts-expect-error select must return an object (a scalar select needs includes)
@@ -241,3 +239,32 @@ q.from({ u: users }).select(({ u }) => u.name)
 q.from({ u: users }).select(({ u }) => upper(u.name))
 // @ts-expect-error a query function must return a query
 const badFn: QueryFn = (q) => q
+
+// ---- unionAll ----
+
+// unionAll({ a, b }): each row has one alias; the others are undefined
+const uSources = q.unionAll({ m: messages, t: teams })
+check<Equal<QueryResult<typeof uSources>, { m: Message | undefined; t: Team | undefined }>>()
+const uSel = uSources
+  .where(({ m, t }) => gt(coalesce(m.timestamp, t.name), ''))
+  .orderBy(({ m, t }) => coalesce(m.id, t.id))
+  .limit(5)
+  .select(({ m, t }) => ({ id: coalesce(m.id, t.id), text: m.text }))
+type USel = QueryResult<typeof uSel>
+check<Equal<USel['text'], string | undefined>>()
+// with one source it is from()
+check<Equal<QueryResult<typeof uOne>, Message>>()
+const uOne = q.unionAll({ m: messages })
+// unionAll(q1, q2): the result rows of the queries, read by field
+const uBranches = q.unionAll(
+  new Query().from({ m: messages }).select(({ m }) => ({ id: m.id, label: m.text })),
+  new Query().from({ t: teams }).select(({ t }) => ({ id: t.id, label: t.name, budget: t.budget })),
+)
+const uBr = uBranches.where((r) => gt(r.label, 'a')).orderBy((r) => r.id).select((r) => ({ id: r.id, budget: r.budget }))
+check<Equal<QueryResult<typeof uBr>, { id: string; budget: number | undefined }>>()
+const uBrJoin = uBranches.join({ u: users }, (r) => eq(r.id, r.u.id))
+check<Equal<QueryResult<typeof uBrJoin>, { id: string; label: string; budget: number | undefined; u: User | undefined }>>()
+// @ts-expect-error: unionAll's queries are queries
+q.unionAll(new Query().from({ m: messages }), { t: teams })
+// @ts-expect-error: unionAll sets the source, from() cannot follow
+q.unionAll({ m: messages, t: teams }).from({ users })
