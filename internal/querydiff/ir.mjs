@@ -94,7 +94,10 @@ export function builderFor(api) {
   }
 
   const build = (plan, collections) => {
-    let q = new api.Query().from({ [plan.from.alias]: source(plan.from, collections) })
+    const f = plan.from
+    let q = f.union ? new api.Query().unionAll(Object.fromEntries(f.union.map((u) => [u.alias, source(u, collections)])))
+      : f.unionAll ? new api.Query().unionAll(...f.unionAll.map((b) => build(b, collections)))
+        : new api.Query().from({ [f.alias]: source(f, collections) })
     for (const j of plan.join ?? []) {
       const src = { [j.source.alias]: source(j.source, collections) }
       const on = (refs) => expr(j.on, refs)
@@ -176,10 +179,16 @@ function convSource(s) {
 
 const whereExpr = (w) => IR.getWhereExpression(w)
 
+function convFrom(f) {
+  if (f.type === 'unionFrom') return { union: f.sources.map(convSource) }
+  if (f.type === 'unionAll') return { unionAll: f.queries.map(toOurIR) }
+  return convSource(f)
+}
+
 /** toOurIR converts TanStack's QueryIR to our IR JSON (a plain object). */
 export function toOurIR(q) {
   if (q.fnSelect || q.fnWhere?.length || q.fnHaving?.length) throw new Error('fn.* clauses are not supported')
-  const out = { from: convSource(q.from) }
+  const out = { from: convFrom(q.from) }
   if (q.join?.length) out.join = q.join.map((j) => ({ type: j.type, source: convSource(j.from), on: convExpr(j.on) }))
   if (q.where?.length) out.where = q.where.map((w) => convExpr(whereExpr(w)))
   if (q.select) out.select = convSelect(q.select)
