@@ -288,3 +288,15 @@ export declare class QueryCallbackError extends StreamDBError {
   readonly code: 'QUERY_CALLBACK'
   readonly clause: 'fn.where' | 'fn.select' | 'fn.having'
 }
+/** InvalidSourceTypeError: unionAll() given no sources (nothing, a string, an array, null or an empty object). */
+export declare class InvalidSourceTypeError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** InvalidSourceError: a unionAll source that is neither a collection nor a query. */
+export declare class InvalidSourceError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}
+/** QueryMustHaveFromClauseError: a unionAll branch or source query without from(). */
+export declare class QueryMustHaveFromClauseError extends QueryBuilderError {
+  constructor(message: string, options?: Omit<StreamDBErrorOptions, 'code'>)
+}

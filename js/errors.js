@@ -62,6 +62,12 @@ export const AggregateFunctionNotInSelectError = tanstackClass('AggregateFunctio
 export const UnknownExpressionTypeError = tanstackClass('UnknownExpressionTypeError')
 /** fn.select() with a groupBy(). */
 export const FnSelectWithGroupByError = tanstackClass('FnSelectWithGroupByError')
+/** unionAll() given no sources: nothing, a string, an array, null or an empty object. */
+export const InvalidSourceTypeError = tanstackClass('InvalidSourceTypeError', QueryBuilderError)
+/** A source that is neither a collection nor a query. */
+export const InvalidSourceError = tanstackClass('InvalidSourceError', QueryBuilderError)
+/** A query (a unionAll branch or source) without from(). */
+export const QueryMustHaveFromClauseError = tanstackClass('QueryMustHaveFromClauseError', QueryBuilderError)
 const byKind = {
   LimitOffsetRequireOrderByError,
   HavingRequiresGroupByError,

@@ -62,6 +62,9 @@ export {
   SyncTransactionAlreadyCommittedWriteError,
   FnSelectWithGroupByError,
   QueryCallbackError,
+  InvalidSourceTypeError,
+  InvalidSourceError,
+  QueryMustHaveFromClauseError,
 } from './errors.js'
 export type { StreamDBErrorCode, StreamErrorCode, StreamDBErrorOptions } from './errors.js'
 export type { StandardSchemaV1 }

@@ -50,4 +50,7 @@ export {
   SyncTransactionAlreadyCommittedWriteError,
   FnSelectWithGroupByError,
   QueryCallbackError,
+  InvalidSourceTypeError,
+  InvalidSourceError,
+  QueryMustHaveFromClauseError,
 } from './errors.js'

@@ -373,10 +373,48 @@ export interface OrderByOptions {
 /** The message a misplaced limit/offset shows at the type level. */
 type NeedsOrderBy = 'limit() and offset() need orderBy() first'
 
-/** InitialQuery is the `q` a query function receives: call from() on it. */
+/** InitialQuery is the `q` a query function receives: call from() or unionAll() on it. */
 export interface InitialQuery {
   /** from sets the source: from({ alias: collection | subquery }). */
   from<TS extends Record<string, SourceLike>>(source: OneSource<TS>): Query<FromContext<TS>>
+  /**
+   * unionAll({ a: c1, b: c2 }) sets the source to the rows of every source,
+   * each row { a: row } or { b: row } (read them with coalesce(a.t, b.t));
+   * with one source it is from().
+   */
+  unionAll<TS extends Record<string, SourceLike>>(sources: TS): Query<UnionSourcesContext<TS>>
+  /** unionAll(q1, q2, ...) sets the source to the result rows of the queries; callbacks read their fields (r.t). */
+  unionAll<QS extends readonly [Query<any>, ...Query<any>[]]>(...queries: QS): Query<UnionBranchesContext<QS>>
+}
+
+type UnionSourcesContext<TS> = IsUnion<keyof TS> extends true
+  ? {
+      schema: { [A in keyof TS]: RowOf<TS[A]> | undefined }
+      from: keyof TS & string
+      joined: true
+      selected: false
+      result: never
+      ordered: false
+      single: false
+    }
+  : FromContext<TS>
+
+type KeysOfUnion<T> = T extends unknown ? keyof T : never
+type ValueOfUnion<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : undefined) : never
+
+/** The row of unionAll(q1, q2, ...): every field of a query's row, of the type it has in any of them. */
+type UnionBranchesRow<QS extends readonly Query<any>[]> = RowOf<QS[number]> extends infer R
+  ? { [K in KeysOfUnion<R>]: ValueOfUnion<R, K> }
+  : never
+
+type UnionBranchesContext<QS extends readonly Query<any>[]> = {
+  schema: UnionBranchesRow<QS>
+  from: never
+  joined: true
+  selected: false
+  result: never
+  ordered: false
+  single: false
 }
 
 /** Query is an immutable query under construction; every method returns a new Query. */
@@ -494,6 +532,9 @@ export type IRExpr =
 /** IRSource is a collection or a subquery under an alias. */
 export type IRSource = { alias: string; collection: string } | { alias: string; query: QueryIR }
 
+/** IRFrom is a from: a source, a union of sources (unionAll({a, b})) or of queries (unionAll(q1, q2)). */
+export type IRFrom = IRSource | { union: IRSource[] } | { unionAll: QueryIR[] }
+
 /** IRSelectEntry is one entry of a select. */
 export type IRSelectEntry = { field: string; expr: IRExpr } | { field: string; select: IRSelectEntry[] } | { spread: string[] }
 
@@ -509,7 +550,7 @@ export interface IROrder {
 
 /** QueryIR is a query as IR JSON. */
 export interface QueryIR {
-  from: IRSource
+  from: IRFrom
   join?: Array<{ type: JoinType; source: IRSource; on: IRExpr }>
   where?: IRExpr[]
   select?: IRSelectEntry[]

@@ -13,6 +13,9 @@ import {
   JoinConditionMustBeEqualityError,
   InvalidJoinConditionSameSourceError,
   InvalidJoinConditionSourceMismatchError,
+  InvalidSourceTypeError,
+  InvalidSourceError,
+  QueryMustHaveFromClauseError,
 } from './errors.js'
 import { INCLUDES } from './includes.js'
 
@@ -140,6 +143,32 @@ function refsFor(aliases, withSelected) {
   if (withSelected) refs.$selected = makeRef(['$selected'])
   return Object.freeze(refs)
 }
+
+/**
+ * rowRefsFor returns the object handed to callbacks after unionAll(q1, q2,
+ * ...): as TanStack's, every property is a ref to that field of the union's
+ * row (r.t, r.author.name), except the aliases joined after it (and
+ * $selected), which are refs to those. Spreading it gives nothing.
+ */
+function rowRefsFor(joined, withSelected) {
+  const named = refsFor(joined, withSelected)
+  const fields = new Map()
+  const root = new Proxy({}, {
+    get(target, prop) {
+      if (typeof prop === 'symbol') return undefined
+      if (Object.hasOwn(named, prop)) return named[prop]
+      let r = fields.get(prop)
+      if (r === undefined) fields.set(prop, (r = makeRef([prop])))
+      return r
+    },
+    has(target, prop) { return typeof prop === 'string' },
+    set(target, prop) { throw new QueryBuilderError(`cannot assign ${String(prop)} on the refs of a query: refs only record paths`) },
+  })
+  rowRoots.add(root)
+  return root
+}
+
+const rowRoots = new WeakSet() // the objects rowRefsFor made
 
 // ---------------------------------------------------------------------------
 // Values
@@ -411,10 +440,11 @@ function equalities(e) {
   throw new JoinConditionMustBeEqualityError(`Join condition must be an equality expression or a nonempty conjunction of equality expressions: return eq(a, b) or and(eq(a, b), eq(c, d), ...) from the on callback (got ${describe(e)})`, { clause: 'join' })
 }
 
-function checkJoinCondition(on, earlier, alias) {
+function checkJoinCondition(on, earlier, alias, rowFields = false) {
   for (const e of equalities(on)) {
     const sides = e.args.map((a) => [...refAliases(a)])
-    const onlyEarlier = (s) => s.length > 0 && s.every((a) => earlier.includes(a))
+    // after unionAll(q1, ...), a name that is no alias is a field of the row
+    const onlyEarlier = (s) => s.length > 0 && s.every((a) => earlier.includes(a) || (rowFields && a !== alias))
     const onlyJoined = (s) => s.length > 0 && s.every((a) => a === alias)
     if ((onlyEarlier(sides[0]) && onlyJoined(sides[1])) || (onlyJoined(sides[0]) && onlyEarlier(sides[1]))) continue
     const same = sides[0].length === 1 && sides[1].length === 1 && sides[0][0] === sides[1][0]
@@ -559,14 +589,21 @@ export class Query {
   }
 
   #aliases() {
-    if (!this.#s.from) throw new QueryBuilderError('Query must have a from clause: call from({ alias: collection }) first')
-    return [this.#s.from.alias, ...this.#s.join.map((j) => j.source.alias)]
+    const f = this.#s.from
+    if (!f) throw new QueryBuilderError('Query must have a from clause: call from({ alias: collection }) first')
+    const from = f.union ? f.union.map((u) => u.alias) : f.branches ? [] : [f.alias]
+    return [...from, ...this.#s.join.map((j) => j.source.alias)]
+  }
+
+  /** #refs returns what a callback receives: one ref per alias, or the field refs of a union of queries. */
+  #refs(aliases, withSelected) {
+    return this.#s.from?.branches ? rowRefsFor(aliases, withSelected) : refsFor(aliases, withSelected)
   }
 
   #call(cb, clause, withSelected = false) {
     const aliases = this.#aliases()
     if (typeof cb !== 'function') throw new QueryBuilderError(`${clause}() needs a callback, got ${typeName(cb)}`)
-    return cb(refsFor(aliases, withSelected && (this.#s.select !== undefined || this.#s.fnSelect !== undefined)))
+    return cb(this.#refs(aliases, withSelected && (this.#s.select !== undefined || this.#s.fnSelect !== undefined)))
   }
 
   /** from sets the source: from({ alias: collection | subquery }). */
@@ -582,8 +619,8 @@ export class Query {
     if (earlier.includes(s.alias)) throw new QueryBuilderError(`alias "${s.alias}" is already used in this query; give the joined source another alias`)
     if (!JOIN_TYPES.includes(type)) throw new QueryBuilderError(`join type must be one of ${JOIN_TYPES.join(', ')}, got ${JSON.stringify(type)}`)
     if (typeof on !== 'function') throw new QueryBuilderError(`join() needs an on callback, got ${typeName(on)}`)
-    const raw = on(refsFor([...earlier, s.alias], false))
-    checkJoinCondition(raw, earlier, s.alias)
+    const raw = on(this.#refs([...earlier, s.alias], false))
+    checkJoinCondition(raw, earlier, s.alias, !!this.#s.from.branches)
     return this.#with({ join: Object.freeze([...this.#s.join, Object.freeze({ type, source: s, on: raw })]) })
   }
 
@@ -615,6 +652,7 @@ export class Query {
     if (res instanceof Query || res instanceof IncludeWrapper) {
       throw new QueryBuilderError('select() must return an object of fields: put a subquery (includes) in a field, select(({ u }) => ({ posts: toArray(...) }))')
     }
+    if (rowRoots.has(res)) throw new QueryBuilderError('select() must return an object of fields: the row of a unionAll(query, ...) cannot be selected whole (TanStack DB throws UnsupportedRootScalarSelectError); name its fields, select(r => ({ id: r.id, ... }))')
     if (isRef(res) || res instanceof Expression) {
       // A scalar select: only meaningful inside includes (toArray, concat).
       return this.#with({ select: undefined, scalar: toExpression(res), fnSelect: undefined })
@@ -649,9 +687,36 @@ export class Query {
   /** findOne asks for a single row (the first in order) instead of an array. */
   findOne() { return this.#with({ findOne: true }) }
 
-  /** unionAll is not supported by StreamDB. */
-  unionAll() {
-    throw new QueryBuilderError('unionAll() is not supported by StreamDB: run one query per collection and merge the results')
+  /**
+   * unionAll sets the source to the rows of several sources, as TanStack
+   * DB's: unionAll({ a: c1, b: c2 }) gives rows { a: row } or { b: row },
+   * read with coalesce(a.t, b.t) and the like; unionAll(q1, q2, ...) gives
+   * the result rows of the queries, read by field.
+   */
+  unionAll(src, ...more) {
+    if (this.#s.from) throw new QueryBuilderError('unionAll() sets the source of a query: call it instead of from(), once')
+    if (src instanceof Query) {
+      const branches = [src, ...more]
+      for (const [i, b] of branches.entries()) {
+        if (!(b instanceof Query)) throw new QueryBuilderError(`unionAll(query, ...): argument ${i + 1} is ${typeName(b)}, not a query: pass queries only, or one object of sources`)
+        if (!stateOf(b).from) throw new QueryMustHaveFromClauseError(`Query must have a from clause: unionAll's query ${i + 1} has none`)
+      }
+      return this.#with({ from: Object.freeze({ branches: Object.freeze(branches) }) })
+    }
+    const what = src === null || src === undefined ? String(src) : typeof src === 'string' ? 'string' : Array.isArray(src) ? 'array' : typeof src !== 'object' ? typeof src : Object.keys(src).length === 0 ? 'empty object' : null
+    if (what !== null) {
+      throw new InvalidSourceTypeError(`Invalid source for unionAll clause: expected an object with one or more key-value pairs like { alias: collection }, or queries. For example: .unionAll({ todos: todosCollection, events: eventsCollection }). Got: ${what}`)
+    }
+    const sources = Object.keys(src).map((alias) => {
+      const v = src[alias]
+      if (v instanceof Query && !stateOf(v).from) throw new QueryMustHaveFromClauseError(`Query must have a from clause: the query of alias "${alias}" in unionAll has none`)
+      if (!(v instanceof Query) && (v === null || (typeof v !== 'object' && typeof v !== 'function') || !v[SOURCE])) {
+        throw new InvalidSourceError(`Invalid source for live query: the value provided for alias "${alias}" in unionAll is not a StreamDB collection or subquery (got ${typeName(v)})`)
+      }
+      return source({ [alias]: v }, 'unionAll clause')
+    })
+    // one source is from(), as in TanStack
+    return this.#with({ from: sources.length === 1 ? sources[0] : Object.freeze({ union: Object.freeze(sources) }) })
   }
 
   /**
@@ -726,7 +791,8 @@ function queryIR(q, dbs, fns) {
     dbs.push([x.db, x.collection, x.local, node])
     return node
   }
-  const ir = { from: src(s.from) }
+  const f = s.from
+  const ir = { from: f.union ? { union: f.union.map(src) } : f.branches ? { unionAll: f.branches.map((b) => queryIR(b, dbs)) } : src(f) }
   if (s.join.length) ir.join = s.join.map((j) => ({ type: j.type, source: src(j.source), on: exprIR(j.on) }))
   if (s.where.length) ir.where = s.where.map(exprIR)
   if (s.select) ir.select = selectIR(s.select, dbs, fns)

@@ -23,6 +23,9 @@
 // core/query's Funcs); the indexes of a query tree share one numbering.
 //
 // Source is {"alias": "u", "collection": "users"} or {"alias": "x", "query": Query}.
+// A from may also be a union (TanStack DB's unionAll), with no alias of its
+// own: {"union": [Source, ...]} for unionAll({a: c1, b: c2}), or
+// {"unionAll": [Query, ...]} for unionAll(query1, query2, ...).
 //
 // Select is an ordered list of entries, each one of
 //
@@ -94,12 +97,23 @@ type Query struct {
 	FnHaving []int
 }
 
-// Source is what a from or join reads: a collection or a subquery.
+// Source is what a from or join reads: a collection or a subquery; a from
+// may also be a union of sources or of queries (then Alias is empty).
 type Source struct {
 	Alias      string
 	Collection string // set for a collection source
 	Query      *Query // set for a subquery source
+	// Union, set for unionAll({a: c1, b: c2}), holds the sources (two or
+	// more) whose rows the from gives: each row has one of their aliases.
+	Union []Source
+	// Branches, set for unionAll(query1, query2, ...), holds the queries
+	// whose result rows the from gives; clauses after it read the fields
+	// of those rows.
+	Branches []*Query
 }
+
+// IsUnion reports whether s is a union (Union or Branches).
+func (s Source) IsUnion() bool { return s.Union != nil || s.Branches != nil }
 
 // JoinType is inner, left, right or full.
 type JoinType string

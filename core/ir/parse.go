@@ -99,7 +99,7 @@ func (p parser) query(v value.Value, depth int) (*Query, error) {
 		return nil, Errorf("from", "a query needs a from")
 	}
 	var err error
-	if q.From, err = p.source("from", from, depth); err != nil {
+	if q.From, err = p.from(from, depth); err != nil {
 		return nil, err
 	}
 	if j := v.Get("join"); !j.IsUndefined() {

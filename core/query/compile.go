@@ -178,8 +178,8 @@ func (c *compiler) project(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	// query after the first result, so only a query that reads each
 	// collection once owns them, and only while it loads.
 	owned := c.sourceRows()
-	if len(q.Joins) > 0 {
-		owned = joinRows
+	if len(q.Joins) > 0 || q.From.IsUnion() {
+		owned = joinRows // rows a join or a union made
 	}
 	if q.FnSelect != nil || len(q.FnHaving) > 0 {
 		return c.fnProject(p, q, aliases, owned)
@@ -202,7 +202,12 @@ func readsEachOnce(q *ir.Query) bool {
 	seen := map[string]bool{}
 	var walk func(q *ir.Query) bool
 	walk = func(q *ir.Query) bool {
-		sources := []ir.Source{q.From}
+		sources := fromSources(q.From)
+		for _, b := range q.From.Branches {
+			if !walk(b) {
+				return false
+			}
+		}
 		for _, j := range q.Joins {
 			sources = append(sources, j.Source)
 		}

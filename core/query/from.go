@@ -14,11 +14,10 @@ import (
 // outer join), in the order of the returned aliases.
 func (c *compiler) sources(q *ir.Query) (outlet, []string, error) {
 	reads := aliasReads(q)
-	cur, err := c.source("from", q.From, reads)
+	cur, aliases, err := c.from(q.From, reads)
 	if err != nil {
 		return nil, nil, err
 	}
-	aliases := []string{q.From.Alias}
 	for _, j := range q.Joins {
 		right, err := c.source("join", j.Source, reads)
 		if err != nil {
@@ -185,7 +184,7 @@ func refSide(alias string, left []string, right string) side {
 	switch {
 	case alias == right:
 		return sideRight
-	case slices.Contains(left, alias):
+	case slices.Contains(left, alias) || left[0] == rowAlias:
 		return sideLeft
 	}
 	return sideBoth

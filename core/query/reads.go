@@ -30,7 +30,7 @@ func (f fields) same(a, b value.Value) bool {
 // and so is every alias when a ref names something this query does not
 // know.
 func aliasReads(q *ir.Query) map[string]fields {
-	aliases := []string{q.From.Alias}
+	aliases := fromAliases(q.From)
 	for _, j := range q.Joins {
 		aliases = append(aliases, j.Source.Alias)
 	}

@@ -26,6 +26,9 @@ func (s *scope) Ref(path []string) (int, []string, error) {
 			return i, path[1:], nil
 		}
 	}
+	if len(s.aliases) > 0 && s.aliases[0] == rowAlias {
+		return 0, path, nil // a field of a unionAll(q1, ...) row
+	}
 	return 0, nil, ir.Errorf(s.clause, "unknown alias %q in ref %v (the query's aliases: %v)", path[0], path, s.aliases)
 }
 

@@ -120,6 +120,9 @@ func readsSelected(cols []ir.Order) bool {
 // row itself (one source) or the object {alias: row} (joins).
 func selection(q *ir.Query, aliases []string) (func([]value.Value) value.Value, error) {
 	if q.Select == nil {
+		if aliases[0] == rowAlias {
+			return rowSelection(aliases), nil
+		}
 		if len(aliases) == 1 {
 			return func(vals []value.Value) value.Value { return vals[0] }, nil
 		}

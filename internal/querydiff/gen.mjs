@@ -141,6 +141,9 @@ const ref = (...path) => ({ type: 'ref', path })
 const val = (v) => (v === undefined ? { type: 'val' } : { type: 'val', value: v })
 const fn = (name, ...args) => ({ type: 'func', name, args })
 const agg = (name, arg) => ({ type: 'agg', name, args: [arg] })
+// fref is the ref to field f of scope entry s: [alias, f], or [f] for the
+// row of a unionAll(query, ...) (an entry with row set), read by field.
+const fref = (s, f) => (s.row ? ref(f) : ref(s.alias, f))
 
 const LIKE_PATTERNS = ['a%', '%e', '%li%', '_ob', 'B%', '%10', '%', '', 'x%y', 'x_y', '%ß%', 'é%', '%_%', 'ALICE',
   'a_i%', '%o', 'Zo_', '%world', 'post _', '%.%']
@@ -195,7 +198,7 @@ export class QueryGen {
     if (!fs.length) return null
     const [a, f, d] = this.rng.pick(fs)
     const s = scope.find((x) => x.alias === a)
-    return { e: ref(a, f), d, base: s?.base, field: f }
+    return { e: s ? fref(s, f) : ref(a, f), d, base: s?.base, field: f }
   }
 
   constOf(t) {
@@ -449,7 +452,7 @@ export class QueryGen {
     if (!cands.length) return null
     const [s, xf, yf] = r.pick(cands)
     const eqs = xf.map((f, i) => {
-      let le = ref(s.alias, f)
+      let le = fref(s, f)
       let re = ref(entry.alias, yf[i])
       if (r.chance(0.08)) { le = fn('lower', le); re = fn('lower', re) }
       return r.chance(0.5) ? fn('eq', le, re) : fn('eq', re, le)
@@ -463,7 +466,7 @@ export class QueryGen {
   query() {
     const r = this.rng
     const kind = r.weighted([[14, 'filter'], [10, 'select'], [16, 'join'], [14, 'group'], [5, 'aggregate'],
-      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes'], [6, 'virtual'], [10, 'fn']])
+      [7, 'distinct'], [6, 'findOne'], [8, 'subfrom'], [5, 'invalid'], [8, 'includes'], [6, 'virtual'], [10, 'fn'], [7, 'union'], [7, 'unionq']])
     const plan = this[`q_${kind}`]()
     plan._kind = kind
     return plan
@@ -513,7 +516,9 @@ export class QueryGen {
       names.add(f)
       return f
     }
-    if (allowSpread && r.chance(0.3)) sel.push({ spread: [r.pick(scope).alias] })
+    const aliased = scope.filter((s) => !s.row) // a union row has no alias to spread
+    allowSpread &&= aliased.length > 0
+    if (allowSpread && r.chance(0.3)) sel.push({ spread: [r.pick(aliased).alias] })
     const n = r.int(1, 4)
     for (let i = 0; i < n; i++) {
       if (allowNested && r.chance(0.12)) {
@@ -527,16 +532,16 @@ export class QueryGen {
           inner.push({ field: f, expr: r.chance(0.6) ? this.pickRef(scope).e : this.value(scope).e })
         }
         sel.push({ field: fname(), select: inner })
-      } else if (r.chance(0.05)) {
-        sel.push({ field: fname(), expr: ref(r.pick(scope).alias) }) // a whole row as a field
+      } else if (aliased.length && r.chance(0.05)) {
+        sel.push({ field: fname(), expr: ref(r.pick(aliased).alias) }) // a whole row as a field
       } else if (r.chance(0.5)) {
         const pr = this.pickRef(scope)
-        sel.push({ field: r.chance(0.5) ? fname() : (names.has(pr.e.path[1]) ? fname() : (names.add(pr.e.path[1]), pr.e.path[1])), expr: pr.e })
+        sel.push({ field: r.chance(0.5) ? fname() : (names.has(pr.field) ? fname() : (names.add(pr.field), pr.field)), expr: pr.e })
       } else {
         sel.push({ field: fname(), expr: this.value(scope).e })
       }
     }
-    if (allowSpread && r.chance(0.1)) sel.push({ spread: [r.pick(scope).alias] })
+    if (allowSpread && r.chance(0.1)) sel.push({ spread: [r.pick(aliased).alias] })
     return sel
   }
 
@@ -663,7 +668,7 @@ export class QueryGen {
     for (let i = 0; i < n; i++) {
       const name = r.pick(['count', 'count', 'sum', 'avg', 'min', 'max'])
       let arg
-      if (name === 'count') arg = (r.chance(0.3) ? ref(scope[0].alias, 'id') : this.pickRef(scope).e)
+      if (name === 'count') arg = (r.chance(0.3) ? fref(scope[0], 'id') : this.pickRef(scope).e)
       else if (name === 'min' || name === 'max') {
         // min/max over mixed-type values depend on fold order in TanStack (JS
         // < is not a total order across types): only single-type fields. As
@@ -959,6 +964,151 @@ export class QueryGen {
     this.addWhere(plan, scope, 2)
     if (r.chance(0.5)) plan.select = this.randomSelect(scope)
     if (r.chance(this.orderChance(scope, 0.4))) this.addOrder(plan, scope)
+    return plan
+  }
+
+  // ---- unionAll ----
+
+  /**
+   * coalesced returns coalesce(a.f, b.g, ...) over fields of type t of every
+   * alias of scope that has one (the way to read one column of a union of
+   * sources), or null.
+   */
+  coalesced(scope, t) {
+    const refs = []
+    for (const s of scope) {
+      const fs = Object.entries(s.fields).filter(([, d]) => d.t === t)
+      if (fs.length) refs.push(ref(s.alias, this.rng.pick(fs)[0]))
+    }
+    return refs.length > 1 ? fn('coalesce', ...refs) : null
+  }
+
+  /** q_union: unionAll({a: src1, b: src2, ...}), then where, select or groupBy, orderBy, joins. */
+  q_union() {
+    const r = this.rng
+    const n = r.chance(0.25) ? 3 : 2
+    const scope = []
+    const union = []
+    for (let i = 0; i < n; i++) {
+      const { src, entry } = this.source(this.base(), true)
+      entry.outer = true // a row holds one alias only
+      union.push(src)
+      scope.push(entry)
+    }
+    const plan = { from: { union } }
+    if (r.chance(0.25)) {
+      for (let tries = 0; tries < 4; tries++) {
+        const nxt = this.source(this.base(), false)
+        const on = this.joinOn(scope, nxt.entry)
+        if (!on) continue
+        const type = r.pick(['inner', 'left'])
+        plan.join = [{ type, source: nxt.src, on }]
+        if (type === 'left') nxt.entry.outer = true
+        scope.push(nxt.entry)
+        break
+      }
+    }
+    this.addWhere(plan, scope, 1)
+    if (r.chance(0.4)) {
+      const t = r.pick(['num', 'str'])
+      const c = this.coalesced(scope, t)
+      if (c) plan.where = [...(plan.where ?? []), fn(r.pick(['gt', 'lt', 'gte']), c, val(this.constOf(t)))]
+    }
+    if (r.chance(0.2)) {
+      // grouped by a coalesced key
+      const key = this.coalesced(scope, 'str') ?? fref(scope[0], 'id')
+      plan.groupBy = [fn('coalesce', key, val('none'))]
+      const sel = [{ field: 'k0', expr: plan.groupBy[0] }]
+      this.aggregates(scope, sel, new Set(['k0']))
+      plan.select = sel
+      if (r.chance(0.5)) plan.orderBy = [{ expr: ref('$selected', 'k0'), direction: r.pick(['asc', 'desc']), nulls: 'first', stringSort: 'lexical' }]
+      return plan
+    }
+    if (r.chance(0.5)) {
+      plan.select = this.randomSelect(scope)
+      if (r.chance(0.5)) {
+        const c = this.coalesced(scope, r.pick(['num', 'str']))
+        if (c && !plan.select.some((e) => e.field === 'co')) plan.select.push({ field: 'co', expr: c })
+      }
+    }
+    if (r.chance(0.5)) {
+      const c = this.coalesced(scope, r.pick(['num', 'str']))
+      if (c && !this.fieldsOf(scope, (d) => d.mixed).length) {
+        plan.orderBy = [{ expr: c, ...this.orderOpts() }]
+        if (r.chance(0.6)) plan.limit = r.int(0, 7)
+        if (r.chance(0.3)) plan.offset = r.int(0, 3)
+      } else this.addOrder(plan, scope)
+    }
+    if (r.chance(0.08)) plan.findOne = true
+    return plan
+  }
+
+  /**
+   * unionBranch returns a query over base whose select gives the fields of
+   * a union of queries (id, v: a number, label: a string), and their descs.
+   */
+  unionBranch(base) {
+    const r = this.rng
+    const { src, entry } = this.source(base, r.chance(0.3))
+    const scope = [entry]
+    const plan = { from: src }
+    this.addWhere(plan, scope, 1)
+    const fields = { id: { t: 'str' } }
+    plan.select = [{ field: 'id', expr: ref(entry.alias, 'id') }]
+    for (const [name, t] of [['v', 'num'], ['label', 'str']]) {
+      if (r.chance(0.1)) continue // missing in this query's rows
+      const pr = this.pickRef(scope, (d, f) => d.t === t && f !== 'id')
+      if (!pr) continue
+      plan.select.push({ field: name, expr: pr.e })
+      fields[name] = { ...pr.d }
+    }
+    if (r.chance(0.2)) {
+      const o = this.orderableRef(scope)
+      if (o) {
+        plan.orderBy = [{ expr: o.e, ...this.orderOpts() }, { expr: ref(entry.alias, 'id'), direction: 'asc', nulls: 'first' }]
+        plan.limit = r.int(1, 6)
+      }
+    }
+    return { plan, fields }
+  }
+
+  /** q_unionq: unionAll(q1, q2, ...), read by field, then where, select or groupBy, orderBy, a join. */
+  q_unionq() {
+    const r = this.rng
+    const n = r.chance(0.25) ? 3 : 2
+    const branches = []
+    const fields = {}
+    for (let i = 0; i < n; i++) {
+      const b = this.unionBranch(this.base())
+      branches.push(b.plan)
+      for (const [f, d] of Object.entries(b.fields)) {
+        const o = fields[f]
+        fields[f] = o ? { t: o.t, n: Math.max(o.n ?? 0, d.n ?? 0), m: Math.max(o.m ?? 0, d.m ?? 0), mixed: o.mixed || d.mixed } : { ...d }
+      }
+    }
+    for (const f of ['v', 'label']) if (fields[f] && branches.some((b) => !b.select.some((e) => e.field === f))) fields[f].m = 1
+    const row = { alias: null, row: true, base: null, fields }
+    const scope = [row]
+    const plan = { from: { unionAll: branches } }
+    if (r.chance(0.25)) {
+      const t = this.source('users', false)
+      const on = r.chance(0.5) ? fn('eq', ref('id'), ref(t.entry.alias, 'id')) : fn('eq', ref(t.entry.alias, 'id'), ref('id'))
+      plan.join = [{ type: r.pick(['inner', 'left']), source: t.src, on }]
+      if (plan.join[0].type === 'left') t.entry.outer = true
+      scope.push(t.entry)
+    }
+    this.addWhere(plan, scope, 2)
+    if (r.chance(0.2)) {
+      const key = fn('coalesce', this.pickRef(scope, (d) => d.t === 'str' && !d.mixed)?.e ?? ref('id'), val('none'))
+      plan.groupBy = [key]
+      const sel = [{ field: 'k0', expr: key }]
+      this.aggregates(scope, sel, new Set(['k0']))
+      plan.select = sel
+      if (r.chance(0.5)) plan.orderBy = [{ expr: ref('$selected', 'k0'), direction: r.pick(['asc', 'desc']), nulls: 'first', stringSort: 'lexical' }]
+      return plan
+    }
+    if (r.chance(0.5)) plan.select = this.randomSelect(scope)
+    if (r.chance(0.5)) this.addOrder(plan, scope)
     return plan
   }
 

@@ -117,7 +117,10 @@ export function builderFor(api) {
   // the plan is an includes subquery.
   const build = (plan, collections, outer, fns = fnsOf(plan._fns)) => {
     const sc = (r) => (outer ? scoped(r, plan, outer) : r)
-    let q = new api.Query().from({ [plan.from.alias]: source(plan.from, collections, fns) })
+    const f = plan.from
+    let q = f.union ? new api.Query().unionAll(Object.fromEntries(f.union.map((u) => [u.alias, source(u, collections, fns)])))
+      : f.unionAll ? new api.Query().unionAll(...f.unionAll.map((b) => build(b, collections, undefined, fns)))
+        : new api.Query().from({ [f.alias]: source(f, collections, fns) })
     for (const j of plan.join ?? []) {
       const src = { [j.source.alias]: source(j.source, collections, fns) }
       const on = (refs) => expr(j.on, refs)
@@ -259,9 +262,15 @@ function convSource(s) {
 
 const whereExpr = (w) => IR.getWhereExpression(w)
 
+function convFrom(f) {
+  if (f.type === 'unionFrom') return { union: f.sources.map(convSource) }
+  if (f.type === 'unionAll') return { unionAll: f.queries.map(toOurIR) }
+  return convSource(f)
+}
+
 /** toOurIR converts TanStack's QueryIR to our IR JSON (a plain object). */
 export function toOurIR(q) {
-  const out = { from: convSource(q.from) }
+  const out = { from: convFrom(q.from) }
   if (q.join?.length) out.join = q.join.map((j) => ({ type: j.type, source: convSource(j.from), on: convExpr(j.on) }))
   if (q.where?.length) out.where = q.where.map((w) => convExpr(whereExpr(w)))
   if (q.select) out.select = convSelect(q.select)

@@ -111,6 +111,15 @@ const CASES = {
   },
   'virtual props': (q, c, f) => q.from({ u: c.users }).where(({ u }) => f.and(f.eq(u.$synced, true), f.eq(u.$origin, 'local'))).select(({ u }) => ({ k: u.$key })),
   'constant objects and arrays': (q, c, f) => q.from({ u: c.users }).where(({ u }) => f.eq(u.meta, { a: [1, 2], b: { c: 'd' } })),
+  'unionAll of sources': (q, c, f) => q.unionAll({ u: c.users, p: c.posts }).where(({ u, p }) => f.gt(f.coalesce(u.age, p.likes), 1))
+    .orderBy(({ u, p }) => f.coalesce(u.name, p.title)).limit(3).select(({ u, p }) => ({ id: f.coalesce(u.id, p.id), p })),
+  'unionAll of one source': (q, c) => q.unionAll({ u: c.users }),
+  'unionAll of a subquery and a join after': (q, c, f) => q.unionAll({ s: new f.Query().from({ x: c.posts }), u: c.users })
+    .join({ t: c.teams }, ({ u, t }) => f.eq(u.teamId, t.id), 'inner'),
+  'unionAll of queries': (q, c, f) => q.unionAll(
+    new f.Query().from({ u: c.users }).select(({ u }) => ({ id: u.id, v: u.age })),
+    new f.Query().from({ p: c.posts }).orderBy(({ p }) => p.likes).limit(2).select(({ p }) => ({ id: p.id, v: p.likes })),
+  ).where((r) => f.gt(r.v, 0)).join({ t: c.users }, (r) => f.eq(r.id, r.t.id)).groupBy((r) => r.id).select((r) => ({ id: r.id, n: f.count(r.t.id) })),
   'every clause': (q, c, f) => q.from({ u: c.users }).join({ p: c.posts }, ({ u, p }) => f.eq(u.id, p.userId), 'inner')
     .where(({ u }) => f.gt(u.age, 10)).groupBy(({ u }) => u.teamId)
     .select(({ u, p }) => ({ team: u.teamId, n: f.count(p.id), best: f.max(p.likes) }))
@@ -169,7 +178,10 @@ const JOIN_METHODS = { inner: 'innerJoin', left: 'leftJoin', right: 'rightJoin',
 /** planBuild builds a gen.mjs plan with either builder (lib = TAN or OURS), as user code would. */
 function planBuild(plan, lib, fns = fnsOf(plan._fns)) {
   const src = (s) => ({ [s.alias]: s.query ? planBuild(s.query, lib, fns) : lib.colls[s.collection] })
-  let q = new lib.Query().from(src(plan.from))
+  const f = plan.from
+  let q = f.union ? new lib.Query().unionAll(Object.assign({}, ...f.union.map(src)))
+    : f.unionAll ? new lib.Query().unionAll(...f.unionAll.map((b) => planBuild(b, lib, fns)))
+      : new lib.Query().from(src(f))
   for (const j of plan.join ?? []) {
     const on = (refs) => planExpr(j.on, refs, lib)
     q = j._method ? q[JOIN_METHODS[j.type]](src(j.source), on) : q.join(src(j.source), on, j.type)
@@ -376,10 +388,10 @@ const ERRORS = [
   ['fn.select without a callback', () => q0().from({ u: users }).fn.select('r'), QBE, /fn\.select\(\) needs a callback, got/],
   ['fn.where without a callback', () => q0().from({ u: users }).fn.where(null), QBE, /fn\.where\(\) needs a callback/],
   ['fn.having without a callback', () => q0().from({ u: users }).fn.having({}), QBE, /fn\.having\(\) needs a callback/],
-  ['unionAll', () => q0().unionAll({ u: users, p: posts }), QBE, /unionAll\(\) is not supported/],
-  ['includes: query as a select field', () => q0().from({ u: users }).select(({ u }) => ({ posts: q0().from({ p: posts }).where(({ p }) => S.eq(p.userId, u.id)) })), QBE, /includes.*not supported/s],
-  ['includes: toArray', () => S.toArray(q0().from({ p: posts })), QBE, /toArray\(\) is not supported/],
-  ['includes: materialize', () => S.materialize(q0().from({ p: posts })), QBE, /materialize\(\) is not supported/],
+  ['unionAll after from', () => q0().from({ u: users }).unionAll({ u: users, p: posts }), QBE, /unionAll\(\) sets the source of a query/],
+  ['unionAll of nothing', () => q0().unionAll(), QBE, /Invalid source for unionAll clause.*Got: undefined/s],
+  ['unionAll of a query and sources', () => q0().unionAll(q0().from({ u: users }), { p: posts }), QBE, /argument 2 is object, not a query/],
+  ['unionAll row selected whole', () => q0().unionAll(q0().from({ u: users }), q0().from({ p: posts })).select((r) => r), QBE, /cannot be selected whole/],
   ['caseWhen with an object branch', () => S.caseWhen(true, { a: 1 }), QBE, /conditional projection\) is not supported/],
   ['caseWhen with one argument', () => S.caseWhen(true), QBE, /at least two arguments/],
   ['caseWhen with an array condition', () => S.caseWhen([1], 2), QBE, /conditions must be expression-like/],

@@ -233,8 +233,7 @@ q.from({ u: users }).orderBy(({ u }) => u.name, 'up')
 q.from({ u: users }).fn.where((row) => row.m.id === 'x')
 // @ts-expect-error fn.having's row has no $selected before a select
 q.from({ u: users }).fn.having((row) => row.$selected)
-// @ts-expect-error unionAll is not supported
-q.unionAll({ u: users, m: messages })
+
 // @ts-expect-error where before from
 q.where(() => eq(1, 1))
 // A scalar select (for includes: toArray, concat(toArray(...))).
@@ -285,3 +284,32 @@ const fnHaving = q.from({ m: messages }).groupBy(({ m }) => m.userId)
   .select(({ m }) => ({ userId: m.userId, n: count(m.id) }))
   .fn.having((row) => row.$selected.n > 1)
 check<Equal<QueryResult<typeof fnHaving>, { userId: string; n: number }>>()
+
+// ---- unionAll ----
+
+// unionAll({ a, b }): each row has one alias; the others are undefined
+const uSources = q.unionAll({ m: messages, t: teams })
+check<Equal<QueryResult<typeof uSources>, { m: Message | undefined; t: Team | undefined }>>()
+const uSel = uSources
+  .where(({ m, t }) => gt(coalesce(m.timestamp, t.name), ''))
+  .orderBy(({ m, t }) => coalesce(m.id, t.id))
+  .limit(5)
+  .select(({ m, t }) => ({ id: coalesce(m.id, t.id), text: m.text }))
+type USel = QueryResult<typeof uSel>
+check<Equal<USel['text'], string | undefined>>()
+// with one source it is from()
+check<Equal<QueryResult<typeof uOne>, Message>>()
+const uOne = q.unionAll({ m: messages })
+// unionAll(q1, q2): the result rows of the queries, read by field
+const uBranches = q.unionAll(
+  new Query().from({ m: messages }).select(({ m }) => ({ id: m.id, label: m.text })),
+  new Query().from({ t: teams }).select(({ t }) => ({ id: t.id, label: t.name, budget: t.budget })),
+)
+const uBr = uBranches.where((r) => gt(r.label, 'a')).orderBy((r) => r.id).select((r) => ({ id: r.id, budget: r.budget }))
+check<Equal<QueryResult<typeof uBr>, { id: string; budget: number | undefined }>>()
+const uBrJoin = uBranches.join({ u: users }, (r) => eq(r.id, r.u.id))
+check<Equal<QueryResult<typeof uBrJoin>, { id: string; label: string; budget: number | undefined; u: User | undefined }>>()
+// @ts-expect-error: unionAll's queries are queries
+q.unionAll(new Query().from({ m: messages }), { t: teams })
+// @ts-expect-error: unionAll sets the source, from() cannot follow
+q.unionAll({ m: messages, t: teams }).from({ users })
