@@ -237,6 +237,13 @@ test(`${PLANS} random plans: our IR equals TanStack DB's`, () => {
         continue
       }
       stats.kinds[plan._kind] = (stats.kinds[plan._kind] ?? 0) + 1
+      // Includes need the parent's refs inside the child query, which
+      // planBuild does not give; the differential harness compares them end
+      // to end (internal/querydiff, test/node/includes.test.mjs).
+      if (JSON.stringify(plan).includes('"include":')) {
+        stats.skippedIncludes = (stats.skippedIncludes ?? 0) + 1
+        continue
+      }
       const tan = attempt(() => toOurIR(planBuild(plan, TAN)._getQuery()))
       const oracle = attempt(() => toOurIR(oracleBuild(plan, tanColls)._getQuery()))
       // our plan→builder function must build what ir.mjs's does
@@ -266,7 +273,8 @@ test(`${PLANS} random plans: our IR equals TanStack DB's`, () => {
   }
   if (process.env.QUERY_TEST_VERBOSE) console.log(JSON.stringify(stats))
   assert.deepStrictEqual(unexpected.slice(0, 3), [])
-  assert.equal(stats.equal + stats.bothRejected + (stats.expected.joinSameSide ?? 0), PLANS)
+  assert.equal(stats.equal + stats.bothRejected + (stats.expected.joinSameSide ?? 0) + (stats.skippedIncludes ?? 0), PLANS)
+  assert.ok((stats.skippedIncludes ?? 0) < PLANS / 10, `${stats.skippedIncludes} plans with includes skipped`)
   assert.ok(stats.equal > PLANS * 0.9, JSON.stringify(stats))
 })
 
@@ -395,8 +403,9 @@ const ERRORS = [
   ['caseWhen with an object branch', () => S.caseWhen(true, { a: 1 }), QBE, /conditional projection\) is not supported/],
   ['caseWhen with one argument', () => S.caseWhen(true), QBE, /at least two arguments/],
   ['caseWhen with an array condition', () => S.caseWhen([1], 2), QBE, /conditions must be expression-like/],
-  ['scalar select', () => q0().from({ u: users }).select(({ u }) => u.name), QBE, /select\(\) must return an object of fields.*the ref u\.name/s],
-  ['scalar select of an expression', () => q0().from({ u: users }).select(({ u }) => S.upper(u.name)), QBE, /the expression upper\(u\.name\)/],
+  // A scalar select is for includes (toArray, concat); a query cannot end in one.
+  ['scalar select', () => S.toIR(q0().from({ u: users }).select(({ u }) => u.name)), QBE, /Top-level scalar select\(\) is not supported/],
+  ['scalar select of an expression', () => S.toIR(q0().from({ u: users }).select(({ u }) => S.upper(u.name))), QBE, /Top-level scalar select\(\) is not supported/],
   ['orderBy custom compare', () => q0().from({ u: users }).orderBy(({ u }) => u.name, { stringSort: 'custom', compare: () => 0 }), QBE, /'custom' is not supported/],
   ['orderBy direction', () => q0().from({ u: users }).orderBy(({ u }) => u.name, 'up'), QBE, /direction must be 'asc' or 'desc', got "up"/],
   ['orderBy nulls', () => q0().from({ u: users }).orderBy(({ u }) => u.name, { nulls: 'middle' }), QBE, /nulls must be 'first' or 'last'/],
