@@ -31,8 +31,10 @@ export function normalizeRow(row) {
   if (!isPlainObject(row)) return JSON.parse(JSON.stringify(row ?? null))
   const top = stripVirtual(row)
   for (const [k, v] of Object.entries(top)) {
-    if (isPlainObject(v)) top[k] = stripVirtual(v)
-    else if (Array.isArray(v)) top[k] = stripNested(v)
+    // an alias object of a join row, a whole row selected as a field, or
+    // an includes field (an array, or for materialize(findOne) one child
+    // row, whose fields may hold whole rows too)
+    if (isPlainObject(v) || Array.isArray(v)) top[k] = stripNested(v)
   }
   const s = JSON.stringify(top)
   return s === undefined ? null : JSON.parse(s)
