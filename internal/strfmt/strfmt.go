@@ -4,19 +4,21 @@
 // reflect at all (about 100 KB less, brotli), yet every message reads as
 // it did with fmt, and [Errorf] wraps as fmt.Errorf does.
 //
-// Supported verbs: %v %s %q %d %x %X %c %w and %%, with the flags '-' and
-// '0', a width, and a precision (for strings: the rune count kept).
-// Supported operands: nil, string, []byte, []string, bool, every integer
-// and float type, error, and [fmt.Stringer] (any type with a String
-// method). Named types whose underlying type is one of these but which
-// have no String method are not recognised: convert them at the call
-// site. Anything else prints as %!verb(unsupported), where fmt would print
-// it through reflection.
+// Supported: the verbs %v %s %q %d %x %c %w and %%; the flags '-' and
+// '0', a width, and for strings a precision (the runes kept). Operands:
+// nil, string, []byte (not %v), []string, bool, int, int32, int64, uint8
+// (byte), uint32, uint64, float64 (%v only), error, and [Stringer] (any
+// type with a String method). A named
+// type without a String method whose underlying type is one of these is
+// not recognised: convert it at the call site. Other flags and verbs, and
+// other operands (which fmt prints through reflection), print as
+// %!verb(unsupported); the code stays small because the wasm carries it.
 package strfmt
 
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -71,78 +73,58 @@ func (e *wrapErrors) Unwrap() []error { return e.errs }
 
 // spec is one parsed verb.
 type spec struct {
-	minus, zero, plus, sharp, space bool
-	width, prec                     int // -1: none
+	minus, zero bool
+	width, prec int // -1: none
 }
 
 func appendf(b []byte, format string, a []any, wrap bool) ([]byte, []error) {
 	var wrapped []error
 	argi := 0
 	for i := 0; i < len(format); {
-		c := format[i]
-		if c != '%' {
-			j := i + 1
-			for j < len(format) && format[j] != '%' {
-				j++
-			}
-			b = append(b, format[i:j]...)
-			i = j
-			continue
+		j := i
+		for j < len(format) && format[j] != '%' {
+			j++
 		}
-		i++
-		s := spec{width: -1, prec: -1}
-	flags:
-		for ; i < len(format); i++ {
-			switch format[i] {
-			case '-':
-				s.minus = true
-			case '0':
-				s.zero = true
-			case '+':
-				s.plus = true
-			case '#':
-				s.sharp = true
-			case ' ':
-				s.space = true
-			default:
-				break flags
+		b = append(b, format[i:j]...)
+		if j+1 >= len(format) {
+			if j < len(format) {
+				b = append(b, "%!(NOVERB)"...)
 			}
+			break
+		}
+		i = j + 1
+		s := spec{width: -1, prec: -1}
+		for ; i < len(format) && (format[i] == '-' || format[i] == '0'); i++ {
+			s.minus = s.minus || format[i] == '-'
+			s.zero = s.zero || format[i] == '0'
 		}
 		s.width, i = num(format, i)
 		if i < len(format) && format[i] == '.' {
 			s.prec, i = num(format, i+1)
-			if s.prec < 0 {
-				s.prec = 0
-			}
+			s.prec = max(s.prec, 0)
 		}
 		if i >= len(format) {
 			b = append(b, "%!(NOVERB)"...)
 			break
 		}
-		verb, size := utf8.DecodeRuneInString(format[i:])
-		i += size
-		if verb == '%' {
+		verb := format[i]
+		i++
+		switch {
+		case verb == '%':
 			b = append(b, '%')
-			continue
-		}
-		if argi >= len(a) {
-			b = append(b, '%', '!')
-			b = utf8.AppendRune(b, verb)
-			b = append(b, "(MISSING)"...)
-			continue
-		}
-		arg := a[argi]
-		argi++
-		if verb == 'w' {
-			err, ok := arg.(error)
-			if !ok || !wrap {
-				b = bad(b, verb, arg)
-				continue
+		case argi >= len(a):
+			b = append(append(b, '%', '!', verb), "(MISSING)"...)
+		default:
+			arg := a[argi]
+			argi++
+			if verb == 'w' {
+				if err, ok := arg.(error); ok && wrap {
+					wrapped = append(wrapped, err)
+					verb = 'v'
+				}
 			}
-			wrapped = append(wrapped, err)
-			verb = 'v'
+			b = s.arg(b, verb, arg)
 		}
-		b = s.arg(b, verb, arg)
 	}
 	if argi < len(a) {
 		b = append(b, "%!(EXTRA "...)
@@ -150,8 +132,7 @@ func appendf(b []byte, format string, a []any, wrap bool) ([]byte, []error) {
 			if k > 0 {
 				b = append(b, ", "...)
 			}
-			b = append(b, "?="...)
-			b = (&spec{width: -1, prec: -1}).arg(b, 'v', arg)
+			b = (&spec{width: -1, prec: -1}).arg(append(b, "?="...), 'v', arg)
 		}
 		b = append(b, ')')
 	}
@@ -162,253 +143,152 @@ func appendf(b []byte, format string, a []any, wrap bool) ([]byte, []error) {
 func num(format string, i int) (int, int) {
 	n := -1
 	for ; i < len(format) && '0' <= format[i] && format[i] <= '9'; i++ {
-		if n < 0 {
-			n = 0
-		}
-		if n < 1e6 {
-			n = n*10 + int(format[i]-'0')
-		}
+		n = min(max(n, 0)*10+int(format[i]-'0'), 1e6)
 	}
 	return n, i
 }
 
 // arg appends one operand formatted by verb.
-func (s *spec) arg(b []byte, verb rune, arg any) []byte {
+func (s *spec) arg(b []byte, verb byte, arg any) []byte {
+	var u uint64
+	neg := false
 	switch v := arg.(type) {
 	case nil:
 		if verb == 'v' {
 			return s.pad(b, "<nil>")
 		}
-		return bad(b, verb, arg)
+		return append(append(b, '%', '!', verb), "(<nil>)"...)
 	case string:
-		return s.str(b, verb, v, arg)
+		return s.str(b, verb, v)
 	case []byte:
-		if verb == 'v' || verb == 's' || verb == 'q' || verb == 'x' || verb == 'X' {
-			return s.str(b, verb, string(v), arg)
+		if verb == 'v' {
+			return bad(b, verb) // fmt prints the numbers
 		}
-		return bad(b, verb, arg)
+		return s.str(b, verb, string(v))
 	case []string:
-		if verb != 'v' && verb != 's' && verb != 'q' {
-			return bad(b, verb, arg)
-		}
 		b = append(b, '[')
 		for k, x := range v {
 			if k > 0 {
 				b = append(b, ' ')
 			}
-			b = s.str(b, verb, x, x)
+			b = s.str(b, verb, x)
 		}
 		return append(b, ']')
 	case bool:
-		if verb == 'v' || verb == 't' {
+		if verb == 'v' {
 			return s.pad(b, strconv.FormatBool(v))
 		}
-		return bad(b, verb, arg)
-	case int:
-		return s.integer(b, verb, v < 0, uint64(abs(int64(v))), arg)
-	case int8:
-		return s.integer(b, verb, v < 0, uint64(abs(int64(v))), arg)
-	case int16:
-		return s.integer(b, verb, v < 0, uint64(abs(int64(v))), arg)
-	case int32:
-		return s.integer(b, verb, v < 0, uint64(abs(int64(v))), arg)
-	case int64:
-		return s.integer(b, verb, v < 0, uint64(abs(v)), arg)
-	case uint:
-		return s.integer(b, verb, false, uint64(v), arg)
-	case uint8:
-		return s.integer(b, verb, false, uint64(v), arg)
-	case uint16:
-		return s.integer(b, verb, false, uint64(v), arg)
-	case uint32:
-		return s.integer(b, verb, false, uint64(v), arg)
-	case uint64:
-		return s.integer(b, verb, false, v, arg)
-	case uintptr:
-		return s.integer(b, verb, false, uint64(v), arg)
-	case float64:
-		return s.float(b, verb, v, 64, arg)
-	case float32:
-		return s.float(b, verb, float64(v), 32, arg)
+		return bad(b, verb)
 	case error:
-		// As fmt: the Error and String methods serve the string verbs.
-		if verb == 'v' || verb == 's' || verb == 'q' || verb == 'x' || verb == 'X' {
-			return s.str(b, verb, v.Error(), arg)
+		if verb == 'v' || verb == 's' || verb == 'q' {
+			return s.str(b, verb, v.Error())
 		}
+		return bad(b, verb)
 	case Stringer:
-		if verb == 'v' || verb == 's' || verb == 'q' || verb == 'x' || verb == 'X' {
-			return s.str(b, verb, v.String(), arg)
+		if verb == 'v' || verb == 's' || verb == 'q' {
+			return s.str(b, verb, v.String())
 		}
+		return bad(b, verb)
+	case float64:
+		if verb == 'v' {
+			return s.pad(b, strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		return bad(b, verb)
+	case int:
+		neg, u = v < 0, uint64(v)
+	case int32:
+		neg, u = v < 0, uint64(v)
+	case int64:
+		neg, u = v < 0, uint64(v)
+	case uint8:
+		u = uint64(v)
+	case uint32:
+		u = uint64(v)
+	case uint64:
+		u = v
+	default:
+		return bad(b, verb)
 	}
-	return bad(b, verb, arg)
-}
-
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n // the most negative int64 stays itself; as uint64 it is right
+	if neg {
+		u = -u
 	}
-	return n
+	return s.integer(b, verb, neg, u)
 }
 
 // bad appends fmt's mark for a verb that does not fit its operand.
-func bad(b []byte, verb rune, arg any) []byte {
-	b = append(b, '%', '!')
-	b = utf8.AppendRune(b, verb)
-	switch v := arg.(type) {
-	case nil:
-		return append(b, "(<nil>)"...)
-	case string:
-		return append(append(append(b, "(string="...), v...), ')')
-	}
-	return append(b, "(unsupported)"...)
+func bad(b []byte, verb byte) []byte {
+	return append(append(b, '%', '!', verb), "(unsupported)"...)
 }
 
-// truncate keeps the first prec runes of str.
-func (s *spec) truncate(str string) string {
-	if s.prec < 0 {
-		return str
-	}
-	n := 0
-	for i := range str {
-		if n == s.prec {
-			return str[:i]
+func (s *spec) str(b []byte, verb byte, str string) []byte {
+	if s.prec >= 0 {
+		n := 0
+		for i := range str {
+			if n == s.prec {
+				str = str[:i]
+				break
+			}
+			n++
 		}
-		n++
 	}
-	return str
-}
-
-func (s *spec) str(b []byte, verb rune, str string, arg any) []byte {
 	switch verb {
 	case 'v', 's':
-		return s.pad(b, s.truncate(str))
+		return s.pad(b, str)
 	case 'q':
-		str = s.truncate(str)
-		if s.sharp && strconv.CanBackquote(str) {
-			return s.pad(b, "`"+str+"`")
-		}
-		if s.plus {
-			return s.pad(b, strconv.QuoteToASCII(str))
-		}
 		return s.pad(b, strconv.Quote(str))
-	case 'x', 'X':
-		if s.prec >= 0 && s.prec < len(str) {
-			str = str[:s.prec] // bytes, as fmt
-		}
-		digits := "0123456789abcdef"
-		if verb == 'X' {
-			digits = "0123456789ABCDEF"
-		}
-		h := make([]byte, 0, 2*len(str))
-		for i := 0; i < len(str); i++ {
-			h = append(h, digits[str[i]>>4], digits[str[i]&15])
-		}
-		return s.pad(b, string(h))
 	}
-	return bad(b, verb, arg)
+	// fmt's mark for a string under another verb shows the string.
+	return append(append(append(b, '%', '!', verb), "(string="...), str+")"...)
 }
 
-func (s *spec) integer(b []byte, verb rune, neg bool, u uint64, arg any) []byte {
-	var digits []byte
+func (s *spec) integer(b []byte, verb byte, neg bool, u uint64) []byte {
 	switch verb {
-	case 'd', 'v':
-		digits = strconv.AppendUint(nil, u, 10)
-	case 'x':
-		digits = strconv.AppendUint(nil, u, 16)
-	case 'X':
-		digits = strconv.AppendUint(nil, u, 16)
-		for i, c := range digits {
-			if 'a' <= c && c <= 'f' {
-				digits[i] = c - 'a' + 'A'
-			}
-		}
-	case 'c':
-		if neg || u > utf8.MaxRune {
-			return s.pad(b, string(utf8.RuneError))
-		}
-		return s.pad(b, string(rune(u)))
-	case 'q':
+	case 'c', 'q':
 		r := rune(u)
 		if neg || u > utf8.MaxRune {
 			r = utf8.RuneError
 		}
-		if s.plus {
-			return s.pad(b, strconv.QuoteRuneToASCII(r))
+		if verb == 'c' {
+			return s.pad(b, string(r))
 		}
 		return s.pad(b, strconv.QuoteRune(r))
+	case 'd', 'v', 'x':
 	default:
-		return bad(b, verb, arg)
+		return bad(b, verb)
 	}
-	if s.prec >= 0 {
-		for len(digits) < s.prec {
-			digits = append([]byte{'0'}, digits...)
-		}
-		if s.prec == 0 && u == 0 {
-			digits = digits[:0]
-		}
+	base := 10
+	if verb == 'x' {
+		base = 16
 	}
-	sign := ""
-	switch {
-	case neg:
-		sign = "-"
-	case s.plus:
-		sign = "+"
-	case s.space:
-		sign = " "
+	digits := strconv.FormatUint(u, base)
+	if neg {
+		digits = "-" + digits
 	}
-	if s.zero && !s.minus && s.prec < 0 {
-		for len(sign)+len(digits) < s.width {
-			digits = append([]byte{'0'}, digits...)
+	if s.zero && !s.minus {
+		n := s.width - len(digits)
+		if n > 0 {
+			zeros := strings.Repeat("0", n)
+			if neg {
+				digits = "-" + zeros + digits[1:]
+			} else {
+				digits = zeros + digits
+			}
 		}
 	}
-	return s.pad(b, sign+string(digits))
-}
-
-func (s *spec) float(b []byte, verb rune, f float64, size int, arg any) []byte {
-	var fmtc byte
-	prec := s.prec
-	switch verb {
-	case 'v', 'g':
-		fmtc = 'g'
-	case 'e', 'f', 'E', 'G':
-		fmtc = byte(verb)
-		if prec < 0 && verb != 'G' {
-			prec = 6
-		}
-	default:
-		return bad(b, verb, arg)
-	}
-	str := strconv.FormatFloat(f, fmtc, prec, size)
-	if s.plus && str[0] != '+' && str[0] != '-' {
-		str = "+" + str
-	}
-	if s.zero && !s.minus && s.width > len(str) && str != "NaN" && str != "Inf" && str != "+Inf" && str != "-Inf" {
-		sign := ""
-		if str[0] == '-' || str[0] == '+' {
-			sign, str = str[:1], str[1:]
-		}
-		for len(sign)+len(str) < s.width {
-			str = "0" + str
-		}
-		str = sign + str
-	}
-	return s.pad(b, str)
+	return s.pad(b, digits)
 }
 
 // pad appends str padded with spaces to the width, left or right.
 func (s *spec) pad(b []byte, str string) []byte {
 	n := s.width - utf8.RuneCountInString(str)
-	if n <= 0 {
-		return append(b, str...)
+	if !s.minus {
+		for ; n > 0; n-- {
+			b = append(b, ' ')
+		}
 	}
-	if s.minus {
-		b = append(b, str...)
-	}
+	b = append(b, str...)
 	for ; n > 0; n-- {
 		b = append(b, ' ')
-	}
-	if !s.minus {
-		b = append(b, str...)
 	}
 	return b
 }
