@@ -106,10 +106,13 @@ $(STATICCHECK):
 
 # Two modules: the default one, and the WebSocket build (tag streamdb_ws:
 # the gateway client, coder/websocket, net/http) that the package's
-# ./websocket entry loads; both sizes are printed.
+# ./websocket entry loads; both sizes are printed. merge-data-segments
+# joins Go's ~57,000 data segments into a few (6% smaller compressed; the
+# memory image is the same), in about half a second.
 build: check-wasm-deps
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o dist/streamdb.wasm $(WASM_PKG)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -tags streamdb_ws -o dist/streamdb-ws.wasm $(WASM_PKG)
+	$(NODE) scripts/merge-data-segments.mjs dist/streamdb.wasm dist/streamdb-ws.wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" dist/wasm_exec.js
 	$(NODE) scripts/sizes.mjs dist/streamdb.wasm dist/streamdb-ws.wasm
 
