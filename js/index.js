@@ -26,6 +26,7 @@ export {
   MissingMutationContextError,
   ClosedError,
   ModuleExitedError,
+  ModuleVersionError,
   LimitOffsetRequireOrderByError,
   HavingRequiresGroupByError,
   JoinConditionMustBeEqualityError,

@@ -67,9 +67,11 @@ import (
 	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
-// version is the module version reported by api.version(); builds may set
-// it with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version is the module version reported by api.version(). `make build`
+// sets it to package.json's version (-ldflags "-X main.version=..."), and
+// the JS loader (js/wasm.js) refuses a module whose version is not its
+// own: a module built another way says "dev" and is refused.
+var version = "dev"
 
 func main() {
 	retry := stream.DefaultRetryPolicy()
