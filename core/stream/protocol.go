@@ -165,7 +165,7 @@ func buildURL(base string, params map[string]string) string {
 	for k := range params {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] }) // sort.Strings would add slices.Sort[string] to the wasm
 	var b strings.Builder
 	b.WriteString(base)
 	sep := byte('?')
