@@ -34,7 +34,7 @@ func TestSprintfAsFmt(t *testing.T) {
 		{"%d %d %d %d", []any{0, -42, int64(math.MinInt64), uint64(math.MaxUint64)}},
 		{"%d %d %d", []any{uint32(32), int32(-32), uint8(8)}},
 		{"%016x %x %x", []any{uint64(0xdeadbeef), -255, uint8(255)}},
-		{"%v %v %v %v %v %v", []any{1.5, 1e6, 1e21, 0.0001, 1e-5, -0.0}},
+		{"%v %v %v %v %v %v", []any{1.5, 1e6, 1e21, 0.0001, 1e-5, math.Copysign(0, -1)}},
 		{"%q", []any{[]string{"a", "b"}}},
 		{"%s", []any{[]byte("bytes")}},
 		{"%-4d|%4q|", []any{7, "x"}},
