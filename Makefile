@@ -62,6 +62,10 @@ GOTESTFLAGS ?=
 # The program built into dist/streamdb.wasm.
 WASM_PKG ?= ./wasm
 
+# The module is built as package.json's version (main.version, reported by
+# api.version()); js/wasm.js refuses a module built as another version.
+VERSION := $(shell $(NODE) -p "require('./package.json').version")
+
 # Use the race detector for native tests when cgo works (it needs a C compiler).
 RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
@@ -135,10 +139,13 @@ $(STATICCHECK):
 
 # Two modules: the default one, and the WebSocket build (tag streamdb_ws:
 # the gateway client, coder/websocket, net/http) that the package's
-# ./websocket entry loads; both sizes are printed.
+# ./websocket entry loads; both sizes are printed. merge-data-segments
+# joins Go's ~57,000 data segments into a few (6% smaller compressed; the
+# memory image is the same), in about half a second.
 build: check-wasm-deps
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o dist/streamdb.wasm $(WASM_PKG)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -tags streamdb_ws -o dist/streamdb-ws.wasm $(WASM_PKG)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w -X main.version=$(VERSION)" -o dist/streamdb.wasm $(WASM_PKG)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w -X main.version=$(VERSION)" -tags streamdb_ws -o dist/streamdb-ws.wasm $(WASM_PKG)
+	$(NODE) scripts/merge-data-segments.mjs dist/streamdb.wasm dist/streamdb-ws.wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" dist/wasm_exec.js
 	$(NODE) scripts/sizes.mjs dist/streamdb.wasm dist/streamdb-ws.wasm
 

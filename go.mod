@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/coder/websocket v1.8.15
-	github.com/hack-pad/safejs v0.1.1
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/text v0.44.0
 )

@@ -53,6 +53,7 @@ export type StreamDBErrorCode =
   | 'SCHEMA_VALIDATION'
   | 'NO_TRANSACTION'
   | 'MODULE_EXITED'
+  | 'MODULE_VERSION'
   | 'NOT_LOADED'
   | 'CLOSED'
   | 'DUPLICATE_KEY_SYNC'
@@ -165,6 +166,21 @@ export declare class ClosedError extends StreamDBError {
 export declare class ModuleExitedError extends StreamDBError {
   constructor(message: string, options?: StreamDBErrorOptions)
   readonly code: 'MODULE_EXITED'
+}
+
+/**
+ * ModuleVersionError: the WebAssembly module was built for another version
+ * of the package than the JavaScript that loads it (a stale
+ * dist/streamdb.wasm, or one from another release). loadModule and
+ * createStreamDB reject with it; the message names both versions.
+ */
+export declare class ModuleVersionError extends StreamDBError {
+  constructor(message: string, options?: StreamDBErrorOptions)
+  readonly code: 'MODULE_VERSION'
+  /** The package's version (package.json). */
+  readonly packageVersion: string
+  /** The version the module says it was built as. */
+  readonly moduleVersion: string
 }
 
 /** QueryBuilderError: the query builder was misused (the message says how). */

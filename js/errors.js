@@ -199,6 +199,19 @@ export class ModuleExitedError extends StreamDBError {
   }
 }
 
+/**
+ * ModuleVersionError: the WebAssembly module was built for another version
+ * of the package than the JavaScript that loads it (a stale
+ * dist/streamdb.wasm, or one copied from another release). It names both
+ * versions; rebuild the module (make build) or reinstall the package.
+ */
+export class ModuleVersionError extends StreamDBError {
+  constructor(message, props) {
+    super(message, { code: 'MODULE_VERSION', ...props })
+    this.name = 'ModuleVersionError'
+  }
+}
+
 const keep = ['clause', 'reason', 'offset', 'type', 'key', 'operation', 'txid', 'status', 'url']
 
 /**

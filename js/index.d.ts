@@ -39,6 +39,7 @@ export {
   MissingMutationContextError,
   ClosedError,
   ModuleExitedError,
+  ModuleVersionError,
   LimitOffsetRequireOrderByError,
   HavingRequiresGroupByError,
   JoinConditionMustBeEqualityError,

@@ -27,6 +27,7 @@ export {
   MissingMutationContextError,
   ClosedError,
   ModuleExitedError,
+  ModuleVersionError,
   LimitOffsetRequireOrderByError,
   HavingRequiresGroupByError,
   JoinConditionMustBeEqualityError,

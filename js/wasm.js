@@ -7,7 +7,8 @@
 import '../dist/wasm_exec.js'
 import { collation } from './collate.js'
 import { request } from './fetch.js'
-import { StreamDBError, ModuleExitedError } from './errors.js'
+import { StreamDBError, ModuleExitedError, ModuleVersionError } from './errors.js'
+import { VERSION } from './version.js'
 
 // What the module may call in the page (the ready function returns it).
 const helpers = Object.freeze({ collation, request })
@@ -32,6 +33,7 @@ export function loadModule({ wasmURL = globalThis[MODULE_URL] ?? new URL('../dis
   return (loading ??= instantiate(wasmURL).catch((err) => {
     loading = undefined
     loadedFrom = undefined
+    if (err instanceof ModuleVersionError) throw err
     throw new Error(`StreamDB: could not load its WebAssembly module from ${wasmURL}: ${err?.message ?? err}`, { cause: err })
   }))
 }
@@ -273,5 +275,32 @@ async function instantiate(wasmURL) {
   compiled = result.module
   start(inst, result.instance)
   if (!inst.api) throw inst.error ?? new Error('the module did not start')
+  checkVersion(inst, url)
   return inst.api
+}
+
+// checkVersion refuses a module built for another version of the package:
+// the API between this JS and the Go module changes between versions, and
+// a mismatch would otherwise fail later and strangely. The instance is
+// stopped and forgotten.
+function checkVersion(inst, url) {
+  let built
+  try {
+    built = inst.api.version?.()
+  } catch {
+    // a module without the method: its version is unknown
+  }
+  if (built === VERSION) return
+  try {
+    inst.api.shutdown()
+  } catch {
+    // already gone
+  }
+  if (current === inst) current = undefined
+  compiled = undefined
+  const moduleVersion = typeof built === 'string' ? built : 'unknown'
+  throw new ModuleVersionError(
+    `StreamDB: the WebAssembly module at ${url} was built as version ${moduleVersion}, but this package (@streamdb/streamdb) is version ${VERSION}; rebuild the module with \`make build\`, or reinstall the package`,
+    { packageVersion: VERSION, moduleVersion },
+  )
 }

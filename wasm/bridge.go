@@ -5,13 +5,12 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
-	"github.com/hack-pad/safejs"
-
 	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // bridge is the JavaScript face of the module: an API object whose methods
@@ -30,23 +29,23 @@ type bridge struct {
 	cancel context.CancelFunc
 
 	// api is the object handed to JS.
-	api safejs.Value
+	api jsval.Value
 	// promiseCtor is globalThis.Promise.
-	promiseCtor safejs.Value
+	promiseCtor jsval.Value
 	// errorCtor is globalThis.Error; typeErrorCtor is globalThis.TypeError.
-	errorCtor, typeErrorCtor safejs.Value
+	errorCtor, typeErrorCtor jsval.Value
 	// uint8ArrayCtor is globalThis.Uint8Array; arrayCtor is globalThis.Array.
-	uint8ArrayCtor, arrayCtor safejs.Value
+	uint8ArrayCtor, arrayCtor jsval.Value
 	// helpers is what the loader's ready function returned (js/wasm.js),
 	// or undefined.
-	helpers safejs.Value
+	helpers jsval.Value
 	// warmOnce runs warmUp once per module.
 	warmOnce sync.Once
 	// gc schedules collections in the page's idle time (idlegc.go).
 	gc idleGC
 
 	mu      sync.Mutex
-	exports []safejs.Func // released on shutdown
+	exports []jsval.Func // released on shutdown
 	closed  bool
 	done    chan struct{}
 
@@ -67,12 +66,12 @@ type bridge struct {
 // newBridge builds the API object. Exports are added by the caller with
 // export / async (see newStreamDB for the module's set).
 func newBridge() (*bridge, error) {
-	g := safejs.Global()
-	b := &bridge{done: make(chan struct{}), helpers: safejs.Undefined()}
+	g := jsval.Global()
+	b := &bridge{done: make(chan struct{}), helpers: jsval.Undefined()}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, c := range []struct {
 		name string
-		dst  *safejs.Value
+		dst  *jsval.Value
 	}{
 		{"Promise", &b.promiseCtor},
 		{"Error", &b.errorCtor},
@@ -81,8 +80,8 @@ func newBridge() (*bridge, error) {
 		{"Array", &b.arrayCtor},
 	} {
 		v, err := g.Get(c.name)
-		if err != nil || v.Type() != safejs.TypeFunction {
-			return nil, fmt.Errorf("streamdb: globalThis.%s is missing", c.name)
+		if err != nil || v.Type() != jsval.TypeFunction {
+			return nil, strfmt.Errorf("streamdb: globalThis.%s is missing", c.name)
 		}
 		*c.dst = v
 	}
@@ -95,7 +94,7 @@ func newBridge() (*bridge, error) {
 }
 
 // API returns the object handed to JS.
-func (b *bridge) API() safejs.Value { return b.api }
+func (b *bridge) API() jsval.Value { return b.api }
 
 // Done is closed by shutdown.
 func (b *bridge) Done() <-chan struct{} { return b.done }
@@ -104,17 +103,17 @@ func (b *bridge) Done() <-chan struct{} { return b.done }
 func (b *bridge) liveFuncs() int64 { return b.funcs.Load() }
 
 // newFunc wraps fn in a js.Func and counts it; release it with release.
-func (b *bridge) newFunc(fn func(this safejs.Value, args []safejs.Value) any) (safejs.Func, error) {
-	f, err := safejs.FuncOf(fn)
+func (b *bridge) newFunc(fn func(this jsval.Value, args []jsval.Value) any) (jsval.Func, error) {
+	f, err := jsval.FuncOf(fn)
 	if err != nil {
-		return safejs.Func{}, err
+		return jsval.Func{}, err
 	}
 	b.funcs.Add(1)
 	return f, nil
 }
 
 // release releases a js.Func made by newFunc. Call it exactly once per Func.
-func (b *bridge) release(f safejs.Func) {
+func (b *bridge) release(f jsval.Func) {
 	f.Release()
 	b.funcs.Add(-1)
 }
@@ -123,8 +122,8 @@ func (b *bridge) release(f safejs.Func) {
 // throw from a Go function: an error, or a recovered panic, is returned to
 // the caller as an Error object. Use it as is only for calls that cannot
 // fail (version); everything else goes through async.
-func (b *bridge) export(name string, fn func(args []safejs.Value) (any, error)) error {
-	f, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) (ret any) {
+func (b *bridge) export(name string, fn func(args []jsval.Value) (any, error)) error {
+	f, err := b.newFunc(func(_ jsval.Value, args []jsval.Value) (ret any) {
 		defer func() {
 			if r := recover(); r != nil {
 				ret = b.errorValue(panicError(name, r))
@@ -140,13 +139,13 @@ func (b *bridge) export(name string, fn func(args []safejs.Value) (any, error)) 
 		return v
 	})
 	if err != nil {
-		return fmt.Errorf("streamdb: export %s: %w", name, err)
+		return strfmt.Errorf("streamdb: export %s: %w", name, err)
 	}
 	b.mu.Lock()
 	b.exports = append(b.exports, f)
 	b.mu.Unlock()
 	if err := b.api.Set(name, f); err != nil {
-		return fmt.Errorf("streamdb: export %s: %w", name, err)
+		return strfmt.Errorf("streamdb: export %s: %w", name, err)
 	}
 	return nil
 }
@@ -160,7 +159,7 @@ type runFunc func() (any, error)
 // ctx ends on shutdown; the run step it returns uses it or a context
 // derived from it. cleanup, when not nil, runs once the run step has ended
 // (or at once when prepare fails).
-type prepareFunc func(ctx context.Context, args []safejs.Value) (run runFunc, cleanup func(), err error)
+type prepareFunc func(ctx context.Context, args []jsval.Value) (run runFunc, cleanup func(), err error)
 
 // async adds a method that returns a Promise to the API object.
 //
@@ -169,7 +168,7 @@ type prepareFunc func(ctx context.Context, args []safejs.Value) (run runFunc, cl
 // recovered and rejects it too, so a bad argument or a bug never takes the
 // module down.
 func (b *bridge) async(name string, prepare prepareFunc) error {
-	return b.export(name, func(args []safejs.Value) (any, error) {
+	return b.export(name, func(args []jsval.Value) (any, error) {
 		p, err := b.newPromise()
 		if err != nil {
 			return nil, err
@@ -217,7 +216,7 @@ func (b *bridge) async(name string, prepare prepareFunc) error {
 
 // promise is a JS Promise with its resolving functions.
 type promise struct {
-	promise, resolve, reject safejs.Value
+	promise, resolve, reject jsval.Value
 }
 
 // newPromise creates a pending Promise. The executor is a js.Func that
@@ -225,21 +224,21 @@ type promise struct {
 // once.
 func (b *bridge) newPromise() (*promise, error) {
 	p := &promise{}
-	exec, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) any {
+	exec, err := b.newFunc(func(_ jsval.Value, args []jsval.Value) any {
 		if len(args) >= 2 {
 			p.resolve, p.reject = args[0], args[1]
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("streamdb: new Promise: %w", err)
+		return nil, strfmt.Errorf("streamdb: new Promise: %w", err)
 	}
 	defer b.release(exec)
 	p.promise, err = b.promiseCtor.New(exec)
 	if err != nil {
-		return nil, fmt.Errorf("streamdb: new Promise: %w", err)
+		return nil, strfmt.Errorf("streamdb: new Promise: %w", err)
 	}
-	if p.resolve.Type() != safejs.TypeFunction || p.reject.Type() != safejs.TypeFunction {
+	if p.resolve.Type() != jsval.TypeFunction || p.reject.Type() != jsval.TypeFunction {
 		return nil, errors.New("streamdb: new Promise: the executor did not run")
 	}
 	return p, nil
@@ -252,7 +251,7 @@ func (p *promise) settle(b *bridge, v any, err error) {
 		if _, cerr := p.resolve.Invoke(jsValue(v)); cerr == nil {
 			return
 		} else {
-			err = fmt.Errorf("streamdb: resolve: %w", cerr)
+			err = strfmt.Errorf("streamdb: resolve: %w", cerr)
 		}
 	}
 	_, _ = p.reject.Invoke(b.errorValue(err))
@@ -281,21 +280,21 @@ func (b *bridge) shutdown() {
 // main.go): with a key (os.Args[1]), it calls globalThis[key](api);
 // without one, it sets globalThis.streamdb = api.
 func (b *bridge) publish(args []string) error {
-	g := safejs.Global()
+	g := jsval.Global()
 	if len(args) == 0 || args[0] == "" {
 		return g.Set("streamdb", b.api)
 	}
 	key := args[0]
 	ready, err := g.Get(key)
 	if err != nil {
-		return fmt.Errorf("streamdb: read globalThis[%q]: %w", key, err)
+		return strfmt.Errorf("streamdb: read globalThis[%q]: %w", key, err)
 	}
-	if ready.Type() != safejs.TypeFunction {
-		return fmt.Errorf("streamdb: globalThis[%q] is %v, not the ready function", key, ready.Type())
+	if ready.Type() != jsval.TypeFunction {
+		return strfmt.Errorf("streamdb: globalThis[%q] is %v, not the ready function", key, ready.Type())
 	}
 	helpers, err := ready.Invoke(b.api)
 	if err != nil {
-		return fmt.Errorf("streamdb: call globalThis[%q]: %w", key, err)
+		return strfmt.Errorf("streamdb: call globalThis[%q]: %w", key, err)
 	}
 	b.helpers = helpers
 	return nil
@@ -308,8 +307,8 @@ func panicError(name string, r any) error {
 	case *jswire.ArgError:
 		return e
 	case error:
-		return fmt.Errorf("streamdb: %s: panic: %w", name, e)
+		return strfmt.Errorf("streamdb: %s: panic: %w", name, e)
 	default:
-		return fmt.Errorf("streamdb: %s: panic: %v", name, r)
+		return strfmt.Errorf("streamdb: %s: panic: %v", name, r)
 	}
 }

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/internal/testserver"
 	"github.com/streamdb/streamdb/wasm/fetch"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // The tests call the bridge the way JS does: through the methods of the API
@@ -30,7 +30,7 @@ func TestMain(m *testing.M) { testserver.Main(m) }
 var (
 	sharedOnce   sync.Once
 	sharedBridge *bridge
-	sharedAPI    safejs.Value
+	sharedAPI    jsval.Value
 	sharedErr    error
 )
 
@@ -47,13 +47,13 @@ func newTestBridge(t *testing.T) *bridge {
 
 // api returns the shared bridge and the API object it handed to JS through
 // the keyed loading contract: globalThis[key](api).
-func api(t *testing.T) (*bridge, safejs.Value) {
+func api(t *testing.T) (*bridge, jsval.Value) {
 	t.Helper()
 	sharedOnce.Do(func() {
 		b := newTestBridge(t)
 		key := "__streamdb_test_ready"
-		var got safejs.Value
-		ready, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		var got jsval.Value
+		ready, err := jsval.FuncOf(func(_ jsval.Value, args []jsval.Value) any {
 			got = args[0]
 			return nil
 		})
@@ -62,7 +62,7 @@ func api(t *testing.T) (*bridge, safejs.Value) {
 			return
 		}
 		defer ready.Release()
-		g := safejs.Global()
+		g := jsval.Global()
 		if sharedErr = g.Set(key, ready); sharedErr != nil {
 			return
 		}
@@ -82,28 +82,28 @@ func api(t *testing.T) (*bridge, safejs.Value) {
 
 // outcome is how a Promise settled.
 type outcome struct {
-	value    safejs.Value
+	value    jsval.Value
 	rejected bool
 }
 
 // call calls api[method](args...) and returns the Promise it returned.
-func call(t *testing.T, method string, args ...any) safejs.Value {
+func call(t *testing.T, method string, args ...any) jsval.Value {
 	t.Helper()
 	_, a := api(t)
 	p, err := a.Call(method, args...)
 	require.NoError(t, err, "api.%s threw", method)
-	require.Equal(t, safejs.TypeObject, p.Type(), "api.%s returns a Promise", method)
+	require.Equal(t, jsval.TypeObject, p.Type(), "api.%s returns a Promise", method)
 	return p
 }
 
 // await waits for the Promise p to settle, through then/catch callbacks
 // that feed a channel.
-func await(t *testing.T, p safejs.Value) outcome {
+func await(t *testing.T, p jsval.Value) outcome {
 	t.Helper()
 	ch := make(chan outcome, 1)
-	settle := func(rejected bool) func(safejs.Value, []safejs.Value) any {
-		return func(_ safejs.Value, args []safejs.Value) any {
-			v := safejs.Undefined()
+	settle := func(rejected bool) func(jsval.Value, []jsval.Value) any {
+		return func(_ jsval.Value, args []jsval.Value) any {
+			v := jsval.Undefined()
 			if len(args) > 0 {
 				v = args[0]
 			}
@@ -111,10 +111,10 @@ func await(t *testing.T, p safejs.Value) outcome {
 			return nil
 		}
 	}
-	onOK, err := safejs.FuncOf(settle(false))
+	onOK, err := jsval.FuncOf(settle(false))
 	require.NoError(t, err)
 	defer onOK.Release()
-	onErr, err := safejs.FuncOf(settle(true))
+	onErr, err := jsval.FuncOf(settle(true))
 	require.NoError(t, err)
 	defer onErr.Release()
 	p, err = p.Call("then", onOK)
@@ -131,7 +131,7 @@ func await(t *testing.T, p safejs.Value) outcome {
 }
 
 // resolved awaits p and fails the test unless it resolved.
-func resolved(t *testing.T, p safejs.Value) safejs.Value {
+func resolved(t *testing.T, p jsval.Value) jsval.Value {
 	t.Helper()
 	o := await(t, p)
 	if o.rejected {
@@ -141,11 +141,11 @@ func resolved(t *testing.T, p safejs.Value) safejs.Value {
 }
 
 // rejected awaits p and fails the test unless it rejected with an Error.
-func rejected(t *testing.T, p safejs.Value) safejs.Value {
+func rejected(t *testing.T, p jsval.Value) jsval.Value {
 	t.Helper()
 	o := await(t, p)
 	require.True(t, o.rejected, "the Promise resolved")
-	errCtor, err := safejs.Global().Get("Error")
+	errCtor, err := jsval.Global().Get("Error")
 	require.NoError(t, err)
 	isErr, err := o.value.InstanceOf(errCtor)
 	require.NoError(t, err)
@@ -153,30 +153,30 @@ func rejected(t *testing.T, p safejs.Value) safejs.Value {
 	return o.value
 }
 
-func prop(t *testing.T, v safejs.Value, key string) safejs.Value {
+func prop(t *testing.T, v jsval.Value, key string) jsval.Value {
 	t.Helper()
 	p, err := v.Get(key)
 	require.NoError(t, err)
 	return p
 }
 
-func str(t *testing.T, v safejs.Value, key string) string {
+func str(t *testing.T, v jsval.Value, key string) string {
 	t.Helper()
 	p := prop(t, v, key)
-	require.Equal(t, safejs.TypeString, p.Type(), "%s is a string", key)
+	require.Equal(t, jsval.TypeString, p.Type(), "%s is a string", key)
 	s, err := p.String()
 	require.NoError(t, err)
 	return s
 }
 
-func boolean(t *testing.T, v safejs.Value, key string) bool {
+func boolean(t *testing.T, v jsval.Value, key string) bool {
 	t.Helper()
 	b, err := prop(t, v, key).Bool()
 	require.NoError(t, err, "%s is a boolean", key)
 	return b
 }
 
-func integer(t *testing.T, v safejs.Value, key string) int {
+func integer(t *testing.T, v jsval.Value, key string) int {
 	t.Helper()
 	n, err := prop(t, v, key).Int()
 	require.NoError(t, err, "%s is a number", key)
@@ -184,8 +184,8 @@ func integer(t *testing.T, v safejs.Value, key string) int {
 }
 
 // object makes a JS object from fields (values as js.ValueOf takes them,
-// or safejs.Values).
-func object(t *testing.T, fields map[string]any) safejs.Value {
+// or jsval.Values).
+func object(t *testing.T, fields map[string]any) jsval.Value {
 	t.Helper()
 	o, err := newObject()
 	require.NoError(t, err)
@@ -196,7 +196,7 @@ func object(t *testing.T, fields map[string]any) safejs.Value {
 }
 
 // uint8Array makes a JS Uint8Array holding a copy of p.
-func uint8Array(t *testing.T, p []byte) safejs.Value {
+func uint8Array(t *testing.T, p []byte) jsval.Value {
 	t.Helper()
 	b, _ := api(t)
 	v, err := b.bytesToJS(p)
@@ -206,7 +206,7 @@ func uint8Array(t *testing.T, p []byte) safejs.Value {
 
 // batchLog is an onBatch callback that records what it was given.
 type batchLog struct {
-	fn safejs.Func
+	fn jsval.Func
 
 	mu      sync.Mutex
 	data    []byte
@@ -224,15 +224,15 @@ type recordedBatch struct {
 func newBatchLog(t *testing.T) *batchLog {
 	t.Helper()
 	l := &batchLog{}
-	u8, err := safejs.Global().Get("Uint8Array")
+	u8, err := jsval.Global().Get("Uint8Array")
 	require.NoError(t, err)
-	l.fn, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	l.fn, err = jsval.FuncOf(func(_ jsval.Value, args []jsval.Value) any {
 		v := args[0]
 		d, _ := v.Get("data")
 		isU8, _ := d.InstanceOf(u8)
 		n, _ := d.Length()
 		p := make([]byte, n)
-		_, _ = safejs.CopyBytesToGo(p, d)
+		_, _ = jsval.CopyBytesToGo(p, d)
 		off, _ := v.Get("offset")
 		offset, _ := off.String()
 		up, _ := v.Get("upToDate")
@@ -289,7 +289,7 @@ func TestVersion(t *testing.T) {
 func TestPublishWithoutKeySetsGlobal(t *testing.T) {
 	b := newTestBridge(t)
 	require.NoError(t, b.publish(nil))
-	g := safejs.Global()
+	g := jsval.Global()
 	got, err := g.Get("streamdb")
 	require.NoError(t, err)
 	assert.True(t, got.Equal(b.API()))
@@ -361,7 +361,7 @@ func TestAppendWithoutContentTypeAsksHead(t *testing.T) {
 	// Made without awaiting, the first ones wait for a HEAD: the order
 	// still holds.
 	var want strings.Builder
-	ps := make([]safejs.Value, 30)
+	ps := make([]jsval.Value, 30)
 	for i := range ps {
 		part := fmt.Sprintf("%d;", i)
 		want.WriteString(part)
@@ -429,7 +429,7 @@ func TestLongPollSeesLaterAppend(t *testing.T) {
 func TestReadAbort(t *testing.T) {
 	checkNoLeak(t, func() {
 		url := createJSON(t)
-		ctor, err := safejs.Global().Get("AbortController")
+		ctor, err := jsval.Global().Get("AbortController")
 		require.NoError(t, err)
 
 		// Abort while a long-poll is waiting.
@@ -471,13 +471,13 @@ func TestBadArgumentsAndPanicsReject(t *testing.T) {
 	})
 
 	// Panics anywhere in an export reject the Promise; the module goes on.
-	require.NoError(t, b.async("testPanicInPrepare", func(context.Context, []safejs.Value) (runFunc, func(), error) {
+	require.NoError(t, b.async("testPanicInPrepare", func(context.Context, []jsval.Value) (runFunc, func(), error) {
 		var m map[string]int
 		//lint:ignore SA5000 the test needs a real runtime panic, not a panic call
 		m["boom"]++
 		return nil, nil, nil
 	}))
-	require.NoError(t, b.async("testPanicInRun", func(context.Context, []safejs.Value) (runFunc, func(), error) {
+	require.NoError(t, b.async("testPanicInRun", func(context.Context, []jsval.Value) (runFunc, func(), error) {
 		return func() (any, error) { panic(fmt.Errorf("boom in run")) }, nil, nil
 	}))
 	checkNoLeak(t, func() {
@@ -496,7 +496,7 @@ func TestNoFuncLeakAndOrderUnderLoad(t *testing.T) {
 	url := createJSON(t)
 	checkNoLeak(t, func() {
 		jsonCT := object(t, map[string]any{"contentType": "application/json"})
-		ps := make([]safejs.Value, n)
+		ps := make([]jsval.Value, n)
 		for i := range ps {
 			ps[i] = call(t, "append", url, fmt.Sprint(i), jsonCT)
 		}

@@ -5,17 +5,16 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"runtime/debug"
 	"sync"
-
-	"github.com/hack-pad/safejs"
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/query"
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // dbAPI holds the open databases of the StreamDB exports. Handles are small
@@ -36,8 +35,8 @@ type dbHandle struct {
 	b         *bridge
 	d         *db.DB
 	url       string
-	onStep    safejs.Value
-	onError   safejs.Value
+	onStep    jsval.Value
+	onError   jsval.Value
 	setFollow func([]string)
 	unwatch   func()
 	collected sync.Once // the garbage collection after the first preload
@@ -53,7 +52,7 @@ type dbHandle struct {
 func (a *dbAPI) register() error {
 	for _, e := range []struct {
 		name string
-		fn   func([]safejs.Value) (any, error)
+		fn   func([]jsval.Value) (any, error)
 	}{
 		{"dbOpen", a.open},
 		{"dbClose", a.close},
@@ -92,7 +91,7 @@ func (a *dbAPI) register() error {
 }
 
 // handle returns the open database of a handle argument.
-func (a *dbAPI) handle(v safejs.Value) *dbHandle {
+func (a *dbAPI) handle(v jsval.Value) *dbHandle {
 	n, err := v.Int()
 	if err != nil {
 		badArg("db handle: want a number")
@@ -108,7 +107,7 @@ func (a *dbAPI) handle(v safejs.Value) *dbHandle {
 
 // jsError carries a JS value thrown or rejected by JS code (a mutationFn's
 // error), so that it reaches JS again unchanged.
-type jsError struct{ v safejs.Value }
+type jsError struct{ v jsval.Value }
 
 func (e *jsError) Error() string {
 	if m := describe(e.v); m != "" {
@@ -123,7 +122,7 @@ func (e *jsError) Error() string {
 // connection's state as (text, error or undefined); refresh, when given,
 // is awaited before every read request for its header fields and params;
 // store, when given, is the snapshot store of a persisted db (jsStore).
-func (a *dbAPI) open(args []safejs.Value) (any, error) {
+func (a *dbAPI) open(args []jsval.Value) (any, error) {
 	c, err := jswire.ParseOpenConfig(argString(arg(args, 0), "config"))
 	if err != nil {
 		return nil, err
@@ -143,39 +142,39 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 	opts.Collator = jswire.Collator(a.b.newJSCompare)
 	opts.Yield = a.b.yieldToPage
 	opts.OnError = h.report
-	if onProgress.Type() == safejs.TypeFunction {
+	if onProgress.Type() == jsval.TypeFunction {
 		opts.OnProgress = func(p db.Progress) {
 			h.notify(onProgress, "onProgress", handOver(jswire.Progress(p)))
 		}
 	}
-	if onBatch.Type() == safejs.TypeFunction {
+	if onBatch.Type() == jsval.TypeFunction {
 		opts.OnBatch = func(b *stream.Batch) {
 			h.notify(onBatch, "onBatch", handOver(jswire.Batch(b)))
 		}
 	}
-	if refresh.Type() == safejs.TypeFunction {
+	if refresh.Type() == jsval.TypeFunction {
 		opts.ReadRefresh = func(ctx context.Context) (stream.Header, map[string]string, error) {
 			v, err := a.b.awaitValue(ctx, refresh)
 			if err != nil {
-				return nil, nil, fmt.Errorf("streamOptions' header or params function failed: %w", err)
+				return nil, nil, strfmt.Errorf("streamOptions' header or params function failed: %w", err)
 			}
 			text, err := v.String()
 			if err != nil {
-				return nil, nil, fmt.Errorf("refresh: %w", err)
+				return nil, nil, strfmt.Errorf("refresh: %w", err)
 			}
 			return jswire.ParseRefresh(text)
 		}
 	}
-	if onConnection.Type() == safejs.TypeFunction {
+	if onConnection.Type() == jsval.TypeFunction {
 		opts.OnConnection = func(c db.Connection) {
-			cause := safejs.Undefined()
+			cause := jsval.Undefined()
 			if c.Err != nil {
 				cause = a.b.errorValue(c.Err)
 			}
 			h.notify(onConnection, "onConnection", handOver(jswire.Connection(c)), cause)
 		}
 	}
-	if store.Type() == safejs.TypeObject {
+	if store.Type() == jsval.TypeObject {
 		opts.Persist = &jsStore{b: a.b, v: store}
 	}
 	if c.Gateway != "" {
@@ -207,7 +206,7 @@ func (a *dbAPI) open(args []safejs.Value) (any, error) {
 
 // deliver hands one step to JS as one JSON text.
 func (h *dbHandle) deliver(st *db.Step) {
-	if h.onStep.Type() != safejs.TypeFunction {
+	if h.onStep.Type() != jsval.TypeFunction {
 		return
 	}
 	h.mu.Lock()
@@ -222,21 +221,21 @@ func (h *dbHandle) deliver(st *db.Step) {
 // notify calls one of the db's JS callbacks with args. The shim's
 // callbacks shield it from what user code throws; an exception that still
 // escapes is reported through onError.
-func (h *dbHandle) notify(fn safejs.Value, name string, args ...any) {
+func (h *dbHandle) notify(fn jsval.Value, name string, args ...any) {
 	if _, err := fn.Invoke(args...); err != nil {
-		h.report(fmt.Errorf("streamdb: %s threw: %w", name, err))
+		h.report(strfmt.Errorf("streamdb: %s threw: %w", name, err))
 	}
 }
 
 // report hands an error to the db's onError; without one, or when onError
 // throws, it goes to the console.
 func (h *dbHandle) report(err error) {
-	if h.onError.Type() == safejs.TypeFunction {
+	if h.onError.Type() == jsval.TypeFunction {
 		_, jerr := h.onError.Invoke(h.b.errorValue(err))
 		if jerr == nil {
 			return
 		}
-		err = fmt.Errorf("%w (and onError threw: %v)", err, jerr)
+		err = strfmt.Errorf("%w (and onError threw: %v)", err, jerr)
 	}
 	consoleError(err)
 }
@@ -244,7 +243,7 @@ func (h *dbHandle) report(err error) {
 // close: dbClose(h) stops the database: no more reading, no more steps,
 // waiters rejected. Its collections stay readable until dbRelease. Closing
 // twice does nothing.
-func (a *dbAPI) close(args []safejs.Value) (any, error) {
+func (a *dbAPI) close(args []jsval.Value) (any, error) {
 	n, err := arg(args, 0).Int()
 	if err != nil {
 		badArg("db handle: want a number")
@@ -274,7 +273,7 @@ func (a *dbAPI) close(args []safejs.Value) (any, error) {
 
 // release: dbRelease(h) closes the database if needed and forgets it, with
 // its rows (the shim calls it once the StreamDB object is unreachable).
-func (a *dbAPI) release(args []safejs.Value) (any, error) {
+func (a *dbAPI) release(args []jsval.Value) (any, error) {
 	if _, err := a.close(args); err != nil {
 		return nil, err
 	}
@@ -285,13 +284,13 @@ func (a *dbAPI) release(args []safejs.Value) (any, error) {
 	return nil, nil
 }
 
-func (a *dbAPI) offset(args []safejs.Value) (any, error) {
+func (a *dbAPI) offset(args []jsval.Value) (any, error) {
 	return a.handle(arg(args, 0)).d.Offset(), nil
 }
 
 // follow: dbFollow(h, [names]) sets the collections whose changes steps
 // carry (those with JS subscribers).
-func (a *dbAPI) follow(args []safejs.Value) (any, error) {
+func (a *dbAPI) follow(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	names, err := jswire.ParseNames(argString(arg(args, 1), "names"))
 	if err != nil {
@@ -302,17 +301,17 @@ func (a *dbAPI) follow(args []safejs.Value) (any, error) {
 }
 
 // coll returns the named collection of a handle's database.
-func (a *dbAPI) coll(args []safejs.Value) *db.Collection {
+func (a *dbAPI) coll(args []jsval.Value) *db.Collection {
 	h := a.handle(arg(args, 0))
 	name := argStored(arg(args, 1), "collection")
 	c := h.d.Collection(name)
 	if c == nil {
-		panic(&jswire.UsageError{Msg: fmt.Sprintf("unknown collection %q", name)})
+		panic(&jswire.UsageError{Msg: strfmt.Sprintf("unknown collection %q", name)})
 	}
 	return c
 }
 
-func (a *dbAPI) collGet(args []safejs.Value) (any, error) {
+func (a *dbAPI) collGet(args []jsval.Value) (any, error) {
 	c := a.coll(args)
 	v, ok := c.Get(argStored(arg(args, 2), "key"))
 	if !ok {
@@ -321,29 +320,29 @@ func (a *dbAPI) collGet(args []safejs.Value) (any, error) {
 	return v.JSON(), nil
 }
 
-func (a *dbAPI) collHas(args []safejs.Value) (any, error) {
+func (a *dbAPI) collHas(args []jsval.Value) (any, error) {
 	return a.coll(args).Has(argStored(arg(args, 2), "key")), nil
 }
 
-func (a *dbAPI) collSize(args []safejs.Value) (any, error) {
+func (a *dbAPI) collSize(args []jsval.Value) (any, error) {
 	return a.coll(args).Size(), nil
 }
 
 // collRows: collRows(h, name) → the collection's rows, in key order.
-func (a *dbAPI) collRows(args []safejs.Value) (any, error) {
+func (a *dbAPI) collRows(args []jsval.Value) (any, error) {
 	return handOver(jswire.CollectionRows(a.coll(args).Range)), nil
 }
 
 // queryOpen: queryOpen(h, ir, runner, n) → the query's id and first
 // result. runner, when given, runs the query's n callbacks (jsFuncs).
-func (a *dbAPI) queryOpen(args []safejs.Value) (any, error) {
+func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	q, err := jswire.ParseQuery(argString(arg(args, 1), "query"))
 	if err != nil {
 		return nil, err
 	}
 	var fns query.Funcs
-	if runner := arg(args, 2); runner.Type() == safejs.TypeFunction {
+	if runner := arg(args, 2); runner.Type() == jsval.TypeFunction {
 		n, err := arg(args, 3).Int()
 		if err != nil {
 			badArg("queryOpen: the number of callbacks: want a number")
@@ -393,9 +392,9 @@ func answerInPieces(write func(*jswire.Pieces)) (any, error) {
 		if werr != nil {
 			return
 		}
-		s, err := safejs.ValueOf(handOver(b)) // a JS string: a copy
+		s, err := jsval.ValueOf(handOver(b)) // a JS string: a copy
 		if err != nil {
-			werr = fmt.Errorf("streamdb: an answer's piece did not cross: %w", err)
+			werr = strfmt.Errorf("streamdb: an answer's piece did not cross: %w", err)
 			return
 		}
 		out = append(out, s)
@@ -409,7 +408,7 @@ func answerInPieces(write func(*jswire.Pieces)) (any, error) {
 	return out, nil
 }
 
-func (a *dbAPI) live(args []safejs.Value) (*dbHandle, int, *db.Live) {
+func (a *dbAPI) live(args []jsval.Value) (*dbHandle, int, *db.Live) {
 	h := a.handle(arg(args, 0))
 	id, err := arg(args, 1).Int()
 	if err != nil {
@@ -421,7 +420,7 @@ func (a *dbAPI) live(args []safejs.Value) (*dbHandle, int, *db.Live) {
 	return h, id, l
 }
 
-func (a *dbAPI) queryClose(args []safejs.Value) (any, error) {
+func (a *dbAPI) queryClose(args []jsval.Value) (any, error) {
 	h, id, l := a.live(args)
 	if l == nil {
 		return nil, nil
@@ -435,7 +434,7 @@ func (a *dbAPI) queryClose(args []safejs.Value) (any, error) {
 }
 
 // txBegin: txBegin(h, {txid}) → transaction id.
-func (a *dbAPI) txBegin(args []safejs.Value) (any, error) {
+func (a *dbAPI) txBegin(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	o := argOptions(arg(args, 1), "options")
 	tx := h.d.Begin(db.TxOptions{TxID: optString(o, "txid")})
@@ -447,7 +446,7 @@ func (a *dbAPI) txBegin(args []safejs.Value) (any, error) {
 	return id, nil
 }
 
-func (a *dbAPI) tx(args []safejs.Value) (*dbHandle, int, *db.Tx) {
+func (a *dbAPI) tx(args []jsval.Value) (*dbHandle, int, *db.Tx) {
 	h := a.handle(arg(args, 0))
 	id, err := arg(args, 1).Int()
 	if err != nil {
@@ -463,7 +462,7 @@ func (a *dbAPI) tx(args []safejs.Value) (*dbHandle, int, *db.Tx) {
 }
 
 // txMutate: txMutate(h, tx, "insert"|"update"|"delete", collection, key, value).
-func (a *dbAPI) txMutate(args []safejs.Value) (any, error) {
+func (a *dbAPI) txMutate(args []jsval.Value) (any, error) {
 	_, _, tx := a.tx(args)
 	op := argString(arg(args, 2), "operation")
 	coll := argStored(arg(args, 3), "collection")
@@ -476,13 +475,13 @@ func (a *dbAPI) txMutate(args []safejs.Value) (any, error) {
 }
 
 // txRollback: txRollback(h, tx) rolls back a pending transaction.
-func (a *dbAPI) txRollback(args []safejs.Value) (any, error) {
+func (a *dbAPI) txRollback(args []jsval.Value) (any, error) {
 	_, _, tx := a.tx(args)
 	return nil, tx.Rollback(errors.New("transaction rolled back"))
 }
 
 // txInfo: txInfo(h, tx) → the transaction's state and mutations.
-func (a *dbAPI) txInfo(args []safejs.Value) (any, error) {
+func (a *dbAPI) txInfo(args []jsval.Value) (any, error) {
 	_, _, tx := a.tx(args)
 	return handOver(jswire.TxInfo(tx.State(), tx.Mutations())), nil
 }
@@ -491,7 +490,7 @@ func (a *dbAPI) txInfo(args []safejs.Value) (any, error) {
 // returning a Promise (the action's mutationFn); the transaction completes
 // when it resolves and rolls back when it rejects, and the Promise settles
 // the same way, with persist's own error.
-func (a *dbAPI) txCommit(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *dbAPI) txCommit(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	h, id, tx := a.tx(args)
 	persist := argFunc(arg(args, 2), "persist")
 	return func() (any, error) {
@@ -501,7 +500,7 @@ func (a *dbAPI) txCommit(ctx context.Context, args []safejs.Value) (runFunc, fun
 			h.mu.Unlock()
 		}()
 		var fn func(context.Context) error
-		if persist.Type() == safejs.TypeFunction {
+		if persist.Type() == jsval.TypeFunction {
 			// The wait ends with the bridge, not when the transaction
 			// fails first: the shim settles persist's Promise then (a
 			// rollback, a close), and the callbacks await hands to it
@@ -515,7 +514,7 @@ func (a *dbAPI) txCommit(ctx context.Context, args []safejs.Value) (runFunc, fun
 // awaitTxId: awaitTxId(h, txid, signal) → Promise. The wait has no timer
 // of its own (a Go timer keeps a JS timeout scheduled until its deadline,
 // even once stopped): the shim times it and aborts signal.
-func (a *dbAPI) awaitTxID(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *dbAPI) awaitTxID(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	h := a.handle(arg(args, 0))
 	txid := argStored(arg(args, 1), "txid")
 	ctx, cleanup, err := a.b.abortable(ctx, arg(args, 2), "awaitTxId")
@@ -526,7 +525,7 @@ func (a *dbAPI) awaitTxID(ctx context.Context, args []safejs.Value) (runFunc, fu
 }
 
 // preload: dbPreload(h) → Promise.
-func (a *dbAPI) preload(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *dbAPI) preload(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	h := a.handle(arg(args, 0))
 	return func() (any, error) {
 		if err := h.d.Preload(ctx); err != nil {

@@ -13,14 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // callSync calls a synchronous export and returns its result; an Error
 // result fails the test unless wantErr.
-func callSync(t *testing.T, method string, args ...any) safejs.Value {
+func callSync(t *testing.T, method string, args ...any) jsval.Value {
 	t.Helper()
 	_, a := api(t)
 	v, err := a.Call(method, args...)
@@ -30,9 +31,9 @@ func callSync(t *testing.T, method string, args ...any) safejs.Value {
 
 // errorOf returns the name and message of an Error result, or "" when v is
 // not an Error.
-func errorOf(t *testing.T, v safejs.Value) (name, msg string) {
+func errorOf(t *testing.T, v jsval.Value) (name, msg string) {
 	t.Helper()
-	errCtor, err := safejs.Global().Get("Error")
+	errCtor, err := jsval.Global().Get("Error")
 	require.NoError(t, err)
 	if ok, _ := v.InstanceOf(errCtor); !ok {
 		return "", ""
@@ -44,13 +45,13 @@ func errorOf(t *testing.T, v safejs.Value) (name, msg string) {
 type callLog struct {
 	mu      sync.Mutex
 	entries []string
-	fn      safejs.Func
+	fn      jsval.Func
 }
 
 // newCallLog returns a callLog that records text(first argument).
-func newCallLog(t *testing.T, text func(safejs.Value) string) *callLog {
+func newCallLog(t *testing.T, text func(jsval.Value) string) *callLog {
 	l := &callLog{}
-	fn, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	fn, err := jsval.FuncOf(func(_ jsval.Value, args []jsval.Value) any {
 		s := text(args[0])
 		l.mu.Lock()
 		l.entries = append(l.entries, s)
@@ -65,13 +66,13 @@ func newCallLog(t *testing.T, text func(safejs.Value) string) *callLog {
 
 // newStepLog records the JSON steps a db delivers through onStep.
 func newStepLog(t *testing.T) *callLog {
-	return newCallLog(t, func(v safejs.Value) string { s, _ := v.String(); return s })
+	return newCallLog(t, func(v jsval.Value) string { s, _ := v.String(); return s })
 }
 
 // newErrorLog records the messages of the Errors a db reports through
 // onError.
 func newErrorLog(t *testing.T) *callLog {
-	return newCallLog(t, func(v safejs.Value) string {
+	return newCallLog(t, func(v jsval.Value) string {
 		m, _ := v.Get("message")
 		s, _ := m.String()
 		return s
@@ -264,9 +265,9 @@ func TestDBStoredStringArguments(t *testing.T) {
 }
 
 // thrower returns a JS function that throws an Error with message msg.
-func thrower(t *testing.T, msg string) safejs.Value {
+func thrower(t *testing.T, msg string) jsval.Value {
 	t.Helper()
-	ctor, err := safejs.Global().Get("Function")
+	ctor, err := jsval.Global().Get("Function")
 	require.NoError(t, err)
 	fn, err := ctor.New(fmt.Sprintf("throw new Error(%q)", msg))
 	require.NoError(t, err)
@@ -319,7 +320,7 @@ func TestExportsDocumented(t *testing.T) {
 	b := newTestBridge(t) // not the shared one, which tests add methods to
 	defer b.shutdown()
 	a := b.API()
-	objectCtor, err := safejs.Global().Get("Object")
+	objectCtor, err := jsval.Global().Get("Object")
 	require.NoError(t, err)
 	keys, err := objectCtor.Call("keys", a)
 	require.NoError(t, err)

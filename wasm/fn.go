@@ -4,9 +4,9 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"github.com/streamdb/streamdb/internal/strfmt"
 
-	"github.com/hack-pad/safejs"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 
 	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/query"
@@ -26,7 +26,7 @@ import (
 // js.FuncOf callback).
 type jsFuncs struct {
 	b      *bridge
-	runner safejs.Value
+	runner jsval.Value
 	n      int
 	buf    []byte
 	keep   []byte
@@ -42,7 +42,7 @@ const (
 func (f *jsFuncs) Len() int { return f.n }
 
 // call runs op of callback fn over rows and returns the runner's answer.
-func (f *jsFuncs) call(op, fn int, rows *query.FnRows) (safejs.Value, error) {
+func (f *jsFuncs) call(op, fn int, rows *query.FnRows) (jsval.Value, error) {
 	f.buf = rows.AppendJSON(f.buf[:0])
 	f.b.inFn.Add(1)
 	r, err := f.runner.Invoke(op, fn, handOver(f.buf))
@@ -51,14 +51,14 @@ func (f *jsFuncs) call(op, fn int, rows *query.FnRows) (safejs.Value, error) {
 		f.buf = nil // a first result's batch: not kept for the small ones after
 	}
 	if err != nil {
-		return safejs.Value{}, fmt.Errorf("streamdb: the callback runner threw: %w", err)
+		return jsval.Value{}, strfmt.Errorf("streamdb: the callback runner threw: %w", err)
 	}
-	if r.Type() == safejs.TypeBoolean {
+	if r.Type() == jsval.TypeBoolean {
 		failure, err := f.runner.Get("failure")
-		if err != nil || failure.Type() == safejs.TypeUndefined {
-			return safejs.Value{}, errors.New("streamdb: a query callback failed")
+		if err != nil || failure.Type() == jsval.TypeUndefined {
+			return jsval.Value{}, errors.New("streamdb: a query callback failed")
 		}
-		return safejs.Value{}, &jsError{v: failure}
+		return jsval.Value{}, &jsError{v: failure}
 	}
 	return r, nil
 }
@@ -77,9 +77,9 @@ func (f *jsFuncs) Test(fn int, rows *query.FnRows, exact bool, keep []bool) erro
 		f.keep = make([]byte, len(keep))
 	}
 	k := f.keep[:len(keep)]
-	n, err := safejs.CopyBytesToGo(k, r)
+	n, err := jsval.CopyBytesToGo(k, r)
 	if err != nil || n != len(keep) {
-		return fmt.Errorf("streamdb: the callback runner answered %d of %d rows (%v)", n, len(keep), err)
+		return strfmt.Errorf("streamdb: the callback runner answered %d of %d rows (%v)", n, len(keep), err)
 	}
 	for i, b := range k {
 		keep[i] = b == 1
@@ -96,11 +96,11 @@ func (f *jsFuncs) Map(fn int, rows *query.FnRows, out []value.Value) error {
 	}
 	text, err := r.String()
 	if err != nil {
-		return fmt.Errorf("streamdb: fn.select's results: %w", err)
+		return strfmt.Errorf("streamdb: fn.select's results: %w", err)
 	}
 	arr, err := value.ParseString(text)
 	if err != nil || arr.Kind() != value.KindArray || arr.Len() != len(out) {
-		return fmt.Errorf("streamdb: fn.select's results are not an array of %d values (%v)", len(out), err)
+		return strfmt.Errorf("streamdb: fn.select's results are not an array of %d values (%v)", len(out), err)
 	}
 	arr.Elems(func(i int, v value.Value) bool {
 		out[i] = v

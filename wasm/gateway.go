@@ -6,10 +6,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/hack-pad/safejs"
-
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // The WebSocket gateway's client (live: 'websocket') is only in the second
@@ -30,5 +29,5 @@ var errNoGateway = errors.New("this build of the module has no WebSocket client"
 // registerGateway adds websocket() → bool: whether this build can follow
 // a stream through a gateway.
 func (b *bridge) registerGateway() error {
-	return b.export("websocket", func([]safejs.Value) (any, error) { return gatewaySource != nil, nil })
+	return b.export("websocket", func([]jsval.Value) (any, error) { return gatewaySource != nil, nil })
 }

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
-	"github.com/hack-pad/safejs"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // A large first result leaves garbage behind (the rows its operators made
@@ -59,10 +59,10 @@ func (b *bridge) collectWhenIdle() {
 // the latest after 2 s), or after a turn of the event loop where there is
 // no requestIdleCallback (Node, Safari). It must run in a goroutine.
 func (b *bridge) waitIdle() error {
-	g := safejs.Global()
-	return b.waitCalled(func(cb safejs.Func) error {
-		if ric, err := g.Get("requestIdleCallback"); err == nil && ric.Type() == safejs.TypeFunction {
-			opts, err := safejs.ValueOf(map[string]any{"timeout": 2000})
+	g := jsval.Global()
+	return b.waitCalled(func(cb jsval.Func) error {
+		if ric, err := g.Get("requestIdleCallback"); err == nil && ric.Type() == jsval.TypeFunction {
+			opts, err := jsval.ValueOf(map[string]any{"timeout": 2000})
 			if err != nil {
 				return err
 			}

@@ -4,38 +4,36 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 	"time"
 
-	"github.com/hack-pad/safejs"
-
 	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // await calls the JS function fn and waits for the Promise (or value) it
 // returns. A throw or a rejection comes back as a *jsError holding the JS
 // value, so that it reaches JS unchanged. It must run in a goroutine, never
 // in a js.FuncOf callback.
-func (b *bridge) await(ctx context.Context, fn safejs.Value) error {
+func (b *bridge) await(ctx context.Context, fn jsval.Value) error {
 	_, err := b.awaitValue(ctx, fn)
 	return err
 }
 
 // awaitValue is await that also returns what the Promise resolved to (or
 // what fn returned, when that is not a Promise).
-func (b *bridge) awaitValue(ctx context.Context, fn safejs.Value) (safejs.Value, error) {
-	return b.awaitCall(ctx, func() (safejs.Value, error) { return invokeCatching(fn) })
+func (b *bridge) awaitValue(ctx context.Context, fn jsval.Value) (jsval.Value, error) {
+	return b.awaitCall(ctx, func() (jsval.Value, error) { return invokeCatching(fn) })
 }
 
 // awaitMethod calls obj[name](args...) and waits for what it returns, as
 // awaitValue does.
-func (b *bridge) awaitMethod(ctx context.Context, obj safejs.Value, name string, args ...any) (safejs.Value, error) {
-	return b.awaitCall(ctx, func() (safejs.Value, error) {
+func (b *bridge) awaitMethod(ctx context.Context, obj jsval.Value, name string, args ...any) (jsval.Value, error) {
+	return b.awaitCall(ctx, func() (jsval.Value, error) {
 		res, err := obj.Call(name, args...)
 		if err != nil {
-			return safejs.Undefined(), &jsError{mustValue(err.Error())}
+			return jsval.Undefined(), &jsError{mustValue(err.Error())}
 		}
 		return res, nil
 	})
@@ -43,47 +41,47 @@ func (b *bridge) awaitMethod(ctx context.Context, obj safejs.Value, name string,
 
 // awaitCall makes a call into JS and waits for the Promise (or value) it
 // returns.
-func (b *bridge) awaitCall(ctx context.Context, call func() (safejs.Value, error)) (safejs.Value, error) {
+func (b *bridge) awaitCall(ctx context.Context, call func() (jsval.Value, error)) (jsval.Value, error) {
 	type outcome struct {
-		v   safejs.Value
+		v   jsval.Value
 		err error
 	}
 	done := make(chan outcome, 1)
 	var once sync.Once
 	settle := func(o outcome) { once.Do(func() { done <- o }) }
 
-	onOK, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) any {
+	onOK, err := b.newFunc(func(_ jsval.Value, args []jsval.Value) any {
 		settle(outcome{v: arg(args, 0)})
 		return nil
 	})
 	if err != nil {
-		return safejs.Undefined(), err
+		return jsval.Undefined(), err
 	}
-	onErr, err := b.newFunc(func(_ safejs.Value, args []safejs.Value) any {
+	onErr, err := b.newFunc(func(_ jsval.Value, args []jsval.Value) any {
 		settle(outcome{err: &jsError{arg(args, 0)}})
 		return nil
 	})
 	if err != nil {
 		b.release(onOK)
-		return safejs.Undefined(), err
+		return jsval.Undefined(), err
 	}
 	release := func() {
 		b.release(onOK)
 		b.release(onErr)
 	}
 
-	// A synchronous throw inside fn surfaces as an error from Invoke; safejs
+	// A synchronous throw inside fn surfaces as an error from Invoke; jsval
 	// gives us its value through the error.
 	res, callErr := call()
 	if callErr != nil {
 		release()
-		return safejs.Undefined(), callErr
+		return jsval.Undefined(), callErr
 	}
-	if res.Type() == safejs.TypeObject {
-		if then, _ := res.Get("then"); then.Type() == safejs.TypeFunction {
+	if res.Type() == jsval.TypeObject {
+		if then, _ := res.Get("then"); then.Type() == jsval.TypeFunction {
 			if _, err := res.Call("then", onOK, onErr); err != nil {
 				release()
-				return safejs.Undefined(), fmt.Errorf("streamdb: awaiting a Promise: %w", err)
+				return jsval.Undefined(), strfmt.Errorf("streamdb: awaiting a Promise: %w", err)
 			}
 			select {
 			case o := <-done:
@@ -96,7 +94,7 @@ func (b *bridge) awaitCall(ctx context.Context, call func() (safejs.Value, error
 					<-done
 					release()
 				}()
-				return safejs.Undefined(), ctx.Err()
+				return jsval.Undefined(), ctx.Err()
 			}
 		}
 	}
@@ -105,18 +103,18 @@ func (b *bridge) awaitCall(ctx context.Context, call func() (safejs.Value, error
 }
 
 // invokeCatching calls fn; a JS exception becomes a *jsError.
-func invokeCatching(fn safejs.Value) (res safejs.Value, err error) {
+func invokeCatching(fn jsval.Value) (res jsval.Value, err error) {
 	// The shim passes functions that report failure by rejecting; a throw
 	// still arrives here, with its message only.
 	res, err = fn.Invoke()
 	if err != nil {
-		return safejs.Undefined(), &jsError{mustValue(err.Error())}
+		return jsval.Undefined(), &jsError{mustValue(err.Error())}
 	}
 	return res, nil
 }
 
-func mustValue(s string) safejs.Value {
-	v, _ := safejs.ValueOf(s)
+func mustValue(s string) jsval.Value {
+	v, _ := jsval.ValueOf(s)
 	return v
 }
 
@@ -125,8 +123,8 @@ func mustValue(s string) safejs.Value {
 // bulk, when the page has it, else over Intl.Collator alone (one call per
 // comparison).
 func (b *bridge) newJSCompare(locale, options string) (jswire.Compare, jswire.Place, error) {
-	if b.helpers.Type() == safejs.TypeObject {
-		if fn, err := b.helpers.Get("collation"); err == nil && fn.Type() == safejs.TypeFunction {
+	if b.helpers.Type() == jsval.TypeObject {
+		if fn, err := b.helpers.Get("collation"); err == nil && fn.Type() == jsval.TypeFunction {
 			return helperCollation(fn, locale, options)
 		}
 	}
@@ -135,7 +133,7 @@ func (b *bridge) newJSCompare(locale, options string) (jswire.Compare, jswire.Pl
 }
 
 // helperCollation makes a collation with js/collate.js's collation.
-func helperCollation(fn safejs.Value, locale, options string) (jswire.Compare, jswire.Place, error) {
+func helperCollation(fn jsval.Value, locale, options string) (jswire.Compare, jswire.Place, error) {
 	c, err := fn.Invoke(locale, options)
 	if err != nil {
 		return nil, nil, err
@@ -159,7 +157,7 @@ func helperCollation(fn safejs.Value, locale, options string) (jswire.Compare, j
 
 // intlCompare is Intl.Collator(locale, options)'s compare.
 func intlCompare(locale, options string) (jswire.Compare, error) {
-	intl, err := safejs.Global().Get("Intl")
+	intl, err := jsval.Global().Get("Intl")
 	if err != nil {
 		return nil, err
 	}
@@ -167,13 +165,13 @@ func intlCompare(locale, options string) (jswire.Compare, error) {
 	if err != nil {
 		return nil, err
 	}
-	var loc any = safejs.Undefined()
+	var loc any = jsval.Undefined()
 	if locale != "" {
 		loc = locale
 	}
-	var opts any = safejs.Undefined()
+	var opts any = jsval.Undefined()
 	if options != "" {
-		jsonObj, err := safejs.Global().Get("JSON")
+		jsonObj, err := jsval.Global().Get("JSON")
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +191,7 @@ func intlCompare(locale, options string) (jswire.Compare, error) {
 }
 
 // jsCompare calls a collator's compare function.
-func jsCompare(compare safejs.Value) jswire.Compare {
+func jsCompare(compare jsval.Value) jswire.Compare {
 	return func(a, b string) (int, error) {
 		r, err := compare.Invoke(a, b)
 		if err != nil {
@@ -206,12 +204,12 @@ func jsCompare(compare safejs.Value) jswire.Compare {
 // consoleError prints err with console.error, or to stderr when the page
 // has no console.
 func consoleError(err error) {
-	if console, cerr := safejs.Global().Get("console"); cerr == nil {
+	if console, cerr := jsval.Global().Get("console"); cerr == nil {
 		if _, cerr = console.Call("error", "StreamDB: "+err.Error()); cerr == nil {
 			return
 		}
 	}
-	fmt.Fprintln(os.Stderr, "StreamDB:", err)
+	println("StreamDB:", err.Error())
 }
 
 // yieldToPage returns after one turn of the page's event loop, so that the
@@ -228,9 +226,9 @@ func (b *bridge) yieldToPage() {
 }
 
 func (b *bridge) postToSelf() error {
-	ctor, err := safejs.Global().Get("MessageChannel")
-	if err != nil || ctor.Type() != safejs.TypeFunction {
-		return fmt.Errorf("no MessageChannel")
+	ctor, err := jsval.Global().Get("MessageChannel")
+	if err != nil || ctor.Type() != jsval.TypeFunction {
+		return strfmt.Errorf("no MessageChannel")
 	}
 	mc, err := ctor.New()
 	if err != nil {
@@ -245,7 +243,7 @@ func (b *bridge) postToSelf() error {
 		return err
 	}
 	defer func() { _, _ = port1.Call("close") }()
-	err = b.waitCalled(func(onMessage safejs.Func) error {
+	err = b.waitCalled(func(onMessage jsval.Func) error {
 		if err := port1.Set("onmessage", onMessage); err != nil {
 			return err
 		}
@@ -261,9 +259,9 @@ func (b *bridge) postToSelf() error {
 // waitCalled makes a callback, hands it to register, and returns once the
 // callback has been called, or with the bridge's context error on
 // shutdown; the callback is released then. It must run in a goroutine.
-func (b *bridge) waitCalled(register func(cb safejs.Func) error) error {
+func (b *bridge) waitCalled(register func(cb jsval.Func) error) error {
 	done := make(chan struct{}, 1)
-	cb, err := b.newFunc(func(safejs.Value, []safejs.Value) any {
+	cb, err := b.newFunc(func(jsval.Value, []jsval.Value) any {
 		select {
 		case done <- struct{}{}:
 		default:

@@ -3,7 +3,7 @@
 package main
 
 import (
-	"github.com/hack-pad/safejs"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/jswire"
@@ -18,7 +18,7 @@ import (
 func (a *dbAPI) registerLocal() error {
 	for _, e := range []struct {
 		name string
-		fn   func([]safejs.Value) (any, error)
+		fn   func([]jsval.Value) (any, error)
 	}{
 		{"localOpen", a.localOpen},
 		{"localAdd", a.localAdd},
@@ -34,7 +34,7 @@ func (a *dbAPI) registerLocal() error {
 
 // localOpen: localOpen(onStep, onError) → handle of a database for local
 // collections.
-func (a *dbAPI) localOpen(args []safejs.Value) (any, error) {
+func (a *dbAPI) localOpen(args []jsval.Value) (any, error) {
 	h := &dbHandle{b: a.b, onStep: argFunc(arg(args, 0), "onStep"), onError: argFunc(arg(args, 1), "onError"),
 		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
 	h.d = db.OpenLocal(db.Options{Collator: jswire.Collator(a.b.newJSCompare), OnError: h.report})
@@ -55,14 +55,14 @@ func (a *dbAPI) add(h *dbHandle) int {
 }
 
 // localAdd: localAdd(h, name) adds an empty local collection.
-func (a *dbAPI) localAdd(args []safejs.Value) (any, error) {
+func (a *dbAPI) localAdd(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	return nil, h.d.AddLocal(argStored(arg(args, 1), "collection"))
 }
 
 // localSync: localSync(h, name, truncate, writes) applies one sync
 // transaction (writes: jswire.ParseSyncOps's JSON).
-func (a *dbAPI) localSync(args []safejs.Value) (any, error) {
+func (a *dbAPI) localSync(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	name := argStored(arg(args, 1), "collection")
 	truncate, err := arg(args, 2).Truthy()
@@ -79,7 +79,7 @@ func (a *dbAPI) localSync(args []safejs.Value) (any, error) {
 // mirror: dbMirror(h, local, name, as) makes collection as of database h a
 // copy of local collection name of database local, kept in step until h
 // closes.
-func (a *dbAPI) mirror(args []safejs.Value) (any, error) {
+func (a *dbAPI) mirror(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	src := a.handle(arg(args, 1))
 	stop, err := h.d.Mirror(src.d, argStored(arg(args, 2), "collection"), argStored(arg(args, 3), "as"))

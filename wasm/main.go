@@ -2,7 +2,7 @@
 
 // Command streamdb is the bridge: the program compiled to
 // dist/streamdb.wasm and loaded by the JS shim. It exposes the core to
-// JavaScript as one API object, through github.com/hack-pad/safejs, and
+// JavaScript as one API object, through wasm/internal/jsval, and
 // does marshalling and scheduling only.
 //
 // Loading contract (js/wasm.js is the loader): the loader sets
@@ -60,18 +60,18 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-
-	"github.com/hack-pad/safejs"
 
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/wasm/fetch"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
-// version is the module version reported by api.version(); builds may set
-// it with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version is the module version reported by api.version(). `make build`
+// sets it to package.json's version (-ldflags "-X main.version=..."), and
+// the JS loader (js/wasm.js) refuses a module whose version is not its
+// own: a module built another way says "dev" and is refused.
+var version = "dev"
 
 func main() {
 	retry := stream.DefaultRetryPolicy()
@@ -90,7 +90,7 @@ func main() {
 	}
 	// No request was made yet: JS gets to call the API only once main
 	// waits below.
-	if fn, err := b.helpers.Get("request"); err == nil && fn.Type() == safejs.TypeFunction {
+	if fn, err := b.helpers.Get("request"); err == nil && fn.Type() == jsval.TypeFunction {
 		transport.Helper = fn
 	}
 	<-b.Done()
@@ -98,7 +98,7 @@ func main() {
 
 // fail reports an error that keeps the module from starting and exits.
 func fail(err error) {
-	fmt.Fprintln(os.Stderr, "streamdb:", err)
+	println("streamdb:", err.Error())
 	os.Exit(1)
 }
 
@@ -110,12 +110,12 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 		return nil, err
 	}
 	b.streams = &streamAPI{b: b, client: client, writers: map[string]*writer{}}
-	err = b.export("version", func([]safejs.Value) (any, error) { return version, nil })
+	err = b.export("version", func([]jsval.Value) (any, error) { return version, nil })
 	if err == nil {
-		err = b.export("shutdown", func([]safejs.Value) (any, error) { b.shutdown(); return nil, nil })
+		err = b.export("shutdown", func([]jsval.Value) (any, error) { b.shutdown(); return nil, nil })
 	}
 	if err == nil {
-		err = b.async("warmUp", func(context.Context, []safejs.Value) (runFunc, func(), error) {
+		err = b.async("warmUp", func(context.Context, []jsval.Value) (runFunc, func(), error) {
 			return func() (any, error) { b.warmOnce.Do(b.warmUp); return nil, nil }, nil, nil
 		})
 	}
@@ -123,7 +123,7 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 		// Fault injection for the loader's tests: the program dies the way
 		// it does when memory runs out (a fatal error in a goroutine, the
 		// runtime exits), after this call has returned.
-		err = b.export("crash", func(args []safejs.Value) (any, error) {
+		err = b.export("crash", func(args []jsval.Value) (any, error) {
 			msg := "crash requested"
 			if len(args) > 0 {
 				if s, err := args[0].String(); err == nil {

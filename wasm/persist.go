@@ -5,12 +5,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-
-	"github.com/hack-pad/safejs"
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/jswire"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // jsStore is a db.Store over the shim's snapshot store (js/persist.js:
@@ -19,7 +18,7 @@ import (
 // cross in bulk, once per piece.
 type jsStore struct {
 	b *bridge
-	v safejs.Value
+	v jsval.Value
 }
 
 // Load copies the stored snapshot into Go; nil when there is none.
@@ -28,12 +27,12 @@ func (s *jsStore) Load(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.Type() != safejs.TypeObject {
+	if v.Type() != jsval.TypeObject {
 		return nil, nil // null: no snapshot
 	}
 	n, err := v.Length()
 	if err != nil {
-		return nil, fmt.Errorf("snapshot store: load: %w", err)
+		return nil, strfmt.Errorf("snapshot store: load: %w", err)
 	}
 	// Copied in pieces, with the page let run between them: one copy of a
 	// large snapshot (123 MiB at 1M rows) would hold the main thread for
@@ -43,10 +42,10 @@ func (s *jsStore) Load(ctx context.Context) ([]byte, error) {
 		end := min(n, at+loadPiece)
 		piece, err := v.Call("subarray", at, end)
 		if err == nil {
-			_, err = safejs.CopyBytesToGo(buf[at:end], piece)
+			_, err = jsval.CopyBytesToGo(buf[at:end], piece)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("snapshot store: load did not give a Uint8Array: %w", err)
+			return nil, strfmt.Errorf("snapshot store: load did not give a Uint8Array: %w", err)
 		}
 		if end < n {
 			s.b.yieldToPage()
@@ -67,7 +66,7 @@ func (s *jsStore) Create(ctx context.Context) (db.SnapshotWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.Type() != safejs.TypeObject {
+	if v.Type() != jsval.TypeObject {
 		return nil, nil
 	}
 	w := &jsWriter{s: s, v: v, ctx: ctx}
@@ -88,7 +87,7 @@ func (s *jsStore) Remove(ctx context.Context) error {
 // Uint8Array of its own.
 type jsWriter struct {
 	s   *jsStore
-	v   safejs.Value
+	v   jsval.Value
 	ctx context.Context
 }
 
@@ -97,7 +96,7 @@ func (w *jsWriter) Write(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := safejs.CopyBytesToJS(u8, p); err != nil {
+	if _, err := jsval.CopyBytesToJS(u8, p); err != nil {
 		return 0, err
 	}
 	if _, err := w.s.b.awaitMethod(w.ctx, w.v, "write", u8); err != nil {
@@ -119,7 +118,7 @@ func (w *jsWriter) Abort() error {
 }
 
 // save: dbSave(handle) → Promise of the SaveInfo text.
-func (a *dbAPI) save(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *dbAPI) save(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	h := a.handle(arg(args, 0))
 	return func() (any, error) {
 		info, err := h.d.Save(ctx)

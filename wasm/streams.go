@@ -5,15 +5,14 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"time"
 
-	"github.com/hack-pad/safejs"
-
 	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // streamAPI holds the exports that expose core/stream, the Durable Streams
@@ -59,7 +58,7 @@ func (a *streamAPI) register() error {
 
 // create is create(url, {contentType, ttlSeconds, closed, headers}) →
 // Promise<{created, status, offset, closed}>.
-func (a *streamAPI) create(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *streamAPI) create(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	url := argString(arg(args, 0), "url")
 	o := argOptions(arg(args, 1), "options")
 	opts := stream.CreateOptions{
@@ -90,7 +89,7 @@ func (a *streamAPI) create(ctx context.Context, args []safejs.Value) (runFunc, f
 //
 // Appends to one URL are handed to the client in call order, so calls made
 // without awaiting each other land in that order and may share a POST.
-func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *streamAPI) append(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	url := argString(arg(args, 0), "url")
 	o := argOptions(arg(args, 2), "options")
 	batch := optBool(o, "batch")
@@ -123,7 +122,7 @@ func (a *streamAPI) append(ctx context.Context, args []safejs.Value) (runFunc, f
 		}
 		ao.Retry = &p
 	}
-	if fn := argFunc(field(o, "onRetry"), "options.onRetry"); fn.Type() == safejs.TypeFunction {
+	if fn := argFunc(field(o, "onRetry"), "options.onRetry"); fn.Type() == jsval.TypeFunction {
 		ao.OnRetry = func(r stream.Retry) {
 			_, _ = fn.Invoke(a.b.errorValue(r.Err))
 		}
@@ -198,7 +197,7 @@ func (a *streamAPI) releaseWriter(url string, w *writer) {
 }
 
 // head is head(url, {headers}) → Promise<{contentType, offset, closed}>.
-func (a *streamAPI) head(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *streamAPI) head(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	url := argString(arg(args, 0), "url")
 	h := optHeaders(argOptions(arg(args, 1), "options"))
 	return func() (any, error) {
@@ -221,20 +220,20 @@ func (a *streamAPI) head(ctx context.Context, args []safejs.Value) (runFunc, fun
 // copied in one bulk copy (in JSON mode, data is one JSON array). If it
 // throws, the read stops and rejects. When signal (an AbortSignal) aborts,
 // the read stops and rejects with an Error named "AbortError".
-func (a *streamAPI) read(ctx context.Context, args []safejs.Value) (runFunc, func(), error) {
+func (a *streamAPI) read(ctx context.Context, args []jsval.Value) (runFunc, func(), error) {
 	url := argString(arg(args, 0), "url")
 	o := argOptions(arg(args, 1), "options")
 	ro := stream.ReadOptions{Offset: optString(o, "offset"), Header: optHeaders(o)}
 	switch live := field(o, "live"); {
 	case isNullish(live):
-	case live.Type() == safejs.TypeBoolean:
+	case live.Type() == jsval.TypeBoolean:
 		if on, _ := live.Bool(); on {
 			badArg(`options.live must be false, "long-poll" or "sse", got true`)
 		}
-	case live.Type() == safejs.TypeString:
+	case live.Type() == jsval.TypeString:
 		ro.Live = stream.LiveMode(argString(live, "options.live"))
 		if ro.Live != stream.LiveLongPoll && ro.Live != stream.LiveSSE {
-			badArg(`options.live must be false, "long-poll" or "sse", got %q`, ro.Live)
+			badArg(`options.live must be false, "long-poll" or "sse", got %q`, string(ro.Live))
 		}
 	default:
 		badArg(`options.live must be false, "long-poll" or "sse", got %v`, live.Type())
@@ -283,15 +282,15 @@ func (a *streamAPI) read(ctx context.Context, args []safejs.Value) (runFunc, fun
 }
 
 // deliver calls onBatch with one batch: one Uint8Array copy and one call.
-func (a *streamAPI) deliver(onBatch safejs.Value, batch *stream.Batch) error {
+func (a *streamAPI) deliver(onBatch jsval.Value, batch *stream.Batch) error {
 	data, err := a.b.bytesToJS(batch.Data)
 	if err != nil {
-		return fmt.Errorf("streamdb: read: copy batch: %w", err)
+		return strfmt.Errorf("streamdb: read: copy batch: %w", err)
 	}
 	v := jsValue(obj{"data": data, "offset": batch.Offset, "upToDate": batch.UpToDate,
 		"closed": batch.Closed, "status": batch.Status, "cursor": batch.Cursor})
 	if _, err := onBatch.Invoke(v); err != nil {
-		return fmt.Errorf("streamdb: read: onBatch threw: %w", err)
+		return strfmt.Errorf("streamdb: read: onBatch threw: %w", err)
 	}
 	return nil
 }
@@ -300,14 +299,14 @@ func (a *streamAPI) deliver(onBatch safejs.Value, batch *stream.Batch) error {
 // undefined/null for none) aborts, with an *abortError as its cause, and
 // the cleanup that stops listening. A signal that has already aborted gives
 // the abortError at once.
-func (b *bridge) abortable(ctx context.Context, signal safejs.Value, op string) (context.Context, func(), error) {
+func (b *bridge) abortable(ctx context.Context, signal jsval.Value, op string) (context.Context, func(), error) {
 	if isNullish(signal) {
 		return ctx, nil, nil
 	}
-	if signal.Type() != safejs.TypeObject {
+	if signal.Type() != jsval.TypeObject {
 		badArg("options.signal must be an AbortSignal, got %v", signal.Type())
 	}
-	if add, _ := signal.Get("addEventListener"); add.Type() != safejs.TypeFunction {
+	if add, _ := signal.Get("addEventListener"); add.Type() != jsval.TypeFunction {
 		badArg("options.signal must be an AbortSignal")
 	}
 	aborted, _ := signal.Get("aborted")
@@ -316,19 +315,19 @@ func (b *bridge) abortable(ctx context.Context, signal safejs.Value, op string) 
 		return ctx, nil, &abortError{op: op, reason: reason}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	onAbort, err := b.newFunc(func(safejs.Value, []safejs.Value) any {
+	onAbort, err := b.newFunc(func(jsval.Value, []jsval.Value) any {
 		reason, _ := signal.Get("reason")
 		cancel(&abortError{op: op, reason: reason})
 		return nil
 	})
 	if err != nil {
 		cancel(nil)
-		return ctx, nil, fmt.Errorf("streamdb: %s: listen to signal: %w", op, err)
+		return ctx, nil, strfmt.Errorf("streamdb: %s: listen to signal: %w", op, err)
 	}
 	if _, err := signal.Call("addEventListener", "abort", onAbort); err != nil {
 		b.release(onAbort)
 		cancel(nil)
-		return ctx, nil, fmt.Errorf("streamdb: %s: listen to signal: %w", op, err)
+		return ctx, nil, strfmt.Errorf("streamdb: %s: listen to signal: %w", op, err)
 	}
 	return ctx, func() {
 		_, _ = signal.Call("removeEventListener", "abort", onAbort)

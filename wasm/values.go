@@ -4,14 +4,13 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 
-	"github.com/hack-pad/safejs"
-
 	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // This file converts values between Go and JS: argument decoding (which
@@ -21,13 +20,13 @@ import (
 // badArg panics with a *jswire.ArgError: the export boundary recovers it
 // and rejects with a TypeError carrying its text.
 func badArg(format string, a ...any) {
-	panic(&jswire.ArgError{Msg: "streamdb: " + fmt.Sprintf(format, a...)})
+	panic(&jswire.ArgError{Msg: "streamdb: " + strfmt.Sprintf(format, a...)})
 }
 
 // abortError is the rejection of an operation whose AbortSignal fired.
 type abortError struct {
 	op     string
-	reason safejs.Value // signal.reason
+	reason jsval.Value // signal.reason
 }
 
 func (e *abortError) Error() string {
@@ -39,12 +38,12 @@ func (e *abortError) Error() string {
 }
 
 // describe returns the message of a JS Error, or "" for anything else.
-func describe(v safejs.Value) string {
-	if v.Type() != safejs.TypeObject {
+func describe(v jsval.Value) string {
+	if v.Type() != jsval.TypeObject {
 		return ""
 	}
 	m, err := v.Get("message")
-	if err != nil || m.Type() != safejs.TypeString {
+	if err != nil || m.Type() != jsval.TypeString {
 		return ""
 	}
 	s, _ := m.String()
@@ -55,7 +54,7 @@ func describe(v safejs.Value) string {
 // jswire.Shape says; its message is the Go error text. A JS value thrown
 // by JS code (a *jsError) passes through unchanged, and an abort gives an
 // Error named "AbortError" whose cause is signal.reason.
-func (b *bridge) errorValue(err error) safejs.Value {
+func (b *bridge) errorValue(err error) jsval.Value {
 	var je *jsError
 	if errors.As(err, &je) {
 		return je.v
@@ -68,7 +67,7 @@ func (b *bridge) errorValue(err error) safejs.Value {
 	e, jerr := ctor.New(err.Error())
 	if jerr != nil {
 		// Only a broken global Error gets here; a string still rejects.
-		v, _ := safejs.ValueOf(err.Error())
+		v, _ := jsval.ValueOf(err.Error())
 		return v
 	}
 	var ab *abortError
@@ -86,67 +85,67 @@ func (b *bridge) errorValue(err error) safejs.Value {
 	return e
 }
 
-// obj is a JS object to build: field names to values that safejs.ValueOf
-// takes, or safejs.Values.
+// obj is a JS object to build: field names to values that jsval.ValueOf
+// takes, or jsval.Values.
 type obj map[string]any
 
-// jsValue converts a result for resolve: obj (shallow, safejs.Value fields
-// allowed), safejs.Value, or anything js.ValueOf takes.
+// jsValue converts a result for resolve: obj (shallow, jsval.Value fields
+// allowed), jsval.Value, or anything js.ValueOf takes.
 func jsValue(v any) any {
 	switch v := v.(type) {
 	case obj:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
-			if sv, ok := x.(safejs.Value); ok {
-				x = safejs.Unsafe(sv)
+			if sv, ok := x.(jsval.Value); ok {
+				x = jsval.Unsafe(sv)
 			}
 			m[k] = x
 		}
 		return m
 	case nil:
-		return safejs.Undefined()
+		return jsval.Undefined()
 	default:
 		return v
 	}
 }
 
 // newObject returns a new empty JS object.
-func newObject() (safejs.Value, error) {
-	ctor, err := safejs.Global().Get("Object")
+func newObject() (jsval.Value, error) {
+	ctor, err := jsval.Global().Get("Object")
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	return ctor.New()
 }
 
 // bytesToJS returns a new Uint8Array holding a copy of p: one bulk copy.
-func (b *bridge) bytesToJS(p []byte) (safejs.Value, error) {
+func (b *bridge) bytesToJS(p []byte) (jsval.Value, error) {
 	arr, err := b.uint8ArrayCtor.New(len(p))
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	if len(p) > 0 {
-		if _, err := safejs.CopyBytesToJS(arr, p); err != nil {
-			return safejs.Value{}, err
+		if _, err := jsval.CopyBytesToJS(arr, p); err != nil {
+			return jsval.Value{}, err
 		}
 	}
 	return arr, nil
 }
 
 // arg returns args[i], or undefined when it is missing.
-func arg(args []safejs.Value, i int) safejs.Value {
+func arg(args []jsval.Value, i int) jsval.Value {
 	if i < len(args) {
 		return args[i]
 	}
-	return safejs.Undefined()
+	return jsval.Undefined()
 }
 
 // isNullish reports whether v is undefined or null.
-func isNullish(v safejs.Value) bool { return v.IsUndefined() || v.IsNull() }
+func isNullish(v jsval.Value) bool { return v.IsUndefined() || v.IsNull() }
 
 // argString decodes a required string argument.
-func argString(v safejs.Value, name string) string {
-	if v.Type() != safejs.TypeString {
+func argString(v jsval.Value, name string) string {
+	if v.Type() != jsval.TypeString {
 		badArg("%s must be a string, got %v", name, v.Type())
 	}
 	s, err := v.String()
@@ -161,8 +160,8 @@ func argString(v safejs.Value, name string) string {
 // well-formed UTF-16 a one-element array holding its JSON text, which
 // keeps a lone surrogate that the JS string conversion would turn into
 // U+FFFD (core/jswire's wire format).
-func argStored(v safejs.Value, name string) string {
-	if v.Type() != safejs.TypeObject {
+func argStored(v jsval.Value, name string) string {
+	if v.Type() != jsval.TypeObject {
 		return argString(v, name)
 	}
 	text, err := v.Index(0)
@@ -178,11 +177,11 @@ func argStored(v safejs.Value, name string) string {
 
 // argOptions decodes an optional options object: undefined and null give
 // undefined.
-func argOptions(v safejs.Value, name string) safejs.Value {
+func argOptions(v jsval.Value, name string) jsval.Value {
 	if isNullish(v) {
-		return safejs.Undefined()
+		return jsval.Undefined()
 	}
-	if v.Type() != safejs.TypeObject {
+	if v.Type() != jsval.TypeObject {
 		badArg("%s must be an object, got %v", name, v.Type())
 	}
 	return v
@@ -190,18 +189,18 @@ func argOptions(v safejs.Value, name string) safejs.Value {
 
 // argFunc decodes an optional function argument: undefined and null give
 // undefined.
-func argFunc(v safejs.Value, name string) safejs.Value {
+func argFunc(v jsval.Value, name string) jsval.Value {
 	if isNullish(v) {
-		return safejs.Undefined()
+		return jsval.Undefined()
 	}
-	if v.Type() != safejs.TypeFunction {
+	if v.Type() != jsval.TypeFunction {
 		badArg("%s must be a function, got %v", name, v.Type())
 	}
 	return v
 }
 
 // field returns o[key], undefined when o is undefined.
-func field(o safejs.Value, key string) safejs.Value {
+func field(o jsval.Value, key string) jsval.Value {
 	if o.IsUndefined() {
 		return o
 	}
@@ -213,7 +212,7 @@ func field(o safejs.Value, key string) safejs.Value {
 }
 
 // optString decodes an optional string field; nullish gives "".
-func optString(o safejs.Value, key string) string {
+func optString(o jsval.Value, key string) string {
 	v := field(o, key)
 	if isNullish(v) {
 		return ""
@@ -222,12 +221,12 @@ func optString(o safejs.Value, key string) string {
 }
 
 // optBool decodes an optional boolean field; nullish gives false.
-func optBool(o safejs.Value, key string) bool {
+func optBool(o jsval.Value, key string) bool {
 	v := field(o, key)
 	if isNullish(v) {
 		return false
 	}
-	if v.Type() != safejs.TypeBoolean {
+	if v.Type() != jsval.TypeBoolean {
 		badArg("options.%s must be a boolean, got %v", key, v.Type())
 	}
 	x, _ := v.Bool()
@@ -235,12 +234,12 @@ func optBool(o safejs.Value, key string) bool {
 }
 
 // optUint decodes an optional non-negative integer field; nullish gives 0.
-func optUint(o safejs.Value, key string) int {
+func optUint(o jsval.Value, key string) int {
 	v := field(o, key)
 	if isNullish(v) {
 		return 0
 	}
-	if v.Type() != safejs.TypeNumber {
+	if v.Type() != jsval.TypeNumber {
 		badArg("options.%s must be a number, got %v", key, v.Type())
 	}
 	f, _ := v.Float()
@@ -251,15 +250,15 @@ func optUint(o safejs.Value, key string) int {
 }
 
 // optHeaders decodes options.headers, a plain object of string values.
-func optHeaders(o safejs.Value) stream.Header {
+func optHeaders(o jsval.Value) stream.Header {
 	v := field(o, "headers")
 	if isNullish(v) {
 		return nil
 	}
-	if v.Type() != safejs.TypeObject {
+	if v.Type() != jsval.TypeObject {
 		badArg("options.headers must be an object, got %v", v.Type())
 	}
-	objectCtor, err := safejs.Global().Get("Object")
+	objectCtor, err := jsval.Global().Get("Object")
 	if err != nil {
 		badArg("options.headers: %v", err)
 	}
@@ -287,18 +286,18 @@ func optHeaders(o safejs.Value) stream.Header {
 
 // argBytes decodes data: a Uint8Array, copied into Go in one bulk copy, or
 // a string, taken as UTF-8.
-func (b *bridge) argBytes(v safejs.Value, name string) []byte {
-	if v.Type() == safejs.TypeString {
+func (b *bridge) argBytes(v jsval.Value, name string) []byte {
+	if v.Type() == jsval.TypeString {
 		return []byte(argString(v, name))
 	}
-	if v.Type() == safejs.TypeObject {
+	if v.Type() == jsval.TypeObject {
 		if ok, _ := v.InstanceOf(b.uint8ArrayCtor); ok {
 			n, err := v.Length()
 			if err != nil {
 				badArg("%s: %v", name, err)
 			}
 			p := make([]byte, n)
-			if _, err := safejs.CopyBytesToGo(p, v); err != nil {
+			if _, err := jsval.CopyBytesToGo(p, v); err != nil {
 				badArg("%s: %v", name, err)
 			}
 			return p
@@ -309,7 +308,7 @@ func (b *bridge) argBytes(v safejs.Value, name string) []byte {
 }
 
 // argBytesList decodes an Array of Uint8Arrays or strings (see argBytes).
-func (b *bridge) argBytesList(v safejs.Value, name string) [][]byte {
+func (b *bridge) argBytesList(v jsval.Value, name string) [][]byte {
 	if ok, _ := v.InstanceOf(b.arrayCtor); !ok {
 		badArg("%s must be an Array, got %v", name, v.Type())
 	}

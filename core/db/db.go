@@ -17,7 +17,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // CollectionDef declares one collection.
@@ -298,15 +298,15 @@ func Open(s *stream.Stream, opts Options) (*DB, error) {
 		case def.Name == "":
 			return nil, errors.New("db.Open: a collection has no name")
 		case reservedNames[def.Name]:
-			return nil, fmt.Errorf("db.Open: Reserved collection name %q", def.Name)
+			return nil, strfmt.Errorf("db.Open: Reserved collection name %q", def.Name)
 		case d.colls[def.Name] != nil:
-			return nil, fmt.Errorf("db.Open: duplicate collection name %q", def.Name)
+			return nil, strfmt.Errorf("db.Open: duplicate collection name %q", def.Name)
 		case def.Type == "":
-			return nil, fmt.Errorf("db.Open: collection %q has no event type", def.Name)
+			return nil, strfmt.Errorf("db.Open: collection %q has no event type", def.Name)
 		case d.byType[def.Type] != nil:
-			return nil, fmt.Errorf("db.Open: Duplicate event type %q (collections %q and %q)", def.Type, d.byType[def.Type].Name(), def.Name)
+			return nil, strfmt.Errorf("db.Open: Duplicate event type %q (collections %q and %q)", def.Type, d.byType[def.Type].Name(), def.Name)
 		case def.PrimaryKey == "":
-			return nil, fmt.Errorf("db.Open: collection %q has no primary key", def.Name)
+			return nil, strfmt.Errorf("db.Open: collection %q has no primary key", def.Name)
 		}
 		c := &Collection{db: d, c: collection.New(def.Name, def.Type, def.PrimaryKey), idx: len(d.order)}
 		c.c.SetID(def.ID)
@@ -469,7 +469,7 @@ func (d *DB) AwaitTxID(ctx context.Context, txid string, timeout time.Duration) 
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return fmt.Errorf("%w: %s", ErrTxIDTimeout, txid)
+	return strfmt.Errorf("%w: %s", ErrTxIDTimeout, txid)
 }
 
 func (d *DB) report(err error) {
@@ -566,7 +566,7 @@ func (d *DB) read(from string) bool {
 		// Offsets only grow: a stream that answers a resumed read with an
 		// offset below the snapshot's was deleted and created anew.
 		if d.resuming() && b.Offset < d.resumeFrom {
-			d.replay(&snapshot.Error{Reason: snapshot.ReasonRecreated, Msg: fmt.Sprintf(
+			d.replay(&snapshot.Error{Reason: snapshot.ReasonRecreated, Msg: strfmt.Sprintf(
 				"the stream answered offset %s to a read from the snapshot's %s: it was recreated; reading it from the start", b.Offset, d.resumeFrom)})
 			return true
 		}
@@ -671,7 +671,7 @@ func (d *DB) batch(b *stream.Batch) {
 		}
 		d.uncommitted++
 		if e.Control == state.ControlReset && d.resumed {
-			errs = append(errs, &snapshot.Error{Reason: snapshot.ReasonReset, Msg: fmt.Sprintf(
+			errs = append(errs, &snapshot.Error{Reason: snapshot.ReasonReset, Msg: strfmt.Sprintf(
 				"a reset at offset %s, after the snapshot's %s: the state rebuilds from the events that follow", b.Offset, d.resumeFrom)})
 		}
 		if d.opts.OnEvent != nil && e.IsChange() {
@@ -679,7 +679,7 @@ func (d *DB) batch(b *stream.Batch) {
 		}
 	}
 	for _, at := range b.Skipped {
-		errs = append(errs, &state.Error{Offset: b.Offset, Index: at, Reason: fmt.Sprintf(
+		errs = append(errs, &state.Error{Offset: b.Offset, Index: at, Reason: strfmt.Sprintf(
 			"an event longer than %d bytes (MaxEventBytes) was left out; the stream goes on after it", d.maxEventBytes())})
 	}
 	if commit {

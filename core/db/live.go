@@ -1,7 +1,7 @@
 package db
 
 import (
-	"fmt"
+	"github.com/streamdb/streamdb/internal/strfmt"
 
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/ivm"
@@ -51,7 +51,7 @@ func (d *DB) QueryFuncs(q *ir.Query, fns query.Funcs) (*Live, error) {
 	}
 	lq.LoadRows(d.sourceRowsLocked)
 	if err := lq.Err(); err != nil {
-		return nil, fmt.Errorf("streamdb: the query's first result: %w", err)
+		return nil, strfmt.Errorf("streamdb: the query's first result: %w", err)
 	}
 	l := &Live{db: d, q: lq}
 	d.lives = append(d.lives, l)

@@ -3,7 +3,7 @@ package db
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/streamdb/streamdb/internal/strfmt"
 
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
@@ -51,7 +51,7 @@ func (d *DB) AddLocal(name string) error {
 		return ErrClosed
 	}
 	if d.colls[name] != nil {
-		return fmt.Errorf("db.AddLocal: duplicate collection name %q", name)
+		return strfmt.Errorf("db.AddLocal: duplicate collection name %q", name)
 	}
 	c := &Collection{db: d, c: collection.New(name, "", ""), idx: -1, local: true}
 	c.c.Quiet()
@@ -106,9 +106,9 @@ func (d *DB) syncLocked(name string, truncate bool, ops []SyncOp) error {
 	case d.closed:
 		return ErrClosed
 	case c == nil:
-		return fmt.Errorf("%w: %q", ErrUnknownCollection, name)
+		return strfmt.Errorf("%w: %q", ErrUnknownCollection, name)
 	case !c.local:
-		return fmt.Errorf("sync of %s: %w", name, ErrNotLocal)
+		return strfmt.Errorf("sync of %s: %w", name, ErrNotLocal)
 	}
 	if err := checkSync(c.c, name, truncate, ops); err != nil {
 		return err
@@ -157,7 +157,7 @@ func checkSync(c *collection.Collection, name string, truncate bool, ops []SyncO
 	}
 	for i, op := range ops {
 		if op.Type != SyncDelete && op.Value.Kind() != value.KindObject {
-			return fmt.Errorf("sync of %s, write %d (key %q): %w", name, i, op.Key, ErrNotObject)
+			return strfmt.Errorf("sync of %s, write %d (key %q): %w", name, i, op.Key, ErrNotObject)
 		}
 		if mine == nil {
 			mine = map[string]value.Value{}
@@ -168,7 +168,7 @@ func checkSync(c *collection.Collection, name string, truncate bool, ops []SyncO
 			gone[op.Key] = true
 		case SyncInsert:
 			if old, ok := current(op.Key); ok && !value.Equal(old, op.Value) {
-				return fmt.Errorf("sync of %s: key %q: %w", name, op.Key, ErrDuplicateSyncKey)
+				return strfmt.Errorf("sync of %s: key %q: %w", name, op.Key, ErrDuplicateSyncKey)
 			}
 			mine[op.Key] = op.Value
 		case SyncUpdate:
@@ -189,10 +189,10 @@ func checkSync(c *collection.Collection, name string, truncate bool, ops []SyncO
 func (d *DB) Mirror(src *DB, name, as string) (stop func(), err error) {
 	c := src.Collection(name)
 	if c == nil {
-		return nil, fmt.Errorf("mirror: %w: %q", ErrUnknownCollection, name)
+		return nil, strfmt.Errorf("mirror: %w: %q", ErrUnknownCollection, name)
 	}
 	if err := d.AddLocal(as); err != nil {
-		return nil, fmt.Errorf("mirror of %s: %w", name, err)
+		return nil, strfmt.Errorf("mirror of %s: %w", name, err)
 	}
 	// Watch first, then copy: a change the copy already holds applies
 	// again, which changes nothing.
@@ -209,7 +209,7 @@ func (d *DB) Mirror(src *DB, name, as string) (stop func(), err error) {
 			}
 		}
 		if err := d.Sync(as, false, ops); err != nil && !errors.Is(err, ErrClosed) {
-			d.report(fmt.Errorf("mirror of %s: %w", name, err))
+			d.report(strfmt.Errorf("mirror of %s: %w", name, err))
 		}
 	})
 	var rows []SyncOp
@@ -219,7 +219,7 @@ func (d *DB) Mirror(src *DB, name, as string) (stop func(), err error) {
 	})
 	if err := d.Sync(as, true, rows); err != nil {
 		unwatch()
-		return nil, fmt.Errorf("mirror of %s: %w", name, err)
+		return nil, strfmt.Errorf("mirror of %s: %w", name, err)
 	}
 	return unwatch, nil
 }

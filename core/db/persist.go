@@ -3,8 +3,8 @@ package db
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/streamdb/streamdb/core/collection"
@@ -12,6 +12,7 @@ import (
 	"github.com/streamdb/streamdb/core/state"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Store keeps a database's snapshot between runs (Options.Persist): a file
@@ -121,10 +122,10 @@ func (d *DB) restore() string {
 	h := d.header()
 	switch {
 	case s.Stream != h.Stream:
-		d.discard(&snapshot.Error{Reason: snapshot.ReasonStream, Msg: fmt.Sprintf("taken of %s, this database reads %s", s.Stream, h.Stream)})
+		d.discard(&snapshot.Error{Reason: snapshot.ReasonStream, Msg: strfmt.Sprintf("taken of %s, this database reads %s", s.Stream, h.Stream)})
 		return ""
 	case !sameSchema(s.Collections, h.Collections):
-		d.discard(&snapshot.Error{Reason: snapshot.ReasonSchema, Msg: fmt.Sprintf("taken with collections %v, this database has %v", s.Collections, h.Collections)})
+		d.discard(&snapshot.Error{Reason: snapshot.ReasonSchema, Msg: strfmt.Sprintf("taken with collections %s, this database has %s", collectionsText(s.Collections), collectionsText(h.Collections))})
 		return ""
 	}
 	rows, err := d.fill(s)
@@ -485,11 +486,25 @@ func (d *DB) resumedFailure(err error) bool {
 	}
 	switch stream.CodeOf(err) {
 	case stream.CodeInvalidOffset, stream.CodeBadRequest:
-		d.replay(&snapshot.Error{Reason: snapshot.ReasonOffset, Msg: fmt.Sprintf(
+		d.replay(&snapshot.Error{Reason: snapshot.ReasonOffset, Msg: strfmt.Sprintf(
 			"the server refused the snapshot's offset %s; reading the stream from the start", d.resumeFrom), Err: err})
 		return true
 	case stream.CodeNotFound, stream.CodeGone:
 		d.replay(&snapshot.Error{Reason: snapshot.ReasonGone, Msg: "the stream is gone; its restored rows are dropped", Err: err})
 	}
 	return false
+}
+
+// collectionsText writes a schema as fmt's %v would: [{name type key} ...].
+func collectionsText(cs []snapshot.Collection) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("{" + c.Name + " " + c.Type + " " + c.PrimaryKey + "}")
+	}
+	b.WriteByte(']')
+	return b.String()
 }

@@ -3,11 +3,11 @@ package db
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // TxState is where a transaction is in its life.
@@ -152,9 +152,9 @@ func (t *Tx) mutate(coll string, fn func(c *Collection) error) error {
 	case d.closed:
 		err = ErrClosed
 	case c == nil:
-		err = fmt.Errorf("%w: %q", ErrUnknownCollection, coll)
+		err = strfmt.Errorf("%w: %q", ErrUnknownCollection, coll)
 	case t.state != TxPending:
-		err = fmt.Errorf("%w (it is %s)", ErrTxNotPending, t.state)
+		err = strfmt.Errorf("%w (it is %s)", ErrTxNotPending, t.state)
 	default:
 		err = fn(c)
 	}
@@ -182,16 +182,16 @@ func (t *Tx) InsertKey(coll, key string, row value.Value) error {
 func (t *Tx) insert(coll, key string, row value.Value) error {
 	return t.mutate(coll, func(c *Collection) error {
 		if row.Kind() != value.KindObject {
-			return fmt.Errorf("insert into %s: %w", coll, ErrNotObject)
+			return strfmt.Errorf("insert into %s: %w", coll, ErrNotObject)
 		}
 		if key == "" && !c.local {
 			var ok bool
 			if key, ok = rowKey(row, c.PrimaryKey()); !ok {
-				return fmt.Errorf("insert into %s: %w (field %q)", coll, ErrNoKey, c.PrimaryKey())
+				return strfmt.Errorf("insert into %s: %w (field %q)", coll, ErrNoKey, c.PrimaryKey())
 			}
 		}
 		if c.c.Has(key) {
-			return fmt.Errorf("insert into %s key %q: %w", coll, key, ErrDuplicateKey)
+			return strfmt.Errorf("insert into %s key %q: %w", coll, key, ErrDuplicateKey)
 		}
 		if _, m := t.find(c, key); m != nil { // deleted earlier in this transaction
 			m.Type, m.Modified = collection.Update, row
@@ -207,14 +207,14 @@ func (t *Tx) insert(coll, key string, row value.Value) error {
 func (t *Tx) Update(coll, key string, patch value.Value) error {
 	return t.mutate(coll, func(c *Collection) error {
 		if patch.Kind() != value.KindObject {
-			return fmt.Errorf("update of %s: %w", coll, ErrNotObject)
+			return strfmt.Errorf("update of %s: %w", coll, ErrNotObject)
 		}
 		cur, ok := c.c.Get(key)
 		if !ok {
-			return fmt.Errorf("update of %s key %q: %w", coll, key, ErrKeyNotFound)
+			return strfmt.Errorf("update of %s key %q: %w", coll, key, ErrKeyNotFound)
 		}
 		if pk, ok := rowKey(patch, c.PrimaryKey()); ok && !c.local && pk != key {
-			return fmt.Errorf("update of %s key %q: the primary key cannot change (to %q)", coll, key, pk)
+			return strfmt.Errorf("update of %s key %q: the primary key cannot change (to %q)", coll, key, pk)
 		}
 		next := value.Merge(cur, patch)
 		if value.Equal(next, cur) {
@@ -235,7 +235,7 @@ func (t *Tx) Delete(coll, key string) error {
 	return t.mutate(coll, func(c *Collection) error {
 		cur, ok := c.c.Get(key)
 		if !ok {
-			return fmt.Errorf("delete from %s key %q: %w", coll, key, ErrKeyNotFound)
+			return strfmt.Errorf("delete from %s key %q: %w", coll, key, ErrKeyNotFound)
 		}
 		if i, m := t.find(c, key); m != nil {
 			if m.Type == collection.Insert { // insert then delete: nothing left
@@ -276,7 +276,7 @@ func (t *Tx) Commit(ctx context.Context, persist func(ctx context.Context) error
 	if t.state != TxPending {
 		st := t.state
 		d.mu.Unlock()
-		return fmt.Errorf("commit: %w (it is %s)", ErrTxNotPending, st)
+		return strfmt.Errorf("commit: %w (it is %s)", ErrTxNotPending, st)
 	}
 	t.state = TxPersisting
 	ctx, stop := context.WithCancel(ctx)
@@ -323,7 +323,7 @@ func (t *Tx) Commit(ctx context.Context, persist func(ctx context.Context) error
 func safeCall(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("persist panicked: %v", r)
+			err = strfmt.Errorf("persist panicked: %v", r)
 		}
 	}()
 	return fn(ctx)
@@ -339,7 +339,7 @@ func (t *Tx) Rollback(reason error) error {
 	if t.state != TxPending && t.state != TxPersisting {
 		st := t.state
 		d.mu.Unlock()
-		return fmt.Errorf("rollback: %w (it is %s)", ErrTxNotPending, st)
+		return strfmt.Errorf("rollback: %w (it is %s)", ErrTxNotPending, st)
 	}
 	if reason == nil {
 		reason = errors.New("transaction rolled back")
@@ -360,7 +360,7 @@ func (d *DB) failLocked(t *Tx, reason error) {
 		for _, o := range d.txs {
 			if o.state == TxPending && o != f && sharesKey(o, f) {
 				o.state = TxFailed
-				o.err = fmt.Errorf("rolled back because transaction %d, which touched the same rows, failed: %w", f.id, reason)
+				o.err = strfmt.Errorf("rolled back because transaction %d, which touched the same rows, failed: %w", f.id, reason)
 				failed = append(failed, o)
 			}
 		}
@@ -393,7 +393,7 @@ func (d *DB) closeTxsLocked() {
 		switch t.state {
 		case TxPending, TxPersisting:
 			t.state = TxFailed
-			t.err = fmt.Errorf("transaction %d did not persist: %w", t.id, ErrClosed)
+			t.err = strfmt.Errorf("transaction %d did not persist: %w", t.id, ErrClosed)
 			t.end()
 		case TxCompleted:
 			t.awaiting = false
@@ -439,7 +439,7 @@ func (d *DB) confirmTimeout(t *Tx) {
 	d.refreshLocked()
 	d.mu.Unlock()
 	d.pub.drain()
-	d.report(fmt.Errorf("transaction %d: txid %q did not come back within the confirm timeout; its optimistic rows were dropped", t.id, t.opts.TxID))
+	d.report(strfmt.Errorf("transaction %d: txid %q did not come back within the confirm timeout; its optimistic rows were dropped", t.id, t.opts.TxID))
 }
 
 // dropConfirmedLocked removes completed transactions whose txid is now

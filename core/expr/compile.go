@@ -1,12 +1,12 @@
 package expr
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Resolver maps an expression's refs and aggregates to the slots of the
@@ -161,7 +161,7 @@ func (c *compiler) compile(e *ir.Expr, depth int) (operand, error) {
 		}
 		slot, fields, err := c.r.Ref(e.Path)
 		if err != nil {
-			return operand{}, &Error{Func: "ref", Reason: fmt.Sprintf("%s: %v", strings.Join(e.Path, "."), err), cause: err}
+			return operand{}, &Error{Func: "ref", Reason: strfmt.Sprintf("%s: %v", strings.Join(e.Path, "."), err), cause: err}
 		}
 		if len(fields) == 1 {
 			return operand{kind: opField, slot: slot, field: fields[0]}, nil
@@ -179,7 +179,7 @@ func (c *compiler) compile(e *ir.Expr, depth int) (operand, error) {
 	case ir.Func:
 		return c.compileFunc(e, depth)
 	}
-	return operand{}, &Error{Func: e.Name, Reason: fmt.Sprintf("unknown expression kind %d", e.Kind)}
+	return operand{}, &Error{Func: e.Name, Reason: strfmt.Sprintf("unknown expression kind %d", int(e.Kind))}
 }
 
 func (c *compiler) compileFunc(e *ir.Expr, depth int) (operand, error) {
@@ -216,11 +216,11 @@ func (c *compiler) compileFunc(e *ir.Expr, depth int) (operand, error) {
 func arity(min, max, got int) string {
 	switch {
 	case min == max:
-		return fmt.Sprintf("takes %d argument%s, got %d", min, plural(min), got)
+		return strfmt.Sprintf("takes %d argument%s, got %d", min, plural(min), got)
 	case max < 0:
-		return fmt.Sprintf("takes at least %d argument%s, got %d", min, plural(min), got)
+		return strfmt.Sprintf("takes at least %d argument%s, got %d", min, plural(min), got)
 	}
-	return fmt.Sprintf("takes %d to %d arguments, got %d", min, max, got)
+	return strfmt.Sprintf("takes %d to %d arguments, got %d", min, max, got)
 }
 
 func plural(n int) string {

@@ -2,11 +2,11 @@ package ir
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Error is an invalid query: its JSON does not have the IR's shape, or the
@@ -35,7 +35,7 @@ var ErrInvalidQuery = errors.New("invalid query")
 
 // Errorf returns an *Error for clause with a formatted reason.
 func Errorf(clause, format string, args ...any) *Error {
-	return &Error{Clause: clause, Reason: fmt.Sprintf(format, args...)}
+	return &Error{Clause: clause, Reason: strfmt.Sprintf(format, args...)}
 }
 
 // nonFinite are the numbers a val names, JSON having no literal for them.

@@ -7,10 +7,11 @@ package jsonscan
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // MaxDepth bounds the nesting of arrays and objects the scanner accepts, so
@@ -26,11 +27,11 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
+	return strfmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
 }
 
 func errAt(off int, format string, args ...any) error {
-	return &SyntaxError{Offset: off, Msg: fmt.Sprintf(format, args...)}
+	return &SyntaxError{Offset: off, Msg: strfmt.Sprintf(format, args...)}
 }
 
 // SkipSpace returns the index of the first byte at or after i that is not

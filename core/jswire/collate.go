@@ -2,13 +2,13 @@ package jswire
 
 import (
 	"cmp"
-	"fmt"
 	"math"
-	"slices"
+	"sort"
 	"sync"
 
 	"github.com/streamdb/streamdb/core/query"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Compare orders two strings as a page's Intl.Collator does: negative,
@@ -61,7 +61,7 @@ func Collator(newCompare NewCompare) query.Collator {
 		}
 		compare, place, err := newCompare(locale, opts)
 		if err != nil {
-			return query.Collation{}, fmt.Errorf("Intl.Collator(%q, %s): %w", locale, opts, err)
+			return query.Collation{}, strfmt.Errorf("Intl.Collator(%q, %s): %w", locale, opts, err)
 		}
 		r := &ranks{compare: compare, place: place, rank: map[string]float64{}}
 		c := query.Collation{Compare: r.cmp}
@@ -159,7 +159,7 @@ type placement struct {
 func parsePlacements(text string, n int) ([]placement, error) {
 	v, err := value.ParseString(text)
 	if err != nil || v.Kind() != value.KindArray || v.Len() != n {
-		return nil, fmt.Errorf("collation placements: want an array of %d, got %.80q", n, text)
+		return nil, strfmt.Errorf("collation placements: want an array of %d, got %.80q", n, text)
 	}
 	ps := make([]placement, 0, n)
 	v.Elems(func(_ int, e value.Value) bool {
@@ -174,7 +174,7 @@ func parsePlacements(text string, n int) ([]placement, error) {
 	})
 	for _, p := range ps {
 		if p.equal && !p.hasPred || p.group < 0 {
-			return nil, fmt.Errorf("collation placements: malformed %.80q", text)
+			return nil, strfmt.Errorf("collation placements: malformed %.80q", text)
 		}
 	}
 	return ps, nil
@@ -259,7 +259,9 @@ func (r *ranks) renumber() {
 	for s, f := range r.rank {
 		all = append(all, entry{s, f})
 	}
-	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.f, b.f) })
+	// sort.Slice, not slices.SortFunc: this runs once per collation, and
+	// each slices instantiation adds about 20 KB of code to the wasm.
+	sort.Slice(all, func(i, j int) bool { return cmp.Less(all[i].f, all[j].f) })
 	next, last := -1.0, math.Inf(-1)
 	for _, e := range all {
 		if e.f != last {

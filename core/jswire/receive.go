@@ -1,7 +1,6 @@
 package jswire
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // OpenConfig is dbOpen's configuration.
@@ -234,5 +234,5 @@ func Mutate(tx *db.Tx, op, collection, key, valueText string) error {
 
 // argErrorf returns an *ArgError with a formatted message.
 func argErrorf(format string, a ...any) error {
-	return &ArgError{Msg: "streamdb: " + fmt.Sprintf(format, a...)}
+	return &ArgError{Msg: "streamdb: " + strfmt.Sprintf(format, a...)}
 }

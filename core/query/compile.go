@@ -1,7 +1,7 @@
 package query
 
 import (
-	"slices"
+	"sort"
 	"strings"
 
 	"github.com/streamdb/streamdb/core/ir"
@@ -105,7 +105,7 @@ func Compile(q *ir.Query, opts Options) (*LiveQuery, error) {
 	for name := range lq.leaves {
 		lq.collections = append(lq.collections, name)
 	}
-	slices.Sort(lq.collections)
+	sort.Slice(lq.collections, func(i, j int) bool { return lq.collections[i] < lq.collections[j] })
 	return lq, nil
 }
 

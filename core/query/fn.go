@@ -1,7 +1,7 @@
 package query
 
 import (
-	"fmt"
+	"github.com/streamdb/streamdb/internal/strfmt"
 	"strconv"
 
 	"github.com/streamdb/streamdb/core/expr"
@@ -134,7 +134,7 @@ type CallbackError struct {
 
 // Error returns "<clause> callback failed: <Err>".
 func (e *CallbackError) Error() string {
-	return fmt.Sprintf("%s callback failed: %v", e.Clause, e.Err)
+	return strfmt.Sprintf("%s callback failed: %v", e.Clause, e.Err)
 }
 
 // Unwrap returns Err.

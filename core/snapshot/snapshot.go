@@ -29,9 +29,10 @@ package snapshot
 
 import (
 	"encoding/binary"
-	"fmt"
 	"io"
 	"math"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Version is the format version this package writes and reads.
@@ -111,7 +112,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 func errorf(r Reason, format string, a ...any) *Error {
-	return &Error{Reason: r, Msg: fmt.Sprintf(format, a...)}
+	return &Error{Reason: r, Msg: strfmt.Sprintf(format, a...)}
 }
 
 // Encoder writes a snapshot. Records accumulate in a buffer until Flush
@@ -189,7 +190,7 @@ func (e *Encoder) Flush() error {
 		e.sum.write(e.buf)
 	}
 	if _, err := e.w.Write(e.buf); err != nil {
-		e.err = fmt.Errorf("snapshot: write: %w", err)
+		e.err = strfmt.Errorf("snapshot: write: %w", err)
 		return e.err
 	}
 	e.n += uint64(len(e.buf))

@@ -2,12 +2,12 @@ package state
 
 import (
 	"bytes"
-	"fmt"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Decoding happens in two steps. A scan finds where the members the
@@ -383,10 +383,10 @@ func (d *Decoder) finish(item []byte, r *rawEvent, alias bool) (Event, error) {
 	if e.Op != OpDelete && (len(e.ValueRaw) == 0 || e.ValueRaw[0] != '{') {
 		got := "nothing"
 		if len(e.ValueRaw) > 0 {
-			got = fmt.Sprintf("%.20s", e.ValueRaw)
+			got = strfmt.Sprintf("%.20s", e.ValueRaw)
 		}
 		return e, &Error{Type: e.Type, Key: e.Key, Op: e.Op.String(), TxID: e.TxID,
-			Reason: fmt.Sprintf("%s needs an object value, got %s", e.Op, got)}
+			Reason: strfmt.Sprintf("%s needs an object value, got %s", e.Op, got)}
 	}
 	return e, nil
 }

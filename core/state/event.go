@@ -7,10 +7,10 @@ package state
 import (
 	"bytes"
 	"errors"
-	"fmt"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Operation is what a change event does to its row.
@@ -119,12 +119,12 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("invalid state event at offset %s (item %d)", e.Offset, e.Index)
+	s := strfmt.Sprintf("invalid state event at offset %s (item %d)", e.Offset, e.Index)
 	if e.Type != "" || e.Key != "" {
-		s += fmt.Sprintf(" type=%q key=%q", e.Type, e.Key)
+		s += strfmt.Sprintf(" type=%q key=%q", e.Type, e.Key)
 	}
 	if e.Op != "" {
-		s += fmt.Sprintf(" operation=%q", e.Op)
+		s += strfmt.Sprintf(" operation=%q", e.Op)
 	}
 	s += ": " + e.Reason
 	if e.Err != nil {
@@ -200,7 +200,7 @@ func fieldName(it *jsonscan.FieldIter) string {
 // stringField decodes a raw JSON string.
 func stringField(raw []byte) (string, error) {
 	if len(raw) == 0 || raw[0] != '"' {
-		return "", fmt.Errorf("not a string: %.40s", raw)
+		return "", strfmt.Errorf("not a string: %.40s", raw)
 	}
 	return jsonscan.Unquote(raw)
 }

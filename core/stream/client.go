@@ -11,11 +11,12 @@ package stream
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Options configure a Client.
@@ -368,4 +369,4 @@ func (s *Stream) contentTypeFor(ctx context.Context, extra Header) (string, erro
 	return m.ContentType, nil
 }
 
-func (s *Stream) String() string { return fmt.Sprintf("stream %s", s.url) }
+func (s *Stream) String() string { return strfmt.Sprintf("stream %s", s.url) }

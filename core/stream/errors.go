@@ -2,7 +2,7 @@ package stream
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -74,7 +74,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": " + string(e.Code))
 	if e.Status != 0 {
-		fmt.Fprintf(&b, " (%d)", e.Status)
+		b.WriteString(" (" + strconv.Itoa(e.Status) + ")")
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)

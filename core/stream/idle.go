@@ -3,10 +3,11 @@ package stream
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync/atomic"
 	"time"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // DefaultIdleTimeout is ReadOptions.IdleTimeout's default. A live server
@@ -81,7 +82,7 @@ func (w *watchdog) stop() {
 // why is the message of a failed request: msg, or what the watchdog saw.
 func (w *watchdog) why(msg string) string {
 	if w.fired.Load() {
-		return fmt.Sprintf("no bytes from the server for %v: connection taken for dead", w.d)
+		return strfmt.Sprintf("no bytes from the server for %v: connection taken for dead", w.d)
 	}
 	return msg
 }

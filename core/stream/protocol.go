@@ -1,12 +1,13 @@
 package stream
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // Header and query parameter names of the Durable Streams protocol.
@@ -43,15 +44,15 @@ const maxOffsetLen = 1024
 // of the characters the protocol reserves (, & = ? /) and no space.
 func validateOffset(o string) error {
 	if o == "" {
-		return fmt.Errorf("offset is empty")
+		return strfmt.Errorf("offset is empty")
 	}
 	if len(o) > maxOffsetLen {
-		return fmt.Errorf("offset is %d bytes long, more than %d", len(o), maxOffsetLen)
+		return strfmt.Errorf("offset is %d bytes long, more than %d", len(o), maxOffsetLen)
 	}
 	for i := 0; i < len(o); i++ {
 		c := o[i]
 		if c <= ' ' || c >= 0x7f || strings.IndexByte(",&=?/#%", c) >= 0 {
-			return fmt.Errorf("offset %q holds the reserved or non-printable byte %q", o, c)
+			return strfmt.Errorf("offset %q holds the reserved or non-printable byte %q", o, c)
 		}
 	}
 	return nil
@@ -95,14 +96,14 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // leading zero, as the protocol requires.
 func parseTTL(v string) (time.Duration, error) {
 	if v == "" {
-		return 0, fmt.Errorf("empty TTL")
+		return 0, strfmt.Errorf("empty TTL")
 	}
 	if v != "0" && v[0] == '0' {
-		return 0, fmt.Errorf("TTL %q has a leading zero", v)
+		return 0, strfmt.Errorf("TTL %q has a leading zero", v)
 	}
 	n, err := strconv.ParseUint(v, 10, 63)
 	if err != nil || n > math.MaxInt64/uint64(time.Second) {
-		return 0, fmt.Errorf("TTL %q is not a number of seconds", v)
+		return 0, strfmt.Errorf("TTL %q is not a number of seconds", v)
 	}
 	return time.Duration(n) * time.Second, nil
 }
@@ -120,16 +121,16 @@ func formatTTL(d time.Duration) string {
 // only, at most 2^53-1.
 func parseProducerNumber(v string) (int64, error) {
 	if v == "" || len(v) > 16 {
-		return 0, fmt.Errorf("producer number %q is empty or too long", v)
+		return 0, strfmt.Errorf("producer number %q is empty or too long", v)
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] < '0' || v[i] > '9' {
-			return 0, fmt.Errorf("producer number %q is not a decimal integer", v)
+			return 0, strfmt.Errorf("producer number %q is not a decimal integer", v)
 		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n > 1<<53-1 {
-		return 0, fmt.Errorf("producer number %q is out of range", v)
+		return 0, strfmt.Errorf("producer number %q is out of range", v)
 	}
 	return n, nil
 }
@@ -164,7 +165,7 @@ func buildURL(base string, params map[string]string) string {
 	for k := range params {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] }) // sort.Strings would add slices.Sort[string] to the wasm
 	var b strings.Builder
 	b.WriteString(base)
 	sep := byte('?')

@@ -2,10 +2,11 @@ package stream
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // RetryForever as RetryPolicy.MaxRetries never gives up on transient
@@ -50,7 +51,7 @@ func (p RetryPolicy) Validate() error {
 }
 
 func invalidArg(format string, args ...any) error {
-	return &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: CodeInvalidArgument, Message: strfmt.Sprintf(format, args...)}
 }
 
 // backoff tracks the retries of one operation.

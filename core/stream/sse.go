@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
+
+	"github.com/streamdb/streamdb/internal/strfmt"
 )
 
 // sseEvent is one server-sent event: its type (the "event" field, "message"
@@ -145,7 +146,7 @@ func (p *sseParser) readLine() ([]byte, error) {
 			if err := p.skipLine(); err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%w: more than %d bytes", errSSELineTooLong, p.maxLine)
+			return nil, strfmt.Errorf("%w: more than %d bytes", errSSELineTooLong, p.maxLine)
 		}
 		p.line = append(p.line, buf[:n]...)
 		if i < 0 {

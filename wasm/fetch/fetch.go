@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Package fetch implements stream.Transport for the browser on top of the
-// Fetch API, called through github.com/hack-pad/safejs.
+// Fetch API, called through github.com/hack-pad/jsval.
 //
 // It does not use net/http, which would add several megabytes to the wasm
 // binary and, under Node, would not even use fetch. Response bodies stream:
@@ -17,16 +17,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"sync"
 
-	"github.com/hack-pad/safejs"
-
 	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // Transport sends stream.Requests with the browser's fetch function.
@@ -49,7 +48,7 @@ type Transport struct {
 	// and learns its status, header and, for a Request.Whole, its whole
 	// body (when small) from one settled promise, instead of making a call into JS for
 	// each of them. Without it RoundTrip calls fetch itself.
-	Helper safejs.Value
+	Helper jsval.Value
 }
 
 // New returns a Transport with the defaults: mode "cors", credentials
@@ -89,8 +88,8 @@ type roundTrip struct {
 	url    string
 	// controller is the request's AbortController, or abortFn the
 	// function that aborts a request the Helper started.
-	controller safejs.Value
-	abortFn    safejs.Value
+	controller jsval.Value
+	abortFn    jsval.Value
 	// stopAbort unregisters the context.AfterFunc that aborts the request.
 	stopAbort func() bool
 }
@@ -103,15 +102,15 @@ func (rt *roundTrip) wrap(step string, err error) error {
 		prefix += ": " + step
 	}
 	if cerr := rt.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%s: %w: %w", prefix, cerr, err)
+		return strfmt.Errorf("%s: %w: %w", prefix, cerr, err)
 	}
-	return fmt.Errorf("%s: %w", prefix, err)
+	return strfmt.Errorf("%s: %w", prefix, err)
 }
 
 // abort aborts the request through its AbortController. It is safe to
 // call more than once and from any goroutine.
 func (rt *roundTrip) abort() {
-	if rt.abortFn.Type() == safejs.TypeFunction {
+	if rt.abortFn.Type() == jsval.TypeFunction {
 		_, _ = rt.abortFn.Invoke()
 		return
 	}
@@ -119,13 +118,13 @@ func (rt *roundTrip) abort() {
 }
 
 func (rt *roundTrip) run(t *Transport, req *stream.Request) (*stream.Response, error) {
-	if t != nil && t.Helper.Type() == safejs.TypeFunction {
+	if t != nil && t.Helper.Type() == jsval.TypeFunction {
 		return rt.runHelper(t, req)
 	}
-	global := safejs.Global()
+	global := jsval.Global()
 	fetchFn, err := global.Get("fetch")
-	if err != nil || fetchFn.Type() != safejs.TypeFunction {
-		return nil, rt.wrap("", fmt.Errorf("no global fetch function: %w", errInvalid))
+	if err != nil || fetchFn.Type() != jsval.TypeFunction {
+		return nil, rt.wrap("", strfmt.Errorf("no global fetch function: %w", errInvalid))
 	}
 	abortCtor, err := global.Get("AbortController")
 	if err != nil {
@@ -165,12 +164,12 @@ func (rt *roundTrip) run(t *Transport, req *stream.Request) (*stream.Response, e
 
 // settle waits for the request's promise and returns its value. On a
 // failure the request is aborted and no longer watched.
-func (rt *roundTrip) settle(promise safejs.Value) (safejs.Value, error) {
+func (rt *roundTrip) settle(promise jsval.Value) (jsval.Value, error) {
 	settled, err := await(promise)
 	if err != nil {
 		rt.stopAbort()
 		rt.abort()
-		return safejs.Value{}, rt.wrap("", err)
+		return jsval.Value{}, rt.wrap("", err)
 	}
 	var o outcome
 	select {
@@ -178,21 +177,21 @@ func (rt *roundTrip) settle(promise safejs.Value) (safejs.Value, error) {
 	case <-rt.ctx.Done():
 		// AfterFunc aborts the fetch; the callbacks release themselves
 		// when the promise rejects with the AbortError.
-		return safejs.Value{}, rt.wrap("", rt.ctx.Err())
+		return jsval.Value{}, rt.wrap("", rt.ctx.Err())
 	}
 	switch {
 	case o.err != nil:
 		rt.stopAbort()
 		rt.abort()
-		return safejs.Value{}, rt.wrap("", o.err)
+		return jsval.Value{}, rt.wrap("", o.err)
 	case o.rejected != nil:
 		rt.stopAbort()
-		return safejs.Value{}, rt.wrap("", o.rejected)
+		return jsval.Value{}, rt.wrap("", o.rejected)
 	}
 	if err := rt.ctx.Err(); err != nil {
 		// The response won the race against cancellation: the abort
 		// already errors its body; report the cancellation.
-		return safejs.Value{}, rt.wrap("", err)
+		return jsval.Value{}, rt.wrap("", err)
 	}
 	return o.value, nil
 }
@@ -201,7 +200,7 @@ func (rt *roundTrip) settle(promise safejs.Value) (safejs.Value, error) {
 // settled promise brings [status, headersJSON, body], where body is the
 // whole body for a Whole request and a stream reader (or null) otherwise.
 func (rt *roundTrip) runHelper(t *Transport, req *stream.Request) (*stream.Response, error) {
-	reqBody := safejs.Undefined()
+	reqBody := jsval.Undefined()
 	if req.Body != nil {
 		var err error
 		if reqBody, err = uint8Array(req.Body); err != nil {
@@ -235,7 +234,7 @@ func (rt *roundTrip) runHelper(t *Transport, req *stream.Request) (*stream.Respo
 
 // helperResponse converts the [status, headersJSON, body] of t.Helper into
 // a stream.Response.
-func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Response, error) {
+func (rt *roundTrip) helperResponse(v jsval.Value, whole bool) (*stream.Response, error) {
 	statusV, err := v.Index(0)
 	if err != nil {
 		return nil, rt.wrap("read status", err)
@@ -266,7 +265,7 @@ func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Respons
 			return nil, rt.wrap("read body", err)
 		}
 		buf := make([]byte, n)
-		if _, err := safejs.CopyBytesToGo(buf, bodyV); err != nil {
+		if _, err := jsval.CopyBytesToGo(buf, bodyV); err != nil {
 			return nil, rt.wrap("copy body", err)
 		}
 		// All of it is here: nothing is left to abort.
@@ -283,12 +282,12 @@ func (rt *roundTrip) helperResponse(v safejs.Value, whole bool) (*stream.Respons
 }
 
 // isBytes reports whether v is a Uint8Array (rather than a stream reader).
-func isBytes(v safejs.Value) bool {
-	if v.Type() != safejs.TypeObject {
+func isBytes(v jsval.Value) bool {
+	if v.Type() != jsval.TypeObject {
 		return false
 	}
 	n, err := v.Get("byteLength")
-	return err == nil && n.Type() == safejs.TypeNumber
+	return err == nil && n.Type() == jsval.TypeNumber
 }
 
 // modes returns RequestInit's mode and credentials: t's, or "cors" and
@@ -351,7 +350,7 @@ func appendInitValue(buf []byte, v any) []byte {
 }
 
 // requestInit builds the RequestInit object for req.
-func (t *Transport) requestInit(rt *roundTrip, req *stream.Request) (safejs.Value, error) {
+func (t *Transport) requestInit(rt *roundTrip, req *stream.Request) (jsval.Value, error) {
 	headers := make(map[string]any, len(req.Header))
 	for k, v := range req.Header {
 		headers[k] = v
@@ -370,48 +369,48 @@ func (t *Transport) requestInit(rt *roundTrip, req *stream.Request) (safejs.Valu
 	if req.Reload {
 		members["cache"] = "reload"
 	}
-	init, err := safejs.ValueOf(members)
+	init, err := jsval.ValueOf(members)
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	signal, err := rt.controller.Get("signal")
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	if err := init.Set("signal", signal); err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	if req.Body != nil {
 		body, err := uint8Array(req.Body)
 		if err != nil {
-			return safejs.Value{}, fmt.Errorf("copy body: %w", err)
+			return jsval.Value{}, strfmt.Errorf("copy body: %w", err)
 		}
 		if err := init.Set("body", body); err != nil {
-			return safejs.Value{}, err
+			return jsval.Value{}, err
 		}
 	}
 	return init, nil
 }
 
 // uint8Array returns a new JS Uint8Array holding a copy of b.
-func uint8Array(b []byte) (safejs.Value, error) {
-	ctor, err := safejs.Global().Get("Uint8Array")
+func uint8Array(b []byte) (jsval.Value, error) {
+	ctor, err := jsval.Global().Get("Uint8Array")
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	arr, err := ctor.New(len(b))
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
-	if _, err := safejs.CopyBytesToJS(arr, b); err != nil {
-		return safejs.Value{}, err
+	if _, err := jsval.CopyBytesToJS(arr, b); err != nil {
+		return jsval.Value{}, err
 	}
 	return arr, nil
 }
 
 // response converts a JS Response into a stream.Response whose Body
 // streams from response.body.
-func (rt *roundTrip) response(v safejs.Value) (*stream.Response, error) {
+func (rt *roundTrip) response(v jsval.Value) (*stream.Response, error) {
 	statusV, err := v.Get("status")
 	if err != nil {
 		return nil, rt.wrap("read status", err)
@@ -446,7 +445,7 @@ func (rt *roundTrip) response(v safejs.Value) (*stream.Response, error) {
 // the Headers, then JSON.stringify, and one string comes back to decode
 // here. Fetch already lower-cases names and joins repeated fields with
 // ", ".
-func readHeaders(resp safejs.Value) (stream.Header, error) {
+func readHeaders(resp jsval.Value) (stream.Header, error) {
 	hv, err := resp.Get("headers")
 	if err != nil {
 		return nil, err
@@ -476,7 +475,7 @@ func parseHeaders(s string) (stream.Header, error) {
 	err := jsonscan.ObjectFields([]byte(s), func(name string, raw []byte) error {
 		v, err := jsonscan.Unquote(raw)
 		if err != nil {
-			return fmt.Errorf("header %q: %w", name, errInvalid)
+			return strfmt.Errorf("header %q: %w", name, errInvalid)
 		}
 		h[strings.ToLower(name)] = v
 		return nil
@@ -485,14 +484,14 @@ func parseHeaders(s string) (stream.Header, error) {
 }
 
 // globals are the JS objects readHeaders calls, looked up once.
-type globals struct{ object, json safejs.Value }
+type globals struct{ object, json jsval.Value }
 
 var jsGlobals = sync.OnceValues(func() (globals, error) {
-	object, err := safejs.Global().Get("Object")
+	object, err := jsval.Global().Get("Object")
 	if err != nil {
 		return globals{}, err
 	}
-	json, err := safejs.Global().Get("JSON")
+	json, err := jsval.Global().Get("JSON")
 	return globals{object, json}, err
 })
 
@@ -502,7 +501,7 @@ var errClosed = errors.New("read on closed response body")
 // body streams a fetch response body through its ReadableStream reader.
 type body struct {
 	rt     *roundTrip
-	reader safejs.Value // a ReadableStreamDefaultReader; unset when no body
+	reader jsval.Value // a ReadableStreamDefaultReader; unset when no body
 
 	// buf holds bytes of the last chunk that did not fit into p; store is
 	// its backing array, reused between chunks. Only Read touches them.
@@ -544,7 +543,7 @@ func (b *body) Read(p []byte) (int, error) {
 			continue
 		}
 		if n <= len(p) {
-			if _, err := safejs.CopyBytesToGo(p[:n], chunk); err != nil {
+			if _, err := jsval.CopyBytesToGo(p[:n], chunk); err != nil {
 				return 0, b.fail("copy chunk", err)
 			}
 			return n, nil
@@ -553,7 +552,7 @@ func (b *body) Read(p []byte) (int, error) {
 			b.store = make([]byte, n)
 		}
 		b.buf = b.store[:n]
-		if _, err := safejs.CopyBytesToGo(b.buf, chunk); err != nil {
+		if _, err := jsval.CopyBytesToGo(b.buf, chunk); err != nil {
 			b.buf = nil
 			return 0, b.fail("copy chunk", err)
 		}
@@ -574,14 +573,14 @@ func (b *body) state() error {
 }
 
 // next awaits reader.read() and returns the chunk (a Uint8Array).
-func (b *body) next() (safejs.Value, error) {
+func (b *body) next() (jsval.Value, error) {
 	p, err := b.reader.Call("read")
 	if err != nil {
-		return safejs.Value{}, b.fail("read body", err)
+		return jsval.Value{}, b.fail("read body", err)
 	}
 	settled, err := await(p)
 	if err != nil {
-		return safejs.Value{}, b.fail("read body", err)
+		return jsval.Value{}, b.fail("read body", err)
 	}
 	var o outcome
 	select {
@@ -589,31 +588,31 @@ func (b *body) next() (safejs.Value, error) {
 	case <-b.rt.ctx.Done():
 		// The AfterFunc aborts the request, which errors the stream and
 		// rejects this read, releasing its callbacks.
-		return safejs.Value{}, b.fail("read body", b.rt.ctx.Err())
+		return jsval.Value{}, b.fail("read body", b.rt.ctx.Err())
 	}
 	if err := b.state(); err != nil { // Close ran while we waited
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	switch {
 	case o.err != nil:
-		return safejs.Value{}, b.fail("read body", o.err)
+		return jsval.Value{}, b.fail("read body", o.err)
 	case o.rejected != nil:
-		return safejs.Value{}, b.fail("read body", o.rejected)
+		return jsval.Value{}, b.fail("read body", o.rejected)
 	}
 	doneV, err := o.value.Get("done")
 	if err != nil {
-		return safejs.Value{}, b.fail("read body", err)
+		return jsval.Value{}, b.fail("read body", err)
 	}
 	done, err := doneV.Truthy()
 	if err != nil {
-		return safejs.Value{}, b.fail("read body", err)
+		return jsval.Value{}, b.fail("read body", err)
 	}
 	if done {
-		return safejs.Value{}, b.finish(io.EOF)
+		return jsval.Value{}, b.finish(io.EOF)
 	}
 	chunk, err := o.value.Get("value")
 	if err != nil {
-		return safejs.Value{}, b.fail("read body", err)
+		return jsval.Value{}, b.fail("read body", err)
 	}
 	return chunk, nil
 }
@@ -684,10 +683,10 @@ func (b *body) Close() error {
 
 // noopFunc returns Function.prototype, a built-in function that accepts
 // any arguments and returns undefined.
-func noopFunc() (safejs.Value, error) {
-	fn, err := safejs.Global().Get("Function")
+func noopFunc() (jsval.Value, error) {
+	fn, err := jsval.Global().Get("Function")
 	if err != nil {
-		return safejs.Value{}, err
+		return jsval.Value{}, err
 	}
 	return fn.Get("prototype")
 }

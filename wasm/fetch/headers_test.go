@@ -5,17 +5,17 @@ package fetch
 import (
 	"testing"
 
-	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/streamdb/streamdb/core/stream"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // jsResponse makes a JS Response with the given headers (name, value
 // pairs; a name may repeat).
-func jsResponse(t testing.TB, pairs ...string) safejs.Value {
+func jsResponse(t testing.TB, pairs ...string) jsval.Value {
 	t.Helper()
-	headersCtor, err := safejs.Global().Get("Headers")
+	headersCtor, err := jsval.Global().Get("Headers")
 	require.NoError(t, err)
 	h, err := headersCtor.New()
 	require.NoError(t, err)
@@ -23,12 +23,12 @@ func jsResponse(t testing.TB, pairs ...string) safejs.Value {
 		_, err := h.Call("append", pairs[i], pairs[i+1])
 		require.NoError(t, err)
 	}
-	responseCtor, err := safejs.Global().Get("Response")
+	responseCtor, err := jsval.Global().Get("Response")
 	require.NoError(t, err)
-	init, err := safejs.ValueOf(map[string]any{})
+	init, err := jsval.ValueOf(map[string]any{})
 	require.NoError(t, err)
 	require.NoError(t, init.Set("headers", h))
-	r, err := responseCtor.New(safejs.Null(), init)
+	r, err := responseCtor.New(jsval.Null(), init)
 	require.NoError(t, err)
 	return r
 }

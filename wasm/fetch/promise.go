@@ -4,14 +4,14 @@ package fetch
 
 import (
 	"errors"
-	"fmt"
 
-	"github.com/hack-pad/safejs"
+	"github.com/streamdb/streamdb/internal/strfmt"
+	"github.com/streamdb/streamdb/wasm/internal/jsval"
 )
 
 // outcome is how a JS Promise settled: with a value, or rejected.
 type outcome struct {
-	value safejs.Value
+	value jsval.Value
 	// rejected holds the rejection reason when the promise was rejected.
 	rejected *JSError
 	// err reports a Go-side failure inside the callback (a recovered panic).
@@ -27,9 +27,9 @@ type outcome struct {
 // stops waiting early (its context is done) leaks nothing as long as the
 // promise settles eventually; every promise awaited here is settled by the
 // request's AbortController or by reader.cancel().
-func await(p safejs.Value) (<-chan outcome, error) {
+func await(p jsval.Value) (<-chan outcome, error) {
 	ch := make(chan outcome, 1) // buffered: a callback never blocks the event loop
-	var onFulfilled, onRejected safejs.Func
+	var onFulfilled, onRejected jsval.Func
 	release := func() {
 		onFulfilled.Release()
 		onRejected.Release()
@@ -42,18 +42,18 @@ func await(p safejs.Value) (<-chan outcome, error) {
 		default:
 		}
 	}
-	callback := func(fulfilled bool) func(safejs.Value, []safejs.Value) any {
-		return func(_ safejs.Value, args []safejs.Value) (ret any) {
+	callback := func(fulfilled bool) func(jsval.Value, []jsval.Value) any {
+		return func(_ jsval.Value, args []jsval.Value) (ret any) {
 			defer release()
 			defer func() {
 				// Recover at the JS boundary: a panic here would otherwise
 				// crash the whole Go program from inside the event loop.
 				if r := recover(); r != nil {
-					send(outcome{err: fmt.Errorf("fetch: panic in promise callback: %v", r)})
+					send(outcome{err: strfmt.Errorf("fetch: panic in promise callback: %v", r)})
 					ret = nil
 				}
 			}()
-			arg := safejs.Undefined()
+			arg := jsval.Undefined()
 			if len(args) > 0 {
 				arg = args[0]
 			}
@@ -67,18 +67,18 @@ func await(p safejs.Value) (<-chan outcome, error) {
 	}
 
 	var err error
-	onFulfilled, err = safejs.FuncOf(callback(true))
+	onFulfilled, err = jsval.FuncOf(callback(true))
 	if err != nil {
-		return nil, fmt.Errorf("fetch: create promise callback: %w", err)
+		return nil, strfmt.Errorf("fetch: create promise callback: %w", err)
 	}
-	onRejected, err = safejs.FuncOf(callback(false))
+	onRejected, err = jsval.FuncOf(callback(false))
 	if err != nil {
 		onFulfilled.Release()
-		return nil, fmt.Errorf("fetch: create promise callback: %w", err)
+		return nil, strfmt.Errorf("fetch: create promise callback: %w", err)
 	}
 	if _, err := p.Call("then", onFulfilled, onRejected); err != nil {
 		release()
-		return nil, fmt.Errorf("fetch: attach promise callbacks: %w", err)
+		return nil, strfmt.Errorf("fetch: attach promise callbacks: %w", err)
 	}
 	return ch, nil
 }
@@ -103,8 +103,8 @@ func (e *JSError) Error() string {
 }
 
 // newJSError describes the JS value v (usually an Error) as a JSError.
-func newJSError(v safejs.Value) *JSError {
-	if v.Type() == safejs.TypeObject {
+func newJSError(v jsval.Value) *JSError {
+	if v.Type() == jsval.TypeObject {
 		name := stringProp(v, "name")
 		if msg := stringProp(v, "message"); name != "" || msg != "" {
 			return &JSError{Name: name, Message: msg}
@@ -114,9 +114,9 @@ func newJSError(v safejs.Value) *JSError {
 }
 
 // stringProp returns v[name] when it is a string, else "".
-func stringProp(v safejs.Value, name string) string {
+func stringProp(v jsval.Value, name string) string {
 	p, err := v.Get(name)
-	if err != nil || p.Type() != safejs.TypeString {
+	if err != nil || p.Type() != jsval.TypeString {
 		return ""
 	}
 	s, err := p.String()
@@ -127,8 +127,8 @@ func stringProp(v safejs.Value, name string) string {
 }
 
 // jsString returns String(v) as JS computes it.
-func jsString(v safejs.Value) string {
-	fn, err := safejs.Global().Get("String")
+func jsString(v jsval.Value) string {
+	fn, err := jsval.Global().Get("String")
 	if err == nil {
 		if s, err := fn.Invoke(v); err == nil {
 			if str, err := s.String(); err == nil {
