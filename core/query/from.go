@@ -27,9 +27,9 @@ func (c *compiler) sources(q *ir.Query) (outlet, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		jn := &joinNode{j: ivm.NewJoin(joinType(j.Type), leftKey, rightKey, len(aliases), 1)}
-		cur.setNext(joinSide{n: jn})
-		right.setNext(joinSide{n: jn, right: true})
+		jn := joinNode(ivm.NewJoin(joinType(j.Type), leftKey, rightKey, len(aliases), 1))
+		cur.setNext(pairSide{n: jn})
+		right.setNext(pairSide{n: jn, second: true})
 		aliases = append(aliases, j.Source.Alias)
 		cur = jn
 	}

@@ -38,31 +38,35 @@ func (s *stage) push(b ivm.Batch) {
 	}
 }
 
-// joinNode feeds a join from its two inputs.
-type joinNode struct {
-	j    *ivm.Join
-	next sink
+// pairNode feeds an operator of two inputs (a join: left and right; a
+// Nest: parents and children) and passes on what it outputs.
+type pairNode struct {
+	first, second func(ivm.Batch) ivm.Batch
+	next          sink
 }
 
-func (n *joinNode) setNext(s sink) { n.next = s }
+func (n *pairNode) setNext(s sink) { n.next = s }
 
-// joinSide is the sink of one input of a join.
-type joinSide struct {
-	n     *joinNode
-	right bool
+// pairSide is the sink of one input of a pairNode.
+type pairSide struct {
+	n      *pairNode
+	second bool
 }
 
-func (s joinSide) push(b ivm.Batch) {
+func (s pairSide) push(b ivm.Batch) {
 	var out ivm.Batch
-	if s.right {
-		out = s.n.j.PushRight(b)
+	if s.second {
+		out = s.n.second(b)
 	} else {
-		out = s.n.j.PushLeft(b)
+		out = s.n.first(b)
 	}
 	if len(out) > 0 {
 		s.n.next.push(out)
 	}
 }
+
+// joinNode returns the node of join j: its left input first.
+func joinNode(j *ivm.Join) *pairNode { return &pairNode{first: j.PushLeft, second: j.PushRight} }
 
 // collector gathers what reaches the result during one step, so that the
 // output stage sees the step as one batch however many leaves it fed.

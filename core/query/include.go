@@ -292,12 +292,12 @@ func (c *compiler) include(p *pipeline, at includeAt, aliases []string) error {
 		return err
 	}
 	k := len(ctx.paths)
-	jn := &joinNode{j: ivm.NewJoin(ivm.JoinInner,
+	jn := joinNode(ivm.NewJoin(ivm.JoinInner,
 		func(r *ivm.Row) value.Value { return corrEv(r.Vals) },
 		func(r *ivm.Row) value.Value { return r.Vals[0] },
-		n+1, 1+k)}
-	withKey.setNext(joinSide{n: jn})
-	groupsOut.setNext(joinSide{n: jn, right: true})
+		n+1, 1+k))
+	withKey.setNext(pairSide{n: jn})
+	groupsOut.setNext(pairSide{n: jn, second: true})
 	all := append(slices.Clip(childAliases), childKeyAlias, corrAlias)
 	for i := range k {
 		all = append(all, ctxAlias+strconv.Itoa(i))
@@ -335,9 +335,9 @@ func (c *compiler) include(p *pipeline, at includeAt, aliases []string) error {
 		func(parent *ivm.Row, v value.Value) *ivm.Row {
 			return &ivm.Row{Key: parent.Key, Vals: parent.Vals, Sel: withPath(parent.Sel, at.path, v)}
 		})
-	nn := &nestNode{n: nest}
-	cp.tail.setNext(nestSide{n: nn, child: true})
-	p.tail.setNext(&tee{to: []sink{groups, nestSide{n: nn}}})
+	nn := &pairNode{first: nest.PushParent, second: nest.PushChild}
+	cp.tail.setNext(pairSide{n: nn, second: true})
+	p.tail.setNext(&tee{to: []sink{groups, pairSide{n: nn}}})
 	p.tail = nn
 	return nil
 }
@@ -456,31 +456,5 @@ type tee struct{ to []sink }
 func (t *tee) push(b ivm.Batch) {
 	for _, s := range t.to {
 		s.push(b)
-	}
-}
-
-// nestNode feeds a Nest from its parent and child inputs.
-type nestNode struct {
-	n    *ivm.Nest
-	next sink
-}
-
-func (n *nestNode) setNext(s sink) { n.next = s }
-
-// nestSide is the sink of one input of a Nest.
-type nestSide struct {
-	n     *nestNode
-	child bool
-}
-
-func (s nestSide) push(b ivm.Batch) {
-	var out ivm.Batch
-	if s.child {
-		out = s.n.n.PushChild(b)
-	} else {
-		out = s.n.n.PushParent(b)
-	}
-	if len(out) > 0 {
-		s.n.next.push(out)
 	}
 }

@@ -85,21 +85,7 @@ func aliasReads(q *ir.Query) map[string]fields {
 		}
 	}
 	walkSelect(q.Select)
-	for _, j := range q.Joins {
-		walk(j.On)
-	}
-	for _, e := range q.Where {
-		walk(e)
-	}
-	for _, e := range q.GroupBy {
-		walk(e)
-	}
-	for _, e := range q.Having {
-		walk(e)
-	}
-	for _, o := range q.OrderBy {
-		walk(o.Expr)
-	}
+	eachClauseExpr(q, walk)
 	out := map[string]fields{}
 	if unknown {
 		return out
@@ -156,4 +142,20 @@ func (s *Step) batchFor(name string, f fields) ivm.Batch {
 		return b
 	}
 	return out
+}
+
+// eachClauseExpr calls fn with each expression of q's join conditions,
+// where, groupBy, having and orderBy (its select is the caller's).
+func eachClauseExpr(q *ir.Query, fn func(*ir.Expr)) {
+	for _, j := range q.Joins {
+		fn(j.On)
+	}
+	for _, list := range [][]*ir.Expr{q.Where, q.GroupBy, q.Having} {
+		for _, e := range list {
+			fn(e)
+		}
+	}
+	for _, o := range q.OrderBy {
+		fn(o.Expr)
+	}
 }

@@ -71,21 +71,9 @@ func virtualAliases(q *ir.Query) map[string]bool {
 			if j.Source.Query != nil {
 				walkQuery(j.Source.Query)
 			}
-			walk(j.On)
 		}
 		walkSelect(q.Select)
-		for _, e := range q.Where {
-			walk(e)
-		}
-		for _, e := range q.GroupBy {
-			walk(e)
-		}
-		for _, e := range q.Having {
-			walk(e)
-		}
-		for _, o := range q.OrderBy {
-			walk(o.Expr)
-		}
+		eachClauseExpr(q, walk)
 	}
 	walkQuery(q)
 	return out
