@@ -34,10 +34,10 @@ export class QueryBuilderError extends StreamDBError {
 // which TanStack's builder throws (QueryBuilderErrors, as here). The
 // engine names the one that applies (the wire error's kind) for queries
 // that reach it.
-function tanstackClass(name, Base = QueryCompileError) {
+function tanstackClass(name, Base = QueryCompileError, code = undefined) {
   const C = class extends Base {
     constructor(message, props) {
-      super(message, props)
+      super(message, code === undefined ? props : { ...props, code })
       this.name = name
     }
   }
@@ -97,14 +97,7 @@ export class QueryCallbackError extends StreamDBError {
 // TanStack DB's classes for the collection operations it refuses, by the
 // same names: StreamDBErrors with our code.
 function operationClass(name, code) {
-  const C = class extends StreamDBError {
-    constructor(message, props) {
-      super(message, { ...props, code })
-      this.name = name
-    }
-  }
-  Object.defineProperty(C, 'name', { value: name })
-  return C
+  return tanstackClass(name, StreamDBError, code)
 }
 /** An insert of a key that is already there. */
 export const DuplicateKeyError = operationClass('DuplicateKeyError', 'DUPLICATE_KEY')
