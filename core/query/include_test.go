@@ -72,34 +72,7 @@ func TestIncludesIncrementalMatchesRecompute(t *testing.T) {
 	for qi, qs := range includeQueries {
 		t.Run(fmt.Sprint(qi), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(qi), 11))
-			d := db{"users": collection.New("users", "user", "id"), "posts": collection.New("posts", "post", "id")}
-			for _, name := range []string{"users", "posts"} {
-				d[name].Begin()
-				for i := range 8 {
-					k := fmt.Sprintf("%s%d", name[:1], i)
-					if name == "users" {
-						d[name].Put(k, randUser(r, k))
-					} else {
-						d[name].Put(k, randPost(r, k))
-					}
-				}
-				d[name].End(false)
-			}
-			q := mustQuery(t, qs)
-			lq, err := Compile(q, Options{})
-			require.NoError(t, err)
-			lq.Load(d.reader())
-			feed := asMap(result(lq))
-			for s := range 150 {
-				name, ch := step(r, d)
-				applyChanges(t, feed, lq.Apply(name, ch), lq.Ordered())
-				fresh, err := Compile(q, Options{})
-				require.NoError(t, err)
-				fresh.Load(d.reader())
-				want := result(fresh)
-				require.Equal(t, want, result(lq), "step %d", s)
-				require.Equal(t, asMap(want), feed, "change feed after step %d", s)
-			}
+			checkIncremental(t, mustQuery(t, qs), Options{}, r, randDB(r), 150)
 		})
 	}
 }
