@@ -262,3 +262,26 @@ test('useLiveQuery (React) shows a change made while the component mounts', asyn
   assert.equal(await page.evaluate(() => window.dbs['mount-race'].collections.users.size), 2)
   await waitTexts(page, '#mount-race .users li', ['Alice', 'Me'])
 })
+
+// Collections no stream feeds (issue 18, item 1), in the page: a
+// local-only collection joined with the stream's users by useLiveQuery,
+// written outside any transaction, and a live query as another's source.
+test('a local-only collection joins the stream\'s collections; a live query is a source', async () => {
+  const stream = await ctx.stream()
+  await appendEvents(stream,
+    ev('user', '1', { ...alice }), ev('user', '2', { ...bob }), ev('user', '3', { id: '3', name: 'Cy', email: 'cy@example.com', active: true }))
+  await run(page, 'local', { stream })
+  await waitTexts(page, '#local .users li', ['Alice', 'Bob (muted)', 'Cy'])
+  const mutedList = () => page.evaluate(() => document.getElementById('local').dataset.muted)
+  assert.equal(await mutedList(), 'Bob')
+  await page.evaluate(() => window.mute('3'))
+  await waitTexts(page, '#local .users li', ['Alice', 'Bob (muted)', 'Cy (muted)'])
+  assert.equal(await mutedList(), 'Bob,Cy')
+  await page.evaluate(() => window.unmute('2'))
+  await waitTexts(page, '#local .users li', ['Alice', 'Bob', 'Cy (muted)'])
+  // the stream side moves the join too
+  await appendEvents(stream, ev('user', '3', { id: '3', name: 'Cyd', email: 'cy@example.com', active: true }, 'update'))
+  await waitTexts(page, '#local .users li', ['Alice', 'Bob', 'Cyd (muted)'])
+  assert.equal(await mutedList(), 'Cyd')
+  assert.deepEqual(await page.evaluate(() => window.muted.toArray), [{ userId: '3' }])
+})

@@ -5,7 +5,7 @@
 // DOM.
 import { createStateSchema, createStreamDB } from '@streamdb/streamdb'
 import { useLiveQuery } from '@streamdb/streamdb/react'
-import { eq, count, liveQuery, InvalidEventError, ClosedError, SchemaValidationError } from '@streamdb/streamdb'
+import { eq, count, liveQuery, InvalidEventError, ClosedError, SchemaValidationError, createCollection, localOnlyCollectionOptions, createLiveQueryCollection } from '@streamdb/streamdb'
 import { z } from 'zod'
 import { createElement as h, StrictMode, useEffect, useLayoutEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -528,4 +528,35 @@ async function mountRace({ stream }) {
   await mount(el, h('div', null, h(Users), h(Join)))
 }
 
-expose({ mountRace,  helpers, queries, lifecycle, optimistic, keyValue, presence, chat, objectValues, closeOnUnmount })
+/**
+ * local: a collection no stream feeds (localOnlyCollectionOptions: the
+ * users the viewer muted), joined with the stream's messages by a
+ * useLiveQuery; muting and unmuting write it outside any transaction, and
+ * a live query collection is the source of another query.
+ */
+async function local({ stream }) {
+  const el = section('local')
+  const db = createStreamDB({ streamOptions: { url: stream, contentType: 'application/json' }, state: seedSchema('zod') })
+  await db.preload()
+  window.dbs.local = db
+  const muted = createCollection(localOnlyCollectionOptions({ id: 'muted', getKey: (m) => m.userId, initialData: [{ userId: '2' }] }))
+  window.muted = muted
+  function Visible() {
+    const { data } = useLiveQuery((q) => q.from({ u: db.collections.users })
+      .leftJoin({ m: muted }, ({ u, m }) => eq(u.id, m.userId))
+      .orderBy(({ u }) => u.id)
+      .select(({ u, m }) => ({ name: u.name, muted: m.userId })))
+    return list('users', data.map((r) => `${r.name}${r.muted === undefined ? '' : ' (muted)'}`))
+  }
+  await mount(el, h(Visible))
+  const mutedNames = createLiveQueryCollection((q) => q.from({ m: muted }).join({ u: db.collections.users }, ({ m, u }) => eq(m.userId, u.id), 'inner').select(({ u }) => ({ name: u.name })))
+  const fromLive = createLiveQueryCollection((q) => q.from({ x: mutedNames }).orderBy(({ x }) => x.name).select(({ x }) => ({ n: x.name })))
+  await fromLive.preload()
+  const show = () => { el.dataset.muted = fromLive.toArray.map((r) => r.n).join(',') }
+  show()
+  fromLive.subscribeChanges(show)
+  window.mute = (userId) => muted.insert({ userId }).isPersisted.promise
+  window.unmute = (userId) => muted.delete(userId).isPersisted.promise
+}
+
+expose({ mountRace, local, helpers, queries, lifecycle, optimistic, keyValue, presence, chat, objectValues, closeOnUnmount })
