@@ -85,6 +85,9 @@ func appendVirtual(buf []byte, row value.Value, synced bool, origin string, key 
 	}
 	s := row.JSON()
 	if strings.Contains(s, `"$`) {
+		if hasVirtual(row) {
+			return append(buf, s...) // a source row passed through
+		}
 		return value.AppendJSON(buf, mergeVirtual(row, synced, origin, key, id))
 	}
 	if len(s) > 2 {
@@ -122,4 +125,18 @@ func mergeVirtual(row value.Value, synced bool, origin string, key value.Value, 
 	out = value.With(out, "$origin", keep("$origin", value.String(origin)))
 	out = value.With(out, "$key", keep("$key", key))
 	return value.With(out, "$collectionId", keep("$collectionId", value.String(id)))
+}
+
+// hasVirtual reports whether row holds every virtual field, consistent
+// (not null, $hasPendingWrites the opposite of $synced), as a source row
+// does: the enrichment leaves it as it is.
+func hasVirtual(row value.Value) bool {
+	for _, f := range collection.VirtualFields {
+		if row.Get(f).IsNullish() {
+			return false
+		}
+	}
+	p, ok1 := row.Get("$hasPendingWrites").BoolVal()
+	s, ok2 := row.Get("$synced").BoolVal()
+	return ok1 && ok2 && p != s
 }
