@@ -67,6 +67,10 @@ const release = new FinalizationRegistry(({ mod, h }) => {
 })
 
 /** Collection is one collection of a StreamDB, with TanStack DB's read API. */
+// VIRTUAL_PROPS are TanStack DB's virtual row fields, which the rows read
+// carry with the virtualProps option.
+const VIRTUAL_PROPS = ['$hasPendingWrites', '$synced', '$origin', '$key', '$collectionId']
+
 export class Collection {
   #db
   #name
@@ -266,6 +270,9 @@ export class Collection {
       return row
     })
     const drafts = originals.map((r) => structuredClone(r))
+    // With virtualProps the rows read carry TanStack DB's virtual fields:
+    // the draft is the row's own fields, as TanStack DB's is.
+    if (this.#db._virtualProps) for (const d of drafts) for (const p of VIRTUAL_PROPS) delete d[p]
     fn(many ? drafts : drafts[0])
     list.forEach((k, i) => {
       const before = originals[i]
@@ -535,9 +542,10 @@ export class Host {
 
   // runner runs the query's callbacks (fn.where, fn.select, fn.having),
   // n of them (js/fn.js).
-  _openQuery(ir, runner, n) {
-    // A large first result crosses as the pieces of its text (js/wire.js).
-    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n)
+  _openQuery(ir, runner, n, id) {
+    // A large first result crosses as the pieces of its text (js/wire.js);
+    // id is the live query's, its rows' $collectionId with virtualProps.
+    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n, id)
     return JSON.parse(typeof t === 'string' ? t : t.join(''))
   }
   _register(id, q) {
@@ -651,7 +659,7 @@ class StreamDB extends Host {
   #restored = false // a persisted snapshot was restored; catch-up runs
   #mirrors = new Map() // a local collection's name → its mirror's here (_mirror)
 
-  constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, virtualProps = false, onError, onProgress, onEvent, onBatch } = {}) {
     super()
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
@@ -671,6 +679,10 @@ class StreamDB extends Host {
     const liveMode = live === true || live === 'long-poll' ? 'long-poll' : live === 'sse' ? 'sse' : live === false ? 'off' : live === 'websocket' ? 'websocket' : null
     if (liveMode === null) throw new StreamDBError(`createStreamDB: live must be true, false, 'long-poll', 'sse' or 'websocket', got ${JSON.stringify(live)}`, { code: 'BAD_ARGUMENT' })
     const gateway = liveMode === 'websocket' ? gatewayURL(websocket) : undefined
+    if (typeof virtualProps !== 'boolean') {
+      throw new StreamDBError(`createStreamDB: virtualProps must be a boolean, got ${String(virtualProps)}`, { code: 'BAD_ARGUMENT' })
+    }
+    this._virtualProps = virtualProps
     if (taskBudgetMs !== undefined && !(typeof taskBudgetMs === 'number' && taskBudgetMs > 0 && Number.isFinite(taskBudgetMs))) {
       throw new StreamDBError(`createStreamDB: taskBudgetMs must be a positive number of milliseconds, got ${String(taskBudgetMs)}`, { code: 'BAD_ARGUMENT' })
     }
@@ -761,6 +773,7 @@ class StreamDB extends Host {
       retry,
       maxEventBytes,
       persistEveryMs,
+      virtualProps,
       websocket: gateway ? { url: gateway } : undefined,
       collections: Object.entries(state).map(([name, d]) => ({ name, type: d.type, primaryKey: d.primaryKey, id: `stream-db:${url}:${name}` })),
     }

@@ -37,7 +37,8 @@ export class LiveQuery {
     // throws fails the first result (the constructor throws its
     // QueryCallbackError) or stops the query later (#fnFailed).
     const runner = fns.length ? fnRunner(fns) : undefined
-    const r = db._openQuery(ir, runner, fns.length)
+    this.id = `live-query-${++made}`
+    const r = db._openQuery(ir, runner, fns.length, this.id)
     if (runner) runner.onFailure = (e) => this.#fnFailed(e)
     this.#id = r.id
     this.single = r.single
@@ -52,7 +53,6 @@ export class LiveQuery {
     const st = db._status()
     this.#status = st === 'ready' || st === 'error' ? st : 'loading'
     this.#wasReady = this.#status === 'ready'
-    this.id = `live-query-${++made}`
     db._register(this.#id, this)
     this.#snapshot()
   }

@@ -58,7 +58,9 @@
 //	   "collections": [{"name", "type", "primaryKey", "id"}], "maxTxIds": N,
 //	   "taskBudgetMs": N, "idleTimeoutMs": N (0: never),
 //	   "retry": {"maxRetries", "initialDelayMs", "maxDelayMs", "multiplier"},
-//	   "maxEventBytes": N, "persistEveryMs": N}
+//	   "maxEventBytes": N, "persistEveryMs": N, "virtualProps": BOOL}
+//	  virtualProps: every ROW and VALUE sent carries TanStack DB's virtual
+//	  fields ($hasPendingWrites, $synced, $origin, $key, $collectionId)
 //	refresh(), called before every read request when the shim passes it:
 //	  a Promise of {"headers": {NAME: STRING}, "params": {NAME: STRING}},
 //	  the header and params functions of streamOptions evaluated anew
@@ -66,7 +68,8 @@
 //	  begin → writer with write(Uint8Array), commit, abort; remove), whose
 //	  methods the module awaits; the bytes are the module's business
 //	dbFollow(handle, names): [NAME, ...]
-//	queryOpen(handle, ir): the query IR (core/ir)
+//	queryOpen(handle, ir, runner, n, id): the query IR (core/ir); id is the
+//	  live query's id, its rows' $collectionId with virtualProps
 //	txMutate(handle, tx, "insert"|"update"|"delete", name, ID, value):
 //	  value is the row to insert, or the changed fields of an update; ID
 //	  is "" for an insert keyed by the row's primary-key field

@@ -47,6 +47,11 @@ type dbHandle struct {
 	txs     map[int]*db.Tx
 	nextID  int
 	mirrors []func() // ends the mirrors of local collections (dbMirror)
+
+	// virtual: the rows sent carry TanStack DB's virtual fields (the
+	// virtualProps option); liveNames holds the live queries' ids then.
+	virtual   bool
+	liveNames map[*db.Live]string
 }
 
 func (a *dbAPI) register() error {
@@ -138,6 +143,7 @@ func (a *dbAPI) open(args []jsval.Value) (any, error) {
 	s.SetContentType("application/json")
 	h := &dbHandle{b: a.b, url: c.URL, onStep: onStep, onError: onError,
 		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
+	h.virtual = c.Options.VirtualProps
 	opts := c.Options
 	opts.Collator = jswire.Collator(a.b.newJSCompare)
 	opts.Yield = a.b.yieldToPage
@@ -210,10 +216,24 @@ func (h *dbHandle) deliver(st *db.Step) {
 		return
 	}
 	h.mu.Lock()
-	text := jswire.Step(st, func(l *db.Live) (int, bool) {
+	queryID := func(l *db.Live) (int, bool) {
 		id, ok := h.liveIDs[l]
 		return id, ok
-	})
+	}
+	var text []byte
+	if h.virtual {
+		text = jswire.StepVirtual(st, queryID, &jswire.Virtual{
+			Collection: func(name string) string {
+				if c := h.d.Collection(name); c != nil {
+					return c.ID()
+				}
+				return name
+			},
+			Query: func(l *db.Live) string { return h.liveNames[l] },
+		})
+	} else {
+		text = jswire.Step(st, queryID)
+	}
 	h.mu.Unlock()
 	h.notify(h.onStep, "onStep", handOver(text))
 }
@@ -313,7 +333,15 @@ func (a *dbAPI) coll(args []jsval.Value) *db.Collection {
 
 func (a *dbAPI) collGet(args []jsval.Value) (any, error) {
 	c := a.coll(args)
-	v, ok := c.Get(argStored(arg(args, 2), "key"))
+	key := argStored(arg(args, 2), "key")
+	if a.handle(arg(args, 0)).virtual {
+		v, m, ok := c.GetMeta(key)
+		if !ok {
+			return nil, nil
+		}
+		return handOver(jswire.CollectionRow(v, m, key, c.ID())), nil
+	}
+	v, ok := c.Get(key)
 	if !ok {
 		return nil, nil
 	}
@@ -330,6 +358,10 @@ func (a *dbAPI) collSize(args []jsval.Value) (any, error) {
 
 // collRows: collRows(h, name) → the collection's rows, in key order.
 func (a *dbAPI) collRows(args []jsval.Value) (any, error) {
+	if a.handle(arg(args, 0)).virtual {
+		c := a.coll(args)
+		return handOver(jswire.CollectionRowsVirtual(c.RangeMeta, c.ID())), nil
+	}
 	return handOver(jswire.CollectionRows(a.coll(args).Range)), nil
 }
 
@@ -362,8 +394,22 @@ func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 	id := h.nextID
 	h.lives[id] = l
 	h.liveIDs[l] = id
+	var name string
+	if h.virtual {
+		// The live query's id, its rows' $collectionId.
+		name = argString(arg(args, 4), "query id")
+		if h.liveNames == nil {
+			h.liveNames = map[*db.Live]string{}
+		}
+		h.liveNames[l] = name
+	}
 	h.mu.Unlock()
 	defer a.b.collectWhenIdle()
+	if h.virtual {
+		return answerInPieces(func(p *jswire.Pieces) {
+			jswire.QueryOpenedVirtual(id, l.SingleResult(), l.Ordered(), l.Range, p, name)
+		})
+	}
 	return answerInPieces(func(p *jswire.Pieces) { jswire.QueryOpened(id, l.SingleResult(), l.Ordered(), l.Range, p) })
 }
 
@@ -428,6 +474,7 @@ func (a *dbAPI) queryClose(args []jsval.Value) (any, error) {
 	h.mu.Lock()
 	delete(h.lives, id)
 	delete(h.liveIDs, l)
+	delete(h.liveNames, l)
 	h.mu.Unlock()
 	l.Close()
 	return nil, nil

@@ -71,6 +71,25 @@ func (c *Collection) Range(fn func(key string, v value.Value) bool) {
 	c.c.Range(fn)
 }
 
+// RangeMeta is Range with each row's state (its virtual fields' $synced
+// and $origin).
+func (c *Collection) RangeMeta(fn func(key string, v value.Value, m collection.Meta) bool) {
+	c.db.mu.Lock()
+	defer c.db.mu.Unlock()
+	c.c.Range(func(k string, v value.Value) bool { return fn(k, v, c.c.Meta(k)) })
+}
+
+// GetMeta is Get with the row's state.
+func (c *Collection) GetMeta(key string) (value.Value, collection.Meta, bool) {
+	c.db.mu.Lock()
+	defer c.db.mu.Unlock()
+	v, ok := c.c.Get(key)
+	if !ok {
+		return v, 0, false
+	}
+	return v, c.c.Meta(key), true
+}
+
 // Rows returns the visible rows in key order.
 func (c *Collection) Rows() []value.Value {
 	c.db.mu.Lock()

@@ -94,6 +94,10 @@ type Options struct {
 	OnBatch func(*stream.Batch)
 	// MaxTxIDs bounds the seen-txid memory (DefaultMaxTxIDs when 0).
 	MaxTxIDs int
+	// VirtualProps compiles every query with query.Options.AllVirtual: its
+	// source rows and group rows carry TanStack DB's virtual fields, as the
+	// rows a user reads do with the virtualProps option.
+	VirtualProps bool
 	// ReadHeader is sent with every read request of the stream (on top of
 	// the client's headers), e.g. an authorization token.
 	ReadHeader stream.Header

@@ -45,6 +45,7 @@ func (d *DB) QueryFuncs(q *ir.Query, fns query.Funcs) (*Live, error) {
 		Collator:      d.opts.Collator,
 		Virtual:       d.virtualLocked,
 		Funcs:         fns,
+		AllVirtual:    d.opts.VirtualProps,
 	})
 	if err != nil {
 		return nil, err

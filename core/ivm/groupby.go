@@ -157,29 +157,35 @@ func (g *GroupBy) groupOf(r *Row, create bool) *group {
 		kv = append(kv, v)
 	}
 	g.kbuf = kv
-	var (
-		id  keyID
-		key value.Value
-	)
-	switch len(kv) {
-	case 0:
-		id, key = keyID{kind: tupleKind}, value.String("single_group")
-	case 1:
-		id = idOf(kv[0])
-		switch kv[0].Kind() {
-		case value.KindArray, value.KindObject:
-			key = value.String(serializeTuple(kv))
-		default:
-			key = kv[0]
-		}
-	default:
-		s := serializeTuple(kv)
-		id, key = keyID{kind: tupleKind, s: s}, value.String(s)
-	}
+	id, key := groupID(kv)
 	if gr := g.groups.get(id); gr != nil || !create {
 		return gr
 	}
 	gr := &group{id: id, key: key, keyVals: append([]value.Value(nil), kv...), aggs: make([]aggState, len(g.aggs))}
 	g.groups.set(id, gr)
 	return gr
+}
+
+// groupID returns the identity and result key of the group of key values
+// kv.
+func groupID(kv []value.Value) (keyID, value.Value) {
+	switch len(kv) {
+	case 0:
+		return keyID{kind: tupleKind}, value.String("single_group")
+	case 1:
+		switch kv[0].Kind() {
+		case value.KindArray, value.KindObject:
+			return idOf(kv[0]), value.String(serializeTuple(kv))
+		}
+		return idOf(kv[0]), kv[0]
+	}
+	s := serializeTuple(kv)
+	return keyID{kind: tupleKind, s: s}, value.String(s)
+}
+
+// GroupKey returns the result key of the group whose groupBy values are
+// kv (as the group-by stage passes them to its build function).
+func GroupKey(kv []value.Value) value.Value {
+	_, k := groupID(kv)
+	return k
 }

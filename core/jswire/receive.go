@@ -65,6 +65,7 @@ func ParseOpenConfig(text string) (OpenConfig, error) {
 		c.Options.Collections = append(c.Options.Collections, d)
 		return true
 	})
+	c.Options.VirtualProps, _ = v.Get("virtualProps").BoolVal()
 	if n, ok := v.Get("maxTxIds").Num(); ok && n > 0 {
 		c.Options.MaxTxIDs = int(n)
 	}

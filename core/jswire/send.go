@@ -48,17 +48,34 @@ func AppendKey(buf []byte, k value.Value) []byte {
 // the id the shim knows a live query by; a query without one (closed
 // meanwhile) is left out.
 func Step(st *db.Step, queryID func(*db.Live) (int, bool)) []byte {
+	return step(st, queryID, nil)
+}
+
+// StepVirtual is Step for a database whose rows carry TanStack DB's
+// virtual fields (the virtualProps option): v names the collections' and
+// the live queries' ids.
+func StepVirtual(st *db.Step, queryID func(*db.Live) (int, bool), v *Virtual) []byte {
+	return step(st, queryID, v)
+}
+
+func step(st *db.Step, queryID func(*db.Live) (int, bool), v *Virtual) []byte {
 	size := 64
 	for name, ch := range st.Collections {
 		size += len(name) + 8
 		for _, c := range ch {
 			size += len(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 12
 		}
+		if v != nil {
+			size += len(ch) * 2 * (virtualSize + len(name) + 64)
+		}
 	}
 	for _, qc := range st.Queries {
 		size += 16
 		for _, c := range qc.Changes {
 			size += jsonSize(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 32
+		}
+		if v != nil {
+			size += len(qc.Changes) * 2 * (virtualSize + 64)
 		}
 	}
 	buf := make([]byte, 0, size)
@@ -71,11 +88,16 @@ func Step(st *db.Step, queryID func(*db.Live) (int, bool)) []byte {
 		first = false
 		buf = value.AppendJSON(buf, value.String(name))
 		buf = append(buf, ":["...)
+		var cid *string
+		if v != nil {
+			id := v.Collection(name)
+			cid = &id
+		}
 		for i, c := range ch {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendChange(buf, c)
+			buf = appendChange(buf, c, cid)
 		}
 		buf = append(buf, ']')
 	}
@@ -93,11 +115,16 @@ func Step(st *db.Step, queryID func(*db.Live) (int, bool)) []byte {
 		buf = append(buf, '[')
 		buf = strconv.AppendInt(buf, int64(id), 10)
 		buf = append(buf, ",["...)
+		var lid *string
+		if v != nil {
+			id := v.Query(qc.Live)
+			lid = &id
+		}
 		for i, c := range qc.Changes {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendQueryChange(buf, c)
+			buf = appendQueryChange(buf, c, lid)
 		}
 		buf = append(buf, "]]"...)
 	}
@@ -116,30 +143,48 @@ func changeTag(update, remove bool) string {
 }
 
 // appendChange writes a collection change: ["i", ID, ROW],
-// ["u", ID, ROW, PREVIOUS] or ["d", ID, ROW].
-func appendChange(buf []byte, c db.Change) []byte {
+// ["u", ID, ROW, PREVIOUS] or ["d", ID, ROW]; with cid (the collection's
+// id) the rows carry their virtual fields.
+func appendChange(buf []byte, c db.Change, cid *string) []byte {
 	update := c.Type == db.Update
 	buf = append(buf, changeTag(update, c.Type == db.Delete)...)
 	buf = value.AppendJSON(buf, value.String(c.Key))
 	buf = append(buf, ',')
-	buf = value.AppendJSON(buf, c.Value)
+	if cid != nil {
+		buf = appendCollectionRow(buf, c.Value, c.Meta, c.Key, *cid)
+	} else {
+		buf = value.AppendJSON(buf, c.Value)
+	}
 	if update {
 		buf = append(buf, ',')
-		buf = value.AppendJSON(buf, c.Previous)
+		if cid != nil {
+			buf = appendCollectionRow(buf, c.Previous, c.PrevMeta, c.Key, *cid)
+		} else {
+			buf = value.AppendJSON(buf, c.Previous)
+		}
 	}
 	return append(buf, ']')
 }
 
-// appendQueryChange writes [TYPE, KEY, VALUE, PREVIOUS, OLDRANK, RANK].
-func appendQueryChange(buf []byte, c db.QueryChange) []byte {
+// appendQueryChange writes [TYPE, KEY, VALUE, PREVIOUS, OLDRANK, RANK];
+// with lid (the live query's id) the rows carry their virtual fields.
+func appendQueryChange(buf []byte, c db.QueryChange, lid *string) []byte {
 	update := c.Type == db.Update
 	buf = append(buf, changeTag(update, c.Type == db.Delete)...)
 	buf = AppendKey(buf, c.Key)
 	buf = append(buf, ',')
-	buf = value.AppendJSON(buf, c.Value)
+	if lid != nil {
+		buf = appendResultRow(buf, c.Value, c.Key, *lid)
+	} else {
+		buf = value.AppendJSON(buf, c.Value)
+	}
 	buf = append(buf, ',')
 	if update {
-		buf = value.AppendJSON(buf, c.Previous)
+		if lid != nil {
+			buf = appendResultRow(buf, c.Previous, c.Key, *lid)
+		} else {
+			buf = value.AppendJSON(buf, c.Previous)
+		}
 	} else {
 		buf = append(buf, "null"...)
 	}
@@ -186,6 +231,17 @@ func (p *Pieces) end() {
 // signature any interface shares, which would link unused code into the
 // wasm.
 func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces) {
+	queryOpened(id, single, ordered, rows, p, nil)
+}
+
+// QueryOpenedVirtual is QueryOpened for a database whose rows carry
+// TanStack DB's virtual fields (the virtualProps option); lid is the live
+// query's id, its rows' $collectionId unless they hold one.
+func QueryOpenedVirtual(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces, lid string) {
+	queryOpened(id, single, ordered, rows, p, &lid)
+}
+
+func queryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces, lid *string) {
 	// The buffer holds the whole text, or a piece and the element that
 	// ends it: counted up to that.
 	size, most := 96, math.MaxInt
@@ -196,6 +252,9 @@ func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value
 	rows(func(k, v value.Value) bool {
 		if size < most {
 			size += jsonSize(k) + jsonSize(v) + 2
+			if lid != nil {
+				size += virtualSize + len(*lid) + jsonSize(k)
+			}
 		}
 		special = special || specialKey(k)
 		return true
@@ -226,12 +285,16 @@ func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value
 	})
 	p.buf = append(p.buf, `],"rows":[`...)
 	first = true
-	rows(func(_, v value.Value) bool {
+	rows(func(k, v value.Value) bool {
 		if !first {
 			p.buf = append(p.buf, ',')
 		}
 		first = false
-		p.buf = value.AppendJSON(p.buf, v)
+		if lid != nil {
+			p.buf = appendResultRow(p.buf, v, k, *lid)
+		} else {
+			p.buf = value.AppendJSON(p.buf, v)
+		}
 		p.cut()
 		return true
 	})

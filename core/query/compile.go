@@ -55,6 +55,10 @@ type Options struct {
 	// Funcs runs the query's callbacks (fn.where, fn.select, fn.having);
 	// nil rejects a query that has one.
 	Funcs Funcs
+	// AllVirtual gives every collection source's rows the virtual fields
+	// and every group row TanStack DB's group fields (see groupVirtual), as
+	// the rows a user reads carry them with the virtualProps option.
+	AllVirtual bool
 }
 
 // compiler holds the state of one Compile call.

@@ -47,7 +47,13 @@ func (c *compiler) source(clause string, s ir.Source, reads map[string]fields) (
 		if c.opts.HasCollection != nil && !c.opts.HasCollection(s.Collection) {
 			return nil, ir.Errorf(clause, "unknown collection %q", s.Collection)
 		}
-		l := &leaf{collection: s.Collection, reads: reads[s.Alias], virt: c.virtualLeafFor(s)}
+		r := reads[s.Alias]
+		if c.opts.AllVirtual && r != nil {
+			// A change of a row's state changes its virtual fields,
+			// which the rows carry on (Options.AllVirtual).
+			r = append(r[:len(r):len(r)], "$synced", "$origin")
+		}
+		l := &leaf{collection: s.Collection, reads: r, virt: c.virtualLeafFor(s)}
 		c.lq.leaves[s.Collection] = append(c.lq.leaves[s.Collection], l)
 		return l, nil
 	}

@@ -23,15 +23,25 @@ func (c *compiler) grouped(p *pipeline, q *ir.Query, aliases []string) (scoped, 
 	if err != nil {
 		return nil, nil, err
 	}
-	sc := &groupScope{clause: "select", nk: len(q.GroupBy), na: len(gc.aggs)}
 	specs, err := aggSpecs(gc.aggs, in)
 	if err != nil {
 		return nil, nil, err
 	}
+	gv, err := c.groupVirtual(q, aliases, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if gv != nil {
+		specs = append(specs, gv.specs()...)
+	}
+	sc := &groupScope{clause: "select", nk: len(q.GroupBy), na: len(specs)}
 	var build func([]value.Value) value.Value
 	if gc.sel != nil {
 		if build, err = compileSelect(gc.sel, sc); err != nil {
 			return nil, nil, err
+		}
+		if gv != nil {
+			build = gv.wrap(build, sc.nk, len(gc.aggs))
 		}
 	}
 	p.add(ivm.NewGroupBy(keys, specs, groupRow(sc.nk, sc.na, build)).Push)

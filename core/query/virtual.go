@@ -82,7 +82,7 @@ func virtualAliases(q *ir.Query) map[string]bool {
 // virtualLeafFor returns the virtualLeaf of a collection source whose
 // virtual fields the query reads, or nil.
 func (c *compiler) virtualLeafFor(s ir.Source) *virtualLeaf {
-	if !c.virtual[s.Alias] {
+	if !c.virtual[s.Alias] && !c.opts.AllVirtual {
 		return nil
 	}
 	v := Virtual{ID: s.Collection}
