@@ -3,7 +3,6 @@ package ivm
 import (
 	"cmp"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -294,7 +293,18 @@ func sortedFields(v value.Value) []field {
 		fs = append(fs, field{k, e})
 		return true
 	})
-	slices.SortFunc(fs, func(a, b field) int { return value.Lexical(a.k, b.k) })
+	// An insertion sort, as slices.SortFunc does below 13 elements, then
+	// the shared sort of positions: slices.SortFunc over []field would add
+	// its own copy of the sort's code to the wasm (value.stableOrder).
+	if len(fs) > 12 {
+		sortByPosition(fs, func(a, b field) int { return value.Lexical(a.k, b.k) })
+		return fs
+	}
+	for i := 1; i < len(fs); i++ {
+		for j := i; j > 0 && value.Lexical(fs[j].k, fs[j-1].k) < 0; j-- {
+			fs[j], fs[j-1] = fs[j-1], fs[j]
+		}
+	}
 	return fs
 }
 

@@ -282,7 +282,7 @@ func (s *Stream) Create(ctx context.Context, o CreateOptions) (CreateResult, err
 		h.Set(headerTTL, formatTTL(o.TTL))
 	}
 	if !o.ExpiresAt.IsZero() {
-		h.Set(headerExpiresAt, o.ExpiresAt.UTC().Format(time.RFC3339Nano))
+		h.Set(headerExpiresAt, string(appendRFC3339(nil, o.ExpiresAt)))
 	}
 	if o.Closed {
 		h.Set(headerClosed, "true")

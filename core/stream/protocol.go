@@ -80,14 +80,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}
-	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC} {
-		if t, err := time.Parse(layout, v); err == nil {
-			d := t.Sub(now)
-			if d < 0 {
-				d = 0
-			}
-			return min(d, maxDelay), true
-		}
+	if t, ok := parseHTTPDate(v); ok {
+		return min(max(t.Sub(now), 0), maxDelay), true
 	}
 	return 0, false
 }

@@ -59,7 +59,16 @@ func (b *ObjectBuilder) Build() Value {
 		}
 	}
 	if !sorted {
-		slices.SortStableFunc(b.ord, func(x, y int) int { return compareKeyOrder(b.keys[x], b.keys[y]) })
+		order := positions(len(b.keys))
+		slices.SortFunc(order, func(x, y int32) int {
+			if c := compareKeyOrder(b.keys[x], b.keys[y]); c != 0 {
+				return c
+			}
+			return int(x - y)
+		})
+		for k, i := range order {
+			b.ord[k] = int(i)
+		}
 	}
 	buf := append(b.buf[:0], '{')
 	for _, i := range b.ord {
@@ -159,9 +168,15 @@ func Merge(base, patch Value) Value {
 		}
 		ents = append(ents, e)
 	}
+	var order []int32 // the order to write ents in, when not their own
 	if newIndex {
-		slices.SortStableFunc(ents, func(x, y entry) int {
-			return compareKeyOrder(x.key[1:len(x.key)-1], y.key[1:len(y.key)-1])
+		order = positions(len(ents))
+		slices.SortFunc(order, func(i, j int32) int {
+			x, y := ents[i].key, ents[j].key
+			if c := compareKeyOrder(x[1:len(x)-1], y[1:len(y)-1]); c != 0 {
+				return c
+			}
+			return int(i - j)
 		})
 	}
 	for _, e := range ents {
@@ -170,7 +185,11 @@ func Merge(base, patch Value) Value {
 	var sb strings.Builder
 	sb.Grow(size - 1)
 	sb.WriteByte('{')
-	for j, e := range ents {
+	for j := range ents {
+		e := ents[j]
+		if order != nil {
+			e = ents[order[j]]
+		}
 		if j > 0 {
 			sb.WriteByte(',')
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
 )
@@ -431,10 +432,10 @@ func hasDuplicate[T text](b T, keys []span) bool {
 		}
 		return false
 	}
-	sorted := slices.Clone(keys)
-	slices.SortFunc(sorted, func(x, y span) int { return compareSpans(b, x, y) })
-	for j := 1; j < len(sorted); j++ {
-		if compareSpans(b, sorted[j-1], sorted[j]) == 0 {
+	order := positions(len(keys))
+	slices.SortFunc(order, func(x, y int32) int { return compareSpans(b, keys[x], keys[y]) })
+	for j := 1; j < len(order); j++ {
+		if compareSpans(b, keys[order[j-1]], keys[order[j]]) == 0 {
 			return true
 		}
 	}
@@ -568,7 +569,8 @@ func canonWriteObject(dst []byte, b []byte, i int) ([]byte, int) {
 		mems[j].ke -= start
 		mems[j].me -= start
 	}
-	key := func(m member) string { return string(tmp[m.ks:m.ke]) }
+	// The keys are views of tmp, which nothing writes to from here on.
+	key := func(m member) string { return unsafe.String(unsafe.SliceData(tmp[m.ks:]), m.ke-m.ks) }
 	kept := make([]member, 0, len(mems))
 	pos := make(map[string]int, len(mems))
 	for _, m := range mems {
@@ -579,9 +581,16 @@ func canonWriteObject(dst []byte, b []byte, i int) ([]byte, int) {
 		pos[key(m)] = len(kept)
 		kept = append(kept, m)
 	}
-	slices.SortStableFunc(kept, func(x, y member) int { return compareKeyOrder(key(x), key(y)) })
+	order := positions(len(kept))
+	slices.SortFunc(order, func(x, y int32) int {
+		if c := compareKeyOrder(key(kept[x]), key(kept[y])); c != 0 {
+			return c
+		}
+		return int(x - y)
+	})
 	dst = append(dst[:start], '{')
-	for j, m := range kept {
+	for j, o := range order {
+		m := kept[o]
 		if j > 0 {
 			dst = append(dst, ',')
 		}
