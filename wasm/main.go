@@ -42,7 +42,8 @@
 //	collHas(handle, collection, key) → bool
 //	collSize(handle, collection) → number
 //	collRows(handle, collection) → rows text
-//	queryOpen(handle, ir) → first result text
+//	queryOpen(handle, ir, runner?, n?, id?) → first result text (runner: the
+//	  query's n callbacks, js/fn.js; id: the live query's, for virtualProps)
 //	queryClose(handle, query)
 //	txBegin(handle, {txid}) → transaction
 //	txMutate(handle, transaction, operation, collection, key, value)
@@ -51,6 +52,14 @@
 //	txCommit(handle, transaction, persist) → Promise
 //	awaitTxId(handle, txid, timeoutMs) → Promise
 //	dbSave(handle) → Promise<snapshot info text> (persist: a snapshot now)
+//
+// Local collections (createCollection; see local.go): a database that reads
+// no stream, read with the calls above, and its mirrors in StreamDBs:
+//
+//	localOpen(onStep, onError) → handle
+//	localAdd(handle, collection)
+//	localSync(handle, collection, truncate, writes)
+//	dbMirror(handle, local, collection, as)
 //	websocket() → bool (whether this build follows streams through a gateway)
 //
 // Failures return (synchronous calls) or reject with (asynchronous ones)
