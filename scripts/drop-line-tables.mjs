@@ -26,6 +26,7 @@
 // Usage: node scripts/drop-line-tables.mjs --keep=<name prefix>... <file.wasm>...
 //   e.g. --keep=github.com/streamdb/streamdb/ --keep=main. dist/streamdb.wasm
 import { readFileSync, writeFileSync } from "node:fs";
+import { checkModule, sections, dataSegments } from "./wasm-binary.mjs";
 
 const args = process.argv.slice(2);
 const keep = args.filter((a) => a.startsWith("--keep=")).map((a) => a.slice(7));
@@ -39,45 +40,9 @@ if (files.length === 0 || keep.length === 0) {
 // its active data segments initialise it; bytes outside every segment
 // read as 0 and cannot be written (nothing here writes other than 0).
 function memory(buf, file) {
-  let pos = 8;
-  const readU = () => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = buf[pos++];
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) return result;
-    }
-  };
-  const readS32 = () => {
-    let result = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = buf[pos++];
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return shift < 32 && byte & 0x40 ? result | (-1 << shift) : result;
-  };
-  const segs = [];
-  while (pos < buf.length) {
-    const id = buf[pos++];
-    const size = readU();
-    const end = pos + size;
-    if (id === 11) {
-      for (let n = readU(); n > 0; n--) {
-        if (readU() !== 0 || buf[pos++] !== 0x41) throw new Error(`${file}: a data segment that is not active at an i32.const offset`);
-        const offset = readS32() >>> 0;
-        if (buf[pos++] !== 0x0b) throw new Error(`${file}: a data segment offset that is not a constant`);
-        const len = readU();
-        segs.push({ offset, start: pos, len });
-        pos += len;
-      }
-    }
-    pos = end;
-  }
+  const segs = sections(buf)
+    .filter((sec) => sec.id === 11)
+    .flatMap((sec) => dataSegments(buf, sec, file));
   segs.sort((a, b) => a.offset - b.offset);
   // find returns the file position of memory address addr, or -1.
   let last = segs[0];
@@ -126,7 +91,7 @@ function memory(buf, file) {
 
 function drop(file) {
   const buf = readFileSync(file);
-  if (buf.readUInt32LE(0) !== 0x6d736100 || buf.readUInt32LE(4) !== 1) throw new Error(`${file}: not a WebAssembly module`);
+  checkModule(buf, file);
   const m = memory(buf, file);
   if (m.headers.length !== 1) throw new Error(`${file}: ${m.headers.length} Go pclntab headers (Go 1.20+, wasm) found, want 1`);
   const h = m.headers[0];

@@ -13,6 +13,7 @@
 //
 // Usage: node scripts/merge-data-segments.mjs <file.wasm>...
 import { readFileSync, writeFileSync } from "node:fs";
+import { checkModule, sections, dataSegments } from "./wasm-binary.mjs";
 
 const GAP = 4096;
 
@@ -46,56 +47,16 @@ function sleb(out, n) {
 
 function merge(file) {
   const buf = readFileSync(file);
-  if (buf.readUInt32LE(0) !== 0x6d736100 || buf.readUInt32LE(4) !== 1) {
-    throw new Error(`${file}: not a WebAssembly module`);
-  }
-  let pos = 8;
-  const readU = () => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = buf[pos++];
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) return result;
-    }
-  };
-  const readS32 = () => {
-    let result = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = buf[pos++];
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return shift < 32 && byte & 0x40 ? result | (-1 << shift) : result;
-  };
-
+  checkModule(buf, file);
   const out = [buf.subarray(0, 8)];
   let before = 0;
   let after = 0;
-  while (pos < buf.length) {
-    const start = pos;
-    const id = buf[pos++];
-    const size = readU();
-    const end = pos + size;
-    if (id !== 11) {
-      out.push(buf.subarray(start, end));
-      pos = end;
+  for (const sec of sections(buf)) {
+    if (sec.id !== 11) {
+      out.push(buf.subarray(sec.start, sec.end));
       continue;
     }
-    const segments = [];
-    for (let n = readU(); n > 0; n--) {
-      // Only active segments of memory 0 at a constant offset: what Go writes.
-      if (readU() !== 0 || buf[pos++] !== 0x41) throw new Error(`${file}: a data segment that is not active at an i32.const offset`);
-      const offset = readS32() >>> 0;
-      if (buf[pos++] !== 0x0b) throw new Error(`${file}: a data segment offset that is not a constant`);
-      const len = readU();
-      segments.push({ offset, data: buf.subarray(pos, pos + len) });
-      pos += len;
-    }
-    if (pos !== end) throw new Error(`${file}: the data section's size does not match its segments`);
+    const segments = dataSegments(buf, sec, file).map((d) => ({ offset: d.offset, data: buf.subarray(d.start, d.start + d.len) }));
     before = segments.length;
     segments.sort((a, b) => a.offset - b.offset);
     const merged = [];

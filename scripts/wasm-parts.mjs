@@ -11,6 +11,7 @@
 // Packages are grouped (runtime, internal/..., the standard library by its
 // top directory, our core/ and wasm/ packages one by one) unless --all.
 import { readFileSync } from "node:fs";
+import { reader } from "./wasm-binary.mjs";
 import { brotliCompressSync, constants } from "node:zlib";
 
 const args = process.argv.slice(2);
@@ -24,81 +25,65 @@ if (!file) {
 }
 
 const buf = readFileSync(file);
-let pos = 8; // magic and version
-function uleb() {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = buf[pos++];
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return result;
-  }
-}
-function str() {
-  const n = uleb();
-  const s = buf.toString("utf8", pos, pos + n);
-  pos += n;
-  return s;
-}
+const r = reader(buf);
 
 let imported = 0; // imported functions come first in the function index space
 let bodies = []; // [start, end) of each defined function's body
 const names = new Map(); // function index -> name
 let dataSize = 0;
 const customSizes = {};
-while (pos < buf.length) {
-  const id = buf[pos++];
-  const size = uleb();
-  const end = pos + size;
+while (r.pos < buf.length) {
+  const id = buf[r.pos++];
+  const size = r.u();
+  const end = r.pos + size;
   if (id === 2) {
-    for (let n = uleb(); n > 0; n--) {
-      str();
-      str();
-      const kind = buf[pos++];
+    for (let n = r.u(); n > 0; n--) {
+      r.str();
+      r.str();
+      const kind = buf[r.pos++];
       if (kind === 0) {
         imported++;
-        uleb();
+        r.u();
       } else if (kind === 1) {
-        pos++;
-        const flags = uleb();
-        uleb();
-        if (flags & 1) uleb();
+        r.pos++;
+        const flags = r.u();
+        r.u();
+        if (flags & 1) r.u();
       } else if (kind === 2) {
-        const flags = uleb();
-        uleb();
-        if (flags & 1) uleb();
+        const flags = r.u();
+        r.u();
+        if (flags & 1) r.u();
       } else if (kind === 3) {
-        pos += 2;
+        r.pos += 2;
       }
     }
   } else if (id === 10) {
-    for (let n = uleb(); n > 0; n--) {
-      const len = uleb();
-      bodies.push([pos, pos + len]);
-      pos += len;
+    for (let n = r.u(); n > 0; n--) {
+      const len = r.u();
+      bodies.push([r.pos, r.pos + len]);
+      r.pos += len;
     }
   } else if (id === 11) {
     dataSize = size;
   } else if (id === 0) {
-    const name = str();
+    const name = r.str();
     customSizes[name] = size;
     if (name === "name") {
-      while (pos < end) {
-        const sub = buf[pos++];
-        const subSize = uleb();
-        const subEnd = pos + subSize;
+      while (r.pos < end) {
+        const sub = buf[r.pos++];
+        const subSize = r.u();
+        const subEnd = r.pos + subSize;
         if (sub === 1) {
-          for (let n = uleb(); n > 0; n--) {
-            const idx = uleb();
-            names.set(idx, str());
+          for (let n = r.u(); n > 0; n--) {
+            const idx = r.u();
+            names.set(idx, r.str());
           }
         }
-        pos = subEnd;
+        r.pos = subEnd;
       }
     }
   }
-  pos = end;
+  r.pos = end;
 }
 if (names.size === 0) {
   process.stderr.write(`${file}: no function names (built with -ldflags=-s?)\n`);
