@@ -205,7 +205,7 @@ func (p *dateParser) zoneName() bool {
 }
 
 // numZone consumes a numeric zone, "-0700", and returns its offset in
-// seconds east of UTC.
+// seconds east of UTC; an hour above 24 or a minute above 60 is bad.
 func (p *dateParser) numZone() int {
 	sign := 1
 	if p.s[0] == '-' {
@@ -214,6 +214,9 @@ func (p *dateParser) numZone() int {
 	p.s = p.s[1:]
 	h := p.digits(2)
 	m := p.digits(2)
+	if h > 24 || m > 60 { // time.Parse's ranges (it allows 24 hours and 60 minutes)
+		p.bad = true
+	}
 	return sign * (h*3600 + m*60)
 }
 
