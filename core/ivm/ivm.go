@@ -14,8 +14,6 @@
 package ivm
 
 import (
-	"math"
-
 	"github.com/streamdb/streamdb/core/value"
 )
 
@@ -81,15 +79,7 @@ func KeyID(k value.Value) string {
 	case value.KindNumber:
 		// JavaScript's String(n): -0 is "0", NaN is "NaN".
 		f, _ := k.Num()
-		switch {
-		case math.IsNaN(f):
-			return "nNaN"
-		case math.IsInf(f, 1):
-			return "nInfinity"
-		case math.IsInf(f, -1):
-			return "n-Infinity"
-		}
-		return "n" + value.Encode(value.Number(f+0))
+		return "n" + value.NumberToString(f)
 	case value.KindBool:
 		return "b" + k.JSON()
 	case value.KindArray:

@@ -1,8 +1,6 @@
 package ivm
 
 import (
-	"math"
-
 	"github.com/streamdb/streamdb/core/value"
 )
 
@@ -70,15 +68,7 @@ func UnionKey(k value.Value) string {
 		return "string:" + s
 	case value.KindNumber:
 		f, _ := k.Num()
-		switch {
-		case math.IsNaN(f):
-			return "number:NaN"
-		case math.IsInf(f, 1):
-			return "number:Infinity"
-		case math.IsInf(f, -1):
-			return "number:-Infinity"
-		}
-		return "number:" + value.Encode(value.Number(f+0))
+		return "number:" + value.NumberToString(f)
 	case value.KindBool:
 		return "boolean:" + k.JSON()
 	case value.KindUndefined:

@@ -274,19 +274,7 @@ func TestCompileErrors(t *testing.T) {
 // recomputation.
 func TestSharedStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 7))
-	d := db{"users": collection.New("users", "user", "id"), "posts": collection.New("posts", "post", "id")}
-	for _, name := range []string{"users", "posts"} {
-		d[name].Begin()
-		for i := range 8 {
-			k := fmt.Sprintf("%s%d", name[:1], i)
-			if name == "users" {
-				d[name].Put(k, randUser(r, k))
-			} else {
-				d[name].Put(k, randPost(r, k))
-			}
-		}
-		d[name].End(false)
-	}
+	d := randDB(r)
 	var qs []*ir.Query
 	var lqs []*LiveQuery
 	for _, s := range testQueries {
