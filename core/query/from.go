@@ -169,18 +169,7 @@ const (
 // sideOf tells which side of a join the refs of e point at.
 func sideOf(e *ir.Expr, left []string, right string) side {
 	s := sideNone
-	var walk func(e *ir.Expr)
-	walk = func(e *ir.Expr) {
-		switch e.Kind {
-		case ir.Ref:
-			s = s.with(refSide(e.Path[0], left, right))
-		case ir.Func, ir.Agg:
-			for _, a := range e.Args {
-				walk(a)
-			}
-		}
-	}
-	walk(e)
+	eachRef(e, func(path []string) { s = s.with(refSide(path[0], left, right)) })
 	return s
 }
 

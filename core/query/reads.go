@@ -40,30 +40,21 @@ func aliasReads(q *ir.Query) map[string]fields {
 	}
 	whole := map[string]bool{}
 	unknown := false
-	var walk func(e *ir.Expr)
-	walk = func(e *ir.Expr) {
-		if e == nil {
-			return
-		}
-		switch e.Kind {
-		case ir.Ref:
-			if len(e.Path) == 0 || e.Path[0] == "$selected" {
+	walk := func(e *ir.Expr) {
+		eachRef(e, func(path []string) {
+			if len(path) == 0 || path[0] == "$selected" {
 				return
 			}
-			r, ok := reads[e.Path[0]]
+			r, ok := reads[path[0]]
 			switch {
 			case !ok:
 				unknown = true
-			case len(e.Path) == 1:
-				whole[e.Path[0]] = true
+			case len(path) == 1:
+				whole[path[0]] = true
 			default:
-				r[e.Path[1]] = true
+				r[path[1]] = true
 			}
-		case ir.Func, ir.Agg:
-			for _, a := range e.Args {
-				walk(a)
-			}
-		}
+		})
 	}
 	var walkSelect func(entries []ir.SelectEntry)
 	walkSelect = func(entries []ir.SelectEntry) {
@@ -157,5 +148,20 @@ func eachClauseExpr(q *ir.Query, fn func(*ir.Expr)) {
 	}
 	for _, o := range q.OrderBy {
 		fn(o.Expr)
+	}
+}
+
+// eachRef calls fn with the path of every ref in e (nil: none).
+func eachRef(e *ir.Expr, fn func(path []string)) {
+	if e == nil {
+		return
+	}
+	switch e.Kind {
+	case ir.Ref:
+		fn(e.Path)
+	case ir.Func, ir.Agg:
+		for _, a := range e.Args {
+			eachRef(a, fn)
+		}
 	}
 }

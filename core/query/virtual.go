@@ -39,21 +39,12 @@ func (v *virtualLeaf) row(key string, row value.Value, m collection.Meta) value.
 // fields some clause reads.
 func virtualAliases(q *ir.Query) map[string]bool {
 	out := map[string]bool{}
-	var walk func(e *ir.Expr)
-	walk = func(e *ir.Expr) {
-		if e == nil {
-			return
-		}
-		switch e.Kind {
-		case ir.Ref:
-			if len(e.Path) >= 2 && e.Path[0] != "$selected" && collection.IsVirtual(e.Path[1]) {
-				out[e.Path[0]] = true
+	walk := func(e *ir.Expr) {
+		eachRef(e, func(path []string) {
+			if len(path) >= 2 && path[0] != "$selected" && collection.IsVirtual(path[1]) {
+				out[path[0]] = true
 			}
-		case ir.Func, ir.Agg:
-			for _, a := range e.Args {
-				walk(a)
-			}
-		}
+		})
 	}
 	var walkSelect func(entries []ir.SelectEntry)
 	walkSelect = func(entries []ir.SelectEntry) {
