@@ -136,11 +136,11 @@ export class Collection {
     return this.#db.preload()
   }
   async toArrayWhenReady() {
-    await this.#db.preload()
+    await this.preload()
     return this.toArray
   }
   async stateWhenReady() {
-    await this.#db.preload()
+    await this.preload()
     return this.state
   }
 

@@ -149,14 +149,6 @@ export class LocalCollection extends Collection {
     this.startSyncImmediate()
     return this.#ready.promise
   }
-  async toArrayWhenReady() {
-    await this.preload()
-    return this.toArray
-  }
-  async stateWhenReady() {
-    await this.preload()
-    return this.state
-  }
   /** onFirstReady calls fn once the collection is ready (at once if it is). */
   onFirstReady(fn) {
     if (this.#status === 'ready') fn()
