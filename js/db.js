@@ -31,11 +31,6 @@ await loadModule()
 // that begins one on the db of the first collection written, or null.
 let ambient = null
 
-/** ambientTransaction returns the transaction collection writes join now (its { db, id, tx }), or null. */
-export function ambientTransaction() {
-  return ambient
-}
-
 /**
  * Pending is the ambient context of a transaction not yet tied to a
  * StreamDB: the first collection write begins its transaction on that
