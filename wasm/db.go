@@ -141,8 +141,8 @@ func (a *dbAPI) open(args []jsval.Value) (any, error) {
 	store := arg(args, 7)
 	s := a.b.streams.client.Stream(c.URL)
 	s.SetContentType("application/json")
-	h := &dbHandle{b: a.b, url: c.URL, onStep: onStep, onError: onError,
-		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
+	h := a.newHandle(onStep, onError)
+	h.url = c.URL
 	h.virtual = c.Options.VirtualProps
 	opts := c.Options
 	opts.Collator = jswire.Collator(a.b.newJSCompare)
@@ -199,15 +199,7 @@ func (a *dbAPI) open(args []jsval.Value) (any, error) {
 	}
 	h.d = d
 	h.setFollow, h.unwatch = d.Watch(nil, h.deliver)
-	a.mu.Lock()
-	a.next++
-	id := a.next
-	if a.dbs == nil {
-		a.dbs = map[int]*dbHandle{}
-	}
-	a.dbs[id] = h
-	a.mu.Unlock()
-	return id, nil
+	return a.add(h), nil
 }
 
 // deliver hands one step to JS as one JSON text.

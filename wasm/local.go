@@ -35,11 +35,17 @@ func (a *dbAPI) registerLocal() error {
 // localOpen: localOpen(onStep, onError) → handle of a database for local
 // collections.
 func (a *dbAPI) localOpen(args []jsval.Value) (any, error) {
-	h := &dbHandle{b: a.b, onStep: argFunc(arg(args, 0), "onStep"), onError: argFunc(arg(args, 1), "onError"),
-		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
+	h := a.newHandle(argFunc(arg(args, 0), "onStep"), argFunc(arg(args, 1), "onError"))
 	h.d = db.OpenLocal(db.Options{Collator: jswire.Collator(a.b.newJSCompare), OnError: h.report})
 	h.setFollow, h.unwatch = h.d.Watch(nil, h.deliver)
 	return a.add(h), nil
+}
+
+// newHandle returns the handle of a database not open yet, with its step
+// and error callbacks.
+func (a *dbAPI) newHandle(onStep, onError jsval.Value) *dbHandle {
+	return &dbHandle{b: a.b, onStep: onStep, onError: onError,
+		lives: map[int]*db.Live{}, liveIDs: map[*db.Live]int{}, txs: map[int]*db.Tx{}}
 }
 
 // add registers an open database and returns its handle.
