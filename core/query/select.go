@@ -1,6 +1,8 @@
 package query
 
 import (
+	"unsafe"
+
 	"github.com/streamdb/streamdb/core/expr"
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/ivm"
@@ -156,6 +158,16 @@ func compileSelect(entries []ir.SelectEntry, r expr.Resolver) (func([]value.Valu
 			return nil, err
 		}
 	}
+	if sel := flatSelect(entries, parts, r); sel != nil {
+		return sel, nil
+	}
+	return builtSelect(parts), nil
+}
+
+// builtSelect returns the select function that builds each object with an
+// ObjectBuilder, which puts the fields in property order and lets a later
+// field replace an earlier one of the same name.
+func builtSelect(parts []selectPart) func([]value.Value) value.Value {
 	var b value.ObjectBuilder
 	return func(vals []value.Value) value.Value {
 		// A nested select builds its own object first, so one builder per
@@ -182,7 +194,7 @@ func compileSelect(entries []ir.SelectEntry, r expr.Resolver) (func([]value.Valu
 			}
 		}
 		return b.Build()
-	}, nil
+	}
 }
 
 func compileSelectEntry(e ir.SelectEntry, r expr.Resolver) (selectPart, error) {
@@ -210,4 +222,103 @@ func selectHasAggregate(entries []ir.SelectEntry) bool {
 		}
 	}
 	return false
+}
+
+// flatPart is one field of a flat select: its key as JSON text with the
+// colon, and where its value comes from.
+type flatPart struct {
+	prefix string    // "field": (the JSON string of the name, then ':')
+	slot   int       // the slot a ref reads, or -1
+	field  string    // the field of that slot it reads ("" : the slot's value)
+	ev     expr.Eval // the entry's value (every entry that is not such a ref, and the fallback)
+}
+
+// flatSelect returns the select function of the common select: fields
+// with distinct names that are not array indexes, none a spread or a
+// nested select. It writes the object's text directly: a field read from
+// a source row (alias.field) is copied as the row's JSON text holds it,
+// which is canonical, instead of being decoded and encoded again, and the
+// text takes one allocation. It returns nil for any other select, which
+// the ObjectBuilder builds (property order, duplicates, spreads).
+func flatSelect(entries []ir.SelectEntry, parts []selectPart, r expr.Resolver) func([]value.Value) value.Value {
+	fps := make([]flatPart, len(entries))
+	for i, e := range entries {
+		p := parts[i]
+		if p.spread || p.nested != nil || value.IsArrayIndex(p.field) {
+			return nil
+		}
+		for _, q := range parts[:i] {
+			if q.field == p.field {
+				return nil
+			}
+		}
+		fp := flatPart{prefix: string(value.AppendJSON(nil, value.String(p.field))) + ":", slot: -1, ev: p.ev}
+		if e.Expr != nil && e.Expr.Kind == ir.Ref {
+			if slot, fields, err := r.Ref(e.Expr.Path); err == nil && len(fields) <= 1 {
+				fp.slot = slot
+				if len(fields) == 1 {
+					fp.field = fields[0]
+				}
+			}
+		}
+		fps[i] = fp
+	}
+	raws := make([]string, len(fps))
+	var scratch []byte
+	return func(vals []value.Value) value.Value {
+		// The value text of each field ("" when undefined: left out, as
+		// JSON.stringify leaves it out), then the object's size.
+		size := 1
+		for i := range fps {
+			raws[i] = flatValue(&fps[i], vals, &scratch)
+			if raws[i] != "" {
+				size += len(fps[i].prefix) + len(raws[i]) + 1
+			}
+		}
+		buf := make([]byte, 0, max(size, 2))
+		buf = append(buf, '{')
+		for i, raw := range raws {
+			if raw == "" {
+				continue
+			}
+			if len(buf) > 1 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, fps[i].prefix...)
+			buf = append(buf, raw...)
+			raws[i] = ""
+		}
+		buf = append(buf, '}')
+		scratch = scratch[:0]
+		// buf is never written again: the Object takes it over.
+		return value.ObjectText(unsafe.String(unsafe.SliceData(buf), len(buf)))
+	}
+}
+
+// flatValue returns the JSON text of a flat select field's value for the
+// slots vals, or "" when it is undefined. A field of an object slot is its
+// text in the slot's; a computed value is written into *scratch, which the
+// caller empties once the object is made.
+func flatValue(fp *flatPart, vals []value.Value, scratch *[]byte) string {
+	if fp.slot >= 0 && fp.slot < len(vals) {
+		v := vals[fp.slot]
+		switch {
+		case fp.field == "":
+			if v.Kind() == value.KindObject || v.Kind() == value.KindArray {
+				return v.JSON()
+			}
+		case v.Kind() == value.KindObject:
+			raw, _ := v.RawField(fp.field)
+			return raw
+		case v.IsNullish():
+			return ""
+		}
+	}
+	v := fp.ev(vals)
+	if v.IsUndefined() {
+		return ""
+	}
+	start := len(*scratch)
+	*scratch = value.AppendJSON(*scratch, v)
+	return unsafe.String(unsafe.SliceData((*scratch)[start:]), len(*scratch)-start)
 }

@@ -155,6 +155,35 @@ func (v Value) Get(field string) Value {
 	return val
 }
 
+// RawField returns the JSON text of the value of field in the Object v:
+// a slice of v's canonical text (no copy, nothing decoded), which is the
+// text AppendJSON writes for that value. It returns "" and false when v is
+// not an Object or has no such field.
+func (v Value) RawField(field string) (string, bool) {
+	if v.kind != KindObject {
+		return "", false
+	}
+	_, vs, ok := findField(v.str, field)
+	if !ok {
+		return "", false
+	}
+	return v.str[vs:skipValue(v.str, vs)], true
+}
+
+// IsArrayIndex reports whether key is an array index ("0", "42", below
+// 2^32-1 with no leading zero), which JavaScript puts first in an
+// object's property order.
+func IsArrayIndex(key string) bool {
+	_, ok := arrayIndex(key, 0, len(key))
+	return ok
+}
+
+// ObjectText returns the Object whose canonical JSON text is s, which the
+// caller built from canonical parts (quoted keys, values as AppendJSON
+// writes them) in JavaScript property order, without duplicate keys. It
+// does not check s.
+func ObjectText(s string) Value { return Value{kind: KindObject, str: s} }
+
 // findField finds the member named field in the canonical object text s
 // and returns the index of its key's opening quote and of its value.
 func findField(s, field string) (ks, vs int, ok bool) {

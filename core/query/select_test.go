@@ -1,0 +1,88 @@
+package query
+
+import (
+	"math"
+	"testing"
+
+	"github.com/streamdb/streamdb/core/ir"
+	"github.com/streamdb/streamdb/core/value"
+)
+
+// TestFlatSelectMatchesBuilder checks the flat select (the object's text
+// written from its fields' texts) against the ObjectBuilder's select, for
+// selects of refs, whole aliases and computed fields over rows with
+// missing fields, nullish and non-object slots, escapes, lone surrogates,
+// nested values and numbers JSON cannot hold.
+func TestFlatSelectMatchesBuilder(t *testing.T) {
+	ref := func(path ...string) *ir.Expr { return &ir.Expr{Kind: ir.Ref, Path: path} }
+	fn := func(name string, args ...*ir.Expr) *ir.Expr { return &ir.Expr{Kind: ir.Func, Name: name, Args: args} }
+	entry := func(field string, e *ir.Expr) ir.SelectEntry { return ir.SelectEntry{Field: field, Expr: e} }
+	selects := map[string][]ir.SelectEntry{
+		"two refs":           {entry("text", ref("m", "text")), entry("userName", ref("u", "name"))},
+		"whole aliases":      {entry("m", ref("m")), entry("u", ref("u"))},
+		"escaped names":      {entry(`a"b`, ref("m", "text")), entry("\u00e9\n", ref("u", "id"))},
+		"nested paths":       {entry("deep", ref("m", "meta", "tag")), entry("len", ref("m", "text", "length"))},
+		"computed":           {entry("up", fn("upper", ref("m", "text"))), entry("sum", fn("add", ref("m", "n"), ref("u", "n")))},
+		"undefined computed": {entry("x", fn("add", ref("m", "missing"), ref("u", "missing"))), entry("id", ref("m", "id"))},
+		"one field":          {entry("id", ref("u", "id"))},
+	}
+	rows := [][]value.Value{
+		{value.MustParse(`{"id":"m1","text":"hello","n":2,"meta":{"tag":"x"}}`), value.MustParse(`{"id":"u1","name":"Ann","n":3}`)},
+		{value.MustParse(`{"id":"m\"2","text":"tab\there \\ \"q\"","n":1.5}`), value.MustParse(`{"id":"u\u00e92","name":"Zo\u00eb \ud83d\ude00"}`)},
+		{value.MustParse(`{"id":"m3","text":"\ud800 lone"}`), value.MustParse(`{"name":null,"n":null}`)},
+		{value.MustParse(`{"id":"m4"}`), value.Undefined()},
+		{value.MustParse(`{"id":"m5","text":["a",{"b":1}],"n":1e300}`), value.Null()},
+		{value.String("not an object"), value.MustParse(`{"id":"u6","name":{"first":"A"},"n":1e300}`)},
+		{value.Number(math.Inf(1)), value.MustParse(`{}`)},
+		{},
+	}
+	for name, entries := range selects {
+		sc := &scope{clause: "select", aliases: []string{"m", "u"}, sel: -1}
+		parts := make([]selectPart, len(entries))
+		for i, e := range entries {
+			var err error
+			if parts[i], err = compileSelectEntry(e, sc); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		flat := flatSelect(entries, parts, sc)
+		if flat == nil {
+			t.Fatalf("%s: not a flat select", name)
+		}
+		built := builtSelect(parts)
+		for _, vals := range rows {
+			// Twice: the flat select reuses its buffers.
+			for range 2 {
+				got, want := flat(vals), built(vals)
+				if got.JSON() != want.JSON() || got.Kind() != want.Kind() {
+					t.Errorf("%s over %v: flat %s, built %s", name, vals, got.JSON(), want.JSON())
+				}
+			}
+		}
+	}
+}
+
+// TestFlatSelectLeavesOtherSelects: a select with a spread, a nested
+// select, an array-index name or a repeated name is built by the
+// ObjectBuilder (property order, replacement).
+func TestFlatSelectLeavesOtherSelects(t *testing.T) {
+	ref := func(path ...string) *ir.Expr { return &ir.Expr{Kind: ir.Ref, Path: path} }
+	for name, entries := range map[string][]ir.SelectEntry{
+		"spread":      {{Spread: []string{"m"}}, {Field: "x", Expr: ref("m", "id")}},
+		"nested":      {{Field: "inner", Select: []ir.SelectEntry{{Field: "id", Expr: ref("m", "id")}}}},
+		"array index": {{Field: "b", Expr: ref("m", "id")}, {Field: "0", Expr: ref("m", "text")}},
+		"repeated":    {{Field: "a", Expr: ref("m", "id")}, {Field: "a", Expr: ref("m", "text")}},
+	} {
+		sc := &scope{clause: "select", aliases: []string{"m"}, sel: -1}
+		parts := make([]selectPart, len(entries))
+		for i, e := range entries {
+			var err error
+			if parts[i], err = compileSelectEntry(e, sc); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if flatSelect(entries, parts, sc) != nil {
+			t.Errorf("%s: flat, want the ObjectBuilder", name)
+		}
+	}
+}
