@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"github.com/streamdb/streamdb/core/db"
@@ -376,7 +375,8 @@ func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 	// A first result's garbage is collected in the next idle period
 	// (collectWhenIdle): a collection during it would mostly find rows
 	// still in use, and slow it through write barriers and marking.
-	defer debug.SetGCPercent(debug.SetGCPercent(firstResultGCPercent))
+	a.b.gc.raise()
+	defer a.b.collectWhenIdle() // which puts the percent back
 	l, err := h.d.QueryFuncs(q, fns)
 	if err != nil {
 		return nil, err
@@ -396,7 +396,6 @@ func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 		h.liveNames[l] = name
 	}
 	h.mu.Unlock()
-	defer a.b.collectWhenIdle()
 	if h.virtual {
 		return answerInPieces(func(p *jswire.Pieces) {
 			jswire.QueryOpenedVirtual(id, l.SingleResult(), l.Ordered(), l.Range, p, name)
@@ -404,13 +403,6 @@ func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 	}
 	return answerInPieces(func(p *jswire.Pieces) { jswire.QueryOpened(id, l.SingleResult(), l.Ordered(), l.Range, p) })
 }
-
-// firstResultGCPercent is the GC percent while a first result is computed:
-// high enough that no cycle starts during one at 100k rows (the heap after
-// a preload of 100k events holds about 20 MB; Q2 of bench/ allocates 65
-// MB). Most of what a first result allocates is still in use when it ends,
-// and the garbage is collected in the next idle period (collectWhenIdle).
-const firstResultGCPercent = 1000
 
 // answerPiece is the size of the pieces a large answer crosses in.
 const answerPiece = 1 << 20

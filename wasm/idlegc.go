@@ -3,7 +3,10 @@
 package main
 
 import (
+	"math"
 	"runtime"
+	"runtime/debug"
+	"sync"
 	"sync/atomic"
 
 	"github.com/streamdb/streamdb/wasm/internal/jsval"
@@ -27,6 +30,63 @@ const idleGCAfter = 16 << 20
 type idleGC struct {
 	pending atomic.Bool   // a collection is scheduled
 	last    atomic.Uint64 // the bytes allocated at the last one
+
+	mu      sync.Mutex
+	raised  bool // the GC percent is firstResultGCPercent until the next idle collection
+	percent int  // the GC percent to restore then
+}
+
+// firstResultGCPercent is the GC percent from the start of a first result
+// to the next idle collection: high enough that no cycle starts during one
+// at 100k rows (the heap after a preload of 100k events holds about 20 MB;
+// Q2 of bench/ allocates 65 MB). Most of what a first result allocates is
+// still in use when it ends, and the garbage is collected in the next idle
+// period. The percent stays raised until then: put back at the end of the
+// first result, with the heap now above its goal, it would start a cycle at
+// the next allocation, and Go would mark the whole heap before it returns
+// to the page, in the same task (70 ms of Q2 at 100k).
+const firstResultGCPercent = 1000
+
+// firstResultHeadroom bounds what the heap may grow beyond its size at the
+// start of a first result while the percent is raised: past it the memory
+// limit starts a collection, as the percent would have.
+const firstResultHeadroom = 96 << 20
+
+// raise raises the GC percent for a first result, until the next idle
+// collection (collectWhenIdle, which a first result schedules), with a
+// memory limit firstResultHeadroom above what the runtime holds now. A
+// first result that comes before that collection moves the limit up from
+// where the heap is then: each may allocate that much with no cycle
+// starting inside it.
+func (g *idleGC) raise() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	if !g.raised {
+		g.percent = debug.SetGCPercent(firstResultGCPercent)
+		g.raised = true
+	}
+	debug.SetMemoryLimit(int64(m.Sys-m.HeapReleased) + firstResultHeadroom)
+}
+
+// lower puts back the GC percent and the memory limit that raise changed.
+func (g *idleGC) lower() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.raised {
+		return
+	}
+	debug.SetGCPercent(g.percent)
+	debug.SetMemoryLimit(math.MaxInt64)
+	g.raised = false
+}
+
+// isRaised reports whether a first result raised the GC percent.
+func (g *idleGC) isRaised() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.raised
 }
 
 // allocated returns the bytes the heap has allocated so far. (Read
@@ -39,14 +99,16 @@ func allocated() uint64 {
 }
 
 // collectWhenIdle schedules a collection in the page's next idle period
-// when idleGCAfter bytes were allocated since the last one. It does not
-// block: call it from a js.FuncOf callback.
+// when idleGCAfter bytes were allocated since the last one, or a first
+// result raised the GC percent, which the collection puts back. It does
+// not block: call it from a js.FuncOf callback.
 func (b *bridge) collectWhenIdle() {
-	if allocated()-b.gc.last.Load() < idleGCAfter || !b.gc.pending.CompareAndSwap(false, true) {
+	if (!b.gc.isRaised() && allocated()-b.gc.last.Load() < idleGCAfter) || !b.gc.pending.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
 		defer b.gc.pending.Store(false)
+		defer b.gc.lower()
 		if err := b.waitIdle(); err != nil {
 			return // shut down, or no way to wait: the collector runs as usual
 		}

@@ -3,7 +3,9 @@
 package main
 
 import (
+	"math"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -43,4 +45,41 @@ func TestCollectWhenIdle(t *testing.T) {
 	assert.GreaterOrEqual(t, gcs(), before+1, "a collection")
 	assert.Less(t, allocated()-b.gc.last.Load(), uint64(idleGCAfter), "counted from the collection")
 	assert.Equal(t, funcs, b.liveFuncs(), "the idle callback's js.Func is released")
+}
+
+// gcPercent returns the GC percent in force.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// A first result raises the GC percent until the next idle collection,
+// which puts it back: put back at the end of the call, with the heap above
+// its goal, it would start a collection that Go finishes before returning
+// to the page, in the call's own task. The raised percent comes with a
+// memory limit, lifted with it.
+func TestFirstResultRaisesGCPercentUntilIdle(t *testing.T) {
+	url := createJSON(t)
+	resolved(t, call(t, "append", url, `{"type":"user","key":"1","value":{"id":"1","name":"Kyle"},"headers":{"operation":"insert"}}`, nil))
+	h := callSync(t, "dbOpen", dbConfig(url), nil, nil, nil)
+	defer callSync(t, "dbClose", h)
+	resolved(t, call(t, "dbPreload", h))
+	b, _ := api(t)
+	require.Eventually(t, func() bool { return !b.gc.pending.Load() }, 5*time.Second, 10*time.Millisecond, "no collection pending")
+	before := gcPercent()
+	require.NotEqual(t, firstResultGCPercent, before)
+
+	for _, ir := range []string{
+		`{"from":{"alias":"u","collection":"users"}}`,
+		`{"from":{"alias":"u","collection":"nope"}}`, // a query that fails raises it too
+	} {
+		callSync(t, "queryOpen", h, ir)
+		assert.Equal(t, firstResultGCPercent, gcPercent(), "raised after the call: %s", ir)
+		limit := debug.SetMemoryLimit(-1)
+		assert.Less(t, limit, int64(math.MaxInt64), "with a memory limit")
+		require.Eventually(t, func() bool { return !b.gc.pending.Load() }, 5*time.Second, 10*time.Millisecond, "the idle collection ran")
+		assert.Equal(t, before, gcPercent(), "put back by the idle collection")
+		assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "the limit lifted")
+	}
 }
