@@ -376,7 +376,7 @@ func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 	// (collectWhenIdle): a collection during it would mostly find rows
 	// still in use, and slow it through write barriers and marking.
 	a.b.gc.raise()
-	defer a.b.collectWhenIdle() // which puts the percent back
+	defer a.b.collectWhenIdle() // which puts it back
 	l, err := h.d.QueryFuncs(q, fns)
 	if err != nil {
 		return nil, err

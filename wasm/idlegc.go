@@ -3,7 +3,6 @@
 package main
 
 import (
-	"math"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -47,30 +46,26 @@ type idleGC struct {
 // to the page, in the same task (70 ms of Q2 at 100k).
 const firstResultGCPercent = 1000
 
-// firstResultHeadroom bounds what the heap may grow beyond its size at the
-// start of a first result while the percent is raised: past it the memory
-// limit starts a collection, as the percent would have.
-const firstResultHeadroom = 96 << 20
-
 // raise raises the GC percent for a first result, until the next idle
-// collection (collectWhenIdle, which a first result schedules), with a
-// memory limit firstResultHeadroom above what the runtime holds now. A
-// first result that comes before that collection moves the limit up from
-// where the heap is then: each may allocate that much with no cycle
-// starting inside it.
+// collection (collectWhenIdle, which a first result schedules). A first
+// result that comes before that collection, when idleGCAfter bytes were
+// allocated since the last one, collects first: the garbage of first
+// results one after the other never piles up beyond one of them.
 func (g *idleGC) raise() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
 	if !g.raised {
 		g.percent = debug.SetGCPercent(firstResultGCPercent)
 		g.raised = true
+		return
 	}
-	debug.SetMemoryLimit(int64(m.Sys-m.HeapReleased) + firstResultHeadroom)
+	if allocated()-g.last.Load() >= idleGCAfter {
+		runtime.GC()
+		g.last.Store(allocated())
+	}
 }
 
-// lower puts back the GC percent and the memory limit that raise changed.
+// lower puts back the GC percent that raise changed.
 func (g *idleGC) lower() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -78,7 +73,6 @@ func (g *idleGC) lower() {
 		return
 	}
 	debug.SetGCPercent(g.percent)
-	debug.SetMemoryLimit(math.MaxInt64)
 	g.raised = false
 }
 

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"math"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -57,8 +56,8 @@ func gcPercent() int {
 // A first result raises the GC percent until the next idle collection,
 // which puts it back: put back at the end of the call, with the heap above
 // its goal, it would start a collection that Go finishes before returning
-// to the page, in the call's own task. The raised percent comes with a
-// memory limit, lifted with it.
+// to the page, in the call's own task. A second first result before that
+// collection collects first, when the first left garbage behind.
 func TestFirstResultRaisesGCPercentUntilIdle(t *testing.T) {
 	url := createJSON(t)
 	resolved(t, call(t, "append", url, `{"type":"user","key":"1","value":{"id":"1","name":"Kyle"},"headers":{"operation":"insert"}}`, nil))
@@ -76,10 +75,32 @@ func TestFirstResultRaisesGCPercentUntilIdle(t *testing.T) {
 	} {
 		callSync(t, "queryOpen", h, ir)
 		assert.Equal(t, firstResultGCPercent, gcPercent(), "raised after the call: %s", ir)
-		limit := debug.SetMemoryLimit(-1)
-		assert.Less(t, limit, int64(math.MaxInt64), "with a memory limit")
 		require.Eventually(t, func() bool { return !b.gc.pending.Load() }, 5*time.Second, 10*time.Millisecond, "the idle collection ran")
 		assert.Equal(t, before, gcPercent(), "put back by the idle collection")
-		assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "the limit lifted")
 	}
+}
+
+// Two first results with no idle period between them: the second collects
+// the garbage the first left before it starts.
+func TestSecondFirstResultCollectsFirst(t *testing.T) {
+	b := newTestBridge(t)
+	defer b.shutdown()
+	defer b.gc.lower()
+	gcs := func() uint32 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.NumGC
+	}
+	b.gc.last.Store(allocated())
+	b.gc.raise()
+	before := gcs()
+	b.gc.raise()
+	assert.Equal(t, before, gcs(), "nothing to collect yet")
+	for range 20 {
+		sink = append(sink, make([]byte, 1<<20))
+	}
+	sink = nil
+	b.gc.raise()
+	assert.Equal(t, before+1, gcs(), "the garbage collected")
+	assert.Equal(t, firstResultGCPercent, gcPercent(), "still raised")
 }
