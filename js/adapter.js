@@ -52,13 +52,20 @@ const DISABLED = Object.freeze({
   isEnabled: false,
 })
 
-/** snapshot is TanStack DB's useLiveQuery result shape for a live query. */
+/**
+ * snapshot is TanStack DB's useLiveQuery result shape for a live query.
+ * Its state (a Map of the whole result) is made when first read, once per
+ * snapshot: a render that reads only data pays nothing for it.
+ */
 export function snapshot(live) {
   if (!live) return DISABLED
   const status = live.status
+  let state
   return {
     data: live.data,
-    state: live.state,
+    get state() {
+      return (state ??= live.state)
+    },
     collection: live,
     status,
     isLoading: status === 'loading',

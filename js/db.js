@@ -19,7 +19,7 @@ import {
   fromModule,
 } from './errors.js'
 import { LiveQuery } from './live.js'
-import { encodeStored } from './wire.js'
+import { encodeStored, decodeKeys } from './wire.js'
 import { openSnapshotStore } from './persist.js'
 
 // The module loads once, before any StreamDB; each StreamDB then uses the
@@ -537,11 +537,18 @@ export class Host {
 
   // runner runs the query's callbacks (fn.where, fn.select, fn.having),
   // n of them (js/fn.js).
-  _openQuery(ir, runner, n, id) {
+  _openQuery(ir, runner, n, id, keys) {
     // A large first result crosses as the pieces of its text (js/wire.js);
-    // id is the live query's, its rows' $collectionId with virtualProps.
-    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n, id)
+    // id is the live query's, its rows' $collectionId with virtualProps;
+    // keys: whether the result's keys come along (_queryKeys otherwise).
+    const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n, id, keys)
     return JSON.parse(typeof t === 'string' ? t : t.join(''))
+  }
+  // _queryKeys returns the keys of an open query's result as the module
+  // holds it (js/wire.js, KEYTEXT).
+  _queryKeys(id) {
+    const t = call(this._mod, 'queryKeys', this._rh(), id)
+    return decodeKeys(typeof t === 'string' ? t : t.join(''))
   }
   _register(id, q) {
     this._queries.set(id, q)
@@ -965,6 +972,9 @@ class StreamDB extends Host {
       // keep the last one
     }
     for (const tx of [...this._txs]) tx._fail(new ClosedError('StreamDB closed before the transaction persisted'))
+    // The results stay readable: their keys come over while the module
+    // still holds them.
+    for (const q of this._queries.values()) q._keepKeys()
     try {
       call(this.#mod, 'dbClose', this.#h)
     } catch (e) {

@@ -17,7 +17,7 @@ let made = 0 // live queries made, for their ids
 export class LiveQuery {
   #db
   #id
-  #keys
+  #keys // the result keys, in result order; null until first needed (#ensureKeys)
   #rows
   #map = null // key -> row, made when first asked for (#byKey)
   #data
@@ -38,17 +38,19 @@ export class LiveQuery {
     // QueryCallbackError) or stops the query later (#fnFailed).
     const runner = fns.length ? fnRunner(fns) : undefined
     this.id = `live-query-${++made}`
-    const r = db._openQuery(ir, runner, fns.length, this.id)
+    // Include fields the JSON cannot say (js/includes.js); applying a step
+    // to them reads the rows by key, so their keys come at once.
+    this.#shape = ir[INCLUDES] ?? null
+    const r = db._openQuery(ir, runner, fns.length, this.id, this.#shape !== null)
     if (runner) runner.onFailure = (e) => this.#fnFailed(e)
     this.#id = r.id
     this.single = r.single
     this.ordered = r.ordered
-    // The first result's keys and rows are the parsed arrays themselves;
-    // the Map by key is made only when a read needs it.
-    this.#keys = r.special ? r.keys.map(decodeKey) : r.keys
+    // The first result's rows are the parsed array itself. Its keys come
+    // from the module when a read first needs them (most readers of a
+    // result read only its rows), and the Map by key then too.
+    this.#keys = r.keys ? keysOf(r) : null
     this.#rows = r.rows
-    // Include fields the JSON cannot say (js/includes.js).
-    this.#shape = ir[INCLUDES] ?? null
     if (this.#shape) for (const v of this.#rows) shapeRow(v, this.#shape, undefined)
     const st = db._status()
     this.#status = st === 'ready' || st === 'error' ? st : 'loading'
@@ -76,19 +78,43 @@ export class LiveQuery {
     }
     return this.#data
   }
+  // #ensureKeys returns the result keys, asking the module for them on
+  // first use; from then on each step keeps them up to date. The module's
+  // result is the one this mirror holds: a step reaches every live query
+  // before any subscriber runs.
+  #ensureKeys() {
+    if (this.#keys === null) this.#keys = this.#db._queryKeys(this.#id)
+    return this.#keys
+  }
+  // _keepKeys fetches the keys while the module still has the query (the
+  // StreamDB is closing): a closed result stays readable.
+  _keepKeys() {
+    if (this.#disposed) return
+    try {
+      this.#ensureKeys()
+    } catch (e) {
+      // A dead module holds no keys: reads that need them throw its
+      // ModuleExitedError.
+      if (e?.code !== 'MODULE_EXITED') throw e
+    }
+  }
   // #byKey returns the Map from result key to row, making it on first use;
   // from then on each step keeps it up to date.
   #byKey() {
     if (this.#map === null) {
+      const keys = this.#ensureKeys()
       this.#map = new Map()
-      for (let i = 0; i < this.#keys.length; i++) this.#map.set(this.#keys[i], this.#rows[i])
+      for (let i = 0; i < keys.length; i++) this.#map.set(keys[i], this.#rows[i])
     }
     return this.#map
   }
 
-  /** A Map from result key to row. */
+  /** A Map from result key to row, in result order. */
   get state() {
-    return new Map(this.#byKey())
+    const keys = this.#ensureKeys()
+    const m = new Map()
+    for (let i = 0; i < keys.length; i++) m.set(keys[i], this.#rows[i])
+    return m
   }
   get size() {
     return this.#rows.length
@@ -105,13 +131,13 @@ export class LiveQuery {
   // The iterators go over a copy: a step during the iteration does not
   // change what it yields.
   keys() {
-    return this.#keys.slice()[Symbol.iterator]()
+    return this.#ensureKeys().slice()[Symbol.iterator]()
   }
   values() {
     return this.#rows.slice()[Symbol.iterator]()
   }
   entries() {
-    return this.#keys.map((k, i) => [k, this.#rows[i]])[Symbol.iterator]()
+    return this.#ensureKeys().map((k, i) => [k, this.#rows[i]])[Symbol.iterator]()
   }
   [Symbol.iterator]() {
     return this.entries()
@@ -121,7 +147,7 @@ export class LiveQuery {
   }
   /** currentStateAsChanges returns the result as insert changes, in result order. */
   currentStateAsChanges() {
-    return this.#keys.map((key, i) => ({ type: 'insert', key, value: this.#rows[i] }))
+    return this.#ensureKeys().map((key, i) => ({ type: 'insert', key, value: this.#rows[i] }))
   }
   /** 'loading' until the StreamDB has preloaded, then 'ready'; 'error' if it failed; 'cleaned-up' once disposed. */
   get status() {
@@ -159,7 +185,7 @@ export class LiveQuery {
   subscribeChanges(fn, { includeInitialState = false } = {}) {
     this.#changeSubs.add(fn)
     if (includeInitialState && this.#rows.length > 0) {
-      fn(this.#keys.map((key, i) => ({ type: 'insert', key, value: this.#rows[i] })))
+      fn(this.#ensureKeys().map((key, i) => ({ type: 'insert', key, value: this.#rows[i] })))
     }
     return { unsubscribe: () => this.#changeSubs.delete(fn) }
   }
@@ -167,6 +193,7 @@ export class LiveQuery {
   /** dispose stops the query; its last result stays readable. */
   dispose() {
     if (this.#disposed) return
+    this._keepKeys()
     this.#disposed = true
     this.#status = 'cleaned-up'
     this.#db._closeQuery(this.#id)
@@ -200,6 +227,7 @@ export class LiveQuery {
     this.#error = e
     this.#status = 'error'
     queueMicrotask(() => {
+      this._keepKeys()
       if (!this.#disposed) this.#db._closeQuery(this.#id)
       this.#db._report(e)
       this.#notify([])
@@ -261,12 +289,12 @@ export class LiveQuery {
       // A few changes: each splice moves the rows after it.
       removals.sort((a, b) => b - a)
       for (const r of removals) {
-        this.#keys.splice(r, 1)
+        this.#keys?.splice(r, 1)
         this.#rows.splice(r, 1)
       }
       inserts.sort((a, b) => a[0] - b[0])
       for (const [r, key, value] of inserts) {
-        this.#keys.splice(r, 0, key)
+        this.#keys?.splice(r, 0, key)
         this.#rows.splice(r, 0, value)
       }
     } else this.#merge(removals, inserts)
@@ -280,23 +308,24 @@ export class LiveQuery {
   // position, key, row]) in one pass over the result, as the splices of
   // _apply would, each of which moves every row after it.
   #merge(removals, inserts) {
-    const gone = new Uint8Array(this.#keys.length)
+    const gone = new Uint8Array(this.#rows.length)
     for (const r of removals) gone[r] = 1
     inserts.sort((a, b) => a[0] - b[0])
-    const n = this.#keys.length - removals.length + inserts.length
-    const keys = new Array(n)
+    const n = this.#rows.length - removals.length + inserts.length
+    const had = this.#keys // null while the keys are not asked for
+    const keys = had && new Array(n)
     const rows = new Array(n)
     let from = 0 // next old position
     let at = 0 // next new position
     let next = 0 // next insertion
     while (at < n) {
       if (next < inserts.length && inserts[next][0] === at) {
-        keys[at] = inserts[next][1]
+        if (keys) keys[at] = inserts[next][1]
         rows[at++] = inserts[next++][2]
         continue
       }
       while (gone[from]) from++
-      keys[at] = this.#keys[from]
+      if (keys) keys[at] = had[from]
       rows[at++] = this.#rows[from++]
     }
     this.#keys = keys
@@ -307,6 +336,11 @@ export class LiveQuery {
   #notify(changes) {
     for (const fn of [...this.#subs]) this.#db._run(fn, changes, 'a live query subscriber')
   }
+}
+
+// keysOf returns the keys of the module's {special, keys}.
+function keysOf(r) {
+  return r.special ? r.keys.map(decodeKey) : r.keys
 }
 
 /**

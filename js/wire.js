@@ -18,12 +18,19 @@
 //	          is "u"; OLDRANK is the row's position in the result before
 //	          the step and RANK after it, -1 where it has none (OLDRANK of
 //	          "i", RANK of "d").
-//	first result, queryOpen(handle, ir):
-//	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "special": BOOL,
-//	   "keys": [KEY, ...], "rows": [VALUE, ...]}
-//	  keys and rows in result order, the i-th key the i-th row's;
-//	  "special" is true when a KEY is in its one-element array form;
-//	  a text above 1 MiB comes as an array of strings, its pieces in
+//	first result, queryOpen(handle, ir, runner, n, id, keys):
+//	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "rows": [VALUE, ...]},
+//	  with keys true also "special": BOOL, "keys": [KEY, ...]; keys and
+//	  rows in result order, the i-th key the i-th row's; "special" is true
+//	  when a KEY is in its one-element array form
+//	result keys, queryKeys(handle, query): the keys of the result as it
+//	  is, in result order (the shim asks when it first needs them), as
+//	  KEYTEXT, not JSON: NUL, then per key its length in UTF-16 code units
+//	  as one character (below U+D800) and the key; or U+FFFF, the length
+//	  in decimal, ':' and the key; or, for a key that is not a string or
+//	  holds a lone surrogate, U+FFFE, the length in decimal, ':' and the
+//	  key as a KEY
+//	  either text, above 1 MiB, comes as an array of strings, its pieces in
 //	  order (each cut between two elements), to be joined
 //	collection rows, collRows(handle, name): [[ID, ROW], ...] in key order
 //	collection row, collGet(handle, name, id): ROW, or undefined (not text)
@@ -133,6 +140,30 @@ const SPECIAL = new Map([
   ['Infinity', Infinity],
   ['-Infinity', -Infinity],
 ])
+
+/**
+ * decodeKeys returns the keys of KEYTEXT, a queryKeys answer: after a NUL,
+ * per key its length in UTF-16 code units as one character and the key;
+ * or U+FFFF, the length in decimal, ':' and the key; or U+FFFE, the length
+ * in decimal, ':' and the key as a KEY (JSON).
+ */
+export function decodeKeys(text) {
+  const keys = []
+  for (let i = 1; i < text.length; ) {
+    let n = text.charCodeAt(i++)
+    if (n < 0xfffe) {
+      keys.push(text.slice(i, i + n))
+      i += n
+      continue
+    }
+    const end = text.indexOf(':', i)
+    const len = Number(text.slice(i, end))
+    const k = text.slice(end + 1, end + 1 + len)
+    keys.push(n === 0xffff ? k : decodeKey(JSON.parse(k)))
+    i = end + 1 + len
+  }
+  return keys
+}
 
 /**
  * decodeKey turns a KEY of the wire format into the key: itself, or for a

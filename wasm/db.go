@@ -69,6 +69,7 @@ func (a *dbAPI) register() error {
 		{"collRows", a.collRows},
 		{"queryOpen", a.queryOpen},
 		{"queryClose", a.queryClose},
+		{"queryKeys", a.queryKeys},
 		{"txBegin", a.txBegin},
 		{"txMutate", a.txMutate},
 		{"txRollback", a.txRollback},
@@ -356,8 +357,9 @@ func (a *dbAPI) collRows(args []jsval.Value) (any, error) {
 	return handOver(jswire.CollectionRows(a.coll(args).Range)), nil
 }
 
-// queryOpen: queryOpen(h, ir, runner, n) → the query's id and first
-// result. runner, when given, runs the query's n callbacks (jsFuncs).
+// queryOpen: queryOpen(h, ir, runner, n, id, keys) → the query's id and
+// first result, with its keys when keys is true (otherwise queryKeys gives
+// them). runner, when given, runs the query's n callbacks (jsFuncs).
 func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 	h := a.handle(arg(args, 0))
 	q, err := jswire.ParseQuery(argString(arg(args, 1), "query"))
@@ -396,12 +398,27 @@ func (a *dbAPI) queryOpen(args []jsval.Value) (any, error) {
 		h.liveNames[l] = name
 	}
 	h.mu.Unlock()
+	// Without the argument, the keys come along.
+	keys := true
+	if b, err := arg(args, 5).Bool(); err == nil {
+		keys = b
+	}
 	if h.virtual {
 		return answerInPieces(func(p *jswire.Pieces) {
-			jswire.QueryOpenedVirtual(id, l.SingleResult(), l.Ordered(), l.Range, p, name)
+			jswire.QueryOpenedVirtual(id, l.SingleResult(), l.Ordered(), keys, l.Range, p, name)
 		})
 	}
-	return answerInPieces(func(p *jswire.Pieces) { jswire.QueryOpened(id, l.SingleResult(), l.Ordered(), l.Range, p) })
+	return answerInPieces(func(p *jswire.Pieces) { jswire.QueryOpened(id, l.SingleResult(), l.Ordered(), keys, l.Range, p) })
+}
+
+// queryKeys: queryKeys(h, query) → the keys of the query's result as it
+// is, in result order (see the wire format).
+func (a *dbAPI) queryKeys(args []jsval.Value) (any, error) {
+	_, id, l := a.live(args)
+	if l == nil {
+		badArg("queryKeys: live query %d is not open", id)
+	}
+	return answerInPieces(func(p *jswire.Pieces) { jswire.QueryKeys(l.Range, p) })
 }
 
 // answerPiece is the size of the pieces a large answer crosses in.

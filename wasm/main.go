@@ -42,8 +42,10 @@
 //	collHas(handle, collection, key) → bool
 //	collSize(handle, collection) → number
 //	collRows(handle, collection) → rows text
-//	queryOpen(handle, ir, runner?, n?, id?) → first result text (runner: the
-//	  query's n callbacks, js/fn.js; id: the live query's, for virtualProps)
+//	queryOpen(handle, ir, runner?, n?, id?, keys?) → first result text (runner:
+//	  the query's n callbacks, js/fn.js; id: the live query's, for
+//	  virtualProps; keys: false leaves the result's keys out)
+//	queryKeys(handle, query) → the result's keys text
 //	queryClose(handle, query)
 //	txBegin(handle, {txid}) → transaction
 //	txMutate(handle, transaction, operation, collection, key, value)

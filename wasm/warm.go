@@ -86,7 +86,7 @@ func (b *bridge) warmUp() {
 				return
 			}
 			lq.Load(read)
-			jswire.QueryOpened(1, false, lq.Ordered(), lq.Range, &jswire.Pieces{Size: answerPiece, Emit: func([]byte) {}})
+			jswire.QueryOpened(1, false, lq.Ordered(), false, lq.Range, &jswire.Pieces{Size: answerPiece, Emit: func([]byte) {}})
 			// Live changes: an insert and a delete.
 			id, v := message(1000 + round)
 			gone := "m" + strconv.Itoa(round)

@@ -53,6 +53,6 @@ func BenchmarkQueryOpened(b *testing.B) {
 	p := &jswire.Pieces{Size: 1 << 20, Emit: func([]byte) {}}
 	b.ReportAllocs()
 	for b.Loop() {
-		jswire.QueryOpened(1, false, false, rng, p)
+		jswire.QueryOpened(1, false, false, true, rng, p)
 	}
 }

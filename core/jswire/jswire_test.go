@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -168,18 +170,33 @@ func TestQueryOpened(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// In one piece, and in pieces of every size: the pieces make the
 			// same text, each cut after an element.
-			for _, size := range []int{0, 1, 7, 30, 1 << 20} {
-				var pieces []string
-				jswire.QueryOpened(1, tc.single, tc.ordered, tc.rows, &jswire.Pieces{Size: size, Emit: func(b []byte) { pieces = append(pieces, string(b)) }})
-				assert.Equal(t, tc.want, strings.Join(pieces, ""), "pieces of %d bytes", size)
-				if size == 0 {
-					assert.Len(t, pieces, 1)
-				}
-				for i, piece := range pieces {
-					if i < len(pieces)-1 {
-						assert.GreaterOrEqual(t, len(piece), size)
+			// Without the keys, the same text less "special" and "keys".
+			var opened struct {
+				Special json.RawMessage `json:"special"`
+				Keys    json.RawMessage `json:"keys"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(tc.want), &opened))
+			withoutKeys := strings.Replace(tc.want, `,"special":`+string(opened.Special)+`,"keys":`+string(opened.Keys), "", 1)
+			for _, w := range []struct {
+				what, want string
+				write      func(*jswire.Pieces)
+			}{
+				{"with the keys", tc.want, func(p *jswire.Pieces) { jswire.QueryOpened(1, tc.single, tc.ordered, true, tc.rows, p) }},
+				{"without the keys", withoutKeys, func(p *jswire.Pieces) { jswire.QueryOpened(1, tc.single, tc.ordered, false, tc.rows, p) }},
+			} {
+				for _, size := range []int{0, 1, 7, 30, 1 << 20} {
+					var pieces []string
+					w.write(&jswire.Pieces{Size: size, Emit: func(b []byte) { pieces = append(pieces, string(b)) }})
+					assert.Equal(t, w.want, strings.Join(pieces, ""), "%s, pieces of %d bytes", w.what, size)
+					if size == 0 {
+						assert.Len(t, pieces, 1)
 					}
-					assert.True(t, utf8.ValidString(piece), "a piece is cut between characters: %q", piece)
+					for i, piece := range pieces {
+						if i < len(pieces)-1 {
+							assert.GreaterOrEqual(t, len(piece), size)
+						}
+						assert.True(t, utf8.ValidString(piece), "a piece is cut between characters: %q", piece)
+					}
 				}
 			}
 		})
@@ -508,5 +525,61 @@ func TestHeaderNamesEveryErrorCode(t *testing.T) {
 		require.NotEmpty(t, s.Props, "%v has a code", err)
 		assert.Contains(t, header, s.Name)
 		assert.Contains(t, header, s.Props[0].Value, "the header names %v's code", err)
+	}
+}
+
+// splitKeyText is the shim's reading of KEYTEXT (js/wire.js decodeKeys),
+// in UTF-16 code units; a key in its JSON form comes back as that text.
+func splitKeyText(t *testing.T, text string) []string {
+	t.Helper()
+	require.True(t, strings.HasPrefix(text, "\x00"), "KEYTEXT starts with a NUL")
+	u := utf16.Encode([]rune(text))
+	var keys []string
+	for i := 1; i < len(u); {
+		n := int(u[i])
+		i++
+		json := ""
+		if n >= 0xFFFE {
+			j := i
+			for u[j] != ':' {
+				j++
+			}
+			json = map[bool]string{true: "json:"}[n == 0xFFFE]
+			n, _ = strconv.Atoi(string(utf16.Decode(u[i:j])))
+			i = j + 1
+		}
+		keys = append(keys, json+string(utf16.Decode(u[i:i+n])))
+		i += n
+	}
+	return keys
+}
+
+// QueryKeys' KEYTEXT holds every key whole, in order: a string key as
+// itself, whatever its length and characters (astral ones count two code
+// units), a key that is not a string or holds a lone surrogate as its KEY
+// (JSON).
+func TestQueryKeysText(t *testing.T) {
+	long := strings.Repeat("é", 0xD800) + "x"
+	keys := []value.Value{
+		value.String(""), value.String("a"), value.String(`["m1","u1"]`), value.String("日本"), value.String("😀x"),
+		value.String(strings.Repeat("k", 300)), value.String(long), value.String("\x00"), value.String("\uffff1:"), value.String("\ufffe2:"),
+		value.MustParse(`"a\ud800b"`), value.Number(1), value.Number(math.NaN()), value.Undefined(), value.Null(), value.MustParse(`[1,"a"]`),
+	}
+	want := []string{"", "a", `["m1","u1"]`, "日本", "😀x", strings.Repeat("k", 300), long, "\x00", "\uffff1:", "\ufffe2:",
+		`json:"a\ud800b"`, "json:1", `json:["NaN"]`, `json:["undefined"]`, "json:null", `json:[[1,"a"]]`}
+	rows := func(fn func(k, v value.Value) bool) {
+		for _, k := range keys {
+			if !fn(k, value.Null()) {
+				return
+			}
+		}
+	}
+	for _, size := range []int{0, 1, 100, 1 << 20} {
+		var pieces []string
+		jswire.QueryKeys(rows, &jswire.Pieces{Size: size, Emit: func(b []byte) { pieces = append(pieces, string(b)) }})
+		assert.Equal(t, want, splitKeyText(t, strings.Join(pieces, "")), "pieces of %d bytes", size)
+		for _, piece := range pieces {
+			assert.True(t, utf8.ValidString(piece), "a piece is cut between characters")
+		}
 	}
 }

@@ -3,7 +3,9 @@ package jswire
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/streamdb/streamdb/core/db"
 	"github.com/streamdb/streamdb/core/stream"
@@ -221,70 +223,159 @@ func (p *Pieces) end() {
 }
 
 // QueryOpened writes the text of a first result to p:
-// {"id", "single", "ordered", "rows": [[KEY, VALUE], ...]}. rows calls its
-// argument with each result key and value in result order until it
-// returns false (a *db.Live's Range); single and ordered say whether the
-// query is a findOne and whether it has an orderBy.
+// {"id", "single", "ordered", "rows": [VALUE, ...]}, and with keys also
+// "special" and "keys" (see the wire format). rows calls its argument with
+// each result key and value in result order until it returns false (a
+// *db.Live's Range); single and ordered say whether the query is a
+// findOne and whether it has an orderBy.
 //
 // The db types are passed as method values, not behind an interface: a
 // type converted to an interface keeps every method whose name and
 // signature any interface shares, which would link unused code into the
 // wasm.
-func QueryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces) {
-	queryOpened(id, single, ordered, rows, p, nil)
+func QueryOpened(id int, single, ordered, keys bool, rows func(func(key, v value.Value) bool), p *Pieces) {
+	queryOpened(id, single, ordered, keys, rows, p, nil)
 }
 
 // QueryOpenedVirtual is QueryOpened for a database whose rows carry
 // TanStack DB's virtual fields (the virtualProps option); lid is the live
 // query's id, its rows' $collectionId unless they hold one.
-func QueryOpenedVirtual(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces, lid string) {
-	queryOpened(id, single, ordered, rows, p, &lid)
+func QueryOpenedVirtual(id int, single, ordered, keys bool, rows func(func(key, v value.Value) bool), p *Pieces, lid string) {
+	queryOpened(id, single, ordered, keys, rows, p, &lid)
 }
 
-func queryOpened(id int, single, ordered bool, rows func(func(key, v value.Value) bool), p *Pieces, lid *string) {
-	// The buffer holds the whole text, or a piece and the element that
-	// ends it: counted up to that.
-	size, most := 96, math.MaxInt
-	if p.Size > 0 {
-		most = p.Size + 64<<10
+// QueryKeys writes KEYTEXT, the keys of a result in result order (rows as
+// for QueryOpened), to p: a NUL, then per key one of
+//
+//	LEN KEY           a string key without a lone surrogate, LEN its length
+//	                  in UTF-16 code units as one character (below U+D800)
+//	U+FFFF N ':' KEY  the same, longer (N its length in decimal)
+//	U+FFFE N ':' JSON any other key, as a KEY of the wire format (N the
+//	                  length of that JSON text)
+//
+// JS splits it with charCodeAt and slice: string keys, the usual ones (row
+// keys, join keys, string group keys), need no JSON parsing, and the text
+// is written in one pass over the result.
+func QueryKeys(rows func(func(key, v value.Value) bool), p *Pieces) {
+	p.grow(min(p.most(), 4096))
+	p.buf = append(p.buf[:0], 0)
+	var scratch []byte
+	rows(func(k, _ value.Value) bool {
+		if s, ok := k.Str(); ok && !hasLoneSurrogate(s) {
+			if n := utf16Len(s); n < 0xD800 {
+				p.buf = utf8.AppendRune(p.buf, rune(n))
+			} else {
+				p.buf = utf8.AppendRune(p.buf, 0xFFFF)
+				p.buf = strconv.AppendInt(p.buf, int64(n), 10)
+				p.buf = append(p.buf, ':')
+			}
+			p.buf = append(p.buf, s...)
+		} else {
+			scratch = AppendKey(scratch[:0], k) // ASCII: JSON escapes a lone surrogate
+			p.buf = utf8.AppendRune(p.buf, 0xFFFE)
+			p.buf = strconv.AppendInt(p.buf, int64(len(scratch)), 10)
+			p.buf = append(p.buf, ':')
+			p.buf = append(p.buf, scratch...)
+		}
+		p.cut()
+		return true
+	})
+	p.end()
+}
+
+// utf16Len returns the length of the UTF-8 string s in UTF-16 code units:
+// one per character, two for one above U+FFFF.
+func utf16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c&0xC0 != 0x80 {
+			n++
+		}
+		if c >= 0xF0 {
+			n++
+		}
 	}
+	return n
+}
+
+// hasLoneSurrogate reports whether s holds a lone surrogate in its WTF-8
+// form (ED A0..BF xx), which crossing as UTF-8 text would lose.
+func hasLoneSurrogate(s string) bool {
+	for i := strings.IndexByte(s, 0xED); i >= 0 && i+1 < len(s); {
+		if s[i+1] >= 0xA0 {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], 0xED)
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// most returns the most a buffer of p holds: a piece and the element that
+// ends it, or the whole text.
+func (p *Pieces) most() int {
+	if p.Size > 0 {
+		return p.Size + 64<<10
+	}
+	return math.MaxInt
+}
+
+// grow makes p's buffer hold at least size bytes.
+func (p *Pieces) grow(size int) {
+	if cap(p.buf) < size {
+		p.buf = make([]byte, 0, size)
+	}
+}
+
+func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value.Value) bool), p *Pieces, lid *string) {
+	// The buffer holds the whole text, or a piece and the element that
+	// ends it: counted up to that. Without the keys, the count stops
+	// there.
+	size, most := 96, p.most()
 	special := false
 	rows(func(k, v value.Value) bool {
 		if size < most {
-			size += jsonSize(k) + jsonSize(v) + 2
+			size += jsonSize(v) + 1
+			if keys {
+				size += jsonSize(k) + 1
+			}
 			if lid != nil {
 				size += virtualSize + len(*lid) + jsonSize(k)
 			}
 		}
-		special = special || specialKey(k)
-		return true
+		special = special || (keys && specialKey(k))
+		return keys || size < most
 	})
-	size = min(size, most)
-	if cap(p.buf) < size {
-		p.buf = make([]byte, 0, size)
-	}
+	p.grow(min(size, most))
 	buf := append(p.buf[:0], `{"id":`...)
 	buf = strconv.AppendInt(buf, int64(id), 10)
 	buf = append(buf, `,"single":`...)
 	buf = strconv.AppendBool(buf, single)
 	buf = append(buf, `,"ordered":`...)
 	buf = strconv.AppendBool(buf, ordered)
-	buf = append(buf, `,"special":`...)
-	buf = strconv.AppendBool(buf, special)
-	buf = append(buf, `,"keys":[`...)
 	p.buf = buf
+	if keys {
+		p.buf = append(p.buf, `,"special":`...)
+		p.buf = strconv.AppendBool(p.buf, special)
+		p.buf = append(p.buf, `,"keys":[`...)
+		first := true
+		rows(func(k, _ value.Value) bool {
+			if !first {
+				p.buf = append(p.buf, ',')
+			}
+			first = false
+			p.buf = AppendKey(p.buf, k)
+			p.cut()
+			return true
+		})
+		p.buf = append(p.buf, ']')
+	}
+	p.buf = append(p.buf, `,"rows":[`...)
 	first := true
-	rows(func(k, _ value.Value) bool {
-		if !first {
-			p.buf = append(p.buf, ',')
-		}
-		first = false
-		p.buf = AppendKey(p.buf, k)
-		p.cut()
-		return true
-	})
-	p.buf = append(p.buf, `],"rows":[`...)
-	first = true
 	rows(func(k, v value.Value) bool {
 		if !first {
 			p.buf = append(p.buf, ',')
