@@ -40,6 +40,27 @@ async function follow(mode) {
   let offset = '-1'
   for (;;) {
     const u = ${JSON.stringify(url)} + '?offset=' + encodeURIComponent(offset) + (offset === '-1' ? '' : '&live=long-poll')
+    if (mode === 'xhr') {
+      const t0 = performance.now()
+      const x = new XMLHttpRequest()
+      x.open('GET', u)
+      x.responseType = 'arraybuffer'
+      let header = 0
+      const done = new Promise((resolve) => {
+        x.onreadystatechange = () => { if (x.readyState === 2) header = performance.now() }
+        x.onload = resolve
+        x.onerror = resolve
+      })
+      x.send()
+      const call = performance.now() - t0
+      await done
+      const body = performance.now()
+      offset = x.getResponseHeader('stream-next-offset')
+      const e = performance.getEntriesByName(u).pop()
+      if (u.includes('live=') && x.status === 200) window.out.push({ call, header: header - e.responseEnd, body: body - e.responseEnd })
+      performance.clearResourceTimings()
+      continue
+    }
     const t0 = performance.now()
     const pending = fetch(u, { signal: new AbortController().signal })
     const call = performance.now() - t0
@@ -61,7 +82,7 @@ await new Promise((r) => web.listen(0, '127.0.0.1', r))
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] })
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1]
 try {
-  for (const mode of ['whole', 'reader']) {
+  for (const mode of ['whole', 'reader', 'xhr']) {
     const p = await browser.newPage()
     await p.goto(`http://127.0.0.1:${web.address().port}/?mode=${mode}`)
     await new Promise((r) => setTimeout(r, 300))
@@ -71,7 +92,7 @@ try {
     }
     const out = await p.evaluate(() => window.out)
     const m = (k) => median(out.map((o) => o[k])).toFixed(2)
-    console.log(`${mode === 'whole' ? 'arrayBuffer()' : 'body reader  '}: ${out.length} answers; median after the response's end: header ${m('header')} ms, whole body ${m('body')} ms; the fetch() call itself ${m('call')} ms`)
+    console.log(`${{ whole: 'arrayBuffer()', reader: 'body reader  ', xhr: 'XMLHttpRequest' }[mode]}: ${out.length} answers; median after the response's end: header ${m('header')} ms, whole body ${m('body')} ms; the fetch() call itself ${m('call')} ms`)
     await p.close()
   }
 } finally {
