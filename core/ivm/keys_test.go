@@ -49,6 +49,17 @@ func TestJoinResultKeyProbed(t *testing.T) {
 			t.Errorf("joinResultKey = %s, want %s", s, c.want)
 		}
 	}
+	// String keys are written as JSON.stringify writes them, whether they
+	// take the plain path (printable ASCII) or not.
+	keys := []string{"", "m1", "u 2", `a\b`, `q"`, "tab\t", "del\x7f", "é", "日本", "😀", "~", " "}
+	for _, a := range keys {
+		for _, b := range keys {
+			want := "[" + string(value.AppendJSON(nil, str(a))) + "," + string(value.AppendJSON(nil, str(b))) + "]"
+			if s, _ := joinResultKey(r(str(a)), r(str(b))).Str(); s != want {
+				t.Errorf("joinResultKey(%q, %q) = %s, want %s", a, b, s, want)
+			}
+		}
+	}
 }
 
 // Group keys of two groupBy expressions, probed on 0.15.2 (groupBy [h, g]
