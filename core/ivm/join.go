@@ -233,42 +233,11 @@ func (e *joinEmitter) add(r *Row, b, ob *joinBucket) {
 // the rows and emits their pairs in the batch's order, as push does.
 func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
 	self.strs = make(map[string]*joinBucket, len(in)) // sized once instead of rehashing
-	const skip, unmatched = -1, -2
-	at := make([]int32, len(in)) // each row's bucket, by index into buckets
-	var buckets []*joinBucket    // the buckets made, in order
-	var others []*joinBucket     // the other side's bucket of each, or nil
-	var want []int32             // the rows of each
-	var block []joinBucket
-	matches := 0 // the pairs to emit, at least
-	for i, d := range in {
-		if d.Row == nil || d.Mult == 0 {
-			at[i] = skip
-			continue
-		}
-		jk, ok := joinKeyID(key(d.Row))
-		if !ok {
-			at[i] = unmatched
-			continue
-		}
-		b := self.get(jk)
-		if b == nil {
-			if len(block) == 0 {
-				block = make([]joinBucket, 256)
-			}
-			b, block = &block[0], block[1:]
-			b.id = jk
-			b.slot = int32(len(buckets))
-			self.set(jk, b)
-			buckets = append(buckets, b)
-			others = append(others, other.get(jk))
-			want = append(want, 0)
-		}
-		want[b.slot]++
-		at[i] = b.slot
-		if ob := others[b.slot]; ob != nil {
-			matches += len(ob.rows)
-		}
+	f := firstLoad{self: self, other: other, key: key, at: make([]int32, len(in))}
+	for start := 0; start < len(in); start += firstChunk {
+		f.find(in[start:min(start+firstChunk, len(in))], start)
 	}
+	at, buckets, others, want, matches := f.at, f.buckets, f.others, f.want, f.matches
 	arena := make([]*Row, len(in))
 	off := 0
 	for i, b := range buckets {
@@ -280,18 +249,92 @@ func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.
 	if matches > 0 || pad {
 		e.out = make(Batch, 0, max(matches, len(in)))
 	}
+	for start := 0; start < len(in); start += firstChunk {
+		end := min(start+firstChunk, len(in))
+		self.n += e.addFirst(in[start:end], at[start:end], buckets, others)
+	}
+	return Consolidate(e.out)
+}
+
+// A first load goes through its rows in chunks of firstChunk rows, each
+// chunk a call (find, addFirst): in wasm a long loop runs on the code its
+// function had when the loop began (V8 has no on-stack replacement for
+// wasm), its baseline code for a first load, while later calls get the
+// optimized code that tier-up made meanwhile.
+const firstChunk = 2048
+
+// A first load's row that is not added (skip) or whose join key matches
+// nothing (unmatched), in place of its bucket's index.
+const skip, unmatched = -1, -2
+
+// firstLoad is the state of pushFirst's first pass.
+type firstLoad struct {
+	self, other *joinIndex
+	key         func(*Row) value.Value
+	at          []int32       // each row's bucket, by index into buckets
+	buckets     []*joinBucket // the buckets made, in order
+	others      []*joinBucket // the other side's bucket of each, or nil
+	want        []int32       // the rows of each
+	block       []joinBucket
+	matches     int // the pairs to emit, at least
+}
+
+// find finds the buckets of the rows in, which start at row from of the
+// load, making those that are new.
+//
+//go:noinline
+func (f *firstLoad) find(in Batch, from int) {
+	at := f.at[from : from+len(in)]
+	for i, d := range in {
+		if d.Row == nil || d.Mult == 0 {
+			at[i] = skip
+			continue
+		}
+		jk, ok := joinKeyID(f.key(d.Row))
+		if !ok {
+			at[i] = unmatched
+			continue
+		}
+		b := f.self.get(jk)
+		if b == nil {
+			if len(f.block) == 0 {
+				f.block = make([]joinBucket, 256)
+			}
+			b, f.block = &f.block[0], f.block[1:]
+			b.id = jk
+			b.slot = int32(len(f.buckets))
+			f.self.set(jk, b)
+			f.buckets = append(f.buckets, b)
+			f.others = append(f.others, f.other.get(jk))
+			f.want = append(f.want, 0)
+		}
+		f.want[b.slot]++
+		at[i] = b.slot
+		if ob := f.others[b.slot]; ob != nil {
+			f.matches += len(ob.rows)
+		}
+	}
+}
+
+// addFirst adds the rows of a first load's chunk in, each to its bucket
+// (at: its index in buckets, or skip or unmatched), and returns how many
+// it added.
+//
+//go:noinline
+func (e *joinEmitter) addFirst(in Batch, at []int32, buckets, others []*joinBucket) int {
+	n := 0
 	for i, d := range in {
 		switch at[i] {
 		case skip:
 		case unmatched:
-			self.n++
+			n++
 			e.add(d.Row, nil, nil)
 		default:
-			self.n++
+			n++
 			e.add(d.Row, buckets[at[i]], others[at[i]])
 		}
 	}
-	return Consolidate(e.out)
+	return n
 }
 
 // retract removes row r (a removal: the row as it was added, with join
