@@ -15,6 +15,13 @@ import (
 // sink keeps allocations from being optimised away.
 var sink [][]byte
 
+// numGC returns the number of collections so far.
+func numGC() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
+}
+
 // After a large allocation the module collects in the page's next idle
 // period, once however often it is asked, and releases what it used for
 // the wait; below the threshold it does not collect.
@@ -22,11 +29,6 @@ func TestCollectWhenIdle(t *testing.T) {
 	b := newTestBridge(t)
 	defer b.shutdown()
 	funcs := b.liveFuncs()
-	gcs := func() uint32 {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.NumGC
-	}
 
 	b.gc.last.Store(allocated())
 	b.collectWhenIdle()
@@ -37,11 +39,11 @@ func TestCollectWhenIdle(t *testing.T) {
 		sink = append(sink, make([]byte, 1<<20))
 	}
 	sink = nil
-	before := gcs()
+	before := numGC()
 	b.collectWhenIdle()
 	b.collectWhenIdle() // coalesced with the first
 	require.Eventually(t, func() bool { return !b.gc.pending.Load() }, 5*time.Second, 10*time.Millisecond, "the idle collection ran")
-	assert.GreaterOrEqual(t, gcs(), before+1, "a collection")
+	assert.GreaterOrEqual(t, numGC(), before+1, "a collection")
 	assert.Less(t, allocated()-b.gc.last.Load(), uint64(idleGCAfter), "counted from the collection")
 	assert.Equal(t, funcs, b.liveFuncs(), "the idle callback's js.Func is released")
 }
@@ -86,21 +88,16 @@ func TestSecondFirstResultCollectsFirst(t *testing.T) {
 	b := newTestBridge(t)
 	defer b.shutdown()
 	defer b.gc.lower()
-	gcs := func() uint32 {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.NumGC
-	}
 	b.gc.last.Store(allocated())
 	b.gc.raise()
-	before := gcs()
+	before := numGC()
 	b.gc.raise()
-	assert.Equal(t, before, gcs(), "nothing to collect yet")
+	assert.Equal(t, before, numGC(), "nothing to collect yet")
 	for range 20 {
 		sink = append(sink, make([]byte, 1<<20))
 	}
 	sink = nil
 	b.gc.raise()
-	assert.Equal(t, before+1, gcs(), "the garbage collected")
+	assert.Equal(t, before+1, numGC(), "the garbage collected")
 	assert.Equal(t, firstResultGCPercent, gcPercent(), "still raised")
 }

@@ -328,7 +328,7 @@ func prop(v value.Value, name string) value.Value {
 	case value.KindString:
 		s, _ := v.Str()
 		if name == "length" {
-			return value.Number(float64(utf16Len(s)))
+			return value.Number(float64(value.UTF16Len(s)))
 		}
 		if i, ok := arrayIndex(name); ok {
 			if u, ok := unitAt(s, i); ok {

@@ -188,8 +188,8 @@ func TestUTF16(t *testing.T) {
 		n int
 	}{{"", 0}, {"abc", 3}, {"é", 1}, {"😀", 2}, {"a😀b", 4}, {"\xff", 1}, {"日本", 2}, {"\xed\xa0\x80", 1}, {"\xed\xa0", 2}}
 	for _, tt := range tests {
-		if got := utf16Len(tt.s); got != tt.n {
-			t.Errorf("utf16Len(%q) = %d, want %d", tt.s, got, tt.n)
+		if got := value.UTF16Len(tt.s); got != tt.n {
+			t.Errorf("value.UTF16Len(%q) = %d, want %d", tt.s, got, tt.n)
 		}
 	}
 	for i, want := range []string{"a", "\xed\xa0\xbd", "\xed\xb8\x80", "b", ""} {

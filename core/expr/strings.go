@@ -195,7 +195,7 @@ func buildLength(args []operand) Eval {
 		switch x.Kind() {
 		case value.KindString:
 			s, _ := x.Str()
-			return value.Number(float64(utf16Len(s)))
+			return value.Number(float64(value.UTF16Len(s)))
 		case value.KindArray:
 			return value.Number(float64(x.Len()))
 		}

@@ -18,29 +18,6 @@ func isASCII(s string) bool {
 	return true
 }
 
-// utf16Len is JavaScript's s.length: the number of UTF-16 code units of s
-// (a lone surrogate, held in its WTF-8 form, counts one; other bytes that
-// are not valid UTF-8 count as one U+FFFD each).
-func utf16Len(s string) int {
-	n := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			n++
-			continue
-		}
-		r, size := value.DecodeRune(s[i:])
-		i += size
-		if r > 0xFFFF {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
 // appendUnits appends the UTF-16 code units of s to dst.
 func appendUnits(dst []uint16, s string) []uint16 { return value.AppendUnits(dst, s) }
 

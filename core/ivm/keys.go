@@ -192,7 +192,7 @@ func appendJoinKeyPart(buf []byte, r *Row) []byte {
 	if r == nil || r.Key.IsNullish() {
 		return append(buf, "null"...)
 	}
-	if s, ok := r.Key.Str(); ok && plainKey(s) {
+	if s, ok := r.Key.Str(); ok && !value.StringNeedsEscape(s) {
 		// The usual key (an id): its JSON is itself in quotes.
 		buf = append(buf, '"')
 		buf = append(buf, s...)
@@ -209,17 +209,6 @@ func appendJoinKeyPart(buf []byte, r *Row) []byte {
 		}
 	}
 	return value.AppendJSON(buf, r.Key)
-}
-
-// plainKey reports whether the JSON string of s is s in quotes: printable
-// ASCII without '"' or '\\'.
-func plainKey(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7F || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // joinKeyID returns the identity under which a join key matches keys of

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/streamdb/streamdb/core/db"
+	"github.com/streamdb/streamdb/core/jsonscan"
 	"github.com/streamdb/streamdb/core/stream"
 	"github.com/streamdb/streamdb/core/value"
 )
@@ -257,12 +258,12 @@ func QueryOpenedVirtual(id int, single, ordered, keys bool, rows func(func(key, 
 // keys, join keys, string group keys), need no JSON parsing, and the text
 // is written in one pass over the result.
 func QueryKeys(rows func(func(key, v value.Value) bool), p *Pieces) {
-	p.grow(min(p.most(), 4096))
+	p.grow(4096)
 	p.buf = append(p.buf[:0], 0)
 	var scratch []byte
 	rows(func(k, _ value.Value) bool {
 		if s, ok := k.Str(); ok && !hasLoneSurrogate(s) {
-			if n := utf16Len(s); n < 0xD800 {
+			if n := value.UTF16Len(s); n < 0xD800 {
 				p.buf = utf8.AppendRune(p.buf, rune(n))
 			} else {
 				p.buf = utf8.AppendRune(p.buf, 0xFFFF)
@@ -283,27 +284,11 @@ func QueryKeys(rows func(func(key, v value.Value) bool), p *Pieces) {
 	p.end()
 }
 
-// utf16Len returns the length of the UTF-8 string s in UTF-16 code units:
-// one per character, two for one above U+FFFF.
-func utf16Len(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c&0xC0 != 0x80 {
-			n++
-		}
-		if c >= 0xF0 {
-			n++
-		}
-	}
-	return n
-}
-
 // hasLoneSurrogate reports whether s holds a lone surrogate in its WTF-8
-// form (ED A0..BF xx), which crossing as UTF-8 text would lose.
+// form (jsonscan.AppendSurrogate), which crossing as UTF-8 text would lose.
 func hasLoneSurrogate(s string) bool {
-	for i := strings.IndexByte(s, 0xED); i >= 0 && i+1 < len(s); {
-		if s[i+1] >= 0xA0 {
+	for i := strings.IndexByte(s, 0xED); i >= 0; {
+		if jsonscan.IsSurrogateAt(s, i) {
 			return true
 		}
 		j := strings.IndexByte(s[i+1:], 0xED)
@@ -313,15 +298,6 @@ func hasLoneSurrogate(s string) bool {
 		i += 1 + j
 	}
 	return false
-}
-
-// most returns the most a buffer of p holds: a piece and the element that
-// ends it, or the whole text.
-func (p *Pieces) most() int {
-	if p.Size > 0 {
-		return p.Size + 64<<10
-	}
-	return math.MaxInt
 }
 
 // grow makes p's buffer hold at least size bytes.
@@ -335,7 +311,10 @@ func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value
 	// The buffer holds the whole text, or a piece and the element that
 	// ends it: counted up to that. Without the keys, the count stops
 	// there.
-	size, most := 96, p.most()
+	size, most := 96, math.MaxInt
+	if p.Size > 0 {
+		most = p.Size + 64<<10
+	}
 	special := false
 	rows(func(k, v value.Value) bool {
 		if size < most {

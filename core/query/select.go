@@ -291,7 +291,7 @@ func flatSelect(entries []ir.SelectEntry, parts []selectPart, r expr.Resolver) f
 		buf = append(buf, '}')
 		scratch = scratch[:0]
 		// buf is never written again: the Object takes it over.
-		return value.ObjectText(unsafe.String(unsafe.SliceData(buf), len(buf)))
+		return value.Canonical(unsafe.String(unsafe.SliceData(buf), len(buf)))
 	}
 }
 

@@ -46,6 +46,29 @@ func Lexical(a, b string) int {
 	return cmp.Compare(utf16Rank(ra), utf16Rank(rb))
 }
 
+// UTF16Len is JavaScript's s.length: the number of UTF-16 code units of s
+// (a lone surrogate, held in its WTF-8 form, counts one; other bytes that
+// are not valid UTF-8 count as one U+FFFD each).
+func UTF16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			n++
+			continue
+		}
+		r, size := DecodeRune(s[i:])
+		i += size
+		if r > 0xFFFF {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
 // DecodeRune is utf8.DecodeRuneInString that also decodes a lone
 // surrogate's WTF-8 form (see jsonscan.Unquote): it returns the surrogate
 // and 3.

@@ -207,9 +207,9 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// stringNeedsEscape reports whether appendString would write s differently
-// from '"' + s + '"'.
-func stringNeedsEscape(s string) bool {
+// StringNeedsEscape reports whether AppendJSON writes the String s
+// differently from '"' + s + '"'.
+func StringNeedsEscape(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < utf8.RuneSelf {

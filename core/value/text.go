@@ -178,12 +178,6 @@ func IsArrayIndex(key string) bool {
 	return ok
 }
 
-// ObjectText returns the Object whose canonical JSON text is s, which the
-// caller built from canonical parts (quoted keys, values as AppendJSON
-// writes them) in JavaScript property order, without duplicate keys. It
-// does not check s.
-func ObjectText(s string) Value { return Value{kind: KindObject, str: s} }
-
 // findField finds the member named field in the canonical object text s
 // and returns the index of its key's opening quote and of its value.
 func findField(s, field string) (ks, vs int, ok bool) {
@@ -192,7 +186,7 @@ func findField(s, field string) (ks, vs int, ok bool) {
 	}
 	var buf [64]byte
 	var enc []byte
-	esc := stringNeedsEscape(field)
+	esc := StringNeedsEscape(field)
 	if esc {
 		enc = appendString(buf[:0], field)
 	}
