@@ -101,20 +101,20 @@ export class LiveQuery {
   // #byKey returns the Map from result key to row, making it on first use;
   // from then on each step keeps it up to date.
   #byKey() {
-    if (this.#map === null) {
-      const keys = this.#ensureKeys()
-      this.#map = new Map()
-      for (let i = 0; i < keys.length; i++) this.#map.set(keys[i], this.#rows[i])
-    }
+    if (this.#map === null) this.#map = this.#newMap()
     return this.#map
   }
-
-  /** A Map from result key to row, in result order. */
-  get state() {
+  // #newMap returns a new Map from result key to row, in result order.
+  #newMap() {
     const keys = this.#ensureKeys()
     const m = new Map()
     for (let i = 0; i < keys.length; i++) m.set(keys[i], this.#rows[i])
     return m
+  }
+
+  /** A Map from result key to row, in result order. */
+  get state() {
+    return this.#newMap()
   }
   get size() {
     return this.#rows.length
