@@ -6,7 +6,11 @@
  * collation returns Intl.Collator(locale, options)'s compare, and place:
  * given the JSON text of an array of strings it was never given, it
  * answers the JSON text of one [PRED, SUCC, EQUAL, GROUP] per string and
- * keeps one string of each class of equal strings, in collator order.
+ * keeps one string of each class of equal strings, in collator order;
+ * and rootASCII: whether the collator's resolved locale and options leave
+ * printable ASCII in the root collation's order (English or the root
+ * locale, no extension keys, default options), so that the Go module may
+ * compare such strings itself (it checks the order once on the characters).
  */
 export function collation(locale, optionsJSON) {
   const collator = new Intl.Collator(locale || undefined, optionsJSON ? JSON.parse(optionsJSON) : undefined)
@@ -64,5 +68,19 @@ export function collation(locale, optionsJSON) {
     }
     return JSON.stringify(out)
   }
-  return { compare, place }
+  return { compare, place, rootASCII: rootASCII(collator.resolvedOptions()) }
+}
+
+function rootASCII(o) {
+  const lang = o.locale.split('-')[0]
+  return (
+    (lang === 'en' || lang === 'und') &&
+    !o.locale.includes('-u-') &&
+    o.usage === 'sort' &&
+    o.sensitivity === 'variant' &&
+    !o.ignorePunctuation &&
+    !o.numeric &&
+    (o.caseFirst === undefined || o.caseFirst === 'false') &&
+    (o.collation === undefined || o.collation === 'default')
+  )
 }

@@ -122,36 +122,45 @@ func mustValue(s string) jsval.Value {
 // the loader's collation helper (js/collate.js), which ranks strings in
 // bulk, when the page has it, else over Intl.Collator alone (one call per
 // comparison).
-func (b *bridge) newJSCompare(locale, options string) (jswire.Compare, jswire.Place, error) {
+func (b *bridge) newJSCompare(locale, options string) (jswire.PageCollation, error) {
 	if b.helpers.Type() == jsval.TypeObject {
 		if fn, err := b.helpers.Get("collation"); err == nil && fn.Type() == jsval.TypeFunction {
 			return helperCollation(fn, locale, options)
 		}
 	}
 	cmp, err := intlCompare(locale, options)
-	return cmp, nil, err
+	return jswire.PageCollation{Compare: cmp}, err
 }
 
 // helperCollation makes a collation with js/collate.js's collation.
-func helperCollation(fn jsval.Value, locale, options string) (jswire.Compare, jswire.Place, error) {
+func helperCollation(fn jsval.Value, locale, options string) (jswire.PageCollation, error) {
 	c, err := fn.Invoke(locale, options)
 	if err != nil {
-		return nil, nil, err
+		return jswire.PageCollation{}, err
 	}
 	compare, err := c.Get("compare")
 	if err != nil {
-		return nil, nil, err
+		return jswire.PageCollation{}, err
 	}
 	place, err := c.Get("place")
 	if err != nil {
-		return nil, nil, err
+		return jswire.PageCollation{}, err
 	}
-	return jsCompare(compare), func(text string) (string, error) {
-		out, err := place.Invoke(text)
-		if err != nil {
-			return "", err
-		}
-		return out.String()
+	root, err := c.Get("rootASCII")
+	if err != nil {
+		return jswire.PageCollation{}, err
+	}
+	rootASCII, _ := root.Truthy()
+	return jswire.PageCollation{
+		Compare: jsCompare(compare),
+		Place: func(text string) (string, error) {
+			out, err := place.Invoke(text)
+			if err != nil {
+				return "", err
+			}
+			return out.String()
+		},
+		RootASCII: rootASCII,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/streamdb/streamdb/core/collate/ascii"
 	"github.com/streamdb/streamdb/core/query"
 	"github.com/streamdb/streamdb/core/value"
 	"github.com/streamdb/streamdb/internal/strfmt"
@@ -31,20 +32,40 @@ type Compare func(a, b string) (int, error)
 // collator order.
 type Place func(stringsJSON string) (string, error)
 
+// PageCollation is what the page makes for one Intl.Collator.
+type PageCollation struct {
+	// Compare is the collator's compare.
+	Compare Compare
+	// Place ranks strings in bulk; nil when the page cannot.
+	Place Place
+	// RootASCII says that the collator's resolved locale and options
+	// leave printable ASCII in the root collation's order: English or the
+	// root locale without Unicode extension keys, sensitivity variant, no
+	// numeric order, no caseFirst, punctuation not ignored. Two strings of
+	// printable ASCII then compare in Go (package ascii), with ranks built
+	// from Compare and checked once.
+	RootASCII bool
+}
+
 // NewCompare makes the comparison of Intl.Collator(locale, options):
 // locale "" means the page's default, options is the options object's
-// JSON text ("" for none). place, when not nil, ranks strings in bulk.
-type NewCompare func(locale, options string) (compare Compare, place Place, err error)
+// JSON text ("" for none).
+type NewCompare func(locale, options string) (PageCollation, error)
 
 // Collator returns the engine's collator (db.Options.Collator) over the
 // page's collations, as TanStack DB's stringSort 'locale' (localeCompare)
 // orders strings. Each locale and options pair is made once and cached.
 //
-// With a Place, the strings an orderBy sorts are ranked before they are
-// compared, all of a batch in one call to the page: comparing two ranked
-// strings compares two numbers in Go, where it would otherwise call the
-// page's collator once per comparison (a first result of n rows makes
-// about n·log n comparisons).
+// Two strings of printable ASCII compare in Go when the collation orders
+// them as the root collation does (PageCollation.RootASCII, checked by
+// ascii.Build). Otherwise, with a Place, the strings an orderBy sorts are
+// ranked before they are compared, all of a batch in one call to the page:
+// comparing two ranked strings compares two numbers in Go, where it would
+// otherwise call the page's collator once per comparison (a first result
+// of n rows makes about n·log n comparisons). While every string is
+// printable ASCII, only a first result's many strings are ranked (its sort
+// by ranks is the fastest), and the first string outside ASCII ranks all
+// the others.
 func Collator(newCompare NewCompare) query.Collator {
 	var mu sync.Mutex
 	cache := map[string]query.Collation{}
@@ -59,13 +80,18 @@ func Collator(newCompare NewCompare) query.Collator {
 		if c, ok := cache[id]; ok {
 			return c, nil
 		}
-		compare, place, err := newCompare(locale, opts)
+		pc, err := newCompare(locale, opts)
 		if err != nil {
 			return query.Collation{}, strfmt.Errorf("Intl.Collator(%q, %s): %w", locale, opts, err)
 		}
-		r := &ranks{compare: compare, place: place, rank: map[string]float64{}}
+		r := &ranks{compare: pc.Compare, place: pc.Place, rank: map[string]float64{}}
+		if pc.RootASCII {
+			if asc, ok := ascii.Build(r.pageCompare); ok {
+				r.asc, r.pure = &asc, true
+			}
+		}
 		c := query.Collation{Compare: r.cmp}
-		if place != nil {
+		if pc.Place != nil {
 			c.Prepare, c.Rank = r.prepare, r.rankOf
 		}
 		cache[id] = c
@@ -79,14 +105,33 @@ func Collator(newCompare NewCompare) query.Collator {
 type ranks struct {
 	compare Compare
 	place   Place
+	asc     *ascii.Ranks // nil: ASCII strings compare as the others do
 	mu      sync.Mutex
 	rank    map[string]float64 // every string prepared (memory: one entry per distinct string ever sorted)
+	// pure: every string prepared so far is printable ASCII (and asc is
+	// set). Those of small batches are kept in plain, unranked, and
+	// ranked with the first string that is not.
+	pure  bool
+	plain map[string]struct{}
 }
 
-// cmp compares by rank when both strings have one, else through the page.
+// pageCompare is the page's compare, code unit order when it throws.
+func (r *ranks) pageCompare(a, b string) int {
+	n, err := r.compare(a, b)
+	if err != nil {
+		return value.Lexical(a, b)
+	}
+	return n
+}
+
+// cmp compares two printable ASCII strings in Go, else by rank when both
+// strings have one, else through the page.
 func (r *ranks) cmp(a, b string) int {
 	if a == b {
 		return 0
+	}
+	if r.asc != nil && ascii.Printable(a, false) && ascii.Printable(b, false) {
+		return r.asc.Compare(a, b)
 	}
 	r.mu.Lock()
 	x, okA := r.rank[a]
@@ -95,11 +140,7 @@ func (r *ranks) cmp(a, b string) int {
 	if okA && okB {
 		return cmp.Compare(x, y)
 	}
-	n, err := r.compare(a, b)
-	if err != nil {
-		return value.Lexical(a, b)
-	}
-	return n
+	return r.pageCompare(a, b)
 }
 
 func (r *ranks) rankOf(s string) (float64, bool) {
@@ -115,6 +156,18 @@ func (r *ranks) rankOf(s string) (float64, bool) {
 func (r *ranks) prepare(strs []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	pure := r.pure
+	if pure && !allPrintable(strs) {
+		// The first string outside ASCII: every string kept so far is
+		// ranked with this batch's.
+		pure, r.pure = false, false
+		all := make([]string, 0, len(strs)+len(r.plain))
+		all = append(all, strs...)
+		for s := range r.plain {
+			all = append(all, s)
+		}
+		strs, r.plain = all, nil
+	}
 	var fresh []string
 	seen := map[string]bool{}
 	for _, s := range strs {
@@ -124,6 +177,16 @@ func (r *ranks) prepare(strs []string) {
 		}
 	}
 	if len(fresh) == 0 {
+		return
+	}
+	if pure && len(fresh) < bulkRank {
+		// Compared in Go; kept for the first string outside ASCII.
+		if r.plain == nil {
+			r.plain = map[string]struct{}{}
+		}
+		for _, s := range fresh {
+			r.plain[s] = struct{}{}
+		}
 		return
 	}
 	buf := []byte{'['}
@@ -146,6 +209,26 @@ func (r *ranks) prepare(strs []string) {
 		r.renumber()
 		r.assign(fresh, places)
 	}
+	for _, s := range fresh {
+		delete(r.plain, s)
+	}
+}
+
+// bulkRank is the least number of new strings of printable ASCII that are
+// ranked through the page while every string is ASCII: those of a first
+// result, which TopK then sorts by their ranks (its first build by
+// numbers), in a fraction of the time sorting by comparisons takes even
+// in Go. Fewer (a live change's) only compare, in Go.
+const bulkRank = 2048
+
+// allPrintable reports whether every string of strs is printable ASCII.
+func allPrintable(strs []string) bool {
+	for _, s := range strs {
+		if !ascii.Printable(s, false) {
+			return false
+		}
+	}
+	return true
 }
 
 // placement is one PLACEMENT of Place's answer.

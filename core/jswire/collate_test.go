@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"github.com/streamdb/streamdb/core/jswire"
 	"github.com/streamdb/streamdb/core/value"
@@ -86,12 +88,17 @@ func (p *fakePage) place(text string) (string, error) {
 // caseless orders strings ignoring ASCII case: "A" and "a" are equal.
 func caseless(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
 
-func rankedCollator(page *fakePage) func() (jswire.Compare, jswire.Place) {
-	return func() (jswire.Compare, jswire.Place) {
-		return func(a, b string) (int, error) {
-			page.cmps++
-			return page.compare(a, b), nil
-		}, page.place
+// pageCollation is the page's collation over page: each compare counted.
+func (p *fakePage) collation(rootASCII bool) jswire.NewCompare {
+	return func(string, string) (jswire.PageCollation, error) {
+		return jswire.PageCollation{
+			Compare: func(a, b string) (int, error) {
+				p.cmps++
+				return p.compare(a, b), nil
+			},
+			Place:     p.place,
+			RootASCII: rootASCII,
+		}, nil
 	}
 }
 
@@ -152,11 +159,7 @@ func TestRankedCollation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(60, 1))
 			page := &fakePage{compare: caseless}
-			mk := rankedCollator(page)
-			coll, err := jswire.Collator(func(string, string) (jswire.Compare, jswire.Place, error) {
-				c, p := mk()
-				return c, p, nil
-			})("", value.Undefined())
+			coll, err := jswire.Collator(page.collation(false))("", value.Undefined())
 			require.NoError(t, err)
 			require.NotNil(t, coll.Prepare)
 			seen := map[string]bool{}
@@ -196,9 +199,11 @@ func TestRankedCollation(t *testing.T) {
 // A failing Place leaves the strings unranked: they still compare, through
 // the page.
 func TestRankedCollationPlaceFails(t *testing.T) {
-	coll, err := jswire.Collator(func(string, string) (jswire.Compare, jswire.Place, error) {
-		return func(a, b string) (int, error) { return caseless(a, b), nil },
-			func(string) (string, error) { return "", errors.New("place threw") }, nil
+	coll, err := jswire.Collator(func(string, string) (jswire.PageCollation, error) {
+		return jswire.PageCollation{
+			Compare: func(a, b string) (int, error) { return caseless(a, b), nil },
+			Place:   func(string) (string, error) { return "", errors.New("place threw") },
+		}, nil
 	})("", value.Undefined())
 	require.NoError(t, err)
 	coll.Prepare([]string{"b", "A"})
@@ -206,12 +211,108 @@ func TestRankedCollationPlaceFails(t *testing.T) {
 	assert.False(t, ok)
 	assert.Equal(t, 1, coll.Compare("b", "A"))
 	for _, bad := range []string{`[]`, `{}`, `[[null,null,1,0],[1,2,3,4]]`, `not json`} {
-		coll, _ := jswire.Collator(func(string, string) (jswire.Compare, jswire.Place, error) {
-			return func(a, b string) (int, error) { return caseless(a, b), nil },
-				func(string) (string, error) { return bad, nil }, nil
+		coll, _ := jswire.Collator(func(string, string) (jswire.PageCollation, error) {
+			return jswire.PageCollation{
+				Compare: func(a, b string) (int, error) { return caseless(a, b), nil },
+				Place:   func(string) (string, error) { return bad, nil },
+			}, nil
 		})("", value.Undefined())
 		coll.Prepare([]string{"b", "A"})
 		_, ok := coll.Rank("A")
 		assert.False(t, ok, fmt.Sprintf("answer %s ranks nothing", bad))
+	}
+}
+
+// With a collation that orders ASCII as the root collation does, strings
+// of printable ASCII compare in Go: preparing a few (a live change's) costs
+// no call to the page, comparing them no crossing; a first result's many
+// are ranked in one call. The first string outside ASCII ranks every
+// string kept so far with it, in one call; from then on every comparison
+// still agrees with the page, without crossing. A collation
+// that tailors ASCII (Czech) or is not said to be root-like ranks from the
+// start.
+func TestASCIICollation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 2))
+	const alphabet = "aAbBcChHzZ -_.9"
+	word := func() string {
+		var b strings.Builder
+		for range 1 + rng.IntN(6) {
+			b.WriteByte(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	var batches [][]string
+	for range 30 {
+		b := make([]string, 1+rng.IntN(50))
+		for i := range b {
+			b[i] = word()
+		}
+		batches = append(batches, b)
+	}
+	others := []string{"éclair", "Ärger", "ch€", "zürich", "Hé"}
+	english := collate.New(language.English)
+	for _, tc := range []struct {
+		name      string
+		compare   func(a, b string) int
+		rootASCII bool
+		inGo      bool
+	}{
+		{"English", english.CompareString, true, true},
+		{"English, not said to be root-like", english.CompareString, false, false},
+		{"Czech, said to be root-like", collate.New(language.Czech).CompareString, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := &fakePage{compare: tc.compare}
+			coll, err := jswire.Collator(page.collation(tc.rootASCII))("", value.Undefined())
+			require.NoError(t, err)
+			page.cmps = 0
+			var all []string
+			for _, b := range batches {
+				coll.Prepare(b)
+				all = append(all, b...)
+			}
+			check := func(strs []string) {
+				t.Helper()
+				page.cmps = 0
+				for i, a := range strs {
+					for _, b := range strs[max(0, i-60) : i+1] {
+						if got, want := cmp.Compare(coll.Compare(a, b), 0), cmp.Compare(tc.compare(a, b), 0); got != want {
+							t.Fatalf("Compare(%q, %q) = %d, the page says %d", a, b, got, want)
+						}
+					}
+				}
+				assert.Zero(t, page.cmps, "no comparison crosses")
+			}
+			check(all)
+			if tc.inGo {
+				assert.Zero(t, page.calls, "ASCII strings are not ranked by the page")
+				_, ok := coll.Rank(all[0])
+				assert.False(t, ok)
+			} else {
+				assert.Equal(t, len(batches), page.calls, "each batch ranked by the page")
+			}
+			// A first result's strings: ranked in one call.
+			var bulk []string
+			for i := range 3000 {
+				bulk = append(bulk, fmt.Sprintf("%s %d", word(), i))
+			}
+			calls := page.calls
+			coll.Prepare(bulk)
+			assert.Equal(t, calls+1, page.calls, "a first result's strings are ranked in one call")
+			for _, s := range bulk {
+				_, ok := coll.Rank(s)
+				require.True(t, ok, "%q ranked", s)
+			}
+			all = append(all, bulk[:200]...)
+			check(all)
+			calls = page.calls
+			coll.Prepare(others)
+			assert.Equal(t, calls+1, page.calls, "one call ranks the batch (and, the first time, the strings kept)")
+			for _, s := range append(others, all...) {
+				_, ok := coll.Rank(s)
+				require.True(t, ok, "%q ranked", s)
+			}
+			check(append(append([]string{}, others...), all...))
+		})
 	}
 }

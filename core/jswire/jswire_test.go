@@ -468,17 +468,17 @@ func TestShape(t *testing.T) {
 
 func TestCollator(t *testing.T) {
 	var made []string
-	collator := jswire.Collator(func(locale, options string) (jswire.Compare, jswire.Place, error) {
+	collator := jswire.Collator(func(locale, options string) (jswire.PageCollation, error) {
 		made = append(made, locale+"|"+options)
 		if locale == "bad" {
-			return nil, nil, errors.New("RangeError: Incorrect locale information provided")
+			return jswire.PageCollation{}, errors.New("RangeError: Incorrect locale information provided")
 		}
-		return func(a, b string) (int, error) {
+		return jswire.PageCollation{Compare: func(a, b string) (int, error) {
 			if a == "throw" || b == "throw" {
 				return 0, errors.New("compare threw")
 			}
 			return strings.Compare(strings.ToLower(a), strings.ToLower(b)), nil
-		}, nil, nil
+		}}, nil
 	})
 	coll, err := collator("de", parse(t, `{"sensitivity":"base"}`))
 	require.NoError(t, err)

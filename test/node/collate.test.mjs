@@ -18,10 +18,10 @@ const person = (id, name) => schema.people.insert({ value: { id, name } })
 
 // Names that locale order and code unit order sort differently.
 const parts = ['a', 'A', 'á', 'b', 'Æ', 'e', 'é', 'E', 'z', 'Z', 'ö', 'o', 'ß', 's', '1', '10', '2', ' ', '-']
-function names(n, seed) {
+function names(n, seed, from = parts) {
   let x = seed
   const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648
-  return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => parts[Math.floor(rnd() * parts.length)]).join(''))
+  return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => from[Math.floor(rnd() * from.length)]).join(''))
 }
 
 // expected orders rows by name with collator, ties by id in code unit
@@ -60,3 +60,39 @@ for (const [label, opts, collator] of [
     assert.deepEqual(top.data.map((r) => r.id), expected(everyone, collator, opts.desc).slice(0, 20))
   })
 }
+
+// Names of printable ASCII alone compare in the module (the default
+// locale's collator orders ASCII as the root collation does); the first
+// live batch with other names ranks every name seen so far through the
+// page's collator. The order must stay localeCompare's throughout.
+test('locale order: ASCII names, then a live batch of others, then ASCII again', async (t) => {
+  const asciiParts = ['a', 'A', 'b', 'B', 'z', 'Z', 'o', 's', 'ch', '1', '10', '2', ' ', '-', '_', '.', '~', "'"]
+  const asciiNames = (n, seed) => names(n, seed, asciiParts)
+  const collator = new Intl.Collator()
+  const url = await createStream(srv.url)
+  const rows = asciiNames(500, 3).map((name, i) => ({ id: `p${String(i).padStart(4, '0')}`, name }))
+  await appendEvents(url, ...rows.map((r) => person(r.id, r.name)))
+  const db = createStreamDB({ streamOptions: { url }, state: schema })
+  t.after(() => db.close())
+  await db.preload()
+  const all = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, { stringSort: 'locale' }))
+  const top = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, { direction: 'desc', stringSort: 'locale' }).limit(15))
+  t.after(() => { all.dispose(); top.dispose() })
+  let everyone = [...rows]
+  const check = () => {
+    assert.deepEqual(all.data.map((r) => r.id), expected(everyone, collator))
+    assert.deepEqual(top.data.map((r) => r.id), expected(everyone, collator, true).slice(0, 15))
+  }
+  check()
+  const batches = [
+    asciiNames(60, 5).map((name, i) => ({ id: `q${String(i).padStart(4, '0')}`, name })),
+    names(60, 9).map((name, i) => ({ id: `r${String(i).padStart(4, '0')}`, name })),
+    asciiNames(60, 13).map((name, i) => ({ id: `s${String(i).padStart(4, '0')}`, name })),
+  ]
+  for (const batch of batches) {
+    await appendEvents(url, ...batch.map((r) => person(r.id, r.name)))
+    everyone = [...everyone, ...batch]
+    await until(() => all.size === everyone.length, 'the live names to arrive')
+    check()
+  }
+})
