@@ -13,7 +13,10 @@ import "github.com/streamdb/streamdb/core/value"
 // appeared (as TanStack keeps the row that made the value visible).
 type Distinct struct {
 	vals map[string]*distinctEntry
-	rows map[keyID]*distinctRow
+	// rows holds the value of each present input row, by the row's key:
+	// what a retraction of the row takes away from. The rows themselves
+	// are not kept.
+	rows idMap[*distinctEntry]
 }
 
 type distinctEntry struct {
@@ -22,17 +25,12 @@ type distinctEntry struct {
 	out     *Row
 	prevN   int
 	touched bool
-	cand    *Row // an added row of the value, for its output row
-}
-
-type distinctRow struct {
-	row *Row
-	e   *distinctEntry
+	cand    *Row // during Push: a present row of the value, for its output row
 }
 
 // NewDistinct returns an empty Distinct.
 func NewDistinct() *Distinct {
-	return &Distinct{vals: map[string]*distinctEntry{}, rows: map[keyID]*distinctRow{}}
+	return &Distinct{vals: map[string]*distinctEntry{}, rows: newIDMap[*distinctEntry](0)}
 }
 
 // Len returns the number of distinct values present.
@@ -41,8 +39,8 @@ func (d *Distinct) Len() int { return len(d.vals) }
 // Push applies a batch of input changes and returns the changes of the
 // distinct rows.
 func (d *Distinct) Push(in Batch) Batch {
-	if len(d.rows) == 0 && len(in) > 1024 {
-		d.rows = make(map[keyID]*distinctRow, len(in))
+	if d.rows.len() == 0 && len(in) > 1024 {
+		d.rows = newIDMap[*distinctEntry](len(in))
 	}
 	var touched []*distinctEntry
 	touch := func(e *distinctEntry) {
@@ -56,12 +54,12 @@ func (d *Distinct) Push(in Batch) Batch {
 			continue
 		}
 		id := idOf(dl.Row.Key)
-		if r := d.rows[id]; r != nil {
-			delete(d.rows, id)
-			touch(r.e)
-			r.e.n--
-			if r.e.cand == r.row {
-				r.e.cand = nil
+		if e, ok := d.rows.lookup(id); ok {
+			d.rows.remove(id)
+			touch(e)
+			e.n--
+			if e.cand != nil && idOf(e.cand.Key) == id {
+				e.cand = nil
 			}
 		}
 		if dl.Mult < 0 {
@@ -76,7 +74,7 @@ func (d *Distinct) Push(in Batch) Batch {
 		touch(e)
 		e.n++
 		e.cand = dl.Row
-		d.rows[id] = &distinctRow{row: dl.Row, e: e}
+		d.rows.set(id, e)
 	}
 	var out Batch
 	for _, e := range touched {
@@ -90,9 +88,12 @@ func (d *Distinct) Push(in Batch) Batch {
 			if c == nil {
 				c = d.member(e, in)
 			}
-			e.out = &Row{Key: value.String(e.key), Vals: c.Vals, Sel: c.Sel}
+			// Its own copy of the Vals: the row's are part of a block of
+			// rows (Rows) that would stay alive with it.
+			e.out = &Row{Key: value.String(e.key), Vals: append([]value.Value(nil), c.Vals...), Sel: c.Sel}
 			out = append(out, Delta{Row: e.out, Mult: 1})
 		}
+		e.cand = nil
 		if e.n <= 0 {
 			delete(d.vals, e.key)
 		}
@@ -101,13 +102,12 @@ func (d *Distinct) Push(in Batch) Batch {
 }
 
 // member finds a present row of e among the additions of in (e had no
-// rows before in, so all its rows were added by it).
+// rows before in, so all its rows were added by it): the last addition of
+// a key is its present version.
 func (d *Distinct) member(e *distinctEntry, in Batch) *Row {
-	for _, dl := range in {
-		if dl.Mult > 0 && dl.Row != nil {
-			if r := d.rows[idOf(dl.Row.Key)]; r != nil && r.e == e && r.row == dl.Row {
-				return dl.Row
-			}
+	for i := len(in) - 1; i >= 0; i-- {
+		if dl := in[i]; dl.Mult > 0 && dl.Row != nil && d.rows.get(idOf(dl.Row.Key)) == e {
+			return dl.Row
 		}
 	}
 	return &Row{} // unreachable while rows are unique by key
