@@ -653,8 +653,9 @@ export class Query {
       throw new QueryBuilderError('select() must return an object of fields: put a subquery (includes) in a field, select(({ u }) => ({ posts: toArray(...) }))')
     }
     if (rowRoots.has(res)) throw new QueryBuilderError('select() must return an object of fields: the row of a unionAll(query, ...) cannot be selected whole (TanStack DB throws UnsupportedRootScalarSelectError); name its fields, select(r => ({ id: r.id, ... }))')
-    if (isRef(res) || res instanceof Expression) {
-      // A scalar select: only meaningful inside includes (toArray, concat).
+    if (isRef(res) || res instanceof Expression || res === null || ['boolean', 'number', 'string'].includes(typeof res)) {
+      // A scalar select (an expression, or a constant as TanStack DB takes
+      // it): only meaningful inside includes (toArray, concat).
       return this.#with({ select: undefined, scalar: toExpression(res), fnSelect: undefined })
     }
     if (!isPlainObject(res)) {

@@ -406,6 +406,8 @@ const ERRORS = [
   // A scalar select is for includes (toArray, concat); a query cannot end in one.
   ['scalar select', () => S.toIR(q0().from({ u: users }).select(({ u }) => u.name)), QBE, /Top-level scalar select\(\) is not supported/],
   ['scalar select of an expression', () => S.toIR(q0().from({ u: users }).select(({ u }) => S.upper(u.name))), QBE, /Top-level scalar select\(\) is not supported/],
+  ['scalar select of a constant', () => S.toIR(q0().from({ u: users }).select(() => 7)), QBE, /Top-level scalar select\(\) is not supported/],
+  ['select of undefined', () => S.toIR(q0().from({ u: users }).select(() => undefined)), QBE, /must return an object of fields.*got undefined/],
   ['orderBy custom compare', () => q0().from({ u: users }).orderBy(({ u }) => u.name, { stringSort: 'custom', compare: () => 0 }), QBE, /'custom' is not supported/],
   ['orderBy direction', () => q0().from({ u: users }).orderBy(({ u }) => u.name, 'up'), QBE, /direction must be 'asc' or 'desc', got "up"/],
   ['orderBy nulls', () => q0().from({ u: users }).orderBy(({ u }) => u.name, { nulls: 'middle' }), QBE, /nulls must be 'first' or 'last'/],

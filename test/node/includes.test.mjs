@@ -32,6 +32,10 @@ const queries = {
     id: u.id,
     titles: f.concat(f.toArray(q.from({ p: posts }).where(({ p }) => f.eq(p.userId, u.id)).orderBy(({ p }) => p.title).select(({ p }) => p.title))),
   })),
+  'toArray of a constant (one per child)': (q, { users, posts }, f) => q.from({ u: users }).select(({ u }) => ({
+    id: u.id,
+    marks: f.toArray(q.from({ p: posts }).where(({ p }) => f.eq(p.userId, u.id)).select(() => false)),
+  })),
   'materialize(findOne)': (q, { users, posts }, f) => q.from({ u: users }).select(({ u }) => ({
     id: u.id,
     top: f.materialize(q.from({ p: posts }).where(({ p }) => f.eq(p.userId, u.id)).orderBy(({ p }) => p.likes, 'desc').select(({ p }) => ({ title: p.title })).findOne()),
