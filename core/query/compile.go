@@ -137,12 +137,12 @@ func (c *compiler) query(q *ir.Query) (*plan, error) {
 	if err := checkWindow(q); err != nil {
 		return nil, err
 	}
-	src, aliases, err := c.sources(q)
+	src, aliases, conds, err := c.sources(q)
 	if err != nil {
 		return nil, err
 	}
 	p := &pipeline{tail: src}
-	if err := where(p, q.Where, aliases); err != nil {
+	if err := where(p, conds, aliases); err != nil {
 		return nil, err
 	}
 	if err := c.checkFns(q); err != nil {

@@ -12,20 +12,30 @@ import (
 // sources compiles the from source and the joins, left to right. Each row
 // that comes out holds one value per alias (nil on the missing side of an
 // outer join), in the order of the returned aliases.
-func (c *compiler) sources(q *ir.Query) (outlet, []string, error) {
+//
+// It also returns the where clauses left to filter the joined rows: those
+// pushdown does not apply to a source's rows before the joins.
+func (c *compiler) sources(q *ir.Query) (outlet, []string, []*ir.Expr, error) {
 	reads := aliasReads(q)
+	pushed, rest := pushdown(q)
 	cur, aliases, err := c.from(q.From, reads)
+	if err == nil {
+		cur, err = filtered(cur, q.From.Alias, pushed[q.From.Alias])
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, j := range q.Joins {
 		right, err := c.source("join", j.Source, reads)
+		if err == nil {
+			right, err = filtered(right, j.Source.Alias, pushed[j.Source.Alias])
+		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		leftKey, rightKey, err := joinKeys(j, aliases)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		jn := joinNode(ivm.NewJoin(joinType(j.Type), leftKey, rightKey, len(aliases), 1))
 		cur.setNext(pairSide{n: jn})
@@ -33,7 +43,7 @@ func (c *compiler) sources(q *ir.Query) (outlet, []string, error) {
 		aliases = append(aliases, j.Source.Alias)
 		cur = jn
 	}
-	return cur, aliases, nil
+	return cur, aliases, rest, nil
 }
 
 // source compiles a from or join source: a leaf reading a collection, or

@@ -274,8 +274,11 @@ func (c *compiler) include(p *pipeline, at includeAt, aliases []string) error {
 	groups.setNext(groupsOut)
 
 	// The child side: its sources (read as the query names them: the
-	// original where still holds the correlation), then the groups.
-	src, childAliases, err := c.sources(inc.Query)
+	// original where still holds the correlation), then the groups. The
+	// child's where is applied whole after the correlation (its clauses
+	// that pushdown moves before the child's joins are checked again
+	// there, which changes nothing).
+	src, childAliases, _, err := c.sources(inc.Query)
 	if err != nil {
 		return err
 	}
