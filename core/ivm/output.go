@@ -52,6 +52,7 @@ type Output struct {
 	byKey map[keyID]*outEntry // the entries by key; nil when keyed (the tree finds them)
 	keyed bool                // ordered by key: a row's position never changes
 	probe outEntry            // what find looks up in the tree (a keyed Output)
+	nets  []net               // push's buffer
 }
 
 type outEntry struct {
@@ -103,15 +104,26 @@ func (o *Output) Fill(in Batch) {
 	o.push(in, false)
 }
 
+// net is the effect of a batch on one key of an Output.
+type net struct {
+	id      keyID
+	before  *outEntry // nil: absent before the batch
+	after   *Row      // nil: absent after
+	present bool
+	changed bool // a delta of the batch touched the key
+}
+
 func (o *Output) push(in Batch, ranked bool) []Change {
-	type net struct {
-		id      keyID
-		before  *outEntry // nil: absent before the batch
-		after   *Row      // nil: absent after
-		present bool
-		changed bool // a delta of the batch touched the key
+	// The per-key effects, in a buffer kept from push to push (cleared
+	// after, so that it holds no rows).
+	nets := o.nets[:0]
+	if cap(nets) < len(in) || cap(nets) > 4*len(in)+1024 {
+		nets = make([]net, 0, len(in))
 	}
-	nets := make([]net, 0, len(in))
+	defer func() {
+		clear(nets)
+		o.nets = nets[:0]
+	}()
 	var idx *keyIndex
 	if len(in) > 2 {
 		idx = getKeyIndex()
