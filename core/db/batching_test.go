@@ -314,3 +314,36 @@ func TestLiveResponseYields(t *testing.T) {
 		t.Fatalf("yields after prefixes %v: want at least 10", seen)
 	}
 }
+
+// Live batches that follow each other with no rest (SSE events whose bytes
+// were already there: each read resolves at once, in one task of the page)
+// count against one budget, and the engine yields once they pass it; the
+// same batches with the page's turns between them start a slice each and
+// do not yield.
+func TestBackToBackBatchesYield(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		rest   time.Duration
+		yields func(n int) bool
+	}{
+		{"back to back", 0, func(n int) bool { return n >= 4 }},
+		{"with rests", 2 * restGap, func(n int) bool { return n == 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, _ := batchDB(t)
+			defer d.Close()
+			feed(d, batchEvents[:2], true) // ready
+			yields := 0
+			d.opts.Budget = 5 * time.Millisecond
+			d.opts.Yield = func() { yields++ }
+			d.opts.OnBatch = func(*stream.Batch) { time.Sleep(time.Millisecond) } // a batch's work
+			for i := range 30 {
+				time.Sleep(tc.rest)
+				feed(d, []string{fmt.Sprintf(`{"type":"user","key":"b%d","value":{"v":%d},"headers":{"operation":"insert"}}`, i, i)}, true)
+			}
+			if !tc.yields(yields) {
+				t.Fatalf("%d yields for 30 batches of 1 ms against a budget of 5 ms", yields)
+			}
+		})
+	}
+}

@@ -242,11 +242,13 @@ type DB struct {
 	completeTx   int      // pendingTxids[:completeTx] likewise
 	inSnapshot   bool
 	// slice is when the current slice of work began (of the first
-	// preload, or of a live response; Yield resets it); contd says that
-	// the last batch was a part of a response, which the next one goes
-	// on with. Only the consumer goroutine uses them.
-	slice time.Time
-	contd bool
+	// preload, or of live batches; Yield resets it); contd says that the
+	// last batch was a part of a response, which the next one goes on
+	// with; batchEnd is when the last batch ended. Only the consumer
+	// goroutine uses them.
+	slice    time.Time
+	contd    bool
+	batchEnd time.Time
 	// uncommitted counts the events taken since the last commit, and
 	// perEvent is what a live commit has cost per event (a running mean).
 	uncommitted int
@@ -650,8 +652,9 @@ func (d *DB) batch(b *stream.Batch) {
 	commit := d.ready || d.resumed || b.UpToDate || b.Closed
 	staging := !d.ready && !d.resumed // a first preload fills stages (see take)
 	var errs []error
-	if (d.ready || d.resumed) && !d.contd {
-		d.slice = time.Now() // a live response's work starts
+	live := d.ready || d.resumed
+	if live && !d.contd && time.Since(d.batchEnd) > restGap {
+		d.slice = time.Now() // live work starts after a rest
 	}
 	for i, item := range b.Items {
 		if i&31 == 31 && d.budgetUsed() && !d.yieldLocked() {
@@ -715,13 +718,22 @@ func (d *DB) batch(b *stream.Batch) {
 		d.opts.OnBatch(b)
 	}
 	d.announceReady()
-	// The parts of one live response follow each other in one task of the
-	// page unless the engine yields between them.
-	if (d.ready || d.resumed) && d.contd && d.budgetUsed() {
+	// The parts of one live response, and live batches whose bytes were
+	// already there (SSE events read in a burst: each read resolves at
+	// once, in the same task of the page), follow each other in one task
+	// unless the engine yields between them.
+	if live && d.budgetUsed() {
 		d.opts.Yield()
 		d.slice = time.Now()
 	}
+	d.batchEnd = time.Now()
 }
+
+// restGap is the least time between two live batches after which the
+// second starts a new slice of work: the reader waited for the network,
+// and the page had its turns meanwhile. Batches closer together are taken
+// to follow each other in one task, and count against one budget.
+const restGap = 3 * time.Millisecond
 
 // budgetUsed reports whether the current slice of work (of the first
 // preload, or of one live response, all its parts) has used its budget.
