@@ -347,3 +347,39 @@ func TestBackToBackBatchesYield(t *testing.T) {
 		})
 	}
 }
+
+// The budget counts what a live commit costs with its subscribers told
+// (for the page: the live queries' answers), and follows a costlier commit
+// at once: a long live response whose subscribers take most of the time
+// is still cut into slices of about the budget.
+func TestSliceCountsSubscribers(t *testing.T) {
+	d, _ := batchDB(t)
+	defer d.Close()
+	feed(d, batchEvents[:2], true) // ready
+	d.Collection("users").Subscribe(func(ch []Change) { time.Sleep(time.Duration(len(ch)) * 100 * time.Microsecond) }, false)
+	const budget = 10 * time.Millisecond
+	d.opts.Budget = budget
+	var slices []time.Duration
+	last := time.Now()
+	d.opts.Yield = func() {
+		slices = append(slices, time.Since(last))
+		last = time.Now()
+	}
+	b := &stream.Batch{Offset: "9", UpToDate: true}
+	for i := range 3000 {
+		b.Items = append(b.Items, []byte(fmt.Sprintf(`{"type":"user","key":"s%d","value":{"v":%d},"headers":{"operation":"insert"}}`, i, i)))
+	}
+	d.batch(b)
+	if len(slices) < 10 {
+		t.Fatalf("%d slices: a response of 3,000 events at 0.1 ms each is cut into more", len(slices))
+	}
+	over := 0
+	for _, s := range slices[2:] { // the first ones learn the cost
+		if s > 3*budget {
+			over++
+		}
+	}
+	if over > len(slices)/10 {
+		t.Fatalf("%d of %d slices over 3× the budget: %v", over, len(slices), slices)
+	}
+}

@@ -250,12 +250,16 @@ type DB struct {
 	contd    bool
 	batchEnd time.Time
 	// uncommitted counts the events taken since the last commit, and
-	// perEvent is what a live commit has cost per event (a running mean).
+	// perEvent is what a live commit costs per event (learnCost).
 	uncommitted int
 	perEvent    time.Duration
-	open        bool // a batch is open on the collections
-	progress    Progress
-	dec         state.Decoder
+	// costFrom and costN: the start and the events of the last live commit
+	// whose cost is not learnt yet (learnCost).
+	costFrom time.Time
+	costN    int
+	open     bool // a batch is open on the collections
+	progress Progress
+	dec      state.Decoder
 
 	pub publisher
 
@@ -718,6 +722,7 @@ func (d *DB) batch(b *stream.Batch) {
 		d.opts.OnBatch(b)
 	}
 	d.announceReady()
+	d.learnCost()
 	// The parts of one live response, and live batches whose bytes were
 	// already there (SSE events read in a burst: each read resolves at
 	// once, in the same task of the page), follow each other in one task
@@ -767,6 +772,7 @@ func (d *DB) yieldLocked() bool {
 	d.mu.Unlock()
 	if live {
 		d.pub.drain()
+		d.learnCost()
 	}
 	d.opts.Yield()
 	d.mu.Lock()
@@ -909,19 +915,13 @@ func (d *DB) all() [2][]*Collection { return [2][]*Collection{d.order, d.locals}
 // after the staged events in the stream), keeps the rest in order, and
 // finishes the batch.
 func (d *DB) commitLocked() {
-	start, live := time.Now(), d.ready
-	defer func() {
-		// What committing one event costs (live queries, subscribers), for
-		// budgetUsed's estimate of the commit a slice of live work owes.
-		if n := d.uncommitted; live && n > 0 {
-			per := time.Since(start) / time.Duration(n)
-			if d.perEvent > 0 {
-				per = (d.perEvent + per) / 2
-			}
-			d.perEvent = per
-		}
-		d.uncommitted = 0
-	}()
+	if d.costN > 0 {
+		d.learnCost() // a commit whose subscribers were not told through batch
+	}
+	if n := d.uncommitted; d.ready && n > 0 {
+		d.costFrom, d.costN = time.Now(), n
+	}
+	d.uncommitted = 0
 	d.beginLocked()
 	for _, c := range d.order {
 		if c.stage != nil {
@@ -938,6 +938,24 @@ func (d *DB) commitLocked() {
 	d.pendingTxids = shift(d.pendingTxids, d.completeTx)
 	d.complete, d.completeTx = 0, 0
 	d.finishLocked()
+}
+
+// learnCost updates perEvent, budgetUsed's estimate of what a live
+// commit costs per event, with the last one's: from its start to now, once
+// its subscribers were told (the live queries' answers for the page are
+// most of it). The estimate follows a costlier commit at once and a
+// cheaper one slowly: the events of a slice vary (an update of a user
+// moves all their messages through a join), and an estimate that is low
+// makes a slice overrun its budget.
+func (d *DB) learnCost() {
+	if d.costN == 0 {
+		return
+	}
+	per := time.Since(d.costFrom) / time.Duration(d.costN)
+	if per < d.perEvent {
+		per = (3*d.perEvent + per) / 4
+	}
+	d.perEvent, d.costN = per, 0
 }
 
 // shift drops the first n elements of s in place and zeroes the freed tail,
