@@ -104,6 +104,10 @@ func (o *Output) Fill(in Batch) {
 	o.push(in, false)
 }
 
+// netsKept is the largest per-key buffer an Output keeps between pushes
+// (entries; 56 bytes each).
+const netsKept = 4096
+
 // net is the effect of a batch on one key of an Output.
 type net struct {
 	id      keyID
@@ -115,14 +119,18 @@ type net struct {
 
 func (o *Output) push(in Batch, ranked bool) []Change {
 	// The per-key effects, in a buffer kept from push to push (cleared
-	// after, so that it holds no rows).
+	// after, so that it holds no rows) unless it is large: a first
+	// result's would hold memory until the next change.
 	nets := o.nets[:0]
-	if cap(nets) < len(in) || cap(nets) > 4*len(in)+1024 {
+	if cap(nets) < len(in) {
 		nets = make([]net, 0, len(in))
 	}
 	defer func() {
-		clear(nets)
-		o.nets = nets[:0]
+		o.nets = nil
+		if cap(nets) <= netsKept {
+			clear(nets)
+			o.nets = nets[:0]
+		}
 	}()
 	var idx *keyIndex
 	if len(in) > 2 {
