@@ -63,9 +63,9 @@ type NewCompare func(locale, options string) (PageCollation, error)
 // comparing two ranked strings compares two numbers in Go, where it would
 // otherwise call the page's collator once per comparison (a first result
 // of n rows makes about n·log n comparisons). While every string is
-// printable ASCII, only a first result's many strings are ranked (its sort
-// by ranks is the fastest), and the first string outside ASCII ranks all
-// the others.
+// printable ASCII, the page is not called at all: only a first result's
+// many strings are ranked, in Go (its sort by ranks is the fastest), and
+// the first string outside ASCII has all of them ranked by the page.
 func Collator(newCompare NewCompare) query.Collator {
 	var mu sync.Mutex
 	cache := map[string]query.Collation{}
@@ -109,10 +109,12 @@ type ranks struct {
 	mu      sync.Mutex
 	rank    map[string]float64 // every string prepared (memory: one entry per distinct string ever sorted)
 	// pure: every string prepared so far is printable ASCII (and asc is
-	// set). Those of small batches are kept in plain, unranked, and
-	// ranked with the first string that is not.
+	// set). Those of small batches are kept in plain, unranked; those of
+	// large ones are ranked in Go, kept in order in kept. The first string
+	// that is not ASCII has them all ranked anew through the page.
 	pure  bool
 	plain map[string]struct{}
+	kept  []string
 }
 
 // pageCompare is the page's compare, code unit order when it throws.
@@ -158,15 +160,18 @@ func (r *ranks) prepare(strs []string) {
 	defer r.mu.Unlock()
 	pure := r.pure
 	if pure && !allPrintable(strs) {
-		// The first string outside ASCII: every string kept so far is
-		// ranked with this batch's.
+		// The first string outside ASCII. The page has ranked nothing so
+		// far: every string, ranked here or kept unranked, is ranked
+		// anew through it with this batch's.
 		pure, r.pure = false, false
-		all := make([]string, 0, len(strs)+len(r.plain))
+		all := make([]string, 0, len(strs)+len(r.plain)+len(r.kept))
 		all = append(all, strs...)
 		for s := range r.plain {
 			all = append(all, s)
 		}
-		strs, r.plain = all, nil
+		all = append(all, r.kept...)
+		strs, r.plain, r.kept = all, nil, nil
+		clear(r.rank)
 	}
 	var fresh []string
 	seen := map[string]bool{}
@@ -179,7 +184,8 @@ func (r *ranks) prepare(strs []string) {
 	if len(fresh) == 0 {
 		return
 	}
-	if pure && len(fresh) < bulkRank {
+	switch {
+	case pure && len(fresh) < bulkRank:
 		// Compared in Go; kept for the first string outside ASCII.
 		if r.plain == nil {
 			r.plain = map[string]struct{}{}
@@ -188,7 +194,25 @@ func (r *ranks) prepare(strs []string) {
 			r.plain[s] = struct{}{}
 		}
 		return
+	case pure:
+		for _, s := range fresh {
+			delete(r.plain, s)
+		}
+		r.rankASCII(fresh)
+		return
 	}
+	places, err := r.pagePlace(fresh)
+	if err != nil {
+		return
+	}
+	if !r.assign(fresh, places) {
+		r.renumber()
+		r.assign(fresh, places)
+	}
+}
+
+// pagePlace places fresh through the page (Place).
+func (r *ranks) pagePlace(fresh []string) ([]placement, error) {
 	buf := []byte{'['}
 	for i, s := range fresh {
 		if i > 0 {
@@ -199,26 +223,40 @@ func (r *ranks) prepare(strs []string) {
 	buf = append(buf, ']')
 	out, err := r.place(string(buf))
 	if err != nil {
-		return
+		return nil, err
 	}
-	places, err := parsePlacements(out, len(fresh))
-	if err != nil {
-		return
+	return parsePlacements(out, len(fresh))
+}
+
+// rankASCII ranks fresh (distinct, unranked) in Go while every string is
+// printable ASCII: it merges them in order into kept, the strings ranked
+// so far in order, and numbers all of kept anew, 0, 1, 2... (two such
+// strings are equal only when they are the same). It sorts fresh.
+func (r *ranks) rankASCII(fresh []string) {
+	sort.Slice(fresh, func(i, j int) bool { return r.asc.Compare(fresh[i], fresh[j]) < 0 })
+	merged := make([]string, 0, len(r.kept)+len(fresh))
+	i, j := 0, 0
+	for i < len(r.kept) && j < len(fresh) {
+		if r.asc.Compare(r.kept[i], fresh[j]) < 0 {
+			merged = append(merged, r.kept[i])
+			i++
+		} else {
+			merged = append(merged, fresh[j])
+			j++
+		}
 	}
-	if !r.assign(fresh, places) {
-		r.renumber()
-		r.assign(fresh, places)
-	}
-	for _, s := range fresh {
-		delete(r.plain, s)
+	merged = append(append(merged, r.kept[i:]...), fresh[j:]...)
+	r.kept = merged
+	for n, s := range merged {
+		r.rank[s] = float64(n)
 	}
 }
 
 // bulkRank is the least number of new strings of printable ASCII that are
-// ranked through the page while every string is ASCII: those of a first
-// result, which TopK then sorts by their ranks (its first build by
-// numbers), in a fraction of the time sorting by comparisons takes even
-// in Go. Fewer (a live change's) only compare, in Go.
+// ranked while every string is ASCII (in Go, rankASCII): those of a
+// first result, which TopK then sorts by their ranks (its first build by
+// numbers), in a fraction of the time sorting its rows by comparisons
+// takes. Fewer (a live change's) only compare.
 const bulkRank = 2048
 
 // allPrintable reports whether every string of strs is printable ASCII.

@@ -226,9 +226,9 @@ func TestRankedCollationPlaceFails(t *testing.T) {
 // With a collation that orders ASCII as the root collation does, strings
 // of printable ASCII compare in Go: preparing a few (a live change's) costs
 // no call to the page, comparing them no crossing; a first result's many
-// are ranked in one call. The first string outside ASCII ranks every
-// string kept so far with it, in one call; from then on every comparison
-// still agrees with the page, without crossing. A collation
+// are ranked in Go, in the page's order. The first string outside ASCII
+// ranks every string so far with it, in one call; from then on every
+// comparison and rank still agrees with the page, without crossing. A collation
 // that tailors ASCII (Czech) or is not said to be root-like ranks from the
 // start.
 func TestASCIICollation(t *testing.T) {
@@ -291,27 +291,41 @@ func TestASCIICollation(t *testing.T) {
 			} else {
 				assert.Equal(t, len(batches), page.calls, "each batch ranked by the page")
 			}
-			// A first result's strings: ranked in one call.
+			// First results' strings: ranked, in Go while every string is
+			// ASCII, else in one call each; two of them, the second's
+			// strings falling between the first's, and some again.
 			var bulk []string
-			for i := range 3000 {
+			for i := range 5000 {
 				bulk = append(bulk, fmt.Sprintf("%s %d", word(), i))
 			}
-			calls := page.calls
-			coll.Prepare(bulk)
-			assert.Equal(t, calls+1, page.calls, "a first result's strings are ranked in one call")
-			for _, s := range bulk {
-				_, ok := coll.Rank(s)
-				require.True(t, ok, "%q ranked", s)
+			ranked := func(strs []string) {
+				t.Helper()
+				for i, a := range strs {
+					ra, ok := coll.Rank(a)
+					require.True(t, ok, "%q ranked", a)
+					for _, b := range strs[max(0, i-30):i] {
+						rb, _ := coll.Rank(b)
+						if want := cmp.Compare(tc.compare(a, b), 0); cmp.Compare(ra, rb) != want {
+							t.Fatalf("ranks %q %v, %q %v; the page says %d", a, ra, b, rb, want)
+						}
+					}
+				}
 			}
+			calls := page.calls
+			coll.Prepare(bulk[:2500])
+			coll.Prepare(append(bulk[2500:], bulk[:100]...))
+			if tc.inGo {
+				assert.Equal(t, calls, page.calls, "ranked in Go")
+			} else {
+				assert.Equal(t, calls+2, page.calls, "ranked in one call each")
+			}
+			ranked(bulk)
 			all = append(all, bulk[:200]...)
 			check(all)
 			calls = page.calls
 			coll.Prepare(others)
 			assert.Equal(t, calls+1, page.calls, "one call ranks the batch (and, the first time, the strings kept)")
-			for _, s := range append(others, all...) {
-				_, ok := coll.Rank(s)
-				require.True(t, ok, "%q ranked", s)
-			}
+			ranked(append(append(append([]string{}, others...), all...), bulk...))
 			check(append(append([]string{}, others...), all...))
 		})
 	}
