@@ -230,3 +230,41 @@ func TestNumberOrder(t *testing.T) {
 		}
 	}
 }
+
+// selectOrder puts the first keep positions of a sort first, in order, and
+// every other position after them once: for any keep, with many ties
+// broken by position, and in ascending, descending and random order.
+func TestSelectOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 1))
+	for _, n := range []int{0, 1, 7, 100, 3000} {
+		for _, arrange := range []string{"random", "ascending", "descending"} {
+			ks := make([]float64, n)
+			for i := range ks {
+				switch arrange {
+				case "random":
+					ks[i] = float64(rng.IntN(20))
+				case "ascending":
+					ks[i] = float64(i / 3)
+				default:
+					ks[i] = float64(-i / 3)
+				}
+			}
+			cmp := byNumber(ks, func(a, b int32) int { return int(a) - int(b) })
+			want := sortedOrder(n, cmp)
+			for _, keep := range []int{0, 1, 5, n / 2, n} {
+				got := selectOrder(n, keep, cmp)
+				keep := min(keep, n)
+				if !slices.Equal(got[:keep], want[:keep]) {
+					t.Fatalf("n=%d %s keep=%d: the first positions are not the sort's", n, arrange, keep)
+				}
+				all := slices.Clone(got)
+				slices.Sort(all)
+				for i, p := range all {
+					if p != int32(i) {
+						t.Fatalf("n=%d %s keep=%d: not every position once", n, arrange, keep)
+					}
+				}
+			}
+		}
+	}
+}

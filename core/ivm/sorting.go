@@ -26,6 +26,51 @@ func sortedOrder(n int, cmp func(a, b int32) int) []int32 {
 	return order
 }
 
+// selectOrder returns the positions 0..n-1 with the keep first under cmp
+// first, in order, then the others in no particular order. It keeps a
+// max-heap of the best keep positions seen, which turns most positions
+// away with one comparison: n + keep·log keep·log n comparisons at worst
+// for positions in random order, where a sort takes n·log n.
+func selectOrder(n, keep int, cmp func(a, b int32) int) []int32 {
+	keep = min(keep, n)
+	h := make([]int32, 0, keep) // the best keep so far; h[0] the worst of them
+	rest := make([]int32, 0, n-keep)
+	down := func(i int) {
+		for {
+			worst, l, r := i, 2*i+1, 2*i+2
+			if l < len(h) && cmp(h[l], h[worst]) > 0 {
+				worst = l
+			}
+			if r < len(h) && cmp(h[r], h[worst]) > 0 {
+				worst = r
+			}
+			if worst == i {
+				return
+			}
+			h[i], h[worst] = h[worst], h[i]
+			i = worst
+		}
+	}
+	for i := range int32(n) {
+		if len(h) < keep {
+			h = append(h, i)
+			for j := len(h) - 1; j > 0 && cmp(h[j], h[(j-1)/2]) > 0; j = (j - 1) / 2 {
+				h[j], h[(j-1)/2] = h[(j-1)/2], h[j]
+			}
+			continue
+		}
+		if keep > 0 && cmp(i, h[0]) < 0 {
+			rest = append(rest, h[0])
+			h[0] = i
+			down(0)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	slices.SortFunc(h, cmp)
+	return append(h, rest...)
+}
+
 // permute rearranges s so that s[i] is the old s[order[i]].
 func permute[T any](s []T, order []int32) {
 	old := slices.Clone(s)

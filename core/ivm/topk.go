@@ -377,15 +377,18 @@ func (t *TopK) build(in Batch, vals []value.Value) bool {
 		}
 		rows = append(rows, d.Row)
 	}
-	order, ok := t.orderByNumber(rows, vals)
-	if !ok {
-		if order, ok = t.orderByImage(rows, vals); !ok {
-			return false
-		}
-	}
 	keep := len(rows)
 	if e := t.end(); e >= 0 {
 		keep = min(keep, e+t.slack)
+	}
+	// The bag is unordered: only the rows the tree keeps need an order,
+	// which selecting them finds with a fraction of a sort's comparisons.
+	selected := keep*8 < len(rows)
+	order, ok := t.orderByNumber(rows, vals, selected, keep)
+	if !ok {
+		if order, ok = t.orderByImage(rows, vals, selected, keep); !ok {
+			return false
+		}
 	}
 	kept := make([]*Row, keep)
 	for j, i := range order[:keep] {
@@ -401,8 +404,9 @@ func (t *TopK) build(in Batch, vals []value.Value) bool {
 
 // orderByImage returns the positions of rows sorted by cmp over their
 // images (vals holds their sort values), and false when two rows are
-// equal under cmp.
-func (t *TopK) orderByImage(rows []*Row, vals []value.Value) ([]int32, bool) {
+// equal under cmp. With selected, only the first keep positions are in
+// order (selectOrder), and only they are checked.
+func (t *TopK) orderByImage(rows []*Row, vals []value.Value, selected bool, keep int) ([]int32, bool) {
 	images := rows
 	if t.sortValues != nil {
 		slab := make([]Row, len(rows))
@@ -412,19 +416,39 @@ func (t *TopK) orderByImage(rows []*Row, vals []value.Value) ([]int32, bool) {
 			images[i] = &slab[i]
 		}
 	}
-	order := sortedOrder(len(rows), func(a, b int32) int { return t.cmp(images[a], images[b]) })
+	cmp := func(a, b int32) int { return t.cmp(images[a], images[b]) }
+	order := orderOf(len(rows), selected, keep, cmp)
+	return order, distinctInOrder(order, selected, keep, cmp)
+}
+
+// orderOf is sortedOrder, or with selected selectOrder.
+func orderOf(n int, selected bool, keep int, cmp func(a, b int32) int) []int32 {
+	if selected {
+		return selectOrder(n, keep, cmp)
+	}
+	return sortedOrder(n, cmp)
+}
+
+// distinctInOrder reports whether no two neighbours of order (its first
+// keep with selected) are equal under cmp: the rows of a build must have
+// distinct keys, which cmp ends with. (Selected, the other rows are taken
+// on the Batch contract: a batch of additions has distinct keys.)
+func distinctInOrder(order []int32, selected bool, keep int, cmp func(a, b int32) int) bool {
+	if selected {
+		order = order[:keep]
+	}
 	for i := 1; i < len(order); i++ {
-		if t.cmp(images[order[i-1]], images[order[i]]) == 0 {
-			return nil, false
+		if cmp(order[i-1], order[i]) == 0 {
+			return false
 		}
 	}
-	return order, true
+	return true
 }
 
 // orderByNumber returns the positions of rows sorted by numKey, cmp
 // breaking ties, and false when there is no numKey, a row has none, or
 // two rows are equal under cmp.
-func (t *TopK) orderByNumber(rows []*Row, vals []value.Value) ([]int32, bool) {
+func (t *TopK) orderByNumber(rows []*Row, vals []value.Value, selected bool, keep int) ([]int32, bool) {
 	if t.numKey == nil {
 		return nil, false
 	}
@@ -445,6 +469,11 @@ func (t *TopK) orderByNumber(rows []*Row, vals []value.Value) ([]int32, bool) {
 	}
 	if t.numWhole {
 		tie = func(a, b int32) int { return CompareKeys(rows[a].Key, rows[b].Key) }
+	}
+	if selected {
+		cmp := byNumber(ks, tie)
+		order := selectOrder(len(ks), keep, cmp)
+		return order, distinctInOrder(order, true, keep, cmp)
 	}
 	order := numberOrder(ks, tie)
 	for i := 1; i < len(order); i++ {
