@@ -63,8 +63,7 @@ type NewCompare func(locale, options string) (PageCollation, error)
 // comparing two ranked strings compares two numbers in Go, where it would
 // otherwise call the page's collator once per comparison (a first result
 // of n rows makes about n·log n comparisons). While every string is
-// printable ASCII, the page is not called at all: only a first result's
-// many strings are ranked, in Go (its sort by ranks is the fastest), and
+// printable ASCII, the page is not called at all and nothing is ranked;
 // the first string outside ASCII has all of them ranked by the page.
 func Collator(newCompare NewCompare) query.Collator {
 	var mu sync.Mutex
@@ -109,12 +108,10 @@ type ranks struct {
 	mu      sync.Mutex
 	rank    map[string]float64 // every string prepared (memory: one entry per distinct string ever sorted)
 	// pure: every string prepared so far is printable ASCII (and asc is
-	// set). Those of small batches are kept in plain, unranked; those of
-	// large ones are ranked in Go, kept in order in kept. The first string
-	// that is not ASCII has them all ranked anew through the page.
+	// set): they are kept in plain, unranked, and ranked with the first
+	// string that is not.
 	pure  bool
 	plain map[string]struct{}
-	kept  []string
 }
 
 // pageCompare is the page's compare, code unit order when it throws.
@@ -160,18 +157,15 @@ func (r *ranks) prepare(strs []string) {
 	defer r.mu.Unlock()
 	pure := r.pure
 	if pure && !allPrintable(strs) {
-		// The first string outside ASCII. The page has ranked nothing so
-		// far: every string, ranked here or kept unranked, is ranked
-		// anew through it with this batch's.
+		// The first string outside ASCII: every string kept so far is
+		// ranked with this batch's.
 		pure, r.pure = false, false
-		all := make([]string, 0, len(strs)+len(r.plain)+len(r.kept))
+		all := make([]string, 0, len(strs)+len(r.plain))
 		all = append(all, strs...)
 		for s := range r.plain {
 			all = append(all, s)
 		}
-		all = append(all, r.kept...)
-		strs, r.plain, r.kept = all, nil, nil
-		clear(r.rank)
+		strs, r.plain = all, nil
 	}
 	var fresh []string
 	seen := map[string]bool{}
@@ -184,21 +178,16 @@ func (r *ranks) prepare(strs []string) {
 	if len(fresh) == 0 {
 		return
 	}
-	switch {
-	case pure && len(fresh) < bulkRank:
-		// Compared in Go; kept for the first string outside ASCII.
+	if pure {
+		// Compared in Go, unranked (a first result's TopK selects its
+		// window with comparisons); kept for the first string outside
+		// ASCII.
 		if r.plain == nil {
 			r.plain = map[string]struct{}{}
 		}
 		for _, s := range fresh {
 			r.plain[s] = struct{}{}
 		}
-		return
-	case pure:
-		for _, s := range fresh {
-			delete(r.plain, s)
-		}
-		r.rankASCII(fresh)
 		return
 	}
 	places, err := r.pagePlace(fresh)
@@ -227,37 +216,6 @@ func (r *ranks) pagePlace(fresh []string) ([]placement, error) {
 	}
 	return parsePlacements(out, len(fresh))
 }
-
-// rankASCII ranks fresh (distinct, unranked) in Go while every string is
-// printable ASCII: it merges them in order into kept, the strings ranked
-// so far in order, and numbers all of kept anew, 0, 1, 2... (two such
-// strings are equal only when they are the same). It sorts fresh.
-func (r *ranks) rankASCII(fresh []string) {
-	sort.Slice(fresh, func(i, j int) bool { return r.asc.Compare(fresh[i], fresh[j]) < 0 })
-	merged := make([]string, 0, len(r.kept)+len(fresh))
-	i, j := 0, 0
-	for i < len(r.kept) && j < len(fresh) {
-		if r.asc.Compare(r.kept[i], fresh[j]) < 0 {
-			merged = append(merged, r.kept[i])
-			i++
-		} else {
-			merged = append(merged, fresh[j])
-			j++
-		}
-	}
-	merged = append(append(merged, r.kept[i:]...), fresh[j:]...)
-	r.kept = merged
-	for n, s := range merged {
-		r.rank[s] = float64(n)
-	}
-}
-
-// bulkRank is the least number of new strings of printable ASCII that are
-// ranked while every string is ASCII (in Go, rankASCII): those of a
-// first result, which TopK then sorts by their ranks (its first build by
-// numbers), in a fraction of the time sorting its rows by comparisons
-// takes. Fewer (a live change's) only compare.
-const bulkRank = 2048
 
 // allPrintable reports whether every string of strs is printable ASCII.
 func allPrintable(strs []string) bool {
