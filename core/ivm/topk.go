@@ -364,9 +364,10 @@ func (h *rowHeap) Pop() any {
 	return r
 }
 
-// build loads a batch of additions into the empty TopK at once: sort,
-// then build the tree bottom-up from the window and its slack (all rows
-// without a limit), the other rows going to the bag. vals are the rows'
+// build loads a batch of additions into the empty TopK at once: sort (or,
+// when the window and its slack are under an eighth of the batch, select
+// them), then build the tree bottom-up from the window and its slack (all
+// rows without a limit), the other rows going to the bag. vals are the rows'
 // sort values (sortValuesOf). It reports false, changing nothing, when the
 // batch is not made of additions of distinct keys.
 func (t *TopK) build(in Batch, vals []value.Value) bool {
@@ -447,7 +448,8 @@ func distinctInOrder(order []int32, selected bool, keep int, cmp func(a, b int32
 
 // orderByNumber returns the positions of rows sorted by numKey, cmp
 // breaking ties, and false when there is no numKey, a row has none, or
-// two rows are equal under cmp.
+// two rows are equal under cmp. With selected, only the first keep
+// positions are in order (selectOrder), and only they are checked.
 func (t *TopK) orderByNumber(rows []*Row, vals []value.Value, selected bool, keep int) ([]int32, bool) {
 	if t.numKey == nil {
 		return nil, false
