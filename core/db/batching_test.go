@@ -63,6 +63,22 @@ func (nopTransport) RoundTrip(context.Context, *stream.Request) (*stream.Respons
 // batchDB opens a database that is fed by hand, with one live query.
 func batchDB(t testing.TB) (*DB, *Live) {
 	t.Helper()
+	d := usersAndMessages(t)
+	q, err := ir.Parse([]byte(batchQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, l
+}
+
+// usersAndMessages opens a database of users and messages over a
+// transport that never answers (tests feed it batches), with no query.
+func usersAndMessages(t testing.TB) *DB {
+	t.Helper()
 	c, err := stream.NewClient(nopTransport{}, stream.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -74,15 +90,7 @@ func batchDB(t testing.TB) (*DB, *Live) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := ir.Parse([]byte(batchQuery))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := d.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, l
+	return d
 }
 
 // view is what a reader of the database observes: every row, which txids

@@ -83,7 +83,7 @@ func BenchmarkLiveLoad(b *testing.B) {
 		b.Run(fmt.Sprintf("queries=%d", nq), func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
-				d, _ := batchDB(b)
+				d := usersAndMessages(b)
 				feed(d, events[:2000], true)
 				for _, q := range queries[:nq] {
 					p, err := ir.Parse(q)
