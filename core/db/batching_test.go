@@ -393,3 +393,24 @@ func TestSliceCountsSubscribers(t *testing.T) {
 		t.Fatalf("%d of %d slices over 3× the budget: %v", over, len(slices), slices)
 	}
 }
+
+// A Preload caller wakes with the connection already live: the state is
+// set before the callers are woken, not after the batch that made the
+// database ready.
+func TestPreloadWakesLive(t *testing.T) {
+	for range 20 {
+		d, _ := batchDB(t)
+		done := make(chan ConnState)
+		go func() {
+			if err := d.Preload(context.Background()); err != nil {
+				t.Error(err)
+			}
+			done <- d.Connection().State
+		}()
+		feed(d, batchEvents[:4], true)
+		if st := <-done; st != ConnLive {
+			t.Fatalf("Preload returned with the connection %q", st)
+		}
+		d.Close()
+	}
+}

@@ -721,6 +721,9 @@ func (d *DB) batch(b *stream.Batch) {
 	if d.opts.OnBatch != nil {
 		d.opts.OnBatch(b)
 	}
+	// The connection says live before the Preload callers wake (read
+	// sets it again after the batch, for the states before ready).
+	d.setConn(Connection{State: d.readState()})
 	d.announceReady()
 	d.learnCost()
 	// The parts of one live response, and live batches whose bytes were
