@@ -185,7 +185,7 @@ export class LiveQuery {
   subscribeChanges(fn, { includeInitialState = false } = {}) {
     this.#changeSubs.add(fn)
     if (includeInitialState && this.#rows.length > 0) {
-      fn(this.#ensureKeys().map((key, i) => ({ type: 'insert', key, value: this.#rows[i] })))
+      fn(this.currentStateAsChanges())
     }
     return { unsubscribe: () => this.#changeSubs.delete(fn) }
   }

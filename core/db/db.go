@@ -580,8 +580,7 @@ func (d *DB) read(from string) bool {
 				"the stream answered offset %s to a read from the snapshot's %s: it was recreated; reading it from the start", b.Offset, d.resumeFrom)})
 			return true
 		}
-		d.batch(b)
-		d.setConn(Connection{State: d.readState()})
+		d.batch(b) // which says the connection's state
 	}
 }
 
@@ -721,8 +720,8 @@ func (d *DB) batch(b *stream.Batch) {
 	if d.opts.OnBatch != nil {
 		d.opts.OnBatch(b)
 	}
-	// The connection says live before the Preload callers wake (read
-	// sets it again after the batch, for the states before ready).
+	// The connection's state after the batch (connecting, or live once
+	// ready), said before the Preload callers wake.
 	d.setConn(Connection{State: d.readState()})
 	d.announceReady()
 	d.learnCost()

@@ -472,19 +472,14 @@ func (t *TopK) orderByNumber(rows []*Row, vals []value.Value, selected bool, kee
 	if t.numWhole {
 		tie = func(a, b int32) int { return CompareKeys(rows[a].Key, rows[b].Key) }
 	}
+	cmp := byNumber(ks, tie)
+	var order []int32
 	if selected {
-		cmp := byNumber(ks, tie)
-		order := selectOrder(len(ks), keep, cmp)
-		return order, distinctInOrder(order, true, keep, cmp)
+		order = selectOrder(len(ks), keep, cmp)
+	} else {
+		order = numberOrder(ks, tie)
 	}
-	order := numberOrder(ks, tie)
-	for i := 1; i < len(order); i++ {
-		a, b := order[i-1], order[i]
-		if ks[a] == ks[b] && tie(a, b) == 0 {
-			return nil, false
-		}
-	}
-	return order, true
+	return order, distinctInOrder(order, selected, keep, cmp)
 }
 
 // window returns the rows of the window as deltas of multiplicity mult.
