@@ -59,7 +59,9 @@ export function builderFor(api) {
   const expr = (e, refs) => {
     switch (e.type) {
       case 'ref': return walk(refs, e.path)
-      case 'val': return 'value' in e ? e.value : undefined
+      // a non-finite number crosses as {number: "NaN"} (toOurIR): queries
+      // rebuilt from our IR (from scratch, probes) need the number back
+      case 'val': return 'number' in e ? Number(e.number) : 'value' in e ? e.value : undefined
       case 'func': {
         const f = funcs[e.name]
         if (!f) return api.func(e.name, e.args.map((a) => expr(a, refs)))
