@@ -11,6 +11,9 @@ type scope struct {
 	clause  string
 	aliases []string
 	sel     int
+	// declared holds, for an alias whose source is a subquery with a
+	// select, the fields that select always sets (declaredFields).
+	declared map[string][]string
 }
 
 // Ref implements expr.Resolver.

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"unsafe"
 
 	"github.com/streamdb/streamdb/core/expr"
@@ -136,7 +137,46 @@ func selection(q *ir.Query, aliases []string) (func([]value.Value) value.Value, 
 			return b.Build()
 		}, nil
 	}
-	return compileSelect(q.Select, &scope{clause: "select", aliases: aliases, sel: -1})
+	return compileSelect(q.Select, &scope{clause: "select", aliases: aliases, sel: -1, declared: subqueryFields(q)})
+}
+
+// subqueryFields returns, for each alias of q's sources that is a
+// subquery with a select, the fields that select declares (declaredFields),
+// or nil when there is none.
+func subqueryFields(q *ir.Query) map[string][]string {
+	var m map[string][]string
+	sources := slices.Clone(fromSources(q.From))
+	for _, j := range q.Joins {
+		sources = append(sources, j.Source)
+	}
+	for _, s := range sources {
+		if s.Query == nil || s.Query.Select == nil {
+			continue
+		}
+		if f := declaredFields(s.Query.Select); len(f) > 0 {
+			if m == nil {
+				m = map[string][]string{}
+			}
+			m[s.Alias] = f
+		}
+	}
+	return m
+}
+
+// declaredFields lists the fields a select sets on every row it builds:
+// each entry but a spread. In TanStack DB such a field is an own property
+// of the row even when its value is undefined (a missing field), which our
+// rows, JSON objects, cannot hold. Spreading the row copies that property,
+// so it replaces an earlier field of the same name with undefined; a spread
+// of the row does the same here with this list.
+func declaredFields(entries []ir.SelectEntry) []string {
+	var out []string
+	for _, e := range entries {
+		if e.Spread == nil {
+			out = append(out, e.Field)
+		}
+	}
+	return out
 }
 
 // selectPart is one compiled select entry: a field computed by ev, a field
@@ -146,6 +186,9 @@ type selectPart struct {
 	ev     expr.Eval
 	nested func([]value.Value) value.Value
 	spread bool
+	// declared, for a spread of a subquery's row, lists the fields its
+	// select sets even when undefined (declaredFields).
+	declared []string
 }
 
 // compileSelect compiles select entries into a function building the
@@ -182,7 +225,13 @@ func builtSelect(parts []selectPart) func([]value.Value) value.Value {
 		for _, p := range parts {
 			switch {
 			case p.spread:
-				p.ev(vals).Fields(func(key string, v value.Value) bool {
+				o := p.ev(vals)
+				if o.Kind() == value.KindObject {
+					for _, k := range p.declared {
+						b.Add(k, value.Value{})
+					}
+				}
+				o.Fields(func(key string, v value.Value) bool {
 					b.Add(key, v)
 					return true
 				})
@@ -201,7 +250,11 @@ func compileSelectEntry(e ir.SelectEntry, r expr.Resolver) (selectPart, error) {
 	switch {
 	case e.Spread != nil:
 		ev, err := compileExpr("select", &ir.Expr{Kind: ir.Ref, Path: e.Spread}, r)
-		return selectPart{ev: ev, spread: true}, err
+		part := selectPart{ev: ev, spread: true}
+		if s, ok := r.(*scope); ok && len(e.Spread) == 1 {
+			part.declared = s.declared[e.Spread[0]]
+		}
+		return part, err
 	case e.Select != nil:
 		n, err := compileSelect(e.Select, r)
 		return selectPart{field: e.Field, nested: n}, err

@@ -4,6 +4,10 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/streamdb/streamdb/core/collection"
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/value"
 )
@@ -84,5 +88,42 @@ func TestFlatSelectLeavesOtherSelects(t *testing.T) {
 		if flatSelect(entries, parts, sc) != nil {
 			t.Errorf("%s: flat, want the ObjectBuilder", name)
 		}
+	}
+}
+
+// TestSpreadOfSubqueryDeclaresItsFields: a subquery's select sets each of
+// its fields on every row, a missing one too (TanStack DB: an own property
+// whose value is undefined), so a spread of that row after a field of the
+// same name leaves the field out, and a field after the spread sets it.
+func TestSpreadOfSubqueryDeclaresItsFields(t *testing.T) {
+	c := collection.New("posts", "post", "id")
+	c.Begin()
+	for _, row := range []string{`{"id":"p1","title":"hello","team":"t1"}`, `{"id":"p2","title":"world"}`} {
+		v := value.MustParse(row)
+		k, _ := v.Get("id").Str()
+		c.Put(k, v)
+	}
+	c.End(false)
+	d := db{"posts": c}
+	sub := `{"alias":"s","query":{"from":{"alias":"p","collection":"posts"},"select":[{"field":"id","expr":{"type":"ref","path":["p","id"]}},{"field":"team","expr":{"type":"ref","path":["p","team"]}}]}}`
+	for name, tc := range map[string]struct {
+		sel  string
+		want []string
+	}{
+		"field then spread": {
+			`[{"field":"team","expr":{"type":"val","value":"x"}},{"spread":["s"]}]`,
+			[]string{`sp1={"team":"t1","id":"p1"}`, `sp2={"id":"p2"}`},
+		},
+		"spread then field": {
+			`[{"spread":["s"]},{"field":"team","expr":{"type":"val","value":"x"}}]`,
+			[]string{`sp1={"id":"p1","team":"x"}`, `sp2={"id":"p2","team":"x"}`},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			lq, err := Compile(mustQuery(t, `{"from":`+sub+`,"select":`+tc.sel+`}`), Options{})
+			require.NoError(t, err)
+			lq.Load(d.reader())
+			assert.Equal(t, tc.want, result(lq))
+		})
 	}
 }
