@@ -258,3 +258,28 @@ func TestJoinTable(t *testing.T) {
 		t.Fatalf("right padding row: %v", fmtRows([]*Row{b[0].Row}))
 	}
 }
+
+// TestDistinctKeys: the estimate of a first load's distinct join keys is
+// within a factor of two of the truth (plus 64) for uniform keys, and never above
+// the rows.
+func TestDistinctKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	key := func(row *Row) value.Value { return row.Vals[0] }
+	for _, tc := range []struct{ rows, keys int }{
+		{100, 100}, {5000, 5000}, {200_000, 10}, {200_000, 1000}, {200_000, 20_000}, {200_000, 200_000}, {1_000_000, 100_000},
+	} {
+		in := make(Batch, tc.rows)
+		for i := range in {
+			k := i
+			if tc.keys < tc.rows {
+				k = r.IntN(tc.keys)
+			}
+			in[i] = Delta{Row: NewRow(value.String(fmt.Sprint(i)), 1), Mult: 1}
+			in[i].Row.Vals[0] = value.String(fmt.Sprintf("u%d", k))
+		}
+		got := distinctKeys(in, key)
+		if got > tc.rows || got < tc.keys/2 || got > 2*tc.keys+64 {
+			t.Errorf("%d rows of %d keys: estimate %d", tc.rows, tc.keys, got)
+		}
+	}
+}
