@@ -90,3 +90,16 @@ func BenchmarkMerge(b *testing.B) {
 		sink = Merge(row, patch)
 	}
 }
+
+// BenchmarkGetMessageFields reads the fields of a row shaped as bench/'s
+// messages the way a join and its select do: the join key, then the
+// selected text.
+func BenchmarkGetMessageFields(b *testing.B) {
+	row := MustParse(`{"id":"m48213","userId":"u7731","text":"lorem ipsum dolor sit amet elit","ts":1700048213000}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		sink = row.Get("userId")
+		sink = row.Get("text")
+		sink = row.Get("ts")
+	}
+}

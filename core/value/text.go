@@ -2,9 +2,11 @@ package value
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/streamdb/streamdb/core/jsonscan"
 )
@@ -13,23 +15,60 @@ import (
 // it.
 
 // skipString returns the index just past the string literal at s[i].
+//
+// It reads the string eight bytes at a time, looking for a quote or a
+// backslash in each word at once (a call to strings.IndexByte per string
+// costs more than the scan in wasm, and most strings of a row are short).
+// A backslash skips the byte after it, so an escaped quote is passed over.
 func skipString(s string, i int) int {
+	end, _ := scanString(s, i)
+	return end
+}
+
+// scanString is skipString that also reports whether the literal holds a
+// backslash (an escape to decode).
+func scanString(s string, i int) (end int, escaped bool) {
 	j := i + 1
-	for {
-		k := strings.IndexByte(s[j:], '"')
-		if k < 0 {
-			return len(s)
+	for j+8 <= len(s) {
+		w := load64(s, j)
+		m := byteIn(w, '"') | byteIn(w, '\\')
+		if m == 0 {
+			j += 8
+			continue
 		}
-		q := j + k
-		n := 0
-		for p := q - 1; p > i && s[p] == '\\'; p-- {
-			n++
+		k := j + bits.TrailingZeros64(m)>>3
+		if s[k] == '"' {
+			return k + 1, escaped
 		}
-		if n%2 == 0 {
-			return q + 1
-		}
-		j = q + 1
+		escaped = true
+		j = k + 2
 	}
+	for ; j < len(s); j++ {
+		switch s[j] {
+		case '"':
+			return j + 1, escaped
+		case '\\':
+			escaped = true
+			j++
+		}
+	}
+	return len(s), escaped
+}
+
+// load64 returns the eight bytes of s from i on as a little-endian word;
+// i+8 <= len(s).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i:])))
+}
+
+// byteIn returns a word whose lowest set bit is the high bit of the first
+// byte of w equal to b, or 0 when no byte is (the bits above the lowest may
+// be set falsely: only the lowest is used).
+func byteIn(w uint64, b byte) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := w ^ (ones * uint64(b))
+	return (x - ones) &^ x & highs
 }
 
 // skipValue returns the index just past the value at s[i].
@@ -72,7 +111,10 @@ func skipValue(s string, i int) int {
 func decodeAt(s string, i int) (Value, int) {
 	switch s[i] {
 	case '"':
-		end := skipString(s, i)
+		end, escaped := scanString(s, i)
+		if !escaped {
+			return String(s[i+1 : end-1]), end
+		}
 		return String(unescape(s[i+1 : end-1])), end
 	case '{':
 		end := skipValue(s, i)
@@ -184,22 +226,35 @@ func findField(s, field string) (ks, vs int, ok bool) {
 	if len(s) < 3 {
 		return 0, 0, false
 	}
-	var buf [64]byte
-	var enc []byte
-	esc := StringNeedsEscape(field)
-	if esc {
-		enc = appendString(buf[:0], field)
+	if !plainName(field) {
+		return findEscapedField(s, field)
 	}
+	n := len(field)
+	i := 1
+	for {
+		// A plain name has no backslash and no quote: a key that starts
+		// with it and has a quote right after is that name.
+		if i+n+1 < len(s) && s[i+n+1] == '"' && s[i+1:i+n+1] == field {
+			return i, i + n + 3, true
+		}
+		ke := skipString(s, i)
+		ve := skipValue(s, ke+1)
+		if ve >= len(s) || s[ve] != ',' {
+			return 0, 0, false
+		}
+		i = ve + 1
+	}
+}
+
+// findEscapedField is findField for a name whose JSON text differs from
+// it: the keys are compared as JSON texts.
+func findEscapedField(s, field string) (ks, vs int, ok bool) {
+	var buf [64]byte
+	enc := string(appendString(buf[:0], field))
 	i := 1
 	for {
 		ke := skipString(s, i)
-		var match bool
-		if esc {
-			match = s[i:ke] == string(enc)
-		} else {
-			match = ke-i-2 == len(field) && s[i+1:ke-1] == field
-		}
-		if match {
+		if s[i:ke] == enc {
 			return i, ke + 1, true
 		}
 		ve := skipValue(s, ke+1)
