@@ -210,7 +210,15 @@ func appendString(dst []byte, s string) []byte {
 // StringNeedsEscape reports whether AppendJSON writes the String s
 // differently from '"' + s + '"'.
 func StringNeedsEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	// Eight bytes at a time while they are printable ASCII other than a
+	// quote or a backslash (ids, names: most strings).
+	for ; i+8 <= len(s); i += 8 {
+		if w := load64(s, i); w&highBits != 0 || byteBelow(w, 0x20) != 0 || byteIn(w, '"')|byteIn(w, '\\') != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if needsEscape[c] {

@@ -51,3 +51,23 @@ func TestScanString(t *testing.T) {
 		}
 	}
 }
+
+// TestStringNeedsEscape checks the word-at-a-time test against its
+// definition (AppendJSON writes the string differently from the string in
+// quotes) with each kind of byte at every position of a word.
+func TestStringNeedsEscape(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	special := []string{"\"", "\\", "\x00", "\x1f", "\x7f", " ", "~", "é", "\u2028", "\xff", "\xed\xa0\x80", "𝄞"}
+	for n := range 20000 {
+		b := []byte(strings.Repeat("abcdefgh", 1+n%4)[:r.IntN(8*(1+n%4))+1])
+		s := string(b)
+		if n%3 != 0 {
+			at := r.IntN(len(s) + 1)
+			s = s[:at] + special[r.IntN(len(special))] + s[at:]
+		}
+		want := string(AppendJSON(nil, String(s))) != `"`+s+`"`
+		if got := StringNeedsEscape(s); got != want {
+			t.Fatalf("StringNeedsEscape(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -66,10 +66,18 @@ func load64(s string, i int) uint64 {
 // byte of w equal to b, or 0 when no byte is (the bits above the lowest may
 // be set falsely: only the lowest is used).
 func byteIn(w uint64, b byte) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := w ^ (ones * uint64(b))
-	return (x - ones) &^ x & highs
+	x := w ^ (oneBytes * uint64(b))
+	return (x - oneBytes) &^ x & highBits
 }
+
+// byteBelow is nonzero when a byte of w is below n (n <= 0x80), for a word
+// of bytes below 0x80.
+func byteBelow(w uint64, n byte) uint64 {
+	return (w - oneBytes*uint64(n)) &^ w & highBits
+}
+
+// oneBytes and highBits are the words of eight 0x01 and eight 0x80 bytes.
+const oneBytes, highBits = 0x0101010101010101, 0x8080808080808080
 
 // skipValue returns the index just past the value at s[i].
 func skipValue(s string, i int) int {
