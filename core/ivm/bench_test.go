@@ -350,3 +350,27 @@ func (t *treap) at(i int) int {
 		}
 	}
 }
+
+// BenchmarkKeyedOutput times one update (-old +new) of a row of a result
+// without orderBy, ordered by key: 100k rows keyed as a join's rows are.
+func BenchmarkKeyedOutput(b *testing.B) {
+	const n = 100_000
+	key := func(i int) value.Value { return value.String(fmt.Sprintf(`["m%d","u%d"]`, i, i%10_000)) }
+	o := NewOutput(func(r *Row) value.Value { return r.Sel }, nil)
+	in := make(Batch, n)
+	for i := range in {
+		r := NewRow(key(i), 0)
+		r.Sel = value.Number(float64(i))
+		in[i] = Delta{Row: r, Mult: 1}
+	}
+	o.Push(in)
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.ResetTimer()
+	defer cpuTimer(b)()
+	for b.Loop() {
+		k := key(rng.IntN(n))
+		old, nw := NewRow(k, 0), NewRow(k, 0)
+		nw.Sel = value.Number(rng.Float64())
+		o.Push(Batch{{Row: old, Mult: -1}, {Row: nw, Mult: 1}})
+	}
+}

@@ -318,6 +318,29 @@ func (t *tree[T]) Rank(x T) (int, bool) {
 	return r, false
 }
 
+// GetRank returns the element equal to x, its position and true, or the
+// position x would have and false: Get and Rank in one walk.
+func (t *tree[T]) GetRank(x T) (T, int, bool) {
+	var zero T
+	r := 0
+	n := t.root
+	for n != nil {
+		i, found := t.find(n, x)
+		if n.children == nil {
+			if found {
+				return n.items[i], r + i, true
+			}
+			return zero, r + i, false
+		}
+		if found {
+			return n.items[i], r + i + n.before(i+1), true
+		}
+		r += i + n.before(i)
+		n = n.children[i]
+	}
+	return zero, r, false
+}
+
 // At returns the element at position i (0 is the smallest); false when i
 // is out of range.
 func (t *tree[T]) At(i int) (T, bool) {

@@ -115,6 +115,7 @@ type net struct {
 	after   *Row      // nil: absent after
 	present bool
 	changed bool // a delta of the batch touched the key
+	rank    int  // before's position when looked up with it (findRank), else -1
 }
 
 func (o *Output) push(in Batch, ranked bool) []Change {
@@ -156,8 +157,14 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		}
 		if i < 0 {
 			i = len(nets)
-			b := o.find(id, d.Row.Key)
-			nets = append(nets, net{id: id, before: b, present: b != nil})
+			var b *outEntry
+			rank := -1
+			if ranked && o.keyed {
+				b, rank = o.findRank(d.Row.Key)
+			} else {
+				b = o.find(id, d.Row.Key)
+			}
+			nets = append(nets, net{id: id, before: b, present: b != nil, rank: rank})
 			if b != nil {
 				nets[i].after = b.row
 			}
@@ -178,16 +185,20 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 	for i, n := range nets {
 		oldRank[i] = -1
 		if b := n.before; ranked && b != nil && (!n.present || (!o.keyed && n.after != b.row)) {
-			oldRank[i], _ = o.tree.Rank(b)
+			if oldRank[i] = n.rank; n.rank < 0 {
+				oldRank[i], _ = o.tree.Rank(b)
+			}
 		}
 	}
 	out := make([]Change, 0, len(nets))
 	placed := make([]int, 0, len(nets)) // indexes into out of the changes whose new rank is due
 	entries := make([]*outEntry, 0, len(nets))
+	membership := false // a row came or went: positions after it moved
 	for i, n := range nets {
 		b := n.before
 		switch {
 		case b == nil && n.present:
+			membership = true
 			e := o.entry(n.after)
 			if o.byKey != nil {
 				o.byKey[n.id] = e
@@ -196,6 +207,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 			out = append(out, Change{Type: Insert, Key: n.after.Key, Value: e.v, OldRank: -1})
 			placed, entries = append(placed, len(out)-1), append(entries, e)
 		case b != nil && !n.present:
+			membership = true
 			if o.byKey != nil {
 				delete(o.byKey, n.id)
 			}
@@ -218,7 +230,11 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 				// ordered result can move it.
 				prev := b.v
 				b.v = v
-				out = append(out, Change{Type: Update, Key: b.key, Value: v, Previous: prev, OldRank: oldRank[i]})
+				old := oldRank[i]
+				if o.keyed {
+					old = n.rank // key order: its place before the batch, when known
+				}
+				out = append(out, Change{Type: Update, Key: b.key, Value: v, Previous: prev, OldRank: old})
 				placed, entries = append(placed, len(out)-1), append(entries, b)
 			} else {
 				b.v = v
@@ -226,6 +242,10 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		}
 	}
 	for j, k := range placed {
+		if o.keyed && out[k].Type == Update && !membership && out[k].OldRank >= 0 {
+			out[k].Rank = out[k].OldRank // no row came or went, and none moves
+			continue
+		}
 		out[k].Rank = -1
 		if ranked {
 			out[k].Rank, _ = o.tree.Rank(entries[j])
@@ -310,6 +330,18 @@ func (o *Output) find(id keyID, k value.Value) *outEntry {
 	e, _ := o.tree.Get(&o.probe)
 	o.probe.key = value.Undefined()
 	return e
+}
+
+// findRank returns the entry of the key k and its position in a keyed
+// Output, or nil and -1, in one walk of the tree.
+func (o *Output) findRank(k value.Value) (*outEntry, int) {
+	o.probe.key = k
+	e, r, ok := o.tree.GetRank(&o.probe)
+	o.probe.key = value.Undefined()
+	if !ok {
+		return nil, -1
+	}
+	return e, r
 }
 
 // Get returns the value of the row with key key.

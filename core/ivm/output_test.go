@@ -176,7 +176,7 @@ func applyRanks(t *testing.T, mirror []keyID, changes []Change, ordered bool) []
 		rank int
 		id   keyID
 	}
-	var inserts []ins
+	var inserts, inPlace []ins
 	for _, c := range changes {
 		switch {
 		case c.Type == Delete:
@@ -188,6 +188,8 @@ func applyRanks(t *testing.T, mirror []keyID, changes []Change, ordered bool) []
 			inserts = append(inserts, ins{c.Rank, idOf(c.Key)})
 		case c.OldRank != c.Rank:
 			t.Fatalf("an update in key order moved from %d to %d", c.OldRank, c.Rank)
+		default:
+			inPlace = append(inPlace, ins{c.Rank, idOf(c.Key)})
 		}
 	}
 	slices.Sort(removals)
@@ -198,6 +200,13 @@ func applyRanks(t *testing.T, mirror []keyID, changes []Change, ordered bool) []
 	slices.SortFunc(inserts, func(a, b ins) int { return a.rank - b.rank })
 	for _, x := range inserts {
 		mirror = slices.Insert(mirror, x.rank, x.id)
+	}
+	// An update in place replaces the row at its rank: the row must be
+	// there.
+	for _, x := range inPlace {
+		if x.rank < 0 || x.rank >= len(mirror) || mirror[x.rank] != x.id {
+			t.Fatalf("an update in place at %d of a row that is not there (%v)", x.rank, x.id)
+		}
 	}
 	return mirror
 }

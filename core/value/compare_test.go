@@ -80,6 +80,10 @@ func TestLexicalLoneSurrogates(t *testing.T) {
 func FuzzLexical(f *testing.F) {
 	f.Add("a", "b")
 	f.Add("\uE000", "😀")
+	// differences after a common prefix of whole words, inside a character
+	f.Add("abcdefgé", "abcdefgè")
+	f.Add(`["m48213","u7731"]`, `["m48213","u7732"]`)
+	f.Add("0123456789abcde\uE000", "0123456789abcde😀")
 	f.Fuzz(func(t *testing.T, a, b string) {
 		if !utf8Valid(a) || !utf8Valid(b) {
 			return
