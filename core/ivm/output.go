@@ -53,6 +53,8 @@ type Output struct {
 	keyed bool                // ordered by key: a row's position never changes
 	probe outEntry            // what find looks up in the tree (a keyed Output)
 	nets  []net               // push's buffer
+	ints  []int               // push's buffer of positions (old ranks, then placed changes)
+	ents  []*outEntry         // push's buffer of the placed changes' entries
 }
 
 type outEntry struct {
@@ -181,7 +183,23 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 	}
 	// Positions before the batch of the rows that leave or may move: all
 	// taken before the tree changes.
-	oldRank := make([]int, len(nets))
+	// Its other buffers too, kept while small: a live change of a few rows
+	// allocates only what it returns.
+	ints, ents := o.ints, o.ents
+	if cap(ints) < 2*len(nets) {
+		ints = make([]int, 2*len(nets))
+	}
+	if cap(ents) < len(nets) {
+		ents = make([]*outEntry, 0, len(nets))
+	}
+	defer func() {
+		o.ints, o.ents = nil, nil
+		if cap(ents) <= netsKept {
+			clear(ents[:cap(ents)])
+			o.ints, o.ents = ints[:0], ents[:0]
+		}
+	}()
+	oldRank := ints[:len(nets)]
 	for i, n := range nets {
 		oldRank[i] = -1
 		if b := n.before; ranked && b != nil && (!n.present || (!o.keyed && n.after != b.row)) {
@@ -191,8 +209,8 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 		}
 	}
 	out := make([]Change, 0, len(nets))
-	placed := make([]int, 0, len(nets)) // indexes into out of the changes whose new rank is due
-	entries := make([]*outEntry, 0, len(nets))
+	placed := ints[len(nets):len(nets)] // indexes into out of the changes whose new rank is due
+	entries := ents[:0]
 	membership := false // a row came or went: positions after it moved
 	for i, n := range nets {
 		b := n.before
