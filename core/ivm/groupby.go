@@ -98,6 +98,9 @@ func (g *GroupBy) Push(in Batch) Batch {
 		g.apply(gr, d.Row, d.Mult)
 	}
 	var out Batch
+	if len(touched) > 0 {
+		out = make(Batch, 0, 2*len(touched)) // a removal and an addition each
+	}
 	if cap(g.avbuf) < len(g.aggs) {
 		g.avbuf = make([]value.Value, len(g.aggs))
 	}

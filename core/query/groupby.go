@@ -117,7 +117,16 @@ func aggKind(a *ir.Expr) (ivm.AggKind, error) {
 // selected value (Undefined without a select) as the result value.
 func groupRow(nk, na int, build func([]value.Value) value.Value) func(key, aggs []value.Value) *ivm.Row {
 	return func(key, aggs []value.Value) *ivm.Row {
-		vals := make([]value.Value, nk+na+1)
+		var row *ivm.Row
+		var vals []value.Value
+		if nk+na+1 <= len(smallGroupRow{}.vals) {
+			// The row and its values in one object (a group's row stays
+			// until the group's next change, and is remade at each).
+			g := &smallGroupRow{}
+			row, vals = &g.row, g.vals[:nk+na+1]
+		} else {
+			row, vals = &ivm.Row{}, make([]value.Value, nk+na+1)
+		}
 		copy(vals, key)
 		copy(vals[nk:], aggs)
 		var s value.Value
@@ -125,8 +134,16 @@ func groupRow(nk, na int, build func([]value.Value) value.Value) func(key, aggs 
 			s = build(vals)
 		}
 		vals[nk+na] = s
-		return &ivm.Row{Vals: vals, Sel: s}
+		row.Vals, row.Sel = vals, s
+		return row
 	}
+}
+
+// smallGroupRow is a group's row with room for its values: keys,
+// aggregates and the selected value, up to four.
+type smallGroupRow struct {
+	row  ivm.Row
+	vals [4]value.Value
 }
 
 // having adds a filter for each (rewritten) having expression. TanStack DB
