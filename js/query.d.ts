@@ -348,8 +348,8 @@ type SelectValue<V> = V extends Typed<infer T>
  */
 type SelectCheck<R> = unknown
 
-/** SelectedRow is the row a select callback's return value describes (an alias itself = its spread). */
-type SelectedRow<R> = R extends Typed<infer T> ? Spread<T> : SelectObject<R>
+/** SelectedRow is the row a select callback's return value describes (an alias itself = its spread; a constant itself). */
+type SelectedRow<R> = R extends Typed<infer T> ? Spread<T> : R extends string | number | boolean | null ? R : SelectObject<R>
 
 // ---------------------------------------------------------------------------
 // Query
@@ -442,7 +442,7 @@ export interface Query<C extends QueryContext = any> {
   /** having adds a filter on groups; after select() the callback also gets $selected. */
   having(callback: (refs: RefsWithSelected<C>) => Condition): Query<C>
   /** select sets the result row: an object of fields (nested objects and spreads allowed), or an alias. */
-  select<R extends object>(callback: (refs: Refs<C['schema']>) => R & SelectCheck<R>): Query<Update<C, { selected: true; result: SelectedRow<R> }>>
+  select<R extends object | string | number | boolean | null>(callback: (refs: Refs<C['schema']>) => R & SelectCheck<R>): Query<Update<C, { selected: true; result: SelectedRow<R> }>>
   /** groupBy adds grouping expressions, one or an array (several calls accumulate). */
   groupBy(callback: (refs: Refs<C['schema']>) => unknown): Query<C>
   /** orderBy adds sort columns, one or an array (several calls accumulate); after select() the callback also gets $selected. */

@@ -256,6 +256,13 @@ check<Equal<WithIncludes['all'], string>>()
 check<Equal<WithIncludes['last'], { text: string } | undefined>>()
 check<Equal<WithIncludes['msgs'], Message[]>>()
 check<Equal<WithIncludes['live'], IncludedCollection<Message>>>()
+// A constant scalar select (TanStack DB takes one too): one mark per child row.
+const withMarks = q.from({ u: users }).select(({ u }) => ({
+  marks: toArray(q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id)).select(() => false)),
+  dots: concat(toArray(q.from({ m: messages }).where(({ m }) => eq(m.userId, u.id)).select(() => '.'))),
+}))
+check<Equal<QueryResult<typeof withMarks>['marks'], boolean[]>>()
+check<Equal<QueryResult<typeof withMarks>['dots'], string>>()
 // @ts-expect-error toArray wraps a query
 toArray(users)
 // @ts-expect-error a query function must return a query
