@@ -206,16 +206,12 @@ func readsEachOnce(q *ir.Query) bool {
 	seen := map[string]bool{}
 	var walk func(q *ir.Query) bool
 	walk = func(q *ir.Query) bool {
-		sources := fromSources(q.From)
 		for _, b := range q.From.Branches {
 			if !walk(b) {
 				return false
 			}
 		}
-		for _, j := range q.Joins {
-			sources = append(sources, j.Source)
-		}
-		for _, s := range sources {
+		for _, s := range querySources(q) {
 			if s.Query != nil {
 				if !walk(s.Query) {
 					return false

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"slices"
 	"unsafe"
 
 	"github.com/streamdb/streamdb/core/expr"
@@ -145,11 +144,7 @@ func selection(q *ir.Query, aliases []string) (func([]value.Value) value.Value, 
 // or nil when there is none.
 func subqueryFields(q *ir.Query) map[string][]string {
 	var m map[string][]string
-	sources := slices.Clone(fromSources(q.From))
-	for _, j := range q.Joins {
-		sources = append(sources, j.Source)
-	}
-	for _, s := range sources {
+	for _, s := range querySources(q) {
 		if s.Query == nil || s.Query.Select == nil {
 			continue
 		}

@@ -133,6 +133,19 @@ func fromSources(s ir.Source) []ir.Source {
 	return []ir.Source{s}
 }
 
+// querySources returns the sources q reads directly: its from's
+// (fromSources) and its joins', in a slice of its own (appending to
+// fromSources' result could write into the query's union).
+func querySources(q *ir.Query) []ir.Source {
+	from := fromSources(q.From)
+	out := make([]ir.Source, 0, len(from)+len(q.Joins))
+	out = append(out, from...)
+	for _, j := range q.Joins {
+		out = append(out, j.Source)
+	}
+	return out
+}
+
 // rowSelection is the selected value of a unionAll(q1, ...) row without a
 // select: the row, with each joined alias added as a field.
 func rowSelection(aliases []string) func([]value.Value) value.Value {
