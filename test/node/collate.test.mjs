@@ -24,6 +24,20 @@ function names(n, seed, from = parts) {
   return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => from[Math.floor(rnd() * from.length)]).join(''))
 }
 
+// named gives a batch of names their people's ids: prefix0000, prefix0001, ...
+const named = (prefix, list) => list.map((name, i) => ({ id: `${prefix}${String(i).padStart(4, '0')}`, name }))
+
+// openPeople appends the people to a new stream and opens a StreamDB on
+// it, preloaded (closed after the test).
+async function openPeople(t, people) {
+  const url = await createStream(srv.url)
+  await appendEvents(url, ...people.map((r) => person(r.id, r.name)))
+  const db = createStreamDB({ streamOptions: { url }, state: schema })
+  t.after(() => db.close())
+  await db.preload()
+  return { url, db }
+}
+
 // expected orders rows by name with collator, ties by id in code unit
 // order (the engine's key order).
 function expected(rows, collator, desc = false) {
@@ -36,25 +50,21 @@ for (const [label, opts, collator] of [
   ['numeric', { localeOptions: { numeric: true } }, new Intl.Collator(undefined, { numeric: true })],
 ]) {
   test(`locale order, first result and live: ${label}`, async (t) => {
-    const url = await createStream(srv.url)
-    const rows = names(600, 7).map((name, i) => ({ id: `p${String(i).padStart(4, '0')}`, name }))
-    await appendEvents(url, ...rows.map((r) => person(r.id, r.name)))
-    const db = createStreamDB({ streamOptions: { url }, state: schema })
-    t.after(() => db.close())
-    await db.preload()
+    const initial = named('p', names(600, 7))
+    const { url, db } = await openPeople(t, initial)
     const order = { direction: opts.desc ? 'desc' : 'asc', stringSort: 'locale', ...(opts.locale ? { locale: opts.locale } : {}), ...(opts.localeOptions ? { localeOptions: opts.localeOptions } : {}) }
     const all = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, order))
     const top = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, order).limit(20))
     t.after(() => { all.dispose(); top.dispose() })
-    assert.deepEqual(all.data.map((r) => r.id), expected(rows, collator, opts.desc))
-    assert.deepEqual(top.data.map((r) => r.id), expected(rows, collator, opts.desc).slice(0, 20))
+    assert.deepEqual(all.data.map((r) => r.id), expected(initial, collator, opts.desc))
+    assert.deepEqual(top.data.map((r) => r.id), expected(initial, collator, opts.desc).slice(0, 20))
 
     // Live: new names anywhere, then 80 that all fall between the same two.
-    const more = names(150, 11).map((name, i) => ({ id: `q${String(i).padStart(4, '0')}`, name }))
-    const squeezed = Array.from({ length: 80 }, (_, i) => ({ id: `r${String(i).padStart(4, '0')}`, name: 'm' + 'z'.repeat(i + 1) }))
+    const more = named('q', names(150, 11))
+    const squeezed = named('r', Array.from({ length: 80 }, (_, i) => 'm' + 'z'.repeat(i + 1)))
     const live = [...more, ...squeezed]
     for (let i = 0; i < live.length; i += 23) await appendEvents(url, ...live.slice(i, i + 23).map((r) => person(r.id, r.name)))
-    const everyone = [...rows, ...live]
+    const everyone = [...initial, ...live]
     await until(() => all.size === everyone.length, 'the live names to arrive')
     assert.deepEqual(all.data.map((r) => r.id), expected(everyone, collator, opts.desc))
     assert.deepEqual(top.data.map((r) => r.id), expected(everyone, collator, opts.desc).slice(0, 20))
@@ -69,25 +79,21 @@ test('locale order: ASCII names, then a live batch of others, then ASCII again',
   const asciiParts = ['a', 'A', 'b', 'B', 'z', 'Z', 'o', 's', 'ch', '1', '10', '2', ' ', '-', '_', '.', '~', "'"]
   const asciiNames = (n, seed) => names(n, seed, asciiParts)
   const collator = new Intl.Collator()
-  const url = await createStream(srv.url)
-  const rows = asciiNames(500, 3).map((name, i) => ({ id: `p${String(i).padStart(4, '0')}`, name }))
-  await appendEvents(url, ...rows.map((r) => person(r.id, r.name)))
-  const db = createStreamDB({ streamOptions: { url }, state: schema })
-  t.after(() => db.close())
-  await db.preload()
+  const initial = named('p', asciiNames(500, 3))
+  const { url, db } = await openPeople(t, initial)
   const all = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, { stringSort: 'locale' }))
   const top = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, { direction: 'desc', stringSort: 'locale' }).limit(15))
   t.after(() => { all.dispose(); top.dispose() })
-  let everyone = [...rows]
+  let everyone = [...initial]
   const check = () => {
     assert.deepEqual(all.data.map((r) => r.id), expected(everyone, collator))
     assert.deepEqual(top.data.map((r) => r.id), expected(everyone, collator, true).slice(0, 15))
   }
   check()
   const batches = [
-    asciiNames(60, 5).map((name, i) => ({ id: `q${String(i).padStart(4, '0')}`, name })),
-    names(60, 9).map((name, i) => ({ id: `r${String(i).padStart(4, '0')}`, name })),
-    asciiNames(60, 13).map((name, i) => ({ id: `s${String(i).padStart(4, '0')}`, name })),
+    named('q', asciiNames(60, 5)),
+    named('r', names(60, 9)),
+    named('s', asciiNames(60, 13)),
   ]
   for (const batch of batches) {
     await appendEvents(url, ...batch.map((r) => person(r.id, r.name)))
