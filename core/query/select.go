@@ -277,7 +277,8 @@ func selectHasAggregate(entries []ir.SelectEntry) bool {
 type flatPart struct {
 	prefix string    // "field": (the JSON string of the name, then ':')
 	slot   int       // the slot a ref reads, or -1
-	field  string    // the field of that slot it reads ("" : the slot's value)
+	whole  bool      // the ref reads the slot's value itself (no field)
+	field  string    // otherwise, the field of that slot it reads (maybe "")
 	ev     expr.Eval // the entry's value (every entry that is not such a ref, and the fallback)
 }
 
@@ -304,6 +305,7 @@ func flatSelect(entries []ir.SelectEntry, parts []selectPart, r expr.Resolver) f
 		if e.Expr != nil && e.Expr.Kind == ir.Ref {
 			if slot, fields, err := r.Ref(e.Expr.Path); err == nil && len(fields) <= 1 {
 				fp.slot = slot
+				fp.whole = len(fields) == 0
 				if len(fields) == 1 {
 					fp.field = fields[0]
 				}
@@ -351,7 +353,7 @@ func flatValue(fp *flatPart, vals []value.Value, scratch *[]byte) string {
 	if fp.slot >= 0 && fp.slot < len(vals) {
 		v := vals[fp.slot]
 		switch {
-		case fp.field == "":
+		case fp.whole:
 			if v.Kind() == value.KindObject || v.Kind() == value.KindArray {
 				return v.JSON()
 			}

@@ -29,12 +29,14 @@ func TestFlatSelectMatchesBuilder(t *testing.T) {
 		"computed":           {entry("up", fn("upper", ref("m", "text"))), entry("sum", fn("add", ref("m", "n"), ref("u", "n")))},
 		"undefined computed": {entry("x", fn("add", ref("m", "missing"), ref("u", "missing"))), entry("id", ref("m", "id"))},
 		"one field":          {entry("id", ref("u", "id"))},
+		"empty field name":   {entry("e", ref("m", "")), entry("f", ref("u", ""))},
 	}
 	rows := [][]value.Value{
 		{value.MustParse(`{"id":"m1","text":"hello","n":2,"meta":{"tag":"x"}}`), value.MustParse(`{"id":"u1","name":"Ann","n":3}`)},
 		{value.MustParse(`{"id":"m\"2","text":"tab\there \\ \"q\"","n":1.5}`), value.MustParse(`{"id":"u\u00e92","name":"Zo\u00eb \ud83d\ude00"}`)},
 		{value.MustParse(`{"id":"m3","text":"\ud800 lone"}`), value.MustParse(`{"name":null,"n":null}`)},
 		{value.MustParse(`{"id":"m4"}`), value.Undefined()},
+		{value.MustParse(`{"":1,"id":"m7"}`), value.MustParse(`{"id":"u7","":{"":2}}`)},
 		{value.MustParse(`{"id":"m5","text":["a",{"b":1}],"n":1e300}`), value.Null()},
 		{value.String("not an object"), value.MustParse(`{"id":"u6","name":{"first":"A"},"n":1e300}`)},
 		{value.Number(math.Inf(1)), value.MustParse(`{}`)},
