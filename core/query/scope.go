@@ -12,8 +12,8 @@ type scope struct {
 	aliases []string
 	sel     int
 	// declared holds, for an alias whose source is a subquery with a
-	// select, the fields that select always sets (declaredFields).
-	declared map[string][]string
+	// select, the fields that select always sets (subqueryFields).
+	declared map[string]declared
 }
 
 // Ref implements expr.Resolver.

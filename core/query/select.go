@@ -142,36 +142,48 @@ func selection(q *ir.Query, aliases []string) (func([]value.Value) value.Value, 
 // subqueryFields returns, for each alias of q's sources that is a
 // subquery with a select, the fields that select declares (declaredFields),
 // or nil when there is none.
-func subqueryFields(q *ir.Query) map[string][]string {
-	var m map[string][]string
+func subqueryFields(q *ir.Query) map[string]declared {
+	var m map[string]declared
 	for _, s := range querySources(q) {
 		if s.Query == nil || s.Query.Select == nil {
 			continue
 		}
-		if f := declaredFields(s.Query.Select); len(f) > 0 {
+		if d := declaredFields(s.Query.Select); len(d.fields) > 0 {
 			if m == nil {
-				m = map[string][]string{}
+				m = map[string]declared{}
 			}
-			m[s.Alias] = f
+			m[s.Alias] = d
 		}
 	}
 	return m
 }
 
-// declaredFields lists the fields a select sets on every row it builds:
-// each entry but a spread. In TanStack DB such a field is an own property
-// of the row even when its value is undefined (a missing field), which our
-// rows, JSON objects, cannot hold. Spreading the row copies that property,
-// so it replaces an earlier field of the same name with undefined; a spread
-// of the row does the same here with this list.
-func declaredFields(entries []ir.SelectEntry) []string {
-	var out []string
+// declared lists the fields a subquery's select sets on every row it
+// builds: each entry but a spread. In TanStack DB such a field is an own
+// property of the row even when its value is undefined (a missing field),
+// which our rows, JSON objects, cannot hold. Spreading the row copies that
+// property, so it replaces an earlier field of the same name with
+// undefined; a spread of the row does the same here with this list.
+type declared struct {
+	fields []string
+	// afterSpread: the select also spreads a row, so its own fields are
+	// interleaved with that row's in the row's order (which the row's text
+	// keeps); a declared field the row lacks is placed after them. Without
+	// a spread the row's fields are the declared ones, in that order.
+	afterSpread bool
+}
+
+// declaredFields returns what a select declares (see declared).
+func declaredFields(entries []ir.SelectEntry) declared {
+	var d declared
 	for _, e := range entries {
 		if e.Spread == nil {
-			out = append(out, e.Field)
+			d.fields = append(d.fields, e.Field)
+		} else {
+			d.afterSpread = true
 		}
 	}
-	return out
+	return d
 }
 
 // selectPart is one compiled select entry: a field computed by ev, a field
@@ -183,7 +195,7 @@ type selectPart struct {
 	spread bool
 	// declared, for a spread of a subquery's row, lists the fields its
 	// select sets even when undefined (declaredFields).
-	declared []string
+	declared declared
 }
 
 // compileSelect compiles select entries into a function building the
@@ -221,8 +233,10 @@ func builtSelect(parts []selectPart) func([]value.Value) value.Value {
 			switch {
 			case p.spread:
 				o := p.ev(vals)
-				if o.Kind() == value.KindObject {
-					for _, k := range p.declared {
+				isObject := o.Kind() == value.KindObject
+				if isObject && !p.declared.afterSpread {
+					// The row's fields are declared ones, in that order.
+					for _, k := range p.declared.fields {
 						b.Add(k, value.Value{})
 					}
 				}
@@ -230,6 +244,13 @@ func builtSelect(parts []selectPart) func([]value.Value) value.Value {
 					b.Add(key, v)
 					return true
 				})
+				if isObject && p.declared.afterSpread {
+					for _, k := range p.declared.fields {
+						if o.Get(k).IsUndefined() {
+							b.Add(k, value.Value{})
+						}
+					}
+				}
 			case p.nested != nil:
 				b.Add(p.field, nested[k])
 				k++

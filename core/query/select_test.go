@@ -2,6 +2,7 @@ package query
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -108,6 +109,7 @@ func TestSpreadOfSubqueryDeclaresItsFields(t *testing.T) {
 	c.End(false)
 	d := db{"posts": c}
 	sub := `{"alias":"s","query":{"from":{"alias":"p","collection":"posts"},"select":[{"field":"id","expr":{"type":"ref","path":["p","id"]}},{"field":"team","expr":{"type":"ref","path":["p","team"]}}]}}`
+	spreading := `{"alias":"s","query":{"from":{"alias":"p","collection":"posts"},"select":[{"spread":["p"]},{"field":"team","expr":{"type":"ref","path":["p","team"]}},{"field":"id","expr":{"type":"ref","path":["p","id"]}},{"field":"rating","expr":{"type":"ref","path":["p","rating"]}}]}}`
 	for name, tc := range map[string]struct {
 		sel  string
 		want []string
@@ -120,9 +122,25 @@ func TestSpreadOfSubqueryDeclaresItsFields(t *testing.T) {
 			`[{"spread":["s"]},{"field":"team","expr":{"type":"val","value":"x"}}]`,
 			[]string{`sp1={"id":"p1","team":"x"}`, `sp2={"id":"p2","team":"x"}`},
 		},
+		// A subquery that spreads its row keeps that row's order for the
+		// fields it names again ({...p, team, id}: id, title, team); a
+		// named field the row lacks (rating) is an undefined property
+		// after them, where a later field of that name lands.
+		"subquery that spreads, then field": {
+			`[{"spread":["s"]},{"field":"rating","expr":{"type":"val","value":5}}]`,
+			[]string{`sp1={"id":"p1","title":"hello","team":"t1","rating":5}`, `sp2={"id":"p2","title":"world","rating":5}`},
+		},
+		"field, then subquery that spreads": {
+			`[{"field":"title","expr":{"type":"val","value":"x"}},{"field":"rating","expr":{"type":"val","value":5}},{"spread":["s"]}]`,
+			[]string{`sp1={"title":"hello","id":"p1","team":"t1"}`, `sp2={"title":"world","id":"p2"}`},
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			lq, err := Compile(mustQuery(t, `{"from":`+sub+`,"select":`+tc.sel+`}`), Options{})
+			from := sub
+			if strings.Contains(name, "subquery that spreads") {
+				from = spreading
+			}
+			lq, err := Compile(mustQuery(t, `{"from":`+from+`,"select":`+tc.sel+`}`), Options{})
 			require.NoError(t, err)
 			lq.Load(d.reader())
 			assert.Equal(t, tc.want, result(lq))

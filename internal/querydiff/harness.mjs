@@ -182,8 +182,10 @@ function modeFor(ir, res) {
 function spreadsSubquery(ir) {
   const subAliases = new Set()
   const spreads = (sel) => sel.some((e) => e.spread || (e.select && spreads(e.select)))
+  // A query's sources: its from (each query of a union) and its joins'.
+  const sources = (q) => [...(q.from?.union ?? [q.from]), ...(q.join ?? []).map((j) => j.source)]
   const walkSources = (q) => {
-    for (const s of [q.from, ...(q.join ?? []).map((j) => j.source)]) {
+    for (const s of sources(q)) {
       if (!s?.query) continue
       if (s.query.select ? spreads(s.query.select) : s.query.join?.length) subAliases.add(s.alias)
       walkSources(s.query)
@@ -191,7 +193,7 @@ function spreadsSubquery(ir) {
   }
   walkSources(ir)
   const inSelect = (sel) => (sel ?? []).some((e) => (e.spread && subAliases.has(e.spread[0])) || (e.select && inSelect(e.select)))
-  const inQuery = (q) => inSelect(q.select) || [q.from, ...(q.join ?? []).map((j) => j.source)].some((s) => s?.query && inQuery(s.query))
+  const inQuery = (q) => inSelect(q.select) || sources(q).some((s) => s?.query && inQuery(s.query))
   return inQuery(ir)
 }
 
