@@ -15,7 +15,7 @@ import (
 //
 // It also returns the where clauses left to filter the joined rows: those
 // pushdown does not apply to a source's rows before the joins.
-func (c *compiler) sources(q *ir.Query) (outlet, []string, []*ir.Expr, error) {
+func (c *compiler) sources(q *ir.Query) (outlet, []string, []cond, error) {
 	reads := aliasReads(q)
 	pushed, rest := pushdown(q)
 	cur, aliases, err := c.from(q.From, reads)

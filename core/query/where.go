@@ -7,22 +7,44 @@ import (
 	"github.com/streamdb/streamdb/core/value"
 )
 
-// where adds a filter for each where expression: a row passes when every
-// one is exactly true (three-valued logic: null and undefined do not pass).
-// The expressions read the sources' rows by alias; aggregates belong in
-// having.
-func where(p *pipeline, conds []*ir.Expr, aliases []string) error {
+// where adds a filter for each where conjunct: a row passes a strict one
+// when it is exactly true, and a lenient one unless it is false, null or
+// undefined (see cond). The expressions read the sources' rows by alias;
+// aggregates belong in having.
+func where(p *pipeline, conds []cond, aliases []string) error {
 	for _, w := range conds {
-		if expr.HasAggregate(w) {
+		if expr.HasAggregate(w.e) {
 			return ir.Kindf("UnknownExpressionTypeError", "where", "aggregates are not allowed in where (use having)")
 		}
-		ev, err := compileExpr("where", w, &scope{clause: "where", aliases: aliases, sel: -1})
+		ev, err := compileExpr("where", w.e, &scope{clause: "where", aliases: aliases, sel: -1})
 		if err != nil {
 			return err
 		}
-		p.add(filter(ev, expr.IsTrue))
+		keep := expr.IsTrue
+		if w.lenient {
+			keep = passesAnd
+		}
+		p.add(filter(ev, keep))
 	}
 	return nil
+}
+
+// strict returns the clauses es as strict conjuncts (each alone).
+func strict(es []*ir.Expr) []cond {
+	out := make([]cond, len(es))
+	for i, e := range es {
+		out[i] = cond{e: e}
+	}
+	return out
+}
+
+// passesAnd reports whether v lets a row through an and(): it is not
+// false, null or undefined.
+func passesAnd(v value.Value) bool {
+	if b, ok := v.BoolVal(); ok {
+		return b
+	}
+	return !v.IsNullish()
 }
 
 // filter is the stage keeping the rows for which keep(ev(row)) holds.
