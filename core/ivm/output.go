@@ -405,15 +405,16 @@ func (o *Output) Rank(key value.Value) int {
 	return r
 }
 
-// compareEntryKeys orders entries by key (CompareKeys), with a fast path
-// for the common case of two string keys.
 // sortByStringKey sorts entries by key (compareEntryKeys' order) when
 // every key is a string without a byte from 0xED up, and reports whether
 // it did. Below U+D000 (the last byte a UTF-8 text of such characters
 // holds is 0xEC) the order of UTF-8 bytes is that of UTF-16 code units,
-// so the sort compares bytes, without decoding.
+// so the sort compares bytes, without decoding. Entries already in order
+// (a source's rows come in key order, and a join's pairs in the order of
+// its first side's keys) stay as they are.
 func sortByStringKey(entries []*outEntry) bool {
 	keys := make([]string, len(entries))
+	sorted := true
 	for i, e := range entries {
 		s, ok := e.key.Str()
 		if !ok {
@@ -425,11 +426,18 @@ func sortByStringKey(entries []*outEntry) bool {
 			}
 		}
 		keys[i] = s
+		if i > 0 && sorted && keys[i-1] > s {
+			sorted = false
+		}
 	}
-	permute(entries, stringOrder(keys))
+	if !sorted {
+		permute(entries, stringOrder(keys))
+	}
 	return true
 }
 
+// compareEntryKeys orders entries by key (CompareKeys), with a fast path
+// for the common case of two string keys.
 func compareEntryKeys(a, b *outEntry) int {
 	if x, ok := a.key.Str(); ok {
 		if y, ok := b.key.Str(); ok {

@@ -241,13 +241,25 @@ func TestOutputFillKeyOrder(t *testing.T) {
 				keys = append(keys, k)
 				b = append(b, Delta{Row: &Row{Key: k, Vals: []value.Value{num(1)}}, Mult: 1})
 			}
-			o := NewOutput(func(r *Row) value.Value { return r.Vals[0] }, nil)
-			o.Fill(b)
+			fill := func(b Batch) []value.Value {
+				o := NewOutput(func(r *Row) value.Value { return r.Vals[0] }, nil)
+				o.Fill(b)
+				var got []value.Value
+				o.Range(func(k, _ value.Value) bool { got = append(got, k); return true })
+				return got
+			}
+			got := fill(b)
+			// The batch in result order already (as a source's rows come),
+			// and then with its last two rows swapped.
+			slices.SortFunc(b, func(x, y Delta) int { return CompareKeys(x.Row.Key, y.Row.Key) })
+			inOrder := fill(b)
+			b[len(b)-1], b[len(b)-2] = b[len(b)-2], b[len(b)-1]
+			swapped := fill(b)
 			slices.SortFunc(keys, CompareKeys)
-			var got []value.Value
-			o.Range(func(k, _ value.Value) bool { got = append(got, k); return true })
-			if !slices.EqualFunc(got, keys, value.Equal) {
-				t.Fatalf("order:\n got %v\nwant %v", got, keys)
+			for what, got := range map[string][]value.Value{"shuffled": got, "in order": inOrder, "last two swapped": swapped} {
+				if !slices.EqualFunc(got, keys, value.Equal) {
+					t.Fatalf("%s: order:\n got %v\nwant %v", what, got, keys)
+				}
 			}
 		})
 	}

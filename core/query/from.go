@@ -64,6 +64,9 @@ func (c *compiler) source(clause string, s ir.Source, reads map[string]fields) (
 			r = append(r[:len(r):len(r)], "$synced", "$origin")
 		}
 		l := &leaf{collection: s.Collection, reads: r, virt: c.virtualLeafFor(s)}
+		if c.lq.leaves[s.Collection] == nil {
+			c.lq.loadOrder = append(c.lq.loadOrder, s.Collection)
+		}
 		c.lq.leaves[s.Collection] = append(c.lq.leaves[s.Collection], l)
 		return l, nil
 	}

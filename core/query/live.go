@@ -23,10 +23,13 @@ import (
 type LiveQuery struct {
 	leaves      map[string][]*leaf
 	collections []string
-	col         *collector
-	out         *ivm.Output
-	single      bool
-	ordered     bool
+	// loadOrder lists the collections in the order the query's sources
+	// first read them (its from's first).
+	loadOrder []string
+	col       *collector
+	out       *ivm.Output
+	single    bool
+	ordered   bool
 	// shared: the source rows in flight belong to a Step, which every
 	// live query of the database reads; no stage may change them.
 	shared bool
@@ -76,19 +79,26 @@ func (lq *LiveQuery) LoadRows(rows func(collection string) ivm.Batch) {
 	lq.load(rows)
 }
 
-// load feeds each collection's rows(name) and fills the result.
+// load feeds each collection's rows(name) and fills the result. The
+// sources load last to first (loadOrder reversed, a collection's leaves
+// too): a join emits its pairs when its second side loads, in that side's
+// order, and with the from's rows last the pairs come in the from's row
+// order, which is its key order: the result's order, so that filling the
+// result needs no sort (Output.Fill).
 func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 	if lq.err != nil {
 		return
 	}
 	defer lq.catch()
-	for _, name := range lq.collections {
+	for i := len(lq.loadOrder) - 1; i >= 0; i-- {
+		name := lq.loadOrder[i]
 		b := rows(name)
 		if len(b) == 0 {
 			continue
 		}
-		for _, l := range lq.leaves[name] {
-			l.pushLoad(b)
+		leaves := lq.leaves[name]
+		for j := len(leaves) - 1; j >= 0; j-- {
+			leaves[j].pushLoad(b)
 		}
 	}
 	b := lq.col.buf
