@@ -185,6 +185,7 @@ type joinEmitter struct {
 	j                       *Join
 	selfLeft, pad, padOther bool
 	rows                    Rows
+	keys                    *keyArena // a first load's keys (nil: each its own)
 	out                     Batch
 }
 
@@ -193,9 +194,9 @@ type joinEmitter struct {
 func (e *joinEmitter) emit(s, o *Row, mult int) {
 	var r *Row
 	if e.selfLeft {
-		r = e.j.pair(&e.rows, s, o)
+		r = e.j.pair(&e.rows, e.keys, s, o)
 	} else {
-		r = e.j.pair(&e.rows, o, s)
+		r = e.j.pair(&e.rows, e.keys, o, s)
 	}
 	e.out = append(e.out, Delta{Row: r, Mult: mult})
 }
@@ -245,7 +246,7 @@ func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.
 		b.rows = arena[off : off : off+n]
 		off += n
 	}
-	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther}
+	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther, keys: &keyArena{}}
 	if matches > 0 || pad {
 		e.out = make(Batch, 0, max(matches, len(in)))
 	}
@@ -411,8 +412,14 @@ func (j *Join) retract(r *Row, jk keyID, ok bool, self, other *joinIndex, pad, p
 }
 
 // pair returns the joined row of l and r (either may be nil).
-func (j *Join) pair(rows *Rows, l, r *Row) *Row {
-	row := rows.New(joinResultKey(l, r), j.leftWidth+j.rightWidth)
+func (j *Join) pair(rows *Rows, keys *keyArena, l, r *Row) *Row {
+	var k value.Value
+	if keys != nil {
+		k = keys.joinKey(l, r)
+	} else {
+		k = joinResultKey(l, r)
+	}
+	row := rows.New(k, j.leftWidth+j.rightWidth)
 	// Value by value: copy() of a few Values is a call into the runtime
 	// (typedslicecopy) that costs more than the copy.
 	if l != nil {

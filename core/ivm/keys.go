@@ -177,6 +177,33 @@ func joinResultKey(left, right *Row) value.Value {
 	return value.String(unsafe.String(unsafe.SliceData(buf), len(buf)))
 }
 
+// keyArena holds the keys of a join's first load in shared blocks: one
+// allocation for a block of keys instead of one per key, and a block is
+// one object for the garbage collector. A block stays in memory while one
+// of its keys does; a first load's pairs mostly stay together.
+type keyArena struct{ buf []byte }
+
+// keyBlock is the size of a keyArena's blocks.
+const keyBlock = 8 << 10
+
+// joinKey is joinResultKey with the key's text in the arena.
+func (a *keyArena) joinKey(left, right *Row) value.Value {
+	if need := 8 + keyLen(left) + keyLen(right); cap(a.buf)-len(a.buf) < need {
+		a.buf = make([]byte, 0, max(keyBlock, need))
+	}
+	start := len(a.buf)
+	b := append(a.buf, '[')
+	b = appendJoinKeyPart(b, left)
+	b = append(b, ',')
+	b = appendJoinKeyPart(b, right)
+	b = append(b, ']')
+	// The arena only ever appends: the bytes of a key handed out are
+	// never written again (when an append moved the block, the key is in
+	// the new one).
+	a.buf = b
+	return value.String(unsafe.String(&b[start], len(b)-start))
+}
+
 // keyLen estimates the JSON length of a row's key, for buffer sizing.
 func keyLen(r *Row) int {
 	if r == nil {

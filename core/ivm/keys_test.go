@@ -43,22 +43,38 @@ func TestJoinResultKeyProbed(t *testing.T) {
 		{r(value.Undefined()), nil, `[null,null]`},
 		{r(value.Bool(true)), r(str("x")), `[true,"x"]`},
 	}
-	for _, c := range cases {
-		got := joinResultKey(c.l, c.r)
-		if s, _ := got.Str(); s != c.want {
-			t.Errorf("joinResultKey = %s, want %s", s, c.want)
+	// Every key is also made in one keyArena (a first load's), which must
+	// give the same text and never change a key it handed out before.
+	var arena keyArena
+	var made, wanted []string
+	check := func(l, r *Row, want string) {
+		t.Helper()
+		if s, _ := joinResultKey(l, r).Str(); s != want {
+			t.Errorf("joinResultKey = %s, want %s", s, want)
 		}
+		s, _ := arena.joinKey(l, r).Str()
+		if s != want {
+			t.Errorf("keyArena.joinKey = %s, want %s", s, want)
+		}
+		made, wanted = append(made, s), append(wanted, want)
+	}
+	for _, c := range cases {
+		check(c.l, c.r, c.want)
 	}
 	// String keys are written as JSON.stringify writes them, whether they
-	// take the plain path (printable ASCII) or not.
-	keys := []string{"", "m1", "u 2", `a\b`, `q"`, "tab\t", "del\x7f", "é", "日本", "😀", "~", " "}
-	for _, a := range keys {
-		for _, b := range keys {
-			want := "[" + string(value.AppendJSON(nil, str(a))) + "," + string(value.AppendJSON(nil, str(b))) + "]"
-			if s, _ := joinResultKey(r(str(a)), r(str(b))).Str(); s != want {
-				t.Errorf("joinResultKey(%q, %q) = %s, want %s", a, b, s, want)
+	// take the plain path (printable ASCII) or not; a key longer than a
+	// block, and escapes longer than the estimate, too.
+	long := strings.Repeat("k", keyBlock+10)
+	keys := []string{"", "m1", "u 2", `a\b`, `q"`, "tab\t", "del\x7f", "é", "日本", "😀", "~", " ", long, strings.Repeat("\x01", 300)}
+	for range 20 {
+		for _, a := range keys {
+			for _, b := range keys {
+				check(r(str(a)), r(str(b)), "["+string(value.AppendJSON(nil, str(a)))+","+string(value.AppendJSON(nil, str(b)))+"]")
 			}
 		}
+	}
+	if !slices.Equal(made, wanted) {
+		t.Error("a key of the arena changed after it was made")
 	}
 }
 
