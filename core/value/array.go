@@ -12,5 +12,5 @@ func ArrayOf(vals []Value) Value {
 		buf = AppendJSON(buf, v)
 	}
 	buf = append(buf, ']')
-	return Value{kind: KindArray, str: string(buf)}
+	return textValue(KindArray, string(buf))
 }

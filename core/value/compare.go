@@ -144,13 +144,13 @@ func Compare(a, b Value, c Collation) int {
 		return compareNumbers(a.num, b.num)
 	case KindString:
 		if c == nil {
-			return Lexical(a.str, b.str)
+			return Lexical(a.text(), b.text())
 		}
-		return c(a.str, b.str)
+		return c(a.text(), b.text())
 	case KindArray:
-		return compareArrays(a.str, b.str, c)
+		return compareArrays(a.text(), b.text(), c)
 	case KindObject:
-		return strings.Compare(a.str, b.str)
+		return strings.Compare(a.text(), b.text())
 	}
 	return 0
 }

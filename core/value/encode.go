@@ -22,9 +22,9 @@ func AppendJSON(dst []byte, v Value) []byte {
 	case KindNumber:
 		return appendNumber(dst, v.num)
 	case KindString:
-		return appendString(dst, v.str)
+		return appendString(dst, v.text())
 	case KindArray, KindObject:
-		return append(dst, v.str...)
+		return append(dst, v.text()...)
 	case KindBool:
 		if v.num != 0 {
 			return append(dst, "true"...)

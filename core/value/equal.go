@@ -21,12 +21,12 @@ func Equal(a, b Value) bool {
 	case KindNumber:
 		return a.num == b.num || (isNaN(a.num) && isNaN(b.num))
 	case KindString:
-		return a.str == b.str
+		return a.text() == b.text()
 	case KindArray, KindObject:
-		if a.str == b.str {
+		if a.text() == b.text() {
 			return true
 		}
-		eq, _, _ := textEqual(a.str, 0, b.str, 0)
+		eq, _, _ := textEqual(a.text(), 0, b.text(), 0)
 		return eq
 	}
 	return true
@@ -154,9 +154,9 @@ func hash(v Value, seed uint64) uint64 {
 		}
 		return mix(mix(seed^tagNumber) ^ bits)
 	case KindString:
-		return hashString(seed^tagString, v.str)
+		return hashString(seed^tagString, v.text())
 	case KindArray, KindObject:
-		h, _ := hashText(seed, v.str, 0)
+		h, _ := hashText(seed, v.text(), 0)
 		return h
 	}
 	return mix(seed ^ tagUndefined)

@@ -18,7 +18,7 @@ func ToNumber(v Value) float64 {
 	case KindNull:
 		return 0
 	case KindString:
-		return stringToNumber(v.str)
+		return stringToNumber(v.text())
 	case KindArray:
 		switch v.Len() {
 		case 0:
@@ -33,7 +33,7 @@ func ToNumber(v Value) float64 {
 			}
 			switch e.kind {
 			case KindString:
-				return stringToNumber(e.str)
+				return stringToNumber(e.text())
 			case KindBool:
 				return math.NaN() // String([true]) is "true"
 			}
@@ -135,7 +135,7 @@ func ToString(v Value) string {
 	case KindNumber:
 		return NumberToString(v.num)
 	case KindString:
-		return v.str
+		return v.text()
 	case KindArray:
 		return string(appendArrayString(nil, v))
 	case KindObject:
@@ -172,7 +172,7 @@ func appendArrayString(dst []byte, v Value) []byte {
 		case KindArray:
 			dst = appendArrayString(dst, e)
 		case KindString:
-			dst = append(dst, e.str...)
+			dst = append(dst, e.text()...)
 		case KindNumber:
 			dst = appendNumber(dst, e.num)
 		default:

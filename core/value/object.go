@@ -85,7 +85,7 @@ func (b *ObjectBuilder) Build() Value {
 	buf = append(buf, '}')
 	b.buf = buf
 	b.Reset()
-	return Value{kind: KindObject, str: string(buf)}
+	return textValue(KindObject, string(buf))
 }
 
 // fieldSpan locates one member of canonical object text: the key literal
@@ -119,13 +119,13 @@ func Merge(base, patch Value) Value {
 	if base.kind != KindObject {
 		base = emptyObject
 	}
-	if patch.kind != KindObject || len(patch.str) < 3 {
+	if patch.kind != KindObject || len(patch.text()) < 3 {
 		return base
 	}
-	if len(base.str) < 3 {
+	if len(base.text()) < 3 {
 		return patch
 	}
-	bs, ps := base.str, patch.str
+	bs, ps := base.text(), patch.text()
 	var bArr, pArr [16]fieldSpan
 	bf := appendFieldSpans(bArr[:0], bs)
 	pf := appendFieldSpans(pArr[:0], ps)
@@ -198,7 +198,7 @@ func Merge(base, patch Value) Value {
 		sb.WriteString(e.val)
 	}
 	sb.WriteByte('}')
-	return Value{kind: KindObject, str: sb.String()}
+	return textValue(KindObject, sb.String())
 }
 
 // With returns obj with field key set to v, as JavaScript's
@@ -211,7 +211,7 @@ func With(obj Value, key string, v Value) Value {
 	if obj.kind != KindObject {
 		obj = emptyObject
 	}
-	s := obj.str
+	s := obj.text()
 	ks, vs, found := findField(s, key)
 	var buf [64]byte
 	enc := buf[:0]
@@ -232,7 +232,7 @@ func With(obj Value, key string, v Value) Value {
 			sb.Grow(len(s) - (end - start))
 			sb.WriteString(s[:start])
 			sb.WriteString(s[end:])
-			return Value{kind: KindObject, str: sb.String()}
+			return textValue(KindObject, sb.String())
 		}
 		if s[vs:ve] == string(enc) {
 			return obj
@@ -241,7 +241,7 @@ func With(obj Value, key string, v Value) Value {
 		sb.WriteString(s[:vs])
 		sb.Write(enc)
 		sb.WriteString(s[ve:])
-		return Value{kind: KindObject, str: sb.String()}
+		return textValue(KindObject, sb.String())
 	}
 	if v.kind == KindUndefined {
 		return obj
@@ -272,5 +272,5 @@ func With(obj Value, key string, v Value) Value {
 		sb.WriteByte(',')
 	}
 	sb.WriteString(s[at:])
-	return Value{kind: KindObject, str: sb.String()}
+	return textValue(KindObject, sb.String())
 }

@@ -12,6 +12,10 @@ import (
 	"github.com/streamdb/streamdb/core/jsonscan"
 )
 
+// maxText is the longest text a Value holds (see Value); a parsed text is
+// no longer, and so is every text made from it.
+const maxText = 1<<32 - 1
+
 // Parse parses one JSON value (white space around it allowed). Arrays and
 // objects keep their JSON text in canonical form: when b is already
 // canonical (as any JSON.stringify output is) its bytes are kept as they
@@ -22,14 +26,17 @@ import (
 // a *jsonscan.SyntaxError. Numbers too large for float64 become ±Inf, as in
 // JavaScript (written 1e999 and -1e999 inside arrays and objects).
 func Parse(b []byte) (Value, error) {
+	if uint64(len(b)) > maxText {
+		return Value{}, &jsonscan.SyntaxError{Offset: maxText, Msg: "a JSON text of 4 GiB or more"}
+	}
 	i := jsonscan.SkipSpace(b, 0)
 	if end, ok := canonEnd(b, i, 0); ok && jsonscan.SkipSpace(b, end) == len(b) {
 		raw := b[i:end]
 		switch raw[0] {
 		case '{':
-			return Value{kind: KindObject, str: string(raw)}, nil
+			return textValue(KindObject, string(raw)), nil
 		case '[':
-			return Value{kind: KindArray, str: string(raw)}, nil
+			return textValue(KindArray, string(raw)), nil
 		case '"':
 			s, err := jsonscan.Unquote(raw)
 			return String(s), err
@@ -50,6 +57,9 @@ func Parse(b []byte) (Value, error) {
 // without escapes that are already canonical share memory with s (no
 // allocation): the Value keeps s alive.
 func ParseString(s string) (Value, error) {
+	if uint64(len(s)) > maxText {
+		return Value{}, &jsonscan.SyntaxError{Offset: maxText, Msg: "a JSON text of 4 GiB or more"}
+	}
 	i := skipSpaceString(s, 0)
 	if end, ok := canonEnd(s, i, 0); ok && skipSpaceString(s, end) == len(s) {
 		v, _ := decodeAt(s[:end], i)

@@ -38,7 +38,7 @@ func (s RowScan) OK() bool { return s.ok }
 // string: a caller keeps it instead of a copy of key, sharing the row's
 // memory.
 func (s RowScan) KeyIn(row Value, key string) (string, bool) {
-	t := row.str
+	t := row.text()
 	i, j := s.pkStart+1, s.pkStart+1+len(key)
 	if !s.ok || row.kind != KindObject || s.pkStart < 0 || j >= len(t) || t[s.pkStart] != '"' || t[j] != '"' || t[i:j] != key {
 		return "", false
@@ -123,8 +123,8 @@ func BuildRow(obj []byte, sc RowScan, pk string, key Value, extra string, extraV
 	// The stream's row mostly holds the key already, as a string without
 	// escapes: compare it in place before encoding the key.
 	pkText := obj[pkStart:pkEnd]
-	same := key.kind == KindString && len(pkText) == len(key.str)+2 && pkText[0] == '"' &&
-		string(pkText[1:len(pkText)-1]) == key.str && bytes.IndexByte(pkText, '\\') < 0
+	same := key.kind == KindString && len(pkText) == len(key.text())+2 && pkText[0] == '"' &&
+		string(pkText[1:len(pkText)-1]) == key.text() && bytes.IndexByte(pkText, '\\') < 0
 	var encKey []byte
 	if !same {
 		encKey = AppendJSON(kbuf[:0], key)
@@ -147,7 +147,7 @@ func BuildRow(obj []byte, sc RowScan, pk string, key Value, extra string, extraV
 	buf = append(buf, '"', ':')
 	buf = append(buf, encExtra...)
 	buf = append(buf, '}')
-	return Value{kind: KindObject, str: unsafe.String(unsafe.SliceData(buf), len(buf))}, nil
+	return textValue(KindObject, unsafe.String(unsafe.SliceData(buf), len(buf))), nil
 }
 
 func parseRowSlow(raw []byte, pk string, key Value, extra string, extraVal Value) (Value, error) {

@@ -126,10 +126,10 @@ func decodeAt(s string, i int) (Value, int) {
 		return String(unescape(s[i+1 : end-1])), end
 	case '{':
 		end := skipValue(s, i)
-		return Value{kind: KindObject, str: s[i:end]}, end
+		return textValue(KindObject, s[i:end]), end
 	case '[':
 		end := skipValue(s, i)
-		return Value{kind: KindArray, str: s[i:end]}, end
+		return textValue(KindArray, s[i:end]), end
 	case 't':
 		return Bool(true), i + 4
 	case 'f':
@@ -197,11 +197,11 @@ func (v Value) Get(field string) Value {
 	if v.kind != KindObject {
 		return Value{}
 	}
-	_, vs, ok := findField(v.str, field)
+	_, vs, ok := findField(v.text(), field)
 	if !ok {
 		return Value{}
 	}
-	val, _ := decodeAt(v.str, vs)
+	val, _ := decodeAt(v.text(), vs)
 	return val
 }
 
@@ -213,11 +213,11 @@ func (v Value) RawField(field string) (string, bool) {
 	if v.kind != KindObject {
 		return "", false
 	}
-	_, vs, ok := findField(v.str, field)
+	_, vs, ok := findField(v.text(), field)
 	if !ok {
 		return "", false
 	}
-	return v.str[vs:skipValue(v.str, vs)], true
+	return v.text()[vs:skipValue(v.text(), vs)], true
 }
 
 // IsArrayIndex reports whether key is an array index ("0", "42", below
@@ -277,10 +277,10 @@ func findEscapedField(s, field string) (ks, vs int, ok bool) {
 // decoded key and the value, until fn returns false. It does nothing when v
 // is not an Object.
 func (v Value) Fields(fn func(key string, v Value) bool) {
-	if v.kind != KindObject || len(v.str) < 3 {
+	if v.kind != KindObject || len(v.text()) < 3 {
 		return
 	}
-	s := v.str
+	s := v.text()
 	for i := 1; i < len(s); {
 		ke := skipString(s, i)
 		val, ve := decodeAt(s, ke+1)
@@ -294,10 +294,10 @@ func (v Value) Fields(fn func(key string, v Value) bool) {
 // Len returns the number of elements of an Array or of fields of an Object,
 // and 0 for other kinds.
 func (v Value) Len() int {
-	if (v.kind != KindArray && v.kind != KindObject) || len(v.str) < 3 {
+	if (v.kind != KindArray && v.kind != KindObject) || len(v.text()) < 3 {
 		return 0
 	}
-	s := v.str
+	s := v.text()
 	n := 0
 	for i := 1; i < len(s); {
 		if v.kind == KindObject {
@@ -312,10 +312,10 @@ func (v Value) Len() int {
 // Index returns element i of an Array, or Undefined when v is not an Array
 // or i is out of range.
 func (v Value) Index(i int) Value {
-	if v.kind != KindArray || len(v.str) < 3 || i < 0 {
+	if v.kind != KindArray || len(v.text()) < 3 || i < 0 {
 		return Value{}
 	}
-	s := v.str
+	s := v.text()
 	j := 1
 	for ; i > 0; i-- {
 		j = skipValue(s, j) + 1
@@ -330,10 +330,10 @@ func (v Value) Index(i int) Value {
 // Elems calls fn for each element of the Array v, in order, with its index,
 // until fn returns false. It does nothing when v is not an Array.
 func (v Value) Elems(fn func(i int, v Value) bool) {
-	if v.kind != KindArray || len(v.str) < 3 {
+	if v.kind != KindArray || len(v.text()) < 3 {
 		return
 	}
-	s := v.str
+	s := v.text()
 	for i, n := 1, 0; i < len(s); n++ {
 		val, end := decodeAt(s, i)
 		if !fn(n, val) {

@@ -7,7 +7,7 @@
 // value (compact, numbers in JS's shortest form, strings escaped as
 // JSON.stringify escapes them, object keys in JS property order without
 // duplicates). A row is therefore a string, not a map: a 5-field row costs
-// its text plus a 32-byte Value. Fields are found by scanning the text.
+// its text plus a 24-byte Value. Fields are found by scanning the text.
 //
 // Every Array or Object made by this package (Parse, ParseString,
 // ObjectBuilder, Merge, With) holds canonical text; Equal, the hash and
@@ -27,6 +27,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Kind is the JSON (or JavaScript) type of a Value. The zero Kind is
@@ -63,13 +64,41 @@ func (k Kind) String() string {
 }
 
 // Value is an immutable JSON value, or Undefined. The zero Value is
-// Undefined, which is distinct from Null. Values are small (32 bytes on
+// Undefined, which is distinct from Null. Values are small (24 bytes on
 // 64-bit platforms) and are passed by value. Do not compare Values with ==:
 // use Equal.
+//
+// A Value's text (a String's decoded text; an Array's or Object's
+// canonical JSON text) is held as a pointer and a 32-bit length, which
+// with the kind fit where a string header and the kind took 24 bytes and 8
+// of padding: every row, key and result entry of a query holds Values.
 type Value struct {
+	p    unsafe.Pointer // the first byte of the text (see text)
+	n    uint32         // the text's length
 	kind Kind
 	num  float64 // Number (may be NaN or ±Inf for computed values); Bool as 0/1
-	str  string  // String: the decoded text; Array/Object: their canonical JSON text
+}
+
+// textValue returns the Value of kind k whose text is s (see Value). A
+// text is shorter than 4 GiB: Parse refuses longer input, and the wasm
+// module's whole memory is 4 GiB at most.
+func textValue(k Kind, s string) Value {
+	return Value{p: unsafe.Pointer(unsafe.StringData(s)), n: uint32(len(s)), kind: k}
+}
+
+// text returns v's text: a String's decoded text, an Array's or Object's
+// canonical JSON text, "" for other kinds.
+func (v Value) text() string {
+	// A string header built in place: unsafe.String would check its
+	// arguments at every call, and text is called everywhere.
+	h := stringHeader{v.p, int(v.n)}
+	return *(*string)(unsafe.Pointer(&h))
+}
+
+// stringHeader is the layout of a string.
+type stringHeader struct {
+	p unsafe.Pointer
+	n int
 }
 
 // Undefined returns the Undefined value (the zero Value): JS undefined, a
@@ -94,10 +123,10 @@ func Number(f float64) Value { return Value{kind: KindNumber, num: f} }
 
 // String returns the string s. s should be UTF-8 (lone surrogates in their
 // WTF-8 form); other bytes that are not valid UTF-8 encode as U+FFFD.
-func String(s string) Value { return Value{kind: KindString, str: s} }
+func String(s string) Value { return textValue(KindString, s) }
 
 // emptyObject is the Value of {}.
-var emptyObject = Value{kind: KindObject, str: "{}"}
+var emptyObject = textValue(KindObject, "{}")
 
 // fromCompactJSON returns the Array or Object (or scalar) whose canonical
 // JSON text is s, without validating it: s must be valid JSON in the
@@ -110,9 +139,9 @@ func fromCompactJSON(s string) Value {
 	}
 	switch s[0] {
 	case '{':
-		return Value{kind: KindObject, str: s}
+		return textValue(KindObject, s)
 	case '[':
-		return Value{kind: KindArray, str: s}
+		return textValue(KindArray, s)
 	}
 	v, _ := decodeAt(s, 0)
 	return v
@@ -149,7 +178,7 @@ func (v Value) Str() (string, bool) {
 	if v.kind != KindString {
 		return "", false
 	}
-	return v.str, true
+	return v.text(), true
 }
 
 // BoolVal returns v's boolean and true when v is a Bool.
@@ -166,7 +195,7 @@ func (v Value) BoolVal() (bool, bool) {
 func (v Value) JSON() string {
 	switch v.kind {
 	case KindArray, KindObject:
-		return v.str
+		return v.text()
 	case KindUndefined, KindNull:
 		return "null"
 	case KindBool:
