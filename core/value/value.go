@@ -73,6 +73,7 @@ func (k Kind) String() string {
 // with the kind fit where a string header and the kind took 24 bytes and 8
 // of padding: every row, key and result entry of a query holds Values.
 type Value struct {
+	_    [0]func()      // not comparable: == would compare the texts' addresses
 	p    unsafe.Pointer // the first byte of the text (see text)
 	n    uint32         // the text's length
 	kind Kind
