@@ -413,13 +413,7 @@ func (j *Join) retract(r *Row, jk keyID, ok bool, self, other *joinIndex, pad, p
 
 // pair returns the joined row of l and r (either may be nil).
 func (j *Join) pair(rows *Rows, keys *keyArena, l, r *Row) *Row {
-	var k value.Value
-	if keys != nil {
-		k = keys.joinKey(l, r)
-	} else {
-		k = joinResultKey(l, r)
-	}
-	row := rows.New(k, j.leftWidth+j.rightWidth)
+	row := rows.New(keys.joinKey(l, r), j.leftWidth+j.rightWidth)
 	// Value by value: copy() of a few Values is a call into the runtime
 	// (typedslicecopy) that costs more than the copy.
 	if l != nil {

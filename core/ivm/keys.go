@@ -166,16 +166,23 @@ func keyRank(k value.Kind) int {
 // is null. Example: source keys "u1" and 10 give "[\"u1\",10]"; a left
 // key that is itself a join key "[1,10]" gives "[\"[1,10]\",\"c1\"]".
 func joinResultKey(left, right *Row) value.Value {
-	buf := make([]byte, 0, 8+keyLen(left)+keyLen(right))
-	buf = append(buf, '[')
-	buf = appendJoinKeyPart(buf, left)
-	buf = append(buf, ',')
-	buf = appendJoinKeyPart(buf, right)
-	buf = append(buf, ']')
+	buf := appendJoinResultKey(make([]byte, 0, joinKeyLen(left, right)), left, right)
 	// buf is never written again: the string takes it over, one
 	// allocation per key instead of two.
 	return value.String(unsafe.String(unsafe.SliceData(buf), len(buf)))
 }
+
+// appendJoinResultKey appends the text of joinResultKey(left, right).
+func appendJoinResultKey(buf []byte, left, right *Row) []byte {
+	buf = append(buf, '[')
+	buf = appendJoinKeyPart(buf, left)
+	buf = append(buf, ',')
+	buf = appendJoinKeyPart(buf, right)
+	return append(buf, ']')
+}
+
+// joinKeyLen estimates the length of joinResultKey(left, right).
+func joinKeyLen(left, right *Row) int { return 8 + keyLen(left) + keyLen(right) }
 
 // keyArena holds the keys of a join's first load in shared blocks: one
 // allocation for a block of keys instead of one per key, and a block is
@@ -186,22 +193,21 @@ type keyArena struct{ buf []byte }
 // keyBlock is the size of a keyArena's blocks.
 const keyBlock = 8 << 10
 
-// joinKey is joinResultKey with the key's text in the arena.
+// joinKey is joinResultKey with the key's text in the arena; a nil arena
+// gives each key its own allocation (joinResultKey).
 func (a *keyArena) joinKey(left, right *Row) value.Value {
-	if need := 8 + keyLen(left) + keyLen(right); cap(a.buf)-len(a.buf) < need {
+	if a == nil {
+		return joinResultKey(left, right)
+	}
+	if need := joinKeyLen(left, right); cap(a.buf)-len(a.buf) < need {
 		a.buf = make([]byte, 0, max(keyBlock, need))
 	}
 	start := len(a.buf)
-	b := append(a.buf, '[')
-	b = appendJoinKeyPart(b, left)
-	b = append(b, ',')
-	b = appendJoinKeyPart(b, right)
-	b = append(b, ']')
 	// The arena only ever appends: the bytes of a key handed out are
 	// never written again (when an append moved the block, the key is in
 	// the new one).
-	a.buf = b
-	return value.String(unsafe.String(&b[start], len(b)-start))
+	a.buf = appendJoinResultKey(a.buf, left, right)
+	return value.String(unsafe.String(&a.buf[start], len(a.buf)-start))
 }
 
 // keyLen estimates the JSON length of a row's key, for buffer sizing.
