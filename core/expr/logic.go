@@ -13,6 +13,14 @@ func IsTrue(v value.Value) bool {
 	return ok && b
 }
 
+// PassesAnd reports whether v lets a row through an and() (buildAnd):
+// it is not false, null or undefined, so 1 and "yes" pass. A where
+// conjunct that TanStack DB's optimizer joins with others into one and()
+// keeps a row by this rule instead of IsTrue.
+func PassesAnd(v value.Value) bool {
+	return !isFalse(v) && !v.IsNullish()
+}
+
 // Truthy is JavaScript truthiness (caseWhen conditions): undefined, null,
 // false, 0, NaN and "" are false; everything else, arrays and objects
 // included (even empty ones), is true.

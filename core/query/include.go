@@ -306,7 +306,7 @@ func (c *compiler) include(p *pipeline, at includeAt, aliases []string) error {
 		all = append(all, ctxAlias+strconv.Itoa(i))
 	}
 	cp := &pipeline{tail: jn}
-	if err := where(cp, strict(child.Where), all); err != nil {
+	if err := where(cp, condsOf(child.Where, false), all); err != nil {
 		return err
 	}
 	if child.Select == nil {

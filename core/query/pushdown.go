@@ -25,45 +25,38 @@ type cond struct {
 //     source's fields and may be pushed to it (a collection whose rows are
 //     never null-extended) form that source's filter; all the others form
 //     one filter after the joins.
-func conjuncts(q *ir.Query) []cond {
-	all := func(es []*ir.Expr, lenient bool) []cond {
-		out := make([]cond, len(es))
-		for i, e := range es {
-			out[i] = cond{e: e, lenient: lenient}
-		}
-		return out
-	}
-	switch {
-	case q.From.Union != nil || q.From.Branches != nil || len(q.Where) < 2 && len(q.Joins) == 0:
-		return all(q.Where, false)
-	case len(q.Joins) == 0:
-		split := splitAnd(q.Where)
-		return all(split, len(split) > 1)
+func conjuncts(q *ir.Query, nullable map[string]bool) []cond {
+	if q.From.Union != nil || q.From.Branches != nil || len(q.Where) < 2 && len(q.Joins) == 0 {
+		return condsOf(q.Where, false)
 	}
 	split := splitAnd(q.Where)
-	out := make([]cond, len(split))
-	nullable := nullableAliases(q)
-	collections := map[string]bool{q.From.Alias: q.From.Query == nil}
-	for _, j := range q.Joins {
-		collections[j.Source.Alias] = j.Source.Query == nil
+	if len(q.Joins) == 0 {
+		return condsOf(split, len(split) > 1)
 	}
-	bySource := map[string]int{}
-	rest := 0
+	collections := map[string]bool{}
+	for _, s := range querySources(q) {
+		collections[s.Alias] = s.Query == nil
+	}
 	group := make([]string, len(split)) // each conjunct's source, "" for the filter after the joins
+	size := map[string]int{}            // the conjuncts of each filter
 	for i, e := range split {
 		if a := soleAlias(e, 2); a != "" && !nullable[a] && collections[a] {
 			group[i] = a
-			bySource[a]++
-			continue
 		}
-		rest++
+		size[group[i]]++
 	}
+	out := make([]cond, len(split))
 	for i, e := range split {
-		n := rest
-		if group[i] != "" {
-			n = bySource[group[i]]
-		}
-		out[i] = cond{e: e, lenient: n > 1}
+		out[i] = cond{e: e, lenient: size[group[i]] > 1}
+	}
+	return out
+}
+
+// condsOf returns the clauses es as conjuncts, each lenient or not.
+func condsOf(es []*ir.Expr, lenient bool) []cond {
+	out := make([]cond, len(es))
+	for i, e := range es {
+		out[i] = cond{e: e, lenient: lenient}
 	}
 	return out
 }
@@ -120,11 +113,11 @@ func nullableAliases(q *ir.Query) map[string]bool {
 // the conjunct rejects (a user of another team, for a join filtered on the
 // team) no longer goes through the join at all.
 func pushdown(q *ir.Query) (bySource map[string][]cond, rest []cond) {
-	conds := conjuncts(q)
+	nullable := nullableAliases(q)
+	conds := conjuncts(q, nullable)
 	if noPushdown || len(q.Joins) == 0 || q.From.Union != nil || q.From.Branches != nil {
 		return nil, conds
 	}
-	nullable := nullableAliases(q)
 	for _, c := range conds {
 		if a := soleAlias(c.e, 1); a != "" && !nullable[a] && !expr.HasAggregate(c.e) {
 			if bySource == nil {
@@ -143,14 +136,14 @@ func pushdown(q *ir.Query) (bySource map[string][]cond, rest []cond) {
 var noPushdown bool
 
 // soleAlias returns the one alias e's refs read, or "" when they read
-// none, several, or $selected. minPath is the length of path from which a
-// ref counts: 1 counts a ref to an alias's whole row, 2 only its fields (a
-// ref to a whole row then makes it "").
+// none, several, or $selected. minPath (1 or 2) is the length of path from
+// which a ref counts: 1 counts a ref to an alias's whole row, 2 only its
+// fields (a ref to a whole row then makes it "").
 func soleAlias(e *ir.Expr, minPath int) string {
 	alias, ok := "", true
 	eachRef(e, func(path []string) {
 		switch {
-		case len(path) < minPath || len(path) == 0 || path[0] == "$selected":
+		case len(path) < minPath || path[0] == "$selected":
 			ok = false
 		case alias == "":
 			alias = path[0]

@@ -22,29 +22,11 @@ func where(p *pipeline, conds []cond, aliases []string) error {
 		}
 		keep := expr.IsTrue
 		if w.lenient {
-			keep = passesAnd
+			keep = expr.PassesAnd
 		}
 		p.add(filter(ev, keep))
 	}
 	return nil
-}
-
-// strict returns the clauses es as strict conjuncts (each alone).
-func strict(es []*ir.Expr) []cond {
-	out := make([]cond, len(es))
-	for i, e := range es {
-		out[i] = cond{e: e}
-	}
-	return out
-}
-
-// passesAnd reports whether v lets a row through an and(): it is not
-// false, null or undefined.
-func passesAnd(v value.Value) bool {
-	if b, ok := v.BoolVal(); ok {
-		return b
-	}
-	return !v.IsNullish()
 }
 
 // filter is the stage keeping the rows for which keep(ev(row)) holds.
