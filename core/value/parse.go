@@ -16,6 +16,14 @@ import (
 // no longer, and so is every text made from it.
 const maxText = 1<<32 - 1
 
+// checkLen refuses a JSON text of n bytes when n is over maxText.
+func checkLen(n int) error {
+	if uint64(n) > maxText {
+		return &jsonscan.SyntaxError{Offset: maxText, Msg: "a JSON text of 4 GiB or more"}
+	}
+	return nil
+}
+
 // Parse parses one JSON value (white space around it allowed). Arrays and
 // objects keep their JSON text in canonical form: when b is already
 // canonical (as any JSON.stringify output is) its bytes are kept as they
@@ -26,8 +34,8 @@ const maxText = 1<<32 - 1
 // a *jsonscan.SyntaxError. Numbers too large for float64 become ±Inf, as in
 // JavaScript (written 1e999 and -1e999 inside arrays and objects).
 func Parse(b []byte) (Value, error) {
-	if uint64(len(b)) > maxText {
-		return Value{}, &jsonscan.SyntaxError{Offset: maxText, Msg: "a JSON text of 4 GiB or more"}
+	if err := checkLen(len(b)); err != nil {
+		return Value{}, err
 	}
 	i := jsonscan.SkipSpace(b, 0)
 	if end, ok := canonEnd(b, i, 0); ok && jsonscan.SkipSpace(b, end) == len(b) {
@@ -57,8 +65,8 @@ func Parse(b []byte) (Value, error) {
 // without escapes that are already canonical share memory with s (no
 // allocation): the Value keeps s alive.
 func ParseString(s string) (Value, error) {
-	if uint64(len(s)) > maxText {
-		return Value{}, &jsonscan.SyntaxError{Offset: maxText, Msg: "a JSON text of 4 GiB or more"}
+	if err := checkLen(len(s)); err != nil {
+		return Value{}, err
 	}
 	i := skipSpaceString(s, 0)
 	if end, ok := canonEnd(s, i, 0); ok && skipSpaceString(s, end) == len(s) {
