@@ -1,6 +1,10 @@
 package ivm
 
-import "github.com/streamdb/streamdb/core/value"
+import (
+	"unsafe"
+
+	"github.com/streamdb/streamdb/core/value"
+)
 
 // JoinType is the kind of a join: which unmatched rows it keeps.
 type JoinType uint8
@@ -74,10 +78,15 @@ func (b *joinBucket) add(r *Row) {
 	case b.pos != nil:
 		b.pos[idOf(r.Key)] = len(b.rows) - 1
 	case len(b.rows) > bucketIndexAt:
-		b.pos = make(map[keyID]int, 2*len(b.rows))
-		for i, x := range b.rows {
-			b.pos[idOf(x.Key)] = i
-		}
+		b.index()
+	}
+}
+
+// index indexes the bucket's rows by key (pos).
+func (b *joinBucket) index() {
+	b.pos = make(map[keyID]int, 2*len(b.rows))
+	for i, x := range b.rows {
+		b.pos[idOf(x.Key)] = i
 	}
 }
 
@@ -206,14 +215,25 @@ func (e *joinEmitter) emit(s, o *Row, mult int) {
 // bucket of the key (nil when it has none), or its padding; and the
 // retraction of the other rows' padding when r is the first of its key.
 func (e *joinEmitter) add(r *Row, b, ob *joinBucket) {
+	e.pairs(r, b != nil, b != nil && len(b.rows) == 0, ob)
+	if b != nil {
+		b.add(r)
+	}
+}
+
+// pairs emits what adding row r changes: its pairs with the rows of ob
+// (the other side's bucket of its join key, nil when it has none) or its
+// padding, and, when r is the first of its key (first), the retraction
+// of the other rows' padding. matchable is false for a key that matches
+// nothing.
+func (e *joinEmitter) pairs(r *Row, matchable, first bool, ob *joinBucket) {
 	switch {
-	case b == nil:
+	case !matchable:
 		if e.pad {
 			e.emit(r, nil, 1)
 		}
-		return
 	case ob != nil:
-		if e.padOther && len(b.rows) == 0 {
+		if e.padOther && first {
 			for _, o := range ob.rows {
 				e.emit(nil, o, -1)
 			}
@@ -224,36 +244,26 @@ func (e *joinEmitter) add(r *Row, b, ob *joinBucket) {
 	case e.pad:
 		e.emit(r, nil, 1)
 	}
-	b.add(r)
 }
 
 // pushFirst is push for a first load: a large batch of additions into an
-// empty side. It finds every row's bucket first, so that each bucket's rows
-// take one slice of a single allocation (instead of growing one by one)
-// and the other side's bucket is looked up once per join key; then it adds
-// the rows and emits their pairs in the batch's order, as push does.
+// empty side. It goes through the batch in chunks, finding the buckets of
+// a chunk's rows (the other side's bucket is looked up once per join key)
+// and emitting their pairs in the batch's order, as push does, while the
+// chunk's rows are in the cache; the rows go into their buckets at the
+// end, each bucket's rows one slice of a single allocation (instead of
+// growing one by one).
 func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
 	self.strs = make(map[string]*joinBucket, distinctKeys(in, key)) // sized once instead of rehashing
 	f := firstLoad{self: self, other: other, key: key, at: make([]int32, len(in))}
-	for start := 0; start < len(in); start += firstChunk {
-		f.find(in[start:min(start+firstChunk, len(in))], start)
-	}
-	at, buckets, others, want, matches := f.at, f.buckets, f.others, f.want, f.matches
-	arena := make([]*Row, len(in))
-	off := 0
-	for i, b := range buckets {
-		n := int(want[i])
-		b.rows = arena[off : off : off+n]
-		off += n
-	}
-	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther, keys: &keyArena{}}
-	if matches > 0 || pad {
-		e.out = make(Batch, 0, max(matches, len(in)))
-	}
+	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther, keys: &keyArena{},
+		out: make(Batch, 0, len(in))} // most first loads pair a row about once
 	for start := 0; start < len(in); start += firstChunk {
 		end := min(start+firstChunk, len(in))
-		self.n += e.addFirst(in[start:end], at[start:end], buckets, others)
+		f.find(in[start:end], start)
+		self.n += e.addFirst(in[start:end], f.at[start:end], &f)
 	}
+	f.fill(in)
 	return Consolidate(e.out)
 }
 
@@ -304,16 +314,66 @@ const firstChunk = 2048
 // nothing (unmatched), in place of its bucket's index.
 const skip, unmatched = -1, -2
 
-// firstLoad is the state of pushFirst's first pass.
+// firstLoad is the state of a first load (pushFirst).
 type firstLoad struct {
 	self, other *joinIndex
 	key         func(*Row) value.Value
 	at          []int32       // each row's bucket, by index into buckets
 	buckets     []*joinBucket // the buckets made, in order
 	others      []*joinBucket // the other side's bucket of each, or nil
-	want        []int32       // the rows of each
+	want        []int32       // the rows of each found so far
+	added       []int32       // the rows of each added so far
 	block       []joinBucket
-	matches     int // the pairs to emit, at least
+	ids         []byte // the text of the string keys of the buckets made
+}
+
+// keyBytes is the size of the blocks that hold a first load's bucket keys.
+const keyBytes = 8 << 10
+
+// own returns a copy of the string key s in f's key blocks: the map finds a
+// bucket by comparing its key, and the keys of the buckets side by side
+// are read from the cache, where each in its row's text would cost a
+// fetch from memory per lookup in a large load.
+func (f *firstLoad) own(s string) string {
+	if len(s) == 0 || len(s) > keyBytes/8 {
+		return s
+	}
+	if cap(f.ids)-len(f.ids) < len(s) {
+		f.ids = make([]byte, 0, keyBytes)
+	}
+	start := len(f.ids)
+	// The block only ever appends: bytes handed out are never written
+	// again.
+	f.ids = append(f.ids, s...)
+	return unsafe.String(&f.ids[start], len(s))
+}
+
+// fill puts each row of the load in into its bucket (in the batch's
+// order), the buckets' rows taking slices of one allocation, and indexes
+// the rows of the large buckets.
+func (f *firstLoad) fill(in Batch) {
+	total := 0
+	for _, n := range f.want {
+		total += int(n)
+	}
+	arena := make([]*Row, total)
+	off := 0
+	for i, b := range f.buckets {
+		n := int(f.want[i])
+		b.rows = arena[off : off : off+n]
+		off += n
+	}
+	for i, s := range f.at {
+		if s >= 0 {
+			b := f.buckets[s]
+			b.rows = append(b.rows, in[i].Row)
+		}
+	}
+	for _, b := range f.buckets {
+		if len(b.rows) > bucketIndexAt {
+			b.index()
+		}
+	}
 }
 
 // find finds the buckets of the rows in, which start at row from of the
@@ -338,37 +398,39 @@ func (f *firstLoad) find(in Batch, from int) {
 				f.block = make([]joinBucket, 256)
 			}
 			b, f.block = &f.block[0], f.block[1:]
+			if jk.kind == value.KindString {
+				jk.s = f.own(jk.s)
+			}
 			b.id = jk
 			b.slot = int32(len(f.buckets))
 			f.self.set(jk, b)
 			f.buckets = append(f.buckets, b)
 			f.others = append(f.others, f.other.get(jk))
 			f.want = append(f.want, 0)
+			f.added = append(f.added, 0)
 		}
 		f.want[b.slot]++
 		at[i] = b.slot
-		if ob := f.others[b.slot]; ob != nil {
-			f.matches += len(ob.rows)
-		}
 	}
 }
 
-// addFirst adds the rows of a first load's chunk in, each to its bucket
-// (at: its index in buckets, or skip or unmatched), and returns how many
-// it added.
+// addFirst emits what adding the rows of a first load's chunk in changes
+// (at: each row's index in f.buckets, or skip or unmatched), and returns
+// how many rows it adds; fill puts them into their buckets.
 //
 //go:noinline
-func (e *joinEmitter) addFirst(in Batch, at []int32, buckets, others []*joinBucket) int {
+func (e *joinEmitter) addFirst(in Batch, at []int32, f *firstLoad) int {
 	n := 0
 	for i, d := range in {
-		switch at[i] {
+		switch s := at[i]; s {
 		case skip:
 		case unmatched:
 			n++
-			e.add(d.Row, nil, nil)
+			e.pairs(d.Row, false, false, nil)
 		default:
 			n++
-			e.add(d.Row, buckets[at[i]], others[at[i]])
+			e.pairs(d.Row, true, f.added[s] == 0, f.others[s])
+			f.added[s]++
 		}
 	}
 	return n

@@ -121,7 +121,8 @@ func TestJoinModel(t *testing.T) {
 
 // TestJoinFirstLoad covers pushFirst, the path of a large batch of
 // additions into an empty side: both sides loaded in either order or in one
-// step, with a few large buckets (few) or many small ones (wide), then
+// step, with a few large buckets (few), buckets large enough to index their
+// rows (indexed), many small ones (wide) or string keys (strings), then
 // random changes; the output is checked against the model after the load
 // and at the end.
 func TestJoinFirstLoad(t *testing.T) {
@@ -138,6 +139,15 @@ func TestJoinFirstLoad(t *testing.T) {
 				return []value.Value{value.Null(), value.Number(1)} // matches nothing
 			}
 			return []value.Value{value.Number(float64(rng.IntN(400))), value.Number(1)}
+		},
+		"indexed": func(rng *rand.Rand) []value.Value { // buckets above bucketIndexAt
+			return []value.Value{value.Number(float64(rng.IntN(8))), value.Number(1)}
+		},
+		"strings": func(rng *rand.Rand) []value.Value { // keys held in the load's own blocks
+			if rng.IntN(50) == 0 {
+				return []value.Value{value.String(""), value.Number(1)}
+			}
+			return []value.Value{value.String(fmt.Sprintf("user \"%d\"", rng.IntN(300))), value.Number(1)}
 		},
 	}
 	load := func(s *source) Batch {
