@@ -283,16 +283,16 @@ func distinctKeys(in Batch, key func(*Row) value.Value) int {
 	if len(in) < 4*n {
 		return len(in)
 	}
-	seen := make(map[keyID]struct{}, n)
+	seen := newIDMap[struct{}](n) // strings by the string alone: a keyID hashes slowly in wasm
 	for _, d := range in[:n] {
 		if d.Row == nil {
 			continue
 		}
 		if id, ok := joinKeyID(key(d.Row)); ok {
-			seen[id] = struct{}{}
+			seen.set(id, struct{}{})
 		}
 	}
-	d := len(seen)
+	d := seen.len()
 	switch c := n - d; {
 	case c == 0:
 		return len(in)
