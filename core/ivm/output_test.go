@@ -1,6 +1,7 @@
 package ivm
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -262,5 +263,44 @@ func TestOutputFillKeyOrder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKeyPrefixOrder checks the prefixes a keyed Output compares first
+// (keyPrefix) against CompareKeys on random keys: ASCII and other text,
+// NUL bytes, keys that are prefixes of others, and keys of other kinds.
+// Where two prefixes differ they must order as the keys do, and
+// compareEntryKeys must always order as CompareKeys.
+func TestKeyPrefixOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	parts := []string{"a", "b", "z", "A", "0", "9", " ", "\x00", "\x7f", "é", "ÿ", "中", "\ue000", "\uffff", "😀", "m1", "u10"}
+	var keys []value.Value
+	for range 400 {
+		var s string
+		for n := rng.IntN(7); len(s) < 12 && n > 0; n-- {
+			s += parts[rng.IntN(len(parts))]
+		}
+		keys = append(keys, value.String(s))
+	}
+	keys = append(keys, value.Number(3), value.Number(-1), value.Null(), value.Undefined(), value.String("abcdefgh"), value.String("abcdefghi"), value.String("abcdefg"))
+	sign := func(c int) int { return min(max(c, -1), 1) }
+	prefixed := 0
+	for _, a := range keys {
+		for _, b := range keys {
+			want := sign(CompareKeys(a, b))
+			ea, eb := &outEntry{key: a, pre: keyPrefix(a)}, &outEntry{key: b, pre: keyPrefix(b)}
+			if got := sign(compareEntryKeys(ea, eb)); got != want {
+				t.Fatalf("compareEntryKeys(%s, %s) = %d, CompareKeys %d", a.JSON(), b.JSON(), got, want)
+			}
+			if ea.pre != 0 && eb.pre != 0 && ea.pre != eb.pre {
+				prefixed++
+				if got := sign(cmp.Compare(ea.pre, eb.pre)); got != want {
+					t.Fatalf("prefixes of %s and %s order %d, the keys %d", a.JSON(), b.JSON(), got, want)
+				}
+			}
+		}
+	}
+	if prefixed < len(keys)*len(keys)/10 {
+		t.Fatalf("only %d pairs ordered by their prefixes: the test does not reach the fast path", prefixed)
 	}
 }
