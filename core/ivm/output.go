@@ -313,6 +313,9 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 func (o *Output) entry(r *Row) *outEntry {
 	e := &outEntry{}
 	o.fill(e, r)
+	if o.keyed {
+		e.pre = keyPrefix(r.Key)
+	}
 	return e
 }
 
@@ -321,9 +324,7 @@ func (o *Output) fill(e *outEntry, r *Row) {
 	e.key, e.v = r.Key, o.val(r)
 	if !o.keyed {
 		e.row = r
-		return
 	}
-	e.pre = keyPrefix(r.Key)
 }
 
 // nets2rows returns the rows present after a batch, from its per-key net
@@ -445,7 +446,8 @@ func (o *Output) Rank(key value.Value) int {
 // holds is 0xEC) the order of UTF-8 bytes is that of UTF-16 code units,
 // so the sort compares bytes, without decoding. Entries already in order
 // (a source's rows come in key order, and a join's pairs in the order of
-// its first side's keys) stay as they are.
+// its first side's keys) stay as they are. It gives the entries it reads
+// their key prefixes (keyPrefix).
 func sortByStringKey(entries []*outEntry) bool {
 	keys := make([]string, len(entries))
 	sorted := true
@@ -454,6 +456,9 @@ func sortByStringKey(entries []*outEntry) bool {
 		if !ok {
 			return false
 		}
+		// While its bytes are at hand; an entry left without one (0)
+		// compares by its key's bytes.
+		e.pre = keyPrefix(e.key)
 		for j := 0; j < len(s); j++ {
 			if s[j] >= 0xED {
 				return false
