@@ -184,6 +184,17 @@ func (c *Collection) Range(fn func(key string, v value.Value) bool) {
 	}
 }
 
+// RangeKeys is Range with each key as a String Value: one that a stored
+// row's key made says whether its JSON needs escapes (value.Quoted), which
+// saves the check wherever the key is written as JSON.
+func (c *Collection) RangeKeys(fn func(key, v value.Value) bool) {
+	if len(c.overlay) == 0 {
+		c.synced.ascendSlots(func(s *slot) bool { return fn(s.keyValue(), s.val) })
+		return
+	}
+	c.Range(func(k string, v value.Value) bool { return fn(value.String(k), v) })
+}
+
 // Begin starts a batch of writes whose visible effect End reports.
 func (c *Collection) Begin() {
 	c.inBatch = true

@@ -200,3 +200,48 @@ func TestRandomAgainstModel(t *testing.T) {
 		})
 	}
 }
+
+// TestRangeKeys checks that RangeKeys gives Range's rows with keys as
+// String Values, marked value.Quoted exactly when their JSON needs no
+// escape (the flag each row's slot keeps), also after a key's slot is
+// reused and under an overlay, whose keys it does not mark.
+func TestRangeKeys(t *testing.T) {
+	names := []string{"m1", "u 2", `q"`, `a\b`, "tab\t", "nl\n", "del\x7f", "é", "日本", "😀", "~", "x"}
+	c := New("x", "x", "id")
+	c.Begin()
+	for _, k := range names {
+		c.Put(k, v(`{}`))
+	}
+	c.End(true)
+	// A deleted row's slot is reused by the next key stored.
+	c.Begin()
+	c.Remove("x")
+	c.End(true)
+	c.Begin()
+	c.Put(`y"`, v(`{}`))
+	c.End(true)
+	check := func(overlay map[string]bool) {
+		t.Helper()
+		var got []string
+		c.RangeKeys(func(k, _ value.Value) bool {
+			s, ok := k.Str()
+			require.True(t, ok, "a key that is not a String: %s", k.JSON())
+			assert.Equal(t, string(value.AppendJSON(nil, value.String(s))), string(value.AppendJSON(nil, k)), "the JSON of key %q", s)
+			want := !value.StringNeedsEscape(s) && !overlay[s]
+			assert.Equal(t, want, k.Quoted(), "Quoted of key %q", s)
+			got = append(got, s)
+			return true
+		})
+		assert.Equal(t, keys(c), got)
+	}
+	check(nil)
+	c.Begin()
+	c.SetOverlay(map[string]Overlay{"b": {Value: v(`{}`)}, `q"`: {Deleted: true}})
+	c.End(true)
+	// Under an overlay every key goes through Range, unmarked.
+	all := map[string]bool{}
+	for _, k := range keys(c) {
+		all[k] = true
+	}
+	check(all)
+}

@@ -25,9 +25,18 @@ type rows struct {
 }
 
 type slot struct {
-	key   string
-	val   value.Value
-	plain bool // no byte of key is 0xEE or above: byte order is UTF-16 order
+	key    string
+	val    value.Value
+	plain  bool // no byte of key is 0xEE or above: byte order is UTF-16 order
+	quoted bool // the key's JSON is the key in quotes (value.QuotedString)
+}
+
+// keyValue returns the slot's key as a String Value.
+func (s *slot) keyValue() value.Value {
+	if s.quoted {
+		return value.QuotedString(s.key)
+	}
+	return value.String(s.key)
 }
 
 const (
@@ -77,6 +86,9 @@ func (r *rows) alloc(key string, v value.Value, plain bool) uint32 {
 	}
 	s := r.slot(i)
 	s.key, s.val, s.plain = key, v, plain
+	// Checked once here, where the key's bytes are at hand, for every
+	// query that writes it (a join's pair keys, a result's keys).
+	s.quoted = !value.StringNeedsEscape(key)
 	return i
 }
 
@@ -398,18 +410,23 @@ func grow(nd *node, i int) {
 
 // ascend calls fn for every row in key order until fn returns false.
 func (r *rows) ascend(fn func(key string, v value.Value) bool) {
+	r.ascendSlots(func(s *slot) bool { return fn(s.key, s.val) })
+}
+
+// ascendSlots calls fn for every row's slot in key order until fn returns
+// false.
+func (r *rows) ascendSlots(fn func(s *slot) bool) {
 	if r.root != nil {
 		r.ascendNode(r.root, fn)
 	}
 }
 
-func (r *rows) ascendNode(nd *node, fn func(key string, v value.Value) bool) bool {
+func (r *rows) ascendNode(nd *node, fn func(s *slot) bool) bool {
 	for i := 0; i < nd.n; i++ {
 		if nd.kids != nil && !r.ascendNode(nd.kids[i], fn) {
 			return false
 		}
-		s := r.slot(nd.idx[i])
-		if !fn(s.key, s.val) {
+		if !fn(r.slot(nd.idx[i])) {
 			return false
 		}
 	}
@@ -423,11 +440,11 @@ func (r *rows) clear() { *r = rows{} }
 func (r *rows) ascendAfter(key string, fn func(key string, v value.Value) bool) {
 	if r.root != nil {
 		p := newProbe(key)
-		r.ascendNodeAfter(r.root, &p, fn)
+		r.ascendNodeAfter(r.root, &p, func(s *slot) bool { return fn(s.key, s.val) })
 	}
 }
 
-func (r *rows) ascendNodeAfter(nd *node, p *probe, fn func(key string, v value.Value) bool) bool {
+func (r *rows) ascendNodeAfter(nd *node, p *probe, fn func(s *slot) bool) bool {
 	i, found := r.search(nd, p)
 	switch {
 	case found: // item i is the key: its right subtree is wholly after it
@@ -441,8 +458,7 @@ func (r *rows) ascendNodeAfter(nd *node, p *probe, fn func(key string, v value.V
 		}
 	}
 	for ; i < nd.n; i++ {
-		s := r.slot(nd.idx[i])
-		if !fn(s.key, s.val) {
+		if !fn(r.slot(nd.idx[i])) {
 			return false
 		}
 		if nd.kids != nil && !r.ascendNode(nd.kids[i+1], fn) {

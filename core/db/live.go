@@ -74,7 +74,7 @@ func (d *DB) sourceRowsLocked(name string) ivm.Batch {
 	if s, ok := d.loadRows[name]; ok && s.version == c.Version() {
 		return s.rows
 	}
-	rows := query.SourceRows(c.Range, c.Size())
+	rows := query.SourceRows(c.RangeKeys, c.Size())
 	if d.loadRows == nil {
 		d.loadRows = map[string]loadRows{}
 	}

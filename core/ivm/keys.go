@@ -225,7 +225,7 @@ func appendJoinKeyPart(buf []byte, r *Row) []byte {
 	if r == nil || r.Key.IsNullish() {
 		return append(buf, "null"...)
 	}
-	if s, ok := r.Key.Str(); ok && !value.StringNeedsEscape(s) {
+	if s, ok := r.Key.Str(); ok && (r.Key.Quoted() || !value.StringNeedsEscape(s)) {
 		// The usual key (an id): its JSON is itself in quotes.
 		buf = append(buf, '"')
 		buf = append(buf, s...)

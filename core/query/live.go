@@ -64,7 +64,9 @@ func (lq *LiveQuery) LoadSized(read Reader, size func(collection string) int) {
 		if size != nil {
 			n = size(name)
 		}
-		return SourceRows(func(fn func(string, value.Value) bool) { read(name, fn) }, n)
+		return SourceRows(func(fn func(key, v value.Value) bool) {
+			read(name, func(k string, v value.Value) bool { return fn(value.String(k), v) })
+		}, n)
 	})
 }
 
@@ -107,13 +109,14 @@ func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 }
 
 // SourceRows returns the rows of a collection as LoadRows takes them: read
-// calls fn for every row, size is how many rows it holds (a wrong size
-// costs only time).
-func SourceRows(read func(fn func(key string, v value.Value) bool), size int) ivm.Batch {
+// calls fn for every row, with its key as a String Value (a
+// value.QuotedString where the collection knows its key needs no escape);
+// size is how many rows it holds (a wrong size costs only time).
+func SourceRows(read func(fn func(key, v value.Value) bool), size int) ivm.Batch {
 	rows := make(ivm.Batch, 0, size)
 	var alloc ivm.Rows
-	read(func(key string, v value.Value) bool {
-		r := alloc.New(value.String(key), 1)
+	read(func(key, v value.Value) bool {
+		r := alloc.New(key, 1)
 		r.Vals[0] = v
 		rows = append(rows, ivm.Delta{Row: r, Mult: 1})
 		return true

@@ -22,6 +22,11 @@ func AppendJSON(dst []byte, v Value) []byte {
 	case KindNumber:
 		return appendNumber(dst, v.num)
 	case KindString:
+		if v.quoted {
+			dst = append(dst, '"')
+			dst = append(dst, v.text()...)
+			return append(dst, '"')
+		}
 		return appendString(dst, v.text())
 	case KindArray, KindObject:
 		return append(dst, v.text()...)

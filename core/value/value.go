@@ -73,11 +73,12 @@ func (k Kind) String() string {
 // with the kind fit where a string header and the kind took 24 bytes and 8
 // of padding: every row, key and result entry of a query holds Values.
 type Value struct {
-	_    [0]func()      // not comparable: == would compare the texts' addresses
-	p    unsafe.Pointer // the first byte of the text (see text)
-	n    uint32         // the text's length
-	kind Kind
-	num  float64 // Number (may be NaN or ±Inf for computed values); Bool as 0/1
+	_      [0]func()      // not comparable: == would compare the texts' addresses
+	p      unsafe.Pointer // the first byte of the text (see text)
+	n      uint32         // the text's length
+	kind   Kind
+	quoted bool    // a String whose JSON is its text in quotes (QuotedString); false: not known
+	num    float64 // Number (may be NaN or ±Inf for computed values); Bool as 0/1
 }
 
 // textValue returns the Value of kind k whose text is s (see Value). A
@@ -125,6 +126,20 @@ func Number(f float64) Value { return Value{kind: KindNumber, num: f} }
 // String returns the string s. s should be UTF-8 (lone surrogates in their
 // WTF-8 form); other bytes that are not valid UTF-8 encode as U+FFFD.
 func String(s string) Value { return textValue(KindString, s) }
+
+// QuotedString is String for a text whose JSON is the text itself in
+// quotes, which the caller knows (!StringNeedsEscape(s)): writing its JSON,
+// or a key made of it, then skips the check. A row key is checked once when
+// its row is stored, instead of at each pair a join makes with it.
+func QuotedString(s string) Value {
+	v := textValue(KindString, s)
+	v.quoted = true
+	return v
+}
+
+// Quoted reports whether v is a String made by QuotedString: its JSON is its
+// text in quotes. False says nothing.
+func (v Value) Quoted() bool { return v.quoted }
 
 // emptyObject is the Value of {}.
 var emptyObject = textValue(KindObject, "{}")

@@ -3,6 +3,7 @@ package value
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -213,6 +214,23 @@ func TestStringEncoding(t *testing.T) {
 	s, _ := v.Str()
 	assert.Equal(t, in, s)
 	assert.Equal(t, "["+want+"]", MustParse("["+want+"]").JSON(), "JSON.stringify's escapes are canonical")
+}
+
+// TestQuotedString checks that a QuotedString is the String of its text in
+// every way but the mark, and that its JSON, written without the check, is
+// the String's.
+func TestQuotedString(t *testing.T) {
+	for _, s := range []string{"", "m1", "u 2", "~", "del\x7f", "é", "😀", strings.Repeat("k", 40)} {
+		q, p := QuotedString(s), String(s)
+		assert.True(t, q.Quoted(), s)
+		assert.False(t, p.Quoted(), s)
+		assert.True(t, Equal(q, p), s)
+		assert.Equal(t, hash(p, 7), hash(q, 7), s)
+		assert.Equal(t, 0, Compare(q, p, nil), s)
+		assert.Equal(t, Encode(p), Encode(q), s)
+		got, _ := q.Str()
+		assert.Equal(t, s, got)
+	}
 }
 
 func TestGet(t *testing.T) {
