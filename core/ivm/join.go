@@ -1,10 +1,6 @@
 package ivm
 
-import (
-	"unsafe"
-
-	"github.com/streamdb/streamdb/core/value"
-)
+import "github.com/streamdb/streamdb/core/value"
 
 // JoinType is the kind of a join: which unmatched rows it keeps.
 type JoinType uint8
@@ -256,8 +252,10 @@ func (e *joinEmitter) pairs(r *Row, matchable, first bool, ob *joinBucket) {
 func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.Value, selfLeft, pad, padOther bool) Batch {
 	self.strs = make(map[string]*joinBucket, distinctKeys(in, key)) // sized once instead of rehashing
 	f := firstLoad{self: self, other: other, key: key, at: make([]int32, len(in))}
-	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther, keys: &keyArena{},
-		out: make(Batch, 0, len(in))} // most first loads pair a row about once
+	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther, keys: &keyArena{}}
+	if other.n > 0 || pad {
+		e.out = make(Batch, 0, len(in)) // most first loads pair a row about once
+	}
 	for start := 0; start < len(in); start += firstChunk {
 		end := min(start+firstChunk, len(in))
 		f.find(in[start:end], start)
@@ -324,28 +322,11 @@ type firstLoad struct {
 	want        []int32       // the rows of each found so far
 	added       []int32       // the rows of each added so far
 	block       []joinBucket
-	ids         []byte // the text of the string keys of the buckets made
-}
-
-// keyBytes is the size of the blocks that hold a first load's bucket keys.
-const keyBytes = 8 << 10
-
-// own returns a copy of the string key s in f's key blocks: the map finds a
-// bucket by comparing its key, and the keys of the buckets side by side
-// are read from the cache, where each in its row's text would cost a
-// fetch from memory per lookup in a large load.
-func (f *firstLoad) own(s string) string {
-	if len(s) == 0 || len(s) > keyBytes/8 {
-		return s
-	}
-	if cap(f.ids)-len(f.ids) < len(s) {
-		f.ids = make([]byte, 0, keyBytes)
-	}
-	start := len(f.ids)
-	// The block only ever appends: bytes handed out are never written
-	// again.
-	f.ids = append(f.ids, s...)
-	return unsafe.String(&f.ids[start], len(s))
+	// ids holds copies of the string keys of the buckets made: the map
+	// finds a bucket by comparing its key, and keys side by side are read
+	// from the cache, where each in its row's text would cost a fetch from
+	// memory per lookup in a large load.
+	ids keyArena
 }
 
 // fill puts each row of the load in into its bucket (in the batch's
@@ -399,7 +380,7 @@ func (f *firstLoad) find(in Batch, from int) {
 			}
 			b, f.block = &f.block[0], f.block[1:]
 			if jk.kind == value.KindString {
-				jk.s = f.own(jk.s)
+				jk.s = f.ids.own(jk.s)
 			}
 			b.id = jk
 			b.slot = int32(len(f.buckets))

@@ -210,6 +210,20 @@ func (a *keyArena) joinKey(left, right *Row) value.Value {
 	return value.String(unsafe.String(&a.buf[start], len(a.buf)-start))
 }
 
+// own returns a copy of s in the arena (s itself when it is empty, or too
+// long to share a block).
+func (a *keyArena) own(s string) string {
+	if len(s) == 0 || len(s) > keyBlock/8 {
+		return s
+	}
+	if cap(a.buf)-len(a.buf) < len(s) {
+		a.buf = make([]byte, 0, keyBlock)
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, s...) // only ever appends: bytes handed out stay as they are
+	return unsafe.String(&a.buf[start], len(s))
+}
+
 // keyLen estimates the JSON length of a row's key, for buffer sizing.
 func keyLen(r *Row) int {
 	if r == nil {
