@@ -199,9 +199,7 @@ func (a *keyArena) joinKey(left, right *Row) value.Value {
 	if a == nil {
 		return joinResultKey(left, right)
 	}
-	if need := joinKeyLen(left, right); cap(a.buf)-len(a.buf) < need {
-		a.buf = make([]byte, 0, max(keyBlock, need))
-	}
+	a.reserve(joinKeyLen(left, right))
 	start := len(a.buf)
 	// The arena only ever appends: the bytes of a key handed out are
 	// never written again (when an append moved the block, the key is in
@@ -210,15 +208,21 @@ func (a *keyArena) joinKey(left, right *Row) value.Value {
 	return value.String(unsafe.String(&a.buf[start], len(a.buf)-start))
 }
 
+// reserve makes room for n more bytes in the current block, starting a new
+// block (keyBlock bytes, or n when larger) when it has less.
+func (a *keyArena) reserve(n int) {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(keyBlock, n))
+	}
+}
+
 // own returns a copy of s in the arena (s itself when it is empty, or too
 // long to share a block).
 func (a *keyArena) own(s string) string {
 	if len(s) == 0 || len(s) > keyBlock/8 {
 		return s
 	}
-	if cap(a.buf)-len(a.buf) < len(s) {
-		a.buf = make([]byte, 0, keyBlock)
-	}
+	a.reserve(len(s))
 	start := len(a.buf)
 	a.buf = append(a.buf, s...) // only ever appends: bytes handed out stay as they are
 	return unsafe.String(&a.buf[start], len(s))
