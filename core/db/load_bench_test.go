@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/streamdb/streamdb/core/ir"
 	"github.com/streamdb/streamdb/core/stream"
@@ -110,6 +112,68 @@ func BenchmarkLiveLoad(b *testing.B) {
 				d.Close()
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*100_000), "µs/event")
+		})
+	}
+}
+
+// BenchmarkLoadStateMark measures what the garbage collector pays to mark
+// the heap that BenchmarkLiveLoad's end state keeps: 100,000 events with
+// the 20 live queries open. In the browser Go collects on the page's
+// thread, and when Go goes idle during a cycle its idle worker marks what
+// is left in one task (Go 1.26's findRunnable runs it before returning to
+// JavaScript), so this figure, times wasm's slowdown (about 2.5x), is the
+// length of the longest tasks of the load in the page.
+//
+// Built two ways: "live", the queries open after the first 2,000 events
+// and the rest applied in steps of 1,000, as the load does; "fresh", every
+// event read first and the queries opened on the result. It reports
+// markms (the fastest of several full collections, GOMAXPROCS as set),
+// heapMB and objects.
+func BenchmarkLoadStateMark(b *testing.B) {
+	events := loadEvents(2000+100_000, 1)
+	queries := loadQueries(b)
+	open := func(d *DB) {
+		for _, q := range queries {
+			p, err := ir.Parse(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := d.Query(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for _, mode := range []string{"live", "fresh"} {
+		b.Run(mode, func(b *testing.B) {
+			d := usersAndMessages(b)
+			defer d.Close()
+			if mode == "live" {
+				feed(d, events[:2000], true)
+				open(d)
+				for at := 2000; at < len(events); at += 1000 {
+					feed(d, events[at:min(at+1000, len(events))], true)
+				}
+			} else {
+				for at := 0; at < len(events); at += 10_000 {
+					feed(d, events[at:min(at+10_000, len(events))], true)
+				}
+				open(d)
+			}
+			runtime.GC()
+			var best time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				runtime.GC()
+				if e := time.Since(t0); best == 0 || e < best {
+					best = e
+				}
+			}
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			b.ReportMetric(float64(best.Microseconds())/1000, "markms")
+			b.ReportMetric(float64(m.HeapAlloc)/1e6, "heapMB")
+			b.ReportMetric(float64(m.HeapObjects), "objects")
+			runtime.KeepAlive(d)
 		})
 	}
 }
