@@ -703,7 +703,10 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    * again from the same offset: a proxy that holds a connection open and
    * forwards nothing, a laptop that slept. A live server answers (or sends
    * a keep-alive) at least every long-poll timeout, 30 s for the reference
-   * server: keep this above yours. Default 60000; 0 waits forever.
+   * server: keep this above yours. Default 60000; 0 waits forever. The time
+   * of a request counts from when it gets its turn among the page's
+   * requests to the same host (browsers open six connections per host over
+   * HTTP/1.1 and queue the rest).
    */
   idleTimeoutMs?: number
   /**

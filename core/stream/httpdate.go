@@ -145,7 +145,9 @@ func (p *dateParser) month() int {
 	return 0
 }
 
-// digits consumes exactly n decimal digits.
+// digits consumes exactly n decimal digits. Not inlined, as appendPadded.
+//
+//go:noinline
 func (p *dateParser) digits(n int) int {
 	v := 0
 	for i := range n {
@@ -253,7 +255,10 @@ func appendRFC3339(b []byte, t time.Time) []byte {
 }
 
 // appendPadded appends the decimal n (0 or more) with at least width
-// digits, padded with zeros.
+// digits, padded with zeros. It is not inlined: appendRFC3339 calls it
+// seven times, and dates are rare, so code size counts more than speed.
+//
+//go:noinline
 func appendPadded(b []byte, n, width int) []byte {
 	var d [20]byte
 	i := len(d)

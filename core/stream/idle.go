@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,12 +23,16 @@ var errIdle = errors.New("no bytes from the server")
 
 // watchdog ends a request that hears nothing from the server for its
 // timeout: no header, no body byte. The reader then treats it as a dropped
-// connection and asks again from its offset.
+// connection and asks again from its offset. Its time runs from start: the
+// moment the request left (see send).
 type watchdog struct {
 	d      time.Duration
-	timer  *time.Timer
 	cancel context.CancelCauseFunc
 	fired  atomic.Bool
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool // stop was called: start does nothing
 }
 
 // idleTimeout is the reader's IdleTimeout: the default when 0, none when
@@ -43,39 +48,71 @@ func (r *Reader) idleTimeout() time.Duration {
 	}
 }
 
-// watch returns the context of one request and its watchdog, started now.
-func (r *Reader) watch() (context.Context, *watchdog) {
+// send makes one request of the reader with a watchdog: its time starts
+// when the transport says the request left (StartingTransport), or now.
+// The caller stops the watchdog when it is done with the request.
+func (r *Reader) send(req *Request) (*watchdog, *Response, error) {
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	w := &watchdog{d: r.idleTimeout(), cancel: cancel}
-	if w.d > 0 {
-		w.timer = time.AfterFunc(w.d, func() {
-			w.fired.Store(true)
-			cancel(errIdle)
-		})
+	var (
+		resp *Response
+		err  error
+	)
+	if t, ok := r.s.c.transport.(StartingTransport); ok {
+		resp, err = t.RoundTripStarting(ctx, req, w.start)
+	} else {
+		w.start()
+		resp, err = r.s.c.transport.RoundTrip(ctx, req)
 	}
-	return ctx, w
+	w.start() // a transport that returned without saying so
+	return w, resp, err
+}
+
+// start starts the watchdog's time, once.
+func (w *watchdog) start() {
+	if w.d <= 0 {
+		return
+	}
+	w.mu.Lock()
+	if w.timer == nil && !w.stopped {
+		w.timer = time.AfterFunc(w.d, w.fire)
+	}
+	w.mu.Unlock()
+}
+
+// fire ends the request that went silent.
+func (w *watchdog) fire() {
+	w.fired.Store(true)
+	w.cancel(errIdle)
 }
 
 // heard restarts the watchdog's time: the server just sent something.
 func (w *watchdog) heard() {
+	w.mu.Lock()
 	if w.timer != nil {
 		w.timer.Reset(w.d)
 	}
+	w.mu.Unlock()
 }
 
 // pause stops the watchdog's time until the next heard: the reader is not
 // reading (its caller is busy with what it read), so silence means nothing.
 func (w *watchdog) pause() {
+	w.mu.Lock()
 	if w.timer != nil {
 		w.timer.Stop()
 	}
+	w.mu.Unlock()
 }
 
 // stop ends the watchdog and the request's context.
 func (w *watchdog) stop() {
+	w.mu.Lock()
+	w.stopped = true
 	if w.timer != nil {
 		w.timer.Stop()
 	}
+	w.mu.Unlock()
 	w.cancel(nil)
 }
 

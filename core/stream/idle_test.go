@@ -269,3 +269,66 @@ func TestAppendRetryHooks(t *testing.T) {
 		})
 	}
 }
+
+// queued is a StartingTransport whose long-polls wait their turn for
+// queue before they leave (as a browser's requests do behind its
+// connections to one host), then get scripted's answers.
+type queued struct {
+	scripted
+	queue    time.Duration
+	startedN int
+}
+
+func (q *queued) RoundTripStarting(ctx context.Context, r *Request, started func()) (*Response, error) {
+	if strings.Contains(r.URL, "live=") {
+		select {
+		case <-time.After(q.queue):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	q.mu.Lock()
+	q.startedN++
+	q.mu.Unlock()
+	started()
+	return q.RoundTrip(ctx, r)
+}
+
+// The idle rule counts from when the transport says a request left: a
+// long-poll that waits in the queue longer than IdleTimeout is not given
+// up, and one that goes silent once it left is, after IdleTimeout.
+func TestIdleTimeoutCountsFromStart(t *testing.T) {
+	const idle = 60 * time.Millisecond
+	answerAfter := func(d time.Duration, body string, off string) func(context.Context) (*Response, error) {
+		return func(ctx context.Context) (*Response, error) {
+			select {
+			case <-time.After(d):
+				return ok(jsonHeader(off, true), body)(ctx)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	q := &queued{queue: 3 * idle, scripted: scripted{answers: []func(context.Context) (*Response, error){
+		ok(jsonHeader("1", true), `[]`),
+		answerAfter(idle/2, `["a"]`, "2"), // waited 3x idle in the queue, then answers in time
+		silent,                            // leaves, then nothing: given up after idle
+		answerAfter(0, `["b"]`, "3"),
+	}}}
+	r := fakeReader(t, q, ReadOptions{Live: LiveLongPoll, IdleTimeout: idle})
+	_, err := r.Next()
+	require.NoError(t, err)
+	b, err := r.Next()
+	require.NoError(t, err)
+	assert.Equal(t, []string{`"a"`}, itemStrings(b))
+	assert.Len(t, q.asked(), 2, "the queued long-poll was not given up")
+	start := time.Now()
+	b, err = r.Next()
+	require.NoError(t, err)
+	assert.Equal(t, []string{`"b"`}, itemStrings(b))
+	assert.Equal(t, []string{"http://fake/s?offset=-1", "http://fake/s?live=long-poll&offset=1",
+		"http://fake/s?live=long-poll&offset=2", "http://fake/s?live=long-poll&offset=2"}, q.asked())
+	// Two turns in the queue, and the silent one's idle time.
+	assert.GreaterOrEqual(t, time.Since(start), 2*q.queue+idle)
+	assert.Equal(t, 4, q.startedN)
+}

@@ -365,8 +365,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 			continue
 		}
 		req.Reload, req.Whole = r.reload, live
-		ctx, wd := r.watch()
-		resp, err := r.s.c.transport.RoundTrip(ctx, req)
+		wd, resp, err := r.send(req)
 		if err != nil {
 			wd.stop()
 			if r.ctx.Err() != nil {
@@ -565,9 +564,8 @@ func (r *Reader) openSSE() error {
 			}
 			continue
 		}
-		ctx, wd := r.watch()
 		req.Header.Set("Accept", "text/event-stream")
-		resp, err := r.s.c.transport.RoundTrip(ctx, req)
+		wd, resp, err := r.send(req)
 		if err != nil {
 			wd.stop()
 			if r.ctx.Err() != nil {

@@ -81,6 +81,18 @@ type Transport interface {
 	RoundTrip(ctx context.Context, req *Request) (*Response, error)
 }
 
+// StartingTransport is a Transport that may hold a request back before it
+// leaves for the server: a browser queues the requests beyond the
+// connections it opens to one host (HostQueue). RoundTripStarting is
+// RoundTrip that calls started once the request leaves (or probably has),
+// at the latest before it returns; a reader's idle rule (ReadOptions
+// IdleTimeout) counts from then, so that a read waiting its turn behind
+// other requests is not taken for dead.
+type StartingTransport interface {
+	Transport
+	RoundTripStarting(ctx context.Context, req *Request, started func()) (*Response, error)
+}
+
 // TransportFunc adapts a function to the Transport interface.
 type TransportFunc func(ctx context.Context, req *Request) (*Response, error)
 

@@ -133,6 +133,23 @@ for (const live of ['long-poll', 'sse']) {
   })
 }
 
+test('more live reads than the browser has connections to the server: the queued ones are not taken for dead', { timeout: 60000 }, async () => {
+  // The reference server answers an idle long-poll after 1 s; 8 reads on
+  // one host take 6 connections, and the other 2 wait their turn for up to
+  // a second before their own second, longer than idleTimeoutMs.
+  const n = 8
+  const streams = await Promise.all(Array.from({ length: n }, () => ctx.stream()))
+  await Promise.all(streams.map((s, i) => appendEvents(s, ev('user', '1', { id: '1', name: `Ann${i}` }))))
+  await run(page, 'manyReads', { streams, idleTimeoutMs: 1500 })
+  for (let i = 0; i < n; i++) await waitText(page, `#many-${i} .out`, `Ann${i}`)
+  await new Promise((r) => setTimeout(r, 6000))
+  await Promise.all(streams.map((s, i) => appendEvents(s, ev('user', '2', { id: '2', name: `Ben${i}` }))))
+  for (let i = 0; i < n; i++) await waitText(page, `#many-${i} .out`, `Ann${i},Ben${i}`)
+  const logs = await Promise.all(Array.from({ length: n }, (_, i) => texts(page, `#many-${i} .log li`)))
+  assert.deepEqual(logs.flat(), [], 'no read taken for dead, no retry')
+  for (let i = 0; i < n; i++) await page.evaluate((k) => window.dbs[k].close(), `many-${i}`)
+})
+
 test('a header the server\'s CORS refuses: each failed try is reported, and the retry limit ends in failed', async () => {
   const stream = await ctx.stream()
   refused = new URL(stream).pathname

@@ -55,7 +55,14 @@ type Transport struct {
 // "omit", no extra RequestInit members.
 func New() *Transport { return &Transport{} }
 
-var _ stream.Transport = (*Transport)(nil)
+var _ stream.StartingTransport = (*Transport)(nil)
+
+// hosts follows this page's requests per host as the browser queues them
+// (one queue for every Transport: the browser's connections are the
+// page's). fetch does not say when a request leaves, so a request is taken
+// to leave once fewer than stream.BrowserConnsPerHost requests before it
+// to the same host are still going (RoundTripStarting).
+var hosts = stream.NewHostQueue(stream.BrowserConnsPerHost)
 
 // RoundTrip sends req with fetch and returns as soon as the response status
 // and header have arrived; the body streams through Response.Body, which
@@ -67,6 +74,16 @@ var _ stream.Transport = (*Transport)(nil)
 // aborts the request, and a body still being read fails with an error for
 // which errors.Is(err, ctx.Err()) holds.
 func (t *Transport) RoundTrip(ctx context.Context, req *stream.Request) (*stream.Response, error) {
+	return t.RoundTripStarting(ctx, req, nil)
+}
+
+// RoundTripStarting is RoundTrip that calls started (when not nil) once
+// the request has probably left the browser: at once, or when enough of
+// the page's earlier requests to the same host have ended (hosts). Over
+// HTTP/1.1 a browser opens six connections to a host and queues the
+// requests beyond them; a reader's idle rule then counts from when the
+// request got its turn.
+func (t *Transport) RoundTripStarting(ctx context.Context, req *stream.Request, started func()) (*stream.Response, error) {
 	if req == nil {
 		return nil, errors.New("fetch: nil request")
 	}
@@ -78,7 +95,12 @@ func (t *Transport) RoundTrip(ctx context.Context, req *stream.Request) (*stream
 	if err := ctx.Err(); err != nil {
 		return nil, rt.wrap("", err)
 	}
-	return rt.run(t, req)
+	rt.slot = hosts.Take(req.URL, started)
+	resp, err := rt.run(t, req)
+	if err != nil {
+		rt.slot.Release()
+	}
+	return resp, err
 }
 
 // roundTrip holds the state of one request.
@@ -92,6 +114,10 @@ type roundTrip struct {
 	abortFn    jsval.Value
 	// stopAbort unregisters the context.AfterFunc that aborts the request.
 	stopAbort func() bool
+	// slot is the request's place among the page's requests to its host,
+	// released when the request ends: with an error, with its whole body
+	// in hand, or when its streamed body ends or is closed.
+	slot *stream.HostSlot
 }
 
 // wrap adds the method, URL and an optional step to err. When the context
@@ -268,8 +294,10 @@ func (rt *roundTrip) helperResponse(v jsval.Value, whole bool) (*stream.Response
 		if _, err := jsval.CopyBytesToGo(buf, bodyV); err != nil {
 			return nil, rt.wrap("copy body", err)
 		}
-		// All of it is here: nothing is left to abort.
+		// All of it is here: nothing is left to abort, and the connection
+		// is free.
 		rt.stopAbort()
+		rt.slot.Release()
 		return &stream.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(buf))}, nil
 	}
 	b := &body{rt: rt}
@@ -634,6 +662,7 @@ func (b *body) finish(err error) error {
 	b.finished = true
 	b.err = err
 	b.mu.Unlock()
+	b.rt.slot.Release()
 	if b.rt.stopAbort != nil {
 		b.rt.stopAbort()
 	}
@@ -661,6 +690,7 @@ func (b *body) Close() error {
 		b.err = b.rt.wrap("", errClosed)
 	}
 	b.mu.Unlock()
+	b.rt.slot.Release()
 	if b.rt.stopAbort != nil {
 		b.rt.stopAbort()
 	}

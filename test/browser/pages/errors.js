@@ -181,6 +181,34 @@ async function silent({ stream, live }) {
 }
 
 /**
+ * manyReads: n live dbs on n streams of one server, more live reads than
+ * the browser opens connections to one host (6 over HTTP/1.1): the reads
+ * beyond those wait in the browser's queue, where the idle rule must not
+ * take them for dead. Each db's section logs its connection states and
+ * onErrors after preload, and .out shows its users' names.
+ */
+async function manyReads({ streams, idleTimeoutMs }) {
+  await Promise.all(streams.map(async (stream, i) => {
+    const el = section(`many-${i}`)
+    const log = logger(el)
+    const out = document.createElement('p')
+    out.className = 'out'
+    el.append(out)
+    const db = createStreamDB({
+      streamOptions: { url: stream, contentType: 'application/json' }, state: schema(), live: 'long-poll', idleTimeoutMs,
+      onError: (e) => log(`onError: ${e.message}`),
+    })
+    window.dbs[`many-${i}`] = db
+    await db.preload()
+    db.subscribeConnection((c) => log(`state: ${c.state}${c.attempt ? ` ${c.attempt}` : ''}`))
+    const users = liveQuery((q) => q.from({ u: db.collections.users }).orderBy(({ u }) => u.name))
+    const render = () => { out.textContent = users.data.map((u) => u.name).join(',') }
+    users.subscribe(render)
+    render()
+  }))
+}
+
+/**
  * corsRefused: a db that sends a header the server's CORS does not allow,
  * so every request fails in the browser before it leaves; with a retry
  * limit it ends in failed. The log has one line per connection state, one
@@ -224,4 +252,4 @@ async function moduleExit({ stream }) {
   fresh.close()
 }
 
-expose({ badQueries, closed, closedReads, malformed, missing, silent, corsRefused, moduleExit })
+expose({ badQueries, closed, closedReads, malformed, missing, silent, manyReads, corsRefused, moduleExit })
