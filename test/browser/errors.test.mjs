@@ -134,13 +134,14 @@ for (const live of ['long-poll', 'sse']) {
 }
 
 test('more live reads than the browser has connections to the server: the queued ones are not taken for dead', { timeout: 60000 }, async () => {
-  // The reference server answers an idle long-poll after 1 s; 8 reads on
-  // one host take 6 connections, and the other 2 wait their turn for up to
-  // a second before their own second, longer than idleTimeoutMs.
-  const n = 8
+  // The reference server answers an idle long-poll after 1 s; 14 reads on
+  // one host take 6 connections, and the others wait their turn for up to
+  // two seconds before their own second, longer than idleTimeoutMs; a read
+  // that has its turn is answered within half of it.
+  const n = 14
   const streams = await Promise.all(Array.from({ length: n }, () => ctx.stream()))
   await Promise.all(streams.map((s, i) => appendEvents(s, ev('user', '1', { id: '1', name: `Ann${i}` }))))
-  await run(page, 'manyReads', { streams, idleTimeoutMs: 1500 })
+  await run(page, 'manyReads', { streams, idleTimeoutMs: 2000 })
   for (let i = 0; i < n; i++) await waitText(page, `#many-${i} .out`, `Ann${i}`)
   await new Promise((r) => setTimeout(r, 6000))
   await Promise.all(streams.map((s, i) => appendEvents(s, ev('user', '2', { id: '2', name: `Ben${i}` }))))
