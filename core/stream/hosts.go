@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -102,29 +103,20 @@ func (s *HostSlot) Release() {
 	s.done = true
 	l := s.line
 	var next *HostSlot
-	for i, w := range l.waiting {
-		if w == s || s.holds && i == 0 {
-			next = w
-			l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
-			break
-		}
-	}
-	if next == s {
-		next = nil // it was waiting: it leaves the line
-	} else if s.holds {
+	switch {
+	case !s.holds: // it was waiting: it leaves the line
+		i := slices.Index(l.waiting, s)
+		l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
+	case len(l.waiting) > 0: // its connection goes to the first one waiting
+		next = l.waiting[0]
+		next.holds = true
+		l.waiting = append(l.waiting[:0], l.waiting[1:]...)
+	default:
 		l.busy--
-		if next != nil {
-			next.holds = true
-			l.busy++
-		}
 	}
-	if l.busy == 0 && len(l.waiting) == 0 {
-		for i, x := range q.lines {
-			if x == l {
-				q.lines = append(q.lines[:i], q.lines[i+1:]...)
-				break
-			}
-		}
+	if l.busy == 0 { // no request to its origin is left (none waits while none holds)
+		i := slices.Index(q.lines, l)
+		q.lines = append(q.lines[:i], q.lines[i+1:]...)
 	}
 	q.mu.Unlock()
 	if next != nil {

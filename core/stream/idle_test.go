@@ -65,6 +65,27 @@ func ok(h Header, body string) func(context.Context) (*Response, error) {
 	}
 }
 
+// wait waits d, or until ctx is done (its error).
+func wait(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// answerAfter answers, after d (unless the request is cancelled first),
+// 200 with body, up to date at offset off.
+func answerAfter(d time.Duration, body, off string) func(context.Context) (*Response, error) {
+	return func(ctx context.Context) (*Response, error) {
+		if err := wait(ctx, d); err != nil {
+			return nil, err
+		}
+		return ok(jsonHeader(off, true), body)(ctx)
+	}
+}
+
 // A silent server is noticed: a request that hears nothing for the idle
 // timeout (no answer, or a body that stops flowing, or an SSE connection
 // with no keep-alive) is dropped and asked again from the same offset, and
@@ -137,14 +158,7 @@ func TestSilentServerIsNoticed(t *testing.T) {
 func TestIdleTimeoutOff(t *testing.T) {
 	s := &scripted{answers: []func(context.Context) (*Response, error){
 		ok(jsonHeader("1", true), `[]`),
-		func(ctx context.Context) (*Response, error) {
-			select {
-			case <-time.After(150 * time.Millisecond):
-				return ok(jsonHeader("2", true), `["late"]`)(ctx)
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		},
+		answerAfter(150*time.Millisecond, `["late"]`, "2"),
 	}}
 	r := fakeReader(t, s, ReadOptions{Live: LiveLongPoll, IdleTimeout: -1})
 	_, err := r.Next()
@@ -281,10 +295,8 @@ type queued struct {
 
 func (q *queued) RoundTripStarting(ctx context.Context, r *Request, started func()) (*Response, error) {
 	if strings.Contains(r.URL, "live=") {
-		select {
-		case <-time.After(q.queue):
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := wait(ctx, q.queue); err != nil {
+			return nil, err
 		}
 	}
 	q.mu.Lock()
@@ -299,16 +311,6 @@ func (q *queued) RoundTripStarting(ctx context.Context, r *Request, started func
 // up, and one that goes silent once it left is, after IdleTimeout.
 func TestIdleTimeoutCountsFromStart(t *testing.T) {
 	const idle = 60 * time.Millisecond
-	answerAfter := func(d time.Duration, body string, off string) func(context.Context) (*Response, error) {
-		return func(ctx context.Context) (*Response, error) {
-			select {
-			case <-time.After(d):
-				return ok(jsonHeader(off, true), body)(ctx)
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-	}
 	q := &queued{queue: 3 * idle, scripted: scripted{answers: []func(context.Context) (*Response, error){
 		ok(jsonHeader("1", true), `[]`),
 		answerAfter(idle/2, `["a"]`, "2"), // waited 3x idle in the queue, then answers in time

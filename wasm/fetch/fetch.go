@@ -133,6 +133,16 @@ func (rt *roundTrip) wrap(step string, err error) error {
 	return strfmt.Errorf("%s: %w", prefix, err)
 }
 
+// ended is the end of a request whose response was received: its abort
+// stops watching ctx, and its connection is free for the next request to
+// its host (hosts).
+func (rt *roundTrip) ended() {
+	if rt.stopAbort != nil {
+		rt.stopAbort()
+	}
+	rt.slot.Release()
+}
+
 // abort aborts the request through its AbortController. It is safe to
 // call more than once and from any goroutine.
 func (rt *roundTrip) abort() {
@@ -296,8 +306,7 @@ func (rt *roundTrip) helperResponse(v jsval.Value, whole bool) (*stream.Response
 		}
 		// All of it is here: nothing is left to abort, and the connection
 		// is free.
-		rt.stopAbort()
-		rt.slot.Release()
+		rt.ended()
 		return &stream.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(buf))}, nil
 	}
 	b := &body{rt: rt}
@@ -662,10 +671,7 @@ func (b *body) finish(err error) error {
 	b.finished = true
 	b.err = err
 	b.mu.Unlock()
-	b.rt.slot.Release()
-	if b.rt.stopAbort != nil {
-		b.rt.stopAbort()
-	}
+	b.rt.ended()
 	if err != io.EOF {
 		// Make sure the connection is torn down after a failed read.
 		b.rt.abort()
@@ -690,10 +696,7 @@ func (b *body) Close() error {
 		b.err = b.rt.wrap("", errClosed)
 	}
 	b.mu.Unlock()
-	b.rt.slot.Release()
-	if b.rt.stopAbort != nil {
-		b.rt.stopAbort()
-	}
+	b.rt.ended()
 	if finished {
 		return nil
 	}
