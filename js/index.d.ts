@@ -716,7 +716,10 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    * state 'failed', and preload() rejects. With live: 'websocket' it
    * applies to the gateway's socket: each failed socket is a retry (the
    * waits are the socket's own, shared by the page's StreamDBs), and
-   * maxRetries of them in a row without news fail the StreamDB.
+   * maxRetries of them in a row without news fail the StreamDB; and to the
+   * stream server behind the gateway: each failed read of the gateway's is
+   * a retry (the connection is 'retrying' with the server's code and
+   * status), and more than maxRetries in a row fail the StreamDB.
    */
   retry?: RetryOptions
   /**

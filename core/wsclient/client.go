@@ -327,7 +327,16 @@ func (c *Client) sendLocked(frame []byte) {
 // handle delivers one frame from the gateway.
 func (c *Client) handle(f *wsproto.Frame) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	after := c.handleLocked(f)
+	c.mu.Unlock()
+	if after != nil {
+		after()
+	}
+}
+
+// handleLocked delivers one frame with c.mu held, and returns what is
+// left to do without it (or nil).
+func (c *Client) handleLocked(f *wsproto.Frame) func() {
 	switch f.Type {
 	case wsproto.Batch:
 		if s := c.subs[f.Sub]; s != nil {
@@ -359,7 +368,12 @@ func (c *Client) handle(f *wsproto.Frame) {
 				r.finish(result{err: err})
 			}
 		}
+	case wsproto.Retrying:
+		if s := c.subs[f.Sub]; s != nil {
+			return s.upstreamFailedLocked(f)
+		}
 	}
+	return nil
 }
 
 // result is an append's outcome.

@@ -45,12 +45,17 @@ type SubscribeOptions struct {
 	// subscription was open (then it waits for the next one): the
 	// failures since it last received a batch, the wait before the next
 	// dial, and the failure as a *stream.Error (CodeNetwork, its cause
-	// wrapped).
+	// wrapped). It is told too of every failure of the gateway's own read
+	// of the stream (a retrying frame: the upstream server is down or
+	// answers 5xx while the socket is fine), with the gateway's count and
+	// wait, and the upstream's code and status.
 	OnRetry func(stream.Retry)
 	// Retry, when set, gives up on the socket as core/stream's reads give
 	// up on a server: the subscription ends with the failure once more
 	// than Retry.MaxRetries sockets in a row failed without a batch for it
-	// in between (0: at the first failure; stream.RetryForever: never).
+	// in between (0: at the first failure; stream.RetryForever: never),
+	// or once the gateway's read of the stream failed more than
+	// MaxRetries times in a row.
 	// The waits are the client's own (Options.MinDelay, MaxDelay): the
 	// socket is shared, and goes on reconnecting for other subscriptions.
 	// Nil never gives up.
@@ -84,7 +89,7 @@ func (c *Client) SubscribeWith(path, offset string, o SubscribeOptions) (*Subscr
 func (s *Subscription) frameLocked() []byte {
 	s.skip = s.partItems
 	return wsproto.AppendFrame(nil, &wsproto.Frame{Type: wsproto.Subscribe, Sub: s.id, HasSub: true,
-		Stream: s.path, Offset: s.offset, Headers: s.headers})
+		Stream: s.path, Offset: s.offset, Headers: s.headers, Retries: true})
 }
 
 // pushLocked queues a batch frame. A partial frame (one part of a large
@@ -142,6 +147,31 @@ func (s *Subscription) socketFailedLocked(wait time.Duration, cause error, url s
 	}
 	if fn := s.opts.OnRetry; fn != nil {
 		r := stream.Retry{Attempt: s.failures, Delay: wait, Err: err}
+		return func() { fn(r) }
+	}
+	return nil
+}
+
+// upstreamFailedLocked takes a retrying frame: the gateway's read of the
+// stream failed and waits to be retried. It returns the call to make,
+// without c.mu, to tell OnRetry; once the upstream failed more than
+// Retry.MaxRetries times in a row, it ends the subscription with the
+// failure instead and returns the call that unsubscribes it.
+func (s *Subscription) upstreamFailedLocked(f *wsproto.Frame) func() {
+	err := &stream.Error{Code: stream.Code(f.Code), Status: f.Status, Op: "read", URL: s.path, Offset: s.offset,
+		Message: fmt.Sprintf("the gateway's upstream failed (attempt %d): %s", f.Attempt, f.Message)}
+	if p := s.opts.Retry; p != nil && f.Attempt > p.MaxRetries {
+		err.Message = fmt.Sprintf("the gateway's upstream failed %d times in a row: giving up (%s)", f.Attempt, f.Message)
+		delete(s.c.subs, s.id)
+		s.endLocked(err)
+		c, id := s.c, s.id
+		return func() {
+			c.mu.Lock()
+			c.sendLocked(wsproto.AppendFrame(nil, &wsproto.Frame{Type: wsproto.Unsubscribe, Sub: id, HasSub: true}))
+		}
+	}
+	if fn := s.opts.OnRetry; fn != nil {
+		r := stream.Retry{Attempt: f.Attempt, Delay: time.Duration(f.DelayMs) * time.Millisecond, Err: err}
 		return func() { fn(r) }
 	}
 	return nil

@@ -11,11 +11,13 @@
 //
 // Client to gateway:
 //
-//	{"type":"subscribe", "sub":N, "stream":PATH, "offset":OFFSET, "headers":{NAME:STRING}}
+//	{"type":"subscribe", "sub":N, "stream":PATH, "offset":OFFSET, "headers":{NAME:STRING}, "retries":BOOL}
 //	    follow a stream from OFFSET ("-1": the start): its events up to
 //	    the tail, then live; N is the client's number for the
 //	    subscription. headers (credentials) go with every upstream read
-//	    made for it.
+//	    made for it. retries: the client reads retrying frames (a gateway
+//	    sends them only to subscriptions that ask, so that a client that
+//	    predates them never meets a frame type it does not know).
 //	{"type":"unsubscribe", "sub":N}
 //	{"type":"append", "req":N, "stream":PATH, "data":JSON, "headers":{NAME:STRING},
 //	 "producer":{"id":STRING, "epoch":N, "seq":N}}
@@ -38,6 +40,13 @@
 //	{"type":"ack", "req":N, "offset":OFFSET, "duplicate":BOOL}
 //	    append N is durable upstream; OFFSET is the stream's tail after
 //	    it (absent for a duplicate, which the upstream had already).
+//	{"type":"retrying", "sub":N, "attempt":A, "delayMs":MS, "code":CODE, "status":HTTP, "message":TEXT}
+//	    the gateway's upstream read for subscription N failed (CODE and
+//	    status as in error frames; status 0 when no answer came) and is
+//	    retried in MS milliseconds; A counts the failures since the read
+//	    last succeeded. The subscription goes on: once the upstream
+//	    answers again, its next batch frame comes (an empty one at the
+//	    same offset when nothing new was appended).
 //	{"type":"error", "sub":N | "req":N, "code":CODE, "status":HTTP, "message":TEXT}
 //	    subscription N ended, or append N failed; CODE is a core/stream
 //	    error code (NOT_FOUND, UNAUTHORIZED, ...) or BAD_FRAME. An error
@@ -87,6 +96,7 @@ const (
 	Batch       Type = "batch"
 	Ack         Type = "ack"
 	Error       Type = "error"
+	Retrying    Type = "retrying"
 )
 
 // CodeBadFrame is the error code of a frame the gateway cannot use.
@@ -124,6 +134,11 @@ type Frame struct {
 	Message        string
 	Version        int
 	MaxFrame       int
+	// Retries: a subscribe frame's client reads retrying frames.
+	Retries bool
+	// Attempt and DelayMs: a retrying frame's failure count and wait.
+	Attempt int
+	DelayMs int64
 }
 
 // FrameError is a frame that cannot be decoded, and why.
@@ -203,6 +218,14 @@ func Decode(b []byte) (*Frame, error) {
 			var n int64
 			n, err = integer(key, v)
 			f.MaxFrame = int(n)
+		case "retries":
+			f.Retries, err = boolean(key, v)
+		case "attempt":
+			var n int64
+			n, err = integer(key, v)
+			f.Attempt = int(n)
+		case "delayMs":
+			f.DelayMs, err = integer(key, v)
 		}
 		if err != nil {
 			var fe *FrameError
@@ -237,6 +260,8 @@ func (f *Frame) check() error {
 		return errors.Join(need(f.HasSub, "sub"), need(f.Offset != "", "offset"))
 	case Ack:
 		return need(f.HasReq, "req")
+	case Retrying:
+		return need(f.HasSub, "sub")
 	case Hello, Error:
 		return nil
 	case "":
@@ -372,6 +397,15 @@ func AppendFrame(dst []byte, f *Frame) []byte {
 	}
 	if f.Duplicate {
 		dst = append(dst, `,"duplicate":true`...)
+	}
+	if f.Retries {
+		dst = append(dst, `,"retries":true`...)
+	}
+	if f.Type == Retrying {
+		dst = append(dst, `,"attempt":`...)
+		dst = strconv.AppendInt(dst, int64(f.Attempt), 10)
+		dst = append(dst, `,"delayMs":`...)
+		dst = strconv.AppendInt(dst, f.DelayMs, 10)
 	}
 	if f.Code != "" {
 		dst = append(dst, `,"code":`...)

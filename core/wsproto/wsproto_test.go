@@ -11,6 +11,7 @@ import (
 func TestRoundTrip(t *testing.T) {
 	frames := []Frame{
 		{Type: Subscribe, Sub: 1, HasSub: true, Stream: "/v1/stream/chat", Offset: "-1", Headers: map[string]string{"authorization": "Bearer x"}},
+		{Type: Subscribe, Sub: 2, HasSub: true, Stream: "/v1/stream/chat", Offset: "0_5", Retries: true},
 		{Type: Unsubscribe, Sub: 7, HasSub: true},
 		{Type: Append, Req: 3, HasReq: true, Stream: "/v1/stream/a b", Data: []byte(`[{"type":"user","key":"1"}]`),
 			Producer: &Producer{ID: "page-1", Epoch: 2, Seq: 41}},
@@ -22,6 +23,8 @@ func TestRoundTrip(t *testing.T) {
 		{Type: Ack, Req: 4, HasReq: true, Duplicate: true},
 		{Type: Error, Sub: 1, HasSub: true, Code: "NOT_FOUND", Status: 404, Message: "no \"stream\""},
 		{Type: Error, Code: CodeBadFrame, Message: "x"},
+		{Type: Retrying, Sub: 2, HasSub: true, Attempt: 3, DelayMs: 1500, Code: "BUSY", Status: 503, Message: "upstream down"},
+		{Type: Retrying, Sub: 2, HasSub: true, Attempt: 1, Code: "NETWORK", Message: "connection refused"},
 	}
 	for _, f := range frames {
 		text := AppendFrame(nil, &f)
@@ -53,6 +56,8 @@ func TestBadFrames(t *testing.T) {
 		`{"type":"batch","sub":1,"offset":"o","items":{}}`,
 		`{"type":"nope"}`, `{"type":"unsubscribe","sub":99999999999999999999}`,
 		`{"type":"unsubscribe","sub":1}x`, `{"type":"unsubscribe","sub":1,"upToDate":1}`,
+		`{"type":"retrying","attempt":1,"delayMs":5}`, `{"type":"retrying","sub":1,"attempt":"1"}`,
+		`{"type":"retrying","sub":1,"delayMs":1.5}`, `{"type":"subscribe","sub":1,"stream":"/s","offset":"-1","retries":1}`,
 	} {
 		_, err := Decode([]byte(in))
 		var fe *FrameError
@@ -69,6 +74,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"type":"batch","sub":1,"offset":"1_2","upToDate":true,"closed":false,"items":[1,{"a":[2]}]}`))
 	f.Add([]byte(`{"type":"append","req":2,"stream":"/s","data":[{"x":null}],"producer":{"id":"p","epoch":0,"seq":3}}`))
 	f.Add([]byte(`{"type":"error","req":2,"code":"X","status":500,"message":"m"}`))
+	f.Add([]byte(`{"type":"retrying","sub":2,"attempt":1,"delayMs":250,"code":"BUSY","status":503,"message":"m"}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		fr, err := Decode(in)
 		if err != nil {

@@ -63,6 +63,13 @@ type subscription struct {
 	key    string
 	ctx    context.Context
 	cancel context.CancelFunc
+	// retries: the client reads retrying frames (its subscribe frame
+	// asked for them).
+	retries bool
+	// retried: a catch-up read of it was retried since its last frame, so
+	// its next batch is sent even when empty (the client learns the
+	// upstream answers again).
+	retried atomic.Bool
 
 	// dropped: unsubscribed, or its socket is gone: frames of it that are
 	// still queued are not sent.
@@ -79,17 +86,27 @@ type subscription struct {
 	feed *feed
 }
 
-func newSubscription(s *socket, id int64, path, url string, h stream.Header, offset string) *subscription {
+func newSubscription(s *socket, f *wsproto.Frame, url string, h stream.Header) *subscription {
 	ctx, cancel := context.WithCancel(s.ctx)
-	return &subscription{s: s, g: s.g, id: id, path: path, url: url, header: h, key: feedKey(path, h),
-		ctx: ctx, cancel: cancel, offset: offset}
+	return &subscription{s: s, g: s.g, id: f.Sub, path: f.Stream, url: url, header: h, key: feedKey(f.Stream, h),
+		ctx: ctx, cancel: cancel, offset: f.Offset, retries: f.Retries}
 }
 
 // reader returns a catch-up reader from off with the subscription's
 // credentials.
 func (sub *subscription) reader(off string) (*stream.Reader, error) {
 	return sub.g.client.Stream(sub.url).Read(sub.ctx, stream.ReadOptions{Offset: off, Header: sub.header, Retry: sub.g.opts.Retry,
-		PartBytes: sub.g.opts.PartBytes})
+		PartBytes: sub.g.opts.PartBytes, OnRetry: sub.retrying})
+}
+
+// retrying tells the client that its catch-up read failed and waits to be
+// retried (the reader's OnRetry).
+func (sub *subscription) retrying(r stream.Retry) {
+	if !sub.retries || sub.ended.Load() {
+		return
+	}
+	sub.retried.Store(true)
+	sub.s.sendFrame(sub, retryingFrame(sub.id, r))
 }
 
 // end marks the subscription ended (and dropped when asked) and forgets it
@@ -202,7 +219,8 @@ func (sub *subscription) catchUp(r *stream.Reader) bool {
 			}
 			return false
 		}
-		if len(b.Items) > 0 || b.Closed || b.Offset != sub.offset || (b.UpToDate && !sub.told) {
+		retried := sub.retried.Swap(false)
+		if len(b.Items) > 0 || b.Closed || b.Offset != sub.offset || (b.UpToDate && !sub.told) || retried {
 			if b.Closed {
 				sub.end(false)
 				sub.g.detach(sub)
@@ -238,6 +256,9 @@ type feed struct {
 	subs     map[*subscription]struct{}
 	waiters  map[*subscription]*waiter
 	stopped  bool
+	// retrying: the read failed and was retried since its last batch; the
+	// next one goes to the subscribers even when it brings nothing new.
+	retrying bool
 }
 
 // logEntry is one batch a feed delivered: its offset range and its frame's
@@ -381,7 +402,7 @@ func (g *Gateway) startFeedLocked(sub *subscription, off string) {
 // run reads the stream live from start and delivers each batch.
 func (f *feed) run(start string) {
 	r, err := f.g.client.Stream(f.url).Read(f.ctx, stream.ReadOptions{Offset: start, Live: f.g.opts.Live,
-		Header: f.header, Retry: f.g.opts.Retry})
+		Header: f.header, Retry: f.g.opts.Retry, OnRetry: f.retry})
 	if err != nil {
 		f.end(err)
 		return
@@ -417,7 +438,19 @@ func (f *feed) deliver(b *stream.Batch) bool {
 		return true
 	}
 	from := f.head
+	retried := f.retrying
+	f.retrying = false
 	if body == nil && b.Offset == from {
+		if retried {
+			// Nothing new, but the upstream answers again: the
+			// subscribers that heard of its failure hear that too.
+			body = batchBody(b)
+			for sub := range f.subs {
+				if sub.retries {
+					sub.s.send(outFrame{sub: sub, head: batchHead(sub.id), body: body})
+				}
+			}
+		}
 		f.mu.Unlock()
 		return false // a long-poll that timed out: nothing new
 	}
@@ -463,6 +496,24 @@ func (f *feed) deliver(b *stream.Batch) bool {
 	f.mu.Unlock()
 	f.g.mu.Unlock()
 	return stop
+}
+
+// retry tells the feed's subscribers that its read failed and waits to be
+// retried (the reader's OnRetry). Those waiting to join hear nothing: they
+// join once the feed reads again, or catch up and meet the failure
+// themselves.
+func (f *feed) retry(r stream.Retry) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return
+	}
+	f.retrying = true
+	for sub := range f.subs {
+		if sub.retries {
+			sub.s.sendFrame(sub, retryingFrame(sub.id, r))
+		}
+	}
 }
 
 // end stops the feed. After a failure (not a stop), its subscriptions end

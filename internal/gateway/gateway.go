@@ -17,7 +17,9 @@
 //     socket that follows a stream with the same credentials; different
 //     header sets never share a read. Fatal upstream failures (404, 410,
 //     401, 403, ...) end the subscription with an error frame; transient
-//     ones are retried by core/stream without the client hearing of them.
+//     ones are retried by core/stream, and a subscription that asked
+//     ("retries") hears of each retry in a retrying frame, then gets the
+//     next batch once the upstream answers again, even an empty one.
 //   - unsubscribe: no frame of that subscription afterwards.
 //   - append: data is POSTed to the stream as the request body (JSON
 //     mode: one value, or an array whose items become messages), with the

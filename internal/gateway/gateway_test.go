@@ -281,6 +281,56 @@ func TestTransientFailuresRetried(t *testing.T) {
 	assert.Positive(t, failed.Load())
 }
 
+// TestUpstreamOutageReported: while the upstream answers 503, a
+// subscription that asked for retries hears of each retry of the shared
+// live read (code, status, attempt, the upstream's message), and one that
+// did not ask gets no frame it could not read; once the upstream is back,
+// the first gets an empty batch at its offset although nothing was
+// appended (its client learns the read works again), and both get what is
+// appended next, nothing lost or repeated.
+func TestUpstreamOutageReported(t *testing.T) {
+	up := &outage{next: nethttp.New()}
+	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, Multiplier: 2}
+	e := start(t, gateway.Options{Transport: up, Retry: &retry})
+	path, url := e.newStream(nums(0, 2, 0)...)
+	s := e.dial()
+	s.send(&wsproto.Frame{Type: wsproto.Subscribe, Sub: 1, HasSub: true, Stream: path, Offset: "-1", Retries: true})
+	s.subscribe(2, path, "-1", nil)
+	s.waitItems(1, 2)
+	s.waitItems(2, 2)
+	waitFor(t, 10*time.Second, "both in the live feed", func() bool { return e.gw.Stats().Joins >= 2 })
+
+	up.down.Store(true) // the feed's long-poll ends within the server's 1.5 s; the next ones fail
+	s.wait("two retrying frames for sub 1", func() bool { return len(s.retries[1]) >= 2 })
+	s.mu.Lock()
+	first, second := *s.retries[1][0], *s.retries[1][1]
+	batches := len(s.batches[1])
+	offset := s.batches[1][batches-1].Offset
+	s.mu.Unlock()
+	assert.Equal(t, string(stream.CodeBusy), first.Code)
+	assert.Equal(t, 503, first.Status)
+	assert.Contains(t, first.Message, "upstream down (test)")
+	assert.Equal(t, []int{1, 2}, []int{first.Attempt, second.Attempt})
+	assert.GreaterOrEqual(t, first.DelayMs, int64(0))
+
+	up.down.Store(false)
+	s.wait("a batch for sub 1 once the upstream answers again", func() bool { return len(s.batches[1]) > batches })
+	s.mu.Lock()
+	back := *s.batches[1][batches]
+	s.mu.Unlock()
+	assert.Empty(t, back.Items)
+	assert.Equal(t, offset, back.Offset)
+
+	e.post(url, nums(2, 1, 0)...)
+	assert.Equal(t, nums(0, 3, 0), s.waitItems(1, 3))
+	assert.Equal(t, nums(0, 3, 0), s.waitItems(2, 3))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assert.Empty(t, s.retries[2], "sub 2 did not ask for retrying frames")
+	assert.Empty(t, s.errs)
+	assert.NoError(t, s.closed)
+}
+
 // authProxy is an upstream that demands a bearer token: "a" and "b" may
 // read, "denied" is forbidden, no token is unauthorized. It records the
 // tokens of live reads.

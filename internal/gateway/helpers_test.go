@@ -134,8 +134,9 @@ type sock struct {
 	batches map[int64][]*wsproto.Frame
 	acks    map[int64]*wsproto.Frame
 	errs    []*wsproto.Frame
-	order   []int64 // reqs in the order their answers came
-	closed  error   // why reading stopped
+	retries map[int64][]*wsproto.Frame // retrying frames by sub
+	order   []int64                    // reqs in the order their answers came
+	closed  error                      // why reading stopped
 	done    chan struct{}
 }
 
@@ -147,7 +148,7 @@ func (e *env) dial() *sock {
 	require.NoError(e.t, err)
 	conn.SetReadLimit(-1)
 	s := &sock{t: e.t, conn: conn, items: map[int64][]string{}, batches: map[int64][]*wsproto.Frame{},
-		acks: map[int64]*wsproto.Frame{}, done: make(chan struct{})}
+		acks: map[int64]*wsproto.Frame{}, retries: map[int64][]*wsproto.Frame{}, done: make(chan struct{})}
 	go s.readLoop()
 	e.t.Cleanup(func() { _ = conn.CloseNow() })
 	s.wait("hello", func() bool { return s.hello != nil })
@@ -188,6 +189,8 @@ func (s *sock) readLoop() {
 			if f.HasReq {
 				s.order = append(s.order, f.Req)
 			}
+		case wsproto.Retrying:
+			s.retries[f.Sub] = append(s.retries[f.Sub], f)
 		}
 		s.mu.Unlock()
 	}
@@ -362,4 +365,19 @@ func heapNow() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// outage is an upstream transport with a switch: while down, every
+// request is answered 503 without reaching the server.
+type outage struct {
+	next stream.Transport
+	down atomic.Bool
+}
+
+func (o *outage) RoundTrip(ctx context.Context, req *stream.Request) (*stream.Response, error) {
+	if o.down.Load() {
+		return &stream.Response{StatusCode: 503, Header: stream.Header{"content-type": "text/plain"},
+			Body: io.NopCloser(strings.NewReader("upstream down (test)"))}, nil
+	}
+	return o.next.RoundTrip(ctx, req)
 }

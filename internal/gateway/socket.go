@@ -240,7 +240,7 @@ func (s *socket) subscribe(f *wsproto.Frame) {
 		s.bad(f, "subscribe %s: %v", f.Stream, err)
 		return
 	}
-	sub := newSubscription(s, f.Sub, f.Stream, url, h, f.Offset)
+	sub := newSubscription(s, f, url, h)
 	r, err := sub.reader(f.Offset)
 	if err != nil {
 		sub.cancel()

@@ -332,3 +332,16 @@ func errorFrame(sub int64, err error) *wsproto.Frame {
 	}
 	return f
 }
+
+// retryingFrame tells subscription sub that its upstream read failed with
+// r.Err and is retried after r.Delay: the same code, status and message
+// as errorFrame would give.
+func retryingFrame(sub int64, r stream.Retry) *wsproto.Frame {
+	var err error = r.Err
+	if r.Err == nil {
+		err = &stream.Error{Code: stream.CodeUnexpected}
+	}
+	f := errorFrame(sub, err)
+	f.Type, f.Attempt, f.DelayMs = wsproto.Retrying, r.Attempt, r.Delay.Milliseconds()
+	return f
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/streamdb/streamdb/core/wsclient"
 	"github.com/streamdb/streamdb/core/wsproto"
 	"github.com/streamdb/streamdb/internal/gateway"
+	"github.com/streamdb/streamdb/nethttp"
 )
 
 func ctx(t *testing.T) context.Context {
@@ -239,4 +240,75 @@ func TestDatabaseGivesUpOnTheGateway(t *testing.T) {
 	require.ErrorContains(t, err, "3 times in a row")
 	require.Equal(t, db.ConnFailed, d.Connection().State)
 	require.Len(t, rec.errors(), 3, "two retries and the failure reported")
+}
+
+// An upstream outage behind a healthy gateway is visible in the database
+// fed through it: its connection is retrying with the upstream's failure
+// (503, CodeBusy) and OnError hears each retry; once the upstream is back
+// the connection is live again before anything new is appended, and what
+// is appended then arrives.
+func TestDatabaseSeesTheUpstreamOutage(t *testing.T) {
+	up := &outage{next: nethttp.New()}
+	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, Multiplier: 2}
+	e := start(t, gateway.Options{Transport: up, Retry: &retry})
+	path, url := e.newStream(userEvent(0))
+	c := wsclient.New(wsclient.Options{URL: e.ws})
+	defer c.Close()
+	rec := &recorder{}
+	d, err := db.Open(e.client.Stream(url), db.Options{Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
+		Source: c.Source(path), OnConnection: rec.onConn, OnError: rec.onErr})
+	require.NoError(t, err)
+	defer d.Close()
+	require.NoError(t, d.Preload(ctx(t)))
+	require.Equal(t, db.ConnLive, d.Connection().State)
+
+	up.down.Store(true)
+	waitFor(t, 20*time.Second, "the connection to be retrying", func() bool {
+		c := d.Connection()
+		return c.State == db.ConnRetrying && c.Attempt >= 2
+	})
+	conn := d.Connection()
+	var se *stream.Error
+	require.ErrorAs(t, conn.Err, &se)
+	require.Equal(t, stream.CodeBusy, se.Code, "%v", se)
+	require.Equal(t, 503, se.Status)
+	require.ErrorContains(t, se, "upstream down (test)")
+	require.GreaterOrEqual(t, len(rec.errors()), 2, "OnError heard the retries")
+	require.Equal(t, stream.CodeBusy, stream.CodeOf(rec.errors()[0]))
+
+	up.down.Store(false)
+	waitFor(t, 20*time.Second, "live again with nothing appended", func() bool { return d.Connection().State == db.ConnLive })
+	e.post(url, userEvent(6)) // u1, n 6
+	waitFor(t, 20*time.Second, "the append made after the outage", func() bool {
+		row, ok := d.Collection("users").Get("u1")
+		return ok && row.Get("n").JSON() == "6"
+	})
+}
+
+// A retry policy that gives up applies to the upstream behind the gateway
+// too: with the upstream failing, Preload fails after MaxRetries retries
+// of the gateway's read, the connection is failed, and the gateway is
+// told to stop reading for it.
+func TestDatabaseGivesUpOnTheUpstream(t *testing.T) {
+	up := &outage{next: nethttp.New()}
+	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Multiplier: 2}
+	e := start(t, gateway.Options{Transport: up, Retry: &retry})
+	path, url := e.newStream(userEvent(0))
+	up.down.Store(true)
+	c := wsclient.New(wsclient.Options{URL: e.ws})
+	defer c.Close()
+	rec := &recorder{}
+	policy := stream.DefaultRetryPolicy()
+	policy.MaxRetries = 2
+	d, err := db.Open(e.client.Stream(url), db.Options{Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
+		Source: c.Source(path), Retry: &policy, OnConnection: rec.onConn, OnError: rec.onErr})
+	require.NoError(t, err)
+	defer d.Close()
+	err = d.Preload(ctx(t))
+	require.Error(t, err)
+	require.Equal(t, stream.CodeBusy, stream.CodeOf(err), "%v", err)
+	require.ErrorContains(t, err, "3 times in a row: giving up")
+	require.Equal(t, db.ConnFailed, d.Connection().State)
+	require.Len(t, rec.errors(), 3, "two retries and the failure reported")
+	waitFor(t, 10*time.Second, "the gateway to stop reading for it", func() bool { return e.gw.Stats().Subscriptions == 0 })
 }

@@ -56,13 +56,24 @@ async function freePort() {
  * hold the next POST to path: 'request' keeps it (never forwarded: the
  * server never sees it), 'response' forwards it and keeps the server's
  * answer (the server has the append; its sender never hears of it). The
- * promise holdNext returns resolves once the hold happened.
+ * promise holdNext returns resolves once the hold happened. setDown(true)
+ * is an outage of the server: the requests in flight are cut and every
+ * request is answered 503 until setDown(false).
  */
 async function startProxy(base) {
   const up = new URL(base)
   const held = new Set()
+  const inFlight = new Set()
   let hold // { kind, path, done }
+  let down = false
   const server = createHTTPServer((req, res) => {
+    if (down) {
+      req.resume()
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream down (test)')
+      return
+    }
+    inFlight.add(res)
+    res.on('close', () => inFlight.delete(res))
     let h
     if (hold && req.method === 'POST' && new URL(req.url, base).pathname === hold.path) {
       h = hold
@@ -93,6 +104,10 @@ async function startProxy(base) {
     url: `http://127.0.0.1:${server.address().port}`,
     holdNext(kind, path) {
       return new Promise((done) => (hold = { kind, path, done }))
+    },
+    setDown(v) {
+      down = v
+      if (v) for (const res of inFlight) res.destroy()
     },
     close: () => new Promise((r) => {
       for (const res of held) res.destroy()
@@ -375,6 +390,32 @@ test('gateway restart', async () => {
     assert.equal(st[i].status, 'live', `stream ${i}: live again`)
     assert.ok(errors.length >= 2 && errors.every((e) => /WebSocket gateway/.test(e)), `stream ${i}: onError heard the failed sockets (${JSON.stringify(errors.slice(0, 3))})`)
   }
+})
+
+test('an outage of the stream server behind a healthy gateway', async () => {
+  // The gateway and the page's socket stay up; the server behind the
+  // gateway fails (its live reads cut, then 503 for every request).
+  const before = await run(wsPage, 'state')
+  proxy.setDown(true)
+  let st
+  try {
+    // Each StreamDB says so, with the server's failure in onError.
+    st = await waitFor(async () => {
+      const s = await run(wsPage, 'state')
+      return s.every((d) => d.status === 'retrying') && s
+    }, { timeout: 15000, what: 'every StreamDB retrying' })
+  } finally {
+    proxy.setDown(false)
+  }
+  for (let i = 0; i < N; i++) {
+    const errors = st[i].errors.slice(before[i].errors.length)
+    assert.ok(errors.some((e) => /the gateway's upstream failed \(attempt \d+\): upstream down \(test\)/.test(e)), `stream ${i}: onError heard the server's 503 (${JSON.stringify(errors.slice(0, 3))})`)
+  }
+  // Back without anything new appended, then what is appended arrives.
+  await waitFor(async () => (await run(wsPage, 'state')).every((d) => d.status === 'live'), { timeout: 15000, what: 'every StreamDB live again' })
+  await latencies(wsPage, await appendRound('after-outage'))
+  await sameAsStreams(wsPage)
+  assert.deepEqual(wsPage.dsRequests, [], 'no request from the page to the stream server')
 })
 
 test('appends over the socket', async () => {
