@@ -291,7 +291,11 @@ func (c *Client) serve(conn *websocket.Conn) error {
 			return fmt.Errorf("wsclient: socket: %w", err)
 		}
 		f, err := wsproto.Decode(msg)
-		if err != nil {
+		var fe *wsproto.FrameError
+		switch {
+		case errors.As(err, &fe) && fe.UnknownType:
+			continue // a frame of a later version: nothing this client needs
+		case err != nil:
 			return fmt.Errorf("wsclient: the gateway sent a frame this client cannot read: %w", err)
 		}
 		c.handle(f)

@@ -55,7 +55,9 @@
 // A gateway that falls too far behind a slow client closes the socket
 // (close code 4000, ClosedSlow); the client reconnects and resubscribes
 // from the offsets it has. Fields not listed are ignored, so that later
-// versions can add some.
+// versions can add some; so are gateway frames of a type the client does
+// not know (FrameError.UnknownType), so that later versions can add those
+// too.
 package wsproto
 
 import (
@@ -142,7 +144,12 @@ type Frame struct {
 }
 
 // FrameError is a frame that cannot be decoded, and why.
-type FrameError struct{ Msg string }
+type FrameError struct {
+	Msg string
+	// UnknownType: the frame is well-formed but of a type this version
+	// does not know (one a later version added); a reader may skip it.
+	UnknownType bool
+}
 
 func (e *FrameError) Error() string { return "wsproto: bad frame: " + e.Msg }
 
@@ -267,7 +274,7 @@ func (f *Frame) check() error {
 	case "":
 		return bad("no type")
 	}
-	return bad("unknown type %q", f.Type)
+	return &FrameError{Msg: fmt.Sprintf("unknown type %q", f.Type), UnknownType: true}
 }
 
 func str(key string, v []byte) (string, error) {

@@ -67,6 +67,23 @@ func TestBadFrames(t *testing.T) {
 	}
 }
 
+// A well-formed frame of a type this version does not know is refused as
+// such (a reader may skip it); a broken frame or a missing type is not.
+func TestUnknownType(t *testing.T) {
+	for in, unknown := range map[string]bool{
+		`{"type":"notice","sub":1,"message":"later"}`: true,
+		`{"type":"notice","sub":1.5}`:                 false,
+		`{"sub":1}`:                                   false,
+		`{"type":"batch","sub":1}`:                    false,
+	} {
+		_, err := Decode([]byte(in))
+		var fe *FrameError
+		if !errors.As(err, &fe) || fe.UnknownType != unknown {
+			t.Errorf("%s: %#v, want a FrameError with UnknownType %v", in, err, unknown)
+		}
+	}
+}
+
 // FuzzDecode: no input crashes Decode, and what it accepts comes back the
 // same through AppendFrame.
 func FuzzDecode(f *testing.F) {

@@ -145,6 +145,38 @@ func TestResumeInTheMiddleOfParts(t *testing.T) {
 	require.Equal(t, []string{"o0", "o0", "o6"}, offsets, "where each socket resubscribed from")
 }
 
+// A gateway frame of a type the client does not know (a later version's)
+// is skipped: the socket goes on, and the batch after it counts (the
+// next socket resumes after it). The client's subscribe frames ask for
+// retrying frames.
+func TestUnknownFrameSkipped(t *testing.T) {
+	url, subs := fakeGateway(t,
+		func(*wsproto.Frame) []*wsproto.Frame {
+			return []*wsproto.Frame{{Type: "notice", Message: "from a later version"},
+				{Type: wsproto.Batch, Offset: "o1", UpToDate: true, Items: itemsOf("1")}}
+		},
+		func(*wsproto.Frame) []*wsproto.Frame {
+			return []*wsproto.Frame{{Type: wsproto.Batch, Offset: "o2", UpToDate: true, Items: itemsOf("2")}}
+		},
+	)
+	c := wsclient.New(wsclient.Options{URL: url, MinDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond})
+	defer c.Close()
+	sub, err := c.Subscribe("/s", "o0", nil)
+	require.NoError(t, err)
+	var items []string
+	for len(items) < 2 {
+		b, err := sub.NextContext(ctx(t))
+		require.NoError(t, err)
+		for _, it := range b.Items {
+			items = append(items, string(it))
+		}
+	}
+	require.Equal(t, []string{"1", "2"}, items)
+	first, second := <-subs, <-subs
+	require.Equal(t, []string{"o0", "o1"}, []string{first.Offset, second.Offset}, "where each socket subscribed from")
+	require.True(t, first.Retries && second.Retries, "subscribe asks for retrying frames")
+}
+
 // recorder keeps what a database told of its connection and errors.
 type recorder struct {
 	mu     sync.Mutex
