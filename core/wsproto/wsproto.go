@@ -212,25 +212,17 @@ func Decode(b []byte) (*Frame, error) {
 		case "code":
 			f.Code, err = str(key, v)
 		case "status":
-			var n int64
-			n, err = integer(key, v)
-			f.Status = int(n)
+			f.Status, err = smallInt(key, v)
 		case "message":
 			f.Message, err = str(key, v)
 		case "version":
-			var n int64
-			n, err = integer(key, v)
-			f.Version = int(n)
+			f.Version, err = smallInt(key, v)
 		case "maxFrame":
-			var n int64
-			n, err = integer(key, v)
-			f.MaxFrame = int(n)
+			f.MaxFrame, err = smallInt(key, v)
 		case "retries":
 			f.Retries, err = boolean(key, v)
 		case "attempt":
-			var n int64
-			n, err = integer(key, v)
-			f.Attempt = int(n)
+			f.Attempt, err = smallInt(key, v)
 		case "delayMs":
 			f.DelayMs, err = integer(key, v)
 		}
@@ -301,6 +293,12 @@ func integer(key string, v []byte) (int64, error) {
 		return 0, bad("%s must be a whole number", key)
 	}
 	return n, nil
+}
+
+// smallInt is integer for an int field.
+func smallInt(key string, v []byte) (int, error) {
+	n, err := integer(key, v)
+	return int(n), err
 }
 
 func strings(key string, v []byte) (map[string]string, error) {
