@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,4 +78,72 @@ func TestConnectionRetriesThenGivesUp(t *testing.T) {
 	log.mu.Unlock()
 	assert.Len(t, o.errors(), 3, "each failed attempt, then the end")
 	assert.Equal(t, db.ConnFailed, o.Connection().State)
+}
+
+// outage wraps the reference server's transport: while down, requests in
+// flight are cut and every request is answered 503; with slowLive, a
+// long-poll waits 20 s before it goes on, as one does on a server with a
+// long timeout when nothing is appended.
+type outage struct {
+	next     stream.Transport
+	mu       sync.Mutex
+	down     bool
+	slowLive bool
+	inFlight map[*context.CancelFunc]struct{}
+}
+
+func (o *outage) set(down, slowLive bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.down, o.slowLive = down, slowLive
+	if down {
+		for c := range o.inFlight {
+			(*c)()
+		}
+	}
+}
+
+func (o *outage) RoundTrip(ctx context.Context, r *stream.Request) (*stream.Response, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	o.mu.Lock()
+	down, slow := o.down, o.slowLive && strings.Contains(r.URL, "live=long-poll")
+	if o.inFlight == nil {
+		o.inFlight = map[*context.CancelFunc]struct{}{}
+	}
+	o.inFlight[&cancel] = struct{}{}
+	o.mu.Unlock()
+	if down {
+		cancel()
+		return &stream.Response{StatusCode: 503, Header: stream.Header{}, Body: io.NopCloser(strings.NewReader("down (test)"))}, nil
+	}
+	if slow {
+		select {
+		case <-time.After(20 * time.Second):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	resp, err := o.next.RoundTrip(ctx, r)
+	if err != nil {
+		cancel()
+	}
+	return resp, err
+}
+
+// After an outage a database is live again as soon as the server answers,
+// not when its long-poll would end: the read after a failure is a
+// catch-up, which the server answers at once (ReadOptions.
+// CatchUpAfterFailure). Nothing new is appended meanwhile.
+func TestLiveAgainAsSoonAsTheServerIs(t *testing.T) {
+	w := &outage{next: newTransport()}
+	s := newJSONStream(t, newClient(t, w))
+	post(t, s, ev("user", "1", "insert", `{"name":"Ann"}`))
+	policy := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Multiplier: 2}
+	o := open(t, s, func(opts *db.Options) { opts.Retry = &policy })
+	require.NoError(t, o.Preload(ctxT(t)))
+	eventually(t, func() bool { return o.Connection().State == db.ConnLive }, "live")
+	w.set(true, false)
+	eventually(t, func() bool { c := o.Connection(); return c.State == db.ConnRetrying && c.Attempt >= 2 }, "retrying")
+	w.set(false, true)
+	eventually(t, func() bool { return o.Connection().State == db.ConnLive }, "live again within 5 s, while a long-poll would take 20 s")
 }

@@ -334,3 +334,34 @@ func TestIdleTimeoutCountsFromStart(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 2*q.queue+idle)
 	assert.Equal(t, 4, q.startedN)
 }
+
+// With CatchUpAfterFailure, the retry of a failed long-poll is a catch-up
+// request, answered at once (an empty batch when nothing is new), and the
+// read after it long-polls again; without it the retry long-polls.
+func TestCatchUpAfterFailure(t *testing.T) {
+	unavailable := func(context.Context) (*Response, error) {
+		return &Response{StatusCode: 503, Header: Header{}, Body: io.NopCloser(strings.NewReader("down"))}, nil
+	}
+	fast := &RetryPolicy{MaxRetries: RetryForever, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, Multiplier: 2}
+	for _, catchUp := range []bool{true, false} {
+		t.Run(fmt.Sprint("catchUp=", catchUp), func(t *testing.T) {
+			s := &scripted{answers: []func(context.Context) (*Response, error){
+				ok(jsonHeader("1", true), `[]`),
+				unavailable,
+				ok(jsonHeader("1", true), `[]`),
+				ok(jsonHeader("2", true), `["a"]`),
+			}}
+			r := fakeReader(t, s, ReadOptions{Live: LiveLongPoll, Retry: fast, CatchUpAfterFailure: catchUp})
+			for range 3 {
+				_, err := r.Next()
+				require.NoError(t, err)
+			}
+			retry := "http://fake/s?live=long-poll&offset=1"
+			if catchUp {
+				retry = "http://fake/s?offset=1"
+			}
+			assert.Equal(t, []string{"http://fake/s?offset=-1", "http://fake/s?live=long-poll&offset=1", retry,
+				"http://fake/s?live=long-poll&offset=1"}, s.asked())
+		})
+	}
+}

@@ -57,6 +57,13 @@ type ReadOptions struct {
 	// (from the reader's goroutine; it must not block): what failed, which
 	// retry this is since the last success, and how long the reader waits.
 	OnRetry func(Retry)
+	// CatchUpAfterFailure makes the retries of a failed long-poll catch-up
+	// requests, which the server answers at once even when nothing new
+	// came: a long-poll holds its answer up to the server's timeout (30 s
+	// by default), so after an outage the reader, and whoever shows its
+	// state, would learn that the server is back only then. The batch such
+	// a retry returns may be empty; the next Next long-polls again.
+	CatchUpAfterFailure bool
 	// IdleTimeout is the longest a request may go without a byte from the
 	// server (no header yet, or no more of its body) before the reader
 	// takes the connection for dead and asks again from its offset, as it
@@ -353,7 +360,10 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 	if live {
 		mode = LiveLongPoll
 	}
-	for {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 && r.opts.CatchUpAfterFailure {
+			mode, live = LiveOff, false
+		}
 		req, err := r.newRequest(mode)
 		if err != nil {
 			if r.ctx.Err() != nil {

@@ -402,7 +402,7 @@ func (g *Gateway) startFeedLocked(sub *subscription, off string) {
 // run reads the stream live from start and delivers each batch.
 func (f *feed) run(start string) {
 	r, err := f.g.client.Stream(f.url).Read(f.ctx, stream.ReadOptions{Offset: start, Live: f.g.opts.Live,
-		Header: f.header, Retry: f.g.opts.Retry, OnRetry: f.retry})
+		Header: f.header, Retry: f.g.opts.Retry, OnRetry: f.retry, CatchUpAfterFailure: true})
 	if err != nil {
 		f.end(err)
 		return

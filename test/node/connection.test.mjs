@@ -77,7 +77,8 @@ test('a burst of 503s: each is reported while retrying, then the db goes live an
   const url = await createStream(srv.url)
   await appendEvents(url, user('a'))
   let left = 0
-  const proxy = await startProxy(srv.url, (req) => (left > 0 && /[?&]live=/.test(req.url) ? (left--, 503) : null))
+  // Once the db is live, the next three reads (long-poll or catch-up) get 503.
+  const proxy = await startProxy(srv.url, (req) => (left > 0 && req.method === 'GET' ? (left--, 503) : null))
   t.after(() => proxy.close())
   const errors = []
   const db = createStreamDB({ streamOptions: { url: proxy.url(url) }, state: schema, retry: { initialDelayMs: 10, maxDelayMs: 20 }, onError: (e) => errors.push(e) })
