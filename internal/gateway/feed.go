@@ -99,8 +99,9 @@ func (sub *subscription) reader(off string) (*stream.Reader, error) {
 		PartBytes: sub.g.opts.PartBytes, OnRetry: sub.retrying})
 }
 
-// retrying tells the client that its catch-up read failed and waits to be
-// retried (the reader's OnRetry).
+// retrying tells the client, when it asked, that the read serving it (its
+// own catch-up read, the reader's OnRetry, or its feed's) failed and waits
+// to be retried.
 func (sub *subscription) retrying(r stream.Retry) {
 	if !sub.retries || sub.ended.Load() {
 		return
@@ -510,9 +511,7 @@ func (f *feed) retry(r stream.Retry) {
 	}
 	f.retrying = true
 	for sub := range f.subs {
-		if sub.retries {
-			sub.s.sendFrame(sub, retryingFrame(sub.id, r))
-		}
+		sub.retrying(r)
 	}
 }
 

@@ -289,9 +289,7 @@ func TestTransientFailuresRetried(t *testing.T) {
 // appended (its client learns the read works again), and both get what is
 // appended next, nothing lost or repeated.
 func TestUpstreamOutageReported(t *testing.T) {
-	up := &outage{next: nethttp.New()}
-	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, Multiplier: 2}
-	e := start(t, gateway.Options{Transport: up, Retry: &retry})
+	e, up := startBehindOutage(t, 20*time.Millisecond, 100*time.Millisecond)
 	path, url := e.newStream(nums(0, 2, 0)...)
 	s := e.dial()
 	s.send(&wsproto.Frame{Type: wsproto.Subscribe, Sub: 1, HasSub: true, Stream: path, Offset: "-1", Retries: true})

@@ -381,3 +381,12 @@ func (o *outage) RoundTrip(ctx context.Context, req *stream.Request) (*stream.Re
 	}
 	return o.next.RoundTrip(ctx, req)
 }
+
+// startBehindOutage starts a gateway whose upstream transport can be
+// switched off (503 for every request), retrying its reads from initial
+// up to max.
+func startBehindOutage(t *testing.T, initial, max time.Duration) (*env, *outage) {
+	up := &outage{next: nethttp.New()}
+	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: initial, MaxDelay: max, Multiplier: 2}
+	return start(t, gateway.Options{Transport: up, Retry: &retry}), up
+}

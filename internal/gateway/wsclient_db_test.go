@@ -25,7 +25,6 @@ import (
 	"github.com/streamdb/streamdb/core/wsclient"
 	"github.com/streamdb/streamdb/core/wsproto"
 	"github.com/streamdb/streamdb/internal/gateway"
-	"github.com/streamdb/streamdb/nethttp"
 )
 
 func ctx(t *testing.T) context.Context {
@@ -202,6 +201,20 @@ func (r *recorder) errors() []error {
 	return append([]error(nil), r.errs...)
 }
 
+// openThrough opens a database of users on the stream s, read at path
+// through the socket client c, with policy (nil: retry forever) and a
+// recorder of its connection states and errors; it is closed when the
+// test ends.
+func openThrough(t *testing.T, s *stream.Stream, c *wsclient.Client, path string, policy *stream.RetryPolicy) (*db.DB, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	d, err := db.Open(s, db.Options{Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
+		Source: c.Source(path), Retry: policy, OnConnection: rec.onConn, OnError: rec.onErr})
+	require.NoError(t, err)
+	t.Cleanup(d.Close)
+	return d, rec
+}
+
 // While the gateway is down, a database fed through it says so: its
 // connection is retrying (attempt, delay, a CodeNetwork error) and
 // OnError hears each failed socket; once the gateway is back it is live
@@ -216,11 +229,7 @@ func TestDatabaseConnectionFollowsTheGateway(t *testing.T) {
 	_, stop := serveAt(t, ln)
 	c := wsclient.New(wsclient.Options{URL: "ws://" + addr + wsproto.Path, MinDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond})
 	defer c.Close()
-	rec := &recorder{}
-	schema := []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}}
-	d, err := db.Open(s, db.Options{Collections: schema, Source: c.Source(path), OnConnection: rec.onConn, OnError: rec.onErr})
-	require.NoError(t, err)
-	defer d.Close()
+	d, rec := openThrough(t, s, c, path, nil)
 	require.NoError(t, d.Preload(ctx(t)))
 	require.Equal(t, db.ConnLive, d.Connection().State)
 
@@ -259,13 +268,9 @@ func TestDatabaseGivesUpOnTheGateway(t *testing.T) {
 	require.NoError(t, ln.Close()) // nothing listens there
 	c := wsclient.New(wsclient.Options{URL: "ws://" + addr + wsproto.Path, MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond})
 	defer c.Close()
-	rec := &recorder{}
 	policy := stream.DefaultRetryPolicy()
 	policy.MaxRetries = 2
-	d, err := db.Open(s, db.Options{Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
-		Source: c.Source(path), Retry: &policy, OnConnection: rec.onConn, OnError: rec.onErr})
-	require.NoError(t, err)
-	defer d.Close()
+	d, rec := openThrough(t, s, c, path, &policy)
 	err = d.Preload(ctx(t))
 	require.Error(t, err)
 	require.Equal(t, stream.CodeNetwork, stream.CodeOf(err), "%v", err)
@@ -280,17 +285,11 @@ func TestDatabaseGivesUpOnTheGateway(t *testing.T) {
 // the connection is live again before anything new is appended, and what
 // is appended then arrives.
 func TestDatabaseSeesTheUpstreamOutage(t *testing.T) {
-	up := &outage{next: nethttp.New()}
-	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, Multiplier: 2}
-	e := start(t, gateway.Options{Transport: up, Retry: &retry})
+	e, up := startBehindOutage(t, 20*time.Millisecond, 100*time.Millisecond)
 	path, url := e.newStream(userEvent(0))
 	c := wsclient.New(wsclient.Options{URL: e.ws})
 	defer c.Close()
-	rec := &recorder{}
-	d, err := db.Open(e.client.Stream(url), db.Options{Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
-		Source: c.Source(path), OnConnection: rec.onConn, OnError: rec.onErr})
-	require.NoError(t, err)
-	defer d.Close()
+	d, rec := openThrough(t, e.client.Stream(url), c, path, nil)
 	require.NoError(t, d.Preload(ctx(t)))
 	require.Equal(t, db.ConnLive, d.Connection().State)
 
@@ -322,21 +321,15 @@ func TestDatabaseSeesTheUpstreamOutage(t *testing.T) {
 // of the gateway's read, the connection is failed, and the gateway is
 // told to stop reading for it.
 func TestDatabaseGivesUpOnTheUpstream(t *testing.T) {
-	up := &outage{next: nethttp.New()}
-	retry := stream.RetryPolicy{MaxRetries: stream.RetryForever, InitialDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Multiplier: 2}
-	e := start(t, gateway.Options{Transport: up, Retry: &retry})
+	e, up := startBehindOutage(t, 10*time.Millisecond, 20*time.Millisecond)
 	path, url := e.newStream(userEvent(0))
 	up.down.Store(true)
 	c := wsclient.New(wsclient.Options{URL: e.ws})
 	defer c.Close()
-	rec := &recorder{}
 	policy := stream.DefaultRetryPolicy()
 	policy.MaxRetries = 2
-	d, err := db.Open(e.client.Stream(url), db.Options{Collections: []db.CollectionDef{{Name: "users", Type: "user", PrimaryKey: "id"}},
-		Source: c.Source(path), Retry: &policy, OnConnection: rec.onConn, OnError: rec.onErr})
-	require.NoError(t, err)
-	defer d.Close()
-	err = d.Preload(ctx(t))
+	d, rec := openThrough(t, e.client.Stream(url), c, path, &policy)
+	err := d.Preload(ctx(t))
 	require.Error(t, err)
 	require.Equal(t, stream.CodeBusy, stream.CodeOf(err), "%v", err)
 	require.ErrorContains(t, err, "3 times in a row: giving up")
