@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -223,10 +224,17 @@ func fmtRows(rs []*Row) string {
 	return strings.Join(s, " ")
 }
 
-// steps is the number of random steps of each model test.
+// steps is the number of random steps of each model test. The wasm run
+// (make test-js) takes a third of the native one's: it is there to show the
+// same code behaves the same compiled to wasm, where each step costs about
+// three times as much; the native runs (with the race detector in CI) walk
+// the full length.
 func steps() int {
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		return 500
+	case runtime.GOOS == "js":
+		return 1000
 	}
 	return 3000
 }
