@@ -29,7 +29,8 @@
 //   --cpu-profile=FILE     write CPU profiles (DevTools format, 50 µs
 //                          samples) of ours: the preload to
 //                          FILE-<n>-<live>-preload.cpuprofile, each first
-//                          result to FILE-<n>-<live>-Q<i>.cpuprofile, the change
+//                          result to FILE-<n>-<live>-Q<i>.cpuprofile (its
+//                          first repeat, --repeat, to ...-Q<i>-again), the change
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs), the load section's
 //                          load to FILE-load-<n>-<live>.cpuprofile, the
@@ -595,7 +596,10 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
     for (let k = 0; k < opts.repeat; k++) {
       for (let i = 0; i < 4; i++) {
         log(`${label}: Q${i + 1} again (${k + 1}/${opts.repeat})`)
+        const profiling = opts.cpuProfile && engine === 'ours' && k === 0
+        if (profiling) await startProfile(cdp)
         const a = await within(`Q${i + 1} again`, page.evaluate((i) => window.bench.again(i), i))
+        if (profiling) await stopProfile(cdp, `${data.n}-${live}-Q${i + 1}-again`)
         if (a.rows !== r.steps.queries[i].rows) throw new Error(`Q${i + 1} again: ${a.rows} rows, first ${r.steps.queries[i].rows}`)
         ;(r.steps.again[i] ??= []).push(a.ms)
       }
