@@ -921,6 +921,7 @@ function figures(run, { withLoad, sz }) {
     for (let i = 0; i < 4; i++) add(`first result Q${i + 1}`, s.queries?.[i]?.ms, 'ms')
     for (let i = 0; i < 4; i++) if (s.again?.[i]?.length) add(`first result Q${i + 1} again (median of ${s.again[i].length})`, median(s.again[i]), 'ms')
     add('first result Q5 (locale orderBy, limit 20; then closed)', s.q5?.ms, 'ms')
+    for (let i = 0; i < 4; i++) if (s.queries?.[i]?.wasmGrown) add(`first result Q${i + 1}: wasm memory grown by`, s.queries[i].wasmGrown, 'B', false)
     add('first results Q1-Q4: longest task', s.queries?.length ? Math.max(...s.queries.map((q) => q.longTasks.max)) : null, 'ms')
     const wasmOr = (m) => (m?.wasmMemory ? m.wasmMemory : null)
     add('JS heap after preload (after GC)', s.memAfterPreload?.jsHeapUsed, 'B', false)

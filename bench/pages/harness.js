@@ -255,11 +255,15 @@ export function install(adapter) {
     /** query opens live query i (0..3); returns the time to its first result. */
     async query(i) {
       const [name, build] = QUERIES[i]
+      const w0 = wasmBytes()
       const [t0, r, t1] = await inTask(async () => {
         const t0 = now()
         const r = await adapter.query(i, build)
         return [t0, r, now()]
       })
+      // What the first result grew the wasm memory by: fresh pages, each
+      // touched for the first time during it (bench/README.md).
+      const wasmGrown = wasmBytes() - w0
       await settleObservers()
       const lt = longTasksIn(t0, t1)
       adapter.subscribe(i, () => {
@@ -275,7 +279,7 @@ export function install(adapter) {
           }
         }
       })
-      return { name, ms: t1 - t0, rows: r.length, ...r.timing, longTasks: lt }
+      return { name, ms: t1 - t0, rows: r.length, ...r.timing, longTasks: lt, wasmGrown }
     },
 
     /**
