@@ -66,9 +66,9 @@ type subscription struct {
 	// retries: the client reads retrying frames (its subscribe frame
 	// asked for them).
 	retries bool
-	// retried: a catch-up read of it was retried since its last frame, so
-	// its next batch is sent even when empty (the client learns the
-	// upstream answers again).
+	// retried: a read it waits on (its catch-up, or the feed it waits to
+	// join) was retried since its last frame, so its next batch is sent
+	// even when empty (the client learns the upstream answers again).
 	retried atomic.Bool
 
 	// dropped: unsubscribed, or its socket is gone: frames of it that are
@@ -451,6 +451,8 @@ func (f *feed) deliver(b *stream.Batch) bool {
 					sub.s.send(outFrame{sub: sub, head: batchHead(sub.id), body: body})
 				}
 			}
+			// (No waiter is told here: one is ahead of the feed, so the
+			// feed's read after a failure, a catch-up, brings something.)
 		}
 		f.mu.Unlock()
 		return false // a long-poll that timed out: nothing new
@@ -478,6 +480,9 @@ func (f *feed) deliver(b *stream.Batch) bool {
 		case w.off == b.Offset && !b.Closed:
 			delete(f.waiters, sub)
 			f.attachLocked(sub)
+			// This batch ends where the waiter's catch-up did: it brings
+			// the waiter nothing, but the news that the upstream answers.
+			recoveredLocked(sub, w.off)
 			w.ch <- true
 		case w.off < b.Offset || b.Closed || w.batches >= maxWaitBatches:
 			delete(f.waiters, sub)
@@ -499,10 +504,8 @@ func (f *feed) deliver(b *stream.Batch) bool {
 	return stop
 }
 
-// retry tells the feed's subscribers that its read failed and waits to be
-// retried (the reader's OnRetry). Those waiting to join hear nothing: they
-// join once the feed reads again, or catch up and meet the failure
-// themselves.
+// retry tells the feed's subscribers, and those waiting to join it, that
+// its read failed and waits to be retried (the reader's OnRetry).
 func (f *feed) retry(r stream.Retry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -512,6 +515,19 @@ func (f *feed) retry(r stream.Retry) {
 	f.retrying = true
 	for sub := range f.subs {
 		sub.retrying(r)
+	}
+	for sub := range f.waiters {
+		sub.retrying(r)
+	}
+}
+
+// recoveredLocked tells a subscription ahead of the feed (a waiter, at
+// off) that heard of a retry that the upstream answers again: a batch of
+// nothing at its own offset, as its catch-up would send (sub.retried).
+// The caller holds the feed's lock.
+func recoveredLocked(sub *subscription, off string) {
+	if sub.retried.Swap(false) {
+		sub.s.send(outFrame{sub: sub, head: batchHead(sub.id), body: batchBody(&stream.Batch{Offset: off, UpToDate: true})})
 	}
 }
 

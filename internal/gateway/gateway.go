@@ -162,6 +162,9 @@ type Stats struct {
 	Subscriptions int64
 	// Feeds is the number of shared live feeds reading upstream now.
 	Feeds int
+	// Waiting is the number of subscriptions whose catch-up got ahead of
+	// their feed, waiting for it to reach them.
+	Waiting int
 	// FeedsStarted counts the shared live feeds started so far: each is
 	// one upstream live read, whatever the number of its subscribers.
 	FeedsStarted int64
@@ -348,12 +351,18 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 // Stats returns what the gateway is doing and has done.
 func (g *Gateway) Stats() Stats {
 	g.mu.Lock()
-	socks, feeds := len(g.sockets), len(g.feeds)
+	socks, feeds, waiting := len(g.sockets), len(g.feeds), 0
+	for _, f := range g.feeds {
+		f.mu.Lock()
+		waiting += len(f.waiters)
+		f.mu.Unlock()
+	}
 	g.mu.Unlock()
 	return Stats{
 		Sockets:       socks,
 		Subscriptions: g.stats.subscriptions.Load(),
 		Feeds:         feeds,
+		Waiting:       waiting,
 		FeedsStarted:  g.stats.feedsStarted.Load(),
 		CatchUps:      g.stats.catchUps.Load(),
 		Joins:         g.stats.joins.Load(),

@@ -329,6 +329,62 @@ func TestUpstreamOutageReported(t *testing.T) {
 	assert.NoError(t, s.closed)
 }
 
+// A subscription whose catch-up got ahead of its feed, waiting for the
+// feed to reach it, hears of the upstream's failure and of its recovery as
+// the feed's subscribers do: retrying frames while the feed's read is
+// retried, then a batch of nothing at its own offset when the feed reaches
+// it.
+func TestUpstreamOutageReachesWaiters(t *testing.T) {
+	e, up := startBehindOutage(t, 20*time.Millisecond, 100*time.Millisecond)
+	path, url := e.newStream(nums(0, 2, 0)...)
+	s := e.dial()
+	s.subscribe(1, path, "-1", nil)
+	s.waitItems(1, 2)
+	waitFor(t, 10*time.Second, "sub 1 in the live feed", func() bool { return e.gw.Stats().Joins >= 1 })
+
+	// The feed's answer to the next append is held: a new subscription
+	// catches up past the feed and waits for it.
+	hold := make(chan struct{})
+	up.hold.Store(&hold)
+	e.post(url, nums(2, 1, 0)...)
+	s.send(&wsproto.Frame{Type: wsproto.Subscribe, Sub: 2, HasSub: true, Stream: path, Offset: "-1", Retries: true})
+	assert.Equal(t, nums(0, 3, 0), s.waitItems(2, 3))
+	waitFor(t, 10*time.Second, "sub 2 waiting for the feed", func() bool { return e.gw.Stats().Waiting == 1 })
+	s.mu.Lock()
+	at := s.batches[2][len(s.batches[2])-1].Offset
+	batches := len(s.batches[2])
+	s.mu.Unlock()
+
+	// The upstream goes down; the held answer becomes a 503.
+	up.down.Store(true)
+	up.hold.Store(nil)
+	close(hold)
+	s.wait("retrying frames for sub 2, which waits for the feed", func() bool { return len(s.retries[2]) >= 2 })
+	assert.Equal(t, 1, e.gw.Stats().Waiting, "sub 2 still waits for the feed")
+	s.mu.Lock()
+	r := *s.retries[2][0]
+	s.mu.Unlock()
+	assert.Equal(t, 503, r.Status)
+	assert.Contains(t, r.Message, "upstream down (test)")
+
+	// Back: the feed reads the append, reaches sub 2, and tells it so.
+	up.down.Store(false)
+	s.wait("a batch for sub 2 once the feed reaches it", func() bool { return len(s.batches[2]) > batches })
+	s.mu.Lock()
+	back := *s.batches[2][batches]
+	s.mu.Unlock()
+	assert.Empty(t, back.Items)
+	assert.Equal(t, at, back.Offset)
+	assert.Equal(t, nums(0, 3, 0), s.waitItems(1, 3), "sub 1 gets the append from the feed")
+
+	e.post(url, nums(3, 1, 0)...)
+	assert.Equal(t, nums(0, 4, 0), s.waitItems(2, 4), "sub 2 is in the feed")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assert.Empty(t, s.errs)
+	assert.NoError(t, s.closed)
+}
+
 // authProxy is an upstream that demands a bearer token: "a" and "b" may
 // read, "denied" is forbidden, no token is unauthorized. It records the
 // tokens of live reads.

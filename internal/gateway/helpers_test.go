@@ -368,18 +368,41 @@ func heapNow() uint64 {
 }
 
 // outage is an upstream transport with a switch: while down, every
-// request is answered 503 without reaching the server.
+// request is answered 503 without reaching the server. While held (hold
+// set), the answers of live reads wait until its channel is closed, and
+// are a 503 if the upstream is down by then.
 type outage struct {
 	next stream.Transport
 	down atomic.Bool
+	hold atomic.Pointer[chan struct{}]
 }
 
 func (o *outage) RoundTrip(ctx context.Context, req *stream.Request) (*stream.Response, error) {
 	if o.down.Load() {
-		return &stream.Response{StatusCode: 503, Header: stream.Header{"content-type": "text/plain"},
-			Body: io.NopCloser(strings.NewReader("upstream down (test)"))}, nil
+		return down503(), nil
 	}
-	return o.next.RoundTrip(ctx, req)
+	res, err := o.next.RoundTrip(ctx, req)
+	hold := o.hold.Load()
+	if err != nil || hold == nil || !strings.Contains(req.URL, "live=") {
+		return res, err
+	}
+	select {
+	case <-*hold:
+	case <-ctx.Done():
+		res.Body.Close()
+		return nil, ctx.Err()
+	}
+	if o.down.Load() {
+		res.Body.Close()
+		return down503(), nil
+	}
+	return res, nil
+}
+
+// down503 is what an upstream that is down answers.
+func down503() *stream.Response {
+	return &stream.Response{StatusCode: 503, Header: stream.Header{"content-type": "text/plain"},
+		Body: io.NopCloser(strings.NewReader("upstream down (test)"))}
 }
 
 // startBehindOutage starts a gateway whose upstream transport can be
