@@ -57,9 +57,8 @@ async function fetchFollowing(url, init) {
  * headers, mode, credentials, cache, ...) and body (a Uint8Array, or
  * undefined for none). It returns [done, abort]: abort() cancels the
  * request and its body; done resolves to [status, headersJSON, body], where
- * body is a Uint8Array holding the whole body when whole is true, else a
- * reader of it (partsReader: a part it gives is good until the next read;
- * null when there is no body); a whole body
+ * body is a Uint8Array holding the whole body when whole is true, else the
+ * body's ReadableStream reader (null when there is no body); a whole body
  * larger than WHOLE_MAX comes as a reader too. headersJSON is
  * the JSON text of an object from lower-case header name to value.
  *
@@ -104,42 +103,6 @@ async function upTo(reader, max) {
   return whole
 }
 
-// A body that is read in parts (a catch-up, an SSE stream) is read in
-// place into one buffer that is used again for every read, where the
-// browser can (a byte stream: getReader({ mode: 'byob' })): the default
-// reader hands over each chunk in a new ArrayBuffer, and a large one (the
-// browser's chunks of a catch-up reach 2 MiB) is fresh memory every time,
-// whose pages the system must first supply. The module copies each part
-// out before it asks for the next, so one buffer serves. It starts at
-// READ_MIN bytes and doubles, up to READ_MAX, while reads fill it.
-const READ_MIN = 64 * 1024
-const READ_MAX = 1024 * 1024
-
-/**
- * partsReader returns a reader of body ({ read, cancel }) for the module
- * to read in parts: a BYOB reader over one reused buffer where the body is
- * a byte stream, else its default reader.
- */
-function partsReader(body) {
-  let reader
-  try {
-    reader = body.getReader({ mode: 'byob' })
-  } catch {
-    return body.getReader()
-  }
-  let buffer = new ArrayBuffer(READ_MIN)
-  return {
-    async read() {
-      const r = await reader.read(new Uint8Array(buffer))
-      if (r.done) return { done: true, value: undefined }
-      const filled = r.value.byteLength === r.value.buffer.byteLength
-      buffer = filled && r.value.buffer.byteLength < READ_MAX ? new ArrayBuffer(2 * r.value.buffer.byteLength) : r.value.buffer
-      return r
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }
-}
-
 export function request(url, initJSON, body, whole) {
   const controller = new AbortController()
   const init = JSON.parse(initJSON)
@@ -150,7 +113,7 @@ export function request(url, initJSON, body, whole) {
   const done = (idle ? idle.then(send) : send()).then(async (res) => {
     const headers = JSON.stringify(Object.fromEntries(res.headers))
     if (!res.body) return [res.status, headers, null]
-    return [res.status, headers, whole ? await upTo(res.body.getReader(), WHOLE_MAX) : partsReader(res.body)]
+    return [res.status, headers, whole ? await upTo(res.body.getReader(), WHOLE_MAX) : res.body.getReader()]
   })
   return [done, () => controller.abort()]
 }
