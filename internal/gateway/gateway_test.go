@@ -302,9 +302,8 @@ func TestUpstreamOutageReported(t *testing.T) {
 	s.wait("two retrying frames for sub 1", func() bool { return len(s.retries[1]) >= 2 })
 	s.mu.Lock()
 	first, second := *s.retries[1][0], *s.retries[1][1]
-	batches := len(s.batches[1])
-	offset := s.batches[1][batches-1].Offset
 	s.mu.Unlock()
+	batches, offset := s.batchesOf(1)
 	assert.Equal(t, string(stream.CodeBusy), first.Code)
 	assert.Equal(t, 503, first.Status)
 	assert.Contains(t, first.Message, "upstream down (test)")
@@ -312,10 +311,7 @@ func TestUpstreamOutageReported(t *testing.T) {
 	assert.GreaterOrEqual(t, first.DelayMs, int64(0))
 
 	up.down.Store(false)
-	s.wait("a batch for sub 1 once the upstream answers again", func() bool { return len(s.batches[1]) > batches })
-	s.mu.Lock()
-	back := *s.batches[1][batches]
-	s.mu.Unlock()
+	back := s.waitBatch("a batch for sub 1 once the upstream answers again", 1, batches)
 	assert.Empty(t, back.Items)
 	assert.Equal(t, offset, back.Offset)
 
@@ -350,10 +346,7 @@ func TestUpstreamOutageReachesWaiters(t *testing.T) {
 	s.send(&wsproto.Frame{Type: wsproto.Subscribe, Sub: 2, HasSub: true, Stream: path, Offset: "-1", Retries: true})
 	assert.Equal(t, nums(0, 3, 0), s.waitItems(2, 3))
 	waitFor(t, 10*time.Second, "sub 2 waiting for the feed", func() bool { return e.gw.Stats().Waiting == 1 })
-	s.mu.Lock()
-	at := s.batches[2][len(s.batches[2])-1].Offset
-	batches := len(s.batches[2])
-	s.mu.Unlock()
+	batches, at := s.batchesOf(2)
 
 	// The upstream goes down; the held answer becomes a 503.
 	up.down.Store(true)
@@ -369,10 +362,7 @@ func TestUpstreamOutageReachesWaiters(t *testing.T) {
 
 	// Back: the feed reads the append, reaches sub 2, and tells it so.
 	up.down.Store(false)
-	s.wait("a batch for sub 2 once the feed reaches it", func() bool { return len(s.batches[2]) > batches })
-	s.mu.Lock()
-	back := *s.batches[2][batches]
-	s.mu.Unlock()
+	back := s.waitBatch("a batch for sub 2 once the feed reaches it", 2, batches)
 	assert.Empty(t, back.Items)
 	assert.Equal(t, at, back.Offset)
 	assert.Equal(t, nums(0, 3, 0), s.waitItems(1, 3), "sub 1 gets the append from the feed")

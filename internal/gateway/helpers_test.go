@@ -245,6 +245,27 @@ func (s *sock) waitItems(sub int64, n int) []string {
 	return append([]string(nil), s.items[sub]...)
 }
 
+// batchesOf returns how many batches subscription sub has received and
+// the offset of the last one ("" before the first).
+func (s *sock) batchesOf(sub int64) (n int, offset string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n = len(s.batches[sub]); n > 0 {
+		offset = s.batches[sub][n-1].Offset
+	}
+	return n, offset
+}
+
+// waitBatch waits until subscription sub has more than n batches and
+// returns the one after the first n.
+func (s *sock) waitBatch(what string, sub int64, n int) wsproto.Frame {
+	s.t.Helper()
+	s.wait(what, func() bool { return len(s.batches[sub]) > n })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.batches[sub][n]
+}
+
 // itemsOf returns what subscription sub has received so far.
 func (s *sock) itemsOf(sub int64) []string {
 	s.mu.Lock()
