@@ -45,7 +45,18 @@ type Join struct {
 	leftKey, rightKey     func(*Row) value.Value
 	leftWidth, rightWidth int
 	left, right           joinIndex
+	stream                func(Batch) // see StreamFirst
 }
+
+// StreamFirst sets where a first load's pairs go (nil: back to the
+// default). By default a first load returns all its pairs as one batch,
+// as any push does. With fn set, it passes them to fn a chunk at a time
+// as it makes them and returns nothing, and each chunk's rows, and the
+// batch itself, are made again from the same memory for the next chunk:
+// fn must keep neither (it may change the rows in place). A first load of
+// n pairs then allocates a few blocks of rows instead of n rows. Other
+// pushes are not affected.
+func (j *Join) StreamFirst(fn func(Batch)) { j.stream = fn }
 
 // joinIndex holds one input of a join: the rows of each join key. A row
 // whose join key matches nothing is not kept: its removal, which carries
@@ -253,15 +264,31 @@ func (j *Join) pushFirst(in Batch, self, other *joinIndex, key func(*Row) value.
 	self.strs = make(map[string]*joinBucket, distinctKeys(in, key)) // sized once instead of rehashing
 	f := firstLoad{self: self, other: other, key: key, at: make([]int32, len(in))}
 	e := &joinEmitter{j: j, selfLeft: selfLeft, pad: pad, padOther: padOther, keys: &keyArena{}}
-	if other.n > 0 || pad {
+	stream := j.stream
+	switch {
+	case stream != nil:
+		e.rows.Reuse()
+		e.out = make(Batch, 0, firstChunk)
+	case other.n > 0 || pad:
 		e.out = make(Batch, 0, len(in)) // most first loads pair a row about once
 	}
 	for start := 0; start < len(in); start += firstChunk {
 		end := min(start+firstChunk, len(in))
 		f.find(in[start:end], start)
 		self.n += e.addFirst(in[start:end], f.at[start:end], &f)
+		if stream != nil && len(e.out) > 0 {
+			// A first load's pairs all have distinct keys: a chunk needs
+			// no consolidation, and neither do chunks together.
+			stream(e.out)
+			clear(e.out)
+			e.out = e.out[:0]
+			e.rows.Rewind()
+		}
 	}
 	f.fill(in)
+	if stream != nil {
+		return nil
+	}
 	return Consolidate(e.out)
 }
 

@@ -134,6 +134,81 @@ func (o *Output) Fill(in Batch) {
 	o.push(in, false)
 }
 
+// A Filler fills an empty keyed Output with a first result that comes in
+// batches (Add), taking each row's key and value as it comes, so that the
+// rows and the batches may be used again once Add returns (a streamed
+// first load: Join.StreamFirst). Done builds the result as Fill would have
+// from the batches together. Until Done the Output must not be used.
+type Filler struct {
+	o       *Output
+	block   []outEntry  // where the next entries go
+	entries []*outEntry // the additions so far, in order
+	// rest holds copies of the deltas from the first one that is not a
+	// plain addition on (a removal: an outer join's padding that a later
+	// row of its key retracted): Done then pushes everything as a batch.
+	rest Batch
+	rows Rows
+}
+
+// NewFiller returns a Filler of o, which must be keyed (no order) and
+// empty.
+func (o *Output) NewFiller() *Filler {
+	if !o.keyed || o.tree.Len() > 0 {
+		panic("ivm: NewFiller of an ordered or non-empty Output")
+	}
+	return &Filler{o: o}
+}
+
+// fillerBlock is the most entries a Filler allocates at once.
+const fillerBlock = 4096
+
+// Add takes the deltas of in.
+func (f *Filler) Add(in Batch) {
+	for _, d := range in {
+		switch {
+		case d.Row == nil || d.Mult == 0:
+		case d.Mult == 1 && f.rest == nil:
+			if len(f.block) == 0 {
+				f.block = make([]outEntry, min(max(2*len(f.entries), 64), fillerBlock))
+			}
+			e := &f.block[0]
+			f.block = f.block[1:]
+			f.o.fill(e, d.Row)
+			f.entries = append(f.entries, e)
+		default:
+			r := f.rows.New(d.Row.Key, 0)
+			r.Sel = f.o.val(d.Row)
+			f.rest = append(f.rest, Delta{Row: r, Mult: d.Mult})
+		}
+	}
+}
+
+// Done builds the result from what Add took.
+func (f *Filler) Done() {
+	o, entries := f.o, f.entries
+	f.entries, f.block = nil, nil
+	if f.rest == nil {
+		if !sortByStringKey(entries) {
+			sortByPosition(entries, o.tree.cmp)
+		}
+		o.tree.Build(entries)
+		return
+	}
+	b := make(Batch, 0, len(entries)+len(f.rest))
+	for _, e := range entries {
+		r := f.rows.New(e.key, 0)
+		r.Sel = e.v
+		b = append(b, Delta{Row: r, Mult: 1})
+	}
+	// The rows carry their values (Sel): a keyed Output keeps no row, so
+	// none of them outlives the push.
+	val := o.val
+	o.val = func(r *Row) value.Value { return r.Sel }
+	defer func() { o.val = val }()
+	o.push(append(b, f.rest...), false)
+	f.rest = nil
+}
+
 // netsKept is the largest per-key buffer an Output keeps between pushes
 // (entries; 56 bytes each).
 const netsKept = 4096

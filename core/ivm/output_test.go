@@ -304,3 +304,80 @@ func TestKeyPrefixOrder(t *testing.T) {
 		t.Fatalf("only %d pairs ordered by their prefixes: the test does not reach the fast path", prefixed)
 	}
 }
+
+// TestOutputFiller fills a keyed Output in batches (Filler) and checks it
+// against Fill of the same deltas as one batch: shuffled keys, keys in
+// result order, and batches with removals (retracted outer-join padding),
+// with each batch's rows scribbled over once Add returned; then a push of
+// changes gives the same changes and result on both.
+func TestOutputFiller(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sorted   bool
+		removals bool
+	}{{"shuffled", false, false}, {"in order", true, false}, {"with removals", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(61, 2))
+			row := func(k string, v float64) *Row { return &Row{Key: str(k), Vals: []value.Value{num(v)}} }
+			var all Batch
+			for i := range 5000 {
+				all = append(all, Delta{Row: row(fmt.Sprintf("k%06d", rng.IntN(1_000_000)*10+i%10), float64(i)), Mult: 1})
+			}
+			all = slices.CompactFunc(all, func(a, b Delta) bool { return value.Equal(a.Row.Key, b.Row.Key) })
+			if tc.sorted {
+				slices.SortFunc(all, func(x, y Delta) int { return CompareKeys(x.Row.Key, y.Row.Key) })
+			}
+			if tc.removals {
+				for i := 0; i < 200; i++ {
+					r := all[rng.IntN(len(all)/2)].Row
+					all = append(all, Delta{Row: &Row{Key: r.Key, Vals: slices.Clone(r.Vals)}, Mult: -1})
+				}
+			}
+			val := func(r *Row) value.Value { return r.Vals[0] }
+			want := NewOutput(val, nil)
+			want.Fill(slices.Clone(all))
+			got := NewOutput(val, nil)
+			f := got.NewFiller()
+			for start := 0; start < len(all); {
+				end := min(start+1+rng.IntN(700), len(all))
+				chunk := make(Batch, 0, end-start)
+				for _, d := range all[start:end] {
+					chunk = append(chunk, Delta{Row: &Row{Key: d.Row.Key, Vals: slices.Clone(d.Row.Vals)}, Mult: d.Mult})
+				}
+				f.Add(chunk)
+				for _, d := range chunk { // the rows are the caller's again
+					d.Row.Key, d.Row.Vals[0] = str("scribbled"), num(-1)
+				}
+				start = end
+			}
+			f.Done()
+			sameResult(t, "after the fill", got, want)
+			// Then changes: an update, a removal, an addition.
+			k0 := all[0].Row.Key
+			step := Batch{
+				{Row: &Row{Key: k0, Vals: slices.Clone(all[0].Row.Vals)}, Mult: -1}, {Row: &Row{Key: k0, Vals: []value.Value{num(-5)}}, Mult: 1},
+				{Row: all[len(all)/2].Row, Mult: -1},
+				{Row: row("k-new", 7), Mult: 1},
+			}
+			step = slices.DeleteFunc(step, func(d Delta) bool { _, ok := want.Get(d.Row.Key); return d.Mult < 0 && !ok })
+			gc, wc := got.Push(step), want.Push(step)
+			if !slices.EqualFunc(gc, wc, func(a, b Change) bool {
+				return a.Type == b.Type && value.Equal(a.Key, b.Key) && value.Equal(a.Value, b.Value) && a.Rank == b.Rank && a.OldRank == b.OldRank
+			}) {
+				t.Fatalf("changes of a push:\n got %v\nwant %v", gc, wc)
+			}
+			sameResult(t, "after a push", got, want)
+		})
+	}
+}
+
+// sameResult compares two Outputs' results, key by key in order.
+func sameResult(t *testing.T, when string, got, want *Output) {
+	t.Helper()
+	var g, w []string
+	got.Range(func(k, v value.Value) bool { g = append(g, k.JSON()+"="+v.JSON()); return true })
+	want.Range(func(k, v value.Value) bool { w = append(w, k.JSON()+"="+v.JSON()); return true })
+	if !slices.Equal(g, w) {
+		t.Fatalf("%s: %d rows, want %d\n got %.300v\nwant %.300v", when, len(g), len(w), g, w)
+	}
+}

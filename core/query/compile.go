@@ -122,10 +122,23 @@ type plan struct {
 
 // pipeline is the chain of unary stages that follows a query's sources and
 // joins; tail is where its rows come out so far.
-type pipeline struct{ tail outlet }
+type pipeline struct {
+	tail outlet
+	// keeps: a stage of the pipeline may keep rows it was given (see pass).
+	keeps bool
+}
 
 // add appends a stage running fn.
 func (p *pipeline) add(fn func(ivm.Batch) ivm.Batch) {
+	p.pass(fn)
+	p.keeps = true
+}
+
+// pass appends a stage running fn, which keeps neither the rows nor the
+// batch it is given once it returns (it may change the rows in place and
+// pass them on): a filter, a select. A join's first load may then make its
+// pairs from the same memory chunk after chunk (LiveQuery.load).
+func (p *pipeline) pass(fn func(ivm.Batch) ivm.Batch) {
 	st := &stage{fn: fn}
 	p.tail.setNext(st)
 	p.tail = st
@@ -159,6 +172,11 @@ func (c *compiler) query(q *ir.Query) (*plan, error) {
 	order, err := c.window(p, q, orderBy, post)
 	if err != nil {
 		return nil, err
+	}
+	if jn, ok := src.(*pairNode); ok && jn.join != nil && c.depth == 0 && !p.keeps && order == nil {
+		// The result is all that follows the last join, and it keeps
+		// only each row's key and value.
+		c.lq.stream = jn
 	}
 	return &plan{out: p.tail, order: order}, nil
 }

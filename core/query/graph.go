@@ -43,6 +43,7 @@ func (s *stage) push(b ivm.Batch) {
 type pairNode struct {
 	first, second func(ivm.Batch) ivm.Batch
 	next          sink
+	join          *ivm.Join // the join it feeds, if it is one
 }
 
 func (n *pairNode) setNext(s sink) { n.next = s }
@@ -66,13 +67,24 @@ func (s pairSide) push(b ivm.Batch) {
 }
 
 // joinNode returns the node of join j: its left input first.
-func joinNode(j *ivm.Join) *pairNode { return &pairNode{first: j.PushLeft, second: j.PushRight} }
+func joinNode(j *ivm.Join) *pairNode {
+	return &pairNode{first: j.PushLeft, second: j.PushRight, join: j}
+}
 
 // collector gathers what reaches the result during one step, so that the
-// output stage sees the step as one batch however many leaves it fed.
-type collector struct{ buf ivm.Batch }
+// output stage sees the step as one batch however many leaves it fed; or,
+// while a streamed first load fills it, hands each batch to the result
+// at once.
+type collector struct {
+	buf  ivm.Batch
+	fill *ivm.Filler
+}
 
 func (c *collector) push(b ivm.Batch) {
+	if c.fill != nil {
+		c.fill.Add(b)
+		return
+	}
 	if c.buf == nil {
 		// The first batch is kept as it is (a first result's rows need no
 		// copy); clipped, so that appending to it copies.

@@ -35,6 +35,9 @@ type LiveQuery struct {
 	shared bool
 	// err: a callback failed; the query applies nothing more (fn.go).
 	err *CallbackError
+	// stream: the query's last join, when nothing after it but the result
+	// keeps a row: its first load is streamed (see load).
+	stream *pairNode
 }
 
 // Collections returns the names of the collections the query reads, sorted.
@@ -92,6 +95,19 @@ func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 		return
 	}
 	defer lq.catch()
+	if lq.stream != nil && lq.out.Len() == 0 {
+		// The join's first load passes its pairs on a chunk at a time,
+		// each chunk's rows made from the memory of the chunk before, and
+		// the result takes each row's key and value as it comes: a first
+		// result of n pairs allocates a few blocks of rows, not n rows.
+		j, next := lq.stream.join, lq.stream.next
+		j.StreamFirst(next.push)
+		lq.col.fill = lq.out.NewFiller()
+		defer func() {
+			j.StreamFirst(nil)
+			lq.col.fill = nil
+		}()
+	}
 	for i := len(lq.loadOrder) - 1; i >= 0; i-- {
 		name := lq.loadOrder[i]
 		b := rows(name)
@@ -102,6 +118,11 @@ func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 		for j := len(leaves) - 1; j >= 0; j-- {
 			leaves[j].pushLoad(b)
 		}
+	}
+	if f := lq.col.fill; f != nil {
+		lq.col.fill = nil
+		f.Done()
+		return
 	}
 	b := lq.col.buf
 	lq.col.buf = nil

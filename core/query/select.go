@@ -38,11 +38,11 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, to
 	n := len(aliases)
 	orderBy := inlineSelectedOrder(q.OrderBy, q.Select)
 	if q.Select == nil && len(q.Joins) == 0 && q.From.Query == nil && !readsSelected(orderBy) {
-		p.add(func(in ivm.Batch) ivm.Batch { return selectInPlace(in, sel, false) })
+		p.pass(func(in ivm.Batch) ivm.Batch { return selectInPlace(in, sel, false) })
 		return &aliasScope{scope: scope{aliases: aliases, sel: -1}, owned: owned}, orderBy, nil
 	}
 	if readsSelected(orderBy) {
-		p.add(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
+		p.pass(ivm.NewMap(func(r *ivm.Row, rows *ivm.Rows) *ivm.Row {
 			s := sel(r.Vals)
 			row := rows.New(r.Key, n+1)
 			copy(row.Vals, r.Vals)
@@ -62,10 +62,10 @@ func selectStage(p *pipeline, q *ir.Query, aliases []string, owned ownedRows, to
 		return row
 	}).Push
 	if owned == nil {
-		p.add(image)
+		p.pass(image)
 		return &aliasScope{scope: scope{aliases: aliases, sel: -1}}, orderBy, nil
 	}
-	p.add(func(in ivm.Batch) ivm.Batch {
+	p.pass(func(in ivm.Batch) ivm.Batch {
 		if !owned() {
 			return image(in)
 		}

@@ -24,7 +24,7 @@ func where(p *pipeline, conds []cond, aliases []string) error {
 		if w.lenient {
 			keep = expr.PassesAnd
 		}
-		p.add(filter(ev, keep))
+		p.pass(filter(ev, keep))
 	}
 	return nil
 }
