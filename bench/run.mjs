@@ -38,6 +38,9 @@
 //                          FILE-reload-saves-<n>.cpuprofile and
 //                          FILE-reload-<n>.cpuprofile; build the wasm
 //                          without -s -w to keep Go's function names
+//   --trace-preload=FILE   record a Chromium trace of each run's preload to
+//                          FILE-<engine>-<n>-<live>.json (the longest
+//                          task's parts: bench/trace.mjs --longest)
 //   --trace=FILE           record a Chromium trace of the change rounds of
 //                          each run to FILE-<engine>-<n>-<live>.json (open
 //                          it in chrome://tracing or Perfetto; summarise the
@@ -157,6 +160,7 @@ const opts = {
   jsFlags: argv['js-flags'] ? String(argv['js-flags']) : '',
   cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
   trace: argv.trace ? String(argv.trace) : null,
+  tracePreload: argv['trace-preload'] ? String(argv['trace-preload']) : null,
   reload: argv.reload !== undefined || Boolean(argv['reload-only']),
   reloadOnly: Boolean(argv['reload-only']),
   reloads: argv.reload === undefined || argv.reload === true ? 3 : Number(argv.reload),
@@ -574,8 +578,14 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
     })
     if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
+    const tracingPreload = opts.tracePreload ? opts.tracePreload.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}.json`) : null
+    if (tracingPreload) await browser.startTracing(page, { path: tracingPreload, categories: TRACE_CATEGORIES })
     await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, warmUp: opts.warmUp, gateway: live === 'websocket' ? gateway : undefined }))
     if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}-preload`)
+    if (tracingPreload) {
+      await browser.stopTracing()
+      log(`trace of the preload in ${tracingPreload}`)
+    }
     await step('memAfterPreload', memory)
     await step('idleBaseline', () => page.evaluate(() => window.bench.idleBaseline()))
     r.steps.queries = []

@@ -5,7 +5,11 @@
 // that time was spent in (the trace's own event names, by total duration,
 // nested events counted in each of their ancestors).
 //
-// usage: node bench/trace.mjs TRACE.json [--window=10] [--top=12]
+// With --longest=K (a trace of bench/run.mjs --trace-preload=FILE) it
+// lists instead the K longest tasks of the main thread and, for each, the
+// time of the events inside it by name.
+//
+// usage: node bench/trace.mjs TRACE.json [--window=10] [--top=12] [--longest=K]
 import { readFileSync } from 'node:fs'
 
 const args = process.argv.slice(2)
@@ -42,6 +46,18 @@ const median = (a) => {
   return s.length ? s[s.length >> 1] : NaN
 }
 const ms = (us) => (us / 1000).toFixed(2)
+
+const longest = opt('longest', 0)
+if (longest > 0) {
+  const t0 = onMain[0]?.ts ?? 0
+  for (const t of [...tasks].sort((a, b) => b.dur - a.dur).slice(0, longest)) {
+    const by = new Map()
+    spent(by, t.ts, t.ts + t.dur)
+    console.log(`task of ${ms(t.dur)} ms at ${ms(t.ts - t0)} ms:`)
+    for (const [name, d] of [...by].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(d).padStart(8)} ms  ${name}`)
+  }
+  process.exit(0)
+}
 
 const before = []
 const afterMark = []
