@@ -167,6 +167,11 @@ type prepareFunc func(ctx context.Context, args []jsval.Value) (run runFunc, cle
 // error rejects the Promise (see errorValue); a panic in either step is
 // recovered and rejects it too, so a bad argument or a bug never takes the
 // module down.
+//
+// It is not inlined: inlined, its closures would be compiled into the
+// wasm once per caller.
+//
+//go:noinline
 func (b *bridge) async(name string, prepare prepareFunc) error {
 	return b.export(name, func(args []jsval.Value) (any, error) {
 		p, err := b.newPromise()

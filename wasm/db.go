@@ -430,6 +430,11 @@ const answerPiece = 1 << 20
 // memory then holds one piece at a time instead of the whole text, which
 // for a first result of 100,000 rows is about 9 MB: its high-water mark
 // counts, since it never shrinks.
+//
+// It is not inlined: inlined, its closures would be compiled into the
+// wasm once per caller.
+//
+//go:noinline
 func answerInPieces(write func(*jswire.Pieces)) (any, error) {
 	var (
 		out  []any

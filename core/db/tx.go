@@ -179,6 +179,10 @@ func (t *Tx) InsertKey(coll, key string, row value.Value) error {
 	return t.insert(coll, key, row)
 }
 
+// insert is Insert and InsertKey. It is not inlined: inlined, its
+// closure would be compiled into the wasm once per caller.
+//
+//go:noinline
 func (t *Tx) insert(coll, key string, row value.Value) error {
 	return t.mutate(coll, func(c *Collection) error {
 		if row.Kind() != value.KindObject {

@@ -65,6 +65,11 @@ type NewCompare func(locale, options string) (PageCollation, error)
 // of n rows makes about n·log n comparisons). While every string is
 // printable ASCII, the page is not called at all and nothing is ranked;
 // the first string outside ASCII has all of them ranked by the page.
+//
+// It is not inlined: inlined, its closures would be compiled into the
+// wasm once per caller.
+//
+//go:noinline
 func Collator(newCompare NewCompare) query.Collator {
 	var mu sync.Mutex
 	cache := map[string]query.Collation{}

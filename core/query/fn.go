@@ -214,6 +214,11 @@ func (c *compiler) fnWhere(p *pipeline, q *ir.Query, aliases []string) {
 // fnFilter is the stage keeping the rows callback fn accepts. The callback
 // gets the aliases' values (the first len(aliases) of Vals), and the
 // selected value made by sel(row) when sel is set.
+//
+// It is not inlined: inlined, its closures would be compiled into the
+// wasm once per caller.
+//
+//go:noinline
 func (c *compiler) fnFilter(clause string, fn int, aliases []string, sel func(*ivm.Row) value.Value, exact bool) func(ivm.Batch) ivm.Batch {
 	funcs := c.opts.Funcs
 	rows := &FnRows{aliases: aliases, withSel: sel != nil}

@@ -162,6 +162,11 @@ func NumberToString(f float64) string {
 
 // appendArrayString appends the JavaScript String() of the Array v: its
 // elements' strings joined with commas, null elements as empty strings.
+//
+// It is not inlined: inlined, its closures would be compiled into the
+// wasm once per caller.
+//
+//go:noinline
 func appendArrayString(dst []byte, v Value) []byte {
 	v.Elems(func(i int, e Value) bool {
 		if i > 0 {
