@@ -140,9 +140,15 @@ func (o *Output) Fill(in Batch) {
 // first load: Join.StreamFirst). Done builds the result as Fill would have
 // from the batches together. Until Done the Output must not be used.
 type Filler struct {
-	o       *Output
-	block   []outEntry  // where the next entries go
-	entries []*outEntry // the additions so far, in order
+	o      *Output
+	blocks [][]outEntry // the additions so far, in order, each block full but the last
+	n      int          // additions so far
+	// plain: every key so far is a string without a byte from 0xED up
+	// (sortByStringKey's condition) and its entry has its key prefix;
+	// sorted: and they came in key order (last: the last key), which spares
+	// Done the pass of sortByStringKey.
+	plain, sorted bool
+	last          string
 	// rest holds copies of the deltas from the first one that is not a
 	// plain addition on (a removal: an outer join's padding that a later
 	// row of its key retracted): Done then pushes everything as a batch.
@@ -156,7 +162,7 @@ func (o *Output) NewFiller() *Filler {
 	if !o.keyed || o.tree.Len() > 0 {
 		panic("ivm: NewFiller of an ordered or non-empty Output")
 	}
-	return &Filler{o: o}
+	return &Filler{o: o, plain: true, sorted: true}
 }
 
 // fillerBlock is the most entries a Filler allocates at once.
@@ -168,13 +174,7 @@ func (f *Filler) Add(in Batch) {
 		switch {
 		case d.Row == nil || d.Mult == 0:
 		case d.Mult == 1 && f.rest == nil:
-			if len(f.block) == 0 {
-				f.block = make([]outEntry, min(max(2*len(f.entries), 64), fillerBlock))
-			}
-			e := &f.block[0]
-			f.block = f.block[1:]
-			f.o.fill(e, d.Row)
-			f.entries = append(f.entries, e)
+			f.add(d.Row)
 		default:
 			r := f.rows.New(d.Row.Key, 0)
 			r.Sel = f.o.val(d.Row)
@@ -183,12 +183,56 @@ func (f *Filler) Add(in Batch) {
 	}
 }
 
+// add makes the entry of an added row.
+func (f *Filler) add(r *Row) {
+	k := len(f.blocks) - 1
+	if k < 0 || len(f.blocks[k]) == cap(f.blocks[k]) {
+		f.blocks = append(f.blocks, make([]outEntry, 0, min(max(f.n, 64), fillerBlock)))
+		k++
+	}
+	b := f.blocks[k][:len(f.blocks[k])+1]
+	f.blocks[k] = b
+	e := &b[len(b)-1]
+	f.o.fill(e, r)
+	f.n++
+	if !f.plain {
+		return
+	}
+	// While the key's bytes are at hand.
+	s, ok := e.key.Str()
+	if !ok || !belowED(s) {
+		f.plain = false
+		return
+	}
+	e.pre = keyPrefix(e.key)
+	if f.n > 1 && s < f.last {
+		f.sorted = false
+	}
+	f.last = s
+}
+
+// belowED reports whether no byte of s is 0xED or above.
+func belowED(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xED {
+			return false
+		}
+	}
+	return true
+}
+
 // Done builds the result from what Add took.
 func (f *Filler) Done() {
-	o, entries := f.o, f.entries
-	f.entries, f.block = nil, nil
+	o := f.o
+	entries := make([]*outEntry, 0, f.n)
+	for _, b := range f.blocks {
+		for i := range b {
+			entries = append(entries, &b[i])
+		}
+	}
+	f.blocks, f.last = nil, ""
 	if f.rest == nil {
-		if !sortByStringKey(entries) {
+		if !(f.plain && f.sorted) && !sortByStringKey(entries) {
 			sortByPosition(entries, o.tree.cmp)
 		}
 		o.tree.Build(entries)
@@ -534,10 +578,8 @@ func sortByStringKey(entries []*outEntry) bool {
 		// While its bytes are at hand; an entry left without one (0)
 		// compares by its key's bytes.
 		e.pre = keyPrefix(e.key)
-		for j := 0; j < len(s); j++ {
-			if s[j] >= 0xED {
-				return false
-			}
+		if !belowED(s) {
+			return false
 		}
 		keys[i] = s
 		if i > 0 && sorted && keys[i-1] > s {

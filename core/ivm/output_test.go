@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/streamdb/streamdb/core/value"
@@ -311,21 +312,45 @@ func TestKeyPrefixOrder(t *testing.T) {
 // with each batch's rows scribbled over once Add returned; then a push of
 // changes gives the same changes and result on both.
 func TestOutputFiller(t *testing.T) {
+	ascii := func(rng *rand.Rand, i int) value.Value { return str(fmt.Sprintf("k%06d", rng.IntN(1_000_000)*10+i%10)) }
+	// Keys sortByStringKey leaves to the general sort: numbers, and text
+	// above U+D000 among the strings.
+	// Strings whose UTF-8 byte order is not their order (UTF-16's):
+	// U+FFEF comes after U+1F600 in UTF-16, before it in UTF-8.
+	high := func(rng *rand.Rand, i int) value.Value {
+		return str(fmt.Sprintf("k%d%s%d", rng.IntN(1000), []string{"\uffef", "\U0001F600"}[i%2], i))
+	}
+	kinds := func(rng *rand.Rand, i int) value.Value {
+		if i%3 == 0 {
+			return num(float64(rng.IntN(1_000_000)*10 + i%10))
+		}
+		return high(rng, i)
+	}
 	for _, tc := range []struct {
 		name     string
+		key      func(*rand.Rand, int) value.Value
 		sorted   bool
 		removals bool
-	}{{"shuffled", false, false}, {"in order", true, false}, {"with removals", false, true}} {
+		bytes    bool // in UTF-8 byte order instead
+	}{
+		{"shuffled", ascii, false, false, false}, {"in order", ascii, true, false, false}, {"with removals", ascii, false, true, false},
+		{"other keys, in order", kinds, true, false, false}, {"other keys, shuffled", kinds, false, false, false},
+		{"text above U+D000, in byte order", high, true, false, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(61, 2))
 			row := func(k string, v float64) *Row { return &Row{Key: str(k), Vals: []value.Value{num(v)}} }
 			var all Batch
 			for i := range 5000 {
-				all = append(all, Delta{Row: row(fmt.Sprintf("k%06d", rng.IntN(1_000_000)*10+i%10), float64(i)), Mult: 1})
+				all = append(all, Delta{Row: &Row{Key: tc.key(rng, i), Vals: []value.Value{num(float64(i))}}, Mult: 1})
 			}
+			slices.SortFunc(all, func(x, y Delta) int { return CompareKeys(x.Row.Key, y.Row.Key) })
 			all = slices.CompactFunc(all, func(a, b Delta) bool { return value.Equal(a.Row.Key, b.Row.Key) })
-			if tc.sorted {
-				slices.SortFunc(all, func(x, y Delta) int { return CompareKeys(x.Row.Key, y.Row.Key) })
+			if !tc.sorted {
+				rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+			}
+			if tc.bytes {
+				slices.SortFunc(all, func(x, y Delta) int { a, _ := x.Row.Key.Str(); b, _ := y.Row.Key.Str(); return strings.Compare(a, b) })
 			}
 			if tc.removals {
 				for i := 0; i < 200; i++ {
