@@ -542,7 +542,18 @@ export class Host {
     // id is the live query's, its rows' $collectionId with virtualProps;
     // keys: whether the result's keys come along (_queryKeys otherwise).
     const t = call(this._mod, 'queryOpen', this._h(), JSON.stringify(ir), runner, n, id, keys)
-    return JSON.parse(typeof t === 'string' ? t : t.join(''))
+    if (typeof t === 'string') return JSON.parse(t)
+    // Above 1 MiB: the object with its lists empty, then pieces of the
+    // lists, [0, KEY, ...] or [1, ROW, ...], each parsed on its own (one
+    // joined text would be copied whole before it is parsed).
+    const r = JSON.parse(t[0])
+    for (let i = 1; i < t.length; i++) {
+      const piece = JSON.parse(t[i])
+      t[i] = undefined
+      const to = piece[0] === 0 ? r.keys : r.rows
+      for (let j = 1; j < piece.length; j++) to.push(piece[j])
+    }
+    return r
   }
   // _queryKeys returns the keys of an open query's result as the module
   // holds it (js/wire.js, KEYTEXT).

@@ -34,8 +34,12 @@
 //	  in decimal, ':' and the key; or, for a key that is not a string or
 //	  holds a lone surrogate, U+FFFE, the length in decimal, ':' and the
 //	  key as a KEY
-//	  either text, above 1 MiB, comes as an array of strings, its pieces in
-//	  order (each cut between two elements), to be joined
+//	  above 1 MiB, a first result comes as an array of strings, each a JSON
+//	  text of its own: the object with "rows" (and "keys") empty, then the
+//	  pieces of its lists in order, each [0, KEY, ...] (keys) or
+//	  [1, VALUE, ...] (rows), whose elements go at the end of the object's
+//	  list; KEYTEXT above 1 MiB comes as an array of strings, its pieces in
+//	  order (each cut between two keys), to be joined
 //	collection rows, collRows(handle, name): [[ID, ROW], ...] in key order
 //	collection row, collGet(handle, name, id): ROW, or undefined (not text)
 //	transaction, txInfo(handle, tx):

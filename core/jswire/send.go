@@ -329,6 +329,11 @@ func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value
 		special = special || (keys && specialKey(k))
 		return keys || size < most
 	})
+	// A text above Size crosses as texts of their own (see the wire
+	// format): the object with its lists empty, then the lists' pieces.
+	// The shim parses them one by one; joined, the whole text would be
+	// copied once more before it is parsed.
+	split := p.Size > 0 && size > p.Size
 	p.grow(min(size, most))
 	buf := append(p.buf[:0], `{"id":`...)
 	buf = strconv.AppendInt(buf, int64(id), 10)
@@ -336,40 +341,100 @@ func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value
 	buf = strconv.AppendBool(buf, single)
 	buf = append(buf, `,"ordered":`...)
 	buf = strconv.AppendBool(buf, ordered)
-	p.buf = buf
 	if keys {
-		p.buf = append(p.buf, `,"special":`...)
-		p.buf = strconv.AppendBool(p.buf, special)
-		p.buf = append(p.buf, `,"keys":[`...)
-		first := true
+		buf = append(buf, `,"special":`...)
+		buf = strconv.AppendBool(buf, special)
+		buf = append(buf, `,"keys":[`...)
+	}
+	p.buf = buf
+	if split {
+		if keys {
+			p.buf = append(p.buf, `],"rows":[]}`...)
+		} else {
+			p.buf = append(p.buf, `,"rows":[]}`...)
+		}
+		p.end()
+	}
+	if keys {
+		l := p.list(split, '0')
 		rows(func(k, _ value.Value) bool {
-			if !first {
-				p.buf = append(p.buf, ',')
-			}
-			first = false
+			l.next()
 			p.buf = AppendKey(p.buf, k)
-			p.cut()
+			l.cut()
 			return true
 		})
-		p.buf = append(p.buf, ']')
-	}
-	p.buf = append(p.buf, `,"rows":[`...)
-	first := true
-	rows(func(k, v value.Value) bool {
-		if !first {
-			p.buf = append(p.buf, ',')
+		if !split {
+			p.buf = append(p.buf, `],"rows":[`...)
+		} else {
+			l.end()
 		}
-		first = false
+	} else if !split {
+		p.buf = append(p.buf, `,"rows":[`...)
+	}
+	l := p.list(split, '1')
+	rows(func(k, v value.Value) bool {
+		l.next()
 		if lid != nil {
 			p.buf = appendResultRow(p.buf, v, k, *lid)
 		} else {
 			p.buf = value.AppendJSON(p.buf, v)
 		}
-		p.cut()
+		l.cut()
 		return true
 	})
+	if split {
+		l.end()
+		return
+	}
 	p.buf = append(p.buf, "]}"...)
 	p.end()
+}
+
+// list writes the elements of a list of a first result: in a text of one
+// piece (split false) separated by commas; split, in pieces of their own,
+// each a JSON array whose first element is the list's tag.
+type list struct {
+	p     *Pieces
+	split bool
+	tag   byte
+	first bool // no element yet in the piece (or the text)
+}
+
+func (p *Pieces) list(split bool, tag byte) *list {
+	l := &list{p: p, split: split, tag: tag, first: true}
+	if split {
+		l.open()
+	}
+	return l
+}
+
+// open begins a piece of the list.
+func (l *list) open() {
+	l.p.buf = append(l.p.buf[:0], '[', l.tag)
+	l.first = false // the tag is the piece's first element
+}
+
+// next separates the next element from the one before it.
+func (l *list) next() {
+	if !l.first {
+		l.p.buf = append(l.p.buf, ',')
+	}
+	l.first = false
+}
+
+// cut ends a split list's piece once it holds Size bytes, and begins the
+// next one.
+func (l *list) cut() {
+	if l.split && len(l.p.buf) >= l.p.Size {
+		l.end()
+		l.open()
+	}
+}
+
+// end ends a split list's piece in progress.
+func (l *list) end() {
+	l.p.buf = append(l.p.buf, ']')
+	l.p.end()
 }
 
 // specialKey reports whether AppendKey writes k in its one-element array

@@ -6,7 +6,7 @@
 // (item 4).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createStateSchema, createStreamDB, liveQuery, count, warmUp, StreamDBError } from '@streamdb/streamdb'
+import { createStateSchema, createStreamDB, liveQuery, count, warmUp, StreamDBError, eq, toArray } from '@streamdb/streamdb'
 import { z } from 'zod'
 import { startServer, createStream, appendEvents, until } from './server.mjs'
 
@@ -267,4 +267,40 @@ test('a first result larger than a piece (1 MiB) crosses whole, with non-ASCII t
     assert.equal(row.name, name(i))
   }
   assert.equal(all.get(`u${String(n - 1).padStart(5, '0')}`)?.name, name(n - 1), 'the keys crossed too')
+})
+
+test('a first result larger than a piece with its keys (an include) crosses whole: rows, keys and child rows', async (t) => {
+  // Above 1 MiB the result crosses as texts of their own (the object, then
+  // pieces of its keys and of its rows); a query with includes brings its
+  // keys along (js/live.js).
+  const url = await createStream(srv.url)
+  const n = 12000
+  const id = (i) => `u${String(i).padStart(5, '0')}`
+  const name = (i) => `user ${i} é☃😀 ${'x'.repeat(i % 97)}`
+  const events = []
+  for (let i = 0; i < n; i++) events.push(schema.users.insert({ value: { id: id(i), name: name(i) } }))
+  for (let i = 0; i < n; i += 997) events.push(schema.players.insert({ value: { id: `p${i}`, owner: id(i) } }))
+  for (let i = 0; i < events.length; i += 2000) await appendEvents(url, ...events.slice(i, i + 2000))
+  const db = open(url, [])
+  t.after(() => db.close())
+  await db.preload()
+  const lq = liveQuery((q) =>
+    q.from({ u: db.collections.users }).select(({ u }) => ({
+      id: u.id,
+      name: u.name,
+      players: toArray(q.from({ p: db.collections.players }).where(({ p }) => eq(p.owner, u.id)).select(({ p }) => ({ id: p.id }))),
+    })),
+  )
+  t.after(() => lq.dispose())
+  assert.equal(lq.data.length, n)
+  const keys = [...lq.keys()]
+  assert.equal(keys.length, n)
+  for (let i = 0; i < n; i++) {
+    assert.equal(keys[i], id(i))
+    const row = lq.data[i]
+    assert.equal(row.id, id(i))
+    assert.equal(row.name, name(i))
+    assert.deepEqual(row.players.map((p) => p.id), i % 997 === 0 ? [`p${i}`] : [], `the players of ${id(i)}`)
+  }
+  assert.equal(lq.get(id(n - 1))?.name, name(n - 1))
 })
