@@ -207,6 +207,41 @@ func TestQueryOpened(t *testing.T) {
 	}
 }
 
+// TestQueryOpenedVirtualPieces checks the first result of a database whose
+// rows carry the virtual fields (virtualProps) in pieces of several sizes
+// against the same result in one piece.
+func TestQueryOpenedVirtualPieces(t *testing.T) {
+	rows := func(fn func(k, v value.Value) bool) {
+		for i := range 40 {
+			k := value.String(fmt.Sprintf("k%02d", i))
+			var v value.Value
+			switch i % 3 {
+			case 0:
+				v = value.MustParse(fmt.Sprintf(`{"n":%d,"s":"été %d"}`, i, i))
+			case 1:
+				v = value.MustParse(`{}`)
+			default:
+				v = value.Number(float64(i))
+			}
+			if !fn(k, v) {
+				return
+			}
+		}
+	}
+	for _, keys := range []bool{false, true} {
+		var whole []string
+		jswire.QueryOpenedVirtual(3, false, false, keys, rows, &jswire.Pieces{Emit: func(b []byte) { whole = append(whole, string(b)) }}, "live-query-3")
+		require.Len(t, whole, 1)
+		assert.Contains(t, whole[0], `"$synced":true`)
+		for _, size := range []int{1, 7, 30, 200} {
+			var pieces []string
+			jswire.QueryOpenedVirtual(3, false, false, keys, rows, &jswire.Pieces{Size: size, Emit: func(b []byte) { pieces = append(pieces, string(b)) }}, "live-query-3")
+			require.Greater(t, len(pieces), 2, "keys %v, pieces of %d bytes", keys, size)
+			assert.JSONEq(t, whole[0], assemble(t, pieces), "keys %v, pieces of %d bytes", keys, size)
+		}
+	}
+}
+
 // assemble puts a first result's pieces together as the shim does
 // (js/db.js, _openQuery): the first is the object with its lists empty,
 // each of the others a JSON array of a list's elements after its tag (0:
