@@ -305,31 +305,42 @@ export class LiveQuery {
   }
 
   // #merge applies many removals (old positions) and insertions ([new
-  // position, key, row]) in one pass over the result, as the splices of
-  // _apply would, each of which moves every row after it.
+  // position, key, row]) in one pass, as the splices of _apply would, each
+  // of which moves every row after it. The rows before the first position
+  // the step touches stay where they are: only the rest is rebuilt, so rows
+  // added at the end of a large result (a message in a chat) cost what
+  // they add, not the whole result.
   #merge(removals, inserts) {
-    const gone = new Uint8Array(this.#rows.length)
-    for (const r of removals) gone[r] = 1
     inserts.sort((a, b) => a[0] - b[0])
-    const n = this.#rows.length - removals.length + inserts.length
-    const had = this.#keys // null while the keys are not asked for
-    const keys = had && new Array(n)
-    const rows = new Array(n)
-    let from = 0 // next old position
-    let at = 0 // next new position
+    const rows = this.#rows
+    const keys = this.#keys // null while the keys are not asked for
+    const old = rows.length
+    const n = old - removals.length + inserts.length
+    // Before p, every old position is its new one.
+    let p = inserts.length > 0 ? inserts[0][0] : n
+    for (const r of removals) if (r < p) p = r
+    const gone = new Uint8Array(old - p)
+    for (const r of removals) gone[r - p] = 1
+    const tailRows = new Array(n - p)
+    const tailKeys = keys && new Array(n - p)
+    let from = p // next old position
     let next = 0 // next insertion
-    while (at < n) {
+    for (let at = p; at < n; at++) {
       if (next < inserts.length && inserts[next][0] === at) {
-        if (keys) keys[at] = inserts[next][1]
-        rows[at++] = inserts[next++][2]
+        if (keys) tailKeys[at - p] = inserts[next][1]
+        tailRows[at - p] = inserts[next++][2]
         continue
       }
-      while (gone[from]) from++
-      if (keys) keys[at] = had[from]
-      rows[at++] = this.#rows[from++]
+      while (gone[from - p]) from++
+      if (keys) tailKeys[at - p] = keys[from]
+      tailRows[at - p] = rows[from++]
     }
-    this.#keys = keys
-    this.#rows = rows
+    rows.length = p
+    for (let i = 0; i < tailRows.length; i++) rows.push(tailRows[i])
+    if (keys) {
+      keys.length = p
+      for (let i = 0; i < tailKeys.length; i++) keys.push(tailKeys[i])
+    }
   }
 
   // #notify calls the subscribers, each shielded from the others.

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict'
 import { LiveQuery } from '../../js/live.js'
 import { Rng } from '../../internal/querydiff/rng.mjs'
 
+// below returns an integer in [0, n) (Rng.int takes both bounds).
+const below = (rng, n) => rng.int(0, n - 1)
+
 function fakeDb(keys, rows, ordered) {
   return {
     _openQuery: () => ({ id: 1, keys, rows, ordered, single: false }),
@@ -20,30 +23,61 @@ function fakeDb(keys, rows, ordered) {
 test('a step of many changes gives the same result as one splice per change', () => {
   const rng = new Rng(7)
   for (let round = 0; round < 300; round++) {
-    const ordered = rng.int(2) === 0
+    const ordered = below(rng, 2) === 0
     let next = 0
-    const n = rng.int(60)
+    const n = below(rng, 60)
     const want = Array.from({ length: n }, () => `k${next++}`)
     const lq = new LiveQuery(fakeDb(want.slice(), want.map((k) => ({ id: k })), ordered), {})
     // A step: some rows leave, some enter at positions of the result after it.
     const raw = []
     const leave = new Set()
-    for (let i = 0; i < want.length; i++) if (rng.int(4) === 0) leave.add(i)
+    for (let i = 0; i < want.length; i++) if (below(rng, 4) === 0) leave.add(i)
     for (const i of leave) raw.push(['d', want[i], { id: want[i] }, null, i, -1])
     let after = want.filter((_, i) => !leave.has(i))
-    const enter = rng.int(12)
+    const enter = below(rng, 12)
     const placed = []
     for (let j = 0; j < enter; j++) {
       const k = `k${next++}`
-      const at = rng.int(after.length + 1)
+      const at = below(rng, after.length + 1)
       after.splice(at, 0, k)
       placed.push(k)
     }
     for (const k of placed) raw.push(['i', k, { id: k }, null, -1, after.indexOf(k)])
     const calls = []
-    lq._apply(raw.sort(() => rng.int(3) - 1), calls)
+    lq._apply(raw.sort(() => below(rng, 3) - 1), calls)
     assert.deepEqual(lq.toArray.map((r) => r.id), after, `round ${round}: ${raw.length} changes`)
     assert.equal(lq.size, after.length)
     assert.deepEqual(calls.length, 0)
+  }
+})
+
+test('a step of many changes near the end of a large result: rows and keys as one splice per change gives them', () => {
+  // The merge rebuilds the result from the first position the step
+  // touches on: changes at the end, the usual case of a live result in key
+  // order (new messages), and a first change anywhere before it.
+  const rng = new Rng(11)
+  for (let round = 0; round < 200; round++) {
+    const withKeys = round % 2 === 0
+    let next = 0
+    const n = 200 + below(rng, 2000)
+    const want = Array.from({ length: n }, () => `k${next++}`)
+    const lq = new LiveQuery(fakeDb(withKeys ? want.slice() : undefined, want.map((k) => ({ id: k })), false), {})
+    const tail = below(rng, 3) === 0 ? n : n - 1 - below(rng, Math.min(n, 30)) // where the step's changes begin
+    const raw = []
+    const leave = new Set()
+    for (let i = tail; i < n; i++) if (below(rng, 3) === 0) leave.add(i)
+    for (const i of leave) raw.push(['d', want[i], { id: want[i] }, null, i, -1])
+    const after = want.filter((_, i) => !leave.has(i))
+    const placed = []
+    for (let j = 0, enter = 5 + below(rng, 20); j < enter; j++) {
+      const k = `k${next++}`
+      const at = Math.min(after.length, tail - leave.size + below(rng, Math.max(1, after.length - tail + leave.size + 1)))
+      after.splice(Math.max(0, at), 0, k)
+      placed.push(k)
+    }
+    for (const k of placed) raw.push(['i', k, { id: k }, null, -1, after.indexOf(k)])
+    lq._apply(raw.sort(() => below(rng, 3) - 1), [])
+    assert.deepEqual(lq.toArray.map((r) => r.id), after, `round ${round}: ${raw.length} changes from ${tail} of ${n}`)
+    if (withKeys) assert.deepEqual([...lq.keys()], after, `round ${round}: the keys`)
   }
 })

@@ -12,6 +12,9 @@ import * as oursDb from '@streamdb/streamdb/db'
 import * as oursMain from '@streamdb/streamdb'
 import { Rng } from '../../internal/querydiff/rng.mjs'
 
+// below returns an integer in [0, n) (Rng.int takes both bounds).
+const below = (rng, n) => rng.int(0, n - 1)
+
 test('MaterializedState answers as the reference\'s after every event', () => {
   const rng = new Rng(5)
   const ops = ['insert', 'update', 'upsert', 'delete', 'bogus']
@@ -20,16 +23,16 @@ test('MaterializedState answers as the reference\'s after every event', () => {
     const ref = new refState.MaterializedState()
     const view = (s) => JSON.stringify([s.typeCount, s.types, s.types.map((t) => [...s.getType(t)]), s.get('a', 'k1'), [...s.getType('nope')]])
     for (let i = 0; i < 30; i++) {
-      const e = { type: ['a', 'b', 'c'][rng.int(3)], key: `k${rng.int(4)}`, headers: { operation: ops[rng.int(ops.length)] } }
-      if (rng.int(3) > 0) e.value = rng.int(2) ? { n: i } : i
-      if (rng.int(10) === 0) {
+      const e = { type: ['a', 'b', 'c'][below(rng, 3)], key: `k${below(rng, 4)}`, headers: { operation: ops[below(rng, ops.length)] } }
+      if (below(rng, 3) > 0) e.value = below(rng, 2) ? { n: i } : i
+      if (below(rng, 10) === 0) {
         ours.applyBatch([e, e])
         ref.applyBatch([e, e])
       } else {
         ours.apply(e)
         ref.apply(e)
       }
-      if (rng.int(40) === 0) {
+      if (below(rng, 40) === 0) {
         ours.clear()
         ref.clear()
       }
@@ -44,33 +47,33 @@ test('MaterializedState answers as the reference\'s after every event', () => {
 
 test('deepEquals agrees with TanStack DB\'s on random pairs of values', () => {
   const rng = new Rng(11)
-  const pick = (xs) => xs[rng.int(xs.length)]
+  const pick = (xs) => xs[below(rng, xs.length)]
   const gen = (d = 0) => {
-    const r = rng.int(100)
+    const r = below(rng, 100)
     if (d > 3 || r < 35) return pick([0, -0, 1, NaN, 'a', 'b', '', true, false, null, undefined, 1n])
-    if (r < 50) return Array.from({ length: rng.int(3) }, () => gen(d + 1))
+    if (r < 50) return Array.from({ length: below(rng, 3) }, () => gen(d + 1))
     if (r < 65) {
       const o = {}
-      for (let i = rng.int(3); i > 0; i--) o[pick(['x', 'y', 'z'])] = gen(d + 1)
+      for (let i = below(rng, 3); i > 0; i--) o[pick(['x', 'y', 'z'])] = gen(d + 1)
       return o
     }
     if (r < 70) return new Date(pick([0, 1, NaN]))
-    if (r < 75) return new Map(Array.from({ length: rng.int(3) }, () => [pick(['k', 1]), gen(d + 1)]))
-    if (r < 82) return new Set(Array.from({ length: rng.int(3) }, () => gen(d + 1)))
+    if (r < 75) return new Map(Array.from({ length: below(rng, 3) }, () => [pick(['k', 1]), gen(d + 1)]))
+    if (r < 82) return new Set(Array.from({ length: below(rng, 3) }, () => gen(d + 1)))
     if (r < 86) return pick([/a/, /a/g, /b/])
     if (r < 90) return pick([new Uint8Array([1, 2]), new Uint8Array([1]), new Float64Array([NaN]), new Int8Array([1, 2])])
     if (r < 94) return Object.assign(Object.create(null), { x: gen(d + 1) })
     return pick([new URL('http://a/'), new URL('http://b/'), new (class A {})(), Object.assign(new (class B {})(), { x: 1 })])
   }
   const copy = (v, d = 0) => {
-    if (rng.int(12) === 0) return gen(d)
+    if (below(rng, 12) === 0) return gen(d)
     if (Array.isArray(v)) return v.map((x) => copy(x, d + 1))
     if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, copy(x, d + 1)]))
     if (v instanceof Set) return new Set([...v].reverse().map((x) => copy(x, d + 1)))
     if (v instanceof Date) return new Date(v.getTime())
-    const p = v && typeof v === 'object' && Object.getPrototypeOf(v)
+    const p = v !== null && typeof v === 'object' ? Object.getPrototypeOf(v) : undefined
     if (p === Object.prototype || p === null) {
-      const o = p === null && rng.int(2) ? Object.create(null) : {}
+      const o = p === null && below(rng, 2) ? Object.create(null) : {}
       for (const k of Object.keys(v).reverse()) o[k] = copy(v[k], d + 1)
       return o
     }
@@ -79,7 +82,7 @@ test('deepEquals agrees with TanStack DB\'s on random pairs of values', () => {
   let equal = 0
   for (let i = 0; i < 50000; i++) {
     const a = gen()
-    const b = rng.int(2) ? copy(a) : gen()
+    const b = below(rng, 2) ? copy(a) : gen()
     const want = T.deepEquals(a, b)
     if (want) equal++
     if (deepEquals(a, b) !== want) assert.fail(`pair ${i}: TanStack says ${want} for ${String(a)} and ${String(b)}`)
