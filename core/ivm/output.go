@@ -176,11 +176,17 @@ func (f *Filler) Add(in Batch) {
 		case d.Mult == 1 && f.rest == nil:
 			f.add(d.Row)
 		default:
-			r := f.rows.New(d.Row.Key, 0)
-			r.Sel = f.o.val(d.Row)
-			f.rest = append(f.rest, Delta{Row: r, Mult: d.Mult})
+			f.rest = append(f.rest, Delta{Row: f.valued(d.Row.Key, f.o.val(d.Row)), Mult: d.Mult})
 		}
 	}
+}
+
+// valued returns a row of key k that carries its value v as its Sel
+// (what Done pushes when a removal came).
+func (f *Filler) valued(k, v value.Value) *Row {
+	r := f.rows.New(k, 0)
+	r.Sel = v
+	return r
 }
 
 // add makes the entry of an added row.
@@ -232,17 +238,12 @@ func (f *Filler) Done() {
 	}
 	f.blocks, f.last = nil, ""
 	if f.rest == nil {
-		if !(f.plain && f.sorted) && !sortByStringKey(entries) {
-			sortByPosition(entries, o.tree.cmp)
-		}
-		o.tree.Build(entries)
+		o.place(entries, f.plain && f.sorted)
 		return
 	}
 	b := make(Batch, 0, len(entries)+len(f.rest))
 	for _, e := range entries {
-		r := f.rows.New(e.key, 0)
-		r.Sel = e.v
-		b = append(b, Delta{Row: r, Mult: 1})
+		b = append(b, Delta{Row: f.valued(e.key, e.v), Mult: 1})
 	}
 	// The rows carry their values (Sel): a keyed Output keeps no row, so
 	// none of them outlives the push.
@@ -461,6 +462,15 @@ func nets2rows[N any](nets []N, after func(N) (*Row, bool)) []*Row {
 // build fills an empty Output with rows (unique keys): sorted once and
 // built bottom-up, instead of n tree insertions. With report, it returns
 // the inserts in result order, unranked.
+// place builds the result of an empty Output from its entries, sorted
+// first unless inOrder says they are (in key order, with their prefixes).
+func (o *Output) place(entries []*outEntry, inOrder bool) {
+	if !inOrder && (!o.keyed || !sortByStringKey(entries)) {
+		sortByPosition(entries, o.tree.cmp)
+	}
+	o.tree.Build(entries)
+}
+
 func (o *Output) build(rows []*Row, report bool) []Change {
 	// The entries of a build are one block (it stays while one of them is
 	// in the result: at most the memory of this build).
@@ -474,10 +484,7 @@ func (o *Output) build(rows []*Row, report bool) []Change {
 			o.byKey[idOf(r.Key)] = e
 		}
 	}
-	if !o.keyed || !sortByStringKey(entries) {
-		sortByPosition(entries, o.tree.cmp)
-	}
-	o.tree.Build(entries)
+	o.place(entries, false)
 	if !report {
 		return nil
 	}

@@ -344,16 +344,18 @@ func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value
 	if keys {
 		buf = append(buf, `,"special":`...)
 		buf = strconv.AppendBool(buf, special)
-		buf = append(buf, `,"keys":[`...)
 	}
-	p.buf = buf
-	if split {
-		if keys {
-			p.buf = append(p.buf, `],"rows":[]}`...)
-		} else {
-			p.buf = append(p.buf, `,"rows":[]}`...)
-		}
+	switch {
+	case split && keys:
+		p.buf = append(buf, `,"keys":[],"rows":[]}`...)
 		p.end()
+	case split:
+		p.buf = append(buf, `,"rows":[]}`...)
+		p.end()
+	case keys:
+		p.buf = append(buf, `,"keys":[`...)
+	default:
+		p.buf = append(buf, `,"rows":[`...)
 	}
 	if keys {
 		l := p.list(split, '0')
@@ -363,13 +365,7 @@ func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value
 			l.cut()
 			return true
 		})
-		if !split {
-			p.buf = append(p.buf, `],"rows":[`...)
-		} else {
-			l.end()
-		}
-	} else if !split {
-		p.buf = append(p.buf, `,"rows":[`...)
+		l.close(`],"rows":[`)
 	}
 	l := p.list(split, '1')
 	rows(func(k, v value.Value) bool {
@@ -382,12 +378,10 @@ func queryOpened(id int, single, ordered, keys bool, rows func(func(key, v value
 		l.cut()
 		return true
 	})
-	if split {
-		l.end()
-		return
+	l.close("]}")
+	if !split {
+		p.end()
 	}
-	p.buf = append(p.buf, "]}"...)
-	p.end()
 }
 
 // list writes the elements of a list of a first result: in a text of one
@@ -435,6 +429,16 @@ func (l *list) cut() {
 func (l *list) end() {
 	l.p.buf = append(l.p.buf, ']')
 	l.p.end()
+}
+
+// close ends the list: its last piece when split, else by writing what
+// follows it in the one text.
+func (l *list) close(after string) {
+	if l.split {
+		l.end()
+		return
+	}
+	l.p.buf = append(l.p.buf, after...)
 }
 
 // specialKey reports whether AppendKey writes k in its one-element array

@@ -95,14 +95,16 @@ func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 		return
 	}
 	defer lq.catch()
+	var fill *ivm.Filler
 	if lq.stream != nil && lq.out.Len() == 0 {
 		// The join's first load passes its pairs on a chunk at a time,
 		// each chunk's rows made from the memory of the chunk before, and
 		// the result takes each row's key and value as it comes: a first
 		// result of n pairs allocates a few blocks of rows, not n rows.
 		j, next := lq.stream.join, lq.stream.next
+		fill = lq.out.NewFiller()
 		j.StreamFirst(next.push)
-		lq.col.fill = lq.out.NewFiller()
+		lq.col.fill = fill
 		defer func() {
 			j.StreamFirst(nil)
 			lq.col.fill = nil
@@ -119,9 +121,8 @@ func (lq *LiveQuery) load(rows func(collection string) ivm.Batch) {
 			leaves[j].pushLoad(b)
 		}
 	}
-	if f := lq.col.fill; f != nil {
-		lq.col.fill = nil
-		f.Done()
+	if fill != nil {
+		fill.Done()
 		return
 	}
 	b := lq.col.buf
