@@ -57,6 +57,8 @@ type Output struct {
 	nets  []net               // push's buffer
 	ints  []int               // push's buffer of positions (old ranks, then placed changes)
 	ents  []*outEntry         // push's buffer of the placed changes' entries
+	spare []outEntry          // the unused rest of the block that live inserts take entries from
+	free  []*outEntry         // entries of rows that left, cleared, taken first by inserts
 }
 
 type outEntry struct {
@@ -379,6 +381,7 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 			}
 			o.tree.Delete(b)
 			out = append(out, Change{Type: Delete, Key: b.key, Value: b.v, OldRank: oldRank[i], Rank: -1})
+			o.release(b)
 		case b != nil && (o.keyed && n.changed || !o.keyed && n.after != b.row):
 			v := o.val(n.after)
 			moved := false
@@ -431,12 +434,43 @@ func (o *Output) push(in Batch, ranked bool) []Change {
 // value only, so the row (and what it holds: a join's pair, the source
 // rows) can go.
 func (o *Output) entry(r *Row) *outEntry {
-	e := &outEntry{}
+	var e *outEntry
+	if n := len(o.free); n > 0 {
+		e = o.free[n-1]
+		o.free[n-1] = nil
+		o.free = o.free[:n-1]
+	} else {
+		// Live inserts take their entries from blocks: one object for
+		// the collector per block instead of one per row.
+		if len(o.spare) == 0 {
+			o.spare = make([]outEntry, min(max(o.tree.Len()/8, 8), outBlock))
+		}
+		e = &o.spare[0]
+		o.spare = o.spare[1:]
+	}
 	o.fill(e, r)
 	if o.keyed {
 		e.pre = keyPrefix(r.Key)
 	}
 	return e
+}
+
+// outBlock is the most entries a block of live inserts holds (64 bytes
+// each).
+const outBlock = 128
+
+// release takes back the entry of a row that left the result: cleared, so
+// that it holds nothing, and kept for the next insert. The free list never
+// grows beyond the result's size (past a few blocks' worth): a result that
+// shrank lets its spare entries go.
+func (o *Output) release(e *outEntry) {
+	*e = outEntry{}
+	if len(o.free) >= 4*outBlock && len(o.free) >= o.tree.Len() {
+		clear(o.free)
+		o.free = o.free[:0]
+		return
+	}
+	o.free = append(o.free, e)
 }
 
 // fill makes e the result entry of row r.

@@ -406,3 +406,60 @@ func sameResult(t *testing.T, when string, got, want *Output) {
 		t.Fatalf("%s: %d rows, want %d\n got %.300v\nwant %.300v", when, len(g), len(w), g, w)
 	}
 }
+
+// TestOutputEntriesReused: a live result takes its entries from blocks and
+// reuses those of rows that left; one that grows, shrinks to a few rows
+// (its spare entries let go) and grows again keeps every row's value, in
+// key order, with the ranks a mirror needs.
+func TestOutputEntriesReused(t *testing.T) {
+	o := NewOutput(func(r *Row) value.Value { return r.Vals[0] }, nil)
+	model := map[string]float64{}
+	var mirror []keyID
+	key := func(i int) value.Value { return value.String(fmt.Sprintf("k%05d", i)) }
+	push := func(b Batch) {
+		t.Helper()
+		mirror = applyRanks(t, mirror, o.Push(b), false)
+	}
+	for round, n := range []int{3000, 10, 2500, 0, 700} {
+		var b Batch
+		for i := range 3000 {
+			_, present := model[fmt.Sprintf("k%05d", i)]
+			switch {
+			case i < n && !present, i < n && i%3 == round%3:
+				v := float64(round*10000 + i)
+				r := NewRow(key(i), 1)
+				r.Vals[0] = value.Number(v)
+				if present {
+					old := NewRow(key(i), 1)
+					old.Vals[0] = value.Number(model[fmt.Sprintf("k%05d", i)])
+					b = append(b, Delta{Row: old, Mult: -1})
+				}
+				b = append(b, Delta{Row: r, Mult: 1})
+				model[fmt.Sprintf("k%05d", i)] = v
+			case i >= n && present:
+				old := NewRow(key(i), 1)
+				old.Vals[0] = value.Number(model[fmt.Sprintf("k%05d", i)])
+				b = append(b, Delta{Row: old, Mult: -1})
+				delete(model, fmt.Sprintf("k%05d", i))
+			}
+			if len(b) >= 97 { // many steps of a few rows each: the live path
+				push(b)
+				b = nil
+			}
+		}
+		push(b)
+		if o.Len() != len(model) || len(mirror) != len(model) {
+			t.Fatalf("round %d: Len %d, mirror %d, want %d", round, o.Len(), len(mirror), len(model))
+		}
+		i := 0
+		o.Range(func(k, v value.Value) bool {
+			ks, _ := k.Str()
+			f, _ := v.Num()
+			if f != model[ks] || idOf(k) != mirror[i] {
+				t.Fatalf("round %d: row %d is %s = %v, want %v at its rank", round, i, ks, f, model[ks])
+			}
+			i++
+			return true
+		})
+	}
+}
