@@ -254,7 +254,12 @@ export async function openLoad(engine, { txid }) {
           // [start after the first append, duration], ms
           list: inLoad.map(([s, d]) => [Math.round(s - start), Math.round(d)]),
         },
-        liveAnswers: { count: reads.length, maxBytes: Math.max(0, ...reads.map((e) => e.decodedBodySize)) },
+        liveAnswers: {
+          count: reads.length,
+          maxBytes: Math.max(0, ...reads.map((e) => e.decodedBodySize)),
+          // [request sent, first byte, last byte] after the first append, ms, and bytes
+          list: reads.map((e) => [e.startTime - start, e.responseStart - start, e.responseEnd - start].map(Math.round).concat(e.decodedBodySize)),
+        },
         timerMaxGapMs: maxGap,
         wasmBefore,
         wasmAfter: wasmBytes(),

@@ -517,7 +517,7 @@ func (d *DB) read(from string) bool {
 	ro := stream.ReadOptions{Offset: from, Live: live, LenientItems: true, Header: d.opts.ReadHeader,
 		IdleTimeout: d.opts.IdleTimeout, Retry: d.opts.Retry, OnRetry: d.onRetry, CatchUpAfterFailure: true,
 		Params: d.opts.ReadParams, Refresh: d.opts.ReadRefresh, SSEMaxLine: d.opts.MaxEventBytes,
-		PartBytes: cmp.Or(d.opts.PartBytes, DefaultPartBytes), MaxItemBytes: d.opts.MaxEventBytes}
+		PartBytes: cmp.Or(d.opts.PartBytes, DefaultPartBytes), MaxItemBytes: d.opts.MaxEventBytes, ReadAhead: true}
 	if d.opts.Yield != nil {
 		ro.Pause = d.pause
 	}

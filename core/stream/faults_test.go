@@ -116,6 +116,83 @@ func TestReadBadResponses(t *testing.T) {
 	}
 }
 
+// TestReadAheadFailure: a read ahead that fails hands its error to the
+// next Next, and the reader goes on from the offset it had reached, as
+// after a failed read in turn.
+func TestReadAheadFailure(t *testing.T) {
+	f := &fakeServer{answers: []func(*Request) (*Response, error){
+		answer(200, jsonHeader("1", true), `[1]`),
+		answer(404, Header{}, "gone for now"),
+		answer(200, jsonHeader("2", true), `[2]`),
+	}}
+	r := fakeReader(t, f, ReadOptions{Live: LiveLongPoll, ReadAhead: true})
+	b, err := r.Next()
+	require.NoError(t, err)
+	assert.Equal(t, "[1]", string(b.Data))
+	_, err = r.Next()
+	var se *Error
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, CodeNotFound, se.Code)
+	assert.Equal(t, "1", r.Offset(), "the reader did not move")
+	b, err = r.Next()
+	require.NoError(t, err, "the reader goes on from where it was")
+	assert.Equal(t, "[2]", string(b.Data))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.GreaterOrEqual(t, len(f.urls), 3)
+	assert.Equal(t, []string{"http://fake/s?offset=-1", "http://fake/s?live=long-poll&offset=1", "http://fake/s?live=long-poll&offset=1"}, f.urls[:3])
+}
+
+// routedServer answers each request by its offset, from a script per
+// offset (one answer per request, in turn), and waits when it has none.
+type routedServer struct {
+	mu      sync.Mutex
+	answers map[string][]func(*Request) (*Response, error)
+	urls    []string
+}
+
+func (f *routedServer) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+	f.mu.Lock()
+	f.urls = append(f.urls, r.URL)
+	off := r.URL[strings.Index(r.URL, "offset=")+len("offset="):]
+	as := f.answers[off]
+	if len(as) == 0 {
+		f.mu.Unlock()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	f.answers[off] = as[1:]
+	f.mu.Unlock()
+	return as[0](r)
+}
+
+// TestReadAheadAfterLostPart: a response read in parts sends the next
+// long-poll ahead from where its header says it ends; when its body is
+// then lost and asked for again, the new answer may end further on, and
+// the request sent ahead must not deliver what that answer already did.
+func TestReadAheadAfterLostPart(t *testing.T) {
+	f := &routedServer{answers: map[string][]func(*Request) (*Response, error){
+		"-1": {answer(200, jsonHeader("1", true), `[1]`)},
+		"1": {
+			dropAfter(200, jsonHeader("3", true), `[2,3`),
+			answer(200, jsonHeader("4", true), `[2,3,4]`),
+		},
+		"3": {answer(200, jsonHeader("4", true), `[4]`)},
+		"4": {answer(200, jsonHeader("5", true), `[5]`)},
+	}}
+	r := fakeReader(t, f, ReadOptions{Live: LiveLongPoll, ReadAhead: true, PartBytes: 4})
+	var got []string
+	for len(got) < 5 {
+		b, err := r.Next()
+		require.NoError(t, err)
+		for _, it := range b.Items {
+			got = append(got, string(it))
+		}
+	}
+	assert.Equal(t, []string{"1", "2", "3", "4", "5"}, got, "each item once, in order")
+	assert.Equal(t, "5", r.Offset())
+}
+
 func TestReadDroppedMidBodyRetriesSameOffset(t *testing.T) {
 	f := &fakeServer{answers: []func(*Request) (*Response, error){
 		answer(200, jsonHeader("5", false), `[1,2]`),

@@ -52,8 +52,20 @@ func (r *Reader) idleTimeout() time.Duration {
 // when the transport says the request left (StartingTransport), or now.
 // The caller stops the watchdog when it is done with the request.
 func (r *Reader) send(req *Request) (*watchdog, *Response, error) {
+	w, ctx := r.newWatchdog()
+	resp, err := r.sendOn(ctx, w, req)
+	return w, resp, err
+}
+
+// newWatchdog returns a watchdog, not started, and the context of the
+// request it watches, which stop cancels.
+func (r *Reader) newWatchdog() (*watchdog, context.Context) {
 	ctx, cancel := context.WithCancelCause(r.ctx)
-	w := &watchdog{d: r.idleTimeout(), cancel: cancel}
+	return &watchdog{d: r.idleTimeout(), cancel: cancel}, ctx
+}
+
+// sendOn makes the request watched by w in ctx (newWatchdog's).
+func (r *Reader) sendOn(ctx context.Context, w *watchdog, req *Request) (*Response, error) {
 	var (
 		resp *Response
 		err  error
@@ -65,7 +77,7 @@ func (r *Reader) send(req *Request) (*watchdog, *Response, error) {
 		resp, err = r.s.c.transport.RoundTrip(ctx, req)
 	}
 	w.start() // a transport that returned without saying so
-	return w, resp, err
+	return resp, err
 }
 
 // start starts the watchdog's time, once.

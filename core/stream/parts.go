@@ -61,6 +61,15 @@ func (r *Reader) startParts(resp *Response, wd *watchdog, ct string) (*Batch, er
 		return nil, err
 	}
 	r.part = &partRead{resp: resp, wd: wd, next: next, ct: ct}
+	if h := resp.Header; h.Has(headerUpToDate) && !isTrue(h.Get(headerClosed)) {
+		// The next long-poll can leave now (ReadAhead): the header says
+		// where this response ends.
+		cursor := h.Get(headerCursor)
+		if cursor == "" {
+			cursor = r.Cursor()
+		}
+		r.sendAhead(next, cursor)
+	}
 	return r.nextPart()
 }
 
@@ -178,6 +187,7 @@ func dropped(items [][]byte) ([][]byte, []int) {
 func (r *Reader) lostPart(cause error) error {
 	why := r.part.wd.why("connection dropped mid-body")
 	r.endPart()
+	r.dropAhead() // asked again, the response may end elsewhere
 	if r.ctx.Err() != nil {
 		return r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
 	}
@@ -192,6 +202,7 @@ func (r *Reader) lostPart(cause error) error {
 func (r *Reader) badPart(cause error) error {
 	resp := r.part.resp
 	r.endPart()
+	r.dropAhead()
 	r.reload = true
 	return r.fail(CodeParse, resp.StatusCode, resp.Header, "JSON-mode body is not a JSON array", cause)
 }

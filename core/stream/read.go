@@ -91,6 +91,15 @@ type ReadOptions struct {
 	// into items (after every megabyte): the caller may yield its thread
 	// there (the browser's main thread, during a long catch-up).
 	Pause func()
+	// ReadAhead, in long-poll mode, sends the next live request as soon as
+	// a response that reaches the tail has come (its header, in the
+	// browser its whole body), while the caller still applies that
+	// response: the server's time to answer, which grows with what it has
+	// to send, then overlaps the caller's work instead of following it.
+	// The next read takes that request's answer. At most one request is
+	// ahead; its body is not read until then (in the browser a long-poll's
+	// answer arrives whole). See readahead.go.
+	ReadAhead bool
 }
 
 // Batch is what one response (or one SSE control event with the data
@@ -160,6 +169,9 @@ type Reader struct {
 	// goroutine calling Next uses them.
 	part  *partRead
 	given int
+	// ahead is the long-poll request sent ahead (ReadOptions.ReadAhead).
+	// Only the goroutine calling Next uses it.
+	ahead *aheadRequest
 }
 
 // SSE fallback: a connection that ends sooner than minSSEConnection counts
@@ -281,6 +293,7 @@ func (r *Reader) Next() (*Batch, error) {
 	}
 	if err == nil {
 		r.bo.reset()
+		r.readAhead()
 	}
 	return b, err
 }
@@ -293,6 +306,14 @@ func (r *Reader) fail(code Code, status int, h Header, msg string, err error) *E
 // header fields and the reader's params, with what Refresh gives now on
 // top.
 func (r *Reader) newRequest(live LiveMode) (*Request, error) {
+	r.mu.Lock()
+	offset, cursor := r.offset, r.cursor
+	r.mu.Unlock()
+	return r.newRequestAt(live, offset, cursor)
+}
+
+// newRequestAt is newRequest for a read from offset with cursor.
+func (r *Reader) newRequestAt(live LiveMode, offset, cursor string) (*Request, error) {
 	h := r.s.c.headers(r.opts.Header)
 	var extra map[string]string
 	if r.opts.Refresh != nil {
@@ -305,14 +326,13 @@ func (r *Reader) newRequest(live LiveMode) (*Request, error) {
 		}
 		extra = rp
 	}
-	return &Request{Method: "GET", URL: r.requestURL(live, extra), Header: h}, nil
+	return &Request{Method: "GET", URL: r.requestURL(live, offset, cursor, extra), Header: h}, nil
 }
 
-// requestURL builds the URL of the next request, with the reader's params
-// and extra; the protocol's own (offset, live, cursor) win over both.
-func (r *Reader) requestURL(live LiveMode, extra map[string]string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// requestURL builds the URL of a request from offset, with the reader's
+// params and extra; the protocol's own (offset, live, cursor) win over
+// both.
+func (r *Reader) requestURL(live LiveMode, offset, cursor string, extra map[string]string) string {
 	params := make(map[string]string, len(r.opts.Params)+len(extra)+3)
 	for k, v := range r.opts.Params {
 		params[k] = v
@@ -320,11 +340,11 @@ func (r *Reader) requestURL(live LiveMode, extra map[string]string) string {
 	for k, v := range extra {
 		params[k] = v
 	}
-	params["offset"] = r.offset
+	params["offset"] = offset
 	if live != LiveOff {
 		params["live"] = string(live)
-		if r.cursor != "" {
-			params["cursor"] = r.cursor
+		if cursor != "" {
+			params["cursor"] = cursor
 		}
 	}
 	return buildURL(r.s.url, params)
@@ -364,18 +384,21 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		if attempt > 0 && r.opts.CatchUpAfterFailure {
 			mode, live = LiveOff, false
 		}
-		req, err := r.newRequest(mode)
-		if err != nil {
-			if r.ctx.Err() != nil {
-				return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+		wd, resp, err := r.takeAhead(attempt == 0 && live)
+		if wd == nil {
+			req, rerr := r.newRequest(mode)
+			if rerr != nil {
+				if r.ctx.Err() != nil {
+					return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())
+				}
+				if err := r.retry(0, nil, "the request's header or params could not be made", rerr); err != nil {
+					return nil, err
+				}
+				continue
 			}
-			if err := r.retry(0, nil, "the request's header or params could not be made", err); err != nil {
-				return nil, err
-			}
-			continue
+			req.Reload, req.Whole = r.reload, live
+			wd, resp, err = r.send(req)
 		}
-		req.Reload, req.Whole = r.reload, live
-		wd, resp, err := r.send(req)
 		if err != nil {
 			wd.stop()
 			if r.ctx.Err() != nil {
