@@ -90,6 +90,7 @@ type offsetLog struct {
 	stream.Transport
 	mu      sync.Mutex
 	offsets []string
+	catchUp []string      // the offsets of the reads without live
 	hold    chan struct{} // when set, reads wait for it to close
 }
 
@@ -98,6 +99,9 @@ func (o *offsetLog) RoundTrip(ctx context.Context, r *stream.Request) (*stream.R
 		if u, err := url.Parse(r.URL); err == nil {
 			o.mu.Lock()
 			o.offsets = append(o.offsets, u.Query().Get("offset"))
+			if !u.Query().Has("live") {
+				o.catchUp = append(o.catchUp, u.Query().Get("offset"))
+			}
 			hold := o.hold
 			o.mu.Unlock()
 			if hold != nil {
@@ -112,10 +116,12 @@ func (o *offsetLog) RoundTrip(ctx context.Context, r *stream.Request) (*stream.R
 	return o.Transport.RoundTrip(ctx, r)
 }
 
-func (o *offsetLog) list() []string {
+// catchUps returns the offsets of the catch-up reads (not long-polls, which
+// a reader may send ahead while the database applies what it read).
+func (o *offsetLog) catchUps() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]string(nil), o.offsets...)
+	return append([]string(nil), o.catchUp...)
 }
 
 func (o *offsetLog) first() string {
@@ -349,7 +355,7 @@ func TestPersistStreamRecreated(t *testing.T) {
 	d, tr := persisted(t, s.URL(), store)
 	require.NoError(t, d.Preload(ctxT(t)))
 	require.Equal(t, []snapshot.Reason{snapshot.ReasonRecreated}, reasons(d.errors()))
-	require.Equal(t, []string{firstOffset, "-1"}, tr.list()[:2])
+	require.Equal(t, []string{firstOffset, "-1"}, tr.catchUps()[:2])
 	require.Equal(t, fresh(t, s), dump(d.DB))
 }
 
@@ -382,7 +388,7 @@ func TestPersistOffsetRefused(t *testing.T) {
 	d, tr := persisted(t, s.URL(), store)
 	require.NoError(t, d.Preload(ctxT(t)))
 	require.Equal(t, []snapshot.Reason{snapshot.ReasonOffset}, reasons(d.errors()))
-	require.Equal(t, []string{"not-an-offset", "-1"}, tr.list()[:2])
+	require.Equal(t, []string{"not-an-offset", "-1"}, tr.catchUps()[:2])
 	require.Equal(t, fresh(t, s), dump(d.DB))
 }
 

@@ -40,9 +40,12 @@ type ReadOptions struct {
 	// Params holds extra query parameters.
 	Params map[string]string
 	// Refresh, when set, is called before every request (in the reader's
-	// goroutine) for header fields and query parameters computed anew each
+	// goroutine; with ReadAhead also in the one that sends a request ahead,
+	// and a call for a request ahead that gets dropped may overlap the
+	// next one) for header fields and query parameters computed anew each
 	// time, such as a token that expires: they go on top of Header and
-	// Params. An error counts as a failed attempt and is retried.
+	// Params. An error counts as a failed attempt and is retried (a request
+	// ahead that fails is dropped and sent again in turn).
 	Refresh func(ctx context.Context) (Header, map[string]string, error)
 	// SSEMaxLine bounds one SSE event's data (DefaultSSEMaxLine when 0). A
 	// data event above it is read past and left out (Batch.Skipped); a
