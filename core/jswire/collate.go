@@ -160,6 +160,9 @@ func (r *ranks) rankOf(s string) (float64, bool) {
 func (r *ranks) prepare(strs []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.pure && r.keepPlain(strs) {
+		return
+	}
 	pure := r.pure
 	if pure && !allPrintable(strs) {
 		// The first string outside ASCII: every string kept so far is
@@ -203,6 +206,26 @@ func (r *ranks) prepare(strs []string) {
 		r.renumber()
 		r.assign(fresh, places)
 	}
+}
+
+// keepPlain keeps the strings of strs in plain, while every string is
+// printable ASCII (compared in Go, unranked: see prepare), in one pass: a
+// live step's strings cost a map lookup each. It reports false, at the
+// first string that is not, leaving that one and the rest to prepare.
+func (r *ranks) keepPlain(strs []string) bool {
+	if r.plain == nil {
+		r.plain = map[string]struct{}{}
+	}
+	for _, s := range strs {
+		if _, ok := r.plain[s]; ok {
+			continue
+		}
+		if !ascii.Printable(s, false) {
+			return false
+		}
+		r.plain[s] = struct{}{}
+	}
+	return true
 }
 
 // pagePlace places fresh through the page (Place).

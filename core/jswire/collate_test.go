@@ -333,3 +333,24 @@ func TestASCIICollation(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPrepareASCII: the live steps of a locale orderBy over printable
+// ASCII strings (compared in Go, kept unranked): 100,000 new strings in
+// batches of 600, each batch followed by one that repeats strings seen.
+func BenchmarkPrepareASCII(b *testing.B) {
+	page := &fakePage{compare: collate.New(language.English).CompareString}
+	strs := make([]string, 100_000)
+	for i := range strs {
+		strs[i] = fmt.Sprintf("alpha beta %d", i)
+	}
+	for b.Loop() {
+		coll, err := jswire.Collator(page.collation(true))("", value.Undefined())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for at := 0; at < len(strs); at += 600 {
+			coll.Prepare(strs[at:min(at+600, len(strs))])
+			coll.Prepare(strs[max(0, at-300):min(at+300, len(strs))])
+		}
+	}
+}
