@@ -75,19 +75,21 @@ func loadEvents(n int, seed uint64) []string {
 	return out
 }
 
-// BenchmarkLiveLoad is the load of bench/pages/load.js natively: 20 live
+// BenchmarkLiveLoad is the load of bench/pages/load.js natively: live
 // queries open while events arrive in live batches of 1,000 (one commit
-// each). Reported per event.
+// each): none, all 20, and each alone (L1-L20, as pages/load.js names
+// them: what one query adds to the ingest of queries=0). Reported per
+// event.
 func BenchmarkLiveLoad(b *testing.B) {
 	events := loadEvents(2000+100_000, 1)
 	queries := loadQueries(b)
-	for _, nq := range []int{0, 20} {
-		b.Run(fmt.Sprintf("queries=%d", nq), func(b *testing.B) {
+	run := func(name string, open []json.RawMessage) {
+		b.Run(name, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				d := usersAndMessages(b)
 				feed(d, events[:2000], true)
-				for _, q := range queries[:nq] {
+				for _, q := range open {
 					p, err := ir.Parse(q)
 					if err != nil {
 						b.Fatal(err)
@@ -113,6 +115,11 @@ func BenchmarkLiveLoad(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*100_000), "µs/event")
 		})
+	}
+	run("queries=0", nil)
+	run("queries=20", queries)
+	for i, q := range queries {
+		run(fmt.Sprintf("L%d", i+1), []json.RawMessage{q})
 	}
 }
 

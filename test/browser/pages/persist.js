@@ -49,10 +49,13 @@ const info = (e) => ({ name: e?.name, code: e?.code, reason: e?.reason, snapshot
 /**
  * reads: the offset parameter of every request to stream that started
  * after since (a performance.now() time) and ended, in the order they
- * started.
+ * started; with catchUp only the catch-up reads (no live parameter: not
+ * the long-polls, one of which the reader may send ahead while it applies
+ * what it read).
  */
-const reads = (stream, since) => performance.getEntriesByType('resource')
+const reads = (stream, since, catchUp = false) => performance.getEntriesByType('resource')
   .filter((e) => (e.name.startsWith(stream + '?') || e.name === stream) && e.startTime >= since)
+  .filter((e) => !catchUp || !new URL(e.name).searchParams.has('live'))
   .sort((a, b) => a.startTime - b.startTime)
   .map((e) => new URL(e.name).searchParams.get('offset'))
 
@@ -139,6 +142,7 @@ expose({
       status: db.status,
       offset: db.offset,
       reads: await endedReads(stream, since),
+      catchUps: reads(stream, since, true),
       preloadError,
       digest: await digest(db, q),
     }
