@@ -143,6 +143,57 @@ func TestReadAheadFailure(t *testing.T) {
 	assert.Equal(t, []string{"http://fake/s?offset=-1", "http://fake/s?live=long-poll&offset=1", "http://fake/s?live=long-poll&offset=1"}, f.urls[:3])
 }
 
+// TestReadAheadSilent: a long-poll sent ahead that the network keeps
+// silent is the read's first attempt: after IdleTimeout it is reported as
+// any silent request is (OnRetry, with what the watchdog saw) and asked
+// again, and nothing is lost.
+func TestReadAheadSilent(t *testing.T) {
+	silent := func(r *Request) (*Response, error) { return nil, errors.New("unused") }
+	f := &fakeServer{answers: []func(*Request) (*Response, error){
+		answer(200, jsonHeader("1", true), `[1]`),
+		silent, // replaced below: the second request hears nothing
+		answer(200, jsonHeader("2", true), `[2]`),
+	}}
+	var retries []Retry
+	tr := &silentSecond{fakeServer: f}
+	r := fakeReader(t, tr, ReadOptions{Live: LiveLongPoll, ReadAhead: true, IdleTimeout: 50 * time.Millisecond,
+		OnRetry: func(rt Retry) { retries = append(retries, rt) }})
+	var got []string
+	for len(got) < 2 {
+		b, err := r.Next()
+		require.NoError(t, err)
+		for _, it := range b.Items {
+			got = append(got, string(it))
+		}
+	}
+	assert.Equal(t, []string{"1", "2"}, got)
+	require.Len(t, retries, 1, "the silent request is reported once")
+	assert.Contains(t, retries[0].Err.Error(), "no bytes from the server")
+}
+
+// silentSecond is a fakeServer whose second request hears nothing until
+// its context ends.
+type silentSecond struct {
+	*fakeServer
+	n int
+}
+
+func (s *silentSecond) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+	s.mu.Lock()
+	s.n++
+	n := s.n
+	if n == 2 {
+		s.answers = s.answers[1:]
+		s.urls = append(s.urls, r.URL)
+	}
+	s.mu.Unlock()
+	if n == 2 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.fakeServer.RoundTrip(ctx, r)
+}
+
 // routedServer answers each request by its offset, from a script per
 // offset (one answer per request, in turn), and waits when it has none.
 type routedServer struct {

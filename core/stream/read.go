@@ -387,9 +387,12 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 		if attempt > 0 && r.opts.CatchUpAfterFailure {
 			mode, live = LiveOff, false
 		}
-		wd, resp, err := r.takeAhead(attempt == 0 && live)
+		wd, resp, rerr, err := r.takeAhead(attempt == 0 && live)
 		if wd == nil {
-			req, rerr := r.newRequest(mode)
+			var req *Request
+			if rerr == nil {
+				req, rerr = r.newRequest(mode)
+			}
 			if rerr != nil {
 				if r.ctx.Err() != nil {
 					return nil, r.fail(CodeNetwork, 0, nil, "", r.ctx.Err())

@@ -25,11 +25,13 @@ type aheadRequest struct {
 }
 
 // aheadAnswer is what a request sent ahead got: the response (its header;
-// the body is not read yet), its watchdog paused until the answer is
-// taken, or the error.
+// the body is not read yet; its watchdog paused until the answer is
+// taken), or the error sending it met, or reqErr when it could not be
+// made.
 type aheadAnswer struct {
-	resp *Response
-	err  error
+	resp   *Response
+	err    error
+	reqErr error
 }
 
 // readAhead sends a long-poll from the reader's offset when ReadAhead asks
@@ -67,12 +69,15 @@ func (r *Reader) sendAhead(offset, cursor string) {
 	go func() {
 		req, err := r.newRequestAt(LiveLongPoll, offset, cursor)
 		if err != nil {
-			a.done <- aheadAnswer{err: err}
+			wd.stop()
+			a.done <- aheadAnswer{reqErr: err}
 			return
 		}
 		req.Reload, req.Whole = reload, true
 		resp, err := r.sendOn(ctx, wd, req)
-		if err == nil {
+		if err != nil {
+			wd.stop() // no timer left behind by a request nobody takes
+		} else {
 			// Its time runs again when the answer is taken: meanwhile the
 			// caller is busy, and the server already answered.
 			wd.heard()
@@ -82,27 +87,32 @@ func (r *Reader) sendAhead(offset, cursor string) {
 	}()
 }
 
-// takeAhead returns the answer of the request sent ahead when there is one
-// and it is the request the reader would send now (use: the first attempt
-// of a long-poll). Otherwise, or when it failed, it drops it and returns a
-// nil watchdog: the caller sends its own request.
-func (r *Reader) takeAhead(use bool) (*watchdog, *Response, error) {
+// takeAhead returns the request sent ahead when there is one and it is the
+// request the reader would send now (use: the first attempt of a
+// long-poll), as that attempt: its watchdog and its response, or the error
+// sending it met (the caller retries as after any failed attempt), or
+// reqErr when the request could not be made (ReadOptions.Refresh failed).
+// Otherwise it drops the request ahead and returns a nil watchdog and nil
+// reqErr: the caller sends its own request.
+func (r *Reader) takeAhead(use bool) (wd *watchdog, resp *Response, reqErr, err error) {
 	a := r.ahead
 	if a == nil {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if !use || a.offset != r.Offset() {
 		r.dropAhead()
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	r.ahead = nil
 	res := <-a.done
-	if res.err != nil {
-		a.wd.stop()
-		return nil, nil, nil
+	switch {
+	case res.reqErr != nil:
+		return nil, nil, res.reqErr, nil
+	case res.err != nil:
+		return a.wd, nil, nil, res.err
 	}
 	a.wd.heard()
-	return a.wd, res.resp, nil
+	return a.wd, res.resp, nil, nil
 }
 
 // dropAhead cancels the request sent ahead, if any, and closes its answer
