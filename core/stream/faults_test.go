@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +142,44 @@ func TestReadAheadFailure(t *testing.T) {
 	defer f.mu.Unlock()
 	require.GreaterOrEqual(t, len(f.urls), 3)
 	assert.Equal(t, []string{"http://fake/s?offset=-1", "http://fake/s?live=long-poll&offset=1", "http://fake/s?live=long-poll&offset=1"}, f.urls[:3])
+}
+
+// TestReadAheadAtHeader: a long-poll's answer read in parts sends the next
+// long-poll as soon as its header has come, before its first part is
+// handed out; a catch-up answer does not (its body may stream for long:
+// two connections at once), only after its last part.
+func TestReadAheadAtHeader(t *testing.T) {
+	f := &routedServer{answers: map[string][]func(*Request) (*Response, error){
+		"-1": {answer(200, jsonHeader("2", true), `[1,2]`)},
+		"2":  {answer(200, jsonHeader("8", true), `[3,4,5,6,7,8]`)},
+	}}
+	r := fakeReader(t, f, ReadOptions{Live: LiveLongPoll, ReadAhead: true, PartBytes: 4})
+	asked := func(offset string) bool {
+		deadline := time.Now().Add(time.Second)
+		for time.Now().Before(deadline) {
+			f.mu.Lock()
+			n := slices.ContainsFunc(f.urls, func(u string) bool { return strings.HasSuffix(u, "offset="+offset) })
+			f.mu.Unlock()
+			if n {
+				return true
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return false
+	}
+	b, err := r.Next()
+	require.NoError(t, err)
+	require.True(t, b.Partial, "the catch-up answer comes in parts")
+	assert.False(t, asked("2"), "no long-poll while the catch-up answer is read")
+	for b.Partial {
+		b, err = r.Next()
+		require.NoError(t, err)
+	}
+	assert.True(t, asked("2"), "the long-poll goes out after the catch-up's last part")
+	b, err = r.Next()
+	require.NoError(t, err)
+	require.True(t, b.Partial, "the long-poll's answer comes in parts")
+	assert.True(t, asked("8"), "the next long-poll went out at the answer's header")
 }
 
 // TestReadAheadSilent: a long-poll sent ahead that the network keeps

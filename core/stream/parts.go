@@ -52,8 +52,12 @@ func (r *Reader) maxItem() int {
 }
 
 // startParts begins reading a 200 response of the JSON-mode content type
-// ct in parts, once its header passed the protocol's checks.
-func (r *Reader) startParts(resp *Response, wd *watchdog, ct string) (*Batch, error) {
+// ct in parts, once its header passed the protocol's checks. A long-poll's
+// answer (live) that reaches the tail sends the next long-poll ahead at
+// once (ReadAhead); a catch-up answer, whose body may stream for long,
+// does after its last part, so that a reader never holds two connections
+// for long.
+func (r *Reader) startParts(resp *Response, wd *watchdog, ct string, live bool) (*Batch, error) {
 	next, err := r.nextOffset(resp)
 	if err != nil {
 		resp.Body.Close()
@@ -61,7 +65,7 @@ func (r *Reader) startParts(resp *Response, wd *watchdog, ct string) (*Batch, er
 		return nil, err
 	}
 	r.part = &partRead{resp: resp, wd: wd, next: next, ct: ct}
-	if h := resp.Header; h.Has(headerUpToDate) && !isTrue(h.Get(headerClosed)) {
+	if h := resp.Header; live && h.Has(headerUpToDate) && !isTrue(h.Get(headerClosed)) {
 		// The next long-poll can leave now (ReadAhead): the header says
 		// where this response ends.
 		cursor := h.Get(headerCursor)

@@ -283,6 +283,7 @@ func (r *Reader) Next() (*Batch, error) {
 		b, err = r.nextPart()
 		if err == nil {
 			r.bo.reset()
+			r.readAhead() // after the last part
 		}
 		if err != errPartLost {
 			return b, err
@@ -422,7 +423,7 @@ func (r *Reader) nextHTTP(live bool) (*Batch, error) {
 			ct = r.ContentType()
 		}
 		if r.partsOn(resp.StatusCode, ct) {
-			b, err := r.startParts(resp, wd, ct)
+			b, err := r.startParts(resp, wd, ct, live)
 			if err == errPartLost {
 				continue
 			}

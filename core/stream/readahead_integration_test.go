@@ -30,10 +30,11 @@ func (l *liveGets) RoundTrip(ctx context.Context, r *stream.Request) (*stream.Re
 }
 
 // TestReadAhead: with ReadAhead the next long-poll goes out while the
-// caller still holds the batch that reached the tail (read in parts: as
-// soon as the first part comes, the response's header having said where it
-// ends), without it only when Next is called; and a reader that applies
-// slowly while the stream grows still gets every item once, in order.
+// caller still holds the batch that reached the tail (a catch-up answer
+// read in parts: once its last part is read; a long-poll's answer at its
+// header, TestReadAheadAtHeader), without it only when Next is called;
+// and a reader that applies slowly while the stream grows still gets
+// every item once, in order.
 func TestReadAhead(t *testing.T) {
 	for _, tc := range []struct {
 		ahead bool
@@ -56,13 +57,6 @@ func TestReadAhead(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tc.parts > 0, b.Partial, "read in parts or whole")
 			got := items(b)
-
-			select {
-			case u := <-tr.sent:
-				require.True(t, tc.ahead, "a long-poll went out before Next was called: %s", u)
-			case <-time.After(300 * time.Millisecond):
-				require.False(t, tc.ahead, "no long-poll went out while the batch was held")
-			}
 			for b.Partial {
 				b, err = r.Next()
 				require.NoError(t, err)
@@ -70,6 +64,14 @@ func TestReadAhead(t *testing.T) {
 			}
 			require.True(t, b.UpToDate)
 			require.Equal(t, first, got)
+
+			select {
+			case u := <-tr.sent:
+				require.True(t, tc.ahead, "a long-poll went out before Next was called: %s", u)
+				assert.Contains(t, u, "offset="+b.Offset, "the read ahead asks from the answer's end")
+			case <-time.After(300 * time.Millisecond):
+				require.False(t, tc.ahead, "no long-poll went out while the batch was held")
+			}
 
 			const n = 40
 			go func() {
