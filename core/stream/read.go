@@ -44,8 +44,8 @@ type ReadOptions struct {
 	// and a call for a request ahead that gets dropped may overlap the
 	// next one) for header fields and query parameters computed anew each
 	// time, such as a token that expires: they go on top of Header and
-	// Params. An error counts as a failed attempt and is retried (a request
-	// ahead that fails is dropped and sent again in turn).
+	// Params. An error counts as a failed attempt and is retried (for a
+	// request ahead too).
 	Refresh func(ctx context.Context) (Header, map[string]string, error)
 	// SSEMaxLine bounds one SSE event's data (DefaultSSEMaxLine when 0). A
 	// data event above it is read past and left out (Batch.Skipped); a
@@ -94,14 +94,15 @@ type ReadOptions struct {
 	// into items (after every megabyte): the caller may yield its thread
 	// there (the browser's main thread, during a long catch-up).
 	Pause func()
-	// ReadAhead, in long-poll mode, sends the next live request as soon as
-	// a response that reaches the tail has come (its header, in the
-	// browser its whole body), while the caller still applies that
-	// response: the server's time to answer, which grows with what it has
-	// to send, then overlaps the caller's work instead of following it.
-	// The next read takes that request's answer. At most one request is
-	// ahead; its body is not read until then (in the browser a long-poll's
-	// answer arrives whole). See readahead.go.
+	// ReadAhead, in long-poll mode, sends the next live request while the
+	// caller still applies a response that reaches the tail: a long-poll's
+	// answer as soon as its header has come (in the browser its whole
+	// body), a catch-up answer once its last part is read. The server's
+	// time to answer, which grows with what it has to send, then overlaps
+	// the caller's work instead of following it. The next read takes that
+	// request's answer, as its first attempt (a failure is reported and
+	// retried as any). At most one request is ahead; its body is not read
+	// until then. See readahead.go.
 	ReadAhead bool
 }
 

@@ -7,15 +7,18 @@ package stream
 // work on the last answer, and the caller idles through it. Read ahead,
 // the next long-poll leaves as soon as the last answer's header says it
 // reached the tail (its Stream-Next-Offset and Stream-Cursor are all the
-// next request needs), and the next read takes its answer.
+// next request needs), and the next read takes its answer. A catch-up
+// answer, whose body may stream for long, sends it after its last part
+// instead, so that a reader never holds two connections for long.
 //
 // A request sent ahead only asks: its body is read by the next read, in
 // the caller's goroutine, as any other (in the browser the transport hands
 // over a long-poll's answer whole). Nothing moves the reader before that
-// read, so offsets, parts and retries work as without it. A request sent
-// ahead that failed, or that no longer follows the reader (the answer
-// before it was lost midway and is asked for again, from an offset that
-// may now end elsewhere), is dropped and the read asks anew.
+// read, so offsets, parts and retries work as without it: the read takes
+// the request as its first attempt, and a failure is reported and retried
+// as any. A request sent ahead that no longer follows the reader (the
+// answer before it was lost midway and is asked for again, from an offset
+// that may now end elsewhere) is dropped and the read asks anew.
 
 // aheadRequest is a long-poll request sent ahead from offset.
 type aheadRequest struct {
