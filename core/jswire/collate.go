@@ -115,7 +115,10 @@ type ranks struct {
 	// pure: every string prepared so far is printable ASCII (and asc is
 	// set): they are kept in plain, unranked, and ranked with the first
 	// string that is not.
-	pure  bool
+	pure bool
+	// plain holds the strings prepared while pure (memory: one entry per
+	// distinct string ever sorted, most of them slices of their row's
+	// text, which they keep after the row is gone).
 	plain map[string]struct{}
 }
 
