@@ -187,54 +187,35 @@ func TestReadAheadAtHeader(t *testing.T) {
 // any silent request is (OnRetry, with what the watchdog saw) and asked
 // again, and nothing is lost.
 func TestReadAheadSilent(t *testing.T) {
-	silent := func(r *Request) (*Response, error) { return nil, errors.New("unused") }
-	f := &fakeServer{answers: []func(*Request) (*Response, error){
-		answer(200, jsonHeader("1", true), `[1]`),
-		silent, // replaced below: the second request hears nothing
-		answer(200, jsonHeader("2", true), `[2]`),
+	f := &routedServer{answers: map[string][]func(*Request) (*Response, error){
+		"-1": {answer(200, jsonHeader("1", true), `[1]`)},
+		"1":  {nil, answer(200, jsonHeader("2", true), `[2]`)}, // the first long-poll hears nothing
 	}}
 	var retries []Retry
-	tr := &silentSecond{fakeServer: f}
-	r := fakeReader(t, tr, ReadOptions{Live: LiveLongPoll, ReadAhead: true, IdleTimeout: 50 * time.Millisecond,
+	r := fakeReader(t, f, ReadOptions{Live: LiveLongPoll, ReadAhead: true, IdleTimeout: 50 * time.Millisecond,
 		OnRetry: func(rt Retry) { retries = append(retries, rt) }})
+	assert.Equal(t, []string{"1", "2"}, readItems(t, r, 2))
+	require.Len(t, retries, 1, "the silent request is reported once")
+	assert.Contains(t, retries[0].Err.Error(), "no bytes from the server")
+}
+
+// readItems reads r until it has handed out n items, and returns them.
+func readItems(t *testing.T, r *Reader, n int) []string {
+	t.Helper()
 	var got []string
-	for len(got) < 2 {
+	for len(got) < n {
 		b, err := r.Next()
 		require.NoError(t, err)
 		for _, it := range b.Items {
 			got = append(got, string(it))
 		}
 	}
-	assert.Equal(t, []string{"1", "2"}, got)
-	require.Len(t, retries, 1, "the silent request is reported once")
-	assert.Contains(t, retries[0].Err.Error(), "no bytes from the server")
-}
-
-// silentSecond is a fakeServer whose second request hears nothing until
-// its context ends.
-type silentSecond struct {
-	*fakeServer
-	n int
-}
-
-func (s *silentSecond) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
-	s.mu.Lock()
-	s.n++
-	n := s.n
-	if n == 2 {
-		s.answers = s.answers[1:]
-		s.urls = append(s.urls, r.URL)
-	}
-	s.mu.Unlock()
-	if n == 2 {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return s.fakeServer.RoundTrip(ctx, r)
+	return got
 }
 
 // routedServer answers each request by its offset, from a script per
-// offset (one answer per request, in turn), and waits when it has none.
+// offset (one answer per request, in turn; nil: the request hears nothing
+// until its context ends), and waits when it has none.
 type routedServer struct {
 	mu      sync.Mutex
 	answers map[string][]func(*Request) (*Response, error)
@@ -245,15 +226,16 @@ func (f *routedServer) RoundTrip(ctx context.Context, r *Request) (*Response, er
 	f.mu.Lock()
 	f.urls = append(f.urls, r.URL)
 	off := r.URL[strings.Index(r.URL, "offset=")+len("offset="):]
-	as := f.answers[off]
-	if len(as) == 0 {
-		f.mu.Unlock()
+	var a func(*Request) (*Response, error)
+	if as := f.answers[off]; len(as) > 0 {
+		a, f.answers[off] = as[0], as[1:]
+	}
+	f.mu.Unlock()
+	if a == nil {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	f.answers[off] = as[1:]
-	f.mu.Unlock()
-	return as[0](r)
+	return a(r)
 }
 
 // TestReadAheadAfterLostPart: a response read in parts sends the next
@@ -271,15 +253,7 @@ func TestReadAheadAfterLostPart(t *testing.T) {
 		"4": {answer(200, jsonHeader("5", true), `[5]`)},
 	}}
 	r := fakeReader(t, f, ReadOptions{Live: LiveLongPoll, ReadAhead: true, PartBytes: 4})
-	var got []string
-	for len(got) < 5 {
-		b, err := r.Next()
-		require.NoError(t, err)
-		for _, it := range b.Items {
-			got = append(got, string(it))
-		}
-	}
-	assert.Equal(t, []string{"1", "2", "3", "4", "5"}, got, "each item once, in order")
+	assert.Equal(t, []string{"1", "2", "3", "4", "5"}, readItems(t, r, 5), "each item once, in order")
 	assert.Equal(t, "5", r.Offset())
 }
 
@@ -425,15 +399,7 @@ func TestShortSSEConnectionsFallBackToLongPoll(t *testing.T) {
 		answer(200, lp, `[5]`),
 	}}
 	r := fakeReader(t, f, ReadOptions{Live: LiveSSE})
-	var got []string
-	for len(got) < 4 {
-		b, err := r.Next()
-		require.NoError(t, err)
-		for _, it := range b.Items {
-			got = append(got, string(it))
-		}
-	}
-	assert.Equal(t, []string{"2", "3", "4", "5"}, got, "every item once, across the switch")
+	assert.Equal(t, []string{"2", "3", "4", "5"}, readItems(t, r, 4), "every item once, across the switch")
 	assert.Equal(t, LiveLongPoll, r.Live())
 	assert.Contains(t, f.urls[4], "live=long-poll")
 	assert.Contains(t, f.urls[4], "offset=4")

@@ -56,13 +56,13 @@ func (r *Reader) readAhead() {
 // sendAhead sends the long-poll from offset with cursor, unless ReadAhead
 // is off, the reader does not long-poll, or a request is already ahead.
 func (r *Reader) sendAhead(offset, cursor string) {
-	if !r.opts.ReadAhead || r.ahead != nil || r.Live() != LiveLongPoll || r.sse != nil {
+	if !r.opts.ReadAhead || r.ahead != nil || r.sse != nil {
 		return
 	}
 	r.mu.Lock()
-	ended := r.ended
+	ok := r.opts.Live == LiveLongPoll && !r.ended
 	r.mu.Unlock()
-	if ended {
+	if !ok {
 		return
 	}
 	wd, ctx := r.newWatchdog()
