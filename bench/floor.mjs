@@ -5,7 +5,9 @@
 // response's end (resource timing's responseEnd, what `make bench` calls the
 // arrival) its header and its whole body reached JavaScript, and what the
 // synchronous fetch() call itself took. These are the floor under `make
-// bench`'s "arrival → notified" for long-poll.
+// bench`'s "arrival → notified" for long-poll. A fourth way ("next at
+// header") sends the next long-poll as soon as an answer's header is there,
+// before its body is read: what that costs the answer in hand.
 //
 // usage: node bench/floor.mjs [--changes=30] [--gap-ms=60]
 import { spawn } from 'node:child_process'
@@ -38,6 +40,8 @@ const page = `<!doctype html><script>
 window.out = []
 async function follow(mode) {
   let offset = '-1'
+  let ahead = null
+  let aheadCall = 0
   for (;;) {
     const u = ${JSON.stringify(url)} + '?offset=' + encodeURIComponent(offset) + (offset === '-1' ? '' : '&live=long-poll')
     if (mode === 'xhr') {
@@ -62,11 +66,20 @@ async function follow(mode) {
       continue
     }
     const t0 = performance.now()
-    const pending = fetch(u, { signal: new AbortController().signal })
-    const call = performance.now() - t0
+    const pending = ahead ?? fetch(u, { signal: new AbortController().signal })
+    const call = ahead ? aheadCall : performance.now() - t0
+    ahead = null
     const res = await pending
     const header = performance.now()
-    if (mode === 'whole') await res.arrayBuffer()
+    if (mode === 'ahead' && u.includes('live=') && res.status === 200) {
+      // The next long-poll leaves at this answer's header, before its body
+      // is read: does its fetch() call delay the body?
+      const next = ${JSON.stringify(url)} + '?offset=' + encodeURIComponent(res.headers.get('stream-next-offset')) + '&live=long-poll'
+      const t1 = performance.now()
+      ahead = fetch(next, { signal: new AbortController().signal })
+      aheadCall = performance.now() - t1
+    }
+    if (mode === 'whole' || mode === 'ahead') await res.arrayBuffer()
     else for (const r = res.body.getReader(); !(await r.read()).done;);
     const body = performance.now()
     offset = res.headers.get('stream-next-offset')
@@ -82,7 +95,7 @@ await new Promise((r) => web.listen(0, '127.0.0.1', r))
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] })
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1]
 try {
-  for (const mode of ['whole', 'reader', 'xhr']) {
+  for (const mode of ['whole', 'ahead', 'reader', 'xhr']) {
     const p = await browser.newPage()
     await p.goto(`http://127.0.0.1:${web.address().port}/?mode=${mode}`)
     await new Promise((r) => setTimeout(r, 300))
@@ -92,7 +105,7 @@ try {
     }
     const out = await p.evaluate(() => window.out)
     const m = (k) => median(out.map((o) => o[k])).toFixed(2)
-    console.log(`${{ whole: 'arrayBuffer()', reader: 'body reader  ', xhr: 'XMLHttpRequest' }[mode]}: ${out.length} answers; median after the response's end: header ${m('header')} ms, whole body ${m('body')} ms; the fetch() call itself ${m('call')} ms`)
+    console.log(`${{ whole: 'arrayBuffer()', ahead: 'next at header', reader: 'body reader  ', xhr: 'XMLHttpRequest' }[mode]}: ${out.length} answers; median after the response's end: header ${m('header')} ms, whole body ${m('body')} ms; the fetch() call itself ${m('call')} ms`)
     await p.close()
   }
 } finally {

@@ -38,6 +38,10 @@
 //                          FILE-reload-saves-<n>.cpuprofile and
 //                          FILE-reload-<n>.cpuprofile; build the wasm
 //                          without -s -w to keep Go's function names
+//   --trace-startup=FILE   record a Chromium trace of each run's first and
+//                          second visit to FILE-<engine>-<n>-<live>-{cold,warm}.json
+//   --trace-samples        add V8's sampling profiler to those traces
+//                          (bench/trace.mjs --samples)
 //   --trace-preload=FILE   record a Chromium trace of each run's preload to
 //                          FILE-<engine>-<n>-<live>.json (the longest
 //                          task's parts: bench/trace.mjs --longest)
@@ -161,6 +165,7 @@ const opts = {
   cpuProfile: argv['cpu-profile'] ? String(argv['cpu-profile']) : null,
   trace: argv.trace ? String(argv.trace) : null,
   tracePreload: argv['trace-preload'] ? String(argv['trace-preload']) : null,
+  traceStartup: argv['trace-startup'] ? String(argv['trace-startup']) : null,
   reload: argv.reload !== undefined || Boolean(argv['reload-only']),
   reloadOnly: Boolean(argv['reload-only']),
   reloads: argv.reload === undefined || argv.reload === true ? 3 : Number(argv.reload),
@@ -571,12 +576,21 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       return r.steps[key]
     }
 
-    await step('load', async () => {
+    // --trace-startup: a trace of each visit, to FILE-...-{cold,warm}.json.
+    const visit = async (which) => {
+      const file = opts.traceStartup ? opts.traceStartup.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}-${which}.json`) : null
+      if (file) await browser.startTracing(page, { path: file, categories: TRACE_CATEGORIES })
       const t0 = Date.now()
       await page.goto(`${webURL}/${html}.html`)
       await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
-      return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
-    })
+      const out = { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
+      if (file) {
+        await browser.stopTracing()
+        log(`trace of the ${which} visit in ${file}`)
+      }
+      return out
+    }
+    await step('load', () => visit('cold'))
     if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
     const tracingPreload = opts.tracePreload ? opts.tracePreload.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}.json`) : null
     if (tracingPreload) await browser.startTracing(page, { path: tracingPreload, categories: TRACE_CATEGORIES })
@@ -631,10 +645,7 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
     // stored one.
     await step('loadWarm', async () => {
       await page.goto('about:blank')
-      const t0 = Date.now()
-      await page.goto(`${webURL}/${html}.html`)
-      await page.waitForSelector('html[data-ready]', { state: 'attached', timeout: 120000 })
-      return { wallMs: Date.now() - t0, moduleReadyMs: await page.evaluate(() => performance.now()) }
+      return visit('warm')
     })
     r.done = true
   } catch (e) {
@@ -888,7 +899,7 @@ const TAGS = { 'long-poll': 'lp', sse: 'sse', websocket: 'ws' }
 // microtasks, fetch and resource loading, and the scheduler; enough to
 // follow one change from its response to the notification (see
 // bench/trace.mjs).
-const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'toplevel', 'loading', 'blink', 'netlog', 'disabled-by-default-netlog', 'blink.user_timing']
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'toplevel', 'loading', 'blink', 'netlog', 'disabled-by-default-netlog', 'blink.user_timing', ...(argv['trace-samples'] ? ['disabled-by-default-v8.cpu_profiler'] : [])]
 
 // startProfile and stopProfile take a CPU profile (--cpu-profile) of what
 // runs between them, into FILE-<what>.cpuprofile.
