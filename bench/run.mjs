@@ -38,8 +38,9 @@
 //                          FILE-reload-saves-<n>.cpuprofile and
 //                          FILE-reload-<n>.cpuprofile; build the wasm
 //                          without -s -w to keep Go's function names
-//   --warm-visit           the second visit also reads the stream and opens
-//                          Q1-Q4 (V8's code cache at work on them)
+//   --no-warm-visit        the second visit only starts the module (by
+//                          default it also reads the stream and opens Q1-Q4:
+//                          a returning visitor, V8's code cache at work)
 //   --trace-startup=FILE   record a Chromium trace of each run's first and
 //                          second visit to FILE-<engine>-<n>-<live>-{cold,warm}.json
 //   --trace-samples        add V8's sampling profiler to those traces
@@ -168,7 +169,7 @@ const opts = {
   trace: argv.trace ? String(argv.trace) : null,
   tracePreload: argv['trace-preload'] ? String(argv['trace-preload']) : null,
   traceStartup: argv['trace-startup'] ? String(argv['trace-startup']) : null,
-  warmVisit: Boolean(argv['warm-visit']),
+  warmVisit: !argv['no-warm-visit'],
   reload: argv.reload !== undefined || Boolean(argv['reload-only']),
   reloadOnly: Boolean(argv['reload-only']),
   reloads: argv.reload === undefined || argv.reload === true ? 3 : Number(argv.reload),
@@ -651,8 +652,8 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       return visit('warm')
     })
     if (opts.warmVisit) {
-      // --warm-visit: the second visit reads the stream and opens Q1-Q4
-      // too, with the module's code from V8's code cache when the browser
+      // The second visit reads the stream and opens Q1-Q4 too (unless
+      // --no-warm-visit), with the module's code from V8's code cache when the browser
       // kept one (optimized code included, for the functions that were hot
       // in the first visit).
       await step('preloadWarm', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, gateway: live === 'websocket' ? gateway : undefined }))
