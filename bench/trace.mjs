@@ -75,14 +75,14 @@ const samplesArg = args.find((a) => a.startsWith('--samples='))
 if (samplesArg) {
   const [from, to] = samplesArg.split('=')[1].split(',').map((x) => Number(x) * 1000)
   // The profiler's events: a Profile (its start) and ProfileChunks (nodes,
-  // sampled node ids, time deltas) per thread, in the renderer's process.
+  // sampled node ids, time deltas) per profiled thread; the main thread's.
   const nodes = new Map()
   const samples = []
-  for (const prof of events.filter((e) => e.name === 'Profile' && e.pid === main.pid)) {
+  for (const prof of events.filter((e) => e.name === 'Profile' && e.pid === main.pid && e.tid === main.tid)) {
     let t = prof.args.data.startTime
     for (const c of events.filter((e) => e.name === 'ProfileChunk' && e.pid === prof.pid && e.id === prof.id)) {
       const cp = c.args.data.cpuProfile ?? {}
-      for (const n of cp.nodes ?? []) nodes.set(`${prof.id}/${n.id}`, { ...n, key: `${prof.id}/${n.id}`, parentKey: n.parent === undefined ? undefined : `${prof.id}/${n.parent}` })
+      for (const n of cp.nodes ?? []) nodes.set(`${prof.id}/${n.id}`, { ...n, parentKey: n.parent === undefined ? undefined : `${prof.id}/${n.parent}` })
       const deltas = c.args.data.timeDeltas ?? []
       for (const [i, id] of (cp.samples ?? []).entries()) samples.push([(t += deltas[i]), `${prof.id}/${id}`])
     }
