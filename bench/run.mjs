@@ -580,9 +580,15 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       return r.steps[key]
     }
 
+    // traceFile names a trace of this run: FILE-<engine>-<n>-<live><tail>.json
+    // for the FILE of a --trace* option (null without it).
+    const traceFile = (prefix, tail = '') => (prefix ? prefix.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}${tail}.json`) : null)
+    // What a preload reads, on the first visit and on the second.
+    const readArgs = { url: streamURL.replace(dsURL, webURL), live, indexed, gateway: live === 'websocket' ? gateway : undefined }
+
     // --trace-startup: a trace of each visit, to FILE-...-{cold,warm}.json.
     const visit = async (which) => {
-      const file = opts.traceStartup ? opts.traceStartup.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}-${which}.json`) : null
+      const file = traceFile(opts.traceStartup, `-${which}`)
       if (file) await browser.startTracing(page, { path: file, categories: TRACE_CATEGORIES })
       const t0 = Date.now()
       await page.goto(`${webURL}/${html}.html`)
@@ -596,9 +602,9 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
     }
     await step('load', () => visit('cold'))
     if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
-    const tracingPreload = opts.tracePreload ? opts.tracePreload.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}.json`) : null
+    const tracingPreload = traceFile(opts.tracePreload)
     if (tracingPreload) await browser.startTracing(page, { path: tracingPreload, categories: TRACE_CATEGORIES })
-    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, warmUp: opts.warmUp, gateway: live === 'websocket' ? gateway : undefined }))
+    await step('preload', () => page.evaluate((o) => window.bench.preload(o), { ...readArgs, warmUp: opts.warmUp }))
     if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}-preload`)
     if (tracingPreload) {
       await browser.stopTracing()
@@ -633,7 +639,7 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       }
     }
     if (opts.cpuProfile && engine === 'ours') await startProfile(cdp)
-    const tracing = opts.trace ? opts.trace.replace(/(\.json)?$/, `-${engine}${indexed ? '-idx' : ''}-${data.n}-${live}.json`) : null
+    const tracing = traceFile(opts.trace)
     if (tracing) await browser.startTracing(page, { path: tracing, categories: TRACE_CATEGORIES })
     await step('changes', () => page.evaluate(([plan, gapMs]) => window.bench.changes(plan, { gapMs }), [plan, opts.gapMs]))
     if (opts.cpuProfile && engine === 'ours') await stopProfile(cdp, `${data.n}-${live}`)
@@ -656,7 +662,7 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       // --no-warm-visit), with the module's code from V8's code cache when the browser
       // kept one (optimized code included, for the functions that were hot
       // in the first visit).
-      await step('preloadWarm', () => page.evaluate((o) => window.bench.preload(o), { url: streamURL.replace(dsURL, webURL), live, indexed, gateway: live === 'websocket' ? gateway : undefined }))
+      await step('preloadWarm', () => page.evaluate((o) => window.bench.preload(o), readArgs))
       r.steps.queriesWarm = []
       for (let i = 0; i < 4; i++) r.steps.queriesWarm.push(await within(`second visit Q${i + 1}`, page.evaluate((i) => window.bench.query(i), i)))
     }

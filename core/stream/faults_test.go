@@ -154,32 +154,26 @@ func TestReadAheadAtHeader(t *testing.T) {
 		"2":  {answer(200, jsonHeader("8", true), `[3,4,5,6,7,8]`)},
 	}}
 	r := fakeReader(t, f, ReadOptions{Live: LiveLongPoll, ReadAhead: true, PartBytes: 4})
-	asked := func(offset string) bool {
-		deadline := time.Now().Add(time.Second)
-		for time.Now().Before(deadline) {
+	asked := func(offset string) func() bool {
+		return func() bool {
 			f.mu.Lock()
-			n := slices.ContainsFunc(f.urls, func(u string) bool { return strings.HasSuffix(u, "offset="+offset) })
-			f.mu.Unlock()
-			if n {
-				return true
-			}
-			time.Sleep(5 * time.Millisecond)
+			defer f.mu.Unlock()
+			return slices.ContainsFunc(f.urls, func(u string) bool { return strings.HasSuffix(u, "offset="+offset) })
 		}
-		return false
 	}
 	b, err := r.Next()
 	require.NoError(t, err)
 	require.True(t, b.Partial, "the catch-up answer comes in parts")
-	assert.False(t, asked("2"), "no long-poll while the catch-up answer is read")
+	assert.Never(t, asked("2"), time.Second, 5*time.Millisecond, "no long-poll while the catch-up answer is read")
 	for b.Partial {
 		b, err = r.Next()
 		require.NoError(t, err)
 	}
-	assert.True(t, asked("2"), "the long-poll goes out after the catch-up's last part")
+	assert.Eventually(t, asked("2"), time.Second, 5*time.Millisecond, "the long-poll goes out after the catch-up's last part")
 	b, err = r.Next()
 	require.NoError(t, err)
 	require.True(t, b.Partial, "the long-poll's answer comes in parts")
-	assert.True(t, asked("8"), "the next long-poll went out at the answer's header")
+	assert.Eventually(t, asked("8"), time.Second, 5*time.Millisecond, "the next long-poll went out at the answer's header")
 }
 
 // TestReadAheadSilent: a long-poll sent ahead that the network keeps
