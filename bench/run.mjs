@@ -57,8 +57,9 @@
 //                          median: a first result with the engine warm,
 //                          steadier than the first one for A/B tests  [0]
 //   --warm-up              ours calls warmUp() right after createStreamDB
-//                          (the engine warms up while the catch-up is on
-//                          its way)                                   [off]
+//                          (the engine warms up in a Worker while the
+//                          catch-up is on its way; createStreamDB starts
+//                          it by itself only on 4+ cores)             [off]
 //   --load[=N,...]         also the load section: 20 live queries open while
 //                          N events stream in at full speed (bench/README.md,
 //                          "Load"); N defaults to 100000              [off]

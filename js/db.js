@@ -4,7 +4,7 @@
 // result) arrives in one JSON string per step (the wire format: js/wire.js).
 // Every live query of a step is updated before any user callback runs, and
 // each user callback runs on its own: what it throws goes to onError.
-import { loadModule, liveModule, onModuleExit, dbOpened, dbClosed } from './wasm.js'
+import { loadModule, liveModule, onModuleExit, dbOpened, dbClosed, warmModule } from './wasm.js'
 import { SOURCE } from './query.js'
 import { validateSync } from './schema.js'
 import {
@@ -638,16 +638,26 @@ export class Host {
 }
 
 /**
- * warmUp runs the engine on made-up rows so that the browser optimizes its
- * code before the page's first query (a first result then runs as fast as
- * later ones). It takes about half a second of the main thread, in slices
- * with the page running between them, once per page: call it when the
- * page has time to spare, for example right after createStreamDB while the
- * stream's first bytes are on their way. The promise resolves when done.
+ * warmUp runs the query engine on made-up rows so that the browser
+ * optimizes its code before the page's first queries need it (a first
+ * visit's first results then run about as fast as later ones). In a
+ * browser it runs in a Worker, on another instance of the same compiled
+ * module, and the page's thread pays nothing: createStreamDB starts it on
+ * a device with at least four logical cores (or when given warmUp: true),
+ * and calling warmUp() starts it if it has not started, or waits for it.
+ * Where no Worker can run (Node, a content security policy that forbids
+ * workers), warmUp() runs it on the page's thread instead, in slices with
+ * the page running between them (about half a second in all). Once per
+ * page. It resolves with {thread: 'worker' | 'page', ms},
+ * or null when it could not run (the module died, or stopped it early).
  */
 export function warmUp() {
-  return liveModule().warmUp()
+  return warmModule({ mainThread: true })
 }
+
+// warmUpCores is the fewest logical cores (navigator.hardwareConcurrency)
+// with which createStreamDB starts the warm-up by default.
+const warmUpCores = 4
 
 /**
  * createStreamDB connects collection definitions (createStateSchema) to a
@@ -672,7 +682,7 @@ class StreamDB extends Host {
   #restored = false // a persisted snapshot was restored; catch-up runs
   #mirrors = new Map() // a local collection's name → its mirror's here (_mirror)
 
-  constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, virtualProps = false, onError, onProgress, onEvent, onBatch } = {}) {
+  constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, virtualProps = false, warmUp, onError, onProgress, onEvent, onBatch } = {}) {
     super()
     const so = stream ?? streamOptions
     if (!so) throw new StreamDBError('createStreamDB requires stream or streamOptions', { code: 'BAD_ARGUMENT' })
@@ -798,6 +808,15 @@ class StreamDB extends Host {
     if (gateway && typeof globalThis.WebSocket !== 'function') {
       throw new StreamDBError("createStreamDB: live: 'websocket' needs a global WebSocket (browsers, Node 22 and later); this runtime has none", { code: 'BAD_ARGUMENT' })
     }
+    if (warmUp !== undefined && typeof warmUp !== 'boolean') {
+      throw new StreamDBError(`createStreamDB: warmUp must be a boolean, got ${String(warmUp)}`, { code: 'BAD_ARGUMENT' })
+    }
+    // The engine's warm-up, in a Worker, while the stream's first bytes are
+    // on their way (see warmUp above); nothing where no Worker can run. By
+    // default only with a core to spare for it: on two, the worker slows
+    // the page's own work (a 10k preload's client work +150-250 ms on the
+    // bench machine) more than it speeds the first results.
+    if (warmUp ?? (globalThis.navigator?.hardwareConcurrency ?? 0) >= warmUpCores) warmModule()
     this.#h = call(
       this.#mod,
       'dbOpen',

@@ -697,6 +697,15 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
    */
   taskBudgetMs?: number
   /**
+   * Start the engine's warm-up (see warmUp) in a Worker, where the page can
+   * run one: a first visit's first queries then run on optimized code, for
+   * no time of the page's thread. By default (undefined) it starts on a
+   * device with at least four logical cores (navigator.hardwareConcurrency):
+   * with fewer, the worker takes time from the page's own work. true starts
+   * it anyway, false never.
+   */
+  warmUp?: boolean
+  /**
    * How long, in milliseconds, a read of the stream may hear nothing from
    * the server (no answer yet, or no more of a body or of an SSE
    * connection) before the connection is taken for dead and the read made
@@ -763,13 +772,25 @@ export interface CreateStreamDBSettings<S extends StateDefinitions = StateDefini
   onProgress?: (progress: Progress) => void
 }
 
+/** Where warmUp ran, and for how long (milliseconds). */
+export interface WarmUpResult {
+  /** 'worker': in a Worker, the page's thread paid nothing; 'page': on the page's thread. */
+  thread: 'worker' | 'page'
+  ms: number
+}
+
 /**
- * warmUp runs the engine on made-up rows so that the browser optimizes its
- * code before the page's first query. About half a second of the main
- * thread, in slices, once per page: call it while the page has time to
- * spare (for example right after createStreamDB).
+ * warmUp runs the query engine on made-up rows so that the browser
+ * optimizes its code before the page's first queries need it. In a
+ * browser it runs in a Worker, on another instance of the same compiled
+ * module, and the page's thread pays nothing: createStreamDB starts it on a
+ * device with at least four logical cores (see its warmUp option); calling
+ * warmUp() starts it if it has not started, or waits for it. Where no Worker
+ * can run (Node, a content security policy that forbids workers) it runs on
+ * the page's thread, in slices (about half a second in all). Once per
+ * page. Resolves with where it ran, or null when it could not run.
  */
-export declare function warmUp(): Promise<void>
+export declare function warmUp(): Promise<WarmUpResult | null>
 
 /**
  * createStreamDB connects collection definitions (createStateSchema) to a

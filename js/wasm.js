@@ -79,6 +79,73 @@ export function liveModule() {
   return inst.api
 }
 
+let warming // the warm-up's Promise, once per page (warmModule)
+
+// warmTimeoutMs bounds the worker's warm-up: one that has not answered by
+// then is ended (a page that throttles its workers, say).
+const warmTimeoutMs = 30_000
+
+/**
+ * warmModule warms the engine's code up once per page (js/db.js, warmUp):
+ * in a Worker, on another instance of the compiled module (V8 shares the
+ * code of a module between its instances, so the page's thread pays
+ * nothing), when the page can start one; else, with mainThread set, on the
+ * page's thread, in slices. It resolves with {thread: 'worker' | 'page',
+ * ms}, or null when it did not run (no Worker and mainThread unset); it
+ * never rejects.
+ */
+export function warmModule({ mainThread = false } = {}) {
+  warming ??= warmInWorker()
+  if (!mainThread) return warming
+  return (warming = warming.then((r) => r ?? warmOnPage()))
+}
+
+// warmOnPage runs the warm-up on the page's thread.
+async function warmOnPage() {
+  const t0 = performance.now()
+  try {
+    await liveModule().warmUp()
+  } catch {
+    return null // a module that died warms nothing; its callers hear of it
+  }
+  return { thread: 'page', ms: performance.now() - t0 }
+}
+
+// warmInWorker runs the warm-up in a Worker (js/warm-worker.js), null where
+// there is none or it fails (a content security policy that forbids
+// workers, a bundler that left the worker's file out).
+function warmInWorker() {
+  if (!compiled || typeof Worker !== 'function') return Promise.resolve(null)
+  return new Promise((resolve) => {
+    let worker
+    let timer
+    const done = (r) => {
+      clearTimeout(timer)
+      try {
+        worker?.terminate()
+      } catch {
+        // already gone
+      }
+      resolve(r)
+    }
+    try {
+      // The literal new URL(..., import.meta.url) inside new Worker(...) is
+      // what bundlers (Vite, webpack) look for to bundle the worker.
+      worker = new Worker(new URL('./warm-worker.js', import.meta.url), { type: 'module' })
+      worker.onmessage = ({ data }) => done(data?.ok ? { thread: 'worker', ms: data.ms } : null)
+      worker.onerror = (e) => {
+        e.preventDefault?.()
+        done(null)
+      }
+      worker.onmessageerror = () => done(null)
+      worker.postMessage({ module: compiled })
+      timer = setTimeout(() => done(null), warmTimeoutMs)
+    } catch {
+      done(null)
+    }
+  })
+}
+
 /**
  * onModuleExit calls fn (once) with the ModuleExitedError when the module
  * whose API is api dies; it returns the function that stops listening.

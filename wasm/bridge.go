@@ -39,8 +39,9 @@ type bridge struct {
 	// helpers is what the loader's ready function returned (js/wasm.js),
 	// or undefined.
 	helpers jsval.Value
-	// warmOnce runs warmUp once per module.
+	// warmOnce runs warmUp once per module; warmErr is what stopped it.
 	warmOnce sync.Once
+	warmErr  error
 	// gc schedules collections in the page's idle time (idlegc.go).
 	gc idleGC
 

@@ -127,7 +127,10 @@ func newStreamDB(client *stream.Client) (*bridge, error) {
 	}
 	if err == nil {
 		err = b.async("warmUp", func(context.Context, []jsval.Value) (runFunc, func(), error) {
-			return func() (any, error) { b.warmOnce.Do(b.warmUp); return nil, nil }, nil, nil
+			return func() (any, error) {
+				b.warmOnce.Do(func() { b.warmErr = b.warmUp() })
+				return nil, b.warmErr
+			}, nil, nil
 		})
 	}
 	if err == nil {

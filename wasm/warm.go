@@ -28,17 +28,25 @@ var warmQueries = []string{
 	`{"from":{"alias":"m","collection":"messages"},"select":[{"field":"userId","expr":{"type":"ref","path":["m","userId"]}}],"distinct":true}`,
 }
 
-// warmUp (the package's warmUp()) runs the query engine on made-up rows,
-// one query at a time with a turn of the page's event loop between them,
-// so that the page's WebAssembly engine has compiled the engine's hot code
-// with its optimizing compiler before the page's first query: V8 runs a
-// function's first calls on baseline code and optimizes the functions that
-// stay hot, and a page's first query would otherwise pay for that. It runs
-// once per module, on made-up data (nothing of the page's is read), and
-// costs about half a second of the main thread in slices of up to about
-// 60 ms (the first ones, which compile), so a page calls it when it has
-// time to spare: while it waits for the stream's first bytes.
-func (b *bridge) warmUp() {
+// warmUp (the package's warmUp()) runs the query engine on made-up rows so
+// that the page's WebAssembly engine has compiled the engine's hot code
+// with its optimizing compiler before the page's first queries need it: V8
+// compiles a function on its first call with its baseline compiler and
+// optimizes the functions that stay hot, so a first visit's first results
+// would otherwise run on slow code. Nothing of the page's is read. It runs
+// once per module.
+//
+// The package runs it in a Worker, on another instance of the same
+// compiled module: V8 shares a module's compiled code between its
+// instances, so what the worker's instance makes hot is optimized for the
+// page's too, and the page's thread pays nothing. Where there is no
+// Worker, warmUp() runs it on the page's thread, one query at a time with
+// a turn of the event loop between them (about half a second in all).
+// Each of warmQueries runs warmRounds times on collections filled
+// directly, with its first result written for JS and two live changes. It
+// returns what stopped it early (a query the engine refused): a warm-up
+// that fails warms less, nothing else.
+func (b *bridge) warmUp() error {
 	users := collection.New("users", "user", "id")
 	messages := collection.New("messages", "message", "id")
 	var ob value.ObjectBuilder
@@ -70,20 +78,18 @@ func (b *bridge) warmUp() {
 	for i, text := range warmQueries {
 		q, err := ir.Parse([]byte(text))
 		if err != nil {
-			return
+			return err
 		}
 		queries[i] = q
 	}
 	for round := range warmRounds {
 		for _, q := range queries {
-			select {
-			case <-b.ctx.Done():
-				return
-			default:
+			if err := b.ctx.Err(); err != nil {
+				return err
 			}
 			lq, err := query.Compile(q, query.Options{})
 			if err != nil {
-				return
+				return err
 			}
 			lq.Load(read)
 			jswire.QueryOpened(1, false, lq.Ordered(), false, lq.Range, &jswire.Pieces{Size: answerPiece, Emit: func([]byte) {}})
@@ -98,4 +104,5 @@ func (b *bridge) warmUp() {
 			b.yieldToPage()
 		}
 	}
+	return nil
 }

@@ -206,11 +206,16 @@ test('get, state and data agree whether steps came before or after the first get
   assert.equal(byTeam.get('c')?.n, 2)
 })
 
-// warmUp runs the engine on made-up rows: it resolves (again at once when
-// called again), and nothing of it shows in a database opened afterwards.
+// warmUp runs the engine on made-up data: in Node, which has no Worker,
+// on the module's own instance; it resolves with where it ran (the same
+// answer again when called again), and nothing of it shows in a database
+// opened afterwards.
 test('warmUp resolves and leaves nothing behind', async (t) => {
-  await Promise.all([warmUp(), warmUp()])
-  await warmUp()
+  const [a, b] = await Promise.all([warmUp(), warmUp()])
+  assert.equal(a.thread, 'page')
+  assert.ok(a.ms > 0)
+  assert.deepEqual(b, a)
+  assert.deepEqual(await warmUp(), a)
   const url = await createStream(srv.url)
   await appendEvents(url, user('b'), user('a'))
   const db = open(url, [])
@@ -220,6 +225,19 @@ test('warmUp resolves and leaves nothing behind', async (t) => {
   const sorted = sortedUsers(db)
   t.after(() => sorted.dispose())
   assert.deepEqual(ids(sorted), ['a', 'b'])
+})
+
+// createStreamDB's warmUp option is a boolean (or left out); in Node, where
+// there is no Worker, warmUp: true starts nothing and the db works as ever.
+test('createStreamDB takes warmUp as a boolean only', async (t) => {
+  assert.throws(() => createStreamDB({ streamOptions: { url: srv.url + '/v1/stream/none' }, state: schema, warmUp: 'yes' }),
+    (e) => e instanceof StreamDBError && e.code === 'BAD_ARGUMENT' && /warmUp must be a boolean/.test(e.message))
+  const url = await createStream(srv.url)
+  await appendEvents(url, user('a'))
+  const db = createStreamDB({ streamOptions: { url }, state: schema, warmUp: true })
+  t.after(() => db.close())
+  await db.preload()
+  assert.equal(db.collections.users.size, 1)
 })
 
 // One event nested deeper than the parser goes (the reference server

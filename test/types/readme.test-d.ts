@@ -30,6 +30,7 @@ const db = createStreamDB({
   state: schema,
   live: 'long-poll', // or 'sse', or false
   taskBudgetMs: 50, // the longest stretch of preload (or live burst) work before the page gets a turn (default 50)
+  // warmUp: true, // warm the engine up in a Worker (default: only on 4 or more logical cores; false: never)
   idleTimeoutMs: 60000, // a read that hears nothing this long is taken for dead and made again (0: never)
   retry: { maxRetries: 10 }, // give up after 10 failed tries in a row (default: retry forever, 100 ms up to 30 s)
   maxEventBytes: 16 << 20, // a longer event is reported and left out (default 64 MiB)

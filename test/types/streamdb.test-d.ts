@@ -112,6 +112,11 @@ const db = createStreamDB({
   onProgress: (p) => expectType<Progress>()(p),
 })
 expectType<StreamDB<typeof schema>>()(db)
+createStreamDB({ streamOptions: { url: 'x' }, state: schema, warmUp: false })
+// @ts-expect-error warmUp is a boolean
+createStreamDB({ streamOptions: { url: 'x' }, state: schema, warmUp: 'yes' })
+expectType<Promise<S.WarmUpResult | null>>()(S.warmUp())
+expectType<'worker' | 'page'>()((null as unknown as S.WarmUpResult).thread)
 const users = db.collections.users
 expectType<Collection<User, UserInput>>()(users)
 expectType<User | undefined>()(users.get('1'))
