@@ -648,8 +648,8 @@ export class Host {
  * Where no Worker can run (Node, a content security policy that forbids
  * workers), warmUp() runs it on the page's thread instead, in slices with
  * the page running between them (about half a second in all). Once per
- * page. It resolves with {thread: 'worker' | 'page', ms},
- * or null when it could not run (the module died, or stopped it early).
+ * page. It resolves with {thread: 'worker' | 'page', ms}, or null when it
+ * could not run (the module died, or stopped it early).
  */
 export function warmUp() {
   return warmModule({ mainThread: true })
@@ -813,9 +813,9 @@ class StreamDB extends Host {
     }
     // The engine's warm-up, in a Worker, while the stream's first bytes are
     // on their way (see warmUp above); nothing where no Worker can run. By
-    // default only with a core to spare for it: on two, the worker slows
-    // the page's own work (a 10k preload's client work +150-250 ms on the
-    // bench machine) more than it speeds the first results.
+    // default only with cores to spare for it: on the bench machine's two
+    // the worker took CPU from the page and the server, and the preload
+    // ended about 0.4 s later, more than the first results gained.
     if (warmUp ?? (globalThis.navigator?.hardwareConcurrency ?? 0) >= warmUpCores) warmModule()
     this.#h = call(
       this.#mod,

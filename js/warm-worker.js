@@ -7,8 +7,8 @@
 import '../dist/wasm_exec.js'
 import { collation } from './collate.js'
 
-// What the module may call: its collations (the warm-up sorts strings in
-// locale order); it makes no request.
+// What the module may call: the collations, should a query need one; the
+// warm-up makes no request.
 const helpers = Object.freeze({
   collation,
   request() {
