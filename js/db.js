@@ -816,7 +816,7 @@ class StreamDB extends Host {
     // default only with cores to spare for it: on the bench machine's two
     // the worker took CPU from the page and the server, and the preload
     // ended about 0.4 s later, more than the first results gained.
-    if (warmUp ?? (globalThis.navigator?.hardwareConcurrency ?? 0) >= warmUpCores) warmModule()
+    if (warmUp ?? ((globalThis.navigator?.hardwareConcurrency ?? 0) >= warmUpCores)) warmModule()
     this.#h = call(
       this.#mod,
       'dbOpen',
