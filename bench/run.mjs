@@ -130,6 +130,10 @@ function usage(msg) {
   console.error(`run.mjs: ${msg}\nusage: node bench/run.mjs [--n=10000,100000] [--engines=ours,reference] [--live=long-poll,sse,websocket] [--gateway-live=long-poll] [--index=off,eager] [--rounds=100] [--gap-ms=100] [--timeout-s=600] [--seed=1] [--no-build] [--load[=100000]] [--load-only] [--reload[=3]] [--reload-ref=1] [--reload-only] [--streams[=20]] [--streams-only] [--streams-live=websocket,long-poll,sse] [--streams-n=1000] [--streams-rounds=3] [--streams-each=10] [--streams-timeout-s=60] [--streams-each-timeout-s=35]`)
   process.exit(64)
 }
+// The options above; any other is refused, so that a misspelt one does not
+// silently leave its default in place.
+const OPTIONS = new Set(['n', 'engines', 'live', 'gateway-live', 'index', 'rounds', 'gap-ms', 'timeout-s', 'seed', 'no-build', 'js-flags', 'cpu-profile', 'pkg', 'no-warm-visit', 'trace-startup', 'trace-samples', 'trace-preload', 'trace', 'repeat', 'warm-up', 'load', 'load-only', 'reload', 'reload-ref', 'reload-only', 'streams', 'streams-only', 'streams-live', 'streams-n', 'streams-rounds', 'streams-each', 'streams-timeout-s', 'streams-each-timeout-s'])
+for (const k of Object.keys(argv)) if (!OPTIONS.has(k)) usage(`unknown option --${k}`)
 const list = (v, d) => String(v ?? d).split(',').map((s) => s.trim()).filter(Boolean)
 const count = (s) => Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'))
 const loadArg = argv.load ?? (argv['load-only'] ? true : undefined)
