@@ -21,6 +21,22 @@ import (
 // next idle period instead: the next first result finds the memory free
 // and no cycle under way.
 
+// moduleGCPercent is the module's GC percent, instead of Go's default 100:
+// the heap grows to three times what is live before a collection, where
+// Go's default lets it double. In the page the collector's marking runs
+// on the page's thread, each cycle over the whole live heap, so fewer
+// cycles mean fewer and shorter long tasks while a live stream keeps the
+// engine busy. Measured (bench/run.mjs --load-only, seven alternating
+// runs each, 2026-12-07): caught up 4.7–6.8 s after the last append
+// instead of 5.0–8.2 s (medians 5.1 and 5.5), long tasks 2.6–4.0 s in all
+// instead of 2.9–5.0, and 189–215 MiB of JS heap and wasm after the load
+// instead of 164–182. A preload and first results at 10k–1M took as long
+// and left the same memory (first results raise the percent further; see
+// firstResultGCPercent).
+const moduleGCPercent = 200
+
+func init() { debug.SetGCPercent(moduleGCPercent) }
+
 // idleGCAfter is how much allocation makes a collection worth an idle
 // period's time (about 50 ms for a heap of 100 MB in Chromium).
 const idleGCAfter = 16 << 20
