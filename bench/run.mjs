@@ -29,8 +29,9 @@
 //   --cpu-profile=FILE     write CPU profiles (DevTools format, 50 µs
 //                          samples) of ours: the preload to
 //                          FILE-<n>-<live>-preload.cpuprofile, each first
-//                          result to FILE-<n>-<live>-Q<i>.cpuprofile (its
-//                          first repeat, --repeat, to ...-Q<i>-again), the change
+//                          result to FILE-<n>-<live>-Q<i>.cpuprofile (from
+//                          the query's start to its result; its first
+//                          repeat, --repeat, to ...-Q<i>-again), the change
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs), the load section's
 //                          load to FILE-load-<n>-<live>.cpuprofile, the
@@ -621,9 +622,14 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
     for (let i = 0; i < 4; i++) {
       log(`${label}: Q${i + 1}`)
       const profiling = opts.cpuProfile && engine === 'ours'
-      if (profiling) await startProfile(cdp)
-      r.steps.queries.push(await within(`Q${i + 1}`, page.evaluate((i) => window.bench.query(i), i)))
-      if (profiling) await stopProfile(cdp, `${data.n}-${live}-Q${i + 1}`)
+      if (profiling) {
+        // The profile ends with the first result: the observers and the
+        // idle collection that follow are not the query's.
+        await startProfile(cdp)
+        await within(`Q${i + 1}`, page.evaluate((i) => window.bench.queryOpen(i), i))
+        await stopProfile(cdp, `${data.n}-${live}-Q${i + 1}`)
+        r.steps.queries.push(await within(`Q${i + 1}`, page.evaluate((i) => window.bench.queryDone(i), i)))
+      } else r.steps.queries.push(await within(`Q${i + 1}`, page.evaluate((i) => window.bench.query(i), i)))
     }
     await step('info', () => page.evaluate(() => window.bench.info()))
     if (indexed && !Object.values(r.steps.info.indexes ?? {}).some((l) => l.length > 0)) throw new Error('the indexed variant created no index')
