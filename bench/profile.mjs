@@ -2,7 +2,13 @@
 // Splits a CPU profile of ours (bench/run.mjs --cpu-profile, with a wasm
 // built without -s -w) into where the time went:
 //
-//   node bench/profile.mjs FILE.cpuprofile [--top=15]
+//   node bench/profile.mjs FILE.cpuprofile [--top=15] [--within=NAME,...]
+//
+// --within keeps only the samples from the first to the last one whose
+// stack holds a function of one of those names, with everything between
+// them (V8's collector, crossings): --within=liveQuery gives a first
+// result's own time, without the page's idle collections that a profile
+// window may hold before and after it.
 //
 // Each sample is put in one part by its stack (the deepest frame that
 // names a part decides):
@@ -24,8 +30,9 @@ import { fileURLToPath } from 'node:url'
 const args = process.argv.slice(2)
 const files = args.filter((a) => !a.startsWith('--'))
 const top = Number(args.find((a) => a.startsWith('--top='))?.slice(6) ?? 12)
+const within = args.find((a) => a.startsWith('--within='))?.slice(9).split(',').filter(Boolean) ?? null
 if (files.length === 0) {
-  console.error('usage: node bench/profile.mjs FILE.cpuprofile... [--top=N]')
+  console.error('usage: node bench/profile.mjs FILE.cpuprofile... [--top=N] [--within=NAME,...]')
   process.exit(2)
 }
 
@@ -85,7 +92,20 @@ for (const file of files) {
   const parts = new Map()
   const selfBy = new Map()
   let total = 0
-  for (let i = 0; i < p.samples.length; i++) {
+  // --within: the span of samples from the first to the last whose stack
+  // holds one of the names.
+  let from = 0
+  let to = p.samples.length - 1
+  if (within) {
+    const hits = p.samples.map((id, i) => (stack(id).some((f) => within.includes(f.functionName)) ? i : -1)).filter((i) => i >= 0)
+    if (hits.length === 0) {
+      console.log(`\n${file}: no sample under ${within.join(', ')}`)
+      continue
+    }
+    from = hits[0]
+    to = hits[hits.length - 1]
+  }
+  for (let i = from; i <= to; i++) {
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000
     const s = stack(p.samples[i])
     let part = partOf(s)
@@ -99,7 +119,7 @@ for (const file of files) {
     const key = `${part}\t${leaf.functionName || '(anonymous)'}`
     selfBy.set(key, (selfBy.get(key) ?? 0) + dt)
   }
-  console.log(`\n${file}: ${total.toFixed(0)} ms of samples (idle left out)`)
+  console.log(`\n${file}: ${total.toFixed(0)} ms of samples (idle left out${within ? `; within ${within.join(', ')}` : ''})`)
   for (const name of ['engine', 'answer', 'bridge', 'go-gc', 'crossing', 'parse', 'shim', 'js-gc', 'page']) {
     const ms = parts.get(name) ?? 0
     if (ms === 0) continue

@@ -30,7 +30,8 @@
 //                          samples) of ours: the preload to
 //                          FILE-<n>-<live>-preload.cpuprofile, each first
 //                          result to FILE-<n>-<live>-Q<i>.cpuprofile (from
-//                          the query's start to its result; its first
+//                          the query's start to its result; profile.mjs
+//                          --within=liveQuery keeps the query alone; its first
 //                          repeat, --repeat, to ...-Q<i>-again), the change
 //                          rounds to FILE-<n>-<live>.cpuprofile (split
 //                          them with bench/profile.mjs), the load section's
@@ -623,8 +624,9 @@ async function runOne({ engine, live, indexed, data, plan, dsURL, webURL, gatewa
       log(`${label}: Q${i + 1}`)
       const profiling = opts.cpuProfile && engine === 'ours'
       if (profiling) {
-        // The profile ends with the first result: the observers and the
-        // idle collection that follow are not the query's.
+        // The profile ends with the first result (bench/profile.mjs
+        // --within=liveQuery cuts it to the query's own samples: the
+        // window may still hold an idle collection before or after it).
         await startProfile(cdp)
         await within(`Q${i + 1}`, page.evaluate((i) => window.bench.queryOpen(i), i))
         await stopProfile(cdp, `${data.n}-${live}-Q${i + 1}`)
