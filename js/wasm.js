@@ -275,6 +275,20 @@ function start(inst, instance) {
   return inst
 }
 
+/**
+ * startModule starts an instance of the compiled module (a
+ * WebAssembly.Module) in this realm, as the page's is started, and resolves
+ * with its API: the warm-up's worker runs its own instance this way
+ * (js/warm-worker.js). Its calls reject with a ModuleExitedError if the
+ * program dies.
+ */
+export async function startModule(module) {
+  const inst = prepare(new globalThis.Go())
+  start(inst, await WebAssembly.instantiate(module, inst.go.importObject))
+  if (!inst.api) throw inst.error ?? new Error('the module did not start')
+  return inst.api
+}
+
 // died marks an instance dead (once): every call racing with its death
 // rejects, every listener hears of it, and the next StreamDB gets a new one.
 function died(inst, cause) {
