@@ -103,3 +103,27 @@ func BenchmarkGetMessageFields(b *testing.B) {
 		sink = row.Get("ts")
 	}
 }
+
+// BenchmarkGetStreamRowFields is BenchmarkGetMessageFields on a row as a
+// stream's rows are made (ParseRow, with its memberDir), reading a field
+// behind the message's text as a where clause or an orderBy on ts does.
+func BenchmarkGetStreamRowFields(b *testing.B) {
+	raw := []byte(`{"id":"m48213","userId":"u7731","text":"lorem ipsum dolor sit amet elit, sed do eiusmod tempor","ts":1700048213000,"likes":3}`)
+	for _, name := range []string{"dir", "scan"} {
+		b.Run(name, func(b *testing.B) {
+			row, err := ParseRow(raw, "id", String("m48213"), "_seq", Number(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if name == "scan" {
+				row.num = 0
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				sink = row.Get("userId")
+				sink = row.Get("ts")
+				sink = row.Get("likes")
+			}
+		})
+	}
+}

@@ -111,6 +111,7 @@ func FuzzParseRow(f *testing.F) {
 		if got.JSON() != want.JSON() {
 			t.Fatalf("ParseRow(%q) = %s, want %s", raw, got.JSON(), want.JSON())
 		}
+		checkDir(t, got)
 		// The same through ScanRow and BuildRow, the object inside a larger
 		// text; KeyIn finds nothing but the key.
 		text := append(append([]byte(`[1,`), raw...), `,2]`...)
@@ -125,6 +126,7 @@ func FuzzParseRow(f *testing.F) {
 		if err != nil || row.JSON() != want.JSON() {
 			t.Fatalf("BuildRow(%q) = %s, %v; want %s", raw, row.JSON(), err, want.JSON())
 		}
+		checkDir(t, row)
 		if k, ok := sc.KeyIn(row, key); ok && k != key {
 			t.Fatalf("KeyIn(%s, %q) = %q", row.JSON(), key, k)
 		}

@@ -71,6 +71,8 @@ func (b *ObjectBuilder) Build() Value {
 		}
 	}
 	buf := append(b.buf[:0], '{')
+	var dir memberDir
+	members := 0
 	for _, i := range b.ord {
 		if b.vals[i].kind == KindUndefined {
 			continue
@@ -78,6 +80,8 @@ func (b *ObjectBuilder) Build() Value {
 		if len(buf) > 1 {
 			buf = append(buf, ',')
 		}
+		dir = dir.with(members, len(buf))
+		members++
 		buf = appendString(buf, b.keys[i])
 		buf = append(buf, ':')
 		buf = AppendJSON(buf, b.vals[i])
@@ -85,7 +89,9 @@ func (b *ObjectBuilder) Build() Value {
 	buf = append(buf, '}')
 	b.buf = buf
 	b.Reset()
-	return textValue(KindObject, string(buf))
+	v := textValue(KindObject, string(buf))
+	v.num = dir.bits()
+	return v
 }
 
 // fieldSpan locates one member of canonical object text: the key literal
@@ -212,7 +218,7 @@ func With(obj Value, key string, v Value) Value {
 		obj = emptyObject
 	}
 	s := obj.text()
-	ks, vs, found := findField(s, key)
+	ks, vs, found := findField(s, dirOf(obj), key)
 	var buf [64]byte
 	enc := buf[:0]
 	if v.kind != KindUndefined {

@@ -27,6 +27,7 @@ func ParseRow(raw []byte, pk string, key Value, extra string, extraVal Value) (V
 // without field extra) and where pk's value sits in it.
 type RowScan struct {
 	pkStart, pkEnd int // relative to the object's first byte
+	dir            memberDir
 	ok             bool
 }
 
@@ -61,6 +62,8 @@ func ScanRow(b []byte, i int, pk, extra string) (end int, sc RowScan) {
 	}
 	var keysArr [16]span
 	keys := keysArr[:0]
+	var dir memberDir
+	members := 0
 	lastIndex := int64(-1)
 	pkStart, pkEnd := -1, -1
 	j := i + 1
@@ -76,6 +79,8 @@ func ScanRow(b []byte, i int, pk, extra string) (end int, sc RowScan) {
 		if !ok || kend >= len(b) || b[kend] != ':' {
 			return 0, RowScan{}
 		}
+		dir = dir.with(members, j-i)
+		members++
 		name := b[j+1 : kend-1]
 		if idx, isIndex := arrayIndex(b, j+1, kend-1); isIndex {
 			if len(keys) > 0 || idx <= lastIndex {
@@ -107,7 +112,7 @@ func ScanRow(b []byte, i int, pk, extra string) (end int, sc RowScan) {
 	if pkStart < 0 || hasDuplicate(b, keys) {
 		return 0, RowScan{}
 	}
-	return end, RowScan{pkStart: pkStart - i, pkEnd: pkEnd - i, ok: true}
+	return end, RowScan{pkStart: pkStart - i, pkEnd: pkEnd - i, dir: dir, ok: true}
 }
 
 // BuildRow is ParseRow for an object whose text ScanRow has read: obj is
@@ -135,6 +140,10 @@ func BuildRow(obj []byte, sc RowScan, pk string, key Value, extra string, extraV
 		size += len(encKey) - (pkEnd - pkStart)
 	}
 	buf := make([]byte, 0, size)
+	dir := sc.dir
+	if !same {
+		dir = dir.shifted(sc.pkStart, len(encKey)-(pkEnd-pkStart))
+	}
 	if same {
 		buf = append(buf, obj[:len(obj)-1]...)
 	} else {
@@ -147,7 +156,9 @@ func BuildRow(obj []byte, sc RowScan, pk string, key Value, extra string, extraV
 	buf = append(buf, '"', ':')
 	buf = append(buf, encExtra...)
 	buf = append(buf, '}')
-	return textValue(KindObject, unsafe.String(unsafe.SliceData(buf), len(buf))), nil
+	v := textValue(KindObject, unsafe.String(unsafe.SliceData(buf), len(buf)))
+	v.num = dir.bits()
+	return v, nil
 }
 
 func parseRowSlow(raw []byte, pk string, key Value, extra string, extraVal Value) (Value, error) {

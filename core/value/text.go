@@ -197,7 +197,7 @@ func (v Value) Get(field string) Value {
 	if v.kind != KindObject {
 		return Value{}
 	}
-	_, vs, ok := findField(v.text(), field)
+	_, vs, ok := findField(v.text(), dirOf(v), field)
 	if !ok {
 		return Value{}
 	}
@@ -213,7 +213,7 @@ func (v Value) RawField(field string) (string, bool) {
 	if v.kind != KindObject {
 		return "", false
 	}
-	_, vs, ok := findField(v.text(), field)
+	_, vs, ok := findField(v.text(), dirOf(v), field)
 	if !ok {
 		return "", false
 	}
@@ -228,9 +228,10 @@ func IsArrayIndex(key string) bool {
 	return ok
 }
 
-// findField finds the member named field in the canonical object text s
-// and returns the index of its key's opening quote and of its value.
-func findField(s, field string) (ks, vs int, ok bool) {
+// findField finds the member named field in the canonical object text s,
+// whose memberDir is d (0 when it has none), and returns the index of its
+// key's opening quote and of its value.
+func findField(s string, d memberDir, field string) (ks, vs int, ok bool) {
 	if len(s) < 3 {
 		return 0, 0, false
 	}
@@ -239,11 +240,17 @@ func findField(s, field string) (ks, vs int, ok bool) {
 	}
 	n := len(field)
 	i := 1
-	for {
+	for k := 1; ; k++ { // i: member k-1
 		// A plain name has no backslash and no quote: a key that starts
 		// with it and has a quote right after is that name.
 		if i+n+1 < len(s) && s[i+n+1] == '"' && s[i+1:i+n+1] == field {
 			return i, i + n + 3, true
+		}
+		if k < dirMembers {
+			if next := d.at(k); next != 0 {
+				i = next
+				continue
+			}
 		}
 		ke := skipString(s, i)
 		ve := skipValue(s, ke+1)
