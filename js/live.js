@@ -305,41 +305,47 @@ export class LiveQuery {
   }
 
   // #merge applies many removals (old positions) and insertions ([new
-  // position, key, row]) in one pass, as the splices of _apply would, each
-  // of which moves every row after it. The rows before the first position
-  // the step touches stay where they are: only the rest is rebuilt, so rows
-  // added at the end of a large result (a message in a chat) cost what
-  // they add, not the whole result.
+  // position, key, row]) in place, as the splices of _apply would, each of
+  // which moves every row after it: the removals close up from the first
+  // one on, then the insertions open up from the end back, so a row moves
+  // at most twice and the rows before the first position the step touches
+  // not at all (rows added at the end of a large result, a message in a
+  // chat, cost what they add). Plain loops over the array: a copy into a
+  // new array and back, or copyWithin, cost 10-20 times as much per row
+  // in V8.
   #merge(removals, inserts) {
-    inserts.sort((a, b) => a[0] - b[0])
     const rows = this.#rows
     const keys = this.#keys // null while the keys are not asked for
-    const old = rows.length
-    const n = old - removals.length + inserts.length
-    // Before p, every old position is its new one.
-    let p = inserts.length > 0 ? inserts[0][0] : n
-    for (const r of removals) if (r < p) p = r
-    const gone = new Uint8Array(old - p)
-    for (const r of removals) gone[r - p] = 1
-    const tailRows = new Array(n - p)
-    const tailKeys = keys && new Array(n - p)
-    let from = p // next old position
-    let next = 0 // next insertion
-    for (let at = p; at < n; at++) {
-      if (next < inserts.length && inserts[next][0] === at) {
-        if (keys) tailKeys[at - p] = inserts[next][1]
-        tailRows[at - p] = inserts[next++][2]
-        continue
+    if (removals.length > 0) {
+      removals.sort((a, b) => a - b)
+      let w = removals[0]
+      for (let j = 0; j < removals.length; j++) {
+        const end = j + 1 < removals.length ? removals[j + 1] : rows.length
+        for (let r = removals[j] + 1; r < end; r++, w++) {
+          rows[w] = rows[r]
+          if (keys) keys[w] = keys[r]
+        }
       }
-      while (gone[from - p]) from++
-      if (keys) tailKeys[at - p] = keys[from]
-      tailRows[at - p] = rows[from++]
+      rows.length = w
+      if (keys) keys.length = w
     }
-    rows.length = p
-    for (let i = 0; i < tailRows.length; i++) rows.push(tailRows[i])
-    if (keys) {
-      keys.length = p
-      for (let i = 0; i < tailKeys.length; i++) keys.push(tailKeys[i])
+    if (inserts.length === 0) return
+    inserts.sort((a, b) => a[0] - b[0])
+    let r = rows.length - 1 // the last row not yet moved
+    for (let j = 0; j < inserts.length; j++) {
+      rows.push(undefined) // room at the end, the array staying packed
+      if (keys) keys.push(undefined)
+    }
+    let w = rows.length - 1
+    for (let j = inserts.length - 1; j >= 0; j--) {
+      const [at, key, value] = inserts[j]
+      for (; w > at; w--, r--) {
+        rows[w] = rows[r]
+        if (keys) keys[w] = keys[r]
+      }
+      rows[w] = value
+      if (keys) keys[w] = key
+      w--
     }
   }
 

@@ -52,9 +52,9 @@ test('a step of many changes gives the same result as one splice per change', ()
 })
 
 test('a step of many changes near the end of a large result: rows and keys as one splice per change gives them', () => {
-  // The merge rebuilds the result from the first position the step
-  // touches on: changes at the end, the usual case of a live result in key
-  // order (new messages), and a first change anywhere before it.
+  // The merge moves the rows from the first position the step touches
+  // on: changes at the end, the usual case of a live result in key order
+  // (new messages), and a first change anywhere before it.
   const rng = new Rng(11)
   for (let round = 0; round < 200; round++) {
     const withKeys = round % 2 === 0
