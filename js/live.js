@@ -255,17 +255,15 @@ export class LiveQuery {
     const removals = []
     const inserts = []
     const inPlace = []
-    for (let [t, k, value, previous, oldRank, rank] of raw) {
+    for (let [t, k, value, oldRank, rank] of raw) {
       const key = decodeKey(k)
-      if (this.#shape) {
-        // The row as the user holds it: its child collections live on.
-        const cur = t === 'i' ? undefined : this.#byKey().get(key)
-        if (t === 'd') value = cur ?? value
-        else {
-          if (cur !== undefined) previous = cur
-          value = shapeRow(value, this.#shape, cur)
-        }
-      }
+      // The row before the step, which the wire leaves out: ours, as the
+      // user holds it.
+      let previous
+      if (t === 'd') value = this.#rows[oldRank]
+      else if (t === 'u') previous = this.#rows[oldRank]
+      // Shaped as the user holds it: the child collections live on.
+      if (this.#shape && t !== 'd') value = shapeRow(value, this.#shape, previous)
       if (t === 'd') {
         removals.push(oldRank)
         this.#map?.delete(key)

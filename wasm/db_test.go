@@ -178,7 +178,7 @@ func TestDBLiveQueryStep(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	require.NotEmpty(t, steps.all(), "a step")
-	assert.JSONEq(t, fmt.Sprintf(`{"c":{},"q":[[%d,[["i","2",{"name":"Sam"},null,-1,0]]]]}`, opened.ID), steps.all()[0],
+	assert.JSONEq(t, fmt.Sprintf(`{"c":{},"q":[[%d,[["i","2",{"name":"Sam"},-1,0]]]]}`, opened.ID), steps.all()[0],
 		"Sam is older: rank 0")
 	callSync(t, "queryClose", h, opened.ID)
 }

@@ -17,11 +17,12 @@
 //	  "c" holds the followed collections (dbFollow) the step changed, "q"
 //	  the open live queries it changed, in the order they were opened.
 //	  CHANGE  is ["i", ID, ROW] | ["u", ID, ROW, PREVIOUS] | ["d", ID, ROW]
-//	  QCHANGE is [TYPE, KEY, VALUE, PREVIOUS, OLDRANK, RANK], six fields
-//	          whatever TYPE ("i", "u" or "d"); PREVIOUS is null unless TYPE
-//	          is "u"; OLDRANK is the row's position in the result before
-//	          the step and RANK after it, -1 where it has none (OLDRANK of
-//	          "i", RANK of "d").
+//	  QCHANGE is [TYPE, KEY, VALUE, OLDRANK, RANK], five fields
+//	          whatever TYPE ("i", "u" or "d"); VALUE is the row after the
+//	          step, null for "d"; OLDRANK is the row's position in the
+//	          result before the step and RANK after it, -1 where it has
+//	          none (OLDRANK of "i", RANK of "d"). The row before the step
+//	          (of "u" and "d") is not sent: the shim holds it, at OLDRANK.
 //	first result, queryOpen(handle, ir, runner, n, id, keys):
 //	  {"id": QUERY, "single": BOOL, "ordered": BOOL, "rows": [VALUE, ...]},
 //	  with keys true also "special": BOOL, "keys": [KEY, ...]; keys and

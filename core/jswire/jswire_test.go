@@ -112,7 +112,7 @@ func TestStep(t *testing.T) {
 			}},
 			{Live: closed, Changes: []db.QueryChange{{Type: db.Insert, Key: value.String("x"), Value: row(`{}`), OldRank: -1}}},
 			{Live: keyed, Changes: []db.QueryChange{{Type: db.Insert, Key: value.Null(), Value: row(`{"team":null}`), OldRank: -1, Rank: 0}}},
-		}}, `{"c":{},"q":[[3,[["i","a",{"n":1},null,-1,0],["u",2,{"n":2},{"n":1},4,1],["d",["undefined"],{"n":3},null,2,-1]]],[7,[["i",null,{"team":null},null,-1,0]]]]}`},
+		}}, `{"c":{},"q":[[3,[["i","a",{"n":1},-1,0],["u",2,{"n":2},4,1],["d",["undefined"],null,2,-1]]],[7,[["i",null,{"team":null},-1,0]]]]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := jswire.Step(&tc.step, queryID)

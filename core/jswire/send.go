@@ -169,27 +169,22 @@ func appendChange(buf []byte, c db.Change, cid *string) []byte {
 	return append(buf, ']')
 }
 
-// appendQueryChange writes [TYPE, KEY, VALUE, PREVIOUS, OLDRANK, RANK];
-// with lid (the live query's id) the rows carry their virtual fields.
+// appendQueryChange writes [TYPE, KEY, VALUE, OLDRANK, RANK], VALUE null
+// for a delete (the shim has the row before the step at OLDRANK, for "u"
+// and "d"); with lid (the live query's id) VALUE carries its virtual
+// fields.
 func appendQueryChange(buf []byte, c db.QueryChange, lid *string) []byte {
-	update := c.Type == db.Update
-	buf = append(buf, changeTag(update, c.Type == db.Delete)...)
+	remove := c.Type == db.Delete
+	buf = append(buf, changeTag(c.Type == db.Update, remove)...)
 	buf = AppendKey(buf, c.Key)
 	buf = append(buf, ',')
-	if lid != nil {
-		buf = appendResultRow(buf, c.Value, c.Key, *lid)
-	} else {
-		buf = value.AppendJSON(buf, c.Value)
-	}
-	buf = append(buf, ',')
-	if update {
-		if lid != nil {
-			buf = appendResultRow(buf, c.Previous, c.Key, *lid)
-		} else {
-			buf = value.AppendJSON(buf, c.Previous)
-		}
-	} else {
+	switch {
+	case remove:
 		buf = append(buf, "null"...)
+	case lid != nil:
+		buf = appendResultRow(buf, c.Value, c.Key, *lid)
+	default:
+		buf = value.AppendJSON(buf, c.Value)
 	}
 	buf = append(buf, ',')
 	buf = strconv.AppendInt(buf, int64(c.OldRank), 10)

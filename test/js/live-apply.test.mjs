@@ -32,7 +32,7 @@ test('a step of many changes gives the same result as one splice per change', ()
     const raw = []
     const leave = new Set()
     for (let i = 0; i < want.length; i++) if (below(rng, 4) === 0) leave.add(i)
-    for (const i of leave) raw.push(['d', want[i], { id: want[i] }, null, i, -1])
+    for (const i of leave) raw.push(['d', want[i], null, i, -1])
     let after = want.filter((_, i) => !leave.has(i))
     const enter = below(rng, 12)
     const placed = []
@@ -42,7 +42,7 @@ test('a step of many changes gives the same result as one splice per change', ()
       after.splice(at, 0, k)
       placed.push(k)
     }
-    for (const k of placed) raw.push(['i', k, { id: k }, null, -1, after.indexOf(k)])
+    for (const k of placed) raw.push(['i', k, { id: k }, -1, after.indexOf(k)])
     const calls = []
     lq._apply(raw.sort(() => below(rng, 3) - 1), calls)
     assert.deepEqual(lq.toArray.map((r) => r.id), after, `round ${round}: ${raw.length} changes`)
@@ -66,7 +66,7 @@ test('a step of many changes near the end of a large result: rows and keys as on
     const raw = []
     const leave = new Set()
     for (let i = tail; i < n; i++) if (below(rng, 3) === 0) leave.add(i)
-    for (const i of leave) raw.push(['d', want[i], { id: want[i] }, null, i, -1])
+    for (const i of leave) raw.push(['d', want[i], null, i, -1])
     const after = want.filter((_, i) => !leave.has(i))
     const placed = []
     for (let j = 0, enter = 5 + below(rng, 20); j < enter; j++) {
@@ -75,9 +75,29 @@ test('a step of many changes near the end of a large result: rows and keys as on
       after.splice(Math.max(0, at), 0, k)
       placed.push(k)
     }
-    for (const k of placed) raw.push(['i', k, { id: k }, null, -1, after.indexOf(k)])
+    for (const k of placed) raw.push(['i', k, { id: k }, -1, after.indexOf(k)])
     lq._apply(raw.sort(() => below(rng, 3) - 1), [])
     assert.deepEqual(lq.toArray.map((r) => r.id), after, `round ${round}: ${raw.length} changes from ${tail} of ${n}`)
     if (withKeys) assert.deepEqual([...lq.keys()], after, `round ${round}: the keys`)
+  }
+})
+
+test("an update's previous value and a delete's value are the rows the user held, which the wire leaves out", () => {
+  for (const ordered of [false, true]) {
+    const keys = ['a', 'b', 'c', 'd']
+    const rows = keys.map((k) => ({ id: k, n: 1 }))
+    const held = rows.slice()
+    const lq = new LiveQuery(fakeDb(keys.slice(), rows, ordered), {})
+    const seen = []
+    lq.subscribe((changes) => seen.push(...changes))
+    const calls = []
+    // b updated in place, d deleted, e inserted: [TYPE, KEY, VALUE, OLDRANK, RANK]
+    lq._apply([['u', 'b', { id: 'b', n: 2 }, 1, 1], ['d', 'd', null, 3, -1], ['i', 'e', { id: 'e', n: 1 }, -1, 3]], calls)
+    for (const [fn, changes] of calls) fn(changes)
+    const byType = Object.fromEntries(seen.map((c) => [c.type, c]))
+    assert.equal(byType.update.previousValue, held[1], 'the update: previousValue is the row held before')
+    assert.deepEqual(byType.update.value, { id: 'b', n: 2 })
+    assert.equal(byType.delete.value, held[3], 'the delete: value is the row held before')
+    assert.deepEqual(lq.toArray.map((r) => `${r.id}${r.n}`), ['a1', 'b2', 'c1', 'e1'])
   }
 })
