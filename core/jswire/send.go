@@ -75,10 +75,13 @@ func step(st *db.Step, queryID func(*db.Live) (int, bool), v *Virtual) []byte {
 	for _, qc := range st.Queries {
 		size += 16
 		for _, c := range qc.Changes {
-			size += jsonSize(c.Key) + jsonSize(c.Value) + jsonSize(c.Previous) + 32
+			size += jsonSize(c.Key) + 32
+			if c.Type != db.Delete { // a delete's row is not sent
+				size += jsonSize(c.Value)
+			}
 		}
 		if v != nil {
-			size += len(qc.Changes) * 2 * (virtualSize + 64)
+			size += len(qc.Changes) * (virtualSize + 64)
 		}
 	}
 	buf := make([]byte, 0, size)
