@@ -8,8 +8,9 @@ import "math"
 // dirMembers-1 (member 0 begins at 1), 16 bits each, 0 where it is not
 // known. It lives in an Object's num, which Objects do not otherwise use:
 // ScanRow records it while checking a stream's row, which it reads member
-// by member anyway, and BuildRow stores it; every other Object has none
-// (0), and its reads scan as before.
+// by member anyway, and BuildRow stores it; ObjectBuilder.Build records it
+// as it writes the members. Every other Object has none (0), and its reads
+// scan as before.
 type memberDir uint64
 
 // dirMembers is how many members a memberDir places (the first one
