@@ -51,6 +51,26 @@ class Pending {
 
 const TYPES = { i: 'insert', u: 'update', d: 'delete' }
 
+// The module may keep a JS function it was given after it is done with it
+// (a JS value Go held is let go of only by a finalizer of Go's collector,
+// which need not run). The functions a call hands it therefore reach the
+// db, a transaction or user code only through a holder the call empties
+// when it ends, and are made here, outside any method: a closure keeps the
+// whole scope it was made in (V8 gives a scope's closures one context),
+// `this` included.
+
+// persistCall returns txCommit's persist step: mutationFn's work, until
+// held is emptied.
+function persistCall(held) {
+  return () => (held.tx ? held.tx._persist(held.persist) : Promise.reject(new ClosedError('the transaction is settled')))
+}
+
+// reporter returns an append's onRetry: each failed try to held.db's
+// onError, until held is emptied.
+function reporter(held) {
+  return (e) => held.db?._report(fromModule(e))
+}
+
 // A closed db keeps its rows readable; they are released in the module
 // when the StreamDB object is garbage collected.
 const release = new FinalizationRegistry(({ mod, h }) => {
@@ -630,9 +650,14 @@ export class Host {
   // settles the transaction with its outcome.
   _commit(tx, persist) {
     tx._refresh()
-    this._mod.txCommit(this._rh(), tx.id, () => tx._persist(persist)).then(
-      () => tx._committed(true),
-      (e) => tx._committed(false, e),
+    const held = { tx, persist }
+    const settle = (ok, e) => {
+      held.tx = held.persist = null
+      tx._committed(ok, e)
+    }
+    this._mod.txCommit(this._rh(), tx.id, persistCall(held)).then(
+      () => settle(true),
+      (e) => settle(false, e),
     )
   }
 }
@@ -681,6 +706,7 @@ class StreamDB extends Host {
   #unlisten
   #restored = false // a persisted snapshot was restored; catch-up runs
   #mirrors = new Map() // a local collection's name → its mirror's here (_mirror)
+  #cb // what the module's callbacks reach (see the constructor); emptied by close
 
   constructor({ streamOptions, stream, state, actions, live = true, websocket, taskBudgetMs, idleTimeoutMs, retry, maxEventBytes, persist, virtualProps = false, warmUp, onError, onProgress, onEvent, onBatch } = {}) {
     super()
@@ -747,6 +773,7 @@ class StreamDB extends Host {
       signal?.addEventListener('abort', onAbort, { once: true })
       if (signal?.aborted) onAbort()
       this.#appends.add(abort)
+      const held = { db: this }
       try {
         return await this.#mod.append(withParams(url, p), batch ? values : values[0], {
           contentType: 'application/json',
@@ -757,12 +784,13 @@ class StreamDB extends Host {
           retry: retryJSON,
           // live: 'websocket' appends over the gateway's socket too.
           gateway,
-          onRetry: (e) => this._report(fromModule(e)),
+          onRetry: reporter(held),
         })
       } catch (e) {
         if (abort.signal.aborted) throw abort.signal.reason
         throw fromModule(e)
       } finally {
+        held.db = null
         signal?.removeEventListener('abort', onAbort)
         this.#appends.delete(abort)
       }
@@ -817,33 +845,13 @@ class StreamDB extends Host {
     // the worker took CPU from the page and the server, and the preload
     // ended about 0.4 s later, more than the first results gained.
     if (warmUp ?? ((globalThis.navigator?.hardwareConcurrency ?? 0) >= warmUpCores)) warmModule()
-    this.#h = call(
-      this.#mod,
-      'dbOpen',
-      JSON.stringify(config),
-      (json) => this._step(json),
-      (err) => this._report(fromModule(err)),
-      (json) => {
-        const p = JSON.parse(json)
-        if (p.phase === 'restore') this.#restored = true
-        if (p.ready && !this.#ready) this.#markReady()
-        if (onProgress) this._run(onProgress, p, 'onProgress')
-      },
-      onEvent || onBatch
-        ? (json) => {
-            const batch = JSON.parse(json)
-            if (onEvent) {
-              for (const item of batch.items) {
-                if (item && typeof item === 'object' && item.headers && typeof item.headers.operation === 'string') this._run(onEvent, item, 'onEvent')
-              }
-            }
-            if (onBatch) this._run(onBatch, batch, 'onBatch')
-          }
-        : undefined,
-      (json, cause) => this.#connected(JSON.parse(json), cause),
-      dynamic ? () => evaluateAll().then(([h, p]) => JSON.stringify({ headers: h, params: p })) : undefined,
-      store,
-    )
+    // What the module's callbacks reach, until close: the module holds them
+    // (and may keep some of them after close; see #release), so through
+    // them it must not keep this db, its results and the user's callbacks
+    // alive for good: a closed db that nothing else holds is collected, and
+    // then its rows are released in the module (dbRelease).
+    const cb = (this.#cb = { db: this, onProgress, onEvent, onBatch, evaluateAll: dynamic ? evaluateAll : null })
+    this.#h = call(this.#mod, 'dbOpen', JSON.stringify(config), ...StreamDB.#callbacks(cb), store)
     dbOpened()
     this.#unlisten = onModuleExit(this.#mod, (err) => this.#moduleExited(err))
     const collections = Object.create(null)
@@ -974,6 +982,46 @@ class StreamDB extends Host {
     return () => this.#connectionSubs.delete(fn)
   }
 
+  // #callbacks returns dbOpen's callbacks (onStep, onError, onProgress,
+  // onBatch, onConnection, refresh) for the db of cb. Made here, not in the
+  // constructor: a closure made there keeps the constructor's `this` (V8
+  // gives the closures of one scope one context), and these reach the db
+  // only through cb, which close empties.
+  static #callbacks(cb) {
+    return [
+      (json) => cb.db?._step(json),
+      (err) => cb.db?._report(fromModule(err)),
+      (json) => {
+        const db = cb.db
+        if (!db) return
+        const p = JSON.parse(json)
+        if (p.phase === 'restore') db.#restored = true
+        if (p.ready && !db.#ready) db.#markReady()
+        if (cb.onProgress) db._run(cb.onProgress, p, 'onProgress')
+      },
+      cb.onEvent || cb.onBatch
+        ? (json) => {
+            const db = cb.db
+            if (!db) return
+            const batch = JSON.parse(json)
+            if (cb.onEvent) {
+              for (const item of batch.items) {
+                if (item && typeof item === 'object' && item.headers && typeof item.headers.operation === 'string') db._run(cb.onEvent, item, 'onEvent')
+              }
+            }
+            if (cb.onBatch) db._run(cb.onBatch, batch, 'onBatch')
+          }
+        : undefined,
+      (json, cause) => cb.db?.#connected(JSON.parse(json), cause),
+      cb.evaluateAll
+        ? () =>
+            cb.evaluateAll
+              ? cb.evaluateAll().then(([h, p]) => JSON.stringify({ headers: h, params: p }))
+              : Promise.reject(new ClosedError('StreamDB closed'))
+        : undefined,
+    ]
+  }
+
   #connected(c, cause) {
     const conn = Object.freeze(cause ? { ...c, error: fromModule(cause) } : c)
     this.#connection = conn
@@ -1013,6 +1061,10 @@ class StreamDB extends Host {
     this.#unlisten()
     dbClosed()
     this.#closed = true
+    // The module may never let go of the callbacks it was given (a JS
+    // value Go held is released only by a finalizer of Go's collector,
+    // which need not run): they reach nothing from now on.
+    this.#cb.db = this.#cb.onProgress = this.#cb.onEvent = this.#cb.onBatch = this.#cb.evaluateAll = null
     release.register(this, { mod: this.#mod, h: this.#h })
     for (const q of [...this._queries.values()]) q._closed()
     this._queries.clear()

@@ -23,9 +23,13 @@ function describe(e) {
  * callback throws, the runner returns false, keeps a QueryCallbackError as
  * runner.failure and calls runner.onFailure with it (set by the live query;
  * it must not run user code synchronously: the engine is mid-update).
+ * runner.release() lets go of the callbacks and onFailure once the query
+ * is closed: the module may keep the runner itself (a JS value Go held is
+ * let go of only by a finalizer of Go's collector, which need not run).
  */
 export function fnRunner(fns) {
   const run = (op, i, text) => {
+    if (fns === null) return false // released: the query is closed
     const { fn, clause } = fns[i]
     const rows = JSON.parse(text)
     const n = rows.length
@@ -54,5 +58,9 @@ export function fnRunner(fns) {
   }
   run.failure = undefined
   run.onFailure = undefined
+  run.release = () => {
+    fns = null
+    run.onFailure = undefined
+  }
   return run
 }

@@ -584,7 +584,11 @@ export interface StreamDB<S extends StateDefinitions = StateDefinitions> {
   readonly status: 'loading' | 'restored' | 'ready' | 'error' | 'cleaned-up'
   /** preload reads the stream up to its current end; it then follows it live. */
   preload(): Promise<void>
-  /** close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. */
+  /**
+   * close stops reading; pending preload and awaitTxId calls reject. It cannot be undone. The
+   * collections and results stay readable; once nothing references the db, it is garbage
+   * collected and the module frees its rows.
+   */
   close(): void
   /** The link to the stream now (see Connection). */
   readonly connection: Connection

@@ -30,6 +30,7 @@ export class LiveQuery {
   #onReady = [] // onFirstReady callbacks
   #shape = null // the include fields to shape, or null
   #error
+  #runner // the runner of the query's callbacks, or undefined (js/fn.js)
 
   constructor(db, ir, fns = []) {
     this.#db = db
@@ -37,11 +38,18 @@ export class LiveQuery {
     // throws fails the first result (the constructor throws its
     // QueryCallbackError) or stops the query later (#fnFailed).
     const runner = fns.length ? fnRunner(fns) : undefined
+    this.#runner = runner
     this.id = `live-query-${++made}`
     // Include fields the JSON cannot say (js/includes.js); applying a step
     // to them reads the rows by key, so their keys come at once.
     this.#shape = ir[INCLUDES] ?? null
-    const r = db._openQuery(ir, runner, fns.length, this.id, this.#shape !== null)
+    let r
+    try {
+      r = db._openQuery(ir, runner, fns.length, this.id, this.#shape !== null)
+    } catch (e) {
+      runner?.release()
+      throw e
+    }
     if (runner) runner.onFailure = (e) => this.#fnFailed(e)
     this.#id = r.id
     this.single = r.single
@@ -197,6 +205,7 @@ export class LiveQuery {
     this.#disposed = true
     this.#status = 'cleaned-up'
     this.#db._closeQuery(this.#id)
+    this.#runner?.release()
     this.#notify([])
     this.#subs.clear()
     this.#changeSubs.clear()
@@ -229,6 +238,7 @@ export class LiveQuery {
     queueMicrotask(() => {
       this._keepKeys()
       if (!this.#disposed) this.#db._closeQuery(this.#id)
+      this.#runner?.release()
       this.#db._report(e)
       this.#notify([])
     })
@@ -242,6 +252,7 @@ export class LiveQuery {
   _closed() {
     this.#disposed = true
     this.#status = 'cleaned-up'
+    this.#runner?.release()
     this.#notify([])
   }
 

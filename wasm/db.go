@@ -279,6 +279,7 @@ func (a *dbAPI) close(args []jsval.Value) (any, error) {
 		for _, stop := range mirrors {
 			stop()
 		}
+		a.b.collectSoon()
 	}
 	return nil, nil
 }

@@ -113,7 +113,19 @@ func allocated() uint64 {
 // result raised the GC percent, which the collection puts back. It does
 // not block: call it from a js.FuncOf callback.
 func (b *bridge) collectWhenIdle() {
-	if (!b.gc.isRaised() && allocated()-b.gc.last.Load() < idleGCAfter) || !b.gc.pending.CompareAndSwap(false, true) {
+	if !b.gc.isRaised() && allocated()-b.gc.last.Load() < idleGCAfter {
+		return
+	}
+	b.collectSoon()
+}
+
+// collectSoon schedules a collection in the page's next idle period,
+// whatever was allocated. A database closed: the JS values Go held for it
+// (its callbacks, what its last calls were given) are let go of in JS only
+// by the finalizers a collection runs, and until then they keep its
+// StreamDB object, and so its rows here (dbRelease), alive.
+func (b *bridge) collectSoon() {
+	if !b.gc.pending.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
