@@ -1061,6 +1061,9 @@ class StreamDB extends Host {
     this.#unlisten()
     dbClosed()
     this.#closed = true
+    // The module says closed as it closes; a dead one cannot, and nothing
+    // it says later reaches the db (below).
+    if (this.#connection.state !== 'closed') this.#connected({ state: 'closed' })
     // The module may never let go of the callbacks it was given (a JS
     // value Go held is released only by a finalizer of Go's collector,
     // which need not run): they reach nothing from now on.
