@@ -6,7 +6,8 @@
  * collation returns Intl.Collator(locale, options)'s compare, and place:
  * given the JSON text of an array of strings it was never given, it
  * answers the JSON text of one [PRED, SUCC, EQUAL, GROUP] per string and
- * keeps one string of each class of equal strings, in collator order;
+ * keeps one string of each class of equal strings, in collator order
+ * (given '', it forgets them all);
  * and rootASCII: whether the collator's resolved locale and options leave
  * printable ASCII in the root collation's order (English or the root
  * locale, no extension keys, default options), so that the Go module may
@@ -17,6 +18,11 @@ export function collation(locale, optionsJSON) {
   const compare = collator.compare
   let kept = [] // one string per class of equal strings, in order
   function place(text) {
+    if (text === '') {
+      // The module forgets its ranks (core/jswire/collate.go, forget).
+      kept = []
+      return '[]'
+    }
     const strs = JSON.parse(text)
     const order = strs.map((_, i) => i).sort((a, b) => compare(strs[a], strs[b]))
     const out = new Array(strs.length)

@@ -21,7 +21,8 @@ type Compare func(a, b string) (int, error)
 // one string of each class of equal strings it was given, in collator
 // order. Given the JSON text of an array of strings it was never given, it
 // returns the JSON text of one PLACEMENT per string, in the same order,
-// and keeps them:
+// and keeps them (given "", it forgets every string it keeps and returns
+// "[]"):
 //
 //	[PRED, SUCC, EQUAL, GROUP]
 //
@@ -111,16 +112,21 @@ type ranks struct {
 	place   Place
 	asc     *ascii.Ranks // nil: ASCII strings compare as the others do
 	mu      sync.Mutex
-	rank    map[string]float64 // every string prepared (memory: one entry per distinct string ever sorted)
+	rank    map[string]float64 // every string prepared since the last forget
 	// pure: every string prepared so far is printable ASCII (and asc is
 	// set): they are kept in plain, unranked, and ranked with the first
 	// string that is not.
 	pure bool
-	// plain holds the strings prepared while pure (memory: one entry per
-	// distinct string ever sorted, most of them slices of their row's
-	// text, which they keep after the row is gone).
+	// plain holds the strings prepared while pure since the last forget.
 	plain map[string]struct{}
+	// biggest is the most strings one prepare was given since the last
+	// forget (a first result's are all of its rows').
+	biggest int
 }
+
+// forgetAt is the fewest strings a collation holds before it may forget
+// them (see forget).
+const forgetAt = 1 << 15
 
 // pageCompare is the page's compare, code unit order when it throws.
 func (r *ranks) pageCompare(a, b string) int {
@@ -163,6 +169,11 @@ func (r *ranks) rankOf(s string) (float64, bool) {
 func (r *ranks) prepare(strs []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.biggest = max(r.biggest, len(strs))
+	if len(r.rank)+len(r.plain) > max(forgetAt, 4*r.biggest) {
+		r.forget()
+		r.biggest = len(strs)
+	}
 	if r.pure && r.keepPlain(strs) {
 		return
 	}
@@ -201,6 +212,9 @@ func (r *ranks) prepare(strs []string) {
 		}
 		return
 	}
+	if r.place == nil {
+		return // forgetting failed: compared through the page
+	}
 	places, err := r.pagePlace(fresh)
 	if err != nil {
 		return
@@ -229,6 +243,26 @@ func (r *ranks) keepPlain(strs []string) bool {
 		r.plain[s] = struct{}{}
 	}
 	return true
+}
+
+// forget drops every rank and every string kept while pure, here and in
+// the page. They are one entry per distinct string ever sorted, most of
+// them slices of their row's text, which they keep after the row is gone:
+// under a flow of changed strings (an orderBy on a text that is edited)
+// they grew without end. The strings still in use (the sorted results'
+// rows) are ranked again as batches bring them; until then a comparison
+// with one of them goes through the page, or stays in Go when both are
+// printable ASCII: the order is the same, the comparison slower. When the
+// page cannot forget, nothing is ranked any more.
+func (r *ranks) forget() {
+	if len(r.rank) > 0 && r.place != nil {
+		if _, err := r.place(""); err != nil {
+			r.place = nil
+		}
+	}
+	r.rank = map[string]float64{}
+	r.plain = nil
+	r.pure = r.asc != nil
 }
 
 // pagePlace places fresh through the page (Place).

@@ -30,6 +30,10 @@ type fakePage struct {
 
 func (p *fakePage) place(text string) (string, error) {
 	p.calls++
+	if text == "" {
+		p.kept = nil // the module forgets its ranks
+		return "[]", nil
+	}
 	var strs []string
 	if err := json.Unmarshal([]byte(text), &strs); err != nil {
 		return "", err
@@ -352,5 +356,72 @@ func BenchmarkPrepareASCII(b *testing.B) {
 			coll.Prepare(strs[at:min(at+600, len(strs))])
 			coll.Prepare(strs[max(0, at-300):min(at+300, len(strs))])
 		}
+	}
+}
+
+// A collation holds the strings it was prepared with only up to a bound:
+// under a flow of new strings (an orderBy on a text that is edited again
+// and again) it forgets them, in the page too, instead of holding every
+// string ever sorted (and the row text each one is a slice of). Across a
+// forget every comparison still agrees with the page: strings prepared
+// since compare by rank, older ones through the page or, when both are
+// printable ASCII, in Go. With a collation that compares ASCII in Go, the
+// first string outside ASCII ranks only what was kept since the last
+// forget.
+func TestCollationForgets(t *testing.T) {
+	english := collate.New(language.English)
+	const batches, perBatch = 400, 200 // 80,000 distinct strings, more than forgetAt
+	for _, tc := range []struct {
+		name      string
+		rootASCII bool
+		word      func(i int) string
+	}{
+		{"ranked", false, func(i int) string { return fmt.Sprintf("é %d", i) }},
+		{"ASCII in Go", true, func(i int) string { return fmt.Sprintf("edit %d", i) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := &fakePage{compare: english.CompareString}
+			coll, err := jswire.Collator(page.collation(tc.rootASCII))("", value.Undefined())
+			require.NoError(t, err)
+			// A first result's strings, then a flow of new ones.
+			var first []string
+			for i := range 1000 {
+				first = append(first, tc.word(i))
+			}
+			coll.Prepare(first)
+			n := len(first)
+			check := func(a, b string) {
+				t.Helper()
+				if got, want := cmp.Compare(coll.Compare(a, b), 0), cmp.Compare(english.CompareString(a, b), 0); got != want {
+					t.Fatalf("Compare(%q, %q) = %d, the page says %d", a, b, got, want)
+				}
+			}
+			most := 0
+			for range batches {
+				b := make([]string, perBatch)
+				for i := range b {
+					b[i] = tc.word(n)
+					n++
+				}
+				coll.Prepare(b)
+				most = max(most, len(page.kept))
+				for i, s := range b[:20] {
+					check(s, first[(n+i)%len(first)])
+					check(s, b[len(b)-1-i])
+				}
+			}
+			if !tc.rootASCII {
+				// Ranked strings: the page keeps one per class.
+				assert.Less(t, most, 40_000, "the page's strings stay bounded (a flow of %d strings)", n)
+			} else {
+				assert.Zero(t, page.calls, "ASCII compares in Go")
+				// The first string outside ASCII ranks what was kept: since
+				// the last forget only.
+				coll.Prepare([]string{"Zürich"})
+				assert.Less(t, len(page.kept), 40_000, "ranked at the first string outside ASCII (a flow of %d strings)", n)
+				check("Zürich", first[0])
+				check("Zürich", tc.word(n-1))
+			}
+		})
 	}
 }

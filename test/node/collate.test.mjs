@@ -102,3 +102,33 @@ test('locale order: ASCII names, then a live batch of others, then ASCII again',
     check()
   }
 })
+
+// A flow of renames: more distinct names than the module's collation keeps
+// (core/jswire/collate.go, forgetAt) go through a live locale order, which
+// then forgets the names it ranked (in the module and in js/collate.js)
+// instead of holding every name ever sorted. The order stays
+// localeCompare's across the forgets.
+test('locale order: a long flow of renames, past what the collation keeps', { timeout: 120000 }, async (t) => {
+  const collator = new Intl.Collator()
+  const initial = named('p', names(1000, 21))
+  const { url, db } = await openPeople(t, initial)
+  const all = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, { stringSort: 'locale' }))
+  const top = liveQuery((q) => q.from({ p: db.collections.people }).orderBy(({ p }) => p.name, { direction: 'desc', stringSort: 'locale' }).limit(15))
+  t.after(() => { all.dispose(); top.dispose() })
+  const current = new Map(initial.map((r) => [r.id, r.name]))
+  let n = 0
+  for (let batch = 0; batch < 40; batch++) {
+    const renames = []
+    for (let i = 0; i < 1000; i++, n++) {
+      const id = initial[(n * 7) % initial.length].id
+      const name = `é${n} ${names(1, n, parts)[0]}` // distinct, outside ASCII: ranked
+      current.set(id, name)
+      renames.push(schema.people.update({ value: { id, name } }))
+    }
+    await appendEvents(url, ...renames)
+  }
+  const last = [...current].map(([id, name]) => ({ id, name }))
+  await until(() => all.data.every((r) => current.get(r.id) === r.name), 'the renames to arrive')
+  assert.deepEqual(all.data.map((r) => r.id), expected(last, collator))
+  assert.deepEqual(top.data.map((r) => r.id), expected(last, collator, true).slice(0, 15))
+})
