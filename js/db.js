@@ -906,7 +906,7 @@ class StreamDB extends Host {
   }
 
   // #moduleExited: the Go program died under this db. Everything pending
-  // rejects (the module's promises race with its death); the db says
+  // rejects (js/wasm.js rejects the module's pending promises); the db says
   // failed, as after a fatal read error, and reports it.
   #moduleExited(err) {
     if (this.#closed) return
