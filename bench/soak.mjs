@@ -10,6 +10,8 @@
 //   node --expose-gc bench/soak.mjs --kind=reopen [--rounds=12]
 //     rounds of ten dbs on a stream of 22k rows, each preloaded and closed.
 //
+// --live=sse follows the stream over SSE instead of long-poll.
+//
 // Each round prints the module's wasm memory (which never shrinks: the
 // most the Go heap ever needed), the process's rss and the JS heap, after
 // the collectors ran; the last line says how much the wasm memory grew
@@ -19,8 +21,9 @@ import { startServer, createStream, appendEvents } from '../test/node/server.mjs
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')))
 const kind = args.kind ?? 'edits'
 const rounds = Number(args.rounds ?? (kind === 'edits' ? 20 : 12))
-if (!['edits', 'reopen'].includes(kind) || !(rounds > 1)) {
-  console.error('usage: node --expose-gc bench/soak.mjs [--kind=edits|reopen] [--rounds=N]')
+const live = args.live ?? 'long-poll'
+if (!['edits', 'reopen'].includes(kind) || !(rounds > 1) || !['long-poll', 'sse'].includes(live)) {
+  console.error('usage: node --expose-gc bench/soak.mjs [--kind=edits|reopen] [--rounds=N] [--live=long-poll|sse]')
   process.exit(2)
 }
 if (typeof globalThis.gc !== 'function') {
@@ -76,7 +79,7 @@ for (let i = 0; i < events.length; i += 5000) await appendEvents(url, ...events.
 
 const seen = []
 if (kind === 'edits') {
-  const db = createStreamDB({ streamOptions: { url }, state: schema })
+  const db = createStreamDB({ streamOptions: { url }, state: schema, live })
   await db.preload()
   const c = db.collections
   const queries = [
@@ -112,7 +115,7 @@ if (kind === 'edits') {
 } else {
   console.log(`start: ${fmt(await figures())}`)
   const one = async () => {
-    const db = createStreamDB({ streamOptions: { url }, state: schema })
+    const db = createStreamDB({ streamOptions: { url }, state: schema, live })
     await db.preload()
     db.close()
   }
