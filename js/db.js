@@ -846,7 +846,7 @@ class StreamDB extends Host {
     // ended about 0.4 s later, more than the first results gained.
     if (warmUp ?? ((globalThis.navigator?.hardwareConcurrency ?? 0) >= warmUpCores)) warmModule()
     // What the module's callbacks reach, until close: the module holds them
-    // (and may keep some of them after close; see #release), so through
+    // (and may keep some of them after close; see close()), so through
     // them it must not keep this db, its results and the user's callbacks
     // alive for good: a closed db that nothing else holds is collected, and
     // then its rows are released in the module (dbRelease).

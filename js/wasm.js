@@ -310,15 +310,12 @@ function died(inst, cause) {
   inst.listeners.clear()
 }
 
-// guard wraps the module's API: after the program died, calls throw its
-// ModuleExitedError instead of wasm_exec.js's "Go program has already
-// exited", and every Promise a call returned rejects with it instead of
-// staying pending forever.
 // settledOrDead returns a Promise that settles as p does, or rejects with
 // the instance's ModuleExitedError if it dies first. Not Promise.race with
 // a Promise of the program's death: each race leaves a reaction on that
-// Promise, which never settles while the module lives, and so keeps every call's promises and
-// closures alive (about 1 KB of JS heap per action in a long session).
+// Promise, which never settles while the module lives, and so keeps every
+// call's promises and closures alive (about 1 KB of JS heap per action in
+// a long session).
 function settledOrDead(inst, p) {
   return new Promise((resolve, reject) => {
     inst.pending.add(reject)
@@ -335,6 +332,10 @@ function settledOrDead(inst, p) {
   })
 }
 
+// guard wraps the module's API: after the program died, calls throw its
+// ModuleExitedError instead of wasm_exec.js's "Go program has already
+// exited", and every Promise a call returned rejects with it instead of
+// staying pending forever.
 function guard(inst, raw) {
   const api = {}
   for (const name of Object.keys(raw)) {
